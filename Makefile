@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# privwatch build. `make help` lists the targets.
+
+OUTPUT ?= .output
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+VERSION := $(shell cat VERSION)
+
+# Build and test packages, installed by `make deps` (Debian 12).
+DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+	libjansson-dev libcmocka-dev pkg-config util-linux
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_CFLAGS := -target bpf -D__TARGET_ARCH_$(ARCH) -g -O2 -Wall -Werror \
+	-Iinclude -Ivmlinux -MMD -MP
+
+AGENT_SRCS := $(filter-out agent/main.c,$(wildcard agent/*.c))
+AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
+CFLAGS ?= -g -O2
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude -Iagent \
+	-I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"'
+LDLIBS := -lbpf -lelf -lz -ljansson
+
+TEST_CFLAGS := $(CFLAGS) -Itests
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(wildcard tests/kernel/test_*.c))
+CLI_TESTS := $(patsubst tests/cli/%.c,$(OUTPUT)/tests/%,$(wildcard tests/cli/test_*.c))
+TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.c))
+TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(OUTPUT)/tests/workload
+
+.PHONY: all deps run test test-unit test-kernel test-cli clean vmlinux help
+.DELETE_ON_ERROR:
+
+all: $(OUTPUT)/privwatch
+
+help:
+	@echo "make            build .output/privwatch"
+	@echo "make deps       install the Debian packages needed to build and test (idempotent)"
+	@echo "make run        deps + build + privwatch run (Ctrl-C stops it)"
+	@echo "make test       deps + build + every test suite, one summary line at the end"
+	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
+	@echo "make clean      remove $(OUTPUT)/"
+	@echo "V=1 shows the commands."
+
+deps:
+	$(Q)./tests/install-deps.sh $(DEB_PACKAGES)
+
+run: deps all
+	$(OUTPUT)/privwatch run $(RUN_ARGS)
+
+test: deps all $(TEST_BINS)
+	$(Q)./tests/run-all.sh $(OUTPUT)
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/agent $(OUTPUT)/tests $(OUTPUT)/tests/lib:
+	$(Q)mkdir -p $@
+
+# BPF: one object per concern, linked into one object, one skeleton.
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/privwatch.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/privwatch.skel.h: $(OUTPUT)/privwatch.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name privwatch_bpf > $@
+
+# Agent: everything but main.c goes into a library the tests link too.
+$(AGENT_OBJS) $(OUTPUT)/agent/main.o: $(OUTPUT)/privwatch.skel.h
+
+$(OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libprivwatch.a: $(AGENT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUTPUT)/privwatch: $(OUTPUT)/agent/main.o $(OUTPUT)/libprivwatch.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Tests.
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c $(OUTPUT)/privwatch.skel.h | $(OUTPUT)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/%: tests/kernel/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/%: tests/cli/%.c $(TEST_HELPERS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/workload: tests/workload.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $< -o $@
+
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)

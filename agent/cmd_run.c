@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* privwatch run: load, attach, stream events as JSON lines, report what was
+ * lost, detach. stdout carries only JSON records; diagnostics go to stderr. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+#include "event_json.h"
+#include "loader.h"
+#include "log.h"
+#include "privwatch.skel.h"
+#include "reader.h"
+#include "stats.h"
+#include "timefmt.h"
+
+#define PW_START_SCHEMA "privwatch.start/1"
+#define DEFAULT_POLL_MS 10
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = 1;
+}
+
+struct run_ctx {
+	struct jsonw w;
+	FILE *out;
+	int write_failed;
+};
+
+static void emit_line(struct run_ctx *rc)
+{
+	size_t len;
+	const char *line = jw_line(&rc->w, &len);
+
+	if (!line || fwrite(line, 1, len, rc->out) != len)
+		rc->write_failed = 1;
+	jw_reset(&rc->w);
+}
+
+static void on_event(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
+{
+	struct run_ctx *rc = ctx;
+
+	pw_event_to_json(&rc->w, kind, h);
+	emit_line(rc);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: privwatch run [options]\n\n"
+		"Loads the sensors and prints one JSON object per event on stdout until\n"
+		"SIGINT or SIGTERM, then a final privwatch.stats/1 record.\n\n"
+		"  --cgroup PATH        watch only this cgroup2 directory and the cgroups below it\n"
+		"                       (default: every cgroup except the root)\n"
+		"  --mode MODE          auto (default), lsm or tracepoint\n"
+		"  --ringbuf-size SIZE  ring buffer bytes, a power of two (default 8M)\n"
+		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
+		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
+		"  --help, --version\n",
+		DEFAULT_POLL_MS);
+}
+
+static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
+{
+	char when[PW_TIME_LEN], host[256] = "";
+	struct utsname u;
+	struct timespec ts;
+	int i, j;
+
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pw_format_time((uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, when);
+
+	jw_obj_begin(&rc->w);
+	jw_key(&rc->w, "schema");
+	jw_str(&rc->w, PW_START_SCHEMA);
+	jw_key(&rc->w, "time");
+	jw_str(&rc->w, when);
+	jw_key(&rc->w, "version");
+	jw_str(&rc->w, PW_VERSION);
+	jw_key(&rc->w, "host");
+	jw_str(&rc->w, host);
+	jw_key(&rc->w, "kernel");
+	jw_str(&rc->w, u.release);
+	jw_key(&rc->w, "concerns");
+	jw_obj_begin(&rc->w);
+	for (i = 0; i < pw_concern_count; i++) {
+		const struct pw_choice *ch = &l->choices[i];
+		const char *const *progs = ch->variant == PW_VARIANT_LSM ? ch->concern->lsm_progs
+									: ch->concern->tp_progs;
+
+		jw_key(&rc->w, ch->concern->name);
+		jw_obj_begin(&rc->w);
+		jw_key(&rc->w, "mode");
+		jw_str(&rc->w, pw_variant_name(ch->variant));
+		jw_key(&rc->w, "programs");
+		jw_arr_begin(&rc->w);
+		for (j = 0; ch->variant != PW_VARIANT_NONE && j < PW_CONCERN_PROGS && progs[j]; j++)
+			jw_str(&rc->w, pw_program_section(l->skel->obj, progs[j]));
+		jw_arr_end(&rc->w);
+		jw_key(&rc->w, "why");
+		jw_str(&rc->w, ch->why);
+		jw_obj_end(&rc->w);
+	}
+	jw_obj_end(&rc->w);
+	jw_key(&rc->w, "watch");
+	jw_obj_begin(&rc->w);
+	jw_key(&rc->w, "mode");
+	jw_str(&rc->w, l->watch_mode == PW_WATCH_MAP ? "subtree" : "all-but-root");
+	jw_key(&rc->w, "cgroup2");
+	jw_str(&rc->w, l->cgroup2_mount);
+	if (l->watch_mode == PW_WATCH_MAP) {
+		jw_key(&rc->w, "path");
+		jw_str(&rc->w, l->watch_path);
+		jw_key(&rc->w, "cgroup_id");
+		jw_u64(&rc->w, l->watch_cgroup_id);
+		jw_key(&rc->w, "cgroups");
+		jw_u64(&rc->w, l->watched_at_start);
+	}
+	jw_obj_end(&rc->w);
+	jw_key(&rc->w, "ringbuf_bytes");
+	jw_u64(&rc->w, l->ringbuf_bytes);
+	jw_key(&rc->w, "poll_ms");
+	jw_u64(&rc->w, poll_ms);
+	jw_obj_end(&rc->w);
+	emit_line(rc);
+}
+
+static int parse_args(int argc, char **argv, struct pw_loader_opts *o, int *poll_ms)
+{
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ringbuf-size", required_argument, NULL, 'r' },
+		{ "poll-ms", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	int c, verbose = 0;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "c:m:r:p:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->cgroup_path = optarg;
+			break;
+		case 'm':
+			if (pw_mode_parse(optarg, &o->mode)) {
+				fprintf(stderr, "privwatch run: --mode must be auto, lsm or tracepoint, not '%s'\n",
+					optarg);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			if (pw_ringbuf_size_parse(optarg, &o->ringbuf_bytes)) {
+				fprintf(stderr, "privwatch run: --ringbuf-size '%s': need a power of two "
+						"from the page size to 1G, e.g. 8M\n", optarg);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			*poll_ms = strtol(optarg, &end, 10);
+			if (*end || *poll_ms < 1 || *poll_ms > 1000) {
+				fprintf(stderr, "privwatch run: --poll-ms '%s': need 1 to 1000\n", optarg);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return PW_EXIT_OK;
+		case 'V':
+			pw_print_version();
+			return PW_EXIT_OK;
+		default:
+			usage(stderr);
+			return PW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "privwatch run: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return PW_EXIT_USAGE;
+	}
+	pw_log_set_level(verbose >= 2 ? PW_LOG_TRACE : verbose ? PW_LOG_DEBUG : PW_LOG_WARN);
+	return -1; /* go on */
+}
+
+int pw_cmd_run(int argc, char **argv)
+{
+	struct pw_loader_opts o = { .mode = PW_MODE_AUTO };
+	struct run_ctx rc = { .out = stdout };
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct pw_loader l = {};
+	struct pw_reader r = {};
+	struct pw_kstats ks;
+	int poll_ms = DEFAULT_POLL_MS, n, exit_code = PW_EXIT_FAIL;
+	char err[512];
+
+	n = parse_args(argc, argv, &o, &poll_ms);
+	if (n >= 0)
+		return n;
+
+	/* No SA_RESTART: a signal must break the reader's epoll_wait. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pw_clock_init();
+	jw_init(&rc.w);
+
+	if (pw_loader_start(&l, &o, err, sizeof(err))) {
+		pw_err("%s\n", err);
+		goto cleanup;
+	}
+	n = pw_reader_open(&r, bpf_map__fd(l.skel->maps.events), &rc);
+	if (n) {
+		pw_err("cannot read the ring buffer: %s\n", strerror(-n));
+		goto cleanup;
+	}
+	r.fallback = on_event;
+	start_record(&rc, &l, poll_ms);
+	fflush(rc.out);
+
+	while (!stop_requested && !rc.write_failed) {
+		n = pw_reader_poll(&r, poll_ms);
+		if (n < 0 && n != -EINTR) {
+			pw_err("reading the ring buffer: %s\n", strerror(-n));
+			goto cleanup;
+		}
+		if (n > 0 && fflush(rc.out))
+			rc.write_failed = 1;
+	}
+	if (rc.write_failed) {
+		pw_err("writing to stdout failed: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	/* Detach first so the counters stop moving, then drain what is left. */
+	pw_reader_poll(&r, 0);
+	exit_code = PW_EXIT_OK;
+	if (pw_kstats_read(&l, &ks) == 0) {
+		pw_stats_to_json(&rc.w, &ks, &r.stats, 1);
+		emit_line(&rc);
+	}
+	fflush(rc.out);
+cleanup:
+	pw_reader_close(&r);
+	pw_loader_stop(&l);
+	jw_free(&rc.w);
+	return exit_code;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One event as one JSON object (schema privwatch.event/1), written with the
+ * streaming writer. The common header's fields first, then the type's own,
+ * through a table of encoders indexed by event type.
+ */
+#ifndef PW_EVENT_JSON_H
+#define PW_EVENT_JSON_H
+
+#include "event_types.h"
+#include "jsonw.h"
+
+#define PW_EVENT_SCHEMA "privwatch.event/1"
+
+/* Appends the object (no newline) to w. The record must have been checked
+ * by the reader (type known, size exact). */
+void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
+		      const struct pw_event_header *hdr);
+
+#endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "feature_probe.h"
+#include "log.h"
+
+/* The concern table: the single place that says which program serves what. */
+const struct pw_concern pw_concerns[] = {
+	{
+		.name = "process",
+		.tp_progs = { "process_exec" },
+		.required = 1,
+	},
+	{
+		.name = "capabilities",
+		.lsm_progs = { "capability_lsm" },
+		.tp_progs = { "capability_tp" },
+		.prefer_tp = 1,
+		.prefer_tp_why = "the tracepoint reports denied checks too; the LSM hook "
+				 "is skipped once the capability LSM denies",
+	},
+	{
+		.name = "cgroups",
+		.tp_progs = { "cgroup_mkdir", "cgroup_rmdir" },
+		.required = 1,
+	},
+};
+const int pw_concern_count = sizeof(pw_concerns) / sizeof(pw_concerns[0]);
+
+const char *pw_mode_name(enum pw_attach_mode mode)
+{
+	switch (mode) {
+	case PW_MODE_LSM: return "lsm";
+	case PW_MODE_TRACEPOINT: return "tracepoint";
+	default: return "auto";
+	}
+}
+
+int pw_mode_parse(const char *s, enum pw_attach_mode *mode)
+{
+	if (!strcmp(s, "auto"))
+		*mode = PW_MODE_AUTO;
+	else if (!strcmp(s, "lsm"))
+		*mode = PW_MODE_LSM;
+	else if (!strcmp(s, "tracepoint"))
+		*mode = PW_MODE_TRACEPOINT;
+	else
+		return -1;
+	return 0;
+}
+
+const char *pw_variant_name(enum pw_variant v)
+{
+	switch (v) {
+	case PW_VARIANT_LSM: return "lsm";
+	case PW_VARIANT_TP: return "tracepoint";
+	default: return "none";
+	}
+}
+
+/* Load "r0 = 0; exit" as the given type on a BTF target, then attach and
+ * detach it. Returns 0 or -errno, with the step that failed in why. */
+static int try_attach(struct btf *btf, enum bpf_prog_type type, enum bpf_attach_type attach,
+		      const char *target, int kind, char *why, size_t whylen)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach);
+	int id, prog, link, err;
+
+	id = btf__find_by_name_kind(btf, target, kind);
+	if (id < 0) {
+		snprintf(why, whylen, "%s is not in the kernel's BTF", target);
+		return -ENOENT;
+	}
+	opts.attach_btf_id = id;
+	prog = bpf_prog_load(type, NULL, "GPL", insns, 2, &opts);
+	if (prog < 0) {
+		err = -errno;
+		snprintf(why, whylen, "loading a program on %s was refused: %s", target,
+			 strerror(-err));
+		return err;
+	}
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	err = link < 0 ? -errno : 0;
+	if (err)
+		snprintf(why, whylen, "attaching a program to %s was refused: %s", target,
+			 strerror(-err));
+	else
+		close(link);
+	close(prog);
+	return err;
+}
+
+void pw_features_probe(struct pw_kernel_features *f)
+{
+	struct btf *btf;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	pw_log_libbpf_quiet(1);
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(f->btf_why, sizeof(f->btf_why),
+			 "kernel BTF not found (/sys/kernel/btf/vmlinux: needs CONFIG_DEBUG_INFO_BTF=y)");
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "needs kernel BTF");
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why), "needs kernel BTF");
+		goto out;
+	}
+	f->btf = 1;
+	snprintf(f->btf_why, sizeof(f->btf_why), "/sys/kernel/btf/vmlinux");
+
+	err = try_attach(btf, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", BTF_KIND_FUNC,
+			 f->lsm_why, sizeof(f->lsm_why));
+	f->lsm = !err;
+	if (err == -ENOENT)
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "kernel built without CONFIG_BPF_LSM");
+	else if (err)
+		strncat(f->lsm_why, " (the BPF LSM is not active: boot with \"bpf\" in lsm=)",
+			sizeof(f->lsm_why) - strlen(f->lsm_why) - 1);
+	else
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "LSM programs load and attach");
+
+	err = try_attach(btf, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
+			 "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF, f->tp_btf_why,
+			 sizeof(f->tp_btf_why));
+	f->tp_btf = !err;
+	if (!err)
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why), "BTF tracepoint programs load and attach");
+	btf__free(btf);
+out:
+	pw_log_libbpf_quiet(0);
+}
+
+const char *pw_program_section(struct bpf_object *obj, const char *prog_name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog_name);
+
+	return p ? bpf_program__section_name(p) : NULL;
+}
+
+/* Can every program of this variant attach here? The attach target is the
+ * part of the section name after the '/', checked against kernel BTF. */
+static int variant_ok(struct bpf_object *obj, struct btf *btf, const char *const *progs,
+		      int prefix_ok, const char *prefix_why, char *why, size_t whylen)
+{
+	char name[128];
+	int i;
+
+	if (!progs[0]) {
+		snprintf(why, whylen, "no program of this kind");
+		return 0;
+	}
+	if (!prefix_ok) {
+		snprintf(why, whylen, "%s", prefix_why);
+		return 0;
+	}
+	for (i = 0; i < PW_CONCERN_PROGS && progs[i]; i++) {
+		const char *sec = pw_program_section(obj, progs[i]);
+		const char *target = sec ? strchr(sec, '/') : NULL;
+		int lsm;
+
+		if (!target) {
+			snprintf(why, whylen, "program %s missing from the BPF object", progs[i]);
+			return 0;
+		}
+		target++;
+		lsm = !strncmp(sec, "lsm", 3);
+		snprintf(name, sizeof(name), lsm ? "bpf_lsm_%s" : "btf_trace_%s", target);
+		if (btf__find_by_name_kind(btf, name, lsm ? BTF_KIND_FUNC : BTF_KIND_TYPEDEF) < 0) {
+			snprintf(why, whylen, "%s %s does not exist on this kernel",
+				 lsm ? "LSM hook" : "tracepoint", target);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *f,
+		       enum pw_attach_mode mode, struct pw_choice *out, char *err, size_t errlen)
+{
+	char lsm_why[PW_WHY_LEN], tp_why[PW_WHY_LEN];
+	struct btf *btf = NULL;
+	int i, rc = 0;
+
+	if (f->btf) {
+		pw_log_libbpf_quiet(1);
+		btf = btf__load_vmlinux_btf();
+		pw_log_libbpf_quiet(0);
+	}
+	if (!btf) {
+		snprintf(err, errlen, "%s", f->btf_why[0] ? f->btf_why : "kernel BTF not found");
+		return -1;
+	}
+	for (i = 0; i < pw_concern_count; i++) {
+		const struct pw_concern *c = &pw_concerns[i];
+		struct pw_choice *ch = &out[i];
+		int lsm_ok, tp_ok;
+
+		ch->concern = c;
+		lsm_ok = variant_ok(obj, btf, c->lsm_progs, f->lsm, f->lsm_why, lsm_why,
+				    sizeof(lsm_why));
+		tp_ok = variant_ok(obj, btf, c->tp_progs, f->tp_btf, f->tp_btf_why, tp_why,
+				   sizeof(tp_why));
+		if (mode == PW_MODE_TRACEPOINT && c->tp_progs[0]) {
+			ch->variant = tp_ok ? PW_VARIANT_TP : PW_VARIANT_NONE;
+			snprintf(ch->why, sizeof(ch->why), "%s",
+				 tp_ok ? "forced by --mode tracepoint" : tp_why);
+		} else if (mode == PW_MODE_LSM && c->lsm_progs[0]) {
+			ch->variant = lsm_ok ? PW_VARIANT_LSM : PW_VARIANT_NONE;
+			snprintf(ch->why, sizeof(ch->why), "%s", lsm_ok ? "forced by --mode lsm" : lsm_why);
+		} else if (!c->lsm_progs[0]) {
+			ch->variant = tp_ok ? PW_VARIANT_TP : PW_VARIANT_NONE;
+			snprintf(ch->why, sizeof(ch->why), "%s",
+				 tp_ok ? "no LSM hook serves this concern; same program in every mode"
+				       : tp_why);
+		} else if (lsm_ok && tp_ok) {
+			ch->variant = c->prefer_tp ? PW_VARIANT_TP : PW_VARIANT_LSM;
+			snprintf(ch->why, sizeof(ch->why), "%s",
+				 c->prefer_tp ? c->prefer_tp_why : "the BPF LSM is active");
+		} else if (lsm_ok) {
+			ch->variant = PW_VARIANT_LSM;
+			snprintf(ch->why, sizeof(ch->why), "the BPF LSM is active; tracepoint: %s",
+				 tp_why);
+		} else if (tp_ok) {
+			ch->variant = PW_VARIANT_TP;
+			snprintf(ch->why, sizeof(ch->why), "LSM unavailable: %s", lsm_why);
+		} else {
+			ch->variant = PW_VARIANT_NONE;
+			snprintf(ch->why, sizeof(ch->why), "LSM: %s; tracepoint: %s", lsm_why, tp_why);
+		}
+		if (ch->variant != PW_VARIANT_NONE)
+			continue;
+		if (mode != PW_MODE_AUTO && rc == 0) {
+			snprintf(err, errlen, "--mode %s: concern %s cannot run: %s", pw_mode_name(mode),
+				 c->name, ch->why);
+			rc = -1;
+		} else if (c->required && rc == 0) {
+			snprintf(err, errlen, "concern %s cannot run on this kernel: %s", c->name,
+				 ch->why);
+			rc = -1;
+		}
+	}
+	btf__free(btf);
+	return rc;
+}
+
+static int set_autoload(struct bpf_object *obj, const char *const *progs, int on)
+{
+	int i;
+
+	for (i = 0; i < PW_CONCERN_PROGS && progs[i]; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, progs[i]);
+
+		if (!p || bpf_program__set_autoload(p, on))
+			return -1;
+	}
+	return 0;
+}
+
+int pw_features_apply(struct bpf_object *obj, const struct pw_choice *choices)
+{
+	int i;
+
+	for (i = 0; i < pw_concern_count; i++) {
+		const struct pw_concern *c = choices[i].concern;
+		enum pw_variant v = choices[i].variant;
+
+		if (set_autoload(obj, c->lsm_progs, v == PW_VARIANT_LSM) ||
+		    set_autoload(obj, c->tp_progs, v == PW_VARIANT_TP))
+			return -1;
+	}
+	return 0;
+}

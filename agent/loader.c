@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgroupfs.h"
+#include "loader.h"
+#include "log.h"
+#include "privwatch.skel.h"
+
+_Static_assert(PW_MAX_CONCERNS >= 3, "concern table larger than PW_MAX_CONCERNS");
+
+int pw_ringbuf_size_parse(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	long page = sysconf(_SC_PAGESIZE);
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end || v < (unsigned long long)page || (v & (v - 1)) || v > (1ull << 30))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int open_and_choose(struct pw_loader *l, enum pw_attach_mode mode, char *err,
+			   size_t errlen)
+{
+	int rc;
+
+	pw_features_probe(&l->features);
+	l->skel = privwatch_bpf__open();
+	if (!l->skel) {
+		snprintf(err, errlen, "failed to open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	if (pw_concern_count > PW_MAX_CONCERNS) {
+		snprintf(err, errlen, "internal: %d concerns, room for %d", pw_concern_count,
+			 PW_MAX_CONCERNS);
+		return -1;
+	}
+	rc = pw_features_choose(l->skel->obj, &l->features, mode, l->choices, err, errlen);
+	if (rc)
+		return rc;
+	if (pw_features_apply(l->skel->obj, l->choices)) {
+		snprintf(err, errlen, "internal: a program of the concern table is not in the object");
+		return -1;
+	}
+	return 0;
+}
+
+int pw_loader_plan(struct pw_loader *l, enum pw_attach_mode mode, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	return open_and_choose(l, mode, err, errlen);
+}
+
+static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+			 size_t errlen)
+{
+	int rc = pw_cgroup2_mount(l->cgroup2_mount, sizeof(l->cgroup2_mount));
+
+	if (rc) {
+		snprintf(err, errlen, "no cgroup2 hierarchy mounted (%s): privwatch identifies "
+			 "containers by their cgroup2 id", strerror(-rc));
+		return -1;
+	}
+	rc = pw_cgroup_id(l->cgroup2_mount, &l->root_cgroup_id);
+	if (rc) {
+		snprintf(err, errlen, "cannot read the id of %s: %s", l->cgroup2_mount, strerror(-rc));
+		return -1;
+	}
+	if (!o->cgroup_path) {
+		l->watch_mode = PW_WATCH_ALL_BUT_ROOT;
+		return 0;
+	}
+	l->watch_mode = PW_WATCH_MAP;
+	if (!realpath(o->cgroup_path, l->watch_path)) {
+		snprintf(err, errlen, "--cgroup %s: %s", o->cgroup_path, strerror(errno));
+		return -1;
+	}
+	rc = pw_is_cgroup2(l->watch_path);
+	if (rc <= 0) {
+		snprintf(err, errlen, "--cgroup %s: not a cgroup2 directory (cgroup2 is mounted at %s)",
+			 o->cgroup_path, l->cgroup2_mount);
+		return -1;
+	}
+	rc = pw_cgroup_id(l->watch_path, &l->watch_cgroup_id);
+	if (rc) {
+		snprintf(err, errlen, "--cgroup %s: %s", o->cgroup_path, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+		     size_t errlen)
+{
+	struct privwatch_bpf *s = l->skel;
+
+	l->ringbuf_bytes = o->ringbuf_bytes ? o->ringbuf_bytes : PW_RINGBUF_DEFAULT;
+	if (bpf_map__set_max_entries(s->maps.events, l->ringbuf_bytes)) {
+		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
+			 (unsigned long long)l->ringbuf_bytes);
+		return -1;
+	}
+	s->rodata->watch_mode = l->watch_mode;
+	s->rodata->root_cgroup_id = l->root_cgroup_id;
+	/* Wake the reader when 1/16 of the ring is pending; below that its poll
+	 * timer collects the data (see pw_submit in bpf/common.bpf.h). */
+	s->rodata->wakeup_bytes = l->ringbuf_bytes / 16;
+	s->rodata->agent_tgid = getpid();
+	return 0;
+}
+
+static int attach_chosen(struct pw_loader *l, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (l->n_links == PW_MAX_LINKS) {
+			snprintf(err, errlen, "internal: more than %d programs", PW_MAX_LINKS);
+			return -1;
+		}
+		link = bpf_program__attach(prog);
+		if (!link) {
+			snprintf(err, errlen, "cannot attach %s (%s): %s", bpf_program__name(prog),
+				 bpf_program__section_name(prog), strerror(errno));
+			return -1;
+		}
+		l->links[l->n_links++] = link;
+	}
+	return 0;
+}
+
+static int add_watched(uint64_t id, const char *path, void *ctx)
+{
+	struct pw_loader *l = ctx;
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(l->skel->maps.watched_cgroups, &id, sizeof(id), &one,
+				 sizeof(one), BPF_ANY)) {
+		pw_err("cannot watch %s: %s (at most %d cgroups)\n", path, strerror(errno),
+		       PW_WATCHED_CGROUPS_MAX);
+		return 1; /* positive: stops the walk, not an errno */
+	}
+	l->watched_at_start++;
+	return 0;
+}
+
+int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	/* Kernels since 5.11 charge BPF memory to the cgroup, not to MEMLOCK;
+	 * where the limit cannot be raised it does not matter there. */
+	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
+		pw_debug("setrlimit(RLIMIT_MEMLOCK): %s (not needed on 5.11+)\n", strerror(errno));
+
+	if (resolve_watch(l, o, err, errlen) || open_and_choose(l, o->mode, err, errlen) ||
+	    configure(l, o, err, errlen))
+		goto fail;
+	rc = privwatch_bpf__load(l->skel);
+	if (rc) {
+		snprintf(err, errlen, "the kernel refused the BPF programs: %s (run with -v for the "
+			 "verifier log)", strerror(-rc));
+		goto fail;
+	}
+	/* Attach before seeding: a cgroup created during the walk is either
+	 * seen by the walk or added by the cgroup_mkdir program. */
+	if (attach_chosen(l, err, errlen))
+		goto fail;
+	if (l->watch_mode == PW_WATCH_MAP) {
+		rc = pw_cgroup_walk(l->watch_path, add_watched, l);
+		if (rc) {
+			snprintf(err, errlen, "cannot list the cgroups below %s: %s", l->watch_path,
+				 rc < 0 ? strerror(-rc) : "watched_cgroups map full");
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	pw_loader_stop(l);
+	return -1;
+}
+
+void pw_loader_stop(struct pw_loader *l)
+{
+	int i;
+
+	for (i = 0; i < l->n_links; i++)
+		bpf_link__destroy(l->links[i]);
+	l->n_links = 0;
+	privwatch_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+int pw_loader_map_fd(struct pw_loader *l, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, name);
+
+	return m ? bpf_map__fd(m) : -1;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The BPF object's lifecycle: open, configure (rodata, map sizes, which
+ * variant of each concern loads), load, attach; one stop path undoes it.
+ */
+#ifndef PW_LOADER_H
+#define PW_LOADER_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "feature_probe.h"
+#include "settings.h"
+
+#define PW_MAX_CONCERNS 8
+#define PW_MAX_LINKS 32
+#define PW_RINGBUF_DEFAULT (8u << 20)
+
+struct pw_loader_opts {
+	enum pw_attach_mode mode;
+	const char *cgroup_path; /* NULL: every cgroup but the root */
+	uint64_t ringbuf_bytes;	 /* 0: PW_RINGBUF_DEFAULT */
+};
+
+struct pw_loader {
+	struct privwatch_bpf *skel;
+	struct bpf_link *links[PW_MAX_LINKS];
+	int n_links;
+	struct pw_kernel_features features;
+	struct pw_choice choices[PW_MAX_CONCERNS];
+	char cgroup2_mount[PATH_MAX];
+	uint64_t root_cgroup_id;
+	enum pw_watch_mode watch_mode;
+	char watch_path[PATH_MAX]; /* PW_WATCH_MAP: the subtree's top */
+	uint64_t watch_cgroup_id;
+	unsigned int watched_at_start; /* cgroups put in the map at start */
+	uint64_t ringbuf_bytes;
+};
+
+/* Returns 0, or -1 with one line saying what is missing or failed in err. */
+int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+		    size_t errlen);
+void pw_loader_stop(struct pw_loader *l);
+
+/* Only the open and choose steps: what `privwatch probe` reports. */
+int pw_loader_plan(struct pw_loader *l, enum pw_attach_mode mode, char *err, size_t errlen);
+
+/* "8M", "65536", "1G": a power of two, at least one page. 0 or -1. */
+int pw_ringbuf_size_parse(const char *s, uint64_t *out);
+
+/* The file descriptor of a named map of the loaded object, or -1. */
+int pw_loader_map_fd(struct pw_loader *l, const char *name);
+
+#endif

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* privwatch: subcommand dispatch. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", pw_cmd_run, "watch containers, print events as JSON lines until SIGINT/SIGTERM" },
+	{ "probe", pw_cmd_probe, "show which kernel hook serves each concern here, and why" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: privwatch <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n  privwatch <command> --help   options of a command\n"
+		     "  privwatch --version\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	pw_log_install_libbpf();
+	if (argc < 2) {
+		usage(stderr);
+		return PW_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return PW_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		pw_print_version();
+		return PW_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "privwatch: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return PW_EXIT_USAGE;
+}

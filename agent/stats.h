@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Counters from both sides, summed: what was sent, received and lost, by
+ * event type and by cause. Reported as a privwatch.stats/1 record. */
+#ifndef PW_STATS_H
+#define PW_STATS_H
+
+#include <stdint.h>
+#include "events.h"
+#include "jsonw.h"
+#include "reader.h"
+
+#define PW_STATS_SCHEMA "privwatch.stats/1"
+
+struct pw_loader;
+
+struct pw_kstats {
+	uint64_t emitted[PW_EVENT_TYPE_MAX];
+	uint64_t dropped[PW_EVENT_TYPE_MAX][PW_DROP_CAUSE_MAX];
+	uint64_t watched_cgroups_full;
+};
+
+int pw_kstats_read(struct pw_loader *l, struct pw_kstats *out);
+uint64_t pw_stats_dropped_total(const struct pw_kstats *k, const struct pw_reader_stats *r);
+void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct pw_reader_stats *r,
+		      int final);
+
+#endif

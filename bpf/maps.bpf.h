@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every map and load-time setting of the BPF object, declared once.
+ *
+ * Each bpf/<concern>.bpf.c is compiled on its own and `bpftool gen object`
+ * links them; __weak lets every unit see the same declaration and the linker
+ * keep one instance of each.
+ */
+#ifndef PRIVWATCH_MAPS_BPF_H
+#define PRIVWATCH_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "events.h"
+#include "settings.h"
+
+/* Set by the agent through skel->rodata before load. */
+__weak const volatile __u32 watch_mode = PW_WATCH_ALL_BUT_ROOT;
+__weak const volatile __u64 root_cgroup_id = 1;
+/* Pending bytes in the ring buffer above which a submit wakes the reader.
+ * Below it the reader finds the data on its poll timer: a wakeup per event
+ * costs an IPI (~2 us) and would make every capability check ~10x slower. */
+__weak const volatile __u64 wakeup_bytes = 64 * 1024;
+/* The agent's own process: never reported, so its work cannot feed back. */
+__weak const volatile __u32 agent_tgid = 0;
+
+/* The one channel to userspace. Size set by the agent (--ringbuf-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} events __weak SEC(".maps");
+
+/* Per event type: submitted and dropped by cause. Summed by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PW_EVENT_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, struct pw_type_stats);
+} type_stats __weak SEC(".maps");
+
+/* cgroup id -> 1, used when watch_mode == PW_WATCH_MAP. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PW_WATCHED_CGROUPS_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} watched_cgroups __weak SEC(".maps");
+
+/* Updates of watched_cgroups refused because the map was full: those cgroups
+ * are not watched, and the agent reports the count. */
+__weak __u64 watched_cgroups_full = 0;
+
+#endif /* PRIVWATCH_MAPS_BPF_H */

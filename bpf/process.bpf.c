@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Process lifecycle: exec.
+ *
+ * tp_btf/sched_process_exec fires once per successful exec, after the new
+ * image is installed, in the context of the task itself: the new mm holds
+ * argv, bprm the path. There is no LSM hook with both (bprm_check runs
+ * before exec can still fail), so both attach modes use this program.
+ */
+#include "common.bpf.h"
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct pw_exec_event *e;
+	unsigned long arg_start, arg_end;
+	__u64 cgid = pw_current_cgroup_id();
+	__u32 len;
+	long n;
+
+	if (!pw_cgroup_is_watched(cgid))
+		return 0;
+	e = pw_reserve(PW_EVENT_EXEC, sizeof(*e), cgid);
+	if (!e)
+		return 0;
+
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	e->old_pid = old_pid;
+	e->args_count = BPF_CORE_READ(bprm, argc);
+
+	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	if (n <= 0) {
+		e->filename[0] = '\0';
+		n = 1;
+	}
+	e->filename_len = n - 1;
+	if (n == sizeof(e->filename))
+		e->hdr.flags |= PW_F_TRUNCATED;
+
+	/* argv is in the new image's stack, written by exec just now: resident. */
+	arg_start = BPF_CORE_READ(p, mm, arg_start);
+	arg_end = BPF_CORE_READ(p, mm, arg_end);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (len >= sizeof(e->args)) {
+		if (len > sizeof(e->args))
+			e->hdr.flags |= PW_F_TRUNCATED;
+		len = sizeof(e->args);
+		if (bpf_probe_read_user(e->args, sizeof(e->args), (void *)arg_start))
+			len = 0;
+	} else if (len) {
+		/* The mask proves the bound to the verifier (PW_ARGS_MAX is a
+		 * power of two); it changes nothing since len < PW_ARGS_MAX. */
+		if (bpf_probe_read_user(e->args, len & (PW_ARGS_MAX - 1), (void *)arg_start))
+			len = 0;
+	}
+	e->args_len = len;
+
+	pw_submit(e);
+	return 0;
+}
