@@ -28,11 +28,11 @@ BPF_CFLAGS := -target bpf -D__TARGET_ARCH_$(ARCH) -g -O2 -Wall -Werror \
 AGENT_SRCS := $(filter-out agent/main.c,$(wildcard agent/*.c))
 AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
 CFLAGS ?= -g -O2
-CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude -Iagent \
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror -Iinclude -Iagent \
 	-I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"'
 LDLIBS := -lbpf -lelf -lz -ljansson
 
-TEST_CFLAGS := $(CFLAGS) -Itests
+TEST_CFLAGS := $(CFLAGS) -Itests/lib
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(wildcard tests/kernel/test_*.c))
 CLI_TESTS := $(patsubst tests/cli/%.c,$(OUTPUT)/tests/%,$(wildcard tests/cli/test_*.c))
@@ -41,6 +41,7 @@ TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(OUTPUT)/tests/workload
 
 .PHONY: all deps run test test-unit test-kernel test-cli clean vmlinux help
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(OUTPUT)/privwatch
 

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The privwatch binary as a user runs it: exit codes, messages, the start
+ * record, events and the final stats record on stdout.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "harness.h"
+
+#define PW (char *)h_privwatch()
+
+static char out[1 << 16], err[1 << 16];
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_version(void **state)
+{
+	char *argv[] = { PW, "--version", NULL };
+	char *argv2[] = { PW, "run", "--version", NULL };
+
+	assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "privwatch 0."));
+	assert_int_equal(h_capture(argv2, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "privwatch 0."));
+}
+
+static void test_help(void **state)
+{
+	char *argv[] = { PW, "--help", NULL };
+	char *run[] = { PW, "run", "--help", NULL };
+	char *probe[] = { PW, "probe", "--help", NULL };
+
+	assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "usage: privwatch"));
+	assert_int_equal(h_capture(run, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "--cgroup PATH"));
+	assert_int_equal(h_capture(probe, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "--mode"));
+}
+
+/* A bad command line: usage on stderr, exit 2, nothing on stdout. */
+static void test_bad_command_lines_exit_2(void **state)
+{
+	char *cases[][5] = {
+		{ PW, NULL },
+		{ PW, "frobnicate", NULL },
+		{ PW, "run", "--mode", "kprobe", NULL },
+		{ PW, "run", "--ringbuf-size", "3000", NULL },
+		{ PW, "run", "--poll-ms", "0", NULL },
+		{ PW, "run", "--no-such-option", NULL },
+		{ PW, "run", "extra", NULL },
+		{ PW, "probe", "--mode", "x", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = h_capture(cases[i], out, sizeof(out), err, sizeof(err));
+
+		if (rc != 2)
+			fail_msg("case %zu (%s %s): exit %d, want 2", i, cases[i][1], cases[i][2], rc);
+		assert_string_equal(out, "");
+		assert_true(strlen(err) > 0);
+	}
+}
+
+static void test_probe_reports_tracepoints_with_reasons(void **state)
+{
+	char *argv[] = { PW, "probe", NULL };
+
+	assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "BPF LSM          no   "));
+	assert_non_null(strstr(out, "Operation not permitted"));
+	assert_non_null(strstr(out, "\nprocess        tracepoint  tp_btf/sched_process_exec"));
+	assert_non_null(strstr(out, "\ncapabilities   tracepoint  tp_btf/cap_capable"));
+	assert_non_null(strstr(out, "LSM unavailable: "));
+	assert_non_null(strstr(out, "\ncgroups        tracepoint  "));
+	assert_null(strstr(out, "would fail"));
+	assert_string_equal(err, ""); /* the refused LSM probe makes no noise */
+}
+
+/* A missing feature or bad target: one clear line, exit 1, no libbpf dump. */
+static void test_errors_are_one_line(void **state)
+{
+	char *lsm[] = { PW, "run", "--mode", "lsm", NULL };
+	char *nocg[] = { PW, "run", "--cgroup", "/nonexistent/cg", NULL };
+	char *notcg[] = { PW, "run", "--cgroup", "/tmp", NULL };
+
+	assert_int_equal(h_capture(lsm, out, sizeof(out), err, sizeof(err)), 1);
+	assert_int_equal(count_lines(err), 1);
+	assert_non_null(strstr(err, "--mode lsm: concern capabilities cannot run"));
+	assert_non_null(strstr(err, "BPF LSM"));
+	assert_int_equal(h_capture(nocg, out, sizeof(out), err, sizeof(err)), 1);
+	assert_int_equal(count_lines(err), 1);
+	assert_non_null(strstr(err, "--cgroup /nonexistent/cg: No such file or directory"));
+	assert_int_equal(h_capture(notcg, out, sizeof(out), err, sizeof(err)), 1);
+	assert_int_equal(count_lines(err), 1);
+	assert_non_null(strstr(err, "not a cgroup2 directory"));
+}
+
+static json_t *parse(const char *line)
+{
+	json_error_t e;
+	json_t *j = json_loads(line, 0, &e);
+
+	if (!j)
+		fail_msg("not JSON (%s): %s", e.text, line);
+	return j;
+}
+
+static const char *get_str(json_t *j, const char *path)
+{
+	char key[128], *dot;
+	json_t *v = j;
+	const char *p = path;
+
+	while (v && *p) {
+		snprintf(key, sizeof(key), "%s", p);
+		dot = strchr(key, '.');
+		if (dot)
+			*dot = '\0';
+		v = json_object_get(v, key);
+		p += strlen(key) + (dot ? 1 : 0);
+	}
+	return json_string_value(v);
+}
+
+/* run: a start record within 2 s, events as they happen, a final stats
+ * record on SIGINT, exit 0. */
+static void test_run_start_events_stats(void **state)
+{
+	char cg[PATH_MAX], line[1 << 16];
+	uint64_t cg_id;
+	struct h_proc p;
+	struct timespec t0, t1;
+	json_t *j, *last = NULL;
+	char *workload[] = { (char *)h_workload(), "klogctl", "1", NULL };
+	int saw_exec = 0, saw_syslog = 0, rc;
+	pid_t wpid;
+	double secs;
+
+	assert_int_equal(h_cgroup_create(NULL, "privwatch-cli", cg, sizeof(cg), &cg_id), 0);
+	char *argv[] = { PW, "run", "--cgroup", cg, NULL };
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(h_proc_start(&p, argv), 0);
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), 2000), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(secs < 2.0);
+
+	j = parse(line);
+	assert_string_equal(get_str(j, "schema"), "privwatch.start/1");
+	assert_string_equal(get_str(j, "version"), PW_VERSION);
+	assert_non_null(get_str(j, "kernel"));
+	assert_string_equal(get_str(j, "concerns.process.mode"), "tracepoint");
+	assert_string_equal(get_str(j, "concerns.capabilities.mode"), "tracepoint");
+	assert_string_equal(get_str(j, "watch.mode"), "subtree");
+	assert_string_equal(get_str(j, "watch.path"), cg);
+	json_decref(j);
+
+	wpid = h_spawn(cg, workload);
+	assert_int_equal(h_wait(wpid), 0);
+	while (!(saw_exec && saw_syslog) && h_proc_line(&p, line, sizeof(line), 2000) == 0) {
+		j = parse(line);
+		assert_string_equal(get_str(j, "schema"), "privwatch.event/1");
+		if (json_integer_value(json_object_get(j, "pid")) == wpid) {
+			const char *kind = get_str(j, "kind");
+
+			saw_exec |= !strcmp(kind, "exec") && !strcmp(get_str(j, "comm"), "workload");
+			saw_syslog |= !strcmp(kind, "capability") &&
+				      !strcmp(get_str(j, "cap_name"), "CAP_SYSLOG") &&
+				      !strcmp(get_str(j, "result"), "allowed");
+		}
+		json_decref(j);
+	}
+	assert_true(saw_exec);
+	assert_true(saw_syslog);
+
+	rc = h_proc_stop(&p, SIGINT);
+	assert_int_equal(rc, 0);
+	while (h_proc_line(&p, line, sizeof(line), 1000) == 0) {
+		json_decref(last);
+		last = parse(line);
+	}
+	assert_non_null(last);
+	assert_string_equal(get_str(last, "schema"), "privwatch.stats/1");
+	assert_true(json_is_true(json_object_get(last, "final")));
+	assert_int_equal(json_integer_value(json_object_get(last, "dropped_total")), 0);
+	assert_true(json_integer_value(json_object_get(json_object_get(last, "events"), "exec")) >= 1);
+	json_decref(last);
+	assert_int_equal(h_cgroup_remove(cg), 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_bad_command_lines_exit_2),
+		cmocka_unit_test(test_probe_reports_tracepoints_with_reasons),
+		cmocka_unit_test(test_errors_are_one_line),
+		cmocka_unit_test(test_run_start_events_stats),
+	};
+
+	h_init(argv[0]);
+	return cmocka_run_group_tests_name("cli: privwatch run and probe", tests, NULL, NULL);
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel tier, foundation sensors: the real BPF object on the running kernel,
+ * a fresh cgroup2 directory watched with --cgroup semantics, workloads run
+ * in it, every field of the resulting events checked.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <linux/capability.h>
+#include "harness.h"
+#include "stats.h"
+#include "privwatch.skel.h"
+
+static struct h_agent agent;
+static char cg[PATH_MAX];
+static uint64_t cg_id;
+
+static int setup(void **state)
+{
+	struct pw_loader_opts o = { .mode = PW_MODE_AUTO, .cgroup_path = cg };
+
+	if (h_cgroup_create(NULL, "privwatch-test", cg, sizeof(cg), &cg_id)) {
+		fprintf(stderr, "cannot create a test cgroup\n");
+		return -1;
+	}
+	return h_agent_start(&agent, &o);
+}
+
+static int teardown(void **state)
+{
+	h_agent_stop(&agent);
+	h_cgroup_remove(cg);
+	return 0;
+}
+
+static int clear(void **state)
+{
+	h_agent_drain(&agent, 20);
+	h_agent_clear(&agent);
+	return 0;
+}
+
+static void assert_header(const struct pw_event_header *h, pid_t pid, uint64_t cgid,
+			  const char *comm)
+{
+	assert_int_equal(h->pid, pid);
+	assert_int_equal(h->tid, pid);
+	assert_int_equal(h->cgroup_id, cgid);
+	assert_int_equal(h->uid, getuid());
+	assert_int_equal(h->gid, getgid());
+	assert_string_equal(h->comm, comm);
+	assert_true(h->ts_ns > 0);
+}
+
+static void test_probe_picks_tracepoints_here(void **state)
+{
+	int i;
+
+	/* This kernel refuses LSM programs: every concern runs on tracepoints. */
+	assert_false(agent.loader.features.lsm);
+	for (i = 0; i < pw_concern_count; i++)
+		assert_int_equal(agent.loader.choices[i].variant, PW_VARIANT_TP);
+}
+
+static void test_exec_event(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "noop", "a \"quoted\" arg", "", "last", NULL };
+	const struct pw_exec_event *e;
+	const char *p;
+	pid_t pid;
+
+	pid = h_spawn(cg, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+
+	assert_int_equal(h_count(&agent, PW_EVENT_EXEC, pid), 1);
+	e = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	assert_header(&e->hdr, pid, cg_id, "workload");
+	assert_int_equal(e->hdr.size, sizeof(*e));
+	assert_int_equal(e->ppid, getpid());
+	assert_int_equal(e->old_pid, pid);
+	assert_string_equal(e->filename, h_workload());
+	assert_int_equal(e->filename_len, strlen(h_workload()));
+	assert_int_equal(e->args_count, 5);
+	/* argv arrives NUL-separated, empty strings kept */
+	p = e->args;
+	assert_string_equal(p, h_workload());
+	p += strlen(p) + 1;
+	assert_string_equal(p, "noop");
+	p += strlen(p) + 1;
+	assert_string_equal(p, "a \"quoted\" arg");
+	p += strlen(p) + 1;
+	assert_string_equal(p, "");
+	p += strlen(p) + 1;
+	assert_string_equal(p, "last");
+	p += strlen(p) + 1;
+	assert_int_equal(p - e->args, e->args_len);
+	assert_false(e->hdr.flags & PW_F_TRUNCATED);
+}
+
+static void test_exec_long_argv_is_truncated_and_marked(void **state)
+{
+	static char big[2048];
+	char *argv[] = { (char *)h_workload(), "noop", big, NULL };
+	const struct pw_exec_event *e;
+	pid_t pid;
+
+	memset(big, 'x', sizeof(big) - 1);
+	pid = h_spawn(cg, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	e = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	assert_non_null(e);
+	assert_true(e->hdr.flags & PW_F_TRUNCATED);
+	assert_int_equal(e->args_len, PW_ARGS_MAX);
+	assert_int_equal(e->args_count, 3);
+}
+
+/* The capability events of pid for cap: how many, and the first in *first. */
+static int cap_events(pid_t pid, int cap, const struct pw_capability_event **first)
+{
+	const struct pw_capability_event *e;
+	int i, n = 0;
+
+	*first = NULL;
+	for (i = 0; (e = h_find(&agent, PW_EVENT_CAPABILITY, pid, i)); i++) {
+		if (e->cap != cap)
+			continue;
+		if (!n++)
+			*first = e;
+	}
+	return n;
+}
+
+/* klogctl(0) makes exactly one CAP_SYSLOG check. */
+static void test_capability_allowed(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "klogctl", "1", NULL };
+	const struct pw_capability_event *e;
+	pid_t pid;
+
+	pid = h_spawn(cg, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+
+	assert_int_equal(cap_events(pid, CAP_SYSLOG, &e), 1);
+	assert_header(&e->hdr, pid, cg_id, "workload");
+	assert_int_equal(e->hdr.size, sizeof(*e));
+	assert_int_equal(e->ret, 0);
+}
+
+static void test_capability_denied(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "klogctl-denied", NULL };
+	const struct pw_capability_event *e;
+	pid_t pid;
+
+	pid = h_spawn(cg, argv);
+	assert_int_equal(h_wait(pid), 0); /* the workload saw EPERM */
+	h_agent_drain(&agent, 100);
+
+	assert_int_equal(cap_events(pid, CAP_SYSLOG, &e), 1);
+	assert_header(&e->hdr, pid, cg_id, "workload");
+	assert_int_equal(e->ret, -1); /* -EPERM */
+}
+
+static void test_process_outside_watched_cgroup_is_silent(void **state)
+{
+	char *exec_argv[] = { (char *)h_workload(), "klogctl", "3", NULL };
+	pid_t pid;
+
+	pid = h_spawn(NULL, exec_argv); /* stays in the test runner's cgroup */
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	assert_int_equal(h_count(&agent, PW_EVENT_EXEC, pid), 0);
+	assert_int_equal(h_count(&agent, PW_EVENT_CAPABILITY, pid), 0);
+}
+
+/* A cgroup created after the agent started, below the watched one, is
+ * watched from its first process on (added by the cgroup_mkdir program). */
+static void test_child_cgroup_created_later_is_watched(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "noop", NULL };
+	const struct pw_exec_event *e;
+	char child[PATH_MAX];
+	uint64_t child_id;
+	pid_t pid;
+
+	assert_int_equal(h_cgroup_create(cg, "late", child, sizeof(child), &child_id), 0);
+	pid = h_spawn(child, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	e = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->hdr.cgroup_id, child_id);
+	assert_int_equal(h_cgroup_remove(child), 0);
+}
+
+static void test_no_drops(void **state)
+{
+	struct pw_kstats ks;
+
+	assert_int_equal(pw_kstats_read(&agent.loader, &ks), 0);
+	assert_int_equal(pw_stats_dropped_total(&ks, &agent.reader.stats), 0);
+	assert_true(ks.emitted[PW_EVENT_EXEC] > 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_probe_picks_tracepoints_here),
+		cmocka_unit_test_setup(test_exec_event, clear),
+		cmocka_unit_test_setup(test_exec_long_argv_is_truncated_and_marked, clear),
+		cmocka_unit_test_setup(test_capability_allowed, clear),
+		cmocka_unit_test_setup(test_capability_denied, clear),
+		cmocka_unit_test_setup(test_process_outside_watched_cgroup_is_silent, clear),
+		cmocka_unit_test_setup(test_child_cgroup_created_later_is_watched, clear),
+		cmocka_unit_test(test_no_drops),
+	};
+
+	h_init(argv[0]);
+	return cmocka_run_group_tests_name("kernel: foundation sensors", tests, setup, teardown);
+}

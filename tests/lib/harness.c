@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "cgroupfs.h"
+#include "harness.h"
+#include "log.h"
+#include "privwatch.skel.h"
+
+static char test_dir[PATH_MAX];
+static char workload_path[PATH_MAX];
+static char privwatch_path[PATH_MAX];
+
+void h_init(const char *argv0)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", argv0);
+	if (!realpath(dirname(tmp), test_dir))
+		snprintf(test_dir, sizeof(test_dir), ".");
+	snprintf(workload_path, sizeof(workload_path), "%s/workload", test_dir);
+	snprintf(privwatch_path, sizeof(privwatch_path), "%s/../privwatch", test_dir);
+	pw_log_install_libbpf();
+}
+
+const char *h_workload(void)
+{
+	return workload_path;
+}
+
+const char *h_privwatch(void)
+{
+	return privwatch_path;
+}
+
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+	char sink[4096];
+
+	while ((n = read(fd, off + 1 < len ? buf + off : sink,
+			 off + 1 < len ? len - off - 1 : sizeof(sink))) > 0)
+		if (off + 1 < len)
+			off += n;
+	buf[off] = '\0';
+}
+
+int h_capture(char *const argv[], char *out, size_t outlen, char *err, size_t errlen)
+{
+	int o[2], e[2];
+	pid_t pid;
+
+	if (pipe(o) || pipe(e))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(o[0]);
+		close(e[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	/* Outputs here are small: reading one pipe to its end then the other
+	 * cannot deadlock below the pipe buffer size. */
+	read_all(o[0], out, outlen);
+	read_all(e[0], err, errlen);
+	close(o[0]);
+	close(e[0]);
+	return h_wait(pid);
+}
+
+int h_proc_start(struct h_proc *p, char *const argv[])
+{
+	int o[2];
+
+	memset(p, 0, sizeof(*p));
+	if (pipe(o))
+		return -1;
+	p->pid = fork();
+	if (p->pid == 0) {
+		dup2(o[1], 1);
+		close(o[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(o[1]);
+	p->out_fd = o[0];
+	return p->pid < 0 ? -1 : 0;
+}
+
+int h_proc_line(struct h_proc *p, char *line, size_t len, int ms)
+{
+	struct timespec start, now;
+	struct pollfd pfd = { .fd = p->out_fd, .events = POLLIN };
+	char *nl;
+	ssize_t n;
+	int left = ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		nl = memchr(p->buf, '\n', p->len);
+		if (nl) {
+			size_t l = nl - p->buf;
+
+			snprintf(line, len, "%.*s", (int)l, p->buf);
+			memmove(p->buf, nl + 1, p->len - l - 1);
+			p->len -= l + 1;
+			return 0;
+		}
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			return -1;
+		n = read(p->out_fd, p->buf + p->len, sizeof(p->buf) - p->len);
+		if (n <= 0)
+			return -1;
+		p->len += n;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
+			     (now.tv_nsec - start.tv_nsec) / 1000000);
+	}
+}
+
+int h_proc_stop(struct h_proc *p, int sig)
+{
+	char sink[4096];
+	ssize_t n;
+	int st;
+
+	kill(p->pid, sig);
+	/* Keep reading to EOF so the child never blocks on a full pipe;
+	 * what fits stays for h_proc_line. */
+	while ((n = read(p->out_fd, p->len < sizeof(p->buf) ? p->buf + p->len : sink,
+			 p->len < sizeof(p->buf) ? sizeof(p->buf) - p->len : sizeof(sink))) > 0)
+		if (p->len < sizeof(p->buf))
+			p->len += n;
+	if (waitpid(p->pid, &st, 0) != p->pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int h_cgroup_create(const char *parent, const char *name, char *path, size_t len, uint64_t *id)
+{
+	char root[PATH_MAX];
+	int rc;
+
+	if (!parent) {
+		rc = pw_cgroup2_mount(root, sizeof(root));
+		if (rc)
+			return rc;
+		parent = root;
+	}
+	snprintf(path, len, "%s/%s-%d", parent, name, getpid());
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return pw_cgroup_id(path, id);
+}
+
+int h_cgroup_remove(const char *path)
+{
+	/* Children have exited; zombies are reaped by then, so rmdir succeeds. */
+	return rmdir(path) ? -errno : 0;
+}
+
+static int join_cgroup(const char *cgroup)
+{
+	char procs[PATH_MAX];
+	int fd, ok;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	fd = open(procs, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+pid_t h_spawn(const char *cgroup, char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (cgroup && join_cgroup(cgroup)) {
+		perror("join cgroup");
+		_exit(126);
+	}
+	execv(argv[0], argv);
+	perror("execv");
+	_exit(127);
+}
+
+int h_wait(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+int h_run(const char *cgroup, char *const argv[])
+{
+	pid_t pid = h_spawn(cgroup, argv);
+
+	return pid < 0 ? -1 : h_wait(pid);
+}
+
+static void collect(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
+{
+	struct h_agent *a = ctx;
+	void *copy;
+
+	if (a->n_events >= H_MAX_EVENTS)
+		return;
+	copy = malloc(h->size);
+	if (!copy)
+		return;
+	memcpy(copy, h, h->size);
+	a->events[a->n_events++] = copy;
+}
+
+int h_agent_start(struct h_agent *a, const struct pw_loader_opts *o)
+{
+	char err[512];
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (pw_loader_start(&a->loader, o, err, sizeof(err))) {
+		fprintf(stderr, "agent start: %s\n", err);
+		return -1;
+	}
+	rc = pw_reader_open(&a->reader, bpf_map__fd(a->loader.skel->maps.events), a);
+	if (rc) {
+		pw_loader_stop(&a->loader);
+		return rc;
+	}
+	a->reader.fallback = collect;
+	return 0;
+}
+
+void h_agent_clear(struct h_agent *a)
+{
+	int i;
+
+	for (i = 0; i < a->n_events; i++)
+		free(a->events[i]);
+	a->n_events = 0;
+}
+
+void h_agent_stop(struct h_agent *a)
+{
+	h_agent_clear(a);
+	pw_reader_close(&a->reader);
+	pw_loader_stop(&a->loader);
+}
+
+void h_agent_drain(struct h_agent *a, int ms)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		pw_reader_poll(&a->reader, 10);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+}
+
+const void *h_find(struct h_agent *a, unsigned int type, pid_t pid, int nth)
+{
+	int i;
+
+	for (i = 0; i < a->n_events; i++) {
+		const struct pw_event_header *h = a->events[i];
+
+		if (h->type == type && (!pid || h->pid == (__u32)pid) && nth-- == 0)
+			return h;
+	}
+	return NULL;
+}
+
+int h_count(struct h_agent *a, unsigned int type, pid_t pid)
+{
+	int i, n = 0;
+
+	for (i = 0; i < a->n_events; i++) {
+		const struct pw_event_header *h = a->events[i];
+
+		n += h->type == type && (!pid || h->pid == (__u32)pid);
+	}
+	return n;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Test harness for the kernel tier: the real loader and reader, a fresh
+ * cgroup2 directory per test run, and children placed in it before they
+ * exec a workload.
+ */
+#ifndef PW_TEST_HARNESS_H
+#define PW_TEST_HARNESS_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "loader.h"
+#include "reader.h"
+
+#define H_MAX_EVENTS 65536
+
+struct h_agent {
+	struct pw_loader loader;
+	struct pw_reader reader;
+	void *events[H_MAX_EVENTS]; /* copies of the records, in arrival order */
+	int n_events;
+};
+
+/* Path of the test binaries' directory (.output/tests), from argv[0]. */
+void h_init(const char *argv0);
+const char *h_workload(void);  /* .output/tests/workload */
+const char *h_privwatch(void); /* .output/privwatch */
+
+/* Run argv to completion; its stdout and stderr (NUL-terminated, cut to fit)
+ * and exit status (-1 if killed). */
+int h_capture(char *const argv[], char *out, size_t outlen, char *err, size_t errlen);
+
+/* A running child whose stdout is read line by line. */
+struct h_proc {
+	pid_t pid;
+	int out_fd;
+	char buf[1 << 16];
+	size_t len;
+};
+int h_proc_start(struct h_proc *p, char *const argv[]);
+/* Next stdout line (without '\n') within ms, into line; 0, or -1 on timeout/EOF. */
+int h_proc_line(struct h_proc *p, char *line, size_t len, int ms);
+/* Signal it and wait; returns the exit status, -1 if killed by a signal. */
+int h_proc_stop(struct h_proc *p, int sig);
+
+/* mkdir a uniquely named cgroup below parent (NULL: the cgroup2 root). */
+int h_cgroup_create(const char *parent, const char *name, char *path, size_t len, uint64_t *id);
+int h_cgroup_remove(const char *path);
+
+/* fork, move the child into cgroup (NULL: stay), exec argv. Returns the pid. */
+pid_t h_spawn(const char *cgroup, char *const argv[]);
+/* waitpid; returns the exit status, or -1 if it did not exit normally. */
+int h_wait(pid_t pid);
+/* spawn + wait */
+int h_run(const char *cgroup, char *const argv[]);
+
+int h_agent_start(struct h_agent *a, const struct pw_loader_opts *o);
+void h_agent_stop(struct h_agent *a);
+/* Poll for up to ms milliseconds (at least one poll). */
+void h_agent_drain(struct h_agent *a, int ms);
+void h_agent_clear(struct h_agent *a);
+
+/* The i-th collected event of a type from a pid (pid 0: any), or NULL. */
+const void *h_find(struct h_agent *a, unsigned int type, pid_t pid, int nth);
+int h_count(struct h_agent *a, unsigned int type, pid_t pid);
+
+#endif

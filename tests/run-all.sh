@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Runs every test suite (unit, kernel, cli) and ends with one line summing
+# them all: "N passed, N failed, N skipped". A suite that cannot run, or
+# that dies before its summary, counts as failed with the reason printed.
+set -u
+out=${1:-.output}
+passed=0 failed=0 skipped=0
+
+run_suite() { # tier binary
+	local tier=$1 bin=$2 log p f s rc
+	log=$(mktemp)
+	echo "=== $tier: $(basename "$bin")"
+	stdbuf -oL -eL "$bin" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	# cmocka's summary lines: "[  PASSED  ] 3 test(s)." / "[  FAILED  ] 1 test(s)..."
+	p=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	f=$(sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	s=$(sed -n 's/.*\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	if [ -z "$p" ] && [ -z "$f" ]; then
+		echo "!!! $(basename "$bin") ended without a summary (exit $rc): counted as 1 failure"
+		f=1
+	elif [ "$rc" != 0 ] && [ -z "$f" ]; then
+		echo "!!! $(basename "$bin") exited $rc after its summary: counted as 1 failure"
+		f=1
+	fi
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	skipped=$((skipped + ${s:-0}))
+	rm -f "$log"
+}
+
+for tier in unit kernel cli; do
+	for t in "$out"/tests/test_"$tier"_*; do
+		[ -x "$t" ] || continue
+		if [ "$tier" != unit ] && [ "$(id -u)" != 0 ]; then
+			echo "!!! $(basename "$t"): needs root to load BPF programs: counted as 1 failure"
+			failed=$((failed + 1))
+			continue
+		fi
+		run_suite "$tier" "$t"
+	done
+done
+
+echo
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Actions for the kernel and CLI tests, one per invocation, so each test
+ * knows exactly which syscalls the process under watch made.
+ *   workload noop [ARGS...]        exit 0
+ *   workload klogctl N             N x klogctl(0): one CAP_SYSLOG check each
+ *   workload klogctl-denied        drop CAP_SYSLOG (and CAP_SYS_ADMIN, its
+ *                                  fallback) from the effective set, klogctl once
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+static int drop_effective(const int *caps, int n)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int i;
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	for (i = 0; i < n; i++)
+		d[caps[i] / 32].effective &= ~(1u << (caps[i] % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: workload ACTION [ARGS]\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "noop"))
+		return 0;
+	if (!strcmp(argv[1], "klogctl") && argc == 3) {
+		long i, n = atol(argv[2]);
+
+		for (i = 0; i < n; i++)
+			klogctl(0, NULL, 0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "klogctl-denied")) {
+		static const int caps[] = { CAP_SYSLOG, CAP_SYS_ADMIN };
+
+		if (drop_effective(caps, 2)) {
+			perror("capset");
+			return 1;
+		}
+		return klogctl(0, NULL, 0) == -1 && errno == EPERM ? 0 : 1;
+	}
+	fprintf(stderr, "workload: unknown action %s\n", argv[1]);
+	return 2;
+}
