@@ -4,6 +4,7 @@
  * knows exactly which syscalls the process under watch made.
  *   workload noop [ARGS...]        exit 0
  *   workload klogctl N             N x klogctl(0): one CAP_SYSLOG check each
+ *   workload klogctl-rate N R      N x klogctl(0) paced at R per second
  *   workload klogctl-denied        drop CAP_SYSLOG (and CAP_SYS_ADMIN, its
  *                                  fallback) from the effective set, klogctl once
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -42,6 +44,21 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < n; i++)
 			klogctl(0, NULL, 0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "klogctl-rate") && argc == 4) {
+		long i, n = atol(argv[2]);
+		double rate = atof(argv[3]);
+		struct timespec t0, t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (i = 0; i < n; i++) {
+			klogctl(0, NULL, 0);
+			/* busy-pace: sleeping would batch the events */
+			do
+				clock_gettime(CLOCK_MONOTONIC, &t);
+			while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < (i + 1) / rate);
+		}
 		return 0;
 	}
 	if (!strcmp(argv[1], "klogctl-denied")) {
