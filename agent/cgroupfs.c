@@ -38,6 +38,88 @@ int pw_cgroup2_mount(char *out, size_t len)
 	return rc;
 }
 
+/* Mount point of the v1 hierarchy holding controller, from mountinfo:
+ * "... /sys/fs/cgroup/memory rw,... - cgroup cgroup rw,memory" */
+static int v1_mount(const char *controller, char *out, size_t len)
+{
+	char line[4096], mnt[4096], fstype[64], opts[1024], *tok, *save;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (rc && fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(dash + 3, "%63s %*s %1023s", fstype, opts) != 2 ||
+		    strcmp(fstype, "cgroup") || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		for (tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (!strcmp(tok, controller) && (size_t)snprintf(out, len, "%s", mnt) < len)
+				rc = 0;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* ssid and hierarchy id of controller, from /proc/cgroups, whose lines are
+ * in cgroup_subsys_id order: "memory	4	53	1". */
+static int v1_ids(const char *controller, int *ssid, unsigned int *hierarchy)
+{
+	char line[256], name[32];
+	FILE *f = fopen("/proc/cgroups", "re");
+	int i = 0, rc = -ENOENT;
+	unsigned int h;
+
+	if (!f)
+		return -errno;
+	while (rc && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%31s %u", name, &h) == 2 && !strcmp(name, controller)) {
+			*ssid = i;
+			*hierarchy = h;
+			rc = 0;
+		}
+		i++;
+	}
+	fclose(f);
+	return rc;
+}
+
+int pw_cgroup_v1_find(const char *controller, struct pw_cgroup_v1 *out)
+{
+	static const char *const prefer[] = { "memory",	 "pids",    "cpu",     "cpuacct",
+					      "devices", "blkio", "freezer", "cpuset" };
+	size_t i;
+	int rc;
+
+	if (!controller) {
+		for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
+			if (pw_cgroup_v1_find(prefer[i], out) == 0)
+				return 0;
+		return -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->controller, sizeof(out->controller), "%s", controller);
+	rc = v1_mount(controller, out->mount, sizeof(out->mount));
+	if (rc)
+		return rc;
+	rc = v1_ids(controller, &out->ssid, &out->hierarchy_id);
+	if (!rc && out->hierarchy_id == 0)
+		rc = -ENOENT; /* listed but not mounted as v1 */
+	return rc;
+}
+
+int pw_is_cgroup1(const char *path)
+{
+	struct statfs st;
+
+	if (statfs(path, &st))
+		return -errno;
+	return st.f_type == CGROUP_SUPER_MAGIC;
+}
+
 int pw_is_cgroup2(const char *path)
 {
 	struct statfs st;

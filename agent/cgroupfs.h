@@ -11,6 +11,21 @@
  * /sys/fs/cgroup/unified on hybrid ones. -ENOENT on pure v1 hosts. */
 int pw_cgroup2_mount(char *out, size_t len);
 
+/* A cgroup v1 hierarchy, for hosts without cgroup2. */
+struct pw_cgroup_v1 {
+	char controller[32];
+	char mount[4096];
+	int ssid;	  /* cgroup_subsys_id: its line in /proc/cgroups */
+	unsigned int hierarchy_id;
+};
+
+/* Find the hierarchy of a v1 controller (NULL: the first mounted of memory,
+ * pids, cpu, cpuacct, devices, blkio, freezer, cpuset). 0 or -errno. */
+int pw_cgroup_v1_find(const char *controller, struct pw_cgroup_v1 *out);
+
+/* Is path on a cgroup v1 filesystem? 1, 0, or -errno. */
+int pw_is_cgroup1(const char *path);
+
 /* The id of a cgroup2 directory (its kernfs node id). 0 or -errno. */
 int pw_cgroup_id(const char *path, uint64_t *id);
 

@@ -76,6 +76,8 @@ int pw_cmd_probe(int argc, char **argv)
 	printf("  %-16s %-4s %s\n", "BPF LSM", l.features.lsm ? "yes" : "no", l.features.lsm_why);
 	printf("  %-16s %-4s %s\n", "BTF tracepoints", l.features.tp_btf ? "yes" : "no",
 	       l.features.tp_btf_why);
+	printf("  %-16s %-4s %s\n", "tracefs", l.features.tracefs ? "yes" : "no",
+	       l.features.tracefs_why);
 	if (l.skel) {
 		printf("\n%-14s %-11s %-40s %s\n", "concern", "mode", "programs", "why");
 		for (i = 0; i < pw_concern_count && l.choices[i].concern; i++) {

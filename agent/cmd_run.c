@@ -22,6 +22,7 @@
 
 #define PW_START_SCHEMA "privwatch.start/1"
 #define DEFAULT_POLL_MS 10
+#define OPT_CGROUP_V1 256 /* long-only options */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -60,8 +61,10 @@ static void usage(FILE *out)
 		"usage: privwatch run [options]\n\n"
 		"Loads the sensors and prints one JSON object per event on stdout until\n"
 		"SIGINT or SIGTERM, then a final privwatch.stats/1 record.\n\n"
-		"  --cgroup PATH        watch only this cgroup2 directory and the cgroups below it\n"
+		"  --cgroup PATH        watch only this cgroup directory and the cgroups below it\n"
 		"                       (default: every cgroup except the root)\n"
+		"  --cgroup-v1 CTRL     identify containers by their cgroup in this v1 controller's\n"
+		"                       hierarchy (default: cgroup2; a v1 one where it is missing)\n"
 		"  --mode MODE          auto (default), lsm or tracepoint\n"
 		"  --ringbuf-size SIZE  ring buffer bytes, a power of two (default 8M)\n"
 		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
@@ -118,8 +121,10 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	jw_obj_begin(&rc->w);
 	jw_key(&rc->w, "mode");
 	jw_str(&rc->w, l->watch_mode == PW_WATCH_MAP ? "subtree" : "all-but-root");
-	jw_key(&rc->w, "cgroup2");
-	jw_str(&rc->w, l->cgroup2_mount);
+	jw_key(&rc->w, "hierarchy");
+	jw_str(&rc->w, l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller);
+	jw_key(&rc->w, "mount");
+	jw_str(&rc->w, l->cgroup_mount);
 	if (l->watch_mode == PW_WATCH_MAP) {
 		jw_key(&rc->w, "path");
 		jw_str(&rc->w, l->watch_path);
@@ -141,6 +146,7 @@ static int parse_args(int argc, char **argv, struct pw_loader_opts *o, int *poll
 {
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
+		{ "cgroup-v1", required_argument, NULL, OPT_CGROUP_V1 },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-size", required_argument, NULL, 'r' },
 		{ "poll-ms", required_argument, NULL, 'p' },
@@ -156,6 +162,9 @@ static int parse_args(int argc, char **argv, struct pw_loader_opts *o, int *poll
 		switch (c) {
 		case 'c':
 			o->cgroup_path = optarg;
+			break;
+		case OPT_CGROUP_V1:
+			o->cgroup_v1 = optarg;
 			break;
 		case 'm':
 			if (pw_mode_parse(optarg, &o->mode)) {

@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 #include "feature_probe.h"
 #include "log.h"
+#include "tracefs.h"
 
 /* The concern table: the single place that says which program serves what. */
 const struct pw_concern pw_concerns[] = {
@@ -135,6 +136,7 @@ void pw_features_probe(struct pw_kernel_features *f)
 		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why), "BTF tracepoint programs load and attach");
 	btf__free(btf);
 out:
+	f->tracefs = pw_tracefs_ensure(f->tracefs_why, sizeof(f->tracefs_why)) == 0;
 	pw_log_libbpf_quiet(0);
 }
 
@@ -145,40 +147,69 @@ const char *pw_program_section(struct bpf_object *obj, const char *prog_name)
 	return p ? bpf_program__section_name(p) : NULL;
 }
 
-/* Can every program of this variant attach here? The attach target is the
- * part of the section name after the '/', checked against kernel BTF. */
-static int variant_ok(struct bpf_object *obj, struct btf *btf, const char *const *progs,
-		      int prefix_ok, const char *prefix_why, char *why, size_t whylen)
+/* Can this program attach here? Its attach target is the part of the
+ * section name after the first '/': an LSM hook or BTF tracepoint checked in
+ * kernel BTF, a classic tracepoint ("tp/syscalls/sys_exit_mount") in tracefs. */
+static int program_ok(struct bpf_object *obj, struct btf *btf, const struct pw_kernel_features *f,
+		      const char *prog, char *why, size_t whylen)
 {
+	const char *sec = pw_program_section(obj, prog);
+	const char *target = sec ? strchr(sec, '/') : NULL;
 	char name[128];
+
+	if (!target) {
+		snprintf(why, whylen, "program %s missing from the BPF object", prog);
+		return 0;
+	}
+	target++;
+	if (!strncmp(sec, "lsm/", 4)) {
+		if (!f->lsm) {
+			snprintf(why, whylen, "%s", f->lsm_why);
+			return 0;
+		}
+		snprintf(name, sizeof(name), "bpf_lsm_%s", target);
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) < 0) {
+			snprintf(why, whylen, "LSM hook %s does not exist on this kernel", target);
+			return 0;
+		}
+	} else if (!strncmp(sec, "tp_btf/", 7)) {
+		if (!f->tp_btf) {
+			snprintf(why, whylen, "%s", f->tp_btf_why);
+			return 0;
+		}
+		snprintf(name, sizeof(name), "btf_trace_%s", target);
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) < 0) {
+			snprintf(why, whylen, "tracepoint %s does not exist on this kernel", target);
+			return 0;
+		}
+	} else if (!strncmp(sec, "tp/", 3)) {
+		if (!f->tracefs) {
+			snprintf(why, whylen, "%s", f->tracefs_why);
+			return 0;
+		}
+		if (!pw_tracefs_has_event(target)) {
+			snprintf(why, whylen, "tracepoint %s does not exist on this kernel", target);
+			return 0;
+		}
+	} else {
+		snprintf(why, whylen, "program %s: unknown section %s", prog, sec);
+		return 0;
+	}
+	return 1;
+}
+
+static int variant_ok(struct bpf_object *obj, struct btf *btf, const struct pw_kernel_features *f,
+		      const char *const *progs, char *why, size_t whylen)
+{
 	int i;
 
 	if (!progs[0]) {
 		snprintf(why, whylen, "no program of this kind");
 		return 0;
 	}
-	if (!prefix_ok) {
-		snprintf(why, whylen, "%s", prefix_why);
-		return 0;
-	}
-	for (i = 0; i < PW_CONCERN_PROGS && progs[i]; i++) {
-		const char *sec = pw_program_section(obj, progs[i]);
-		const char *target = sec ? strchr(sec, '/') : NULL;
-		int lsm;
-
-		if (!target) {
-			snprintf(why, whylen, "program %s missing from the BPF object", progs[i]);
+	for (i = 0; i < PW_CONCERN_PROGS && progs[i]; i++)
+		if (!program_ok(obj, btf, f, progs[i], why, whylen))
 			return 0;
-		}
-		target++;
-		lsm = !strncmp(sec, "lsm", 3);
-		snprintf(name, sizeof(name), lsm ? "bpf_lsm_%s" : "btf_trace_%s", target);
-		if (btf__find_by_name_kind(btf, name, lsm ? BTF_KIND_FUNC : BTF_KIND_TYPEDEF) < 0) {
-			snprintf(why, whylen, "%s %s does not exist on this kernel",
-				 lsm ? "LSM hook" : "tracepoint", target);
-			return 0;
-		}
-	}
 	return 1;
 }
 
@@ -204,10 +235,8 @@ int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *
 		int lsm_ok, tp_ok;
 
 		ch->concern = c;
-		lsm_ok = variant_ok(obj, btf, c->lsm_progs, f->lsm, f->lsm_why, lsm_why,
-				    sizeof(lsm_why));
-		tp_ok = variant_ok(obj, btf, c->tp_progs, f->tp_btf, f->tp_btf_why, tp_why,
-				   sizeof(tp_why));
+		lsm_ok = variant_ok(obj, btf, f, c->lsm_progs, lsm_why, sizeof(lsm_why));
+		tp_ok = variant_ok(obj, btf, f, c->tp_progs, tp_why, sizeof(tp_why));
 		if (mode == PW_MODE_TRACEPOINT && c->tp_progs[0]) {
 			ch->variant = tp_ok ? PW_VARIANT_TP : PW_VARIANT_NONE;
 			snprintf(ch->why, sizeof(ch->why), "%s",

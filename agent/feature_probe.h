@@ -15,7 +15,7 @@
 enum pw_attach_mode { PW_MODE_AUTO = 0, PW_MODE_LSM, PW_MODE_TRACEPOINT };
 enum pw_variant { PW_VARIANT_NONE = 0, PW_VARIANT_LSM, PW_VARIANT_TP };
 
-#define PW_CONCERN_PROGS 4
+#define PW_CONCERN_PROGS 12
 #define PW_WHY_LEN 200
 
 struct pw_concern {
@@ -31,7 +31,9 @@ struct pw_kernel_features {
 	int btf;		/* /sys/kernel/btf/vmlinux loads */
 	int lsm;		/* a BPF LSM program loads and attaches */
 	int tp_btf;		/* a BTF tracepoint program loads and attaches */
+	int tracefs;		/* classic tracepoints (tp/...) can be found */
 	char btf_why[PW_WHY_LEN], lsm_why[PW_WHY_LEN], tp_btf_why[PW_WHY_LEN];
+	char tracefs_why[PW_WHY_LEN];
 };
 
 struct pw_choice {

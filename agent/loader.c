@@ -7,7 +7,6 @@
 #include <sys/resource.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "cgroupfs.h"
 #include "loader.h"
 #include "log.h"
 #include "privwatch.skel.h"
@@ -67,19 +66,44 @@ int pw_loader_plan(struct pw_loader *l, enum pw_attach_mode mode, char *err, siz
 	return open_and_choose(l, mode, err, errlen);
 }
 
+/* Which hierarchy identifies containers: cgroup2 where it is mounted, else
+ * (or when asked) one v1 controller's hierarchy. */
+static int resolve_hierarchy(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+			     size_t errlen)
+{
+	struct pw_cgroup_v1 v1;
+	int rc;
+
+	l->cgroup_v1_ssid = -1;
+	if (!o->cgroup_v1 && pw_cgroup2_mount(l->cgroup_mount, sizeof(l->cgroup_mount)) == 0)
+		return 0;
+	rc = pw_cgroup_v1_find(o->cgroup_v1, &v1);
+	if (rc) {
+		if (o->cgroup_v1)
+			snprintf(err, errlen, "--cgroup-v1 %s: no cgroup v1 hierarchy of that controller "
+				 "is mounted", o->cgroup_v1);
+		else
+			snprintf(err, errlen, "no cgroup2 hierarchy and no cgroup v1 controller mounted: "
+				 "privwatch identifies containers by their cgroup");
+		return -1;
+	}
+	snprintf(l->cgroup_mount, sizeof(l->cgroup_mount), "%s", v1.mount);
+	snprintf(l->cgroup_v1_controller, sizeof(l->cgroup_v1_controller), "%s", v1.controller);
+	l->cgroup_v1_ssid = v1.ssid;
+	l->hierarchy_id = v1.hierarchy_id;
+	return 0;
+}
+
 static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
 			 size_t errlen)
 {
-	int rc = pw_cgroup2_mount(l->cgroup2_mount, sizeof(l->cgroup2_mount));
+	int rc;
 
-	if (rc) {
-		snprintf(err, errlen, "no cgroup2 hierarchy mounted (%s): privwatch identifies "
-			 "containers by their cgroup2 id", strerror(-rc));
+	if (resolve_hierarchy(l, o, err, errlen))
 		return -1;
-	}
-	rc = pw_cgroup_id(l->cgroup2_mount, &l->root_cgroup_id);
+	rc = pw_cgroup_id(l->cgroup_mount, &l->root_cgroup_id);
 	if (rc) {
-		snprintf(err, errlen, "cannot read the id of %s: %s", l->cgroup2_mount, strerror(-rc));
+		snprintf(err, errlen, "cannot read the id of %s: %s", l->cgroup_mount, strerror(-rc));
 		return -1;
 	}
 	if (!o->cgroup_path) {
@@ -91,10 +115,11 @@ static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, ch
 		snprintf(err, errlen, "--cgroup %s: %s", o->cgroup_path, strerror(errno));
 		return -1;
 	}
-	rc = pw_is_cgroup2(l->watch_path);
-	if (rc <= 0) {
-		snprintf(err, errlen, "--cgroup %s: not a cgroup2 directory (cgroup2 is mounted at %s)",
-			 o->cgroup_path, l->cgroup2_mount);
+	rc = l->cgroup_v1_ssid < 0 ? pw_is_cgroup2(l->watch_path) : pw_is_cgroup1(l->watch_path);
+	if (rc <= 0 || strncmp(l->watch_path, l->cgroup_mount, strlen(l->cgroup_mount))) {
+		snprintf(err, errlen, "--cgroup %s: not a directory of the %s hierarchy mounted at %s",
+			 o->cgroup_path, l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller,
+			 l->cgroup_mount);
 		return -1;
 	}
 	rc = pw_cgroup_id(l->watch_path, &l->watch_cgroup_id);
@@ -118,6 +143,8 @@ static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *
 	}
 	s->rodata->watch_mode = l->watch_mode;
 	s->rodata->root_cgroup_id = l->root_cgroup_id;
+	s->rodata->cgroup_v1_ssid = l->cgroup_v1_ssid;
+	s->rodata->watch_hierarchy_id = l->hierarchy_id;
 	/* Wake the reader when 1/16 of the ring is pending; below that its poll
 	 * timer collects the data (see pw_submit in bpf/common.bpf.h). */
 	s->rodata->wakeup_bytes = l->ringbuf_bytes / 16;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "feature_probe.h"
+#include "cgroupfs.h"
 #include "settings.h"
 
 #define PW_MAX_CONCERNS 8
@@ -20,6 +21,9 @@ struct pw_loader_opts {
 	enum pw_attach_mode mode;
 	const char *cgroup_path; /* NULL: every cgroup but the root */
 	uint64_t ringbuf_bytes;	 /* 0: PW_RINGBUF_DEFAULT */
+	/* Identify containers by their cgroup in this v1 controller's hierarchy
+	 * instead of cgroup2. Chosen automatically when cgroup2 is not mounted. */
+	const char *cgroup_v1;
 };
 
 struct pw_loader {
@@ -28,7 +32,10 @@ struct pw_loader {
 	int n_links;
 	struct pw_kernel_features features;
 	struct pw_choice choices[PW_MAX_CONCERNS];
-	char cgroup2_mount[PATH_MAX];
+	char cgroup_mount[PATH_MAX]; /* root of the hierarchy that identifies containers */
+	int cgroup_v1_ssid;	     /* -1: cgroup2 */
+	unsigned int hierarchy_id;   /* 0 for cgroup2 */
+	char cgroup_v1_controller[32];
 	uint64_t root_cgroup_id;
 	enum pw_watch_mode watch_mode;
 	char watch_path[PATH_MAX]; /* PW_WATCH_MAP: the subtree's top */

@@ -28,6 +28,7 @@ int pw_kstats_read(struct pw_loader *l, struct pw_kstats *out)
 			continue;
 		for (cpu = 0; cpu < ncpu; cpu++) {
 			out->emitted[type] += v[cpu].emitted;
+			out->suppressed[type] += v[cpu].suppressed;
 			for (d = 0; d < PW_DROP_CAUSE_MAX; d++)
 				out->dropped[type][d] += v[cpu].dropped[d];
 		}
@@ -79,6 +80,16 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 			continue;
 		jw_key(w, type_name(t));
 		jw_u64(w, r->received[t]);
+	}
+	jw_obj_end(w);
+	/* Folded by the in-kernel dedup: not lost, counted per key in cap_seen. */
+	jw_key(w, "suppressed");
+	jw_obj_begin(w);
+	for (t = 0; t < PW_EVENT_TYPE_MAX; t++) {
+		if (!type_name(t) || !k->suppressed[t])
+			continue;
+		jw_key(w, type_name(t));
+		jw_u64(w, k->suppressed[t]);
 	}
 	jw_obj_end(w);
 	/* Drops by cause, each by kind where the kernel counts them so. */

@@ -15,6 +15,7 @@ struct pw_loader;
 
 struct pw_kstats {
 	uint64_t emitted[PW_EVENT_TYPE_MAX];
+	uint64_t suppressed[PW_EVENT_TYPE_MAX];
 	uint64_t dropped[PW_EVENT_TYPE_MAX][PW_DROP_CAUSE_MAX];
 	uint64_t watched_cgroups_full;
 };

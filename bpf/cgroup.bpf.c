@@ -5,16 +5,10 @@
  * moved into it, and a removed one leaves the map.
  *
  * tp_btf/cgroup_mkdir and cgroup_rmdir fire for every hierarchy; only the
- * cgroup2 (default) hierarchy, whose ids bpf_get_current_cgroup_id()
- * returns, is followed. There is no LSM hook for cgroup creation.
+ * one whose ids pw_current_cgroup_id() returns (cgroup2, or the chosen v1
+ * hierarchy) is followed. There is no LSM hook for cgroup creation.
  */
 #include "common.bpf.h"
-
-/* The default hierarchy is cgrp_dfl_root, hierarchy_id 0. */
-static __always_inline int on_default_hierarchy(struct cgroup *cgrp)
-{
-	return BPF_CORE_READ(cgrp, root, hierarchy_id) == 0;
-}
 
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
@@ -22,7 +16,7 @@ int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	__u64 id, parent_id;
 	__u8 one = 1;
 
-	if (watch_mode != PW_WATCH_MAP || !on_default_hierarchy(cgrp))
+	if (watch_mode != PW_WATCH_MAP || !pw_cgroup_in_watched_hierarchy(cgrp))
 		return 0;
 	parent_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id);
 	if (!bpf_map_lookup_elem(&watched_cgroups, &parent_id))
@@ -38,7 +32,7 @@ int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 {
 	__u64 id;
 
-	if (watch_mode != PW_WATCH_MAP || !on_default_hierarchy(cgrp))
+	if (watch_mode != PW_WATCH_MAP || !pw_cgroup_in_watched_hierarchy(cgrp))
 		return 0;
 	id = BPF_CORE_READ(cgrp, kn, id);
 	bpf_map_delete_elem(&watched_cgroups, &id);

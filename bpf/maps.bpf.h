@@ -23,6 +23,12 @@ __weak const volatile __u64 root_cgroup_id = 1;
 __weak const volatile __u64 wakeup_bytes = 64 * 1024;
 /* The agent's own process: never reported, so its work cannot feed back. */
 __weak const volatile __u32 agent_tgid = 0;
+/* Which hierarchy identifies containers. -1: cgroup2 (pure v2 and hybrid
+ * hosts). Otherwise the cgroup_subsys_id of a v1 controller (pure v1 hosts):
+ * the task's cgroup in that controller's hierarchy is read with CO-RE. */
+__weak const volatile __s32 cgroup_v1_ssid = -1;
+/* hierarchy_id of that hierarchy: 0 for cgroup2, from /proc/cgroups for v1. */
+__weak const volatile __u32 watch_hierarchy_id = 0;
 
 /* The one channel to userspace. Size set by the agent (--ringbuf-size). */
 struct {
@@ -45,6 +51,15 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } watched_cgroups __weak SEC(".maps");
+
+/* In-kernel capability dedup: first check per key is sent, repeats counted.
+ * LRU: an evicted key only means its next check is sent again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pw_cap_key);
+	__type(value, struct pw_cap_count);
+} cap_seen __weak SEC(".maps");
 
 /* Updates of watched_cgroups refused because the map was full: those cgroups
  * are not watched, and the agent reports the count. */

@@ -27,18 +27,42 @@ enum pw_event_type {
 	PW_EVENT_NONE = 0,
 	PW_EVENT_EXEC = 1,
 	PW_EVENT_CAPABILITY = 2,
-	/* 3..15 reserved for the sensors of issue 3 (mount, open, seccomp, ...). */
+	PW_EVENT_MOUNT = 3,
+	PW_EVENT_OPEN = 4,
+	PW_EVENT_SECCOMP = 5,
+	PW_EVENT_FORK = 6,
+	PW_EVENT_EXIT = 7,
+	PW_EVENT_CGROUP_MKDIR = 8,
+	PW_EVENT_CGROUP_RMDIR = 9,
 	PW_EVENT_TYPE_MAX = 16,
 };
 
 /* Why an event did not reach userspace; each cause counted per event type. */
 enum pw_drop_cause {
 	PW_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_reserve() failed */
+	PW_DROP_SCRATCH = 1,	  /* per-CPU scratch buffer missing (cannot happen; counted) */
 	PW_DROP_CAUSE_MAX = 4,
+};
+
+/* Key of the cap_seen map: the in-kernel capability dedup. */
+struct pw_cap_key {
+	__u64 cgroup_id;
+	__u32 pid;
+	__s32 cap;
+	__s32 ret;
+	__u32 _pad;
+};
+
+/* Value of cap_seen: checks folded into the first event of the key. */
+struct pw_cap_count {
+	__u64 repeats;
 };
 
 /* Flags in pw_event_header.flags. */
 #define PW_F_TRUNCATED (1u << 0) /* a string or list did not fit its buffer */
+/* Seen by an LSM hook before the action: the kernel may still refuse it
+ * after us, so ret only says that no LSM before ours denied it. */
+#define PW_F_PRE_CHECK (1u << 1)
 
 struct pw_event_header {
 	__u16 type;  /* enum pw_event_type */
@@ -66,19 +90,133 @@ struct pw_exec_event {
 };
 
 /* Capability check. In LSM mode only checks allowed by the capability LSM are
- * seen (see bpf/capability.bpf.c); the tracepoint also sees denials. */
+ * seen (see bpf/capability.bpf.c); the tracepoint also sees denials.
+ * Only the first check per (cgroup, pid, cap, result) is sent; the repeats
+ * are counted in the cap_seen map. */
 struct pw_capability_event {
 	struct pw_event_header hdr;
 	__s32 cap;	  /* CAP_* number */
 	__s32 ret;	  /* 0: allowed, else -errno (-EPERM) */
 	__u32 opts;	  /* CAP_OPT_* from the LSM hook, 0 from the tracepoint */
+	__u32 ns_level;	  /* user namespace checked against: 0 is the initial one */
+};
+
+/* Mount-family syscalls and LSM hooks. Caught at syscall exit: a call that
+ * seccomp refuses never reaches sys_enter, but sys_exit sees its errno; the
+ * arguments come from the task's saved user registers. */
+enum pw_mount_op {
+	PW_MOUNT_MOUNT = 1,	  /* mount(2) / lsm sb_mount */
+	PW_MOUNT_UMOUNT = 2,	  /* umount2(2) / lsm sb_umount */
+	PW_MOUNT_FSOPEN = 3,	  /* fsopen(2): fstype */
+	PW_MOUNT_FSCONFIG = 4,	  /* fsconfig(2): key, source for "source" */
+	PW_MOUNT_FSMOUNT = 5,	  /* fsmount(2) */
+	PW_MOUNT_MOVE_MOUNT = 6,  /* move_mount(2) / lsm move_mount: target */
+	PW_MOUNT_OPEN_TREE = 7,	  /* open_tree(2): source path */
+	PW_MOUNT_SETATTR = 8,	  /* mount_setattr(2): target */
+	PW_MOUNT_PIVOT_ROOT = 9,  /* pivot_root(2) / lsm sb_pivotroot */
+};
+
+#define PW_FSTYPE_LEN 32
+#define PW_MOUNT_STR 128
+
+struct pw_mount_event {
+	struct pw_event_header hdr;
+	__s32 ret;	/* syscall return: >= 0 or -errno (0 with PW_F_PRE_CHECK) */
+	__u16 op;	/* enum pw_mount_op */
+	__u16 _pad0;
+	__u64 flags;	/* MS_* for mount, MNT_* for umount, the flags argument otherwise */
+	__s32 fd;	/* the fd argument where the call takes one (fsconfig, fsmount, move_mount from) */
+	__u32 aux;	/* fsconfig cmd, mount_setattr attr_set, fsmount attr_flags */
+	char fstype[PW_FSTYPE_LEN];
+	char source[PW_MOUNT_STR]; /* device / source path / fsconfig key=value */
+	char target[PW_PATH_MAX];  /* mount point / new root */
+};
+
+/* What an opened file is, decided from its inode and superblock. */
+enum pw_object_kind {
+	PW_OBJ_UNKNOWN = 0,	/* failed open: only the user's path is known */
+	PW_OBJ_CHARDEV = 1,
+	PW_OBJ_BLOCKDEV = 2,
+	PW_OBJ_SYSFS = 3,
+	PW_OBJ_PROCFS = 4,	/* procfs, outside /proc/sys */
+	PW_OBJ_PROC_SYS = 5,	/* a sysctl under /proc/sys */
+	PW_OBJ_CGROUPFS = 6,	/* cgroup v1 or v2 */
+	PW_OBJ_DEBUGFS = 7,
+	PW_OBJ_SECURITYFS = 8,
+	PW_OBJ_TRACEFS = 9,
+	PW_OBJ_BPFFS = 10,
+	PW_OBJ_KIND_MAX = 11,
+};
+
+#define PW_OPEN_PATH_BUF 512
+/* How pw_open_event.path is laid out. */
+#define PW_OPEN_PATH_COMPONENTS 1 /* resolved: names leaf first, each NUL-terminated */
+#define PW_OPEN_PATH_USER 2	  /* the string the caller passed (failed opens) */
+
+/* An open of a device or of a file on a kernel filesystem, or a failed open
+ * whose errno says the kernel refused it (EPERM, EACCES, EROFS, ENXIO...). */
+struct pw_open_event {
+	struct pw_event_header hdr;
+	__s32 ret;	   /* fd, or -errno */
+	__u32 open_flags;  /* O_* as passed (file->f_flags in LSM mode) */
+	__u32 f_mode;	   /* FMODE_READ 0x1, FMODE_WRITE 0x2; 0 when it failed */
+	__u16 kind;	   /* enum pw_object_kind */
+	__u16 path_format; /* PW_OPEN_PATH_* */
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 inode_mode;  /* i_mode: type and permissions */
+	__u64 sb_magic;
+	__u64 ino;
+	__u16 path_len;	   /* bytes used in path */
+	__u16 path_depth;  /* components in path (PW_OPEN_PATH_COMPONENTS) */
+	__u32 syscall_nr;  /* which syscall (tracepoint mode), or 0 (LSM file_open) */
+	char path[PW_OPEN_PATH_BUF];
+};
+
+/* seccomp(2) or prctl(PR_SET_SECCOMP): filters being installed or probed. */
+enum pw_seccomp_via { PW_SECCOMP_VIA_SYSCALL = 1, PW_SECCOMP_VIA_PRCTL = 2 };
+
+struct pw_seccomp_event {
+	struct pw_event_header hdr;
+	__s32 ret;
+	__u32 via;	  /* enum pw_seccomp_via */
+	__u32 operation;  /* seccomp op (SECCOMP_SET_MODE_*...) or the prctl mode (1 strict, 2 filter) */
+	__u32 flags;	  /* seccomp(2) flags; 0 for prctl */
+	__u32 mode_after; /* task->seccomp.mode after the call: 0 off, 1 strict, 2 filter */
 	__u32 _pad;
+};
+
+/* sched_process_fork, from the parent: a new process or thread. */
+struct pw_fork_event {
+	struct pw_event_header hdr;
+	__u32 child_pid; /* tgid of the child */
+	__u32 child_tid;
+};
+
+/* sched_process_exit of a thread group leader. */
+struct pw_exit_event {
+	struct pw_event_header hdr;
+	__s32 exit_code; /* as wait(2) encodes it */
+	__u32 _pad;
+};
+
+/* A cgroup created or removed in the watched hierarchy: how the agent
+ * learns of a container the moment it exists. The header's identity is the
+ * task that made the change (often the runtime, on the host). */
+struct pw_cgroup_event {
+	struct pw_event_header hdr;
+	__u64 id;
+	__u64 parent_id;
+	__s32 level;
+	__u32 hierarchy_id;
+	char path[PW_PATH_MAX]; /* relative to the hierarchy's root */
 };
 
 /* Per event type counters, one slot per CPU in the kernel, summed by the agent. */
 struct pw_type_stats {
 	__u64 emitted;			   /* records submitted to the ring buffer */
 	__u64 dropped[PW_DROP_CAUSE_MAX]; /* by enum pw_drop_cause */
+	__u64 suppressed;		   /* folded by in-kernel dedup (capabilities) */
 };
 
 #endif /* PRIVWATCH_EVENTS_H */

@@ -108,7 +108,7 @@ static void test_errors_are_one_line(void **state)
 	assert_non_null(strstr(err, "--cgroup /nonexistent/cg: No such file or directory"));
 	assert_int_equal(h_capture(notcg, out, sizeof(out), err, sizeof(err)), 1);
 	assert_int_equal(count_lines(err), 1);
-	assert_non_null(strstr(err, "not a cgroup2 directory"));
+	assert_non_null(strstr(err, "not a directory of the cgroup2 hierarchy"));
 }
 
 static json_t *parse(const char *line)
