@@ -120,7 +120,7 @@ $(OUTPUT)/tests/%: tests/cli/%.c $(TEST_HELPERS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
 # Workloads: small programs each making a known set of syscalls for the tests.
-$(OUTPUT)/tests/workload%: tests/workload%.c | $(OUTPUT)/tests
+$(WORKLOADS): $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< -o $@
 

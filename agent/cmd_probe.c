@@ -18,20 +18,6 @@ static void usage(FILE *out)
 		     "  --help, --version\n");
 }
 
-/* "tp_btf/cgroup_mkdir,tp_btf/cgroup_rmdir" */
-static const char *programs_str(struct bpf_object *obj, const char *const *progs, char *buf,
-				size_t len)
-{
-	size_t off = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < PW_CONCERN_PROGS && progs[i] && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", i ? "," : "",
-				pw_program_section(obj, progs[i]));
-	return buf[0] ? buf : "-";
-}
-
 int pw_cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -84,14 +70,18 @@ int pw_cmd_probe(int argc, char **argv)
 			const struct pw_choice *ch = &l.choices[i];
 			const char *const *progs = ch->variant == PW_VARIANT_LSM ? ch->concern->lsm_progs
 										: ch->concern->tp_progs;
-			char buf[256];
+			int j;
 
+			/* one program per line: the reason stays on the first */
 			printf("%-14s %-11s %-40s %s\n", ch->concern->name,
 			       pw_variant_name(ch->variant),
 			       ch->variant == PW_VARIANT_NONE
 				       ? "-"
-				       : programs_str(l.skel->obj, progs, buf, sizeof(buf)),
+				       : pw_program_section(l.skel->obj, progs[0]),
 			       ch->why);
+			for (j = 1; ch->variant != PW_VARIANT_NONE && j < PW_CONCERN_PROGS && progs[j];
+			     j++)
+				printf("%-26s %s\n", "", pw_program_section(l.skel->obj, progs[j]));
 		}
 	}
 	if (rc)

@@ -45,11 +45,112 @@ static void encode_capability(struct jsonw *w, const struct pw_event_header *h)
 	jw_str(w, e->ret == 0 ? "allowed" : "denied");
 	jw_key(w, "errno");
 	jw_i64(w, e->ret < 0 ? -e->ret : e->ret);
+	jw_key(w, "userns_level");
+	jw_u64(w, e->ns_level);
+	if (e->opts) {
+		jw_key(w, "opts");
+		jw_u64(w, e->opts);
+	}
+}
+
+static const char *const object_kinds[PW_OBJ_KIND_MAX] = {
+	[PW_OBJ_UNKNOWN] = "unknown",	  [PW_OBJ_CHARDEV] = "chardev",
+	[PW_OBJ_BLOCKDEV] = "blockdev",	  [PW_OBJ_SYSFS] = "sysfs",
+	[PW_OBJ_PROCFS] = "procfs",	  [PW_OBJ_PROC_SYS] = "proc_sys",
+	[PW_OBJ_CGROUPFS] = "cgroupfs",	  [PW_OBJ_DEBUGFS] = "debugfs",
+	[PW_OBJ_SECURITYFS] = "securityfs", [PW_OBJ_TRACEFS] = "tracefs",
+	[PW_OBJ_BPFFS] = "bpffs",
+};
+
+const char *pw_object_kind_name(unsigned int kind)
+{
+	return kind < PW_OBJ_KIND_MAX ? object_kinds[kind] : "unknown";
+}
+
+/* The kernel sends resolved names leaf first, each NUL-terminated:
+ * "core_pattern\0kernel\0sys\0" is /sys/kernel/core_pattern (as seen from
+ * the process's root). Written into w as one JSON string. */
+static void write_components_path(struct jsonw *w, const char *buf, size_t len)
+{
+	const char *starts[64];
+	size_t i = 0, n = 0;
+	char tmp[PW_OPEN_PATH_BUF + 2];
+	size_t off = 0;
+
+	while (i < len && n < 64) {
+		starts[n++] = buf + i;
+		i += strnlen(buf + i, len - i) + 1;
+	}
+	if (!n)
+		tmp[off++] = '/';
+	while (n-- > 0) {
+		size_t l = strnlen(starts[n], buf + len - starts[n]);
+
+		if (off + 1 + l >= sizeof(tmp))
+			break;
+		tmp[off++] = '/';
+		memcpy(tmp + off, starts[n], l);
+		off += l;
+	}
+	jw_strn(w, tmp, off);
+}
+
+static void write_result(struct jsonw *w, const struct pw_event_header *h, int32_t ret)
+{
+	jw_key(w, "result");
+	jw_str(w, (h->flags & PW_F_PRE_CHECK) ? "pre_check" : ret >= 0 ? "allowed" : "denied");
+	jw_key(w, "ret");
+	jw_i64(w, ret);
+	jw_key(w, "errno");
+	jw_i64(w, ret < 0 ? -ret : 0);
+}
+
+static void encode_open(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_open_event *e = (const void *)h;
+	size_t len = e->path_len < sizeof(e->path) ? e->path_len : sizeof(e->path);
+	uint32_t acc = e->f_mode ? e->f_mode : (e->open_flags & 3) + 1; /* O_ACCMODE -> FMODE */
+	static const char *const access[] = { "none", "read", "write", "read_write" };
+
+	write_result(w, h, e->ret);
+	jw_key(w, "object");
+	jw_str(w, pw_object_kind_name(e->kind));
+	jw_key(w, "path");
+	if (e->path_format == PW_OPEN_PATH_COMPONENTS)
+		write_components_path(w, e->path, len);
+	else
+		jw_strn(w, e->path, len);
+	jw_key(w, "path_source");
+	jw_str(w, e->path_format == PW_OPEN_PATH_COMPONENTS ? "resolved" : "caller");
+	jw_key(w, "access");
+	jw_str(w, access[acc & 3]);
+	jw_key(w, "open_flags");
+	jw_u64(w, e->open_flags);
+	if (e->kind == PW_OBJ_CHARDEV || e->kind == PW_OBJ_BLOCKDEV) {
+		jw_key(w, "device");
+		jw_obj_begin(w);
+		jw_key(w, "major");
+		jw_u64(w, e->dev_major);
+		jw_key(w, "minor");
+		jw_u64(w, e->dev_minor);
+		jw_obj_end(w);
+	}
+	if (e->kind != PW_OBJ_UNKNOWN) {
+		jw_key(w, "inode");
+		jw_u64(w, e->ino);
+		jw_key(w, "fs_magic");
+		jw_u64(w, e->sb_magic);
+	}
+	if (e->syscall_nr) {
+		jw_key(w, "syscall_nr");
+		jw_u64(w, e->syscall_nr);
+	}
 }
 
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
 	[PW_EVENT_EXEC] = encode_exec,
 	[PW_EVENT_CAPABILITY] = encode_capability,
+	[PW_EVENT_OPEN] = encode_open,
 };
 
 void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,

@@ -17,4 +17,7 @@
 void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
 		      const struct pw_event_header *hdr);
 
+/* "sysfs", "chardev", ... for enum pw_object_kind. */
+const char *pw_object_kind_name(unsigned int kind);
+
 #endif

@@ -24,7 +24,6 @@ const char *pw_drop_cause_name(unsigned int cause)
 {
 	switch (cause) {
 	case PW_DROP_RINGBUF_FULL: return "ringbuf_full";
-	case PW_DROP_SCRATCH: return "no_scratch_buffer";
 	default: return NULL;
 	}
 }

@@ -25,6 +25,12 @@ const struct pw_concern pw_concerns[] = {
 				 "is skipped once the capability LSM denies",
 	},
 	{
+		.name = "files",
+		.lsm_progs = { "open_lsm_file_open" },
+		.tp_progs = { "open_tp_openat", "open_tp_openat2", "open_tp_open", "open_tp_creat",
+			      "open_tp_open_by_handle_at" },
+	},
+	{
 		.name = "cgroups",
 		.tp_progs = { "cgroup_mkdir", "cgroup_rmdir" },
 		.required = 1,

@@ -11,8 +11,6 @@
 #include "log.h"
 #include "privwatch.skel.h"
 
-_Static_assert(PW_MAX_CONCERNS >= 3, "concern table larger than PW_MAX_CONCERNS");
-
 int pw_ringbuf_size_parse(const char *s, uint64_t *out)
 {
 	char *end;

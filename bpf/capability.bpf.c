@@ -15,7 +15,7 @@
 /*
  * Capability checks are the noisiest event on any host (every exec makes
  * several CAP_SYS_ADMIN checks). Only the first check per (cgroup, process,
- * capability, result) is sent; repeats are counted in cap_seen, where the
+ * capability, result, user namespace level) is sent; repeats are counted in cap_seen, where the
  * agent reads them. The key is recorded only once the event is in the ring,
  * so a dropped first event is not followed by silence.
  */
@@ -33,6 +33,7 @@ static __always_inline void emit_capability(int cap, int ret, __u32 opts,
 	key.pid = bpf_get_current_pid_tgid() >> 32;
 	key.cap = cap;
 	key.ret = ret;
+	key.ns_level = BPF_CORE_READ(ns, level);
 	seen = bpf_map_lookup_elem(&cap_seen, &key);
 	if (seen) {
 		__sync_fetch_and_add(&seen->repeats, 1);
@@ -46,7 +47,7 @@ static __always_inline void emit_capability(int cap, int ret, __u32 opts,
 	e->cap = cap;
 	e->ret = ret;
 	e->opts = opts;
-	e->ns_level = BPF_CORE_READ(ns, level);
+	e->ns_level = key.ns_level;
 	pw_submit(e);
 }
 

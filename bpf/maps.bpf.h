@@ -61,6 +61,19 @@ struct {
 	__type(value, struct pw_cap_count);
 } cap_seen __weak SEC(".maps");
 
+/* Per-CPU scratch for resolving a path: the walk runs in a bpf_loop
+ * callback, which cannot write into a ring buffer reservation. */
+struct pw_path_scratch {
+	char buf[PW_OPEN_PATH_BUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pw_path_scratch);
+} path_scratch __weak SEC(".maps");
+
 /* Updates of watched_cgroups refused because the map was full: those cgroups
  * are not watched, and the agent reports the count. */
 __weak __u64 watched_cgroups_full = 0;

@@ -40,7 +40,6 @@ enum pw_event_type {
 /* Why an event did not reach userspace; each cause counted per event type. */
 enum pw_drop_cause {
 	PW_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_reserve() failed */
-	PW_DROP_SCRATCH = 1,	  /* per-CPU scratch buffer missing (cannot happen; counted) */
 	PW_DROP_CAUSE_MAX = 4,
 };
 
@@ -50,7 +49,7 @@ struct pw_cap_key {
 	__u32 pid;
 	__s32 cap;
 	__s32 ret;
-	__u32 _pad;
+	__u32 ns_level; /* a check in a nested user namespace is another matter */
 };
 
 /* Value of cap_seen: checks folded into the first event of the key. */
@@ -91,7 +90,8 @@ struct pw_exec_event {
 
 /* Capability check. In LSM mode only checks allowed by the capability LSM are
  * seen (see bpf/capability.bpf.c); the tracepoint also sees denials.
- * Only the first check per (cgroup, pid, cap, result) is sent; the repeats
+ * Only the first check per (cgroup, pid, cap, result, user namespace level)
+ * is sent; the repeats
  * are counted in the cap_seen map. */
 struct pw_capability_event {
 	struct pw_event_header hdr;

@@ -5,10 +5,14 @@
  *   workload noop [ARGS...]        exit 0
  *   workload klogctl N             N x klogctl(0): one CAP_SYSLOG check each
  *   workload klogctl-rate N R      N x klogctl(0) paced at R per second
+ *   workload userns-sethostname    in a new user+UTS namespace, sethostname: a
+ *                                  CAP_SYS_ADMIN check against a nested user ns
  *   workload klogctl-denied        drop CAP_SYSLOG (and CAP_SYS_ADMIN, its
  *                                  fallback) from the effective set, klogctl once
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,13 @@ int main(int argc, char **argv)
 			while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < (i + 1) / rate);
 		}
 		return 0;
+	}
+	if (!strcmp(argv[1], "userns-sethostname")) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWUTS)) {
+			perror("unshare");
+			return 1;
+		}
+		return sethostname("pw-nested", 9) ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "klogctl-denied")) {
 		static const int caps[] = { CAP_SYSLOG, CAP_SYS_ADMIN };

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * File and device opens: what was opened, decided from the inode and the
+ * superblock (a bind mount or a relative path cannot disguise /sys), with
+ * the access mode and the resolved path.
+ *
+ * Only opens of devices and of files on kernel filesystems (sysfs, procfs,
+ * cgroupfs, debugfs, securityfs, tracefs, bpffs) leave the kernel; ordinary
+ * files are dropped after a few reads. Failed opens are reported when the
+ * errno says the kernel refused (EPERM, EACCES, EROFS, ENXIO, ENODEV), with
+ * the path the caller passed, since there is no file to look at.
+ *
+ * Two variants, one chosen by the agent:
+ *  - lsm/file_open: sees every open however it is made (io_uring included),
+ *    with the struct file at hand; runs before the open completes.
+ *  - tp/syscalls/sys_exit_{openat,openat2,open,creat,open_by_handle_at}:
+ *    the new fd is resolved to its struct file through the task's fd table;
+ *    arguments come from the saved user registers, so calls refused by
+ *    seccomp (no sys_enter) are still seen.
+ */
+#include "path.bpf.h"
+
+#define S_IFMT 00170000
+#define S_IFCHR 0020000
+#define S_IFBLK 0060000
+
+#define SYSFS_MAGIC 0x62656572
+#define PROC_SUPER_MAGIC 0x9fa0
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define DEBUGFS_MAGIC 0x64626720
+#define SECURITYFS_MAGIC 0x73636673
+#define TRACEFS_MAGIC 0x74726163
+#define BPF_FS_MAGIC 0xcafe4a11
+
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+
+#define EPERM 1
+#define ENXIO 6
+#define EACCES 13
+#define ENODEV 19
+#define EROFS 30
+
+/* A procfs inode is embedded in a proc_inode; sysctl is set only for the
+ * entries under /proc/sys. */
+static __always_inline int proc_inode_is_sysctl(struct inode *inode)
+{
+	struct proc_inode *pi = container_of(inode, struct proc_inode, vfs_inode);
+
+	return BPF_CORE_READ(pi, sysctl) != NULL;
+}
+
+/* The kind of the object behind an inode; PW_OBJ_UNKNOWN: not reported. */
+static __always_inline __u16 object_kind(struct inode *inode, __u32 mode, __u64 magic)
+{
+	switch (mode & S_IFMT) {
+	case S_IFCHR: return PW_OBJ_CHARDEV;
+	case S_IFBLK: return PW_OBJ_BLOCKDEV;
+	}
+	switch (magic) {
+	case SYSFS_MAGIC: return PW_OBJ_SYSFS;
+	case PROC_SUPER_MAGIC: return proc_inode_is_sysctl(inode) ? PW_OBJ_PROC_SYS : PW_OBJ_PROCFS;
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC: return PW_OBJ_CGROUPFS;
+	case DEBUGFS_MAGIC: return PW_OBJ_DEBUGFS;
+	case SECURITYFS_MAGIC: return PW_OBJ_SECURITYFS;
+	case TRACEFS_MAGIC: return PW_OBJ_TRACEFS;
+	case BPF_FS_MAGIC: return PW_OBJ_BPFFS;
+	}
+	return PW_OBJ_UNKNOWN;
+}
+
+/* Report an opened file if it is of a kind we watch. */
+static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, __u32 open_flags,
+				      __u32 syscall_nr, __u32 flags)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u32 mode = BPF_CORE_READ(inode, i_mode);
+	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	__u16 kind = object_kind(inode, mode, magic);
+	struct pw_open_event *e;
+	int truncated;
+	__u32 rdev;
+
+	if (kind == PW_OBJ_UNKNOWN)
+		return;
+	e = pw_reserve(PW_EVENT_OPEN, sizeof(*e), cgid);
+	if (!e)
+		return;
+	rdev = BPF_CORE_READ(inode, i_rdev);
+	e->hdr.flags |= flags;
+	e->ret = ret;
+	e->open_flags = open_flags;
+	e->f_mode = BPF_CORE_READ(file, f_mode) & (FMODE_READ | FMODE_WRITE);
+	e->kind = kind;
+	e->path_format = PW_OPEN_PATH_COMPONENTS;
+	/* dev_t inside the kernel: 12 bits major, 20 bits minor */
+	e->dev_major = kind <= PW_OBJ_BLOCKDEV ? rdev >> 20 : 0;
+	e->dev_minor = kind <= PW_OBJ_BLOCKDEV ? rdev & 0xfffff : 0;
+	e->inode_mode = mode;
+	e->sb_magic = magic;
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->syscall_nr = syscall_nr;
+	e->path_len = pw_resolve_path(&file->f_path, e->path, &e->path_depth, &truncated);
+	if (truncated)
+		e->hdr.flags |= PW_F_TRUNCATED;
+	pw_submit(e);
+}
+
+static __always_inline int refused(long ret)
+{
+	return ret == -EPERM || ret == -EACCES || ret == -EROFS || ret == -ENXIO || ret == -ENODEV;
+}
+
+/* A failed open: the caller's path string and flags, and the errno. */
+static __always_inline void emit_refused(__u64 cgid, long ret, const char *upath,
+					 __u32 open_flags, __u32 syscall_nr)
+{
+	struct pw_open_event *e;
+	long n = 0;
+
+	e = pw_reserve(PW_EVENT_OPEN, sizeof(*e), cgid);
+	if (!e)
+		return;
+	e->ret = ret;
+	e->open_flags = open_flags;
+	e->f_mode = 0;
+	e->kind = PW_OBJ_UNKNOWN;
+	e->path_format = PW_OPEN_PATH_USER;
+	e->dev_major = 0;
+	e->dev_minor = 0;
+	e->inode_mode = 0;
+	e->sb_magic = 0;
+	e->ino = 0;
+	e->syscall_nr = syscall_nr;
+	if (upath)
+		n = bpf_probe_read_user_str(e->path, PW_PATH_HALF, upath);
+	if (n <= 0) {
+		e->path[0] = '\0';
+		n = 1;
+	}
+	if (n == PW_PATH_HALF)
+		e->hdr.flags |= PW_F_TRUNCATED;
+	e->path_len = n - 1;
+	e->path_depth = 0;
+	pw_submit(e);
+}
+
+/* The struct file behind fd in the current task's table, or NULL. */
+static __always_inline struct file *fd_file(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_core_read(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+#define FLAGS_IN_OPEN_HOW -1 /* openat2: flags are in the user's struct open_how (arg 3) */
+
+/* Common exit path of the open syscalls. path_arg/flags_arg: which argument
+ * holds the path and the flags (0: none). */
+static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, int path_arg,
+					int flags_arg, __u32 fixed_flags)
+{
+	__u64 cgid = pw_current_cgroup_id();
+	long ret = ctx->ret;
+	__u32 open_flags = fixed_flags;
+	struct file *f;
+
+	if (!pw_cgroup_is_watched(cgid))
+		return 0;
+	if (flags_arg == FLAGS_IN_OPEN_HOW) {
+		struct open_how *how = (struct open_how *)pw_syscall_arg(3);
+		__u64 f64 = 0;
+
+		bpf_probe_read_user(&f64, sizeof(f64), &how->flags);
+		open_flags = f64;
+	} else if (flags_arg) {
+		open_flags = pw_syscall_arg(flags_arg);
+	}
+	if (ret >= 0) {
+		f = fd_file(ret);
+		if (f)
+			emit_file(f, cgid, ret, open_flags, ctx->id, 0);
+	} else if (refused(ret)) {
+		emit_refused(cgid, ret, path_arg ? (const char *)pw_syscall_arg(path_arg) : NULL,
+			     open_flags, ctx->id);
+	}
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int open_tp_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, 2, 3, 0);
+}
+
+SEC("tp/syscalls/sys_exit_open")
+int open_tp_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, 1, 2, 0);
+}
+
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_TRUNC 01000
+
+SEC("tp/syscalls/sys_exit_creat")
+int open_tp_creat(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, 1, 0, O_CREAT | O_WRONLY | O_TRUNC);
+}
+
+SEC("tp/syscalls/sys_exit_open_by_handle_at")
+int open_tp_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, 0, 3, 0);
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int open_tp_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, 2, FLAGS_IN_OPEN_HOW, 0);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(open_lsm_file_open, struct file *file, int ret)
+{
+	__u64 cgid = pw_current_cgroup_id();
+
+	if (ret == 0 && pw_cgroup_is_watched(cgid))
+		emit_file(file, cgid, 0, BPF_CORE_READ(file, f_flags), 0, PW_F_PRE_CHECK);
+	return ret;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Resolve a struct path to its names, as the task that made the call sees
+ * them: walk d_parent up, cross from a mount's root to its mount point,
+ * stop at the task's root (a container's root) or at its namespace's root.
+ *
+ * Names are written leaf first, each NUL-terminated, PW_OPEN_PATH_BUF bytes
+ * at most; the agent reverses them. The walk runs under bpf_loop (5.17+):
+ * as a plain bounded loop its branches multiplied the verifier's states past
+ * its 1M instruction limit. It writes into a per-CPU scratch buffer, at an
+ * offset masked below half the buffer with reads capped at half, so the
+ * verifier can see that no write leaves it.
+ */
+#ifndef PRIVWATCH_PATH_BPF_H
+#define PRIVWATCH_PATH_BPF_H
+
+#include "common.bpf.h"
+
+#define PW_PATH_DEPTH 40 /* path components plus mount crossings */
+#define PW_PATH_HALF (PW_OPEN_PATH_BUF / 2)
+
+struct pw_path_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *root_dentry; /* the task's root: stop there */
+	struct vfsmount *root_mnt;
+	__u32 off;
+	__u16 depth;
+	__u8 truncated;
+	__u8 finished;
+};
+
+static long pw_path_step(__u32 i, void *ctx)
+{
+	struct pw_path_walk *w = ctx;
+	/* Copies: CO-RE reads must start from a kernel pointer in a local, not
+	 * from a field of our own struct (that would be relocated too). */
+	struct dentry *dentry = w->dentry, *parent, *mnt_root;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	struct pw_path_scratch *s;
+	const unsigned char *name;
+	__u32 zero = 0;
+	long n;
+
+	if (dentry == w->root_dentry && vfsmnt == w->root_mnt)
+		goto done; /* the task's "/" */
+	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry == mnt_root || dentry == parent) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (!up || up == mnt)
+			goto done; /* root of the mount namespace */
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = &up->mnt;
+		return 0;
+	}
+	if (w->off >= PW_PATH_HALF) {
+		w->truncated = 1;
+		goto done;
+	}
+	s = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!s)
+		goto done;
+	name = BPF_CORE_READ(dentry, d_name.name);
+	n = bpf_probe_read_kernel_str(s->buf + (w->off & (PW_PATH_HALF - 1)), PW_PATH_HALF, name);
+	if (n <= 0)
+		goto done;
+	w->off += n;
+	w->depth++;
+	w->dentry = parent;
+	return 0;
+done:
+	w->finished = 1;
+	return 1;
+}
+
+/* Resolve path into out (PW_OPEN_PATH_BUF bytes). Returns the bytes used;
+ * *depth gets the number of names, *truncated whether some were left out. */
+static __always_inline __u32 pw_resolve_path(const struct path *path, char *out, __u16 *depth,
+					     int *truncated)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pw_path_walk w = {};
+	struct pw_path_scratch *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!s)
+		return 0;
+	w.dentry = BPF_CORE_READ(path, dentry);
+	w.vfsmnt = BPF_CORE_READ(path, mnt);
+	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+	w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	bpf_loop(PW_PATH_DEPTH, pw_path_step, &w, 0);
+	if (!w.finished)
+		w.truncated = 1; /* deeper than PW_PATH_DEPTH */
+	bpf_probe_read_kernel(out, PW_OPEN_PATH_BUF, s->buf);
+	*depth = w.depth;
+	*truncated = w.truncated;
+	return w.off < PW_OPEN_PATH_BUF ? w.off : PW_OPEN_PATH_BUF;
+}
+
+#endif /* PRIVWATCH_PATH_BPF_H */

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel tier, the pure cgroup v1 code path: containers identified by their
+ * cgroup in one v1 controller's hierarchy (read in the kernel from
+ * task->cgroups with CO-RE). This host is hybrid, so the path is forced with
+ * the loader's cgroup_v1 option on the memory controller.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "harness.h"
+#include "privwatch.skel.h"
+
+static struct h_agent agent;
+static struct pw_cgroup_v1 v1;
+static char cg[PATH_MAX];
+static uint64_t cg_id;
+
+static int setup(void **state)
+{
+	struct pw_loader_opts o = { .cgroup_v1 = "memory", .cgroup_path = cg };
+
+	if (pw_cgroup_v1_find("memory", &v1)) {
+		fprintf(stderr, "no cgroup v1 memory hierarchy mounted on this host\n");
+		return -1;
+	}
+	if (h_cgroup_create(v1.mount, "privwatch-v1", cg, sizeof(cg), &cg_id))
+		return -1;
+	return h_agent_start(&agent, &o);
+}
+
+static int teardown(void **state)
+{
+	h_agent_stop(&agent);
+	return h_cgroup_remove(cg);
+}
+
+static void test_loader_uses_the_v1_hierarchy(void **state)
+{
+	assert_int_equal(agent.loader.cgroup_v1_ssid, v1.ssid);
+	assert_int_equal(agent.loader.hierarchy_id, v1.hierarchy_id);
+	assert_string_equal(agent.loader.cgroup_mount, v1.mount);
+	assert_int_equal(agent.loader.watch_cgroup_id, cg_id);
+}
+
+static void test_events_carry_the_v1_cgroup_id(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "klogctl", "1", NULL };
+	const struct pw_exec_event *e;
+	pid_t pid = h_spawn(cg, argv);
+
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	e = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->hdr.cgroup_id, cg_id);
+	assert_true(h_count(&agent, PW_EVENT_CAPABILITY, pid) >= 1);
+}
+
+static void test_child_v1_cgroup_created_later_is_watched(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "noop", NULL };
+	const struct pw_exec_event *e;
+	char child[PATH_MAX];
+	uint64_t child_id;
+	pid_t pid;
+
+	assert_int_equal(h_cgroup_create(cg, "late", child, sizeof(child), &child_id), 0);
+	pid = h_spawn(child, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	e = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->hdr.cgroup_id, child_id);
+	assert_int_equal(h_cgroup_remove(child), 0);
+}
+
+static void test_outside_is_silent(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "klogctl", "1", NULL };
+	pid_t pid = h_spawn(NULL, argv);
+
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	assert_int_equal(h_count(&agent, PW_EVENT_EXEC, pid), 0);
+	assert_int_equal(h_count(&agent, PW_EVENT_CAPABILITY, pid), 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loader_uses_the_v1_hierarchy),
+		cmocka_unit_test(test_events_carry_the_v1_cgroup_id),
+		cmocka_unit_test(test_child_v1_cgroup_created_later_is_watched),
+		cmocka_unit_test(test_outside_is_silent),
+	};
+
+	h_init(argv[0]);
+	return cmocka_run_group_tests_name("kernel: cgroup v1 hierarchy", tests, setup, teardown);
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Open actions for the kernel tests of the files sensor. Exit status 0 when
+ * the action went as the test expects, else the errno (or 100+).
+ *   workload_open open PATH r|w|rw      open and close
+ *   workload_open write-back PATH       read the value, write it back unchanged
+ *   workload_open procsys-write         in a new UTS namespace, write the hostname back
+ *   workload_open enxio DIR             mknod DIR/mem (char 1:1) and open it: ENXIO here
+ *   workload_open erofs DIR             private mount ns, sysfs mounted ro on DIR,
+ *                                       open a file of it for writing: EROFS
+ *   workload_open relative DIR REL      chdir(DIR), open(REL) read-only
+ *   workload_open open-many PATH N      N x open+close PATH read-only
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static int open_mode(const char *m)
+{
+	return !strcmp(m, "w") ? O_WRONLY : !strcmp(m, "rw") ? O_RDWR : O_RDONLY;
+}
+
+static int open_close(const char *path, int flags)
+{
+	int fd = open(path, flags);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int write_back(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return errno;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		return 101;
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, buf, n) != n) {
+		close(fd);
+		return errno ? errno : 102;
+	}
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char path[4096];
+
+	if (argc == 4 && !strcmp(argv[1], "open"))
+		return open_close(argv[2], open_mode(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "write-back"))
+		return write_back(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "procsys-write")) {
+		if (unshare(CLONE_NEWUTS))
+			return errno;
+		return write_back("/proc/sys/kernel/hostname");
+	}
+	if (argc == 3 && !strcmp(argv[1], "enxio")) {
+		snprintf(path, sizeof(path), "%s/mem", argv[2]);
+		unlink(path);
+		if (mknod(path, S_IFCHR | 0600, makedev(1, 1)))
+			return errno;
+		return open_close(path, O_RDONLY) == ENXIO ? 0 : 103;
+	}
+	if (argc == 3 && !strcmp(argv[1], "erofs")) {
+		if (unshare(CLONE_NEWNS) || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			return errno;
+		mkdir(argv[2], 0755);
+		if (mount("sysfs", argv[2], "sysfs", MS_RDONLY, NULL))
+			return errno;
+		snprintf(path, sizeof(path), "%s/kernel/mm/transparent_hugepage/enabled", argv[2]);
+		return open_close(path, O_WRONLY) == EROFS ? 0 : 104;
+	}
+	if (argc == 4 && !strcmp(argv[1], "relative")) {
+		if (chdir(argv[2]))
+			return errno;
+		return open_close(argv[3], O_RDONLY);
+	}
+	if (argc == 4 && !strcmp(argv[1], "open-many")) {
+		long i, n = atol(argv[3]);
+
+		for (i = 0; i < n; i++)
+			if (open_close(argv[2], O_RDONLY))
+				return errno;
+		return 0;
+	}
+	fprintf(stderr, "workload_open: bad arguments\n");
+	return 2;
+}
