@@ -25,6 +25,10 @@ const struct pw_concern pw_concerns[] = {
 				 "is skipped once the capability LSM denies",
 	},
 	{
+		.name = "seccomp",
+		.tp_progs = { "seccomp_tp_seccomp", "seccomp_tp_prctl" },
+	},
+	{
 		.name = "cgroups",
 		.tp_progs = { "cgroup_mkdir", "cgroup_rmdir" },
 		.required = 1,
