@@ -13,7 +13,7 @@
 const struct pw_concern pw_concerns[] = {
 	{
 		.name = "process",
-		.tp_progs = { "process_exec" },
+		.tp_progs = { "process_exec", "process_fork", "process_exit" },
 		.required = 1,
 	},
 	{
