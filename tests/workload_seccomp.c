@@ -8,6 +8,8 @@
  *   workload_seccomp filter-prctl       the same with prctl(PR_SET_SECCOMP, 2)
  *   workload_seccomp strict-prctl       prctl(PR_SET_SECCOMP, 1), then exit(2)
  *                                       (the only way out in strict mode)
+ *   workload_seccomp filter-refused     install a filter that refuses seccomp() with
+ *                                       EPERM, then try to install another: EPERM
  *   workload_seccomp filter-fail [einval]
  *                                       seccomp(SET_MODE_FILTER, 0, NULL): EFAULT;
  *                                       einval: an unknown flag instead: EINVAL
@@ -16,8 +18,10 @@
  *   workload_seccomp fork-exit CODE     fork a child that exits with CODE; print
  *                                       its pid; wait; exit 0
  *   workload_seccomp fork-signal SIG    the same with a child killed by SIG
+ *   workload_seccomp thread-exit        start a thread, print its tid, join it, exit 0
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -34,6 +38,16 @@ static struct sock_filter allow_all[] = {
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 };
 static struct sock_fprog prog = { .len = 1, .filter = allow_all };
+
+/* seccomp() fails with EPERM, everything else is allowed. A test filter
+ * for x86_64 only: the arch is not checked. */
+static struct sock_filter refuse_seccomp[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+static struct sock_fprog refuse_prog = { .len = 4, .filter = refuse_seccomp };
 
 static long sys_seccomp(unsigned int op, unsigned int flags, void *args)
 {
@@ -112,6 +126,22 @@ static int fork_and_wait(int code, int sig)
 	return !(WIFEXITED(st) && WEXITSTATUS(st) == code);
 }
 
+static void *thread_main(void *arg)
+{
+	printf("%ld\n", syscall(SYS_gettid));
+	fflush(stdout);
+	return NULL;
+}
+
+static int thread_and_join(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, thread_main, NULL))
+		return 1;
+	return pthread_join(t, NULL) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *a = argc >= 2 ? argv[1] : "";
@@ -131,6 +161,12 @@ int main(int argc, char **argv)
 		/* exit_group, which return from main makes, is killed in strict mode. */
 		syscall(SYS_exit, 0);
 	}
+	if (!strcmp(a, "filter-refused") && argc == 2)
+		return no_new_privs() ||
+		       expect("seccomp(SET_MODE_FILTER, refuse seccomp)",
+			      sys_seccomp(SECCOMP_SET_MODE_FILTER, 0, &refuse_prog), 0, 0) ||
+		       expect("seccomp(SET_MODE_FILTER) under that filter",
+			      sys_seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog), -1, EPERM);
 	if (!strcmp(a, "filter-fail") && argc == 2)
 		return expect("seccomp(SET_MODE_FILTER, 0, NULL)",
 			      sys_seccomp(SECCOMP_SET_MODE_FILTER, 0, NULL), -1, EFAULT);
@@ -143,7 +179,10 @@ int main(int argc, char **argv)
 		return fork_and_wait(atoi(argv[2]), 0);
 	if (!strcmp(a, "fork-signal") && argc == 3)
 		return fork_and_wait(0, atoi(argv[2]));
+	if (!strcmp(a, "thread-exit") && argc == 2)
+		return thread_and_join();
 	fprintf(stderr, "usage: workload_seccomp filter-syscall|filter-prctl|strict-prctl|"
-			"filter-fail [einval]|probe-like-runc|fork-exit CODE|fork-signal SIG\n");
+			"filter-refused|filter-fail [einval]|probe-like-runc|"
+			"fork-exit CODE|fork-signal SIG|thread-exit\n");
 	return 2;
 }
