@@ -120,6 +120,8 @@ $(OUTPUT)/tests/%: tests/cli/%.c $(TEST_HELPERS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
 # Workloads: small programs each making a known set of syscalls for the tests.
+# A static pattern: in a plain pattern rule `workload%` needs a non-empty stem
+# and would not build tests/workload.c itself.
 $(WORKLOADS): $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< -o $@

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
+#include <sys/wait.h>
 #include "capnames.h"
 #include "event_json.h"
 #include "timefmt.h"
@@ -147,10 +148,111 @@ static void encode_open(struct jsonw *w, const struct pw_event_header *h)
 	}
 }
 
+/* seccomp(2) operations and prctl(PR_SET_SECCOMP) modes, by number. */
+static const char *seccomp_op_name(__u32 via, __u32 op)
+{
+	static const char *const ops[] = { "set_mode_strict", "set_mode_filter",
+					   "get_action_avail", "get_notif_sizes" };
+	static const char *const modes[] = { [1] = "strict", [2] = "filter" };
+
+	if (via == PW_SECCOMP_VIA_SYSCALL && op < sizeof(ops) / sizeof(ops[0]))
+		return ops[op];
+	if (via == PW_SECCOMP_VIA_PRCTL && op < sizeof(modes) / sizeof(modes[0]))
+		return modes[op];
+	return NULL;
+}
+
+static void encode_seccomp(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_seccomp_event *e = (const void *)h;
+	static const char *const modes[] = { "disabled", "strict", "filter" };
+	const char *op = seccomp_op_name(e->via, e->operation);
+
+	jw_key(w, "via");
+	if (e->via == PW_SECCOMP_VIA_SYSCALL)
+		jw_str(w, "seccomp");
+	else if (e->via == PW_SECCOMP_VIA_PRCTL)
+		jw_str(w, "prctl");
+	else
+		jw_u64(w, e->via);
+	jw_key(w, "operation");
+	jw_u64(w, e->operation);
+	if (op) {
+		jw_key(w, "operation_name");
+		jw_str(w, op);
+	}
+	jw_key(w, "flags");
+	jw_u64(w, e->flags);
+	/* ret >= 0 is success: 0, or a listener fd for NEW_LISTENER. */
+	write_result(w, h, e->ret);
+	jw_key(w, "mode_after");
+	jw_u64(w, e->mode_after);
+	if (e->mode_after < sizeof(modes) / sizeof(modes[0])) {
+		jw_key(w, "mode_after_name");
+		jw_str(w, modes[e->mode_after]);
+	}
+}
+
+static void encode_fork(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_fork_event *e = (const void *)h;
+
+	jw_key(w, "child_pid");
+	jw_u64(w, e->child_pid);
+	jw_key(w, "child_tid");
+	jw_u64(w, e->child_tid);
+}
+
+/* exit_code as wait(2) reports it: an exit status or a terminating signal
+ * (the other one null), so rules need not decode bits. */
+static void encode_exit(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_exit_event *e = (const void *)h;
+	int code = e->exit_code;
+
+	jw_key(w, "exit_code");
+	jw_i64(w, code);
+	jw_key(w, "exit_status");
+	if (WIFEXITED(code))
+		jw_i64(w, WEXITSTATUS(code));
+	else
+		jw_null(w);
+	jw_key(w, "signal");
+	if (WIFSIGNALED(code))
+		jw_i64(w, WTERMSIG(code));
+	else
+		jw_null(w);
+	if (WIFSIGNALED(code)) {
+		jw_key(w, "core_dumped");
+		jw_bool(w, WCOREDUMP(code));
+	}
+}
+
+static void encode_cgroup(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_cgroup_event *e = (const void *)h;
+
+	jw_key(w, "id");
+	jw_u64(w, e->id);
+	jw_key(w, "parent_id");
+	jw_u64(w, e->parent_id);
+	jw_key(w, "level");
+	jw_i64(w, e->level);
+	jw_key(w, "hierarchy_id");
+	jw_u64(w, e->hierarchy_id);
+	jw_key(w, "path");
+	jw_strn(w, e->path, sizeof(e->path));
+}
+
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
 	[PW_EVENT_EXEC] = encode_exec,
 	[PW_EVENT_CAPABILITY] = encode_capability,
 	[PW_EVENT_OPEN] = encode_open,
+	[PW_EVENT_SECCOMP] = encode_seccomp,
+	[PW_EVENT_FORK] = encode_fork,
+	[PW_EVENT_EXIT] = encode_exit,
+	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup,
+	[PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
 };
 
 void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,

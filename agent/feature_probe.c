@@ -13,7 +13,7 @@
 const struct pw_concern pw_concerns[] = {
 	{
 		.name = "process",
-		.tp_progs = { "process_exec" },
+		.tp_progs = { "process_exec", "process_fork", "process_exit" },
 		.required = 1,
 	},
 	{
@@ -29,6 +29,10 @@ const struct pw_concern pw_concerns[] = {
 		.lsm_progs = { "open_lsm_file_open" },
 		.tp_progs = { "open_tp_openat", "open_tp_openat2", "open_tp_open", "open_tp_creat",
 			      "open_tp_open_by_handle_at" },
+	},
+	{
+		.name = "seccomp",
+		.tp_progs = { "seccomp_tp_seccomp", "seccomp_tp_prctl" },
 	},
 	{
 		.name = "cgroups",

@@ -2,7 +2,9 @@
 /*
  * Cgroup lifecycle, kept in the kernel so the watched set has no gap:
  * a cgroup created below a watched one is watched before any task can be
- * moved into it, and a removed one leaves the map.
+ * moved into it, and a removed one leaves the map. The same programs report
+ * the creation and removal to the agent: how it learns of a container the
+ * moment its cgroup exists, before any process runs in it.
  *
  * tp_btf/cgroup_mkdir and cgroup_rmdir fire for every hierarchy; only the
  * one whose ids pw_current_cgroup_id() returns (cgroup2, or the chosen v1
@@ -10,31 +12,69 @@
  */
 #include "common.bpf.h"
 
+/* The record's identity is the task making the change: usually the runtime,
+ * on the host, outside any watched cgroup, so it is not filtered on. */
+static __always_inline void emit_cgroup(__u16 type, struct cgroup *cgrp, const char *path, __u64 id,
+					__u64 parent_id)
+{
+	struct pw_cgroup_event *e;
+	long n;
+
+	e = pw_reserve(type, sizeof(*e), pw_current_cgroup_id());
+	if (!e)
+		return;
+	e->id = id;
+	e->parent_id = parent_id;
+	e->level = BPF_CORE_READ(cgrp, level);
+	e->hierarchy_id = BPF_CORE_READ(cgrp, root, hierarchy_id);
+	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
+	if (n <= 0)
+		e->path[0] = '\0';
+	else if (n == sizeof(e->path))
+		e->hdr.flags |= PW_F_TRUNCATED;
+	pw_submit(e);
+}
+
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
 	__u64 id, parent_id;
 	__u8 one = 1;
 
-	if (watch_mode != PW_WATCH_MAP || !pw_cgroup_in_watched_hierarchy(cgrp))
+	if (!pw_cgroup_in_watched_hierarchy(cgrp))
 		return 0;
 	parent_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id);
+	id = BPF_CORE_READ(cgrp, kn, id);
+	if (watch_mode != PW_WATCH_MAP) {
+		emit_cgroup(PW_EVENT_CGROUP_MKDIR, cgrp, path, id, parent_id);
+		return 0;
+	}
 	if (!bpf_map_lookup_elem(&watched_cgroups, &parent_id))
 		return 0;
-	id = BPF_CORE_READ(cgrp, kn, id);
 	if (bpf_map_update_elem(&watched_cgroups, &id, &one, BPF_ANY) != 0)
 		__sync_fetch_and_add(&watched_cgroups_full, 1);
+	/* Reported even when the map was full: the agent learns of the
+	 * container either way, and counts the cgroups it cannot watch. */
+	emit_cgroup(PW_EVENT_CGROUP_MKDIR, cgrp, path, id, parent_id);
 	return 0;
 }
 
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 {
-	__u64 id;
+	__u64 id, parent_id;
 
-	if (watch_mode != PW_WATCH_MAP || !pw_cgroup_in_watched_hierarchy(cgrp))
+	if (!pw_cgroup_in_watched_hierarchy(cgrp))
 		return 0;
 	id = BPF_CORE_READ(cgrp, kn, id);
+	parent_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id);
+	if (watch_mode != PW_WATCH_MAP) {
+		emit_cgroup(PW_EVENT_CGROUP_RMDIR, cgrp, path, id, parent_id);
+		return 0;
+	}
+	/* Looked up before the delete: only a watched cgroup is reported. */
+	if (bpf_map_lookup_elem(&watched_cgroups, &id))
+		emit_cgroup(PW_EVENT_CGROUP_RMDIR, cgrp, path, id, parent_id);
 	bpf_map_delete_elem(&watched_cgroups, &id);
 	return 0;
 }

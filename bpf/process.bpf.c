@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Process lifecycle: exec.
+ * Process lifecycle: exec, fork, exit.
  *
  * tp_btf/sched_process_exec fires once per successful exec, after the new
  * image is installed, in the context of the task itself: the new mm holds
  * argv, bprm the path. There is no LSM hook with both (bprm_check runs
  * before exec can still fail), so both attach modes use this program.
+ *
+ * Fork and exit have no LSM hook either (task_alloc runs before the child
+ * has its ids, task_free long after the exit code is known): the sched
+ * tracepoints serve every mode.
  */
 #include "common.bpf.h"
 
@@ -55,6 +59,50 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	}
 	e->args_len = len;
 
+	pw_submit(e);
+	return 0;
+}
+
+/* tp_btf/sched_process_fork runs in the parent once the child is fully set
+ * up and has its ids; the record is the parent's, filtered on its cgroup
+ * (the child starts in the same one). Threads are reported too: child_pid
+ * equals the parent's pid then. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pw_fork_event *e;
+	__u64 cgid = pw_current_cgroup_id();
+
+	if (!pw_cgroup_is_watched(cgid))
+		return 0;
+	e = pw_reserve(PW_EVENT_FORK, sizeof(*e), cgid);
+	if (!e)
+		return 0;
+	e->child_pid = BPF_CORE_READ(child, tgid);
+	e->child_tid = BPF_CORE_READ(child, pid);
+	pw_submit(e);
+	return 0;
+}
+
+/* tp_btf/sched_process_exit runs in the exiting task after exit_code is
+ * set and before it leaves its cgroup. Only leaders are reported: a
+ * process, not each of its threads. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit, struct task_struct *p)
+{
+	struct pw_exit_event *e;
+	__u64 cgid;
+
+	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+		return 0;
+	cgid = pw_current_cgroup_id();
+	if (!pw_cgroup_is_watched(cgid))
+		return 0;
+	e = pw_reserve(PW_EVENT_EXIT, sizeof(*e), cgid);
+	if (!e)
+		return 0;
+	e->exit_code = BPF_CORE_READ(p, exit_code);
+	e->_pad = 0;
 	pw_submit(e);
 	return 0;
 }
