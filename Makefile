@@ -120,7 +120,9 @@ $(OUTPUT)/tests/%: tests/cli/%.c $(TEST_HELPERS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
 # Workloads: small programs each making a known set of syscalls for the tests.
-$(OUTPUT)/tests/workload%: tests/workload%.c | $(OUTPUT)/tests
+# A static pattern: an implicit rule's stem cannot be empty, so
+# "workload%" would not match plain tests/workload.c.
+$(WORKLOADS): $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< -o $@
 
