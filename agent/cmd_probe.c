@@ -84,7 +84,7 @@ int pw_cmd_probe(int argc, char **argv)
 			const struct pw_choice *ch = &l.choices[i];
 			const char *const *progs = ch->variant == PW_VARIANT_LSM ? ch->concern->lsm_progs
 										: ch->concern->tp_progs;
-			char buf[256];
+			char buf[512]; /* mounts lists nine syscall tracepoints */
 
 			printf("%-14s %-11s %-40s %s\n", ch->concern->name,
 			       pw_variant_name(ch->variant),
