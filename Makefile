@@ -62,7 +62,7 @@ run: deps all
 	$(OUTPUT)/privwatch run $(RUN_ARGS)
 
 test: deps all $(TEST_BINS)
-	$(Q)./tests/run-all.sh $(OUTPUT)
+	$(Q)./tests/run-all.sh $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h

@@ -244,9 +244,45 @@ static void encode_cgroup(struct jsonw *w, const struct pw_event_header *h)
 	jw_strn(w, e->path, sizeof(e->path));
 }
 
+static const char *const mount_ops[] = {
+	[PW_MOUNT_MOUNT] = "mount",
+	[PW_MOUNT_UMOUNT] = "umount",
+	[PW_MOUNT_FSOPEN] = "fsopen",
+	[PW_MOUNT_FSCONFIG] = "fsconfig",
+	[PW_MOUNT_FSMOUNT] = "fsmount",
+	[PW_MOUNT_MOVE_MOUNT] = "move_mount",
+	[PW_MOUNT_OPEN_TREE] = "open_tree",
+	[PW_MOUNT_SETATTR] = "mount_setattr",
+	[PW_MOUNT_PIVOT_ROOT] = "pivot_root",
+};
+
+static void encode_mount(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_mount_event *e = (const void *)h;
+	const char *op = e->op < sizeof(mount_ops) / sizeof(mount_ops[0]) ? mount_ops[e->op] : NULL;
+
+	jw_key(w, "op");
+	jw_str(w, op ? op : "unknown");
+	/* An LSM hook runs before the action: its ret is not the outcome. */
+	write_result(w, h, e->ret);
+	jw_key(w, "flags");
+	jw_u64(w, e->flags);
+	jw_key(w, "fd");
+	jw_i64(w, e->fd);
+	jw_key(w, "aux");
+	jw_u64(w, e->aux);
+	jw_key(w, "fstype");
+	jw_strn(w, e->fstype, sizeof(e->fstype));
+	jw_key(w, "source");
+	jw_strn(w, e->source, sizeof(e->source));
+	jw_key(w, "target");
+	jw_strn(w, e->target, sizeof(e->target));
+}
+
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
 	[PW_EVENT_EXEC] = encode_exec,
 	[PW_EVENT_CAPABILITY] = encode_capability,
+	[PW_EVENT_MOUNT] = encode_mount,
 	[PW_EVENT_OPEN] = encode_open,
 	[PW_EVENT_SECCOMP] = encode_seccomp,
 	[PW_EVENT_FORK] = encode_fork,

@@ -39,6 +39,14 @@ const struct pw_concern pw_concerns[] = {
 		.tp_progs = { "cgroup_mkdir", "cgroup_rmdir" },
 		.required = 1,
 	},
+	{
+		.name = "mounts",
+		.lsm_progs = { "mount_lsm_sb_mount", "mount_lsm_move_mount", "mount_lsm_sb_umount",
+			       "mount_lsm_sb_pivotroot" },
+		.tp_progs = { "mount_tp_mount", "mount_tp_umount", "mount_tp_fsopen",
+			      "mount_tp_fsconfig", "mount_tp_fsmount", "mount_tp_move_mount",
+			      "mount_tp_open_tree", "mount_tp_mount_setattr", "mount_tp_pivot_root" },
+	},
 };
 const int pw_concern_count = sizeof(pw_concerns) / sizeof(pw_concerns[0]);
 

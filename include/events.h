@@ -125,7 +125,8 @@ struct pw_mount_event {
 	__u16 op;	/* enum pw_mount_op */
 	__u16 _pad0;
 	__u64 flags;	/* MS_* for mount, MNT_* for umount, the flags argument otherwise */
-	__s32 fd;	/* the fd argument where the call takes one (fsconfig, fsmount, move_mount from) */
+	__s32 fd;	/* the fd argument where the call takes one (fsconfig, fsmount, move_mount from),
+			 * else -1 */
 	__u32 aux;	/* fsconfig cmd, mount_setattr attr_set, fsmount attr_flags */
 	char fstype[PW_FSTYPE_LEN];
 	char source[PW_MOUNT_STR]; /* device / source path / fsconfig key=value */

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Runs every test suite (unit, kernel, cli) and ends with one line summing
-# them all: "N passed, N failed, N skipped". A suite that cannot run, or
-# that dies before its summary, counts as failed with the reason printed.
+# Runs the test suites given (the Makefile passes unit, kernel and cli
+# binaries, in that order, so stale binaries of deleted tests never run) and
+# ends with one line summing them all: "N passed, N failed, N skipped". A
+# suite that cannot run, or that dies before its summary, counts as failed
+# with the reason printed.
 set -u
-out=${1:-.output}
 passed=0 failed=0 skipped=0
 
 run_suite() { # tier binary
@@ -31,16 +32,17 @@ run_suite() { # tier binary
 	rm -f "$log"
 }
 
-for tier in unit kernel cli; do
-	for t in "$out"/tests/test_"$tier"_*; do
-		[ -x "$t" ] || continue
-		if [ "$tier" != unit ] && [ "$(id -u)" != 0 ]; then
-			echo "!!! $(basename "$t"): needs root to load BPF programs: counted as 1 failure"
-			failed=$((failed + 1))
-			continue
-		fi
+for t in "$@"; do
+	tier=$(basename "$t" | cut -d_ -f2)
+	if [ ! -x "$t" ]; then
+		echo "!!! $t: not built: counted as 1 failure"
+		failed=$((failed + 1))
+	elif [ "$tier" != unit ] && [ "$(id -u)" != 0 ]; then
+		echo "!!! $(basename "$t"): needs root to load BPF programs: counted as 1 failure"
+		failed=$((failed + 1))
+	else
 		run_suite "$tier" "$t"
-	done
+	fi
 done
 
 echo

@@ -88,6 +88,10 @@ static void test_probe_reports_tracepoints_with_reasons(void **state)
 	assert_non_null(strstr(out, "\ncapabilities   tracepoint  tp_btf/cap_capable"));
 	assert_non_null(strstr(out, "LSM unavailable: "));
 	assert_non_null(strstr(out, "\ncgroups        tracepoint  "));
+	/* all nine, the last one not cut off */
+	assert_non_null(strstr(out, "\nmounts         tracepoint  tp/syscalls/sys_exit_mount "));
+	/* one program per line, none cut off */
+	assert_non_null(strstr(out, "\n                           tp/syscalls/sys_exit_pivot_root\n"));
 	assert_null(strstr(out, "would fail"));
 	assert_string_equal(err, ""); /* the refused LSM probe makes no noise */
 }
