@@ -22,27 +22,13 @@ static uint64_t cg_id;
 
 static int setup(void **state)
 {
-	struct pw_loader_opts o = { .mode = PW_MODE_AUTO, .cgroup_path = cg };
-
-	if (h_cgroup_create(NULL, "privwatch-test", cg, sizeof(cg), &cg_id)) {
-		fprintf(stderr, "cannot create a test cgroup\n");
-		return -1;
-	}
-	return h_agent_start(&agent, &o);
+	*state = &agent;
+	return h_watch_new_cgroup(&agent, "privwatch-test", PW_MODE_AUTO, cg, sizeof(cg), &cg_id);
 }
 
 static int teardown(void **state)
 {
-	h_agent_stop(&agent);
-	h_cgroup_remove(cg);
-	return 0;
-}
-
-static int clear(void **state)
-{
-	h_agent_drain(&agent, 20);
-	h_agent_clear(&agent);
-	return 0;
+	return h_unwatch_cgroup(&agent, cg);
 }
 
 static void assert_header(const struct pw_event_header *h, pid_t pid, uint64_t cgid,
@@ -214,12 +200,12 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_probe_picks_tracepoints_here),
-		cmocka_unit_test_setup(test_exec_event, clear),
-		cmocka_unit_test_setup(test_exec_long_argv_is_truncated_and_marked, clear),
-		cmocka_unit_test_setup(test_capability_allowed, clear),
-		cmocka_unit_test_setup(test_capability_denied, clear),
-		cmocka_unit_test_setup(test_process_outside_watched_cgroup_is_silent, clear),
-		cmocka_unit_test_setup(test_child_cgroup_created_later_is_watched, clear),
+		cmocka_unit_test_setup(test_exec_event, h_forget_events),
+		cmocka_unit_test_setup(test_exec_long_argv_is_truncated_and_marked, h_forget_events),
+		cmocka_unit_test_setup(test_capability_allowed, h_forget_events),
+		cmocka_unit_test_setup(test_capability_denied, h_forget_events),
+		cmocka_unit_test_setup(test_process_outside_watched_cgroup_is_silent, h_forget_events),
+		cmocka_unit_test_setup(test_child_cgroup_created_later_is_watched, h_forget_events),
 		cmocka_unit_test(test_no_drops),
 	};
 

@@ -66,6 +66,7 @@ static int setup(void **state)
 		return -1;
 	fclose(f);
 	my_comm[strcspn(my_comm, "\n")] = '\0';
+	*state = &agent;
 	return h_agent_start(&agent, &o);
 }
 
@@ -73,13 +74,6 @@ static int teardown(void **state)
 {
 	h_agent_stop(&agent);
 	h_cgroup_remove(cg);
-	return 0;
-}
-
-static int clear(void **state)
-{
-	h_agent_drain(&agent, 20);
-	h_agent_clear(&agent);
 	return 0;
 }
 
@@ -379,14 +373,14 @@ static void test_no_drops(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_fork_and_exit_with_code, clear),
-		cmocka_unit_test_setup(test_exit_by_signal, clear),
-		cmocka_unit_test_setup(test_thread_exit_is_not_a_process_exit, clear),
-		cmocka_unit_test_setup(test_process_outside_watched_cgroup_is_silent, clear),
-		cmocka_unit_test_setup(test_cgroup_mkdir_and_rmdir_below_watched, clear),
-		cmocka_unit_test_setup(test_nested_cgroups, clear),
-		cmocka_unit_test_setup(test_cgroup_outside_watched_subtree_is_silent, clear),
-		cmocka_unit_test_setup(test_all_but_root_mode_reports_every_cgroup, clear),
+		cmocka_unit_test_setup(test_fork_and_exit_with_code, h_forget_events),
+		cmocka_unit_test_setup(test_exit_by_signal, h_forget_events),
+		cmocka_unit_test_setup(test_thread_exit_is_not_a_process_exit, h_forget_events),
+		cmocka_unit_test_setup(test_process_outside_watched_cgroup_is_silent, h_forget_events),
+		cmocka_unit_test_setup(test_cgroup_mkdir_and_rmdir_below_watched, h_forget_events),
+		cmocka_unit_test_setup(test_nested_cgroups, h_forget_events),
+		cmocka_unit_test_setup(test_cgroup_outside_watched_subtree_is_silent, h_forget_events),
+		cmocka_unit_test_setup(test_all_but_root_mode_reports_every_cgroup, h_forget_events),
 		cmocka_unit_test(test_no_drops),
 	};
 

@@ -41,28 +41,14 @@ static const char *const lsm_progs[] = {
 
 static int setup(void **state)
 {
-	struct pw_loader_opts o = { .mode = PW_MODE_TRACEPOINT, .cgroup_path = cg };
-
 	snprintf(workload, sizeof(workload), "%s_mount", h_workload());
-	if (h_cgroup_create(NULL, "privwatch-mount", cg, sizeof(cg), &cg_id)) {
-		fprintf(stderr, "cannot create a test cgroup\n");
-		return -1;
-	}
-	return h_agent_start(&agent, &o);
+	*state = &agent;
+	return h_watch_new_cgroup(&agent, "privwatch-mount", PW_MODE_TRACEPOINT, cg, sizeof(cg), &cg_id);
 }
 
 static int teardown(void **state)
 {
-	h_agent_stop(&agent);
-	h_cgroup_remove(cg);
-	return 0;
-}
-
-static int clear(void **state)
-{
-	h_agent_drain(&agent, 20);
-	h_agent_clear(&agent);
-	return 0;
+	return h_unwatch_cgroup(&agent, cg);
 }
 
 /* Run `workload_mount action dir` in cgroup (NULL: ours), expect exit 0,
@@ -367,16 +353,16 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tracepoint_variant_chosen),
-		cmocka_unit_test_setup(test_tmpfs_mount_and_umount, clear),
-		cmocka_unit_test_setup(test_mount_without_cap_sys_admin_is_denied, clear),
-		cmocka_unit_test_setup(test_mount_refused_by_seccomp_is_seen, clear),
-		cmocka_unit_test_setup(test_long_target_is_truncated_and_marked, clear),
-		cmocka_unit_test_setup(test_new_mount_api_sequence, clear),
-		cmocka_unit_test_setup(test_fsconfig_long_value_is_truncated_and_marked, clear),
-		cmocka_unit_test_setup(test_pivot_root, clear),
-		cmocka_unit_test_setup(test_open_tree, clear),
-		cmocka_unit_test_setup(test_mount_setattr, clear),
-		cmocka_unit_test_setup(test_mount_outside_watched_cgroup_is_silent, clear),
+		cmocka_unit_test_setup(test_tmpfs_mount_and_umount, h_forget_events),
+		cmocka_unit_test_setup(test_mount_without_cap_sys_admin_is_denied, h_forget_events),
+		cmocka_unit_test_setup(test_mount_refused_by_seccomp_is_seen, h_forget_events),
+		cmocka_unit_test_setup(test_long_target_is_truncated_and_marked, h_forget_events),
+		cmocka_unit_test_setup(test_new_mount_api_sequence, h_forget_events),
+		cmocka_unit_test_setup(test_fsconfig_long_value_is_truncated_and_marked, h_forget_events),
+		cmocka_unit_test_setup(test_pivot_root, h_forget_events),
+		cmocka_unit_test_setup(test_open_tree, h_forget_events),
+		cmocka_unit_test_setup(test_mount_setattr, h_forget_events),
+		cmocka_unit_test_setup(test_mount_outside_watched_cgroup_is_silent, h_forget_events),
 		cmocka_unit_test(test_no_drops),
 	};
 

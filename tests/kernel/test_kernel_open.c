@@ -54,6 +54,7 @@ static int setup(void **state)
 	loopdev[strcspn(loopdev, "\n")] = '\0';
 	if (h_cgroup_create(NULL, "privwatch-open", cg, sizeof(cg), &cg_id))
 		return -1;
+	*state = &agent;
 	return h_agent_start(&agent, &o);
 }
 
@@ -65,13 +66,6 @@ static int teardown(void **state)
 	h_cgroup_remove(cg);
 	snprintf(cmd, sizeof(cmd), "losetup -d %s; rm -rf %s", loopdev, tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int clear(void **state)
-{
-	h_agent_drain(&agent, 20);
-	h_agent_clear(&agent);
-	return 0;
 }
 
 /* Run the open workload in the watched cgroup, expect its exit status. */
@@ -292,17 +286,17 @@ static void test_outside_watched_cgroup_is_silent(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_dev_null_read, clear),
-		cmocka_unit_test_setup(test_dev_kmsg, clear),
-		cmocka_unit_test_setup(test_block_device, clear),
-		cmocka_unit_test_setup(test_sysfs_read_and_write, clear),
-		cmocka_unit_test_setup(test_proc_sys_read_and_write, clear),
-		cmocka_unit_test_setup(test_procfs_outside_proc_sys, clear),
-		cmocka_unit_test_setup(test_relative_path_is_resolved, clear),
-		cmocka_unit_test_setup(test_missing_device_enxio, clear),
-		cmocka_unit_test_setup(test_read_only_sysfs_erofs, clear),
-		cmocka_unit_test_setup(test_regular_file_is_silent, clear),
-		cmocka_unit_test_setup(test_outside_watched_cgroup_is_silent, clear),
+		cmocka_unit_test_setup(test_dev_null_read, h_forget_events),
+		cmocka_unit_test_setup(test_dev_kmsg, h_forget_events),
+		cmocka_unit_test_setup(test_block_device, h_forget_events),
+		cmocka_unit_test_setup(test_sysfs_read_and_write, h_forget_events),
+		cmocka_unit_test_setup(test_proc_sys_read_and_write, h_forget_events),
+		cmocka_unit_test_setup(test_procfs_outside_proc_sys, h_forget_events),
+		cmocka_unit_test_setup(test_relative_path_is_resolved, h_forget_events),
+		cmocka_unit_test_setup(test_missing_device_enxio, h_forget_events),
+		cmocka_unit_test_setup(test_read_only_sysfs_erofs, h_forget_events),
+		cmocka_unit_test_setup(test_regular_file_is_silent, h_forget_events),
+		cmocka_unit_test_setup(test_outside_watched_cgroup_is_silent, h_forget_events),
 	};
 
 	h_init(argv[0]);

@@ -25,28 +25,14 @@ static uint64_t cg_id;
 
 static int setup(void **state)
 {
-	struct pw_loader_opts o = { .mode = PW_MODE_AUTO, .cgroup_path = cg };
-
 	snprintf(workload, sizeof(workload), "%s_seccomp", h_workload());
-	if (h_cgroup_create(NULL, "privwatch-seccomp", cg, sizeof(cg), &cg_id)) {
-		fprintf(stderr, "cannot create a test cgroup\n");
-		return -1;
-	}
-	return h_agent_start(&agent, &o);
+	*state = &agent;
+	return h_watch_new_cgroup(&agent, "privwatch-seccomp", PW_MODE_AUTO, cg, sizeof(cg), &cg_id);
 }
 
 static int teardown(void **state)
 {
-	h_agent_stop(&agent);
-	h_cgroup_remove(cg);
-	return 0;
-}
-
-static int clear(void **state)
-{
-	h_agent_drain(&agent, 20);
-	h_agent_clear(&agent);
-	return 0;
+	return h_unwatch_cgroup(&agent, cg);
 }
 
 /* Run the workload action in cgroup (NULL: the runner's), expect exit 0. */
@@ -193,14 +179,14 @@ static void test_no_drops(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_filter_via_seccomp, clear),
-		cmocka_unit_test_setup(test_filter_via_prctl, clear),
-		cmocka_unit_test_setup(test_strict_via_prctl, clear),
-		cmocka_unit_test_setup(test_failed_install_efault, clear),
-		cmocka_unit_test_setup(test_failed_install_einval, clear),
-		cmocka_unit_test_setup(test_install_refused_by_a_filter, clear),
-		cmocka_unit_test_setup(test_probe_like_runc, clear),
-		cmocka_unit_test_setup(test_outside_watched_cgroup_is_silent, clear),
+		cmocka_unit_test_setup(test_filter_via_seccomp, h_forget_events),
+		cmocka_unit_test_setup(test_filter_via_prctl, h_forget_events),
+		cmocka_unit_test_setup(test_strict_via_prctl, h_forget_events),
+		cmocka_unit_test_setup(test_failed_install_efault, h_forget_events),
+		cmocka_unit_test_setup(test_failed_install_einval, h_forget_events),
+		cmocka_unit_test_setup(test_install_refused_by_a_filter, h_forget_events),
+		cmocka_unit_test_setup(test_probe_like_runc, h_forget_events),
+		cmocka_unit_test_setup(test_outside_watched_cgroup_is_silent, h_forget_events),
 		cmocka_unit_test(test_no_drops),
 	};
 

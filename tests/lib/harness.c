@@ -252,6 +252,33 @@ int h_agent_start(struct h_agent *a, const struct pw_loader_opts *o)
 	return 0;
 }
 
+int h_watch_new_cgroup(struct h_agent *a, const char *name, enum pw_attach_mode mode, char *cg,
+		       size_t len, uint64_t *id)
+{
+	struct pw_loader_opts o = { .mode = mode, .cgroup_path = cg };
+
+	if (h_cgroup_create(NULL, name, cg, len, id)) {
+		fprintf(stderr, "cannot create a test cgroup %s\n", name);
+		return -1;
+	}
+	return h_agent_start(a, &o);
+}
+
+int h_unwatch_cgroup(struct h_agent *a, const char *cg)
+{
+	h_agent_stop(a);
+	return h_cgroup_remove(cg);
+}
+
+int h_forget_events(void **state)
+{
+	struct h_agent *a = *state;
+
+	h_agent_drain(a, 20);
+	h_agent_clear(a);
+	return 0;
+}
+
 void h_agent_clear(struct h_agent *a)
 {
 	int i;

@@ -57,6 +57,19 @@ int h_run(const char *cgroup, char *const argv[]);
 
 int h_agent_start(struct h_agent *a, const struct pw_loader_opts *o);
 void h_agent_stop(struct h_agent *a);
+/*
+ * The kernel tier's usual fixture: a fresh cgroup below the cgroup2 root
+ * (its path and id returned), watched by an agent started in mode.
+ * Returns 0, or -1 with the reason on stderr.
+ */
+int h_watch_new_cgroup(struct h_agent *a, const char *name, enum pw_attach_mode mode, char *cg,
+		       size_t len, uint64_t *id);
+/* Stop the agent, remove the cgroup. */
+int h_unwatch_cgroup(struct h_agent *a, const char *cg);
+/* cmocka per-test setup: drain late events, forget the collected ones.
+ * *state is the struct h_agent (a group setup sets *state = agent). */
+int h_forget_events(void **state);
+
 /* Poll for up to ms milliseconds (at least one poll). */
 void h_agent_drain(struct h_agent *a, int ms);
 void h_agent_clear(struct h_agent *a);
