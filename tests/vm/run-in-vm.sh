@@ -13,6 +13,7 @@ usage: $0 [--timeout SECS] [--verbose] [--rebuild] -- COMMAND...
 
 Boots the VM, runs COMMAND with sh -c in $proj (one argument: a shell
 command line; several: the words, each quoted), shows the console, powers off.
+The environment inside is fixed, plus every PRIVWATCH_* variable given here.
   --timeout SECS  kill the VM after SECS seconds (default \$PRIVWATCH_VM_TIMEOUT or 900)
   --verbose       show the kernel's boot messages
   --rebuild       download the kernel and rebuild the initramfs again
@@ -203,6 +204,10 @@ trap 'say "terminated: VM stopped"; exit 143' TERM HUP
 {
 	echo "PW_PROJECT=$(shq "$proj")"
 	echo "PW_KROOT=$(shq "$kdir/root")"
+	# The project's own knobs (PRIVWATCH_SUITE_TIMEOUT, ...) reach the command.
+	for v in $(compgen -e | grep '^PRIVWATCH_'); do
+		echo "export $v=$(shq "${!v}")"
+	done
 } >"$run/share/env"
 if [ $# = 1 ]; then
 	printf '%s\n' "$1" >"$run/share/cmd"
