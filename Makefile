@@ -40,7 +40,7 @@ TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.
 WORKLOADS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/workload*.c))
 TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-.PHONY: all deps run test test-unit test-kernel test-cli clean vmlinux help
+.PHONY: all deps run test test-vm test-unit test-kernel test-cli clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -51,6 +51,7 @@ help:
 	@echo "make deps       install the Debian packages needed to build and test (idempotent)"
 	@echo "make run        deps + build + privwatch run (Ctrl-C stops it)"
 	@echo "make test       deps + build + every test suite, one summary line at the end"
+	@echo "make test-vm    the same suites inside a VM on Debian's 6.1 kernel with the BPF LSM"
 	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
 	@echo "make clean      remove $(OUTPUT)/"
 	@echo "V=1 shows the commands."
@@ -63,6 +64,10 @@ run: deps all
 
 test: deps all $(TEST_BINS)
 	$(Q)./tests/run-all.sh $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS)
+
+# The guest sees this directory at the same path, so OUTPUT must be inside it.
+test-vm: deps all $(TEST_BINS)
+	$(Q)./tests/vm/run-in-vm.sh -- tests/run-all.sh $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h

@@ -4,22 +4,36 @@
 # binaries, in that order, so stale binaries of deleted tests never run) and
 # ends with one line summing them all: "N passed, N failed, N skipped". A
 # suite that cannot run, or that dies before its summary, counts as failed
-# with the reason printed.
+# with the reason printed. A suite still running after
+# PRIVWATCH_SUITE_TIMEOUT seconds (default 300) is killed with its children
+# and counted as failed, so one hang does not stop the rest (nor a VM run:
+# tests/vm/run-in-vm.sh).
 set -u
+suite_timeout=${PRIVWATCH_SUITE_TIMEOUT:-300}
 passed=0 failed=0 skipped=0
+tpid=""
+# timeout runs the suite in its own process group: pass our signals on.
+trap '[ -n "$tpid" ] && kill -TERM "$tpid" 2>/dev/null; exit 130' INT
+trap '[ -n "$tpid" ] && kill -TERM "$tpid" 2>/dev/null; exit 143' TERM
 
 run_suite() { # tier binary
 	local tier=$1 bin=$2 log p f s rc
 	log=$(mktemp)
 	echo "=== $tier: $(basename "$bin")"
-	stdbuf -oL -eL "$bin" >"$log" 2>&1
+	timeout -k 10 "$suite_timeout" stdbuf -oL -eL "$bin" >"$log" 2>&1 &
+	tpid=$!
+	wait "$tpid"
 	rc=$?
+	tpid=""
 	cat "$log"
 	# cmocka's summary lines: "[  PASSED  ] 3 test(s)." / "[  FAILED  ] 1 test(s)..."
 	p=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
 	f=$(sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
 	s=$(sed -n 's/.*\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
-	if [ -z "$p" ] && [ -z "$f" ]; then
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "!!! $(basename "$bin") timed out after ${suite_timeout}s and was killed: counted as 1 failure"
+		f=$((${f:-0} + 1))
+	elif [ -z "$p" ] && [ -z "$f" ]; then
 		echo "!!! $(basename "$bin") ended without a summary (exit $rc): counted as 1 failure"
 		f=1
 	elif [ "$rc" != 0 ] && [ -z "$f" ]; then

@@ -1,0 +1,254 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Runs a command inside a VM booted on Debian's packaged kernel (6.1 on
+# Debian 12) with the BPF LSM active, under QEMU's software emulation (the
+# host's /dev/kvm cannot run stock guest kernels). The guest's root is the
+# host's root, read-only over 9p; this project is shared writable at the same
+# path, so .output/ runs there unchanged. See usage below for exit codes.
+set -u
+
+usage() {
+	cat <<EOF
+usage: $0 [--timeout SECS] [--verbose] [--rebuild] -- COMMAND...
+
+Boots the VM, runs COMMAND with sh -c in $proj (one argument: a shell
+command line; several: the words, each quoted), shows the console, powers off.
+The environment inside is fixed, plus every PRIVWATCH_* variable given here.
+  --timeout SECS  kill the VM after SECS seconds (default \$PRIVWATCH_VM_TIMEOUT or 900)
+  --verbose       show the kernel's boot messages
+  --rebuild       download the kernel and rebuild the initramfs again
+Exit: COMMAND's status; 124 on timeout; 125 if the VM could not run it.
+Cache: \$PRIVWATCH_VM_CACHE, default $default_cache
+Accelerator: \$PRIVWATCH_VM_ACCEL, default tcg
+EOF
+}
+
+here=$(cd "$(dirname "$0")" && pwd -P)
+proj=$(cd "$here/../.." && pwd -P)
+if [ "$(id -u)" = 0 ]; then
+	default_cache=/var/cache/privwatch-vm
+else
+	default_cache=${XDG_CACHE_HOME:-$HOME/.cache}/privwatch-vm
+fi
+cache=${PRIVWATCH_VM_CACHE:-$default_cache}
+tmo=${PRIVWATCH_VM_TIMEOUT:-900}
+verbose=0
+rebuild=0
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) tmo=${2:-}; shift 2 || { usage >&2; exit 125; } ;;
+	--timeout=*) tmo=${1#*=}; shift ;;
+	--verbose) verbose=1; shift ;;
+	--rebuild) rebuild=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	*) usage >&2; exit 125 ;;
+	esac
+done
+if [ $# = 0 ] || ! [[ $tmo =~ ^[1-9][0-9]*$ ]]; then
+	usage >&2
+	exit 125
+fi
+
+say() { echo "run-in-vm: $*" >&2; }
+infra() {
+	say "infrastructure failure: $* (exit 125)"
+	exit 125
+}
+# 'word' for sh, whatever the word holds
+shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# --- The kernel and initramfs, built once into the cache ------------------
+
+deps="qemu-system-x86 busybox-static cpio kmod xz-utils binutils"
+# shellcheck disable=SC2086
+"$proj/tests/install-deps.sh" $deps || infra "cannot install $deps"
+
+# The versioned package the metapackage points at (linux-image-6.1.0-N-amd64).
+kernel_package() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1
+}
+
+fetch_kernel() { # -> $cache/<deb name>/{root/,ok}, named in $cache/current
+	local pkg tmp deb name kver
+	pkg=$(kernel_package)
+	if [ -z "$pkg" ]; then
+		apt-get update -qq >/dev/null || infra "apt-get update failed"
+		pkg=$(kernel_package)
+	fi
+	[ -n "$pkg" ] || infra "linux-image-amd64 names no versioned kernel package"
+	kver=${pkg#linux-image-}
+	say "fetching $pkg (once; cached in $cache)"
+	tmp=$(mktemp -d "$cache/.fetch.XXXXXX") || infra "cannot write to $cache"
+	(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
+		infra "apt-get download $pkg failed"
+	deb=$(ls "$tmp"/*.deb)
+	name=$(basename "$deb" .deb)
+	dpkg-deb -x "$deb" "$tmp/root" || infra "dpkg-deb -x $deb failed"
+	rm -f "$deb"
+	[ -f "$tmp/root/boot/vmlinuz-$kver" ] || infra "$pkg has no boot/vmlinuz-$kver"
+	# The package ships no modules.dep (its postinst makes it): make it here.
+	depmod -b "$tmp/root" "$kver" || infra "depmod for $kver failed"
+	echo "$kver" >"$tmp/kver"
+	touch "$tmp/ok"
+	chmod 755 "$tmp"
+	rm -rf "${cache:?}/$name"
+	mv "$tmp" "$cache/$name" || infra "cannot move the kernel into $cache/$name"
+	echo "$name" >"$cache/current"
+}
+
+# The kernel's ELF image, for QEMU's PVH entry: under TCG, unpacking the
+# xz-compressed bzImage took 5 of the 11 seconds of a boot.
+extract_vmlinux() { # vmlinuz out
+	local off
+	off=$(LC_ALL=C grep -abo $'\xfd7zXZ' "$1" | head -1 | cut -d: -f1)
+	[ -n "$off" ] || return 1
+	tail -c +$((off + 1)) "$1" | xz -dc 2>/dev/null >"$2.new"
+	# PVH entry point: Xen ELF note 18 (XEN_ELFNOTE_PHYS32_ENTRY)
+	if readelf -n "$2.new" 2>/dev/null | grep -q 'Xen.*0x00000012'; then
+		mv "$2.new" "$2"
+	else
+		rm -f "$2.new"
+		return 1
+	fi
+}
+
+build_initramfs() { # kdir kver out
+	local kdir=$1 kver=$2 out=$3 s mods m name path d
+	local -A seen=()
+	local order=()
+	mods=$kdir/root/lib/modules/$kver
+	s=$(mktemp -d "$cache/.initramfs.XXXXXX") || infra "cannot write to $cache"
+	mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/lib/modules"
+	cp /bin/busybox "$s/bin/busybox" || infra "no /bin/busybox (busybox-static)"
+	ln -s busybox "$s/bin/sh" # the interpreter of /init
+	install -m 755 "$here/guest-init" "$s/init"
+	install -m 755 "$here/guest-run" "$s/guest-run"
+	mknod "$s/dev/console" c 5 1 2>/dev/null || true
+	# Load order: each module after what modules.dep says it needs.
+	add() {
+		local p=$1 dep
+		[ -n "${seen[$p]:-}" ] && return
+		seen[$p]=1
+		for dep in $(awk -F': *' -v p="$p" '$1 == p { print $2 }' "$mods/modules.dep"); do
+			add "$dep"
+		done
+		order+=("$p")
+	}
+	for name in virtio_pci 9pnet_virtio 9p; do
+		path=$(awk -F: -v n="/$name.ko" \
+			'substr($1, length($1) - length(n) + 1) == n { print $1; exit }' "$mods/modules.dep")
+		[ -n "$path" ] || infra "module $name not found in $mods"
+		add "$path"
+	done
+	for m in "${order[@]}"; do
+		d=$s/lib/modules/$(dirname "$m")
+		mkdir -p "$d" && cp "$mods/$m" "$d/" || infra "cannot copy module $m"
+		echo "$m" >>"$s/modules"
+	done
+	(cd "$s" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.new" ||
+		infra "cannot build the initramfs"
+	rm -f "$kdir"/initramfs-*.cpio.gz
+	mv "$out.new" "$out"
+	rm -rf "$s"
+}
+
+mkdir -p "$cache" || infra "cannot create $cache"
+exec 9>"$cache/.lock" && flock 9 || infra "cannot lock $cache/.lock"
+rm -rf "$cache"/.fetch.* "$cache"/.initramfs.* # left by an interrupted build
+if [ "$rebuild" = 1 ] || ! read -r kname 2>/dev/null <"$cache/current" ||
+	[ ! -e "$cache/$kname/ok" ]; then
+	fetch_kernel
+	read -r kname <"$cache/current"
+fi
+kdir=$cache/$kname
+read -r kver <"$kdir/kver"
+# The initramfs is named by what makes it, so a changed script
+# or busybox makes a new one.
+ihash=$(cat "$here/run-in-vm.sh" "$here/guest-init" "$here/guest-run" /bin/busybox | sha256sum | cut -c1-16)
+initrd=$kdir/initramfs-$ihash.cpio.gz
+if [ "$rebuild" = 1 ] || [ ! -s "$initrd" ]; then
+	build_initramfs "$kdir" "$kver" "$initrd"
+fi
+kernel=$kdir/vmlinux
+if [ ! -s "$kernel" ] && [ ! -e "$kdir/no-vmlinux" ]; then
+	extract_vmlinux "$kdir/root/boot/vmlinuz-$kver" "$kernel" || touch "$kdir/no-vmlinux"
+fi
+[ -s "$kernel" ] || kernel=$kdir/root/boot/vmlinuz-$kver # boots too, only slower
+exec 9>&- # the lock guards the cache only, not the run
+
+# --- The run ---------------------------------------------------------------
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/privwatch-vm.XXXXXX") || infra "cannot make a run directory"
+mkdir "$run/share"
+qpid="" # the timeout process that runs qemu
+cleanup() {
+	local p
+	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+		kill -TERM "$qpid" 2>/dev/null
+	fi
+	# Never leave the VM behind: qemu by its own pid file too.
+	if read -r p 2>/dev/null <"$run/qemu.pid" && kill -0 "$p" 2>/dev/null; then
+		kill -TERM "$p" 2>/dev/null
+		sleep 1
+		kill -KILL "$p" 2>/dev/null
+	fi
+	rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'say "interrupted: VM stopped"; exit 130' INT
+trap 'say "terminated: VM stopped"; exit 143' TERM HUP
+
+{
+	echo "PW_PROJECT=$(shq "$proj")"
+	echo "PW_KROOT=$(shq "$kdir/root")"
+	# The project's own knobs (PRIVWATCH_SUITE_TIMEOUT, ...) reach the command.
+	for v in $(compgen -e | grep '^PRIVWATCH_'); do
+		echo "export $v=$(shq "${!v}")"
+	done
+} >"$run/share/env"
+if [ $# = 1 ]; then
+	printf '%s\n' "$1" >"$run/share/cmd"
+else
+	for w in "$@"; do printf '%s ' "$(shq "$w")"; done >"$run/share/cmd"
+	echo >>"$run/share/cmd"
+fi
+
+append="console=ttyS0 lsm=lockdown,capability,landlock,yama,apparmor,bpf panic=-1"
+[ "$verbose" = 1 ] || append="$append quiet"
+shares=()
+share() { # tag path [options]; commas in QEMU option values are doubled
+	shares+=(-fsdev "local,id=$1,path=${2//,/,,},security_model=none,multidevs=remap${3:+,$3}"
+		-device "virtio-9p-pci,fsdev=$1,mount_tag=$1")
+}
+share hostroot / readonly=on
+share project "$proj"
+share share "$run/share"
+start=$(date +%s%N)
+timeout -k 5 "$tmo" qemu-system-x86_64 \
+	-accel "${PRIVWATCH_VM_ACCEL:-tcg}" -cpu max -m 2G -smp 2 \
+	-nodefaults -nographic -no-reboot -bios qboot.rom \
+	-chardev "stdio,id=con,signal=off,logfile=$run/console.log" -serial chardev:con \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	"${shares[@]}" -pidfile "$run/qemu.pid" </dev/null &
+qpid=$!
+wait "$qpid"
+qrc=$?
+qpid=""
+ms=$((($(date +%s%N) - start) / 1000000))
+secs=$((ms / 1000)).$((ms % 1000 / 100))
+
+# timeout says 124, or 137 when qemu needed its KILL
+if [ "$qrc" = 124 ] || { [ "$qrc" = 137 ] && [ "$ms" -ge $((tmo * 1000)) ]; }; then
+	say "timed out after $tmo s: VM killed (exit 124)"
+	exit 124
+fi
+if read -r rc 2>/dev/null <"$run/share/status" && [[ $rc =~ ^[0-9]+$ ]]; then
+	say "command exited $rc (VM ran ${secs}s)"
+	exit "$rc"
+fi
+why=$(grep -a 'privwatch-vm: FAIL:' "$run/console.log" 2>/dev/null | tail -1 | tr -d '\r')
+why=${why#*FAIL: }
+infra "${why:-no status from the guest (qemu exited $qrc: kernel panic or boot failure?)}"
