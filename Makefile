@@ -10,7 +10,8 @@ VERSION := $(shell cat VERSION)
 
 # Build and test packages, installed by `make deps` (Debian 12).
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-	libjansson-dev libcmocka-dev pkg-config util-linux
+	libjansson-dev libcmocka-dev pkg-config util-linux \
+	qemu-system-x86 busybox-static cpio kmod xz-utils binutils
 
 ifeq ($(V),1)
 Q =
@@ -40,7 +41,7 @@ TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.
 WORKLOADS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/workload*.c))
 TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-.PHONY: all deps run test test-vm test-unit test-kernel test-cli clean vmlinux help
+.PHONY: all deps run test test-host test-vm clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -51,7 +52,9 @@ help:
 	@echo "make deps       install the Debian packages needed to build and test (idempotent)"
 	@echo "make run        deps + build + privwatch run (Ctrl-C stops it)"
 	@echo "make test       deps + build + every test suite, one summary line at the end"
-	@echo "make test-vm    the same suites inside a VM on Debian's 6.1 kernel with the BPF LSM"
+	@echo "make test-host  the suites on this kernel only"
+	@echo "make test-vm    the kernel and cli suites in a VM on Debian's 6.1 kernel with the BPF LSM,"
+	@echo "                then the kernel suites there again forced to tracepoints"
 	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
 	@echo "make clean      remove $(OUTPUT)/"
 	@echo "V=1 shows the commands."
@@ -62,12 +65,18 @@ deps:
 run: deps all
 	$(OUTPUT)/privwatch run $(RUN_ARGS)
 
+SUITES = UNIT="$(UNIT_TESTS)" KERNEL="$(KERNEL_TESTS)" CLI="$(CLI_TESTS)"
+
+# Host suites, then the kernel suites in the 6.1 VM (LSM and forced tracepoint).
 test: deps all $(TEST_BINS)
-	$(Q)./tests/run-all.sh $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS)
+	$(Q)$(SUITES) ./tests/run-everything.sh all
+
+test-host: deps all $(TEST_BINS)
+	$(Q)$(SUITES) ./tests/run-everything.sh host
 
 # The guest sees this directory at the same path, so OUTPUT must be inside it.
 test-vm: deps all $(TEST_BINS)
-	$(Q)./tests/vm/run-in-vm.sh -- tests/run-all.sh $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS)
+	$(Q)$(SUITES) ./tests/run-everything.sh vm
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h

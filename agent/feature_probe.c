@@ -255,13 +255,20 @@ int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *
 		ch->concern = c;
 		lsm_ok = variant_ok(obj, btf, f, c->lsm_progs, lsm_why, sizeof(lsm_why));
 		tp_ok = variant_ok(obj, btf, f, c->tp_progs, tp_why, sizeof(tp_why));
-		if (mode == PW_MODE_TRACEPOINT && c->tp_progs[0]) {
-			ch->variant = tp_ok ? PW_VARIANT_TP : PW_VARIANT_NONE;
-			snprintf(ch->why, sizeof(ch->why), "%s",
-				 tp_ok ? "forced by --mode tracepoint" : tp_why);
-		} else if (mode == PW_MODE_LSM && c->lsm_progs[0]) {
-			ch->variant = lsm_ok ? PW_VARIANT_LSM : PW_VARIANT_NONE;
-			snprintf(ch->why, sizeof(ch->why), "%s", lsm_ok ? "forced by --mode lsm" : lsm_why);
+		if (mode == PW_MODE_TRACEPOINT && c->tp_progs[0] && tp_ok) {
+			ch->variant = PW_VARIANT_TP;
+			snprintf(ch->why, sizeof(ch->why), "forced by --mode tracepoint");
+		} else if (mode == PW_MODE_LSM && c->lsm_progs[0] && lsm_ok) {
+			ch->variant = PW_VARIANT_LSM;
+			snprintf(ch->why, sizeof(ch->why), "forced by --mode lsm");
+		} else if (mode == PW_MODE_TRACEPOINT && c->tp_progs[0] && lsm_ok) {
+			/* a forced mode is a preference: a concern whose forced
+			 * variant cannot run here keeps the other one */
+			ch->variant = PW_VARIANT_LSM;
+			snprintf(ch->why, sizeof(ch->why), "--mode tracepoint, but %s", tp_why);
+		} else if (mode == PW_MODE_LSM && c->lsm_progs[0] && tp_ok) {
+			ch->variant = PW_VARIANT_TP;
+			snprintf(ch->why, sizeof(ch->why), "--mode lsm, but %s", lsm_why);
 		} else if (!c->lsm_progs[0]) {
 			ch->variant = tp_ok ? PW_VARIANT_TP : PW_VARIANT_NONE;
 			snprintf(ch->why, sizeof(ch->why), "%s",
@@ -282,15 +289,23 @@ int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *
 			ch->variant = PW_VARIANT_NONE;
 			snprintf(ch->why, sizeof(ch->why), "LSM: %s; tracepoint: %s", lsm_why, tp_why);
 		}
-		if (ch->variant != PW_VARIANT_NONE)
-			continue;
-		if (mode != PW_MODE_AUTO && rc == 0) {
-			snprintf(err, errlen, "--mode %s: concern %s cannot run: %s", pw_mode_name(mode),
-				 c->name, ch->why);
-			rc = -1;
-		} else if (c->required && rc == 0) {
+		if (ch->variant == PW_VARIANT_NONE && c->required && rc == 0) {
 			snprintf(err, errlen, "concern %s cannot run on this kernel: %s", c->name,
 				 ch->why);
+			rc = -1;
+		}
+	}
+	/* A forced mode that no concern can use is a mistake worth stopping for. */
+	if (rc == 0 && mode != PW_MODE_AUTO) {
+		enum pw_variant want = mode == PW_MODE_LSM ? PW_VARIANT_LSM : PW_VARIANT_TP;
+		int used = 0;
+
+		for (i = 0; i < pw_concern_count; i++)
+			used |= out[i].variant == want;
+		if (!used) {
+			snprintf(err, errlen, "--mode %s: no concern can use it here: %s",
+				 pw_mode_name(mode),
+				 mode == PW_MODE_LSM ? f->lsm_why : f->tp_btf_why);
 			rc = -1;
 		}
 	}

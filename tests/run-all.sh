@@ -7,7 +7,8 @@
 # with the reason printed. A suite still running after
 # PRIVWATCH_SUITE_TIMEOUT seconds (default 300) is killed with its children
 # and counted as failed, so one hang does not stop the rest (nor a VM run:
-# tests/vm/run-in-vm.sh).
+# tests/vm/run-in-vm.sh). With PRIVWATCH_RESULTS=FILE the three counts are
+# also written to FILE.
 set -u
 suite_timeout=${PRIVWATCH_SUITE_TIMEOUT:-300}
 passed=0 failed=0 skipped=0
@@ -58,6 +59,9 @@ for t in "$@"; do
 		run_suite "$tier" "$t"
 	fi
 done
+
+# For tests/run-everything.sh, which sums several runs (host, VM) into one line.
+[ -n "${PRIVWATCH_RESULTS:-}" ] && echo "$passed $failed $skipped" >"$PRIVWATCH_RESULTS"
 
 echo
 if [ "$skipped" -gt 0 ]; then

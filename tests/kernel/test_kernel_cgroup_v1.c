@@ -17,6 +17,7 @@
 
 static struct h_agent agent;
 static struct pw_cgroup_v1 v1;
+static int no_v1; /* a pure cgroup2 host (the VM): nothing to exercise */
 static char cg[PATH_MAX];
 static uint64_t cg_id;
 
@@ -25,8 +26,8 @@ static int setup(void **state)
 	struct pw_loader_opts o = { .cgroup_v1 = "memory", .cgroup_path = cg };
 
 	if (pw_cgroup_v1_find("memory", &v1)) {
-		fprintf(stderr, "no cgroup v1 memory hierarchy mounted on this host\n");
-		return -1;
+		no_v1 = 1;
+		return 0;
 	}
 	if (h_cgroup_create(v1.mount, "privwatch-v1", cg, sizeof(cg), &cg_id))
 		return -1;
@@ -35,12 +36,21 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	if (no_v1)
+		return 0;
 	h_agent_stop(&agent);
 	return h_cgroup_remove(cg);
 }
 
+#define NEED_V1()                                                                                  \
+	do {                                                                                       \
+		if (no_v1)                                                                         \
+			h_skip_because("no cgroup v1 memory hierarchy on this host (pure cgroup2)"); \
+	} while (0)
+
 static void test_loader_uses_the_v1_hierarchy(void **state)
 {
+	NEED_V1();
 	assert_int_equal(agent.loader.cgroup_v1_ssid, v1.ssid);
 	assert_int_equal(agent.loader.hierarchy_id, v1.hierarchy_id);
 	assert_string_equal(agent.loader.cgroup_mount, v1.mount);
@@ -51,7 +61,10 @@ static void test_events_carry_the_v1_cgroup_id(void **state)
 {
 	char *argv[] = { (char *)h_workload(), "klogctl", "1", NULL };
 	const struct pw_exec_event *e;
-	pid_t pid = h_spawn(cg, argv);
+	pid_t pid;
+
+	NEED_V1();
+	pid = h_spawn(cg, argv);
 
 	assert_int_equal(h_wait(pid), 0);
 	h_agent_drain(&agent, 100);
@@ -69,6 +82,8 @@ static void test_child_v1_cgroup_created_later_is_watched(void **state)
 	uint64_t child_id;
 	pid_t pid;
 
+	NEED_V1();
+
 	assert_int_equal(h_cgroup_create(cg, "late", child, sizeof(child), &child_id), 0);
 	pid = h_spawn(child, argv);
 	assert_int_equal(h_wait(pid), 0);
@@ -82,7 +97,10 @@ static void test_child_v1_cgroup_created_later_is_watched(void **state)
 static void test_outside_is_silent(void **state)
 {
 	char *argv[] = { (char *)h_workload(), "klogctl", "1", NULL };
-	pid_t pid = h_spawn(NULL, argv);
+	pid_t pid;
+
+	NEED_V1();
+	pid = h_spawn(NULL, argv);
 
 	assert_int_equal(h_wait(pid), 0);
 	h_agent_drain(&agent, 100);

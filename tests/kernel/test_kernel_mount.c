@@ -169,6 +169,46 @@ static void test_tmpfs_mount_and_umount(void **state)
 	assert_mount(find_op(pid, PW_MOUNT_UMOUNT, 0), pid, &u);
 }
 
+/* Where the BPF LSM is active (make test-vm), auto mode serves mounts with
+ * lsm/sb_mount: seen before the mount happens (a pre-check), with the
+ * kernel's copies of the strings and the mount point's own name. */
+static void test_lsm_sb_mount(void **state)
+{
+	static struct h_agent lsm_agent;
+	struct pw_loader_opts o = { .mode = PW_MODE_AUTO, .cgroup_path = cg };
+	char dir[PATH_MAX];
+	char *argv[] = { workload, "tmpfs", dir, NULL };
+	const struct pw_mount_event *e;
+	pid_t pid;
+	int i;
+
+	assert_int_equal(h_agent_start(&lsm_agent, &o), 0);
+	if (h_variant(&lsm_agent, "mounts") != PW_VARIANT_LSM) {
+		h_agent_stop(&lsm_agent);
+		h_skip_because("the mounts LSM variant does not run here (%s)",
+			       lsm_agent.loader.features.lsm ? "tracepoint mode forced"
+							     : "BPF LSM not active");
+	}
+	snprintf(dir, sizeof(dir), "/tmp/privwatch-mnt-lsm-%d", getpid());
+	pid = h_spawn(cg, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&lsm_agent, 100);
+	rmdir(dir);
+	for (i = 0; (e = h_find(&lsm_agent, PW_EVENT_MOUNT, pid, i)); i++)
+		if (!strcmp(e->fstype, "tmpfs"))
+			break;
+	assert_non_null(e);
+	assert_int_equal(e->op, PW_MOUNT_MOUNT);
+	assert_true(e->hdr.flags & PW_F_PRE_CHECK);
+	assert_int_equal(e->ret, 0);
+	assert_int_equal(e->hdr.cgroup_id, cg_id);
+	assert_string_equal(e->hdr.comm, "workload_mount");
+	assert_string_equal(e->source, "pwsrc");
+	assert_true(e->flags & MS_NOSUID);
+	assert_string_equal(e->target, strrchr(dir, '/') + 1);
+	h_agent_stop(&lsm_agent);
+}
+
 /* Refused by the capability check inside mount(2). */
 static void test_mount_without_cap_sys_admin_is_denied(void **state)
 {
@@ -354,6 +394,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tracepoint_variant_chosen),
 		cmocka_unit_test_setup(test_tmpfs_mount_and_umount, h_forget_events),
+		cmocka_unit_test_setup(test_lsm_sb_mount, h_forget_events),
 		cmocka_unit_test_setup(test_mount_without_cap_sys_admin_is_denied, h_forget_events),
 		cmocka_unit_test_setup(test_mount_refused_by_seccomp_is_seen, h_forget_events),
 		cmocka_unit_test_setup(test_long_target_is_truncated_and_marked, h_forget_events),

@@ -118,12 +118,20 @@ static void assert_opened(const struct pw_open_event *e, pid_t pid, uint16_t kin
 	assert_int_equal(e->hdr.cgroup_id, cg_id);
 	assert_string_equal(e->hdr.comm, "workload_open");
 	assert_int_equal(e->hdr.size, sizeof(*e));
-	assert_true(e->ret >= 0);
 	assert_int_equal(e->kind, kind);
 	assert_int_equal(e->f_mode, f_mode);
 	assert_int_equal(e->path_format, PW_OPEN_PATH_COMPONENTS);
 	assert_false(e->hdr.flags & PW_F_TRUNCATED);
-	assert_int_equal(e->syscall_nr, 257); /* openat on x86_64 */
+	if (h_variant(&agent, "files") == PW_VARIANT_LSM) {
+		/* file_open runs before the open completes: no fd, no syscall */
+		assert_true(e->hdr.flags & PW_F_PRE_CHECK);
+		assert_int_equal(e->ret, 0);
+		assert_int_equal(e->syscall_nr, 0);
+	} else {
+		assert_false(e->hdr.flags & PW_F_PRE_CHECK);
+		assert_true(e->ret >= 0);
+		assert_int_equal(e->syscall_nr, 257); /* openat on x86_64 */
+	}
 }
 
 static void test_dev_null_read(void **state)
@@ -219,25 +227,37 @@ static void test_relative_path_is_resolved(void **state)
 	assert_opened(e, pid, PW_OBJ_SYSFS, FMODE_READ);
 }
 
-/* No /dev/mem driver on this kernel: a node for char 1:1 opens with ENXIO,
- * reported with the caller's path and the errno. */
-static void test_missing_device_enxio(void **state)
+/* A node for char 1:1 (/dev/mem). Without a driver for it (this 6.18 host)
+ * the open fails with ENXIO: the tracepoint reports the caller's path and
+ * the errno; the LSM hook runs before the driver's open, so it reports the
+ * device. With CONFIG_DEVMEM (Debian's 6.1) it opens: reported as a device. */
+static void test_dev_mem_node(void **state)
 {
+	char *argv[] = { wl, "open-node", tmpdir, NULL };
 	char want[PATH_MAX];
 	const struct pw_open_event *e;
-	pid_t pid = run_in_cgroup("enxio", tmpdir, NULL);
+	pid_t pid = h_spawn(cg, argv);
+	int status = h_wait(pid);
 
+	h_agent_drain(&agent, 100);
 	snprintf(want, sizeof(want), "%s/mem", tmpdir);
+	assert_true(status == 0 || status == ENXIO);
 	e = h_find(&agent, PW_EVENT_OPEN, pid, 0);
 	assert_non_null(e);
-	assert_int_equal(e->ret, -ENXIO);
-	assert_int_equal(e->kind, PW_OBJ_UNKNOWN);
-	assert_int_equal(e->path_format, PW_OPEN_PATH_USER);
-	assert_string_equal(e->path, want);
-	assert_int_equal(e->path_len, strlen(want));
-	assert_int_equal(e->f_mode, 0);
-	assert_int_equal(e->open_flags & O_ACCMODE, O_RDONLY);
 	assert_int_equal(e->hdr.cgroup_id, cg_id);
+	assert_int_equal(e->open_flags & O_ACCMODE, O_RDONLY);
+	if (status == ENXIO && h_variant(&agent, "files") == PW_VARIANT_TP) {
+		assert_int_equal(e->ret, -ENXIO);
+		assert_int_equal(e->kind, PW_OBJ_UNKNOWN);
+		assert_int_equal(e->path_format, PW_OPEN_PATH_USER);
+		assert_string_equal(e->path, want);
+		assert_int_equal(e->path_len, strlen(want));
+		assert_int_equal(e->f_mode, 0);
+		return;
+	}
+	assert_opened(e, pid, PW_OBJ_CHARDEV, FMODE_READ);
+	assert_int_equal(e->dev_major, 1);
+	assert_int_equal(e->dev_minor, 1);
 }
 
 static void test_read_only_sysfs_erofs(void **state)
@@ -246,6 +266,10 @@ static void test_read_only_sysfs_erofs(void **state)
 	const struct pw_open_event *e;
 	pid_t pid;
 	int i;
+
+	if (h_variant(&agent, "files") == PW_VARIANT_LSM)
+		h_skip_because("LSM mode: an open refused for a read-only mount fails before the "
+			       "file_open hook; only the tracepoint variant reports refused opens");
 
 	snprintf(mnt, sizeof(mnt), "%s/rosys", tmpdir);
 	snprintf(want, sizeof(want), "%s/kernel/mm/transparent_hugepage/enabled", mnt);
@@ -258,6 +282,34 @@ static void test_read_only_sysfs_erofs(void **state)
 	assert_int_equal(e->path_format, PW_OPEN_PATH_USER);
 	assert_string_equal(e->path, want);
 	assert_int_equal(e->open_flags & O_ACCMODE, O_WRONLY);
+}
+
+/* io_uring's IORING_OP_OPENAT makes no open syscall: only the LSM hook,
+ * which sits in the open path itself, sees it. */
+static void test_io_uring_open_of_sysfs(void **state)
+{
+	char uring[PATH_MAX], path[PATH_MAX];
+	const char *want = "/sys/kernel/mm/transparent_hugepage/enabled";
+	char *argv[] = { uring, "openat", (char *)want, NULL };
+	const struct pw_open_event *e;
+	pid_t pid;
+
+	snprintf(uring, sizeof(uring), "%s_uring", h_workload());
+	pid = h_spawn(cg, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	e = find_open(pid, want, path);
+	if (h_variant(&agent, "files") != PW_VARIANT_LSM) {
+		/* documented gap of tracepoint mode */
+		assert_null(e);
+		h_skip_because("tracepoint mode: io_uring opens make no open syscall; "
+			       "only the LSM variant reports them (checked: none reported)");
+	}
+	assert_non_null(e);
+	assert_int_equal(e->hdr.cgroup_id, cg_id);
+	assert_int_equal(e->kind, PW_OBJ_SYSFS);
+	assert_int_equal(e->f_mode, FMODE_READ);
+	assert_true(e->hdr.flags & PW_F_PRE_CHECK);
 }
 
 static void test_regular_file_is_silent(void **state)
@@ -293,8 +345,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_proc_sys_read_and_write, h_forget_events),
 		cmocka_unit_test_setup(test_procfs_outside_proc_sys, h_forget_events),
 		cmocka_unit_test_setup(test_relative_path_is_resolved, h_forget_events),
-		cmocka_unit_test_setup(test_missing_device_enxio, h_forget_events),
+		cmocka_unit_test_setup(test_dev_mem_node, h_forget_events),
 		cmocka_unit_test_setup(test_read_only_sysfs_erofs, h_forget_events),
+		cmocka_unit_test_setup(test_io_uring_open_of_sysfs, h_forget_events),
 		cmocka_unit_test_setup(test_regular_file_is_silent, h_forget_events),
 		cmocka_unit_test_setup(test_outside_watched_cgroup_is_silent, h_forget_events),
 	};

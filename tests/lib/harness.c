@@ -12,6 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include <bpf/btf.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
 #include "cgroupfs.h"
 #include "harness.h"
 #include "log.h"
@@ -233,13 +238,26 @@ static void collect(void *ctx, const struct pw_event_kind *kind, const struct pw
 	a->events[a->n_events++] = copy;
 }
 
-int h_agent_start(struct h_agent *a, const struct pw_loader_opts *o)
+enum pw_attach_mode h_test_mode(void)
 {
+	const char *env = getenv("PRIVWATCH_TEST_MODE");
+	enum pw_attach_mode mode = PW_MODE_AUTO;
+
+	if (env && pw_mode_parse(env, &mode))
+		fprintf(stderr, "PRIVWATCH_TEST_MODE=%s: not auto, lsm or tracepoint; using auto\n", env);
+	return mode;
+}
+
+int h_agent_start(struct h_agent *a, const struct pw_loader_opts *opts)
+{
+	struct pw_loader_opts o = *opts;
 	char err[512];
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if (pw_loader_start(&a->loader, o, err, sizeof(err))) {
+	if (o.mode == PW_MODE_AUTO)
+		o.mode = h_test_mode();
+	if (pw_loader_start(&a->loader, &o, err, sizeof(err))) {
 		fprintf(stderr, "agent start: %s\n", err);
 		return -1;
 	}
@@ -277,6 +295,31 @@ int h_forget_events(void **state)
 	h_agent_drain(a, 20);
 	h_agent_clear(a);
 	return 0;
+}
+
+int h_kernel_has_btf_tracepoint(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char full[128];
+	int found;
+
+	if (!btf)
+		return 0;
+	snprintf(full, sizeof(full), "btf_trace_%s", name);
+	found = btf__find_by_name_kind(btf, full, BTF_KIND_TYPEDEF) >= 0;
+	btf__free(btf);
+	return found;
+}
+
+enum pw_variant h_variant(const struct h_agent *a, const char *concern)
+{
+	int i;
+
+	for (i = 0; i < pw_concern_count; i++)
+		if (!strcmp(a->loader.choices[i].concern->name, concern))
+			return a->loader.choices[i].variant;
+	fail_msg("no concern named %s", concern);
+	return PW_VARIANT_NONE;
 }
 
 void h_agent_clear(struct h_agent *a)

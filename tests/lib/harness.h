@@ -55,7 +55,22 @@ int h_wait(pid_t pid);
 /* spawn + wait */
 int h_run(const char *cgroup, char *const argv[]);
 
+/* Start the real loader and reader. A mode of PW_MODE_AUTO is replaced by
+ * $PRIVWATCH_TEST_MODE when set, so one run of the suites can be forced to
+ * tracepoint mode on a kernel where auto picks LSM (make test-vm). */
 int h_agent_start(struct h_agent *a, const struct pw_loader_opts *o);
+enum pw_attach_mode h_test_mode(void);
+/* Does the running kernel have this BTF tracepoint ("cap_capable")? */
+int h_kernel_has_btf_tracepoint(const char *name);
+/* The variant the loader chose for a concern ("files", "capabilities"...). */
+enum pw_variant h_variant(const struct h_agent *a, const char *concern);
+/* Skip the current test, saying why on the output (cmocka counts it). */
+#define h_skip_because(...)                                                                        \
+	do {                                                                                       \
+		print_message("[   SKIP   ] " __VA_ARGS__);                                         \
+		print_message("\n");                                                               \
+		skip();                                                                            \
+	} while (0)
 void h_agent_stop(struct h_agent *a);
 /*
  * The kernel tier's usual fixture: a fresh cgroup below the cgroup2 root

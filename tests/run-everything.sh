@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Every tier on every kernel we can reach, one summary line at the end.
+#   host: unit, kernel and cli suites on the running kernel;
+#   vm-auto: kernel and cli suites in the VM (Debian's 6.1, BPF LSM active),
+#            where auto mode picks the LSM variants;
+#   vm-tracepoint: the kernel suites again in the VM, forced to tracepoints.
+# Usage: run-everything.sh host|vm|all   (suite lists in $UNIT, $KERNEL, $CLI)
+# A VM that cannot boot or times out counts as one failure, with the reason.
+set -u
+cd "$(dirname "$0")/.."
+what=${1:-all}
+res=.output/results
+rm -rf "$res"
+mkdir -p "$res"
+parts=()
+
+run_part() { # name command...
+	local name=$1 rc
+	shift
+	echo "##### $name"
+	PRIVWATCH_RESULTS=$res/$name "$@"
+	rc=$?
+	if [ ! -s "$res/$name" ]; then
+		case $rc in
+		124) echo "!!! $name: the VM timed out: counted as 1 failure" ;;
+		125) echo "!!! $name: the VM could not run the tests: counted as 1 failure" ;;
+		*) echo "!!! $name: ended without results (exit $rc): counted as 1 failure" ;;
+		esac
+		echo "0 1 0" >"$res/$name"
+	fi
+	parts+=("$name")
+}
+
+if [ "$what" = host ] || [ "$what" = all ]; then
+	# shellcheck disable=SC2086
+	run_part host tests/run-all.sh $UNIT $KERNEL $CLI
+fi
+if [ "$what" = vm ] || [ "$what" = all ]; then
+	# shellcheck disable=SC2086
+	run_part vm-auto tests/vm/run-in-vm.sh -- tests/run-all.sh $KERNEL $CLI
+	# shellcheck disable=SC2086
+	PRIVWATCH_TEST_MODE=tracepoint run_part vm-tracepoint \
+		tests/vm/run-in-vm.sh -- tests/run-all.sh $KERNEL
+fi
+
+passed=0 failed=0 skipped=0
+echo
+for name in "${parts[@]}"; do
+	read -r p f s <"$res/$name"
+	printf '  %-14s %s passed, %s failed, %s skipped\n' "$name" "$p" "$f" "$s"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+echo
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]
