@@ -326,10 +326,38 @@ static int set_autoload(struct bpf_object *obj, const char *const *progs, int on
 	return 0;
 }
 
+static int listed(const char *const *progs, const char *name)
+{
+	int i;
+
+	for (i = 0; i < PW_CONCERN_PROGS && progs[i]; i++)
+		if (!strcmp(progs[i], name))
+			return 1;
+	return 0;
+}
+
+const char *pw_features_unlisted_program(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	int i, found;
+
+	bpf_object__for_each_program(prog, obj) {
+		for (found = 0, i = 0; i < pw_concern_count && !found; i++)
+			found = listed(pw_concerns[i].lsm_progs, bpf_program__name(prog)) ||
+				listed(pw_concerns[i].tp_progs, bpf_program__name(prog));
+		if (!found)
+			return bpf_program__name(prog);
+	}
+	return NULL;
+}
+
 int pw_features_apply(struct bpf_object *obj, const struct pw_choice *choices)
 {
 	int i;
 
+	/* A program no concern lists would autoload behind the table's back. */
+	if (pw_features_unlisted_program(obj))
+		return -1;
 	for (i = 0; i < pw_concern_count; i++) {
 		const struct pw_concern *c = choices[i].concern;
 		enum pw_variant v = choices[i].variant;

@@ -60,7 +60,10 @@ void pw_features_probe(struct pw_kernel_features *f);
 int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *f,
 		       enum pw_attach_mode mode, struct pw_choice *out, char *err, size_t errlen);
 
-/* Set autoload on the chosen programs only. */
+/* The first program of the object that no concern lists, or NULL. */
+const char *pw_features_unlisted_program(struct bpf_object *obj);
+
+/* Set autoload on the chosen programs only; fails if a program is unlisted. */
 int pw_features_apply(struct bpf_object *obj, const struct pw_choice *choices);
 
 /* "tp_btf/cap_capable" for a program name, or NULL. */

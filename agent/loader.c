@@ -52,7 +52,14 @@ static int open_and_choose(struct pw_loader *l, enum pw_attach_mode mode, char *
 	if (rc)
 		return rc;
 	if (pw_features_apply(l->skel->obj, l->choices)) {
-		snprintf(err, errlen, "internal: a program of the concern table is not in the object");
+		const char *unlisted = pw_features_unlisted_program(l->skel->obj);
+
+		if (unlisted)
+			snprintf(err, errlen, "internal: program %s is in no concern of the table",
+				 unlisted);
+		else
+			snprintf(err, errlen, "internal: a program of the concern table is not in "
+					      "the BPF object");
 		return -1;
 	}
 	return 0;

@@ -69,6 +69,13 @@ static void test_probe_choice_matches_the_kernel(void **state)
 	}
 }
 
+/* Every program of the object is served through the table: none autoloads
+ * behind the probe's back. */
+static void test_every_program_is_in_the_concern_table(void **state)
+{
+	assert_null(pw_features_unlisted_program(agent.loader.skel->obj));
+}
+
 static void test_exec_event(void **state)
 {
 	char *argv[] = { (char *)h_workload(), "noop", "a \"quoted\" arg", "", "last", NULL };
@@ -222,6 +229,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_probe_choice_matches_the_kernel),
+		cmocka_unit_test(test_every_program_is_in_the_concern_table),
 		cmocka_unit_test_setup(test_exec_event, h_forget_events),
 		cmocka_unit_test_setup(test_exec_long_argv_is_truncated_and_marked, h_forget_events),
 		cmocka_unit_test_setup(test_capability_allowed, h_forget_events),
