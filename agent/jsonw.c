@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,20 +215,34 @@ void jw_str(struct jsonw *w, const char *s)
 	jw_strn(w, s, strlen(s));
 }
 
+/* Decimal digits of v, right-aligned in b[24]; returns where they start.
+ * Events are mostly numbers: snprintf was a large share of the encoder. */
+static char *u64_digits(uint64_t v, char b[24])
+{
+	char *p = b + 24;
+
+	do
+		*--p = '0' + v % 10;
+	while (v /= 10);
+	return p;
+}
+
 void jw_u64(struct jsonw *w, uint64_t v)
 {
-	char b[24];
+	char b[24], *p = u64_digits(v, b);
 
 	sep(w);
-	put(w, b, snprintf(b, sizeof(b), "%" PRIu64, v));
+	put(w, p, b + 24 - p);
 }
 
 void jw_i64(struct jsonw *w, int64_t v)
 {
-	char b[24];
+	char b[24], *p = u64_digits(v < 0 ? -(uint64_t)v : (uint64_t)v, b);
 
+	if (v < 0)
+		*--p = '-';
 	sep(w);
-	put(w, b, snprintf(b, sizeof(b), "%" PRId64, v));
+	put(w, p, b + 24 - p);
 }
 
 void jw_bool(struct jsonw *w, int v)

@@ -82,6 +82,17 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 		jw_u64(w, r->received[t]);
 	}
 	jw_obj_end(w);
+	/* Submitted by the kernel, by kind: more than "events" means records
+	 * still in the ring when the counters were read, or lost between. */
+	jw_key(w, "kernel_sent");
+	jw_obj_begin(w);
+	for (t = 0; t < PW_EVENT_TYPE_MAX; t++) {
+		if (!type_name(t))
+			continue;
+		jw_key(w, type_name(t));
+		jw_u64(w, k->emitted[t]);
+	}
+	jw_obj_end(w);
 	/* Folded by the in-kernel dedup: not lost, counted per key in cap_seen. */
 	jw_key(w, "suppressed");
 	jw_obj_begin(w);

@@ -122,6 +122,14 @@ static void test_nesting_and_numbers(void **state)
 	jw_reset(&w);
 	jw_u64(&w, UINT64_MAX);
 	assert_string_equal(w.buf, "18446744073709551615");
+	jw_reset(&w);
+	jw_arr_begin(&w);
+	jw_i64(&w, INT64_MIN);
+	jw_i64(&w, 0);
+	jw_u64(&w, 0);
+	jw_i64(&w, -1);
+	jw_arr_end(&w);
+	assert_string_equal(w.buf, "[-9223372036854775808,0,0,-1]");
 	jw_free(&w);
 }
 
@@ -197,6 +205,11 @@ static void test_time_format(void **state)
 	assert_string_equal(buf, "2026-11-29T08:40:01.123456789Z");
 	pw_format_time(5, buf);
 	assert_string_equal(buf, "1970-01-01T00:00:00.000000005Z");
+	/* the cached second is replaced when the second changes */
+	pw_format_time(1795941602000000000ull, buf);
+	assert_string_equal(buf, "2026-11-29T08:40:02.000000000Z");
+	pw_format_time(1795941602999999999ull, buf);
+	assert_string_equal(buf, "2026-11-29T08:40:02.999999999Z");
 }
 
 static void test_capability_names(void **state)
