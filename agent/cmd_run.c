@@ -258,7 +258,9 @@ int pw_cmd_run(int argc, char **argv)
 		pw_err("writing to stdout failed: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	/* Detach first so the counters stop moving, then drain what is left. */
+	/* Detach first so the counters stop moving, then drain what is left:
+	 * the final record's events then equal kernel_sent unless lost. */
+	pw_loader_detach(&l);
 	pw_reader_poll(&r, 0);
 	exit_code = PW_EXIT_OK;
 	if (pw_kstats_read(&l, &ks) == 0) {

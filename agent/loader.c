@@ -234,13 +234,18 @@ fail:
 	return -1;
 }
 
-void pw_loader_stop(struct pw_loader *l)
+void pw_loader_detach(struct pw_loader *l)
 {
 	int i;
 
 	for (i = 0; i < l->n_links; i++)
 		bpf_link__destroy(l->links[i]);
 	l->n_links = 0;
+}
+
+void pw_loader_stop(struct pw_loader *l)
+{
+	pw_loader_detach(l);
 	privwatch_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

@@ -47,6 +47,8 @@ struct pw_loader {
 /* Returns 0, or -1 with one line saying what is missing or failed in err. */
 int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
 		    size_t errlen);
+/* Detach every program, keep the maps (counters, ring) readable. */
+void pw_loader_detach(struct pw_loader *l);
 void pw_loader_stop(struct pw_loader *l);
 
 /* Only the open and choose steps: what `privwatch probe` reports. */
