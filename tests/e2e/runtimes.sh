@@ -173,6 +173,17 @@ down() {
 	# Order matters: dockerd talks to containerd while it stops its containers.
 	stop_pid "$STATE/dockerd.pid" dockerd
 	stop_pid "$STATE/containerd.pid" containerd
+	# dockerd or containerd died without stopping their containers (crash,
+	# kill -9): end those through runc's own state, then the orphaned shims.
+	if [ -d "$STATE" ] && command -v runc >/dev/null; then
+		for d in /run/docker/runtime-*/moby; do
+			[ -d "$d" ] || continue
+			for id in $(runc --root "$d" list -q 2>/dev/null); do
+				runc --root "$d" kill "$id" KILL 2>/dev/null
+				runc --root "$d" delete -f "$id" >/dev/null 2>&1
+			done
+		done
+	fi
 	# A shim that outlived containerd (started from its socket) is ours.
 	for d in /proc/[0-9]*; do
 		if tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -q "containerd-shim.*-address $CONTAINERD_SOCK"; then
