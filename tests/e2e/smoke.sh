@@ -104,6 +104,9 @@ if pid=$(docker_case docker-privileged --privileged); then
 	ok "docker --privileged: /proc/keys not masked" not masked "$pid" /proc/keys
 	ok "docker --privileged: /sys rw" not sys_ro "$pid"
 	ok "docker --privileged: host /dev (kmsg)" has_dev "$pid" kmsg
+	# exec hands runc a process file with docker's full capability list.
+	ok "docker exec --privileged into it (runc-hostcaps exec --process)" \
+		"$R" docker exec --privileged "$("$R" docker ps -lq)" true
 else
 	ok "docker --privileged starts" false
 fi
