@@ -41,7 +41,7 @@ TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.
 WORKLOADS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/workload*.c))
 TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-.PHONY: all deps run test test-host test-vm clean vmlinux help
+.PHONY: all deps run test test-host test-vm test-e2e clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -55,6 +55,8 @@ help:
 	@echo "make test-host  the suites on this kernel only"
 	@echo "make test-vm    the kernel and cli suites in a VM on Debian's 6.1 kernel with the BPF LSM,"
 	@echo "                then the kernel suites there again forced to tracepoints"
+	@echo "make test-e2e   real runtimes (docker, podman, runc) up, one container per case, down;"
+	@echo "                not part of make test yet (tests/e2e/README.md)"
 	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
 	@echo "make clean      remove $(OUTPUT)/"
 	@echo "V=1 shows the commands."
@@ -77,6 +79,11 @@ test-host: deps all $(TEST_BINS)
 # The guest sees this directory at the same path, so OUTPUT must be inside it.
 test-vm: deps all $(TEST_BINS)
 	$(Q)$(SUITES) ./tests/run-everything.sh vm
+
+# Real containers: tests/e2e/runtimes.sh installs and starts what it needs,
+# and smoke.sh stops it again. Not part of `make test` yet.
+test-e2e:
+	$(Q)./tests/e2e/smoke.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h

@@ -1,0 +1,234 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Smoke test of the real-runtime environment (tests/e2e/runtimes.sh): brings
+# it up, starts one long-lived container per case (docker default,
+# --privileged, --cap-add=ALL, seccomp=unconfined, --device /dev/kmsg; podman
+# default and --privileged; plain runc default and privileged), prints what
+# the kernel says about each init process, asserts what each case must show,
+# measures start-up times, brings it down, and ends with "N passed, N failed".
+# PRIVWATCH_E2E_KEEP=1 leaves the environment up for a look.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+R=$HERE/runtimes.sh
+STATE=${PRIVWATCH_E2E_STATE:-/run/privwatch-e2e}
+IMAGE=privwatch/busybox:e2e
+LABEL=privwatch-e2e=1
+passed=0 failed=0
+
+[ "$(id -u)" = 0 ] || { echo "smoke: needs root"; echo "0 passed, 1 failed"; exit 1; }
+[ "${PRIVWATCH_E2E_KEEP:-0}" = 1 ] || trap '"$R" down' EXIT
+
+ok() { # description, then a command that must succeed
+	local d=$1
+	shift
+	if "$@"; then
+		echo "  ok   $d"
+		passed=$((passed + 1))
+	else
+		echo "  FAIL $d"
+		failed=$((failed + 1))
+	fi
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
+popcount() { local n=$((0x$1)) c=0; while [ $n -gt 0 ]; do c=$((c + (n & 1))); n=$((n >> 1)); done; echo $c; }
+caps_eq() { [ $((0x$1)) -eq $((0x$2)) ]; }
+# Fewer capabilities than the host, and none the host lacks.
+caps_fewer() { [ $((0x$1 & ~0x$2)) -eq 0 ] && [ "$(popcount "$1")" -lt "$(popcount "$2")" ]; }
+# A path is masked when something is mounted on it (tmpfs or /dev/null).
+masked() { awk -v p="$2" '$5 == p { f = 1 } END { exit !f }' "/proc/$1/mountinfo"; }
+sys_ro() { awk '$5 == "/sys" { split($6, o, ","); f = (o[1] == "ro") } END { exit !f }' "/proc/$1/mountinfo"; }
+has_dev() { [ -e "/proc/$1/root/dev/$2" ]; }
+is() { [ "$1" = "$2" ]; }
+not() { ! "$@"; }
+
+HOST_BND=$(field 1 CapBnd)
+# Debian's docker 20.10 knows capabilities 0..37 only (up to CAP_AUDIT_READ):
+# its --privileged and --cap-add=ALL lack CAP_PERFMON, CAP_BPF and
+# CAP_CHECKPOINT_RESTORE even where the host has them.
+DOCKER_ALL=$(printf '%016x' $((0x$HOST_BND & 0x3fffffffff)))
+
+describe() { # name pid
+	local name=$1 pid=$2 kc
+	if [ ! -e /proc/kcore ]; then kc="absent on this kernel"
+	elif masked "$pid" /proc/kcore; then kc=masked
+	else kc="not masked"; fi
+	echo "== $name: init pid $pid"
+	echo "   memory:  $(grep -m1 '^[0-9]*:memory:' "/proc/$pid/cgroup")"
+	echo "   unified: $(grep -m1 '^0::' "/proc/$pid/cgroup")"
+	echo "   CapBnd $(field "$pid" CapBnd) ($(popcount "$(field "$pid" CapBnd)") caps, host $HOST_BND)" \
+		"Seccomp $(field "$pid" Seccomp)"
+	echo "   /proc/kcore: $kc; /proc/keys: $(masked "$pid" /proc/keys && echo masked || echo 'not masked');" \
+		"/sys: $(sys_ro "$pid" && echo ro || echo rw)"
+}
+
+echo "### up"
+t0=$(now_ms)
+"$R" up || { echo "0 passed, 1 failed"; exit 1; }
+echo "up: $(($(now_ms) - t0)) ms"
+
+docker_case() { # name, docker run options...
+	local name=$1 id
+	shift
+	id=$("$R" docker run -d --label "$LABEL" --network none "$@" "$IMAGE" sleep 300) || return 1
+	"$R" docker inspect -f '{{.State.Pid}}' "$id"
+}
+podman_case() { # name, podman run options...
+	local name=$1 id
+	shift
+	id=$("$R" podman run -d --label "$LABEL" --network none \
+		--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "$@" "$IMAGE" sleep 300) || return 1
+	"$R" podman inspect -f '{{.State.Pid}}' "$id"
+}
+
+# Start-up time of one container, the docker default case.
+t0=$(now_ms)
+if pid=$(docker_case docker-default); then
+	echo "one docker run -d: $(($(now_ms) - t0)) ms"
+	describe docker-default "$pid"
+	ok "docker default: Seccomp 2" is "$(field "$pid" Seccomp)" 2
+	ok "docker default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
+	ok "docker default: /proc/keys masked" masked "$pid" /proc/keys
+	ok "docker default: /sys ro" sys_ro "$pid"
+	ok "docker default: no /dev/kmsg" not has_dev "$pid" kmsg
+	DEFAULT_BND=$(field "$pid" CapBnd)
+else
+	ok "docker default starts" false
+	DEFAULT_BND=none
+fi
+
+if pid=$(docker_case docker-privileged --privileged); then
+	describe docker-privileged "$pid"
+	ok "docker --privileged: CapBnd == host's (caps 0-37)" caps_eq "$(field "$pid" CapBnd)" "$DOCKER_ALL"
+	ok "docker --privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
+	ok "docker --privileged: /proc/keys not masked" not masked "$pid" /proc/keys
+	ok "docker --privileged: /sys rw" not sys_ro "$pid"
+	ok "docker --privileged: host /dev (kmsg)" has_dev "$pid" kmsg
+	# exec hands runc a process file with docker's full capability list.
+	ok "docker exec --privileged into it (runc-hostcaps exec --process)" \
+		"$R" docker exec --privileged "$("$R" docker ps -lq)" true
+else
+	ok "docker --privileged starts" false
+fi
+
+if pid=$(docker_case docker-cap-add-all --cap-add=ALL); then
+	describe docker-cap-add-all "$pid"
+	ok "docker --cap-add=ALL: CapBnd == host's (caps 0-37)" caps_eq "$(field "$pid" CapBnd)" "$DOCKER_ALL"
+	ok "docker --cap-add=ALL: Seccomp 2" is "$(field "$pid" Seccomp)" 2
+	ok "docker --cap-add=ALL: /proc/keys masked" masked "$pid" /proc/keys
+else
+	ok "docker --cap-add=ALL starts" false
+fi
+
+if pid=$(docker_case docker-seccomp-unconfined --security-opt seccomp=unconfined); then
+	describe docker-seccomp-unconfined "$pid"
+	ok "docker seccomp=unconfined: Seccomp 0" is "$(field "$pid" Seccomp)" 0
+	ok "docker seccomp=unconfined: default caps" is "$(field "$pid" CapBnd)" "$DEFAULT_BND"
+else
+	ok "docker seccomp=unconfined starts" false
+fi
+
+if pid=$(docker_case docker-device-kmsg --device /dev/kmsg); then
+	describe docker-device-kmsg "$pid"
+	ok "docker --device /dev/kmsg: /dev/kmsg present" has_dev "$pid" kmsg
+	ok "docker --device /dev/kmsg: Seccomp 2, default caps" \
+		is "$(field "$pid" Seccomp) $(field "$pid" CapBnd)" "2 $DEFAULT_BND"
+else
+	ok "docker --device /dev/kmsg starts" false
+fi
+
+if pid=$(podman_case podman-default); then
+	describe podman-default "$pid"
+	ok "podman default: Seccomp 2" is "$(field "$pid" Seccomp)" 2
+	ok "podman default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
+	ok "podman default: /proc/keys masked" masked "$pid" /proc/keys
+else
+	ok "podman default starts" false
+fi
+
+if pid=$(podman_case podman-privileged --privileged); then
+	describe podman-privileged "$pid"
+	ok "podman --privileged: CapBnd == host's" caps_eq "$(field "$pid" CapBnd)" "$HOST_BND"
+	ok "podman --privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
+	ok "podman --privileged: /proc/keys not masked" not masked "$pid" /proc/keys
+	ok "podman --privileged: /sys rw" not sys_ro "$pid"
+else
+	ok "podman --privileged starts" false
+fi
+
+# Plain runc: bundles from `runc spec` on a rootfs exported from the image.
+runc_bundles() {
+	local b=$STATE/bundles cid hostcaps
+	rm -rf "$b"
+	mkdir -p "$b/rootfs"
+	cid=$("$R" docker create --label "$LABEL" --network none "$IMAGE" /bin/true) || return 1
+	"$R" docker export "$cid" | tar -C "$b/rootfs" -x || return 1
+	"$R" docker rm "$cid" >/dev/null
+	(cd "$b" && runc spec) || return 1
+	# runc wants root.path absolute and not a symlink; both bundles share it.
+	jq --arg root "$b/rootfs" '.process.terminal = false | .process.args = ["sleep", "300"]
+		| .root.path = $root' "$b/config.json" >"$b/default.json"
+	# Privileged by hand: every host capability, no seccomp, nothing masked
+	# or read-only, every device allowed, sysfs and cgroupfs rw.
+	hostcaps=$(for i in $(seq 0 63); do
+		[ $(((0x$HOST_BND >> i) & 1)) = 1 ] && echo "$i"
+	done | "$HERE/capnames.sh")
+	jq --argjson caps "$hostcaps" --arg root "$b/rootfs" '.process.terminal = false
+		| .process.args = ["sleep", "300"] | .root.path = $root
+		| .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps, inheritable: $caps, ambient: $caps}
+		| del(.linux.seccomp) | .linux.maskedPaths = [] | .linux.readonlyPaths = []
+		| .linux.resources.devices = [{allow: true, access: "rwm"}]
+		| .mounts |= map(if .type == "sysfs" or .type == "cgroup" then .options -= ["ro"] else . end)' \
+		"$b/config.json" >"$b/privileged.json"
+	mkdir -p "$b/default" "$b/privileged"
+	for k in default privileged; do
+		mv "$b/$k.json" "$b/$k/config.json"
+	done
+	rm "$b/config.json"
+}
+runc_case() { # name bundle
+	"$R" runc run -d --pid-file "$STATE/bundles/$1.pid" -b "$STATE/bundles/$2" "$1" \
+		</dev/null >"$STATE/bundles/$1.log" 2>&1 || { cat "$STATE/bundles/$1.log" >&2; return 1; }
+	cat "$STATE/bundles/$1.pid"
+}
+
+if runc_bundles; then
+	if pid=$(runc_case pw-runc-default default); then
+		describe runc-default "$pid"
+		ok "runc default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
+		# `runc spec` has no seccomp section: a plain default runc is unfiltered.
+		ok "runc default: Seccomp 0 (runc spec has no seccomp)" is "$(field "$pid" Seccomp)" 0
+		ok "runc default: /proc/keys masked" masked "$pid" /proc/keys
+		ok "runc default: /sys ro" sys_ro "$pid"
+	else
+		ok "runc default starts" false
+	fi
+	if pid=$(runc_case pw-runc-privileged privileged); then
+		describe runc-privileged "$pid"
+		ok "runc privileged: CapBnd == host's" caps_eq "$(field "$pid" CapBnd)" "$HOST_BND"
+		ok "runc privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
+		ok "runc privileged: /proc/keys not masked" not masked "$pid" /proc/keys
+		ok "runc privileged: /sys rw" not sys_ro "$pid"
+	else
+		ok "runc privileged starts" false
+	fi
+else
+	ok "runc bundles built" false
+fi
+
+echo "### status"
+"$R" status
+
+echo "### timings"
+t0=$(now_ms)
+n=0
+for _ in $(seq 20); do
+	"$R" docker run --rm --label "$LABEL" --network none "$IMAGE" true && n=$((n + 1))
+done
+ms=$(($(now_ms) - t0))
+echo "20 x docker run --rm true: $ms ms ($((ms / 20)) ms each)"
+ok "20 short-lived docker run --rm all succeed" is "$n" 20
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
