@@ -56,7 +56,7 @@ help:
 	@echo "make test-vm    the kernel and cli suites in a VM on Debian's 6.1 kernel with the BPF LSM,"
 	@echo "                then the kernel suites there again forced to tracepoints"
 	@echo "make test-e2e   real runtimes (docker, podman, runc) up, one container per case, down;"
-	@echo "                not part of make test yet (tests/e2e/README.md)"
+	@echo "                part of make test (tests/e2e/README.md)"
 	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
 	@echo "make clean      remove $(OUTPUT)/"
 	@echo "V=1 shows the commands."
@@ -69,7 +69,8 @@ run: deps all
 
 SUITES = UNIT="$(UNIT_TESTS)" KERNEL="$(KERNEL_TESTS)" CLI="$(CLI_TESTS)"
 
-# Host suites, then the kernel suites in the 6.1 VM (LSM and forced tracepoint).
+# Host suites, the kernel suites in the 6.1 VM (LSM and forced tracepoint),
+# then the real-runtime checks.
 test: deps all $(TEST_BINS)
 	$(Q)$(SUITES) ./tests/run-everything.sh all
 
@@ -81,9 +82,9 @@ test-vm: deps all $(TEST_BINS)
 	$(Q)$(SUITES) ./tests/run-everything.sh vm
 
 # Real containers: tests/e2e/runtimes.sh installs and starts what it needs,
-# and smoke.sh stops it again. Not part of `make test` yet.
+# and smoke.sh stops it again.
 test-e2e:
-	$(Q)./tests/e2e/smoke.sh
+	$(Q)./tests/run-everything.sh e2e
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h

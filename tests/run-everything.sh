@@ -4,8 +4,10 @@
 #   host: unit, kernel and cli suites on the running kernel;
 #   vm-auto: kernel and cli suites in the VM (Debian's 6.1, BPF LSM active),
 #            where auto mode picks the LSM variants;
-#   vm-tracepoint: the kernel suites again in the VM, forced to tracepoints.
-# Usage: run-everything.sh host|vm|all   (suite lists in $UNIT, $KERNEL, $CLI)
+#   vm-tracepoint: the kernel suites again in the VM, forced to tracepoints;
+#   e2e: real runtimes (docker, podman, runc) started, one container per
+#        case checked, everything stopped again.
+# Usage: run-everything.sh host|vm|e2e|all   (suite lists in $UNIT, $KERNEL, $CLI)
 # A VM that cannot boot or times out counts as one failure, with the reason.
 set -u
 cd "$(dirname "$0")/.."
@@ -42,6 +44,10 @@ if [ "$what" = vm ] || [ "$what" = all ]; then
 	# shellcheck disable=SC2086
 	PRIVWATCH_TEST_MODE=tracepoint run_part vm-tracepoint \
 		tests/vm/run-in-vm.sh -- tests/run-all.sh $KERNEL
+fi
+
+if [ "$what" = e2e ] || [ "$what" = all ]; then
+	run_part e2e tests/e2e/smoke.sh
 fi
 
 passed=0 failed=0 skipped=0
