@@ -110,10 +110,10 @@ static int match_hex(const struct comp *c, const char *prefix, int scope_require
 
 static int is_v1_controller(const struct comp *c)
 {
-	static const char *const known[] = { "cpu",	"cpuacct",  "cpuset",	  "memory",
-					     "devices", "freezer",  "net_cls",	  "net_prio",
-					     "blkio",	"perf_event", "hugetlb",  "pids",
-					     "rdma",	"misc",	    "unified",	  "systemd" };
+	static const char *const known[] = { "cpu",	"cpuacct", "cpuset",  "memory",
+					     "devices", "freezer", "net_cls", "net_prio",
+					     "blkio",	"pids",	   "hugetlb", "perf_event",
+					     "rdma",	"misc",	   "unified", "systemd" };
 	const char *p = c->s, *end = c->s + c->len;
 
 	if (has_prefix(c, "name="))
@@ -228,6 +228,17 @@ static int match_pod(const struct comp *c, char *uid, size_t uidsz)
 	return 1;
 }
 
+/* kubepods, kubepods.slice, kubepods-burstable.slice, kubelet-kubepods.slice (kind) */
+static int is_kubepods_level(const struct comp *c)
+{
+	char uid[PW_POD_UID_MAX + 1];
+
+	if (comp_is(c, "kubepods"))
+		return 1;
+	return has_suffix(c, ".slice") && memmem(c->s, c->len, "kubepods", 8) &&
+	       !match_pod(c, uid, sizeof(uid));
+}
+
 static enum pw_k8s_qos qos_of_slice(const struct comp *c)
 {
 	if (memmem(c->s, c->len, "-besteffort", strlen("-besteffort")))
@@ -262,17 +273,15 @@ int pw_container_from_cgroup_path_at(const char *root, const char *path,
 	for (i = 0; i < n; i++) {
 		const struct comp *c = &comps[i];
 
-		/* kubepods, kubepods.slice, kubelet-kubepods-burstable.slice (kind) */
-		if (pod_at < 0 && (comp_is(c, "kubepods") ||
-				   (has_suffix(c, ".slice") && memmem(c->s, c->len, "kubepods", 8) &&
-				    !match_pod(c, uid, sizeof(uid))))) {
+		if (pod_at < 0 && is_kubepods_level(c)) {
 			in_kubepods = 1;
 			qos = has_suffix(c, ".slice") ? qos_of_slice(c) : PW_QOS_GUARANTEED;
 			continue;
 		}
 		if (in_kubepods && pod_at < 0) {
 			if (comp_is(c, "besteffort") || comp_is(c, "burstable")) {
-				qos = comp_is(c, "besteffort") ? PW_QOS_BESTEFFORT : PW_QOS_BURSTABLE;
+				qos = comp_is(c, "burstable") ? PW_QOS_BURSTABLE :
+								PW_QOS_BESTEFFORT;
 				continue;
 			}
 			if (match_pod(c, uid, sizeof(uid))) {
@@ -301,10 +310,10 @@ int pw_container_from_cgroup_path_at(const char *root, const char *path,
 			   is_hex_id(comps[i + 1].s, comps[i + 1].len)) {
 			set_id(out, PW_RUNTIME_DOCKER, comps[i + 1].s, HEX_ID_LEN);
 		} else if (pod_at >= 0 && i == pod_at + 1 && is_hex_id(c->s, c->len)) {
-			set_id(out,
-			       exists_at(root, DOCKER_ROOT, c, NULL, "", 1) ? PW_RUNTIME_DOCKER :
-									      PW_RUNTIME_CRI_CONTAINERD,
-			       c->s, c->len);
+			int docker = exists_at(root, DOCKER_ROOT, c, NULL, "", 1);
+
+			set_id(out, docker ? PW_RUNTIME_DOCKER : PW_RUNTIME_CRI_CONTAINERD, c->s,
+			       c->len);
 		} else if (i == 0 && n >= 2 && name_ok(c->s, c->len, PW_CONTAINER_NS_MAX) &&
 			   name_ok(comps[1].s, comps[1].len, PW_CONTAINER_ID_MAX) &&
 			   exists_at(root, CONTAINERD_TASKS, c, &comps[1], "", 1)) {

@@ -59,7 +59,8 @@ static const struct shape {
 	{ "/sys/fs/cgroup/unified/system.slice/docker-" DP ".scope", YES, PW_RUNTIME_DOCKER, DP },
 	{ "0::/system.slice/docker-" DP ".scope", YES, PW_RUNTIME_DOCKER, DP },
 	{ "/system.slice/docker-" DP ".scope/init.scope", YES, PW_RUNTIME_DOCKER, DP },
-	{ "/system.slice/docker-" DP ".scope/system.slice/cron.service", YES, PW_RUNTIME_DOCKER, DP },
+	{ "/system.slice/docker-" DP ".scope/system.slice/cron.service", YES, PW_RUNTIME_DOCKER,
+	  DP },
 	{ "/user.slice/user-1000.slice/user@1000.service/app.slice/docker-" DP ".scope", YES,
 	  PW_RUNTIME_DOCKER, DP }, /* rootless */
 	/* Kubernetes + containerd, systemd driver: every QoS class, static pod, kind */
