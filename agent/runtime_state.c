@@ -86,11 +86,11 @@ static size_t read_bounded(void *buf, size_t len, void *data)
 	return (size_t)n;
 }
 
-/* Parsed JSON object of root/dir/rel, or NULL (missing, not a regular file,
- * too big, not JSON, not an object). */
-static json_t *load_json(const char *root, const char *dir, const char *rel)
+/* Parsed JSON of root/dir/rel, or NULL (missing, not a regular file, more
+ * than max bytes, not JSON). */
+static json_t *load_json_max(const char *root, const char *dir, const char *rel, size_t max)
 {
-	struct bounded_reader r = { .left = PW_STATE_MAX_BYTES };
+	struct bounded_reader r = { .left = max };
 	json_error_t err;
 	struct stat st;
 	json_t *j = NULL;
@@ -98,9 +98,17 @@ static json_t *load_json(const char *root, const char *dir, const char *rel)
 	r.fd = open_beneath(root, dir, rel, 0);
 	if (r.fd < 0)
 		return NULL;
-	if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= PW_STATE_MAX_BYTES)
+	if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= max)
 		j = json_load_callback(read_bounded, &r, 0, &err);
 	close(r.fd);
+	return j;
+}
+
+/* A state file that must hold one JSON object. */
+static json_t *load_json(const char *root, const char *dir, const char *rel)
+{
+	json_t *j = load_json_max(root, dir, rel, PW_STATE_MAX_BYTES);
+
 	if (j && !json_is_object(j)) {
 		json_decref(j);
 		j = NULL;
@@ -269,6 +277,39 @@ static void read_containerd(const char *root, const char *ns, const char *id,
 		out->sources |= PW_SRC_INIT_PID;
 }
 
+/*
+ * containers/storage's index of every container it holds, an array of
+ * {"id", "names": [...], "metadata": "<JSON string>"}; podman puts its name
+ * and the image it was asked for there, not in the OCI config. Transient
+ * containers (--rm, newer storage) are listed in volatile-containers.json.
+ */
+static void read_storage_index(const char *root, const char *id, struct pw_container_meta *out)
+{
+	static const char *const index[] = { "containers.json", "volatile-containers.json" };
+	json_t *list, *c, *meta;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(index) / sizeof(index[0]); k++) {
+		list = load_json_max(root, STORAGE_GRAPH, index[k], PW_STORAGE_INDEX_MAX_BYTES);
+		json_array_foreach(list, i, c) {
+			const char *cid = json_string_value(json_object_get(c, "id"));
+			const char *md = json_string_value(json_object_get(c, "metadata"));
+
+			if (!cid || strcmp(cid, id))
+				continue;
+			TAKE(out->name, json_array_get(json_object_get(c, "names"), 0));
+			meta = md ? json_loads(md, 0, NULL) : NULL;
+			TAKE(out->image, json_object_get(meta, "image-name"));
+			json_decref(meta);
+			out->sources |= PW_SRC_STORAGE_INDEX;
+			break;
+		}
+		json_decref(list);
+		if (out->sources & PW_SRC_STORAGE_INDEX)
+			break;
+	}
+}
+
 /* podman and CRI-O share containers/storage: the OCI config sits in the
  * container's userdata, in the graph root (podman's bundle) or the run root
  * (CRI-O's bundle); conmon writes the container's pid beside it. */
@@ -298,6 +339,8 @@ static void read_containers_storage(const char *root, const char *id, int run_fi
 	out->init_pid = read_pid_file(root, STORAGE_RUN, rel);
 	if (out->init_pid)
 		out->sources |= PW_SRC_INIT_PID;
+	if (!run_first) /* CRI-O's annotations already say more */
+		read_storage_index(root, id, out);
 }
 
 /* A bundle path from runc's state: absolute, no "." or ".." components, so

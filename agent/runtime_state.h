@@ -8,7 +8,8 @@
  *   containerd  run/containerd/io.containerd.runtime.v2.task/<ns>/<id>/config.json
  *   and CRI     (OCI config; CRI annotations io.kubernetes.cri.*), init.pid
  *   podman      var/lib/containers/storage/overlay-containers/<id>/userdata/config.json
- *               (io.podman.annotations.*), run/containers/storage/... userdata/pidfile
+ *               (io.podman.annotations.*), run/containers/storage/... userdata/pidfile,
+ *               name and image from overlay-containers/containers.json
  *   CRI-O       run/containers/storage/overlay-containers/<id>/userdata/config.json
  *   runc        run/runc/<id>/state.json and its bundle's config.json
  *
@@ -23,8 +24,10 @@
 #include <stdint.h>
 #include "container_id.h"
 
-/* Larger state files are refused, not read: real ones are a few KiB. */
-#define PW_STATE_MAX_BYTES (1024 * 1024)
+/* Larger state files are refused, not read: real ones are a few KiB. The
+ * containers/storage index lists every container, about 1 KiB each. */
+#define PW_STATE_MAX_BYTES	   (1024 * 1024)
+#define PW_STORAGE_INDEX_MAX_BYTES (16 * 1024 * 1024)
 
 /* What the runtime itself says about --privileged. */
 enum pw_priv_flag {
@@ -40,6 +43,7 @@ enum {
 	PW_SRC_OCI_CONFIG = 1 << 2, /* containerd task, podman/CRI-O userdata, runc bundle */
 	PW_SRC_RUNC_STATE = 1 << 3,
 	PW_SRC_INIT_PID = 1 << 4,
+	PW_SRC_STORAGE_INDEX = 1 << 5, /* containers/storage containers.json: podman name, image */
 };
 
 struct pw_container_meta {

@@ -193,11 +193,14 @@ static void test_podman(void **state)
 
 	lookup(ROOT, "/machine.slice/libpod-" POD ".scope", &m);
 	check_meta("podman", &m,
-		   &(struct want){ .bundle = "/var/lib/containers/storage/overlay-containers/" POD
+		   &(struct want){ .name = "priv-podman",
+				   .image = "docker.io/library/alpine:3.20",
+				   .bundle = "/var/lib/containers/storage/overlay-containers/" POD
 					     "/userdata",
 				   .privileged = PW_PRIV_YES,
 				   .init_pid = 8001,
-				   .sources = PW_SRC_OCI_CONFIG | PW_SRC_INIT_PID });
+				   .sources = PW_SRC_OCI_CONFIG | PW_SRC_INIT_PID |
+					      PW_SRC_STORAGE_INDEX });
 }
 
 static void test_crio(void **state)
@@ -428,6 +431,30 @@ static void test_podman_privileged_false_and_absent(void **state)
 				   .sources = PW_SRC_OCI_CONFIG });
 }
 
+static void test_podman_storage_index(void **state)
+{
+	struct pw_container_meta m;
+
+	/* no containers.json: the volatile index; no OCI config at all */
+	put("var/lib/containers/storage/overlay-containers/volatile-containers.json",
+	    "[{\"id\":\"" POD "\",\"names\":[\"tmp-one\"],"
+	    "\"metadata\":\"{\\\"image-name\\\":\\\"quay.io/x:1\\\"}\"}]");
+	lookup(tmp_root, "/libpod_parent/libpod-" POD, &m);
+	check_meta("volatile index", &m,
+		   &(struct want){ .name = "tmp-one",
+				   .image = "quay.io/x:1",
+				   .sources = PW_SRC_STORAGE_INDEX });
+
+	/* wrong shapes: an object, an entry with names not strings, metadata not JSON */
+	put("var/lib/containers/storage/overlay-containers/containers.json",
+	    "[7,{\"id\":\"" CRI "\",\"names\":[5],\"metadata\":\"{nope\"}]");
+	lookup(tmp_root, "/libpod_parent/libpod-" CRI, &m);
+	check_meta("index junk", &m, &(struct want){ .sources = PW_SRC_STORAGE_INDEX });
+	put("var/lib/containers/storage/overlay-containers/containers.json", "{\"id\":1}");
+	lookup(tmp_root, "/libpod_parent/libpod-" CRI, &m);
+	check_meta("index not a list", &m, &(struct want){ 0 });
+}
+
 static void test_priv_names(void **state)
 {
 	assert_string_equal(pw_priv_flag_name(PW_PRIV_YES), "yes");
@@ -456,6 +483,8 @@ int main(void)
 						make_tmp_root, remove_tmp_root),
 		cmocka_unit_test_setup_teardown(test_podman_privileged_false_and_absent,
 						make_tmp_root, remove_tmp_root),
+		cmocka_unit_test_setup_teardown(test_podman_storage_index, make_tmp_root,
+						remove_tmp_root),
 		cmocka_unit_test(test_priv_names),
 	};
 
