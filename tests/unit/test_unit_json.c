@@ -8,35 +8,12 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
+#include "json_check.h"
 #include <jansson.h>
 #include "capnames.h"
 #include "event_json.h"
 #include "jsonw.h"
 #include "timefmt.h"
-
-static json_t *parse_line(struct jsonw *w)
-{
-	json_error_t err;
-	size_t len;
-	const char *line = jw_line(w, &len);
-	json_t *j;
-
-	assert_non_null(line);
-	assert_int_equal(line[len - 1], '\n');
-	assert_null(memchr(line, '\n', len - 1)); /* one record, one line */
-	j = json_loadb(line, len, 0, &err);
-	if (!j)
-		fail_msg("invalid JSON (%s): %s", err.text, line);
-	return j;
-}
-
-static const char *str_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	assert_true(json_is_string(v));
-	return json_string_value(v);
-}
 
 static void test_escapes_quotes_backslashes_controls(void **state)
 {
@@ -48,8 +25,8 @@ static void test_escapes_quotes_backslashes_controls(void **state)
 	jw_key(&w, "s");
 	jw_str(&w, "a\"b\\c\nd\te\x01\x1f/\x7f");
 	jw_obj_end(&w);
-	j = parse_line(&w);
-	assert_string_equal(str_at(j, "s"), "a\"b\\c\nd\te\x01\x1f/\x7f");
+	j = h_json_line(&w);
+	assert_string_equal(h_json_str(j, "s"), "a\"b\\c\nd\te\x01\x1f/\x7f");
 	json_decref(j);
 	jw_free(&w);
 }
@@ -72,8 +49,8 @@ static void test_invalid_utf8_becomes_replacement_char(void **state)
 	jw_key(&w, "s");
 	jw_str(&w, in);
 	jw_obj_end(&w);
-	j = parse_line(&w);
-	assert_string_equal(str_at(j, "s"), want);
+	j = h_json_line(&w);
+	assert_string_equal(h_json_str(j, "s"), want);
 	json_decref(j);
 	jw_free(&w);
 }
@@ -89,7 +66,7 @@ static void test_strn_stops_at_nul_and_bound(void **state)
 	jw_strn(&w, comm, sizeof(comm));
 	jw_strn(&w, "ab\0cd", 5);
 	jw_arr_end(&w);
-	j = parse_line(&w);
+	j = h_json_line(&w);
 	assert_string_equal(json_string_value(json_array_get(j, 0)), "abcdefghijklmnop");
 	assert_string_equal(json_string_value(json_array_get(j, 1)), "ab");
 	json_decref(j);
@@ -115,7 +92,7 @@ static void test_nesting_and_numbers(void **state)
 	jw_key(&w, "b");
 	jw_str(&w, "");
 	jw_obj_end(&w);
-	j = parse_line(&w);
+	j = h_json_line(&w);
 	assert_int_equal(json_array_size(json_object_get(j, "a")), 5);
 	assert_int_equal(json_integer_value(json_array_get(json_object_get(j, "a"), 1)), -5);
 	json_decref(j);
@@ -156,11 +133,11 @@ static void test_exec_event_json(void **state)
 	pw_clock_init();
 	jw_init(&w);
 	pw_event_to_json(&w, k, &e.hdr);
-	j = parse_line(&w);
-	assert_string_equal(str_at(j, "schema"), "privwatch.event/1");
-	assert_string_equal(str_at(j, "kind"), "exec");
-	assert_string_equal(str_at(j, "comm"), "we\"ird\n\xef\xbf\xbd");
-	assert_string_equal(str_at(j, "exe"), "/tmp/a \"b\"\n\xef\xbf\xbd(");
+	j = h_json_line(&w);
+	assert_string_equal(h_json_str(j, "schema"), "privwatch.event/1");
+	assert_string_equal(h_json_str(j, "kind"), "exec");
+	assert_string_equal(h_json_str(j, "comm"), "we\"ird\n\xef\xbf\xbd");
+	assert_string_equal(h_json_str(j, "exe"), "/tmp/a \"b\"\n\xef\xbf\xbd(");
 	assert_int_equal(json_integer_value(json_object_get(j, "cgroup_id")), 42);
 	assert_int_equal(json_integer_value(json_object_get(j, "ppid")), 7);
 	argv = json_object_get(j, "argv");
@@ -168,8 +145,8 @@ static void test_exec_event_json(void **state)
 	assert_string_equal(json_string_value(json_array_get(argv, 2)), "echo \"hi\"\n\xef\xbf\xbd");
 	assert_null(json_object_get(j, "truncated"));
 	/* RFC 3339 UTC with nanoseconds */
-	assert_int_equal(strlen(str_at(j, "time")), strlen("2026-11-29T08:40:01.123456789Z"));
-	assert_int_equal(str_at(j, "time")[strlen(str_at(j, "time")) - 1], 'Z');
+	assert_int_equal(strlen(h_json_str(j, "time")), strlen("2026-11-29T08:40:01.123456789Z"));
+	assert_int_equal(h_json_str(j, "time")[strlen(h_json_str(j, "time")) - 1], 'Z');
 	json_decref(j);
 	jw_free(&w);
 }
@@ -187,10 +164,10 @@ static void test_capability_event_json(void **state)
 	strcpy(e.hdr.comm, "mount");
 	jw_init(&w);
 	pw_event_to_json(&w, pw_event_kind(PW_EVENT_CAPABILITY), &e.hdr);
-	j = parse_line(&w);
-	assert_string_equal(str_at(j, "kind"), "capability");
-	assert_string_equal(str_at(j, "cap_name"), "CAP_SYS_ADMIN");
-	assert_string_equal(str_at(j, "result"), "denied");
+	j = h_json_line(&w);
+	assert_string_equal(h_json_str(j, "kind"), "capability");
+	assert_string_equal(h_json_str(j, "cap_name"), "CAP_SYS_ADMIN");
+	assert_string_equal(h_json_str(j, "result"), "denied");
 	assert_int_equal(json_integer_value(json_object_get(j, "errno")), 1);
 	assert_int_equal(json_integer_value(json_object_get(j, "tid")), 6);
 	json_decref(j);

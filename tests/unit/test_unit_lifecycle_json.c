@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
+#include "json_check.h"
 #include <errno.h>
 #include <signal.h>
 #include <jansson.h>
@@ -26,55 +27,16 @@ _Static_assert(PW_EVENT_SECCOMP == 5 && PW_EVENT_FORK == 6 && PW_EVENT_EXIT == 7
 	       "event numbers are stable");
 _Static_assert(PW_SECCOMP_VIA_SYSCALL == 1 && PW_SECCOMP_VIA_PRCTL == 2, "via numbers are stable");
 
-/* Encode one record and parse the line back. */
-static json_t *encode(const struct pw_event_header *h)
-{
-	struct jsonw w;
-	json_error_t err;
-	const char *line;
-	size_t len;
-	json_t *j;
-
-	jw_init(&w);
-	pw_event_to_json(&w, pw_event_kind(h->type), h);
-	line = jw_line(&w, &len);
-	assert_non_null(line);
-	assert_null(memchr(line, '\n', len - 1));
-	j = json_loadb(line, len, 0, &err);
-	if (!j)
-		fail_msg("invalid JSON (%s): %s", err.text, line);
-	jw_free(&w);
-	return j;
-}
-
-static const char *str_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v))
-		fail_msg("%s: not a string", key);
-	return json_string_value(v);
-}
-
-static json_int_t int_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s: not an integer", key);
-	return json_integer_value(v);
-}
-
 static void assert_header(json_t *j, const char *kind)
 {
-	assert_string_equal(str_at(j, "schema"), PW_EVENT_SCHEMA);
-	assert_string_equal(str_at(j, "kind"), kind);
-	assert_int_equal(int_at(j, "cgroup_id"), 4242);
-	assert_int_equal(int_at(j, "pid"), 300);
-	assert_int_equal(int_at(j, "tid"), 301);
-	assert_int_equal(int_at(j, "uid"), 1000);
-	assert_int_equal(int_at(j, "gid"), 1001);
-	assert_string_equal(str_at(j, "comm"), "runc:[2:INIT]");
+	assert_string_equal(h_json_str(j, "schema"), PW_EVENT_SCHEMA);
+	assert_string_equal(h_json_str(j, "kind"), kind);
+	assert_int_equal(h_json_int(j, "cgroup_id"), 4242);
+	assert_int_equal(h_json_int(j, "pid"), 300);
+	assert_int_equal(h_json_int(j, "tid"), 301);
+	assert_int_equal(h_json_int(j, "uid"), 1000);
+	assert_int_equal(h_json_int(j, "gid"), 1001);
+	assert_string_equal(h_json_str(j, "comm"), "runc:[2:INIT]");
 }
 
 #define HDR(t, e)                                                                                  \
@@ -93,18 +55,18 @@ static void test_seccomp_filter_install_via_syscall(void **state)
 		.flags = 8, /* SECCOMP_FILTER_FLAG_NEW_LISTENER */
 		.mode_after = 2,
 	};
-	json_t *j = encode(&e.hdr);
+	json_t *j = h_event_json(&e.hdr);
 
 	assert_header(j, "seccomp");
-	assert_string_equal(str_at(j, "via"), "seccomp");
-	assert_int_equal(int_at(j, "operation"), 1);
-	assert_string_equal(str_at(j, "operation_name"), "set_mode_filter");
-	assert_int_equal(int_at(j, "flags"), 8);
-	assert_string_equal(str_at(j, "result"), "allowed");
-	assert_int_equal(int_at(j, "ret"), 0);
-	assert_int_equal(int_at(j, "errno"), 0);
-	assert_int_equal(int_at(j, "mode_after"), 2);
-	assert_string_equal(str_at(j, "mode_after_name"), "filter");
+	assert_string_equal(h_json_str(j, "via"), "seccomp");
+	assert_int_equal(h_json_int(j, "operation"), 1);
+	assert_string_equal(h_json_str(j, "operation_name"), "set_mode_filter");
+	assert_int_equal(h_json_int(j, "flags"), 8);
+	assert_string_equal(h_json_str(j, "result"), "allowed");
+	assert_int_equal(h_json_int(j, "ret"), 0);
+	assert_int_equal(h_json_int(j, "errno"), 0);
+	assert_int_equal(h_json_int(j, "mode_after"), 2);
+	assert_string_equal(h_json_str(j, "mode_after_name"), "filter");
 	assert_null(json_object_get(j, "truncated"));
 	json_decref(j);
 }
@@ -118,23 +80,23 @@ static void test_seccomp_via_prctl(void **state)
 		.operation = 1,
 		.mode_after = 1,
 	};
-	json_t *j = encode(&e.hdr);
+	json_t *j = h_event_json(&e.hdr);
 
 	assert_header(j, "seccomp");
-	assert_string_equal(str_at(j, "via"), "prctl");
-	assert_int_equal(int_at(j, "operation"), 1);
-	assert_string_equal(str_at(j, "operation_name"), "strict");
-	assert_int_equal(int_at(j, "flags"), 0);
-	assert_string_equal(str_at(j, "result"), "allowed");
-	assert_int_equal(int_at(j, "mode_after"), 1);
-	assert_string_equal(str_at(j, "mode_after_name"), "strict");
+	assert_string_equal(h_json_str(j, "via"), "prctl");
+	assert_int_equal(h_json_int(j, "operation"), 1);
+	assert_string_equal(h_json_str(j, "operation_name"), "strict");
+	assert_int_equal(h_json_int(j, "flags"), 0);
+	assert_string_equal(h_json_str(j, "result"), "allowed");
+	assert_int_equal(h_json_int(j, "mode_after"), 1);
+	assert_string_equal(h_json_str(j, "mode_after_name"), "strict");
 	json_decref(j);
 
 	e.operation = 2;
 	e.mode_after = 2;
-	j = encode(&e.hdr);
-	assert_string_equal(str_at(j, "operation_name"), "filter");
-	assert_string_equal(str_at(j, "mode_after_name"), "filter");
+	j = h_event_json(&e.hdr);
+	assert_string_equal(h_json_str(j, "operation_name"), "filter");
+	assert_string_equal(h_json_str(j, "mode_after_name"), "filter");
 	json_decref(j);
 }
 
@@ -164,16 +126,16 @@ static void test_seccomp_probes_and_failures(void **state)
 			.flags = cases[i].flags,
 			.mode_after = 0,
 		};
-		json_t *j = encode(&e.hdr);
+		json_t *j = h_event_json(&e.hdr);
 
-		assert_int_equal(int_at(j, "operation"), cases[i].op);
-		assert_string_equal(str_at(j, "operation_name"), cases[i].name);
-		assert_int_equal(int_at(j, "flags"), cases[i].flags);
-		assert_string_equal(str_at(j, "result"), cases[i].result);
-		assert_int_equal(int_at(j, "ret"), cases[i].ret);
-		assert_int_equal(int_at(j, "errno"), cases[i].err);
-		assert_int_equal(int_at(j, "mode_after"), 0);
-		assert_string_equal(str_at(j, "mode_after_name"), "disabled");
+		assert_int_equal(h_json_int(j, "operation"), cases[i].op);
+		assert_string_equal(h_json_str(j, "operation_name"), cases[i].name);
+		assert_int_equal(h_json_int(j, "flags"), cases[i].flags);
+		assert_string_equal(h_json_str(j, "result"), cases[i].result);
+		assert_int_equal(h_json_int(j, "ret"), cases[i].ret);
+		assert_int_equal(h_json_int(j, "errno"), cases[i].err);
+		assert_int_equal(h_json_int(j, "mode_after"), 0);
+		assert_string_equal(h_json_str(j, "mode_after_name"), "disabled");
 		json_decref(j);
 	}
 }
@@ -188,25 +150,25 @@ static void test_seccomp_unknown_numbers(void **state)
 		.operation = 99,
 		.mode_after = 7,
 	};
-	json_t *j = encode(&e.hdr);
+	json_t *j = h_event_json(&e.hdr);
 
-	assert_int_equal(int_at(j, "operation"), 99);
+	assert_int_equal(h_json_int(j, "operation"), 99);
 	assert_null(json_object_get(j, "operation_name"));
-	assert_int_equal(int_at(j, "mode_after"), 7);
+	assert_int_equal(h_json_int(j, "mode_after"), 7);
 	assert_null(json_object_get(j, "mode_after_name"));
 	json_decref(j);
 
 	e.via = PW_SECCOMP_VIA_PRCTL;
 	e.operation = 0;
-	j = encode(&e.hdr);
-	assert_string_equal(str_at(j, "via"), "prctl");
+	j = h_event_json(&e.hdr);
+	assert_string_equal(h_json_str(j, "via"), "prctl");
 	assert_null(json_object_get(j, "operation_name"));
 	json_decref(j);
 
 	e.via = 9;
 	e.operation = 1;
-	j = encode(&e.hdr);
-	assert_int_equal(int_at(j, "via"), 9);
+	j = h_event_json(&e.hdr);
+	assert_int_equal(h_json_int(j, "via"), 9);
 	assert_null(json_object_get(j, "operation_name"));
 	json_decref(j);
 }
@@ -218,11 +180,11 @@ static void test_fork(void **state)
 		.child_pid = 302,
 		.child_tid = 303,
 	};
-	json_t *j = encode(&e.hdr);
+	json_t *j = h_event_json(&e.hdr);
 
 	assert_header(j, "fork");
-	assert_int_equal(int_at(j, "child_pid"), 302);
-	assert_int_equal(int_at(j, "child_tid"), 303);
+	assert_int_equal(h_json_int(j, "child_pid"), 302);
+	assert_int_equal(h_json_int(j, "child_tid"), 303);
 	json_decref(j);
 }
 
@@ -232,18 +194,18 @@ static void test_exit_with_status(void **state)
 		.hdr = HDR(PW_EVENT_EXIT, e),
 		.exit_code = 42 << 8,
 	};
-	json_t *j = encode(&e.hdr);
+	json_t *j = h_event_json(&e.hdr);
 
 	assert_header(j, "exit");
-	assert_int_equal(int_at(j, "exit_code"), 42 << 8);
-	assert_int_equal(int_at(j, "exit_status"), 42);
+	assert_int_equal(h_json_int(j, "exit_code"), 42 << 8);
+	assert_int_equal(h_json_int(j, "exit_status"), 42);
 	assert_true(json_is_null(json_object_get(j, "signal")));
 	assert_null(json_object_get(j, "core_dumped"));
 	json_decref(j);
 
 	e.exit_code = 0;
-	j = encode(&e.hdr);
-	assert_int_equal(int_at(j, "exit_status"), 0);
+	j = h_event_json(&e.hdr);
+	assert_int_equal(h_json_int(j, "exit_status"), 0);
 	assert_true(json_is_null(json_object_get(j, "signal")));
 	json_decref(j);
 }
@@ -254,18 +216,18 @@ static void test_exit_by_signal(void **state)
 		.hdr = HDR(PW_EVENT_EXIT, e),
 		.exit_code = SIGKILL,
 	};
-	json_t *j = encode(&e.hdr);
+	json_t *j = h_event_json(&e.hdr);
 
-	assert_int_equal(int_at(j, "exit_code"), SIGKILL);
+	assert_int_equal(h_json_int(j, "exit_code"), SIGKILL);
 	assert_true(json_is_null(json_object_get(j, "exit_status")));
-	assert_int_equal(int_at(j, "signal"), SIGKILL);
+	assert_int_equal(h_json_int(j, "signal"), SIGKILL);
 	assert_true(json_is_false(json_object_get(j, "core_dumped")));
 	json_decref(j);
 
 	e.exit_code = SIGSEGV | 0x80; /* with a core dump */
-	j = encode(&e.hdr);
+	j = h_event_json(&e.hdr);
 	assert_true(json_is_null(json_object_get(j, "exit_status")));
-	assert_int_equal(int_at(j, "signal"), SIGSEGV);
+	assert_int_equal(h_json_int(j, "signal"), SIGSEGV);
 	assert_true(json_is_true(json_object_get(j, "core_dumped")));
 	json_decref(j);
 }
@@ -283,24 +245,24 @@ static void test_cgroup_mkdir_and_rmdir(void **state)
 	json_t *j;
 
 	memcpy(e.path, path, sizeof(path));
-	j = encode(&e.hdr);
+	j = h_event_json(&e.hdr);
 	assert_header(j, "cgroup_mkdir");
-	assert_int_equal(int_at(j, "id"), 9001);
-	assert_int_equal(int_at(j, "parent_id"), 9000);
-	assert_int_equal(int_at(j, "level"), 3);
-	assert_int_equal(int_at(j, "hierarchy_id"), 0);
-	assert_string_equal(str_at(j, "path"), "/kubepods/pod-\"1\"/\xef\xbf\xbd");
+	assert_int_equal(h_json_int(j, "id"), 9001);
+	assert_int_equal(h_json_int(j, "parent_id"), 9000);
+	assert_int_equal(h_json_int(j, "level"), 3);
+	assert_int_equal(h_json_int(j, "hierarchy_id"), 0);
+	assert_string_equal(h_json_str(j, "path"), "/kubepods/pod-\"1\"/\xef\xbf\xbd");
 	assert_null(json_object_get(j, "truncated"));
 	json_decref(j);
 
 	e.hdr.type = PW_EVENT_CGROUP_RMDIR;
 	e.hierarchy_id = 4;
-	j = encode(&e.hdr);
+	j = h_event_json(&e.hdr);
 	assert_header(j, "cgroup_rmdir");
-	assert_int_equal(int_at(j, "id"), 9001);
-	assert_int_equal(int_at(j, "parent_id"), 9000);
-	assert_int_equal(int_at(j, "level"), 3);
-	assert_int_equal(int_at(j, "hierarchy_id"), 4);
+	assert_int_equal(h_json_int(j, "id"), 9001);
+	assert_int_equal(h_json_int(j, "parent_id"), 9000);
+	assert_int_equal(h_json_int(j, "level"), 3);
+	assert_int_equal(h_json_int(j, "hierarchy_id"), 4);
 	json_decref(j);
 }
 
@@ -317,8 +279,8 @@ static void test_cgroup_truncated_path(void **state)
 
 	e.hdr.flags = PW_F_TRUNCATED;
 	memset(e.path, 'a', sizeof(e.path));
-	j = encode(&e.hdr);
-	assert_int_equal(strlen(str_at(j, "path")), PW_PATH_MAX);
+	j = h_event_json(&e.hdr);
+	assert_int_equal(strlen(h_json_str(j, "path")), PW_PATH_MAX);
 	assert_true(json_is_true(json_object_get(j, "truncated")));
 	json_decref(j);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
+#include "json_check.h"
 #include <jansson.h>
 #include "event_json.h"
 #include "jsonw.h"
@@ -50,45 +51,6 @@ static void init_event(struct pw_mount_event *e, __u16 op, __s32 ret)
 	e->fd = -1;
 }
 
-static json_t *to_json(const struct pw_mount_event *e)
-{
-	struct jsonw w;
-	json_error_t err;
-	size_t len;
-	const char *line;
-	json_t *j;
-
-	jw_init(&w);
-	pw_event_to_json(&w, pw_event_kind(PW_EVENT_MOUNT), &e->hdr);
-	line = jw_line(&w, &len);
-	assert_non_null(line);
-	assert_int_equal(line[len - 1], '\n');
-	assert_null(memchr(line, '\n', len - 1));
-	j = json_loadb(line, len, 0, &err);
-	if (!j)
-		fail_msg("invalid JSON (%s): %s", err.text, line);
-	jw_free(&w);
-	return j;
-}
-
-static const char *str_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v))
-		fail_msg("%s is not a string", key);
-	return json_string_value(v);
-}
-
-static json_int_t int_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s is not an integer", key);
-	return json_integer_value(v);
-}
-
 static void test_mount_allowed(void **state)
 {
 	struct pw_mount_event e;
@@ -99,22 +61,22 @@ static void test_mount_allowed(void **state)
 	strcpy(e.fstype, "tmpfs");
 	strcpy(e.source, "pwsrc");
 	strcpy(e.target, "/tmp/x");
-	j = to_json(&e);
-	assert_string_equal(str_at(j, "kind"), "mount");
-	assert_string_equal(str_at(j, "comm"), "workload_mount");
-	assert_int_equal(int_at(j, "pid"), 10);
-	assert_int_equal(int_at(j, "tid"), 11);
-	assert_int_equal(int_at(j, "cgroup_id"), 77);
-	assert_string_equal(str_at(j, "op"), "mount");
-	assert_string_equal(str_at(j, "result"), "allowed");
-	assert_int_equal(int_at(j, "ret"), 0);
-	assert_int_equal(int_at(j, "errno"), 0);
-	assert_int_equal(int_at(j, "flags"), 0xC0ED0000ull | 4096);
-	assert_int_equal(int_at(j, "fd"), -1);
-	assert_int_equal(int_at(j, "aux"), 0);
-	assert_string_equal(str_at(j, "fstype"), "tmpfs");
-	assert_string_equal(str_at(j, "source"), "pwsrc");
-	assert_string_equal(str_at(j, "target"), "/tmp/x");
+	j = h_event_json(&(&e)->hdr);
+	assert_string_equal(h_json_str(j, "kind"), "mount");
+	assert_string_equal(h_json_str(j, "comm"), "workload_mount");
+	assert_int_equal(h_json_int(j, "pid"), 10);
+	assert_int_equal(h_json_int(j, "tid"), 11);
+	assert_int_equal(h_json_int(j, "cgroup_id"), 77);
+	assert_string_equal(h_json_str(j, "op"), "mount");
+	assert_string_equal(h_json_str(j, "result"), "allowed");
+	assert_int_equal(h_json_int(j, "ret"), 0);
+	assert_int_equal(h_json_int(j, "errno"), 0);
+	assert_int_equal(h_json_int(j, "flags"), 0xC0ED0000ull | 4096);
+	assert_int_equal(h_json_int(j, "fd"), -1);
+	assert_int_equal(h_json_int(j, "aux"), 0);
+	assert_string_equal(h_json_str(j, "fstype"), "tmpfs");
+	assert_string_equal(h_json_str(j, "source"), "pwsrc");
+	assert_string_equal(h_json_str(j, "target"), "/tmp/x");
 	assert_null(json_object_get(j, "truncated"));
 	json_decref(j);
 }
@@ -129,18 +91,18 @@ static void test_fsmount_returns_fd(void **state)
 	e.fd = 3;
 	e.flags = 1;
 	e.aux = 0x4;
-	j = to_json(&e);
-	assert_string_equal(str_at(j, "op"), "fsmount");
-	assert_string_equal(str_at(j, "result"), "allowed");
-	assert_int_equal(int_at(j, "ret"), 4);
-	assert_int_equal(int_at(j, "errno"), 0);
-	assert_int_equal(int_at(j, "fd"), 3);
-	assert_int_equal(int_at(j, "aux"), 4);
-	assert_int_equal(int_at(j, "flags"), 1);
+	j = h_event_json(&(&e)->hdr);
+	assert_string_equal(h_json_str(j, "op"), "fsmount");
+	assert_string_equal(h_json_str(j, "result"), "allowed");
+	assert_int_equal(h_json_int(j, "ret"), 4);
+	assert_int_equal(h_json_int(j, "errno"), 0);
+	assert_int_equal(h_json_int(j, "fd"), 3);
+	assert_int_equal(h_json_int(j, "aux"), 4);
+	assert_int_equal(h_json_int(j, "flags"), 1);
 	/* empty strings are present, not missing */
-	assert_string_equal(str_at(j, "fstype"), "");
-	assert_string_equal(str_at(j, "source"), "");
-	assert_string_equal(str_at(j, "target"), "");
+	assert_string_equal(h_json_str(j, "fstype"), "");
+	assert_string_equal(h_json_str(j, "source"), "");
+	assert_string_equal(h_json_str(j, "target"), "");
 	json_decref(j);
 }
 
@@ -150,10 +112,10 @@ static void test_mount_denied(void **state)
 	json_t *j;
 
 	init_event(&e, PW_MOUNT_MOUNT, -1);
-	j = to_json(&e);
-	assert_string_equal(str_at(j, "result"), "denied");
-	assert_int_equal(int_at(j, "ret"), -1);
-	assert_int_equal(int_at(j, "errno"), 1);
+	j = h_event_json(&(&e)->hdr);
+	assert_string_equal(h_json_str(j, "result"), "denied");
+	assert_int_equal(h_json_int(j, "ret"), -1);
+	assert_int_equal(h_json_int(j, "errno"), 1);
 	json_decref(j);
 }
 
@@ -165,16 +127,16 @@ static void test_lsm_pre_check(void **state)
 
 	init_event(&e, PW_MOUNT_PIVOT_ROOT, 0);
 	e.hdr.flags = PW_F_PRE_CHECK;
-	j = to_json(&e);
-	assert_string_equal(str_at(j, "op"), "pivot_root");
-	assert_string_equal(str_at(j, "result"), "pre_check");
-	assert_int_equal(int_at(j, "errno"), 0);
+	j = h_event_json(&(&e)->hdr);
+	assert_string_equal(h_json_str(j, "op"), "pivot_root");
+	assert_string_equal(h_json_str(j, "result"), "pre_check");
+	assert_int_equal(h_json_int(j, "errno"), 0);
 	json_decref(j);
 
 	e.ret = -13; /* an LSM before ours denied: still a pre-check */
-	j = to_json(&e);
-	assert_string_equal(str_at(j, "result"), "pre_check");
-	assert_int_equal(int_at(j, "errno"), 13);
+	j = h_event_json(&(&e)->hdr);
+	assert_string_equal(h_json_str(j, "result"), "pre_check");
+	assert_int_equal(h_json_int(j, "errno"), 13);
 	json_decref(j);
 }
 
@@ -191,13 +153,13 @@ static void test_op_names(void **state)
 
 	for (op = 0; op < sizeof(want) / sizeof(want[0]); op++) {
 		init_event(&e, op, 0);
-		j = to_json(&e);
-		assert_string_equal(str_at(j, "op"), want[op]);
+		j = h_event_json(&(&e)->hdr);
+		assert_string_equal(h_json_str(j, "op"), want[op]);
 		json_decref(j);
 	}
 	init_event(&e, 0xffff, 0);
-	j = to_json(&e);
-	assert_string_equal(str_at(j, "op"), "unknown");
+	j = h_event_json(&(&e)->hdr);
+	assert_string_equal(h_json_str(j, "op"), "unknown");
 	json_decref(j);
 }
 
@@ -213,15 +175,15 @@ static void test_full_fields_and_hostile_bytes(void **state)
 	memset(e.target, 'a', sizeof(e.target));
 	memset(e.fstype, 'f', sizeof(e.fstype));
 	strcpy(e.source, "key=\"v\"\n\\\xff");
-	j = to_json(&e);
+	j = h_event_json(&(&e)->hdr);
 	memset(want, 'a', PW_PATH_MAX);
 	want[PW_PATH_MAX] = '\0';
-	assert_string_equal(str_at(j, "target"), want);
-	assert_int_equal(strlen(str_at(j, "fstype")), PW_FSTYPE_LEN);
-	assert_string_equal(str_at(j, "source"), "key=\"v\"\n\\\xef\xbf\xbd");
+	assert_string_equal(h_json_str(j, "target"), want);
+	assert_int_equal(strlen(h_json_str(j, "fstype")), PW_FSTYPE_LEN);
+	assert_string_equal(h_json_str(j, "source"), "key=\"v\"\n\\\xef\xbf\xbd");
 	assert_true(json_is_true(json_object_get(j, "truncated")));
-	assert_string_equal(str_at(j, "result"), "denied");
-	assert_int_equal(int_at(j, "errno"), 2);
+	assert_string_equal(h_json_str(j, "result"), "denied");
+	assert_int_equal(h_json_int(j, "errno"), 2);
 	json_decref(j);
 }
 

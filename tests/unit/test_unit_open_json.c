@@ -8,28 +8,9 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
+#include "json_check.h"
 #include <jansson.h>
 #include "event_json.h"
-
-static json_t *encode(const struct pw_open_event *e)
-{
-	struct jsonw w;
-	json_error_t err;
-	json_t *j;
-
-	jw_init(&w);
-	pw_event_to_json(&w, pw_event_kind(PW_EVENT_OPEN), &e->hdr);
-	j = json_loads(w.buf, 0, &err);
-	if (!j)
-		fail_msg("invalid JSON: %s", w.buf);
-	jw_free(&w);
-	return j;
-}
-
-static const char *s(json_t *j, const char *k)
-{
-	return json_string_value(json_object_get(j, k));
-}
 
 static void names(struct pw_open_event *e, const char *leaf_first, size_t len, int depth)
 {
@@ -49,12 +30,12 @@ static void test_resolved_path_is_rebuilt_root_first(void **state)
 	e.f_mode = 2;
 	e.ret = 3;
 	e.open_flags = O_WRONLY | O_TRUNC;
-	j = encode(&e);
-	assert_string_equal(s(j, "path"), "/proc/sys/kernel/core_pattern");
-	assert_string_equal(s(j, "path_source"), "resolved");
-	assert_string_equal(s(j, "object"), "proc_sys");
-	assert_string_equal(s(j, "access"), "write");
-	assert_string_equal(s(j, "result"), "allowed");
+	j = h_event_json(&e.hdr);
+	assert_string_equal(h_json_str(j, "path"), "/proc/sys/kernel/core_pattern");
+	assert_string_equal(h_json_str(j, "path_source"), "resolved");
+	assert_string_equal(h_json_str(j, "object"), "proc_sys");
+	assert_string_equal(h_json_str(j, "access"), "write");
+	assert_string_equal(h_json_str(j, "result"), "allowed");
 	assert_null(json_object_get(j, "device"));
 	json_decref(j);
 }
@@ -69,10 +50,10 @@ static void test_root_itself_and_device(void **state)
 	e.f_mode = 3;
 	e.dev_major = 7;
 	e.dev_minor = 2;
-	j = encode(&e);
-	assert_string_equal(s(j, "path"), "/");
-	assert_string_equal(s(j, "object"), "blockdev");
-	assert_string_equal(s(j, "access"), "read_write");
+	j = h_event_json(&e.hdr);
+	assert_string_equal(h_json_str(j, "path"), "/");
+	assert_string_equal(h_json_str(j, "object"), "blockdev");
+	assert_string_equal(h_json_str(j, "access"), "read_write");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "device"), "major")), 7);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "device"), "minor")), 2);
 	json_decref(j);
@@ -89,13 +70,13 @@ static void test_refused_open_keeps_callers_path(void **state)
 	e.kind = PW_OBJ_UNKNOWN;
 	e.ret = -ENXIO;
 	e.open_flags = O_RDWR;
-	j = encode(&e);
-	assert_string_equal(s(j, "path"), "../dev/\"mem\"\n");
-	assert_string_equal(s(j, "path_source"), "caller");
-	assert_string_equal(s(j, "object"), "unknown");
-	assert_string_equal(s(j, "result"), "denied");
+	j = h_event_json(&e.hdr);
+	assert_string_equal(h_json_str(j, "path"), "../dev/\"mem\"\n");
+	assert_string_equal(h_json_str(j, "path_source"), "caller");
+	assert_string_equal(h_json_str(j, "object"), "unknown");
+	assert_string_equal(h_json_str(j, "result"), "denied");
 	assert_int_equal(json_integer_value(json_object_get(j, "errno")), ENXIO);
-	assert_string_equal(s(j, "access"), "read_write"); /* from the flags: no file */
+	assert_string_equal(h_json_str(j, "access"), "read_write"); /* from the flags: no file */
 	assert_null(json_object_get(j, "inode"));
 	json_decref(j);
 }
@@ -109,9 +90,9 @@ static void test_lsm_event_is_pre_check(void **state)
 	names(&e, "kmsg\0dev", 9, 2);
 	e.kind = PW_OBJ_CHARDEV;
 	e.f_mode = 1;
-	j = encode(&e);
-	assert_string_equal(s(j, "result"), "pre_check");
-	assert_string_equal(s(j, "path"), "/dev/kmsg");
+	j = h_event_json(&e.hdr);
+	assert_string_equal(h_json_str(j, "result"), "pre_check");
+	assert_string_equal(h_json_str(j, "path"), "/dev/kmsg");
 	json_decref(j);
 }
 
@@ -127,8 +108,8 @@ static void test_truncated_components_stay_valid(void **state)
 	e.path_format = PW_OPEN_PATH_COMPONENTS;
 	e.kind = PW_OBJ_SYSFS;
 	e.f_mode = 1;
-	j = encode(&e);
-	assert_int_equal(strlen(s(j, "path")), sizeof(e.path) + 1);
+	j = h_event_json(&e.hdr);
+	assert_int_equal(strlen(h_json_str(j, "path")), sizeof(e.path) + 1);
 	assert_true(json_is_true(json_object_get(j, "truncated")));
 	json_decref(j);
 }
