@@ -741,8 +741,8 @@ static int scan_dev(int dirfd, const char *prefix, struct devname *v, int *n, in
 		if (!*prefix && default_dev(de->d_name))
 			continue;
 		if (*n < max) {
-			snprintf(v[*n].name, sizeof(v[*n].name), "%s%s%s", prefix, *prefix ? "/" : "",
-				 de->d_name);
+			snprintf(v[*n].name, sizeof(v[*n].name), "%s%s%s", prefix,
+				 *prefix ? "/" : "", de->d_name);
 			v[*n].rank = dev_rank(de->d_name, st.st_mode);
 			(*n)++;
 		}
