@@ -190,11 +190,6 @@ static int path_exists(const char *root, const char *path)
 	return !mkpath(full, sizeof(full), root, path) && lstat(full, &st) == 0;
 }
 
-static int gone(int err)
-{
-	return err == -ESRCH || err == -ENOENT;
-}
-
 /* The value after "key:" in a /proc/<pid>/status text, or NULL. */
 static const char *status_field(const char *status, const char *key)
 {
@@ -209,6 +204,22 @@ static const char *status_field(const char *status, const char *key)
 			p++;
 	}
 	return NULL;
+}
+
+/* Has the process exited (its /proc dir emptied, or a zombie whose mount
+ * table and root are already gone)? */
+static int dead(int piddir)
+{
+	char *st = NULL;
+	const char *state;
+	int rc = read_at(piddir, "status", STATUS_MAX, &st), d;
+
+	if (rc)
+		return rc == -ESRCH || rc == -ENOENT;
+	state = status_field(st, "State");
+	d = !state || *state == 'Z' || *state == 'X';
+	free(st);
+	return d;
 }
 
 static int status_hex(const char *status, const char *key, uint64_t *v)
@@ -851,7 +862,7 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 		       struct pw_posture *out)
 {
 	struct ctx c = { .pid = pid, .proc_root = proc_root, .host_root = host_root };
-	char dir[4096], rel[64], *mi = NULL, *check = NULL;
+	char dir[4096], rel[64], *mi = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -865,6 +876,8 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 	if (c.piddir < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	rc = read_at(c.piddir, "status", STATUS_MAX, &c.status);
+	if (!rc && dead(c.piddir))
+		rc = -ESRCH;
 	if (!rc) {
 		rc = read_at(c.piddir, "mountinfo", MOUNTINFO_MAX, &mi);
 		if (!rc)
@@ -881,13 +894,13 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 	measure_devcgroup(&c, &out->dim[PW_DIM_DEVICE_CGROUP]);
 	measure_devices(&c, &out->dim[PW_DIM_HOST_DEVICES]);
 	measure_selinux(&c, &out->dim[PW_DIM_SELINUX]);
-	/* Still the same process? Otherwise some reads saw it half gone. */
-	rc = read_at(c.piddir, "status", STATUS_MAX, &check);
-	free(check);
+	/* Still alive? Otherwise some reads may have seen it half gone. The
+	 * dir fd pins this process: a new one reusing the pid is not it. */
+	rc = dead(c.piddir) ? -ESRCH : 0;
 	if (!rc)
 		pw_posture_derive(out);
 out:
-	if (rc && gone(rc))
+	if (rc && dead(c.piddir))
 		rc = -ESRCH;
 	if (rc)
 		memset(out, 0, sizeof(*out));

@@ -374,6 +374,9 @@ static void test_gone_process(void **state)
 {
 	build(NULL);
 	assert_int_equal(pw_posture_measure(4243, tree, tree, &p), -ESRCH);
+	/* A zombie still has a status, but no mount table nor root any more. */
+	sh("sed -i 's/^State:.*/State:\tZ (zombie)/' '%s/proc/%d/status'", tree, PID);
+	assert_int_equal(pw_posture_measure(PID, tree, tree, &p), -ESRCH);
 	sh("rm -f '%s/proc/%d/status'", tree, PID);
 	assert_int_equal(pw_posture_measure(PID, tree, tree, &p), -ESRCH);
 	assert_int_equal(p.pid, 0);
