@@ -22,9 +22,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <bpf/bpf.h>
+#include "cgroupfs.h"
+#include "harness.h"
 #include "posture.h"
 
 static struct pw_posture p;
@@ -240,6 +244,104 @@ static void test_self_sees_host_devices(void **state)
 	assert_true(p.dim[PW_DIM_DEVICE_CGROUP].state != PW_DIM_CONFINED);
 }
 
+static char join_dir[PATH_MAX];
+
+static int join_cgroup(char *why, size_t len)
+{
+	char procs[PATH_MAX + 16];
+	int fd, ok;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", join_dir);
+	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	ok = fd >= 0 && write(fd, "0", 1) == 1;
+	if (!ok)
+		snprintf(why, len, "join %s: %s", join_dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX + 64];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		fail_msg("write %s to %s: %s", text, path, strerror(errno));
+}
+
+/* cgroup v1: a devices cgroup that denies all but /dev/null. */
+static void test_v1_devices_cgroup(void **state)
+{
+	struct pw_cgroup_v1 v1;
+	struct child c;
+	int rc;
+
+	if (pw_cgroup_v1_find("devices", &v1))
+		h_skip_because("no cgroup v1 devices hierarchy on this host");
+	snprintf(join_dir, sizeof(join_dir), "%s/privwatch-posture-%d", v1.mount, getpid());
+	assert_true(mkdir(join_dir, 0755) == 0 || errno == EEXIST);
+	write_file(join_dir, "devices.deny", "a");
+	write_file(join_dir, "devices.allow", "c 1:3 rwm");
+	rc = start_child(&c, join_cgroup);
+	if (!rc)
+		rc = pw_posture_measure(c.pid, "/", "/", &p);
+	if (c.pid > 0)
+		stop_child(&c);
+	rmdir(join_dir);
+	if (c.why[0])
+		fail_msg("child setup: %s", c.why);
+	assert_int_equal(rc, 0);
+	assert_dim(PW_DIM_DEVICE_CGROUP, PW_DIM_CONFINED, "v1 devices.list: 1 rules");
+}
+
+/* cgroup2: a BPF_PROG_TYPE_CGROUP_DEVICE program on the container's cgroup
+ * confines it, whatever v1 says; none (effective) allows every device. */
+static void test_v2_device_program(void **state)
+{
+	struct bpf_insn allow[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	enum pw_dim_state before = PW_DIM_NA;
+	struct child c;
+	uint64_t id;
+	int prog, cgfd, rc;
+
+	if (h_cgroup_create(NULL, "privwatch-posture", join_dir, sizeof(join_dir), &id))
+		h_skip_because("no cgroup2 hierarchy on this host");
+	prog = bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "pw_dev_allow", "GPL", allow, 2, NULL);
+	cgfd = open(join_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(prog >= 0 && cgfd >= 0);
+	rc = start_child(&c, join_cgroup);
+	if (rc)
+		goto out;
+	rc = pw_posture_measure(c.pid, "/", "/", &p);
+	before = p.dim[PW_DIM_DEVICE_CGROUP].state;
+	if (!rc)
+		rc = bpf_prog_attach(prog, cgfd, BPF_CGROUP_DEVICE, 0);
+	if (!rc)
+		rc = pw_posture_measure(c.pid, "/", "/", &p);
+	bpf_prog_detach2(prog, cgfd, BPF_CGROUP_DEVICE);
+out:
+	if (c.pid > 0)
+		stop_child(&c);
+	close(cgfd);
+	close(prog);
+	h_cgroup_remove(join_dir);
+	if (c.why[0])
+		fail_msg("child setup: %s", c.why);
+	assert_int_equal(rc, 0);
+	assert_int_equal(before, PW_DIM_RELAXED);
+	assert_dim(PW_DIM_DEVICE_CGROUP, PW_DIM_CONFINED, "1 BPF device programs");
+	print_message("%s\n", p.dim[PW_DIM_DEVICE_CGROUP].evidence);
+}
+
 static int nothing(char *why, size_t len)
 {
 	return 0;
@@ -269,6 +371,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_child_with_seccomp_and_fewer_caps),
 		cmocka_unit_test(test_child_with_masked_paths_and_readonly_sys),
 		cmocka_unit_test(test_self_sees_host_devices),
+		cmocka_unit_test(test_v1_devices_cgroup),
+		cmocka_unit_test(test_v2_device_program),
 		cmocka_unit_test(test_exited_process_is_a_clean_error),
 	};
 
