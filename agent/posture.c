@@ -67,6 +67,7 @@ const char *pw_posture_mode_name(enum pw_posture_mode m)
 
 /* A mountinfo line, split in place. */
 struct mnt {
+	long id, parent;
 	char *root, *point, *opts, *fstype, *super;
 };
 
@@ -275,6 +276,8 @@ static int parse_mountinfo(char *buf, struct mounts *m)
 			f[i++] = tok;
 		if (i < 6)
 			continue;
+		e->id = strtol(f[0], NULL, 10);
+		e->parent = strtol(f[1], NULL, 10);
 		e->root = f[3];
 		e->point = f[4];
 		e->opts = f[5];
@@ -296,39 +299,64 @@ static void free_mounts(struct mounts *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* The mount that covers path: longest mount point that is a path prefix; the
- * later line wins among equals, as it is mounted on top. */
-static const struct mnt *covering(const struct mounts *m, const char *path)
+/* The top of the stack of mounts at point on parent (parent itself if none). */
+static const struct mnt *mounted_on(const struct mounts *m, const struct mnt *parent,
+				    const char *point, size_t len)
 {
-	const struct mnt *best = NULL;
-	size_t best_len = 0;
-	int i;
+	const struct mnt *cur = parent;
+	int i, again = 1, guard = 0;
 
-	for (i = 0; i < m->n; i++) {
-		const char *pt = m->v[i].point;
-		size_t l = strlen(pt);
+	while (again && guard++ < m->n) {
+		again = 0;
+		for (i = 0; i < m->n; i++) {
+			const struct mnt *e = &m->v[i];
 
-		if (!strcmp(pt, "/"))
-			l = 0;
-		else if (strncmp(path, pt, l) || (path[l] != '/' && path[l] != '\0'))
-			continue;
-		if (!best || l >= best_len) {
-			best = &m->v[i];
-			best_len = l;
+			if (e != cur && e->parent == cur->id && strlen(e->point) == len &&
+			    !strncmp(e->point, point, len)) {
+				cur = e;
+				again = 1;
+				break;
+			}
 		}
 	}
-	return best;
+	return cur;
+}
+
+/*
+ * The mount that path resolves to in this mount table: from the root mount,
+ * component by component, each time the mount on top of the current one at
+ * that prefix. Following parent ids rather than the longest mount point means
+ * masks hidden under a later mount (a fresh proc over /proc) do not count.
+ */
+static const struct mnt *covering(const struct mounts *m, const char *path)
+{
+	const struct mnt *cur = NULL;
+	size_t i;
+	int k, j;
+
+	/* The root: "/" on a parent outside the table (this namespace's root). */
+	for (k = 0; k < m->n && !cur; k++) {
+		if (strcmp(m->v[k].point, "/"))
+			continue;
+		for (j = 0; j < m->n && m->v[j].id != m->v[k].parent; j++)
+			;
+		if (j == m->n)
+			cur = &m->v[k];
+	}
+	if (!cur)
+		return NULL;
+	cur = mounted_on(m, cur, "/", 1);
+	for (i = 1; path[i - 1]; i++)
+		if (path[i] == '/' || path[i] == '\0')
+			cur = mounted_on(m, cur, path, i);
+	return cur;
 }
 
 static const struct mnt *mounted_at(const struct mounts *m, const char *path)
 {
-	const struct mnt *found = NULL;
-	int i;
+	const struct mnt *e = covering(m, path);
 
-	for (i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].point, path))
-			found = &m->v[i];
-	return found;
+	return e && !strcmp(e->point, path) ? e : NULL;
 }
 
 static int mnt_ro(const struct mnt *e)

@@ -301,8 +301,8 @@ static void test_dev_symlinks_not_followed(void **state)
 	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_NA, "not followed");
 }
 
-/* A mount stacked on another at the same point is the one that counts. */
-static void test_readonly_follows_the_top_mount(void **state)
+/* A mount stacked on another is the one that counts. */
+static void test_the_top_mount_counts(void **state)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -317,6 +317,18 @@ static void test_readonly_follows_the_top_mount(void **state)
 	fclose(f);
 	measure();
 	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_RELAXED, "rw: /sys /proc/sys; ro:");
+	/* The fresh sysfs over /sys hides the tmpfs on /sys/firmware. */
+	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_CONFINED, "; not masked: /sys/firmware");
+
+	/* A fresh proc over /proc (on the old one, 1032) hides every mask and
+	 * read-only bind below it, whatever the order of the lines. */
+	snprintf(path, sizeof(path), "sed -i '1i 2002 1032 0:300 / /proc rw,nosuid - proc proc rw' "
+		 "'%s/proc/%d/mountinfo'", tree, PID);
+	sh("%s", path);
+	measure();
+	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_RELAXED, "none masked");
+	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_RELAXED,
+		   "rw: /sys /proc/sys /proc/sysrq-trigger /proc/bus /proc/fs /proc/irq; ro: none");
 }
 
 static void test_cgroup_v2_only_without_devices_controller(void **state)
@@ -410,7 +422,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_lsms_off_are_not_applicable, cleanup),
 		cmocka_unit_test_teardown(test_capabilities_compared_with_the_host, cleanup),
 		cmocka_unit_test_teardown(test_dev_symlinks_not_followed, cleanup),
-		cmocka_unit_test_teardown(test_readonly_follows_the_top_mount, cleanup),
+		cmocka_unit_test_teardown(test_the_top_mount_counts, cleanup),
 		cmocka_unit_test_teardown(test_cgroup_v2_only_without_devices_controller, cleanup),
 		cmocka_unit_test_teardown(test_json_and_print, cleanup),
 		cmocka_unit_test_teardown(test_gone_process, cleanup),
