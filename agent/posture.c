@@ -23,16 +23,16 @@
 #include "jsonw.h"
 #include "posture.h"
 
-#define STATUS_MAX (64 << 10)
-#define MOUNTINFO_MAX (4 << 20) /* thousands of mounts on busy hosts */
-#define DEVLIST_MAX (64 << 10)
-#define DEV_ENTRIES_MAX 4096	/* per directory scanned */
-#define MNT_MAX 16384
+#define STATUS_MAX	(64 << 10)
+#define MOUNTINFO_MAX	(4 << 20) /* thousands of mounts on busy hosts */
+#define DEVLIST_MAX	(64 << 10)
+#define DEV_ENTRIES_MAX 4096 /* per directory scanned */
+#define MNT_MAX		16384
 
 /* Docker's default bounding set (moby oci/caps/defaults.go). */
 #define DOCKER_DEFAULT_CAPS                                                                        \
-	((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) | (1ULL << 6) |      \
-	 (1ULL << 7) | (1ULL << 8) | (1ULL << 10) | (1ULL << 13) | (1ULL << 18) | (1ULL << 27) |  \
+	((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) | (1ULL << 6) |       \
+	 (1ULL << 7) | (1ULL << 8) | (1ULL << 10) | (1ULL << 13) | (1ULL << 18) | (1ULL << 27) |   \
 	 (1ULL << 29) | (1ULL << 31))
 /* Runtimes built before CAP_PERFMON (38) grant 0..37 (CAP_AUDIT_READ) as "all". */
 #define CAPS_UPTO_AUDIT_READ ((1ULL << 38) - 1)
@@ -414,8 +414,8 @@ static void measure_caps(struct ctx *c, struct pw_dimension *d)
 }
 
 static const char *const masked_paths[] = {
-	"/proc/kcore",	"/proc/keys", "/proc/timer_list",    "/proc/sched_debug", "/proc/acpi",
-	"/proc/scsi",	"/sys/firmware", "/proc/latency_stats", "/proc/timer_stats",
+	"/proc/kcore", "/proc/keys",	"/proc/timer_list",    "/proc/sched_debug", "/proc/acpi",
+	"/proc/scsi",  "/sys/firmware", "/proc/latency_stats", "/proc/timer_stats",
 };
 
 static void measure_masked(struct ctx *c, struct pw_dimension *d)
@@ -478,7 +478,8 @@ static void measure_readonly(struct ctx *c, struct pw_dimension *d)
 		const struct mnt *e = &c->mi.v[i];
 
 		if (strncmp(e->point, "/sys/fs/cgroup/", 15) ||
-		    (strcmp(e->fstype, "cgroup") && strcmp(e->fstype, "cgroup2")))
+		    (strcmp(e->fstype, "cgroup") && strcmp(e->fstype, "cgroup2")) ||
+		    covering(&c->mi, e->point) != e) /* hidden under another mount */
 			continue;
 		if (mnt_ro(e))
 			cg_ro++;
@@ -711,8 +712,8 @@ out:
 static int default_dev(const char *name)
 {
 	static const char *const names[] = {
-		"null",	 "zero", "full", "random", "urandom", "tty",	"console", "ptmx", "fuse",
-		"core", "fd",	"stdin", "stdout", "stderr", "pts",	"shm",	   "mqueue",
+		"null", "zero", "full",	 "random", "urandom", "tty", "console", "ptmx",	  "fuse",
+		"core", "fd",	"stdin", "stdout", "stderr",  "pts", "shm",	"mqueue",
 	};
 	size_t i;
 

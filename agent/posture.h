@@ -30,7 +30,7 @@ enum pw_dim_state { PW_DIM_NA = 0, PW_DIM_CONFINED, PW_DIM_RELAXED };
 enum pw_posture_mode { PW_POSTURE_DEFAULT = 0, PW_POSTURE_PARTIAL, PW_POSTURE_PRIVILEGED };
 
 #define PW_EVIDENCE_LEN 512
-#define PW_REASON_LEN 160
+#define PW_REASON_LEN	160
 
 struct pw_dimension {
 	enum pw_dim_state state;
@@ -59,7 +59,7 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 /* all applicable relaxed: privileged; some: partial; none: default. Sets and returns p->mode. */
 enum pw_posture_mode pw_posture_derive(struct pw_posture *p);
 
-const char *pw_dim_name(enum pw_dim d);		/* "capabilities", ... */
+const char *pw_dim_name(enum pw_dim d);		    /* "capabilities", ... */
 const char *pw_dim_state_name(enum pw_dim_state s); /* "relaxed", "confined", "n/a" */
 const char *pw_posture_mode_name(enum pw_posture_mode m);
 

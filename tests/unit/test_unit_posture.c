@@ -322,8 +322,10 @@ static void test_the_top_mount_counts(void **state)
 
 	/* A fresh proc over /proc (on the old one, 1032) hides every mask and
 	 * read-only bind below it, whatever the order of the lines. */
-	snprintf(path, sizeof(path), "sed -i '1i 2002 1032 0:300 / /proc rw,nosuid - proc proc rw' "
-		 "'%s/proc/%d/mountinfo'", tree, PID);
+	snprintf(path, sizeof(path),
+		 "sed -i '1i 2002 1032 0:300 / /proc rw,nosuid - proc proc rw' "
+		 "'%s/proc/%d/mountinfo'",
+		 tree, PID);
 	sh("%s", path);
 	measure();
 	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_RELAXED, "none masked");
@@ -358,18 +360,18 @@ static void test_json_and_print(void **state)
 	assert_string_equal(json_string_value(json_array_get(relaxed, 0)), "seccomp");
 	dims = json_object_get(j, "dimensions");
 	assert_int_equal(json_object_size(dims), PW_DIM_COUNT);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(dims, "seccomp"),
-							      "state")),
-			    "relaxed");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(dims, "seccomp"),
-							      "evidence")),
-			    "disabled");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(dims, "selinux"),
-							      "state")),
-			    "n/a");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(dims, "selinux"),
-							      "reason")),
-			    "SELinux not active on this host");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(dims, "seccomp"), "state")),
+		"relaxed");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(dims, "seccomp"), "evidence")),
+		"disabled");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(dims, "selinux"), "state")),
+		"n/a");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(dims, "selinux"), "reason")),
+		"SELinux not active on this host");
 	assert_null(json_object_get(json_object_get(dims, "selinux"), "evidence"));
 	assert_non_null(json_object_get(dims, "readonly_kernel_fs"));
 	json_decref(j);
