@@ -26,8 +26,8 @@
 #define STATUS_MAX	(64 << 10)
 #define MOUNTINFO_MAX	(4 << 20) /* thousands of mounts on busy hosts */
 #define DEVLIST_MAX	(64 << 10)
-#define DEV_ENTRIES_MAX 4096 /* per directory scanned */
-#define MNT_MAX		16384
+#define DEV_ENTRIES_MAX 16384 /* looked at in /dev and its subdirectories together */
+#define DEV_NAMES_MAX	1024  /* of which kept, to pick the evidence from */
 
 /* Docker's default bounding set (moby oci/caps/defaults.go). */
 #define DOCKER_DEFAULT_CAPS                                                                        \
@@ -254,13 +254,16 @@ static int has_token(const char *list, const char *tok)
 static int parse_mountinfo(char *buf, struct mounts *m)
 {
 	char *line, *save = NULL;
+	size_t lines = 1;
 
+	for (line = buf; (line = strchr(line, '\n')); line++)
+		lines++;
 	m->buf = buf;
 	m->n = 0;
-	m->v = calloc(MNT_MAX, sizeof(*m->v));
+	m->v = calloc(lines, sizeof(*m->v));
 	if (!m->v)
 		return -ENOMEM;
-	for (line = strtok_r(buf, "\n", &save); line && m->n < MNT_MAX;
+	for (line = strtok_r(buf, "\n", &save); line && (size_t)m->n < lines;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *f[6], *tok, *s2 = NULL, *rest;
 		struct mnt *e = &m->v[m->n];
@@ -751,17 +754,17 @@ static int dev_rank(const char *name, mode_t mode)
 
 /* Device nodes in dirfd not in the default set, one level of subdirectories
  * deep (dri/, input/, mapper/); nothing is followed. */
-static int scan_dev(int dirfd, const char *prefix, struct devname *v, int *n, int max, int *total)
+static int scan_dev(int dirfd, const char *prefix, struct devname *v, int *n, int *seen, int *total)
 {
 	DIR *dir = fdopendir(dirfd);
 	struct dirent *de;
-	int seen = 0;
 
 	if (!dir) {
 		close(dirfd);
 		return -errno;
 	}
-	while ((de = readdir(dir)) && seen++ < DEV_ENTRIES_MAX) {
+	/* Bounded: a container can fill its /dev with anything. */
+	while ((*seen)++ < DEV_ENTRIES_MAX && (de = readdir(dir))) {
 		struct stat st;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -773,14 +776,14 @@ static int scan_dev(int dirfd, const char *prefix, struct devname *v, int *n, in
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (sub >= 0)
-				scan_dev(sub, de->d_name, v, n, max, total);
+				scan_dev(sub, de->d_name, v, n, seen, total);
 			continue;
 		}
 		if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
 			continue;
 		if (!*prefix && default_dev(de->d_name))
 			continue;
-		if (*n < max) {
+		if (*n < DEV_NAMES_MAX) {
 			snprintf(v[*n].name, sizeof(v[*n].name), "%s%s%s", prefix,
 				 *prefix ? "/" : "", de->d_name);
 			v[*n].rank = dev_rank(de->d_name, st.st_mode);
@@ -795,7 +798,7 @@ static int scan_dev(int dirfd, const char *prefix, struct devname *v, int *n, in
 static void measure_devices(struct ctx *c, struct pw_dimension *d)
 {
 	struct devname *v;
-	int root, dev, n = 0, total = 0, i, rc;
+	int root, dev, n = 0, seen = 0, total = 0, i, rc;
 
 	/* Follows the magic link to the container's root, which is the point;
 	 * "dev" below it must be a real directory, not a symlink. */
@@ -812,13 +815,13 @@ static void measure_devices(struct ctx *c, struct pw_dimension *d)
 		    rc == ELOOP || rc == ENOTDIR ? " (a symlink: not followed)" : "");
 		return;
 	}
-	v = calloc(DEV_ENTRIES_MAX, sizeof(*v));
+	v = calloc(DEV_NAMES_MAX, sizeof(*v));
 	if (!v) {
 		close(dev);
 		set(d, PW_DIM_NA, "out of memory");
 		return;
 	}
-	rc = scan_dev(dev, "", v, &n, DEV_ENTRIES_MAX, &total);
+	rc = scan_dev(dev, "", v, &n, &seen, &total);
 	if (rc) {
 		set(d, PW_DIM_NA, "cannot list the container's /dev: %s", strerror(-rc));
 		free(v);
@@ -835,6 +838,9 @@ static void measure_devices(struct ctx *c, struct pw_dimension *d)
 		addf(d->evidence, sizeof(d->evidence), " %s", v[i].name);
 	if (total > 8)
 		addf(d->evidence, sizeof(d->evidence), " ...");
+	if (seen > DEV_ENTRIES_MAX)
+		addf(d->evidence, sizeof(d->evidence), " (listing cut at %d entries)",
+		     DEV_ENTRIES_MAX);
 	free(v);
 }
 
