@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Posture from fixture trees (tests/fixtures/posture): a default and a
+ * privileged docker container, and partial ones, as /proc and /sys would show
+ * them. Each test copies a tree to a temporary directory and makes the
+ * container's /dev there; device nodes need root, so without it those tests
+ * are skipped.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "jsonw.h"
+#include "posture.h"
+
+#define PID 4242
+
+static char fixtures[PATH_MAX];
+static char tree[PATH_MAX];
+static struct pw_posture p;
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[3 * PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("failed: %s", cmd);
+}
+
+/* dev.list lines: "c 1 3 null", "b 254 0 vda", "d pts", "l fd /proc/self/fd". */
+static int make_dev(const char *list, const char *dev)
+{
+	char line[512], type, name[256], target[256], path[PATH_MAX];
+	unsigned int maj, min;
+	FILE *f = fopen(list, "re");
+	int rc = 0;
+
+	assert_non_null(f);
+	assert_int_equal(mkdir(dev, 0755), 0);
+	while (!rc && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "%c %u %u %255s", &type, &maj, &min, name) == 4 &&
+		    (type == 'c' || type == 'b')) {
+			snprintf(path, sizeof(path), "%s/%s", dev, name);
+			if (mknod(path, (type == 'c' ? S_IFCHR : S_IFBLK) | 0600,
+				  makedev(maj, min)))
+				rc = errno == EPERM ? 1 : -errno;
+		} else if (sscanf(line, "d %255s", name) == 1) {
+			snprintf(path, sizeof(path), "%s/%s", dev, name);
+			assert_int_equal(mkdir(path, 0755), 0);
+		} else if (sscanf(line, "l %255s %255s", name, target) == 2) {
+			snprintf(path, sizeof(path), "%s/%s", dev, name);
+			assert_int_equal(symlink(target, path), 0);
+		} else {
+			fail_msg("bad dev.list line: %s", line);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* The default tree with variant's files over it (NULL: default only). */
+static void build(const char *variant)
+{
+	char path[PATH_MAX], dev[PATH_MAX];
+
+	snprintf(tree, sizeof(tree), "/tmp/pw-posture-XXXXXX");
+	assert_non_null(mkdtemp(tree));
+	sh("cp -a '%s/default/.' '%s/'", fixtures, tree);
+	if (variant)
+		sh("cp -a '%s/%s/.' '%s/'", fixtures, variant, tree);
+	snprintf(path, sizeof(path), "%s/proc/%d/root", tree, PID);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(dev, sizeof(dev), "%s/dev", path);
+	snprintf(path, sizeof(path), "%s/dev.list", tree);
+	if (make_dev(path, dev) == 1) {
+		sh("rm -rf '%s'", tree);
+		tree[0] = '\0';
+		print_message("[   SKIP   ] device nodes need root (mknod)\n");
+		skip();
+	}
+}
+
+static int cleanup(void **state)
+{
+	if (tree[0])
+		sh("rm -rf '%s'", tree);
+	tree[0] = '\0';
+	return 0;
+}
+
+static void measure(void)
+{
+	assert_int_equal(pw_posture_measure(PID, tree, tree, &p), 0);
+}
+
+/* Overwrite a file of the tree. */
+static void put(const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tree, rel);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void set_capbnd(const char *rel, const char *hex)
+{
+	sh("sed -i 's/^CapBnd:.*/CapBnd:\t%s/' '%s/%s'", hex, tree, rel);
+}
+
+static void assert_dim(enum pw_dim d, enum pw_dim_state s, const char *has)
+{
+	const struct pw_dimension *x = &p.dim[d];
+	const char *text = x->state == PW_DIM_NA ? x->reason : x->evidence;
+
+	if (x->state != s)
+		fail_msg("%s: %s (%s), want %s", pw_dim_name(d), pw_dim_state_name(x->state), text,
+			 pw_dim_state_name(s));
+	if (has && !strstr(text, has))
+		fail_msg("%s: \"%s\" lacks \"%s\"", pw_dim_name(d), text, has);
+}
+
+/* Exactly the dimensions in relaxed (a bit mask of enum pw_dim) relaxed. */
+static void assert_relaxed_only(unsigned int relaxed)
+{
+	int i;
+
+	for (i = 0; i < PW_DIM_COUNT; i++)
+		if ((p.dim[i].state == PW_DIM_RELAXED) != !!(relaxed & (1u << i)))
+			fail_msg("%s is %s: %s", pw_dim_name(i), pw_dim_state_name(p.dim[i].state),
+				 p.dim[i].evidence);
+}
+
+static json_t *to_json(void)
+{
+	struct jsonw w;
+	json_error_t err;
+	const char *line;
+	size_t len;
+	json_t *j;
+
+	jw_init(&w);
+	pw_posture_to_json(&w, &p);
+	line = jw_line(&w, &len);
+	assert_non_null(line);
+	j = json_loads(line, 0, &err);
+	if (!j)
+		fail_msg("bad JSON (%s): %s", err.text, line);
+	jw_free(&w);
+	return j;
+}
+
+static void test_default_container(void **state)
+{
+	build(NULL);
+	measure();
+	assert_int_equal(p.pid, PID);
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "CapBnd 00000000a80425fb");
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "nothing beyond docker's default");
+	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_CONFINED, "7 masked: /proc/kcore /proc/keys");
+	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_CONFINED, "/sys/firmware");
+	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_CONFINED,
+		   "rw: none; ro: /sys /proc/sys /proc/sysrq-trigger /proc/bus /proc/fs /proc/irq");
+	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_CONFINED, "cgroupfs 0 rw 12 ro");
+	assert_dim(PW_DIM_APPARMOR, PW_DIM_CONFINED, "profile docker-default (enforce)");
+	assert_dim(PW_DIM_SECCOMP, PW_DIM_CONFINED, "filter, 1 filters");
+	assert_dim(PW_DIM_DEVICE_CGROUP, PW_DIM_CONFINED, "12 rules");
+	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_CONFINED, "no device nodes beyond");
+	assert_dim(PW_DIM_SELINUX, PW_DIM_CONFINED, "container_t");
+	assert_int_equal(p.mode, PW_POSTURE_DEFAULT);
+}
+
+static void test_privileged_container(void **state)
+{
+	build("privileged");
+	measure();
+	/* Docker 20.10 grants up to CAP_AUDIT_READ: still "all" on a newer host. */
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "CapBnd 0000003fffffffff");
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "sys_admin");
+	assert_false(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, "perfmon"));
+	assert_false(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, " chown"));
+	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_RELAXED, "none masked: /proc/kcore");
+	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_RELAXED, "rw: /sys /proc/sys");
+	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_RELAXED, "ro: none; cgroupfs 12 rw 0 ro");
+	assert_dim(PW_DIM_APPARMOR, PW_DIM_RELAXED, "profile unconfined");
+	assert_dim(PW_DIM_SECCOMP, PW_DIM_RELAXED, "disabled");
+	assert_dim(PW_DIM_DEVICE_CGROUP, PW_DIM_RELAXED, "a *:* rwm");
+	/* Block devices first, then the telling character devices. */
+	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_RELAXED,
+		   "21 extra device nodes: vda vda1 kmsg mem port ttyS0 ttyS1 autofs ...");
+	assert_dim(PW_DIM_SELINUX, PW_DIM_RELAXED, "spc_t");
+	assert_int_equal(p.mode, PW_POSTURE_PRIVILEGED);
+}
+
+static void test_partial_caps_only(void **state)
+{
+	build("partial-caps");
+	measure();
+	assert_relaxed_only(1u << PW_DIM_CAPABILITIES);
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "checkpoint_restore");
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+}
+
+static void test_partial_seccomp_only(void **state)
+{
+	build("partial-seccomp");
+	measure();
+	assert_relaxed_only(1u << PW_DIM_SECCOMP);
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+}
+
+static void test_partial_devices_only(void **state)
+{
+	build("partial-devices");
+	measure();
+	assert_relaxed_only(1u << PW_DIM_DEVICE_CGROUP | 1u << PW_DIM_HOST_DEVICES);
+	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_RELAXED, "21 extra device nodes");
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+}
+
+/* This host's case: no AppArmor, SELinux compiled in but not active. */
+static void test_lsms_off_are_not_applicable(void **state)
+{
+	build("privileged");
+	sh("rm -rf '%s/sys/module/apparmor' '%s/sys/fs/selinux'", tree, tree);
+	measure();
+	assert_dim(PW_DIM_APPARMOR, PW_DIM_NA, "AppArmor not enabled on this host");
+	assert_dim(PW_DIM_SELINUX, PW_DIM_NA, "SELinux not active on this host");
+	/* Every applicable one relaxed is still privileged. */
+	assert_int_equal(p.mode, PW_POSTURE_PRIVILEGED);
+	cleanup(state);
+
+	build(NULL);
+	put("sys/module/apparmor/parameters/enabled", "N\n");
+	measure();
+	assert_dim(PW_DIM_APPARMOR, PW_DIM_NA, "AppArmor not enabled on this host");
+	assert_int_equal(p.mode, PW_POSTURE_DEFAULT);
+}
+
+/* Relaxed is "everything the host has", not the full set. */
+static void test_capabilities_compared_with_the_host(void **state)
+{
+	build(NULL);
+	/* A host without CAP_SYS_RESOURCE (24) anywhere. */
+	set_capbnd("proc/1/status", "000001fffeffffff");
+	set_capbnd("proc/4242/status", "000001fffeffffff");
+	measure();
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, NULL);
+	/* The same minus everything above CAP_AUDIT_READ: an older runtime's "all". */
+	set_capbnd("proc/4242/status", "0000003ffeffffff");
+	measure();
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, NULL);
+	/* One more missing (CAP_SYS_ADMIN): confined, the rest named. */
+	set_capbnd("proc/4242/status", "0000003ffedfffff");
+	measure();
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "sys_module sys_rawio");
+	assert_false(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, "sys_admin"));
+	/* Some of the newer ones but not CAP_PERFMON: not the older runtime's "all". */
+	set_capbnd("proc/4242/status", "000000bffeffffff");
+	measure();
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "audit_read bpf");
+}
+
+/* A container whose /dev is a symlink to the host's /dev must not be
+ * followed there; symlinks inside /dev are not device nodes either. */
+static void test_dev_symlinks_not_followed(void **state)
+{
+	char dev[PATH_MAX], link[PATH_MAX];
+
+	build(NULL);
+	snprintf(dev, sizeof(dev), "%s/proc/%d/root/dev", tree, PID);
+	snprintf(link, sizeof(link), "%s/kmsg", dev);
+	assert_int_equal(symlink("/dev/kmsg", link), 0);
+	measure();
+	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_CONFINED, NULL);
+
+	sh("rm -rf '%s'", dev);
+	assert_int_equal(symlink("/dev", dev), 0);
+	measure();
+	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_NA, "not followed");
+}
+
+/* A mount stacked on another is the one that counts. */
+static void test_the_top_mount_counts(void **state)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	build(NULL);
+	snprintf(path, sizeof(path), "%s/proc/%d/mountinfo", tree, PID);
+	f = fopen(path, "ae");
+	assert_non_null(f);
+	fputs("2000 1035 0:22 / /sys rw,nosuid,nodev,noexec,relatime - sysfs sysfs rw\n"
+	      "2001 884 0:122 /sys /proc/sys rw,nosuid,nodev,noexec,relatime - proc proc rw\n",
+	      f);
+	fclose(f);
+	measure();
+	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_RELAXED, "rw: /sys /proc/sys; ro:");
+	/* The fresh sysfs over /sys hides the tmpfs on /sys/firmware. */
+	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_CONFINED, "; not masked: /sys/firmware");
+
+	/* A fresh proc over /proc (on the old one, 1032) hides every mask and
+	 * read-only bind below it, whatever the order of the lines. */
+	snprintf(path, sizeof(path),
+		 "sed -i '1i 2002 1032 0:300 / /proc rw,nosuid - proc proc rw' "
+		 "'%s/proc/%d/mountinfo'",
+		 tree, PID);
+	sh("%s", path);
+	measure();
+	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_RELAXED, "none masked");
+	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_RELAXED,
+		   "rw: /sys /proc/sys /proc/sysrq-trigger /proc/bus /proc/fs /proc/irq; ro: none");
+}
+
+static void test_cgroup_v2_only_without_devices_controller(void **state)
+{
+	build(NULL);
+	/* No v1 devices line: the cgroup2 directory of the fixture is a plain
+	 * directory, which BPF cannot query, so nothing can be said. */
+	sh("sed -i '/devices/d' '%s/proc/%d/cgroup'", tree, PID);
+	measure();
+	assert_dim(PW_DIM_DEVICE_CGROUP, PW_DIM_NA, "no devices cgroup found");
+}
+
+static void test_json_and_print(void **state)
+{
+	json_t *j, *dims, *relaxed;
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+
+	build("partial-seccomp");
+	sh("rm -rf '%s/sys/fs/selinux'", tree);
+	measure();
+	j = to_json();
+	assert_string_equal(json_string_value(json_object_get(j, "mode")), "partial");
+	relaxed = json_object_get(j, "relaxed");
+	assert_int_equal(json_array_size(relaxed), 1);
+	assert_string_equal(json_string_value(json_array_get(relaxed, 0)), "seccomp");
+	dims = json_object_get(j, "dimensions");
+	assert_int_equal(json_object_size(dims), PW_DIM_COUNT);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(dims, "seccomp"), "state")),
+		"relaxed");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(dims, "seccomp"), "evidence")),
+		"disabled");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(dims, "selinux"), "state")),
+		"n/a");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(dims, "selinux"), "reason")),
+		"SELinux not active on this host");
+	assert_null(json_object_get(json_object_get(dims, "selinux"), "evidence"));
+	assert_non_null(json_object_get(dims, "readonly_kernel_fs"));
+	json_decref(j);
+
+	f = open_memstream(&text, &len);
+	pw_posture_print(f, &p);
+	fclose(f);
+	assert_true(!strncmp(text, "pid 4242: partial (relaxed: seccomp)\n", 37));
+	assert_non_null(strstr(text, "\n  selinux            n/a      SELinux not active"));
+	free(text);
+}
+
+static void test_gone_process(void **state)
+{
+	build(NULL);
+	assert_int_equal(pw_posture_measure(4243, tree, tree, &p), -ESRCH);
+	/* A zombie still has a status, but no mount table nor root any more. */
+	sh("sed -i 's/^State:.*/State:\tZ (zombie)/' '%s/proc/%d/status'", tree, PID);
+	assert_int_equal(pw_posture_measure(PID, tree, tree, &p), -ESRCH);
+	sh("rm -f '%s/proc/%d/status'", tree, PID);
+	assert_int_equal(pw_posture_measure(PID, tree, tree, &p), -ESRCH);
+	assert_int_equal(p.pid, 0);
+}
+
+static void test_derive(void **state)
+{
+	struct pw_posture x;
+
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(pw_posture_derive(&x), PW_POSTURE_DEFAULT); /* nothing applicable */
+	x.dim[PW_DIM_SECCOMP].state = PW_DIM_RELAXED;
+	assert_int_equal(pw_posture_derive(&x), PW_POSTURE_PRIVILEGED);
+	x.dim[PW_DIM_SELINUX].state = PW_DIM_CONFINED;
+	assert_int_equal(pw_posture_derive(&x), PW_POSTURE_PARTIAL);
+	x.dim[PW_DIM_SECCOMP].state = PW_DIM_CONFINED;
+	assert_int_equal(pw_posture_derive(&x), PW_POSTURE_DEFAULT);
+	assert_string_equal(pw_posture_mode_name(PW_POSTURE_PARTIAL), "partial");
+	assert_string_equal(pw_dim_name(PW_DIM_READONLY_KERNEL_FS), "readonly_kernel_fs");
+	assert_string_equal(pw_dim_state_name(PW_DIM_NA), "n/a");
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_default_container, cleanup),
+		cmocka_unit_test_teardown(test_privileged_container, cleanup),
+		cmocka_unit_test_teardown(test_partial_caps_only, cleanup),
+		cmocka_unit_test_teardown(test_partial_seccomp_only, cleanup),
+		cmocka_unit_test_teardown(test_partial_devices_only, cleanup),
+		cmocka_unit_test_teardown(test_lsms_off_are_not_applicable, cleanup),
+		cmocka_unit_test_teardown(test_capabilities_compared_with_the_host, cleanup),
+		cmocka_unit_test_teardown(test_dev_symlinks_not_followed, cleanup),
+		cmocka_unit_test_teardown(test_the_top_mount_counts, cleanup),
+		cmocka_unit_test_teardown(test_cgroup_v2_only_without_devices_controller, cleanup),
+		cmocka_unit_test_teardown(test_json_and_print, cleanup),
+		cmocka_unit_test_teardown(test_gone_process, cleanup),
+		cmocka_unit_test(test_derive),
+	};
+	char self[PATH_MAX];
+
+	/* .output/tests/<binary> -> tests/fixtures/posture */
+	if (!realpath(argv[0], self))
+		return 1;
+	snprintf(fixtures, sizeof(fixtures), "%s/../../tests/fixtures/posture", dirname(self));
+	return cmocka_run_group_tests_name("unit: posture", tests, NULL, NULL);
+}
