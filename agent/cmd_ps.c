@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* privwatch ps and inspect: the running containers and their measured posture. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "containers.h"
+#include "jsonw.h"
+
+static const char *mode_name(const struct pw_container *c)
+{
+	return c->posture_rc ? "?" : pw_posture_mode_name(c->posture.mode);
+}
+
+static void relaxed_list(const struct pw_container *c, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; !c->posture_rc && i < PW_DIM_COUNT; i++)
+		if (c->posture.dim[i].state == PW_DIM_RELAXED && n < len)
+			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", pw_dim_name(i));
+}
+
+/* "docker/ns" style for containerd namespaces and k8s pods; "" otherwise. */
+static const char *ns_of(const struct pw_container *c)
+{
+	return c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns;
+}
+
+static void container_json(struct jsonw *w, const struct pw_container *c)
+{
+	char relaxed[256];
+
+	jw_obj_begin(w);
+	jw_key(w, "id");
+	jw_str(w, c->ref.id);
+	jw_key(w, "name");
+	jw_str(w, c->meta.name);
+	jw_key(w, "runtime");
+	jw_str(w, pw_runtime_name(c->ref.runtime));
+	jw_key(w, "image");
+	jw_str(w, c->meta.image);
+	jw_key(w, "pod");
+	jw_str(w, c->meta.pod_name);
+	jw_key(w, "pod_uid");
+	jw_str(w, c->ref.pod_uid);
+	jw_key(w, "namespace");
+	jw_str(w, ns_of(c));
+	jw_key(w, "cgroup_id");
+	jw_u64(w, c->cgroup_id);
+	jw_key(w, "cgroup");
+	jw_str(w, c->cgroup);
+	jw_key(w, "init_pid");
+	if (c->init_pid)
+		jw_i64(w, c->init_pid);
+	else
+		jw_null(w);
+	jw_key(w, "mode");
+	jw_str(w, c->posture_rc ? "unknown" : pw_posture_mode_name(c->posture.mode));
+	jw_key(w, "relaxed");
+	jw_arr_begin(w);
+	relaxed_list(c, relaxed, sizeof(relaxed));
+	for (char *t = strtok(relaxed, ","); t; t = strtok(NULL, ","))
+		jw_str(w, t);
+	jw_arr_end(w);
+	/* What the runtime recorded; null when it records nothing we can read. */
+	jw_key(w, "runtime_privileged");
+	if (c->meta.privileged == PW_PRIV_UNKNOWN)
+		jw_null(w);
+	else
+		jw_bool(w, c->meta.privileged == PW_PRIV_YES);
+	jw_key(w, "privileged_mismatch");
+	jw_bool(w, pw_container_priv_mismatch(c));
+	jw_key(w, "posture");
+	if (c->posture_rc) {
+		jw_null(w);
+		jw_key(w, "posture_error");
+		jw_str(w, c->init_pid ? strerror(-c->posture_rc) : "no process in the container");
+	} else {
+		pw_posture_to_json(w, &c->posture);
+	}
+	jw_obj_end(w);
+}
+
+static int print_json(struct jsonw *w)
+{
+	size_t len;
+	const char *line = jw_line(w, &len);
+
+	if (!line) {
+		fprintf(stderr, "privwatch: out of memory writing JSON\n");
+		return PW_EXIT_FAIL;
+	}
+	fwrite(line, 1, len, stdout);
+	return PW_EXIT_OK;
+}
+
+static void note(const struct pw_container *c, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (pw_container_priv_mismatch(c))
+		snprintf(buf, len, "runtime says %sprivileged",
+			 c->meta.privileged == PW_PRIV_YES ? "" : "not ");
+	else if (c->posture_rc && c->init_pid)
+		snprintf(buf, len, "pid %d: %s", (int)c->init_pid, strerror(-c->posture_rc));
+	else if (!c->init_pid)
+		snprintf(buf, len, "no process yet");
+}
+
+static void ps_usage(FILE *out)
+{
+	fprintf(out, "usage: privwatch ps [--json]\n\n"
+		     "Lists the running containers with their measured posture: MODE is\n"
+		     "privileged, partial or default (? when no process could be measured),\n"
+		     "RELAXED the dimensions that are relaxed. A '!' after MODE: the runtime's\n"
+		     "own privileged flag disagrees with the measured mode (see NOTE).\n"
+		     "  --json        one JSON array of containers on one line\n"
+		     "  --help, --version\n");
+}
+
+static void inspect_usage(FILE *out)
+{
+	fprintf(out, "usage: privwatch inspect [--json] <id prefix | name | pid>\n\n"
+		     "Identity, runtime metadata and every posture dimension with its evidence\n"
+		     "of one container. The key is tried as a full id, a name, a pid of a\n"
+		     "process in a container (all digits), then a unique id prefix.\n"
+		     "  --json        the container as one JSON object (the fields of ps --json)\n"
+		     "  --help, --version\n");
+}
+
+/* Common options of both commands; returns -1 to go on, else an exit code. */
+static int parse(int argc, char **argv, int *json, void (*usage)(FILE *))
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': *json = 1; break;
+		case 'h': usage(stdout); return PW_EXIT_OK;
+		case 'V': pw_print_version(); return PW_EXIT_OK;
+		default: usage(stderr); return PW_EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+static int discover(const char *cmd, struct pw_containers *cs)
+{
+	int rc = pw_containers_discover(cs, NULL);
+
+	if (rc)
+		fprintf(stderr, "privwatch %s: cannot walk the cgroup hierarchy: %s\n", cmd,
+			strerror(-rc));
+	return rc;
+}
+
+int pw_cmd_ps(int argc, char **argv)
+{
+	struct pw_containers cs;
+	int json = 0, rc;
+	size_t i;
+
+	rc = parse(argc, argv, &json, ps_usage);
+	if (rc >= 0)
+		return rc;
+	if (optind < argc) {
+		fprintf(stderr, "privwatch ps: unexpected argument '%s'\n", argv[optind]);
+		ps_usage(stderr);
+		return PW_EXIT_USAGE;
+	}
+	if (discover("ps", &cs))
+		return PW_EXIT_FAIL;
+	if (json) {
+		struct jsonw w;
+
+		jw_init(&w);
+		jw_arr_begin(&w);
+		for (i = 0; i < cs.n; i++)
+			container_json(&w, &cs.v[i]);
+		jw_arr_end(&w);
+		rc = print_json(&w);
+		jw_free(&w);
+		pw_containers_free(&cs);
+		return rc;
+	}
+	printf("%-12s  %-24s  %-14s  %-24s  %-11s  %-40s  %s\n", "ID", "NAME", "RUNTIME", "IMAGE",
+	       "MODE", "RELAXED", "NOTE");
+	for (i = 0; i < cs.n; i++) {
+		const struct pw_container *c = &cs.v[i];
+		char id[13], mode[16], relaxed[256], nt[128];
+
+		snprintf(mode, sizeof(mode), "%s%s", mode_name(c),
+			 pw_container_priv_mismatch(c) ? "!" : "");
+		relaxed_list(c, relaxed, sizeof(relaxed));
+		note(c, nt, sizeof(nt));
+		printf("%-12s  %-24.24s  %-14s  %-24.24s  %-11s  %-40s  %s\n",
+		       pw_container_short_id(c, id), c->meta.name[0] ? c->meta.name : "-",
+		       pw_runtime_name(c->ref.runtime), c->meta.image[0] ? c->meta.image : "-",
+		       mode, relaxed[0] ? relaxed : "-", nt);
+	}
+	pw_containers_free(&cs);
+	return PW_EXIT_OK;
+}
+
+static void print_inspect(const struct pw_containers *cs, const struct pw_container *c)
+{
+	const struct pw_container_meta *m = &c->meta;
+
+	printf("id:        %s\n", c->ref.id);
+	printf("name:      %s\n", m->name[0] ? m->name : "-");
+	printf("runtime:   %s\n", pw_runtime_name(c->ref.runtime));
+	printf("image:     %s\n", m->image[0] ? m->image : "-");
+	if (ns_of(c)[0])
+		printf("namespace: %s\n", ns_of(c));
+	if (m->pod_name[0] || c->ref.pod_uid[0])
+		printf("pod:       %s (uid %s, qos %s)\n", m->pod_name[0] ? m->pod_name : "-",
+		       c->ref.pod_uid[0] ? c->ref.pod_uid : "-", pw_qos_name(c->ref.qos));
+	printf("cgroup:    %s (id %llu, in %s)\n", c->cgroup, (unsigned long long)c->cgroup_id,
+	       cs->mount);
+	if (m->bundle[0])
+		printf("bundle:    %s\n", m->bundle);
+	printf("init pid:  %d%s\n", (int)c->init_pid,
+	       !c->init_pid		    ? " (no process yet)"
+	       : m->init_pid == c->init_pid ? " (recorded by the runtime)"
+					    : " (lowest pid in the cgroup)");
+	printf("runtime privileged flag: %s%s\n", pw_priv_flag_name(m->privileged),
+	       pw_container_priv_mismatch(c) ? " (! disagrees with the measured mode)" : "");
+	if (c->posture_rc) {
+		printf("posture:   unknown (%s)\n",
+		       c->init_pid ? strerror(-c->posture_rc) : "no process in the container");
+		return;
+	}
+	printf("posture:   ");
+	pw_posture_print(stdout, &c->posture);
+}
+
+int pw_cmd_inspect(int argc, char **argv)
+{
+	struct pw_containers cs;
+	int json = 0, rc;
+	size_t i;
+
+	rc = parse(argc, argv, &json, inspect_usage);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1) {
+		fprintf(stderr, "privwatch inspect: %s\n",
+			optind < argc ? "one container at a time" : "which container?");
+		inspect_usage(stderr);
+		return PW_EXIT_USAGE;
+	}
+	if (discover("inspect", &cs))
+		return PW_EXIT_FAIL;
+	rc = pw_containers_lookup(&cs, argv[optind], &i);
+	if (rc) {
+		fprintf(stderr, "privwatch inspect: %s '%s'\n",
+			rc == -EEXIST ? "more than one container matches"
+				      : "no running container matches",
+			argv[optind]);
+		pw_containers_free(&cs);
+		return PW_EXIT_FAIL;
+	}
+	if (json) {
+		struct jsonw w;
+
+		jw_init(&w);
+		container_json(&w, &cs.v[i]);
+		rc = print_json(&w);
+		jw_free(&w);
+	} else {
+		print_inspect(&cs, &cs.v[i]);
+		rc = PW_EXIT_OK;
+	}
+	pw_containers_free(&cs);
+	return rc;
+}
