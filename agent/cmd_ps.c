@@ -202,10 +202,11 @@ int pw_cmd_ps(int argc, char **argv)
 			 pw_container_priv_mismatch(c) ? "!" : "");
 		relaxed_list(c, relaxed, sizeof(relaxed));
 		note(c, nt, sizeof(nt));
-		printf("%-12s  %-24.24s  %-14s  %-24.24s  %-11s  %-40s  %s\n",
-		       pw_container_short_id(c, id), c->meta.name[0] ? c->meta.name : "-",
-		       pw_runtime_name(c->ref.runtime), c->meta.image[0] ? c->meta.image : "-",
-		       mode, relaxed[0] ? relaxed : "-", nt);
+		printf("%-12s  %-24.24s  %-14s  %-24.24s  %-11s  ", pw_container_short_id(c, id),
+		       c->meta.name[0] ? c->meta.name : "-", pw_runtime_name(c->ref.runtime),
+		       c->meta.image[0] ? c->meta.image : "-", mode);
+		/* NOTE is rare: no trailing blanks without it. */
+		printf(nt[0] ? "%-40s  %s\n" : "%s\n", relaxed[0] ? relaxed : "-", nt);
 	}
 	pw_containers_free(&cs);
 	return PW_EXIT_OK;

@@ -176,6 +176,16 @@ static void fill(struct pw_containers *cs, struct pw_container *c)
 		c->init_pid ? pw_posture_measure(c->init_pid, "/", "/", &c->posture) : -ESRCH;
 }
 
+static int by_runtime_name(const void *a, const void *b)
+{
+	const struct pw_container *x = a, *y = b;
+	int d = strcmp(pw_runtime_name(x->ref.runtime), pw_runtime_name(y->ref.runtime));
+
+	if (!d)
+		d = strcmp(x->meta.name, y->meta.name);
+	return d ? d : strcmp(x->ref.id, y->ref.id);
+}
+
 int pw_containers_discover(struct pw_containers *cs, const char *mount)
 {
 	struct walk w = {.cs = cs};
@@ -220,6 +230,8 @@ int pw_containers_discover(struct pw_containers *cs, const char *mount)
 	}
 	for (i = 0; i < cs->n; i++)
 		fill(cs, &cs->v[i]);
+	/* Stable output: directory order is whatever the kernel's is. */
+	qsort(cs->v, cs->n, sizeof(*cs->v), by_runtime_name);
 	return 0;
 }
 
@@ -286,6 +298,11 @@ int pw_container_priv_mismatch(const struct pw_container *c)
 
 const char *pw_container_short_id(const struct pw_container *c, char buf[13])
 {
+	size_t n = strlen(c->ref.id);
+
+	/* Cut only generated ids: a runc or ctr id is a name the user chose. */
+	if (n != 64 || strspn(c->ref.id, "0123456789abcdef") != 64)
+		return c->ref.id;
 	snprintf(buf, 13, "%s", c->ref.id);
 	return buf;
 }

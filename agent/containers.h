@@ -35,8 +35,8 @@ struct pw_containers {
 /*
  * Fill *cs with the containers below mount (NULL: the cgroup2 mount, else the
  * first v1 hierarchy of pw_cgroup_v1_find). Sub-cgroups of a container are
- * part of it, not containers of their own. 0 or -errno (*cs then empty);
- * pw_containers_free in both cases.
+ * part of it, not containers of their own. Sorted by runtime, name, id. 0 or -errno (*cs then
+ * empty); pw_containers_free in both cases.
  */
 int pw_containers_discover(struct pw_containers *cs, const char *mount);
 void pw_containers_free(struct pw_containers *cs);
@@ -51,7 +51,8 @@ int pw_containers_lookup(const struct pw_containers *cs, const char *key, size_t
 /* Does the runtime's privileged flag disagree with the measured mode? */
 int pw_container_priv_mismatch(const struct pw_container *c);
 
-/* The id as shown in tables: its first 12 characters. */
+/* The id as shown in tables: the first 12 characters of a 64-hex id, other
+ * ids (runc, ctr: chosen by the user) whole. */
 const char *pw_container_short_id(const struct pw_container *c, char buf[13]);
 
 #endif
