@@ -40,7 +40,9 @@ pm() {
 	podman --root "$DATA/podman" --runroot "$STATE/podman" --tmpdir "$STATE/libpod" \
 		--runtime /usr/sbin/runc --cgroup-manager cgroupfs --events-backend file "$@"
 }
-rc() { runc --root "$STATE/runc" "$@"; }
+rc() { runc "$@"; }
+RUNC_ROOT=/run/runc # runc list creates it: look only when it exists
+RUNC_PREFIX=pw-
 
 alive() { # pidfile
 	local p
@@ -164,8 +166,8 @@ down() {
 		# shellcheck disable=SC2086
 		[ -n "$ids" ] && pm rm -f -t 0 $ids >/dev/null 2>&1
 	fi
-	if command -v runc >/dev/null && [ -d "$STATE/runc" ]; then
-		for id in $(rc list -q 2>/dev/null); do
+	if command -v runc >/dev/null && [ -d "$RUNC_ROOT" ]; then
+		for id in $(rc list -q 2>/dev/null | grep "^$RUNC_PREFIX"); do
 			rc kill "$id" KILL 2>/dev/null
 			rc delete -f "$id" >/dev/null 2>&1
 		done
@@ -226,9 +228,9 @@ status() {
 		echo "podman containers ($LABEL):"
 		pm ps -a --filter "label=$LABEL" --format '  {{.ID}} {{.Names}} {{.Status}}' 2>/dev/null
 	fi
-	if [ -d "$STATE/runc" ]; then
-		echo "runc containers:"
-		rc list 2>/dev/null | sed 's/^/  /'
+	if command -v runc >/dev/null && [ -d "$RUNC_ROOT" ]; then
+		echo "runc containers ($RUNC_PREFIX*):"
+		rc list 2>/dev/null | awk -v p="$RUNC_PREFIX" 'index($1, p) == 1 { print "  " $0 }'
 	fi
 }
 

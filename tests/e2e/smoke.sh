@@ -67,16 +67,18 @@ t0=$(now_ms)
 "$R" up || { echo "0 passed, 1 failed"; exit 1; }
 echo "up: $(($(now_ms) - t0)) ms"
 
+# Containers are named pw-<case>: ps.sh finds them by that name.
 docker_case() { # name, docker run options...
 	local name=$1 id
 	shift
-	id=$("$R" docker run -d --label "$LABEL" --network none "$@" "$IMAGE" sleep 300) || return 1
+	id=$("$R" docker run -d --label "$LABEL" --name "pw-$name" --network none "$@" "$IMAGE" \
+		sleep 300) || return 1
 	"$R" docker inspect -f '{{.State.Pid}}' "$id"
 }
 podman_case() { # name, podman run options...
 	local name=$1 id
 	shift
-	id=$("$R" podman run -d --label "$LABEL" --network none \
+	id=$("$R" podman run -d --label "$LABEL" --name "pw-$name" --network none \
 		--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "$@" "$IMAGE" sleep 300) || return 1
 	"$R" podman inspect -f '{{.State.Pid}}' "$id"
 }
@@ -156,9 +158,23 @@ else
 	ok "podman --privileged starts" false
 fi
 
+# The host's top-level device nodes as OCI linux.devices, but the ones runc
+# creates in every container anyway.
+host_devices() {
+	local f t
+	for f in /dev/*; do
+		[ -c "$f" ] || [ -b "$f" ] || continue
+		case ${f#/dev/} in null | zero | full | random | urandom | tty | console | ptmx) continue ;; esac
+		t=c
+		[ -b "$f" ] && t=b
+		printf '{"path":"%s","type":"%s","major":%d,"minor":%d,"fileMode":%d,"uid":0,"gid":0}\n' \
+			"$f" "$t" "$((0x$(stat -c %t "$f")))" "$((0x$(stat -c %T "$f")))" "$((8#$(stat -c %a "$f")))"
+	done | jq -s .
+}
+
 # Plain runc: bundles from `runc spec` on a rootfs exported from the image.
 runc_bundles() {
-	local b=$STATE/bundles cid hostcaps
+	local b=$STATE/bundles cid hostcaps hostdevs
 	rm -rf "$b"
 	mkdir -p "$b/rootfs"
 	cid=$("$R" docker create --label "$LABEL" --network none "$IMAGE" /bin/true) || return 1
@@ -173,11 +189,13 @@ runc_bundles() {
 	hostcaps=$(for i in $(seq 0 63); do
 		[ $(((0x$HOST_BND >> i) & 1)) = 1 ] && echo "$i"
 	done | "$HERE/capnames.sh")
-	jq --argjson caps "$hostcaps" --arg root "$b/rootfs" '.process.terminal = false
+	# The host's device nodes, as docker --privileged hands them over.
+	hostdevs=$(host_devices) || return 1
+	jq --argjson caps "$hostcaps" --argjson devs "$hostdevs" --arg root "$b/rootfs" '.process.terminal = false
 		| .process.args = ["sleep", "300"] | .root.path = $root
 		| .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps, inheritable: $caps, ambient: $caps}
 		| del(.linux.seccomp) | .linux.maskedPaths = [] | .linux.readonlyPaths = []
-		| .linux.resources.devices = [{allow: true, access: "rwm"}]
+		| .linux.resources.devices = [{allow: true, access: "rwm"}] | .linux.devices = $devs
 		| .mounts |= map(if .type == "sysfs" or .type == "cgroup" then .options -= ["ro"] else . end)' \
 		"$b/config.json" >"$b/privileged.json"
 	mkdir -p "$b/default" "$b/privileged"
@@ -209,12 +227,18 @@ if runc_bundles; then
 		ok "runc privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
 		ok "runc privileged: /proc/keys not masked" not masked "$pid" /proc/keys
 		ok "runc privileged: /sys rw" not sys_ro "$pid"
+		ok "runc privileged: host /dev (kmsg)" has_dev "$pid" kmsg
 	else
 		ok "runc privileged starts" false
 	fi
 else
 	ok "runc bundles built" false
 fi
+
+# privwatch ps and inspect while every case runs.
+# shellcheck source=tests/e2e/ps.sh
+. "$HERE/ps.sh"
+ps_checks
 
 echo "### status"
 "$R" status
