@@ -63,17 +63,24 @@ static void on_event(void *ctx, const struct pw_event_kind *kind, const struct p
 		char path[PW_PATH_MAX + 1];
 
 		snprintf(path, sizeof(path), "%.*s", PW_PATH_MAX, cg->path);
-		if (pw_ctable_mkdir(&rc->table, cg->id, cg->parent_id, path) < 0)
+		char comm[PW_COMM_LEN + 1];
+
+		snprintf(comm, sizeof(comm), "%.*s", PW_COMM_LEN, h->comm);
+		if (pw_ctable_mkdir_by(&rc->table, cg->id, cg->parent_id, path, comm) < 0)
 			pw_warn("container table: out of memory, %s not tracked\n", path);
 	}
 	c = pw_ctable_lookup(&rc->table, h->cgroup_id);
-	if (c && h->type == PW_EVENT_EXEC) {
+	if (h->type == PW_EVENT_EXEC) {
 		const struct pw_exec_event *e = (const void *)h;
+		size_t alen = e->args_len < sizeof(e->args) ? e->args_len : sizeof(e->args);
 		char file[PW_PATH_MAX + 1];
 
 		snprintf(file, sizeof(file), "%.*s", PW_PATH_MAX, e->filename);
-		pw_ctable_exec(&rc->table, c, h->pid, file, e->args,
-			       e->args_len < sizeof(e->args) ? e->args_len : sizeof(e->args));
+		if (c)
+			pw_ctable_exec(&rc->table, c, h->pid, file, e->args, alen);
+		else
+			c = pw_ctable_exec_unknown(&rc->table, h->cgroup_id, h->pid, file,
+						   e->args, alen);
 	}
 	if (c) {
 		view = (struct pw_event_container){
@@ -97,6 +104,7 @@ static void table_stats(const struct pw_ctable *t, struct pw_table_stats *s)
 {
 	s->tracked = t->containers;
 	s->cgroups = t->cgroups;
+	s->pending = t->pending;
 	s->added = t->added;
 	s->removed = t->removed;
 }

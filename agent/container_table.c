@@ -33,11 +33,15 @@ int pw_ctable_init(struct pw_ctable *t, const char *root, int measure)
 
 static void put(struct pw_ctable *t, struct pw_ct_container *c)
 {
-	if (--c->refs == 0) {
-		free(c);
+	if (--c->refs)
+		return;
+	if (c->pending) {
+		t->pending--;
+	} else {
 		t->containers--;
 		t->removed++;
 	}
+	free(c);
 }
 
 void pw_ctable_free(struct pw_ctable *t)
@@ -68,7 +72,7 @@ struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgr
 {
 	struct pw_ct_slot *s = find(t, cgroup_id);
 
-	return s ? s->c : NULL;
+	return s && !s->c->pending ? s->c : NULL;
 }
 
 static void place(struct pw_ctable *t, uint64_t id, struct pw_ct_container *c)
@@ -127,7 +131,8 @@ static void erase(struct pw_ctable *t, struct pw_ct_slot *s)
 			break;
 		home = slot_of(t, t->slots[i].id);
 		/* Movable if its home is not in (hole, i], cyclically. */
-		if ((i > hole && (home <= hole || home > i)) || (i < hole && home <= hole && home > i)) {
+		if ((i > hole && (home <= hole || home > i)) ||
+		    (i < hole && home <= hole && home > i)) {
 			t->slots[hole] = t->slots[i];
 			t->slots[i].id = 0;
 			t->slots[i].c = NULL;
@@ -201,19 +206,47 @@ int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs)
 	return 0;
 }
 
+/* A runc-made cgroup not (yet) recognisable: remembered until its first exec. */
+static int add_pending(struct pw_ctable *t, uint64_t id, const char *path)
+{
+	struct pw_ct_container *c;
+
+	if (strlen(path) >= sizeof(c->path))
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->pending = 1;
+	c->cgroup_id = id;
+	strcpy(c->path, path);
+	t->pending++;
+	if (insert(t, id, c)) {
+		t->pending--;
+		free(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int pw_ctable_mkdir(struct pw_ctable *t, uint64_t id, uint64_t parent_id, const char *path)
+{
+	return pw_ctable_mkdir_by(t, id, parent_id, path, NULL);
+}
+
+int pw_ctable_mkdir_by(struct pw_ctable *t, uint64_t id, uint64_t parent_id, const char *path,
+		       const char *maker_comm)
 {
 	struct pw_ct_container *c;
 	struct pw_container_ref ref;
 	int rc;
 
-	if (pw_ctable_lookup(t, id))
-		return 1; /* found at start already */
+	if (find(t, id))
+		return pw_ctable_lookup(t, id) ? 1 : 0; /* found at start already */
 	c = pw_ctable_lookup(t, parent_id);
 	if (c)
 		return insert(t, id, c) ? -ENOMEM : 1;
 	if (!pw_container_from_cgroup_path_at(t->root, path, &ref))
-		return 0;
+		return maker_comm && !strcmp(maker_comm, "runc") ? add_pending(t, id, path) : 0;
 	c = new_container(t, id, &ref);
 	if (!c)
 		return -ENOMEM;
@@ -246,6 +279,33 @@ static const char *base(const char *p)
 	const char *s = strrchr(p, '/');
 
 	return s ? s + 1 : p;
+}
+
+struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgroup_id, pid_t pid,
+					       const char *filename, const char *args,
+					       size_t args_len)
+{
+	struct pw_ct_slot *s = find(t, cgroup_id);
+	struct pw_ct_container *c;
+	struct pw_container_ref ref;
+
+	if (!s || !s->c->pending)
+		return NULL;
+	c = s->c;
+	/* One try: a cgroup that is no container at its first exec stays none. */
+	if (!pw_container_from_cgroup_path_at(t->root, c->path, &ref)) {
+		erase(t, s);
+		put(t, c);
+		return NULL;
+	}
+	c->pending = 0;
+	c->ref = ref;
+	c->posture_rc = -EAGAIN;
+	t->pending--;
+	t->containers++;
+	t->added++;
+	pw_ctable_exec(t, c, pid, filename, args, args_len);
+	return c;
 }
 
 int pw_ct_is_runtime_exec(const char *filename, const char *args, size_t args_len)

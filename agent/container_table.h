@@ -37,6 +37,12 @@ struct pw_ct_container {
 	int posture_rc;	  /* 0: measured; -EAGAIN: not yet (setup); or -errno */
 	struct pw_posture posture;
 	unsigned int refs; /* cgroup ids in the index pointing here */
+	/* Not known to be a container yet: a cgroup a runtime made whose path
+	 * has no runtime marker (plain runc: /<name>, identified by a
+	 * state.json runc writes after the mkdir). path is resolved again at
+	 * the first exec in it, then the entry is promoted or dropped. */
+	int pending;
+	char path[256];
 };
 
 struct pw_ct_slot {
@@ -49,6 +55,7 @@ struct pw_ctable {
 	size_t cap;	   /* a power of two */
 	size_t cgroups;	   /* used slots */
 	size_t containers; /* live entries */
+	size_t pending;	   /* unresolved runtime-made cgroups (not in containers) */
 	char root[256];	   /* prefix of runtime state and /proc ("/" in production) */
 	int measure;	   /* measure posture at start (off in unit tests) */
 	uint64_t added, removed; /* over the table's life */
@@ -72,6 +79,10 @@ int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs);
  * now tracked, 0 if not a container's, -ENOMEM.
  */
 int pw_ctable_mkdir(struct pw_ctable *t, uint64_t id, uint64_t parent_id, const char *path);
+/* The same, knowing the comm of the task that made it: a cgroup made by runc
+ * whose path names no container yet is kept pending (returns 0). */
+int pw_ctable_mkdir_by(struct pw_ctable *t, uint64_t id, uint64_t parent_id, const char *path,
+		       const char *maker_comm);
 
 /* A cgroup was removed: its id forgotten, its container freed with its last cgroup. */
 void pw_ctable_rmdir(struct pw_ctable *t, uint64_t id);
@@ -86,6 +97,16 @@ struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgr
  */
 int pw_ctable_exec(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid, const char *filename,
 		   const char *args, size_t args_len);
+
+/*
+ * An exec in a cgroup lookup does not know: if it is pending, its path is
+ * resolved again; a container now (runc's state.json written) is promoted,
+ * and this exec starts it as pw_ctable_exec would. Else the pending entry is
+ * dropped. The container, or NULL.
+ */
+struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgroup_id, pid_t pid,
+					       const char *filename, const char *args,
+					       size_t args_len);
 
 /* Is this exec the runtime's own (runc init, its memfd or /proc/self/exe re-exec)? */
 int pw_ct_is_runtime_exec(const char *filename, const char *args, size_t args_len);

@@ -136,6 +136,8 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 		jw_u64(w, ct->tracked);
 		jw_key(w, "cgroups");
 		jw_u64(w, ct->cgroups);
+		jw_key(w, "pending");
+		jw_u64(w, ct->pending);
 		jw_key(w, "added");
 		jw_u64(w, ct->added);
 		jw_key(w, "removed");

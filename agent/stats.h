@@ -25,7 +25,8 @@ uint64_t pw_stats_dropped_total(const struct pw_kstats *k, const struct pw_reade
 /* The live container table's counters (privwatch run). */
 struct pw_table_stats {
 	uint64_t tracked; /* containers in the table now */
-	uint64_t cgroups; /* cgroup ids mapped to them */
+	uint64_t cgroups; /* cgroup ids mapped to them, pending ones included */
+	uint64_t pending; /* runtime-made cgroups not known to be containers yet */
 	uint64_t added, removed;
 };
 

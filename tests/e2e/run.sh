@@ -74,6 +74,11 @@ run_checks() {
 	ok "run: no started event of the default container comes from runc's init" \
 		is "$(events_of "$("$R" docker inspect -f '{{.Id}}' pw-docker-default)" |
 			jq -s 'map(select(.container.phase == "started" and (.comm | startswith("runc")))) | length')" 0
+	# Plain runc: recognised only once runc wrote state.json, at the
+	# entrypoint's exec; runc's setup before it is untagged.
+	ok "run: pw-runc-default tagged runc from its entrypoint, mode partial" \
+		is "$(events_of pw-runc-default | jq -sc '[.[0] | .kind, .argv, .container.phase,
+			.container.runtime, .container.mode]')" '["exec",["sleep","300"],"started","runc","partial"]'
 	ok "run: host events carry container null" \
 		jqe -s 'any(.[]; .kind == "cgroup_mkdir" and .container == null)' "$RUN_OUT"
 	grep -m1 '"comm":"runc:\[2:INIT\]"' "$RUN_OUT" | grep '"kind":"mount"' | head -c 900

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
@@ -77,7 +78,8 @@ static void test_phase(void **state)
 	assert_int_equal(pw_ctable_mkdir(&t, 200, 1, p), 1);
 	c = pw_ctable_lookup(&t, 200);
 	/* runc re-executing itself is still setup. */
-	assert_int_equal(pw_ctable_exec(&t, c, 42, "/usr/sbin/runc", runc_init, sizeof(runc_init)), 0);
+	assert_int_equal(pw_ctable_exec(&t, c, 42, "/usr/sbin/runc", runc_init, sizeof(runc_init)),
+			 0);
 	assert_int_equal(pw_ctable_exec(&t, c, 42, "/proc/self/exe", self_init, sizeof(self_init)),
 			 0);
 	assert_int_equal(c->phase, PW_PHASE_SETUP);
@@ -95,6 +97,53 @@ static void test_phase(void **state)
 	assert_false(pw_ct_is_runtime_exec("/bin/sh", "", 0));
 	assert_true(pw_ct_is_runtime_exec("/memfd:runc_cloned:/proc/self/exe (deleted)", runc_init,
 					  sizeof(runc_init)));
+}
+
+/* Plain runc: /<name> is a container only once runc wrote its state.json,
+ * after the mkdir; the cgroup is pending until its first exec. */
+static void test_runc_pending(void **state)
+{
+	char root[] = "/tmp/pw-ctable-XXXXXX", dir[256], file[300];
+	struct pw_ctable t;
+	struct pw_ct_container *c;
+	FILE *f;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(pw_ctable_init(&t, root, 0), 0);
+	assert_int_equal(pw_ctable_mkdir_by(&t, 300, 1, "/pw-runc-x", "runc"), 0);
+	assert_int_equal(pw_ctable_mkdir_by(&t, 301, 1, "/pw-other", "runc"), 0);
+	assert_int_equal(pw_ctable_mkdir_by(&t, 302, 1, "/user.slice", "systemd"), 0);
+	assert_int_equal(t.pending, 2);
+	assert_int_equal(t.containers, 0);
+	assert_null(pw_ctable_lookup(&t, 300));
+
+	snprintf(dir, sizeof(dir), "%s/run/runc/pw-runc-x", root);
+	snprintf(file, sizeof(file), "mkdir -p %s", dir);
+	assert_int_equal(system(file), 0);
+	snprintf(file, sizeof(file), "%s/state.json", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("{}", f);
+	fclose(f);
+
+	c = pw_ctable_exec_unknown(&t, 300, 9, "/bin/sleep", "sleep\0" "300", 10);
+	assert_non_null(c);
+	assert_ptr_equal(pw_ctable_lookup(&t, 300), c);
+	assert_int_equal(c->ref.runtime, PW_RUNTIME_RUNC);
+	assert_string_equal(c->ref.id, "pw-runc-x");
+	assert_int_equal(c->phase, PW_PHASE_STARTED);
+	assert_int_equal(t.containers, 1);
+	/* No state for the other: dropped at its first exec, never retried. */
+	assert_null(pw_ctable_exec_unknown(&t, 301, 10, "/bin/sh", "sh", 3));
+	assert_int_equal(t.pending, 0);
+	assert_int_equal(t.cgroups, 1);
+	pw_ctable_rmdir(&t, 300);
+	pw_ctable_rmdir(&t, 301);
+	assert_int_equal(t.containers, 0);
+	assert_int_equal(t.cgroups, 0);
+	pw_ctable_free(&t);
+	snprintf(file, sizeof(file), "rm -rf %s", root);
+	assert_int_equal(system(file), 0);
 }
 
 /* Many containers at once, removed in another order: every survivor still
@@ -206,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mkdir_sub_rmdir),
 		cmocka_unit_test(test_phase),
+		cmocka_unit_test(test_runc_pending),
 		cmocka_unit_test(test_many_and_deletion),
 		cmocka_unit_test(test_churn_bounded),
 		cmocka_unit_test(test_event_container_json),
