@@ -12,6 +12,8 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "container_table.h"
+#include "containers.h"
 #include "event_json.h"
 #include "loader.h"
 #include "log.h"
@@ -35,6 +37,7 @@ struct run_ctx {
 	struct jsonw w;
 	FILE *out;
 	int write_failed;
+	struct pw_ctable table;
 };
 
 static void emit_line(struct run_ctx *rc)
@@ -47,12 +50,63 @@ static void emit_line(struct run_ctx *rc)
 	jw_reset(&rc->w);
 }
 
+/* The table follows the kernel's cgroup records; each event is then tagged
+ * with the container of its cgroup as known at that point of the stream. */
 static void on_event(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
 {
 	struct run_ctx *rc = ctx;
+	const struct pw_cgroup_event *cg = (const void *)h;
+	struct pw_event_container view;
+	struct pw_ct_container *c;
 
-	pw_event_to_json(&rc->w, kind, h);
+	if (h->type == PW_EVENT_CGROUP_MKDIR) {
+		char path[PW_PATH_MAX + 1];
+
+		snprintf(path, sizeof(path), "%.*s", PW_PATH_MAX, cg->path);
+		char comm[PW_COMM_LEN + 1];
+
+		snprintf(comm, sizeof(comm), "%.*s", PW_COMM_LEN, h->comm);
+		if (pw_ctable_mkdir_by(&rc->table, cg->id, cg->parent_id, path, comm) < 0)
+			pw_warn("container table: out of memory, %s not tracked\n", path);
+	}
+	c = pw_ctable_lookup(&rc->table, h->cgroup_id);
+	if (h->type == PW_EVENT_EXEC) {
+		const struct pw_exec_event *e = (const void *)h;
+		size_t alen = e->args_len < sizeof(e->args) ? e->args_len : sizeof(e->args);
+		char file[PW_PATH_MAX + 1];
+
+		snprintf(file, sizeof(file), "%.*s", PW_PATH_MAX, e->filename);
+		if (c)
+			pw_ctable_exec(&rc->table, c, h->pid, file, e->args, alen);
+		else
+			c = pw_ctable_exec_unknown(&rc->table, h->cgroup_id, h->pid, file,
+						   e->args, alen);
+	}
+	if (c) {
+		view = (struct pw_event_container){
+			.id = c->ref.id,
+			.name = c->meta.name,
+			.runtime = pw_runtime_name(c->ref.runtime),
+			.image = c->meta.image,
+			.pod = c->meta.pod_name,
+			.ns = c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns,
+			.phase = pw_ct_phase_name(c->phase),
+			.posture = c->posture_rc ? NULL : &c->posture,
+		};
+	}
+	pw_event_to_json_ctx(&rc->w, kind, h, c ? &view : NULL);
 	emit_line(rc);
+	if (h->type == PW_EVENT_CGROUP_RMDIR)
+		pw_ctable_rmdir(&rc->table, cg->id);
+}
+
+static void table_stats(const struct pw_ctable *t, struct pw_table_stats *s)
+{
+	s->tracked = t->containers;
+	s->cgroups = t->cgroups;
+	s->pending = t->pending;
+	s->added = t->added;
+	s->removed = t->removed;
 }
 
 static void usage(FILE *out)
@@ -75,6 +129,7 @@ static void usage(FILE *out)
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
 {
+	struct pw_table_stats ts0;
 	char when[PW_TIME_LEN], host[256] = "";
 	struct utsname u;
 	struct timespec ts;
@@ -138,6 +193,12 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	jw_u64(&rc->w, l->ringbuf_bytes);
 	jw_key(&rc->w, "poll_ms");
 	jw_u64(&rc->w, poll_ms);
+	/* The baseline the final record's containers_tracked is compared to. */
+	table_stats(&rc->table, &ts0);
+	jw_key(&rc->w, "containers_tracked");
+	jw_u64(&rc->w, ts0.tracked);
+	jw_key(&rc->w, "container_cgroups");
+	jw_u64(&rc->w, ts0.cgroups);
 	jw_obj_end(&rc->w);
 	emit_line(rc);
 }
@@ -218,6 +279,8 @@ int pw_cmd_run(int argc, char **argv)
 	struct pw_loader l = {};
 	struct pw_reader r = {};
 	struct pw_kstats ks;
+	struct pw_table_stats ts;
+	struct pw_containers cs;
 	int poll_ms = DEFAULT_POLL_MS, n, exit_code = PW_EXIT_FAIL;
 	char err[512];
 
@@ -231,6 +294,10 @@ int pw_cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	pw_clock_init();
 	jw_init(&rc.w);
+	if (pw_ctable_init(&rc.table, "/", 1)) {
+		pw_err("out of memory\n");
+		goto cleanup;
+	}
 
 	if (pw_loader_start(&l, &o, err, sizeof(err))) {
 		pw_err("%s\n", err);
@@ -242,6 +309,14 @@ int pw_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	r.fallback = on_event;
+	/* After attaching: a container made meanwhile is seen by the walk, by
+	 * its mkdir record, or both (then the record is a no-op). */
+	n = pw_containers_discover(&cs, l.cgroup_mount);
+	if (n)
+		pw_warn("discovering running containers in %s: %s\n", l.cgroup_mount, strerror(-n));
+	else if ((n = pw_ctable_load(&rc.table, &cs)))
+		pw_warn("container table: %s\n", strerror(-n));
+	pw_containers_free(&cs);
 	start_record(&rc, &l, poll_ms);
 	fflush(rc.out);
 
@@ -264,13 +339,15 @@ int pw_cmd_run(int argc, char **argv)
 	pw_reader_poll(&r, 0);
 	exit_code = PW_EXIT_OK;
 	if (pw_kstats_read(&l, &ks) == 0) {
-		pw_stats_to_json(&rc.w, &ks, &r.stats, 1);
+		table_stats(&rc.table, &ts);
+		pw_stats_to_json(&rc.w, &ks, &r.stats, &ts, 1);
 		emit_line(&rc);
 	}
 	fflush(rc.out);
 cleanup:
 	pw_reader_close(&r);
 	pw_loader_stop(&l);
+	pw_ctable_free(&rc.table);
 	jw_free(&rc.w);
 	return exit_code;
 }

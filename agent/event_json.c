@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include "capnames.h"
 #include "event_json.h"
+#include "posture.h"
 #include "timefmt.h"
 
 static void encode_exec(struct jsonw *w, const struct pw_event_header *h)
@@ -291,8 +292,46 @@ static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw
 	[PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
 };
 
-void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
-		      const struct pw_event_header *h)
+static void str_or_null(struct jsonw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s && *s)
+		jw_str(w, s);
+	else
+		jw_null(w);
+}
+
+static void encode_container(struct jsonw *w, const struct pw_event_container *c)
+{
+	int d;
+
+	jw_key(w, "container");
+	if (!c) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	str_or_null(w, "id", c->id);
+	str_or_null(w, "name", c->name);
+	str_or_null(w, "runtime", c->runtime);
+	str_or_null(w, "image", c->image);
+	str_or_null(w, "pod", c->pod);
+	str_or_null(w, "namespace", c->ns);
+	str_or_null(w, "phase", c->phase);
+	jw_key(w, "mode");
+	jw_str(w, c->posture ? pw_posture_mode_name(c->posture->mode) : "unknown");
+	jw_key(w, "relaxed");
+	jw_arr_begin(w);
+	for (d = 0; c->posture && d < PW_DIM_COUNT; d++)
+		if (c->posture->dim[d].state == PW_DIM_RELAXED)
+			jw_str(w, pw_dim_name(d));
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
+			  const struct pw_event_header *h, const struct pw_event_container *c,
+			  int with_container)
 {
 	char when[PW_TIME_LEN];
 
@@ -320,7 +359,21 @@ void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
 		jw_key(w, "truncated");
 		jw_bool(w, 1);
 	}
+	if (with_container)
+		encode_container(w, c);
 	if (h->type < PW_EVENT_TYPE_MAX && encoders[h->type])
 		encoders[h->type](w, h);
 	jw_obj_end(w);
+}
+
+void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
+		      const struct pw_event_header *h)
+{
+	event_to_json(w, kind, h, NULL, 0);
+}
+
+void pw_event_to_json_ctx(struct jsonw *w, const struct pw_event_kind *kind,
+			  const struct pw_event_header *h, const struct pw_event_container *c)
+{
+	event_to_json(w, kind, h, c, 1);
 }

@@ -57,7 +57,7 @@ static const char *type_name(int t)
 }
 
 void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct pw_reader_stats *r,
-		      int final)
+		      const struct pw_table_stats *ct, int final)
 {
 	char when[PW_TIME_LEN];
 	struct timespec ts;
@@ -126,5 +126,23 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 	jw_obj_end(w);
 	jw_key(w, "dropped_total");
 	jw_u64(w, pw_stats_dropped_total(k, r));
+	if (ct) {
+		/* Back to its starting size after churn, or state leaks. */
+		jw_key(w, "containers_tracked");
+		jw_u64(w, ct->tracked);
+		jw_key(w, "containers");
+		jw_obj_begin(w);
+		jw_key(w, "tracked");
+		jw_u64(w, ct->tracked);
+		jw_key(w, "cgroups");
+		jw_u64(w, ct->cgroups);
+		jw_key(w, "pending");
+		jw_u64(w, ct->pending);
+		jw_key(w, "added");
+		jw_u64(w, ct->added);
+		jw_key(w, "removed");
+		jw_u64(w, ct->removed);
+		jw_obj_end(w);
+	}
 	jw_obj_end(w);
 }

@@ -22,7 +22,16 @@ struct pw_kstats {
 
 int pw_kstats_read(struct pw_loader *l, struct pw_kstats *out);
 uint64_t pw_stats_dropped_total(const struct pw_kstats *k, const struct pw_reader_stats *r);
+/* The live container table's counters (privwatch run). */
+struct pw_table_stats {
+	uint64_t tracked; /* containers in the table now */
+	uint64_t cgroups; /* cgroup ids mapped to them, pending ones included */
+	uint64_t pending; /* runtime-made cgroups not known to be containers yet */
+	uint64_t added, removed;
+};
+
+/* ct: NULL leaves the "containers" object out. */
 void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct pw_reader_stats *r,
-		      int final);
+		      const struct pw_table_stats *ct, int final);
 
 #endif

@@ -16,7 +16,14 @@ LABEL=privwatch-e2e=1
 passed=0 failed=0
 
 [ "$(id -u)" = 0 ] || { echo "smoke: needs root"; echo "0 passed, 1 failed"; exit 1; }
-[ "${PRIVWATCH_E2E_KEEP:-0}" = 1 ] || trap '"$R" down' EXIT
+# shellcheck source=tests/e2e/run.sh
+. "$HERE/run.sh"
+# The agent never outlives the test, even with PRIVWATCH_E2E_KEEP=1.
+if [ "${PRIVWATCH_E2E_KEEP:-0}" = 1 ]; then
+	trap '[ -z "$RUN_PID" ] || kill "$RUN_PID"' EXIT
+else
+	trap '[ -z "$RUN_PID" ] || kill "$RUN_PID"; "$R" down' EXIT
+fi
 
 ok() { # description, then a command that must succeed
 	local d=$1
@@ -66,6 +73,9 @@ echo "### up"
 t0=$(now_ms)
 "$R" up || { echo "0 passed, 1 failed"; exit 1; }
 echo "up: $(($(now_ms) - t0)) ms"
+
+# privwatch run from before the first container (run.sh).
+run_start
 
 # Containers are named pw-<case>: ps.sh finds them by that name.
 docker_case() { # name, docker run options...
@@ -239,6 +249,8 @@ fi
 # shellcheck source=tests/e2e/ps.sh
 . "$HERE/ps.sh"
 ps_checks
+# Its events of the cases, then churn.
+run_checks
 
 echo "### status"
 "$R" status
@@ -252,6 +264,10 @@ done
 ms=$(($(now_ms) - t0))
 echo "20 x docker run --rm true: $ms ms ($((ms / 20)) ms each)"
 ok "20 short-lived docker run --rm all succeed" is "$n" 20
+
+# Every container removed: the agent's table is back to its starting size.
+echo "### privwatch run final"
+run_finish
 
 # For tests/run-everything.sh, which sums every part into one line.
 [ -n "${PRIVWATCH_RESULTS:-}" ] && echo "$passed $failed 0" >"$PRIVWATCH_RESULTS"

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The live container table without a kernel: cgroup mkdir/rmdir records by
+ * hand, sub-cgroups, the setup/started phase, churn leaving nothing behind,
+ * deletion from the open-addressing index, and the event's container object.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "container_table.h"
+#include "event_json.h"
+#include "event_types.h"
+#include "jsonw.h"
+
+/* No runtime state there: entries carry what the cgroup path says. */
+#define ROOT "/nonexistent-privwatch-root"
+
+static void docker_path(char *buf, size_t len, unsigned int n, const char *sub)
+{
+	snprintf(buf, len, "/docker/%08x%056d%s", n, 0, sub);
+}
+
+static void test_mkdir_sub_rmdir(void **state)
+{
+	struct pw_ctable t;
+	struct pw_ct_container *c;
+	char p[256], s[256];
+
+	assert_int_equal(pw_ctable_init(&t, ROOT, 0), 0);
+	docker_path(p, sizeof(p), 1, "");
+	docker_path(s, sizeof(s), 1, "/sub");
+	assert_int_equal(pw_ctable_mkdir(&t, 100, 1, p), 1);
+	assert_int_equal(pw_ctable_mkdir(&t, 101, 100, s), 1);
+	assert_int_equal(pw_ctable_mkdir(&t, 102, 1, "/user.slice"), 0);
+	assert_int_equal(pw_ctable_mkdir(&t, 103, 1, "/docker"), 0);
+	assert_int_equal(t.containers, 1);
+	assert_int_equal(t.cgroups, 2);
+	c = pw_ctable_lookup(&t, 100);
+	assert_non_null(c);
+	assert_ptr_equal(pw_ctable_lookup(&t, 101), c);
+	assert_null(pw_ctable_lookup(&t, 102));
+	assert_int_equal(c->ref.runtime, PW_RUNTIME_DOCKER);
+	assert_string_equal(c->ref.id, p + strlen("/docker/"));
+	assert_int_equal(c->phase, PW_PHASE_SETUP);
+	/* A repeated record (seen by the walk too) changes nothing. */
+	assert_int_equal(pw_ctable_mkdir(&t, 100, 1, p), 1);
+	assert_int_equal(t.cgroups, 2);
+
+	pw_ctable_rmdir(&t, 101);
+	assert_ptr_equal(pw_ctable_lookup(&t, 100), c);
+	pw_ctable_rmdir(&t, 100);
+	pw_ctable_rmdir(&t, 100);
+	assert_null(pw_ctable_lookup(&t, 100));
+	assert_int_equal(t.containers, 0);
+	assert_int_equal(t.cgroups, 0);
+	assert_int_equal(t.added, 1);
+	assert_int_equal(t.removed, 1);
+	pw_ctable_free(&t);
+}
+
+static void test_phase(void **state)
+{
+	static const char runc_init[] = "runc\0init";
+	static const char self_init[] = "/proc/self/exe\0init";
+	static const char sh[] = "sh\0-c\0init";
+	struct pw_ctable t;
+	struct pw_ct_container *c;
+	char p[256];
+
+	assert_int_equal(pw_ctable_init(&t, ROOT, 0), 0);
+	docker_path(p, sizeof(p), 2, "");
+	assert_int_equal(pw_ctable_mkdir(&t, 200, 1, p), 1);
+	c = pw_ctable_lookup(&t, 200);
+	/* runc re-executing itself is still setup. */
+	assert_int_equal(pw_ctable_exec(&t, c, 42, "/usr/sbin/runc", runc_init, sizeof(runc_init)),
+			 0);
+	assert_int_equal(pw_ctable_exec(&t, c, 42, "/proc/self/exe", self_init, sizeof(self_init)),
+			 0);
+	assert_int_equal(c->phase, PW_PHASE_SETUP);
+	assert_int_equal(pw_ctable_exec(&t, c, 42, "/bin/sh", sh, sizeof(sh)), 1);
+	assert_int_equal(c->phase, PW_PHASE_STARTED);
+	assert_int_equal(c->start_pid, 42);
+	/* Not measured (measure off): no posture, mode "unknown" in events. */
+	assert_int_equal(c->posture_rc, -EAGAIN);
+	assert_int_equal(pw_ctable_exec(&t, c, 43, "/bin/true", "true", 5), 0);
+	assert_int_equal(c->start_pid, 42);
+	pw_ctable_free(&t);
+
+	assert_false(pw_ct_is_runtime_exec("/bin/sh", sh, sizeof(sh)));
+	assert_false(pw_ct_is_runtime_exec("/bin/sh", "sh", 3));
+	assert_false(pw_ct_is_runtime_exec("/bin/sh", "", 0));
+	assert_true(pw_ct_is_runtime_exec("/memfd:runc_cloned:/proc/self/exe (deleted)", runc_init,
+					  sizeof(runc_init)));
+}
+
+/* Plain runc: /<name> is a container only once runc wrote its state.json,
+ * after the mkdir; the cgroup is pending until its first exec. */
+static void test_runc_pending(void **state)
+{
+	char root[] = "/tmp/pw-ctable-XXXXXX", dir[256], file[300];
+	struct pw_ctable t;
+	struct pw_ct_container *c;
+	FILE *f;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(pw_ctable_init(&t, root, 0), 0);
+	assert_int_equal(pw_ctable_mkdir_by(&t, 300, 1, "/pw-runc-x", "runc"), 0);
+	assert_int_equal(pw_ctable_mkdir_by(&t, 301, 1, "/pw-other", "runc"), 0);
+	assert_int_equal(pw_ctable_mkdir_by(&t, 302, 1, "/user.slice", "systemd"), 0);
+	assert_int_equal(t.pending, 2);
+	assert_int_equal(t.containers, 0);
+	assert_null(pw_ctable_lookup(&t, 300));
+
+	snprintf(dir, sizeof(dir), "%s/run/runc/pw-runc-x", root);
+	snprintf(file, sizeof(file), "mkdir -p %s", dir);
+	assert_int_equal(system(file), 0);
+	snprintf(file, sizeof(file), "%s/state.json", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("{}", f);
+	fclose(f);
+
+	c = pw_ctable_exec_unknown(&t, 300, 9, "/bin/sleep", "sleep\0" "300", 10);
+	assert_non_null(c);
+	assert_ptr_equal(pw_ctable_lookup(&t, 300), c);
+	assert_int_equal(c->ref.runtime, PW_RUNTIME_RUNC);
+	assert_string_equal(c->ref.id, "pw-runc-x");
+	assert_int_equal(c->phase, PW_PHASE_STARTED);
+	assert_int_equal(t.containers, 1);
+	/* No state for the other: dropped at its first exec, never retried. */
+	assert_null(pw_ctable_exec_unknown(&t, 301, 10, "/bin/sh", "sh", 3));
+	assert_int_equal(t.pending, 0);
+	assert_int_equal(t.cgroups, 1);
+	pw_ctable_rmdir(&t, 300);
+	pw_ctable_rmdir(&t, 301);
+	assert_int_equal(t.containers, 0);
+	assert_int_equal(t.cgroups, 0);
+	pw_ctable_free(&t);
+	snprintf(file, sizeof(file), "rm -rf %s", root);
+	assert_int_equal(system(file), 0);
+}
+
+/* Many containers at once, removed in another order: every survivor still
+ * found after each deletion (backward-shift deletion keeps probe runs whole). */
+static void test_many_and_deletion(void **state)
+{
+	struct pw_ctable t;
+	char p[256];
+	unsigned int i, j, n = 3000;
+
+	assert_int_equal(pw_ctable_init(&t, ROOT, 0), 0);
+	for (i = 0; i < n; i++) {
+		docker_path(p, sizeof(p), i, "");
+		assert_int_equal(pw_ctable_mkdir(&t, 1000 + i, 1, p), 1);
+	}
+	assert_int_equal(t.containers, n);
+	for (i = 0; i < n; i++) {
+		unsigned int k = (i * 7919) % n; /* 7919 is prime: a permutation */
+
+		pw_ctable_rmdir(&t, 1000 + k);
+		assert_null(pw_ctable_lookup(&t, 1000 + k));
+		if (i % 100 == 0)
+			for (j = 0; j < n; j++)
+				if (pw_ctable_lookup(&t, 1000 + j))
+					assert_int_equal(pw_ctable_lookup(&t, 1000 + j)->cgroup_id,
+							 1000 + j);
+	}
+	assert_int_equal(t.containers, 0);
+	assert_int_equal(t.cgroups, 0);
+	pw_ctable_free(&t);
+}
+
+/* Short-lived containers one after another: the index does not grow. */
+static void test_churn_bounded(void **state)
+{
+	struct pw_ctable t;
+	char p[256], s[256];
+	uint64_t id = 10;
+	unsigned int i;
+	size_t cap;
+
+	assert_int_equal(pw_ctable_init(&t, ROOT, 0), 0);
+	cap = t.cap;
+	for (i = 0; i < 20000; i++, id += 2) {
+		docker_path(p, sizeof(p), i, "");
+		docker_path(s, sizeof(s), i, "/init");
+		assert_int_equal(pw_ctable_mkdir(&t, id, 1, p), 1);
+		assert_int_equal(pw_ctable_mkdir(&t, id + 1, id, s), 1);
+		pw_ctable_exec(&t, pw_ctable_lookup(&t, id + 1), 5, "/bin/true", "true", 5);
+		pw_ctable_rmdir(&t, id + 1);
+		pw_ctable_rmdir(&t, id);
+	}
+	assert_int_equal(t.containers, 0);
+	assert_int_equal(t.cgroups, 0);
+	assert_int_equal(t.added, 20000);
+	assert_int_equal(t.removed, 20000);
+	assert_int_equal(t.cap, cap);
+	pw_ctable_free(&t);
+}
+
+static void test_event_container_json(void **state)
+{
+	struct pw_exit_event e = {.hdr = {.type = PW_EVENT_EXIT, .size = sizeof(e), .pid = 7}};
+	struct pw_posture pos = {.mode = PW_POSTURE_PARTIAL};
+	struct pw_event_container v = {.id = "abc", .name = "web", .runtime = "docker",
+				       .image = "", .phase = "started", .posture = &pos};
+	struct jsonw w;
+	json_t *j, *c;
+	size_t len;
+
+	pos.dim[PW_DIM_SECCOMP].state = PW_DIM_RELAXED;
+	jw_init(&w);
+	pw_event_to_json_ctx(&w, pw_event_kind(PW_EVENT_EXIT), &e.hdr, &v);
+	j = json_loads(jw_line(&w, &len), 0, NULL);
+	assert_non_null(j);
+	c = json_object_get(j, "container");
+	assert_true(json_is_object(c));
+	assert_string_equal(json_string_value(json_object_get(c, "id")), "abc");
+	assert_string_equal(json_string_value(json_object_get(c, "name")), "web");
+	assert_string_equal(json_string_value(json_object_get(c, "runtime")), "docker");
+	assert_true(json_is_null(json_object_get(c, "image")));
+	assert_true(json_is_null(json_object_get(c, "pod")));
+	assert_string_equal(json_string_value(json_object_get(c, "phase")), "started");
+	assert_string_equal(json_string_value(json_object_get(c, "mode")), "partial");
+	assert_int_equal(json_array_size(json_object_get(c, "relaxed")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(c, "relaxed"), 0)),
+			    "seccomp");
+	json_decref(j);
+
+	jw_reset(&w);
+	v.posture = NULL;
+	pw_event_to_json_ctx(&w, pw_event_kind(PW_EVENT_EXIT), &e.hdr, &v);
+	j = json_loads(jw_line(&w, &len), 0, NULL);
+	c = json_object_get(j, "container");
+	assert_string_equal(json_string_value(json_object_get(c, "mode")), "unknown");
+	assert_int_equal(json_array_size(json_object_get(c, "relaxed")), 0);
+	json_decref(j);
+
+	jw_reset(&w);
+	pw_event_to_json_ctx(&w, pw_event_kind(PW_EVENT_EXIT), &e.hdr, NULL);
+	j = json_loads(jw_line(&w, &len), 0, NULL);
+	assert_true(json_is_null(json_object_get(j, "container")));
+	json_decref(j);
+	jw_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mkdir_sub_rmdir),
+		cmocka_unit_test(test_phase),
+		cmocka_unit_test(test_runc_pending),
+		cmocka_unit_test(test_many_and_deletion),
+		cmocka_unit_test(test_churn_bounded),
+		cmocka_unit_test(test_event_container_json),
+	};
+
+	return cmocka_run_group_tests_name("unit: container table", tests, NULL, NULL);
+}
