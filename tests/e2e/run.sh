@@ -10,7 +10,8 @@ PW=${PRIVWATCH:-$HERE/../../.output/privwatch}
 RUN_OUT=$STATE/run.json
 RUN_PID=
 CHURN_MAX=${PRIVWATCH_E2E_CHURN:-200}
-CHURN_SECONDS=${PRIVWATCH_E2E_CHURN_SECONDS:-60}
+# A ceiling only, so a stuck daemon cannot hang the run: 200 take ~65 s here.
+CHURN_SECONDS=${PRIVWATCH_E2E_CHURN_SECONDS:-240}
 CHURN_PARALLEL=4
 
 # jq -e, quiet: ok's own line must not go to /dev/null with jq's output.
@@ -100,7 +101,7 @@ run_checks() {
 	after=$(rss_kb "$RUN_PID")
 	CHURN_N=$n
 	echo "   $n short-lived containers in $ms ms; agent VmRSS $before kB before, $after kB after"
-	ok "churn: at least 100 containers ran" test "$n" -ge 100
+	ok "churn: all $CHURN_MAX short-lived containers ran" test "$n" -ge "$CHURN_MAX"
 	ok "churn: agent RSS grew < 10% ($before -> $after kB)" test $((after * 10)) -lt $((before * 11))
 }
 
