@@ -35,31 +35,21 @@ static void container_json(struct jsonw *w, const struct pw_container *c)
 	char relaxed[256];
 
 	jw_obj_begin(w);
-	jw_key(w, "id");
-	jw_str(w, c->ref.id);
-	jw_key(w, "name");
-	jw_str(w, c->meta.name);
-	jw_key(w, "runtime");
-	jw_str(w, pw_runtime_name(c->ref.runtime));
-	jw_key(w, "image");
-	jw_str(w, c->meta.image);
-	jw_key(w, "pod");
-	jw_str(w, c->meta.pod_name);
-	jw_key(w, "pod_uid");
-	jw_str(w, c->ref.pod_uid);
-	jw_key(w, "namespace");
-	jw_str(w, ns_of(c));
-	jw_key(w, "cgroup_id");
-	jw_u64(w, c->cgroup_id);
-	jw_key(w, "cgroup");
-	jw_str(w, c->cgroup);
+	jw_kv_str(w, "id", c->ref.id);
+	jw_kv_str(w, "name", c->meta.name);
+	jw_kv_str(w, "runtime", pw_runtime_name(c->ref.runtime));
+	jw_kv_str(w, "image", c->meta.image);
+	jw_kv_str(w, "pod", c->meta.pod_name);
+	jw_kv_str(w, "pod_uid", c->ref.pod_uid);
+	jw_kv_str(w, "namespace", ns_of(c));
+	jw_kv_u64(w, "cgroup_id", c->cgroup_id);
+	jw_kv_str(w, "cgroup", c->cgroup);
 	jw_key(w, "init_pid");
 	if (c->init_pid)
 		jw_i64(w, c->init_pid);
 	else
 		jw_null(w);
-	jw_key(w, "mode");
-	jw_str(w, c->posture_rc ? "unknown" : pw_posture_mode_name(c->posture.mode));
+	jw_kv_str(w, "mode", c->posture_rc ? "unknown" : pw_posture_mode_name(c->posture.mode));
 	jw_key(w, "relaxed");
 	jw_arr_begin(w);
 	relaxed_list(c, relaxed, sizeof(relaxed));
@@ -72,13 +62,12 @@ static void container_json(struct jsonw *w, const struct pw_container *c)
 		jw_null(w);
 	else
 		jw_bool(w, c->meta.privileged == PW_PRIV_YES);
-	jw_key(w, "privileged_mismatch");
-	jw_bool(w, pw_container_priv_mismatch(c));
+	jw_kv_bool(w, "privileged_mismatch", pw_container_priv_mismatch(c));
 	jw_key(w, "posture");
 	if (c->posture_rc) {
 		jw_null(w);
-		jw_key(w, "posture_error");
-		jw_str(w, c->init_pid ? strerror(-c->posture_rc) : "no process in the container");
+		jw_kv_str(w, "posture_error",
+			  c->init_pid ? strerror(-c->posture_rc) : "no process in the container");
 	} else {
 		pw_posture_to_json(w, &c->posture);
 	}

@@ -141,16 +141,11 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	pw_format_time((uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, when);
 
 	jw_obj_begin(&rc->w);
-	jw_key(&rc->w, "schema");
-	jw_str(&rc->w, PW_START_SCHEMA);
-	jw_key(&rc->w, "time");
-	jw_str(&rc->w, when);
-	jw_key(&rc->w, "version");
-	jw_str(&rc->w, PW_VERSION);
-	jw_key(&rc->w, "host");
-	jw_str(&rc->w, host);
-	jw_key(&rc->w, "kernel");
-	jw_str(&rc->w, u.release);
+	jw_kv_str(&rc->w, "schema", PW_START_SCHEMA);
+	jw_kv_str(&rc->w, "time", when);
+	jw_kv_str(&rc->w, "version", PW_VERSION);
+	jw_kv_str(&rc->w, "host", host);
+	jw_kv_str(&rc->w, "kernel", u.release);
 	jw_key(&rc->w, "concerns");
 	jw_obj_begin(&rc->w);
 	for (i = 0; i < pw_concern_count; i++) {
@@ -160,45 +155,33 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 
 		jw_key(&rc->w, ch->concern->name);
 		jw_obj_begin(&rc->w);
-		jw_key(&rc->w, "mode");
-		jw_str(&rc->w, pw_variant_name(ch->variant));
+		jw_kv_str(&rc->w, "mode", pw_variant_name(ch->variant));
 		jw_key(&rc->w, "programs");
 		jw_arr_begin(&rc->w);
 		for (j = 0; ch->variant != PW_VARIANT_NONE && j < PW_CONCERN_PROGS && progs[j]; j++)
 			jw_str(&rc->w, pw_program_section(l->skel->obj, progs[j]));
 		jw_arr_end(&rc->w);
-		jw_key(&rc->w, "why");
-		jw_str(&rc->w, ch->why);
+		jw_kv_str(&rc->w, "why", ch->why);
 		jw_obj_end(&rc->w);
 	}
 	jw_obj_end(&rc->w);
 	jw_key(&rc->w, "watch");
 	jw_obj_begin(&rc->w);
-	jw_key(&rc->w, "mode");
-	jw_str(&rc->w, l->watch_mode == PW_WATCH_MAP ? "subtree" : "all-but-root");
-	jw_key(&rc->w, "hierarchy");
-	jw_str(&rc->w, l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller);
-	jw_key(&rc->w, "mount");
-	jw_str(&rc->w, l->cgroup_mount);
+	jw_kv_str(&rc->w, "mode", l->watch_mode == PW_WATCH_MAP ? "subtree" : "all-but-root");
+	jw_kv_str(&rc->w, "hierarchy", l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller);
+	jw_kv_str(&rc->w, "mount", l->cgroup_mount);
 	if (l->watch_mode == PW_WATCH_MAP) {
-		jw_key(&rc->w, "path");
-		jw_str(&rc->w, l->watch_path);
-		jw_key(&rc->w, "cgroup_id");
-		jw_u64(&rc->w, l->watch_cgroup_id);
-		jw_key(&rc->w, "cgroups");
-		jw_u64(&rc->w, l->watched_at_start);
+		jw_kv_str(&rc->w, "path", l->watch_path);
+		jw_kv_u64(&rc->w, "cgroup_id", l->watch_cgroup_id);
+		jw_kv_u64(&rc->w, "cgroups", l->watched_at_start);
 	}
 	jw_obj_end(&rc->w);
-	jw_key(&rc->w, "ringbuf_bytes");
-	jw_u64(&rc->w, l->ringbuf_bytes);
-	jw_key(&rc->w, "poll_ms");
-	jw_u64(&rc->w, poll_ms);
+	jw_kv_u64(&rc->w, "ringbuf_bytes", l->ringbuf_bytes);
+	jw_kv_u64(&rc->w, "poll_ms", poll_ms);
 	/* The baseline the final record's containers_tracked is compared to. */
 	table_stats(&rc->table, &ts0);
-	jw_key(&rc->w, "containers_tracked");
-	jw_u64(&rc->w, ts0.tracked);
-	jw_key(&rc->w, "container_cgroups");
-	jw_u64(&rc->w, ts0.cgroups);
+	jw_kv_u64(&rc->w, "containers_tracked", ts0.tracked);
+	jw_kv_u64(&rc->w, "container_cgroups", ts0.cgroups);
 	jw_obj_end(&rc->w);
 	emit_line(rc);
 }

@@ -12,12 +12,9 @@ static void encode_exec(struct jsonw *w, const struct pw_event_header *h)
 	size_t len = e->args_len < sizeof(e->args) ? e->args_len : sizeof(e->args);
 	size_t i = 0;
 
-	jw_key(w, "ppid");
-	jw_u64(w, e->ppid);
-	jw_key(w, "exe");
-	jw_strn(w, e->filename, sizeof(e->filename));
-	jw_key(w, "argc");
-	jw_u64(w, e->args_count);
+	jw_kv_u64(w, "ppid", e->ppid);
+	jw_kv_strn(w, "exe", e->filename, sizeof(e->filename));
+	jw_kv_u64(w, "argc", e->args_count);
 	/* args: argv strings, each NUL-terminated; the last may be cut short. */
 	jw_key(w, "argv");
 	jw_arr_begin(w);
@@ -29,8 +26,7 @@ static void encode_exec(struct jsonw *w, const struct pw_event_header *h)
 	}
 	jw_arr_end(w);
 	if (e->old_pid != h->tid) {
-		jw_key(w, "old_tid");
-		jw_u64(w, e->old_pid);
+		jw_kv_u64(w, "old_tid", e->old_pid);
 	}
 }
 
@@ -39,19 +35,13 @@ static void encode_capability(struct jsonw *w, const struct pw_event_header *h)
 	const struct pw_capability_event *e = (const void *)h;
 	const char *name = pw_cap_name(e->cap);
 
-	jw_key(w, "cap");
-	jw_i64(w, e->cap);
-	jw_key(w, "cap_name");
-	jw_str(w, name);
-	jw_key(w, "result");
-	jw_str(w, e->ret == 0 ? "allowed" : "denied");
-	jw_key(w, "errno");
-	jw_i64(w, e->ret < 0 ? -e->ret : e->ret);
-	jw_key(w, "userns_level");
-	jw_u64(w, e->ns_level);
+	jw_kv_i64(w, "cap", e->cap);
+	jw_kv_str(w, "cap_name", name);
+	jw_kv_str(w, "result", e->ret == 0 ? "allowed" : "denied");
+	jw_kv_i64(w, "errno", e->ret < 0 ? -e->ret : e->ret);
+	jw_kv_u64(w, "userns_level", e->ns_level);
 	if (e->opts) {
-		jw_key(w, "opts");
-		jw_u64(w, e->opts);
+		jw_kv_u64(w, "opts", e->opts);
 	}
 }
 
@@ -99,12 +89,10 @@ static void write_components_path(struct jsonw *w, const char *buf, size_t len)
 
 static void write_result(struct jsonw *w, const struct pw_event_header *h, int32_t ret)
 {
-	jw_key(w, "result");
-	jw_str(w, (h->flags & PW_F_PRE_CHECK) ? "pre_check" : ret >= 0 ? "allowed" : "denied");
-	jw_key(w, "ret");
-	jw_i64(w, ret);
-	jw_key(w, "errno");
-	jw_i64(w, ret < 0 ? -ret : 0);
+	jw_kv_str(w, "result",
+		  (h->flags & PW_F_PRE_CHECK) ? "pre_check" : ret >= 0 ? "allowed" : "denied");
+	jw_kv_i64(w, "ret", ret);
+	jw_kv_i64(w, "errno", ret < 0 ? -ret : 0);
 }
 
 static void encode_open(struct jsonw *w, const struct pw_event_header *h)
@@ -115,37 +103,29 @@ static void encode_open(struct jsonw *w, const struct pw_event_header *h)
 	static const char *const access[] = { "none", "read", "write", "read_write" };
 
 	write_result(w, h, e->ret);
-	jw_key(w, "object");
-	jw_str(w, pw_object_kind_name(e->kind));
+	jw_kv_str(w, "object", pw_object_kind_name(e->kind));
 	jw_key(w, "path");
 	if (e->path_format == PW_OPEN_PATH_COMPONENTS)
 		write_components_path(w, e->path, len);
 	else
 		jw_strn(w, e->path, len);
-	jw_key(w, "path_source");
-	jw_str(w, e->path_format == PW_OPEN_PATH_COMPONENTS ? "resolved" : "caller");
-	jw_key(w, "access");
-	jw_str(w, access[acc & 3]);
-	jw_key(w, "open_flags");
-	jw_u64(w, e->open_flags);
+	jw_kv_str(w, "path_source",
+		  e->path_format == PW_OPEN_PATH_COMPONENTS ? "resolved" : "caller");
+	jw_kv_str(w, "access", access[acc & 3]);
+	jw_kv_u64(w, "open_flags", e->open_flags);
 	if (e->kind == PW_OBJ_CHARDEV || e->kind == PW_OBJ_BLOCKDEV) {
 		jw_key(w, "device");
 		jw_obj_begin(w);
-		jw_key(w, "major");
-		jw_u64(w, e->dev_major);
-		jw_key(w, "minor");
-		jw_u64(w, e->dev_minor);
+		jw_kv_u64(w, "major", e->dev_major);
+		jw_kv_u64(w, "minor", e->dev_minor);
 		jw_obj_end(w);
 	}
 	if (e->kind != PW_OBJ_UNKNOWN) {
-		jw_key(w, "inode");
-		jw_u64(w, e->ino);
-		jw_key(w, "fs_magic");
-		jw_u64(w, e->sb_magic);
+		jw_kv_u64(w, "inode", e->ino);
+		jw_kv_u64(w, "fs_magic", e->sb_magic);
 	}
 	if (e->syscall_nr) {
-		jw_key(w, "syscall_nr");
-		jw_u64(w, e->syscall_nr);
+		jw_kv_u64(w, "syscall_nr", e->syscall_nr);
 	}
 }
 
@@ -176,21 +156,16 @@ static void encode_seccomp(struct jsonw *w, const struct pw_event_header *h)
 		jw_str(w, "prctl");
 	else
 		jw_u64(w, e->via);
-	jw_key(w, "operation");
-	jw_u64(w, e->operation);
+	jw_kv_u64(w, "operation", e->operation);
 	if (op) {
-		jw_key(w, "operation_name");
-		jw_str(w, op);
+		jw_kv_str(w, "operation_name", op);
 	}
-	jw_key(w, "flags");
-	jw_u64(w, e->flags);
+	jw_kv_u64(w, "flags", e->flags);
 	/* ret >= 0 is success: 0, or a listener fd for NEW_LISTENER. */
 	write_result(w, h, e->ret);
-	jw_key(w, "mode_after");
-	jw_u64(w, e->mode_after);
+	jw_kv_u64(w, "mode_after", e->mode_after);
 	if (e->mode_after < sizeof(modes) / sizeof(modes[0])) {
-		jw_key(w, "mode_after_name");
-		jw_str(w, modes[e->mode_after]);
+		jw_kv_str(w, "mode_after_name", modes[e->mode_after]);
 	}
 }
 
@@ -198,10 +173,8 @@ static void encode_fork(struct jsonw *w, const struct pw_event_header *h)
 {
 	const struct pw_fork_event *e = (const void *)h;
 
-	jw_key(w, "child_pid");
-	jw_u64(w, e->child_pid);
-	jw_key(w, "child_tid");
-	jw_u64(w, e->child_tid);
+	jw_kv_u64(w, "child_pid", e->child_pid);
+	jw_kv_u64(w, "child_tid", e->child_tid);
 }
 
 /* exit_code as wait(2) reports it: an exit status or a terminating signal
@@ -211,8 +184,7 @@ static void encode_exit(struct jsonw *w, const struct pw_event_header *h)
 	const struct pw_exit_event *e = (const void *)h;
 	int code = e->exit_code;
 
-	jw_key(w, "exit_code");
-	jw_i64(w, code);
+	jw_kv_i64(w, "exit_code", code);
 	jw_key(w, "exit_status");
 	if (WIFEXITED(code))
 		jw_i64(w, WEXITSTATUS(code));
@@ -224,8 +196,7 @@ static void encode_exit(struct jsonw *w, const struct pw_event_header *h)
 	else
 		jw_null(w);
 	if (WIFSIGNALED(code)) {
-		jw_key(w, "core_dumped");
-		jw_bool(w, WCOREDUMP(code));
+		jw_kv_bool(w, "core_dumped", WCOREDUMP(code));
 	}
 }
 
@@ -233,16 +204,11 @@ static void encode_cgroup(struct jsonw *w, const struct pw_event_header *h)
 {
 	const struct pw_cgroup_event *e = (const void *)h;
 
-	jw_key(w, "id");
-	jw_u64(w, e->id);
-	jw_key(w, "parent_id");
-	jw_u64(w, e->parent_id);
-	jw_key(w, "level");
-	jw_i64(w, e->level);
-	jw_key(w, "hierarchy_id");
-	jw_u64(w, e->hierarchy_id);
-	jw_key(w, "path");
-	jw_strn(w, e->path, sizeof(e->path));
+	jw_kv_u64(w, "id", e->id);
+	jw_kv_u64(w, "parent_id", e->parent_id);
+	jw_kv_i64(w, "level", e->level);
+	jw_kv_u64(w, "hierarchy_id", e->hierarchy_id);
+	jw_kv_strn(w, "path", e->path, sizeof(e->path));
 }
 
 static const char *const mount_ops[] = {
@@ -262,22 +228,15 @@ static void encode_mount(struct jsonw *w, const struct pw_event_header *h)
 	const struct pw_mount_event *e = (const void *)h;
 	const char *op = e->op < sizeof(mount_ops) / sizeof(mount_ops[0]) ? mount_ops[e->op] : NULL;
 
-	jw_key(w, "op");
-	jw_str(w, op ? op : "unknown");
+	jw_kv_str(w, "op", op ? op : "unknown");
 	/* An LSM hook runs before the action: its ret is not the outcome. */
 	write_result(w, h, e->ret);
-	jw_key(w, "flags");
-	jw_u64(w, e->flags);
-	jw_key(w, "fd");
-	jw_i64(w, e->fd);
-	jw_key(w, "aux");
-	jw_u64(w, e->aux);
-	jw_key(w, "fstype");
-	jw_strn(w, e->fstype, sizeof(e->fstype));
-	jw_key(w, "source");
-	jw_strn(w, e->source, sizeof(e->source));
-	jw_key(w, "target");
-	jw_strn(w, e->target, sizeof(e->target));
+	jw_kv_u64(w, "flags", e->flags);
+	jw_kv_i64(w, "fd", e->fd);
+	jw_kv_u64(w, "aux", e->aux);
+	jw_kv_strn(w, "fstype", e->fstype, sizeof(e->fstype));
+	jw_kv_strn(w, "source", e->source, sizeof(e->source));
+	jw_kv_strn(w, "target", e->target, sizeof(e->target));
 }
 
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
@@ -318,8 +277,7 @@ static void encode_container(struct jsonw *w, const struct pw_event_container *c
 	str_or_null(w, "pod", c->pod);
 	str_or_null(w, "namespace", c->ns);
 	str_or_null(w, "phase", c->phase);
-	jw_key(w, "mode");
-	jw_str(w, c->posture ? pw_posture_mode_name(c->posture->mode) : "unknown");
+	jw_kv_str(w, "mode", c->posture ? pw_posture_mode_name(c->posture->mode) : "unknown");
 	jw_key(w, "relaxed");
 	jw_arr_begin(w);
 	for (d = 0; c->posture && d < PW_DIM_COUNT; d++)
@@ -337,27 +295,17 @@ static void event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
 
 	pw_format_time(pw_mono_to_real_ns(h->ts_ns), when);
 	jw_obj_begin(w);
-	jw_key(w, "schema");
-	jw_str(w, PW_EVENT_SCHEMA);
-	jw_key(w, "kind");
-	jw_str(w, kind->name);
-	jw_key(w, "time");
-	jw_str(w, when);
-	jw_key(w, "cgroup_id");
-	jw_u64(w, h->cgroup_id);
-	jw_key(w, "pid");
-	jw_u64(w, h->pid);
-	jw_key(w, "tid");
-	jw_u64(w, h->tid);
-	jw_key(w, "uid");
-	jw_u64(w, h->uid);
-	jw_key(w, "gid");
-	jw_u64(w, h->gid);
-	jw_key(w, "comm");
-	jw_strn(w, h->comm, sizeof(h->comm));
+	jw_kv_str(w, "schema", PW_EVENT_SCHEMA);
+	jw_kv_str(w, "kind", kind->name);
+	jw_kv_str(w, "time", when);
+	jw_kv_u64(w, "cgroup_id", h->cgroup_id);
+	jw_kv_u64(w, "pid", h->pid);
+	jw_kv_u64(w, "tid", h->tid);
+	jw_kv_u64(w, "uid", h->uid);
+	jw_kv_u64(w, "gid", h->gid);
+	jw_kv_strn(w, "comm", h->comm, sizeof(h->comm));
 	if (h->flags & PW_F_TRUNCATED) {
-		jw_key(w, "truncated");
-		jw_bool(w, 1);
+		jw_kv_bool(w, "truncated", 1);
 	}
 	if (with_container)
 		encode_container(w, c);

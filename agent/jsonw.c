@@ -263,6 +263,36 @@ void jw_raw(struct jsonw *w, const char *json)
 	put(w, json, strlen(json));
 }
 
+void jw_kv_str(struct jsonw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	jw_str(w, s);
+}
+
+void jw_kv_strn(struct jsonw *w, const char *key, const char *s, size_t n)
+{
+	jw_key(w, key);
+	jw_strn(w, s, n);
+}
+
+void jw_kv_u64(struct jsonw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_u64(w, v);
+}
+
+void jw_kv_i64(struct jsonw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	jw_i64(w, v);
+}
+
+void jw_kv_bool(struct jsonw *w, const char *key, int v)
+{
+	jw_key(w, key);
+	jw_bool(w, v);
+}
+
 const char *jw_line(struct jsonw *w, size_t *len)
 {
 	putc1(w, '\n');

@@ -42,6 +42,13 @@ void jw_bool(struct jsonw *w, int v);
 void jw_null(struct jsonw *w);
 void jw_raw(struct jsonw *w, const char *json); /* already valid JSON value */
 
+/* A member: key then value, the common case. */
+void jw_kv_str(struct jsonw *w, const char *key, const char *s);
+void jw_kv_strn(struct jsonw *w, const char *key, const char *s, size_t n);
+void jw_kv_u64(struct jsonw *w, const char *key, uint64_t v);
+void jw_kv_i64(struct jsonw *w, const char *key, int64_t v);
+void jw_kv_bool(struct jsonw *w, const char *key, int v);
+
 /* Append "\n" and return the line (NUL-terminated), or NULL if failed. */
 const char *jw_line(struct jsonw *w, size_t *len);
 

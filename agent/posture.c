@@ -950,8 +950,7 @@ void pw_posture_to_json(struct jsonw *w, const struct pw_posture *p)
 	int i;
 
 	jw_obj_begin(w);
-	jw_key(w, "mode");
-	jw_str(w, pw_posture_mode_name(p->mode));
+	jw_kv_str(w, "mode", pw_posture_mode_name(p->mode));
 	jw_key(w, "relaxed");
 	jw_arr_begin(w);
 	for (i = 0; i < PW_DIM_COUNT; i++)
@@ -965,8 +964,7 @@ void pw_posture_to_json(struct jsonw *w, const struct pw_posture *p)
 
 		jw_key(w, dim_names[i]);
 		jw_obj_begin(w);
-		jw_key(w, "state");
-		jw_str(w, pw_dim_state_name(d->state));
+		jw_kv_str(w, "state", pw_dim_state_name(d->state));
 		jw_key(w, d->state == PW_DIM_NA ? "reason" : "evidence");
 		jw_str(w, d->state == PW_DIM_NA ? d->reason : d->evidence);
 		jw_obj_end(w);

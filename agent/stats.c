@@ -66,12 +66,9 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pw_format_time((uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, when);
 	jw_obj_begin(w);
-	jw_key(w, "schema");
-	jw_str(w, PW_STATS_SCHEMA);
-	jw_key(w, "time");
-	jw_str(w, when);
-	jw_key(w, "final");
-	jw_bool(w, final);
+	jw_kv_str(w, "schema", PW_STATS_SCHEMA);
+	jw_kv_str(w, "time", when);
+	jw_kv_bool(w, "final", final);
 	/* Events read by the agent, by kind. */
 	jw_key(w, "events");
 	jw_obj_begin(w);
@@ -119,29 +116,20 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 		}
 		jw_obj_end(w);
 	}
-	jw_key(w, "malformed_records");
-	jw_u64(w, r->malformed);
-	jw_key(w, "watched_cgroups_full");
-	jw_u64(w, k->watched_cgroups_full);
+	jw_kv_u64(w, "malformed_records", r->malformed);
+	jw_kv_u64(w, "watched_cgroups_full", k->watched_cgroups_full);
 	jw_obj_end(w);
-	jw_key(w, "dropped_total");
-	jw_u64(w, pw_stats_dropped_total(k, r));
+	jw_kv_u64(w, "dropped_total", pw_stats_dropped_total(k, r));
 	if (ct) {
 		/* Back to its starting size after churn, or state leaks. */
-		jw_key(w, "containers_tracked");
-		jw_u64(w, ct->tracked);
+		jw_kv_u64(w, "containers_tracked", ct->tracked);
 		jw_key(w, "containers");
 		jw_obj_begin(w);
-		jw_key(w, "tracked");
-		jw_u64(w, ct->tracked);
-		jw_key(w, "cgroups");
-		jw_u64(w, ct->cgroups);
-		jw_key(w, "pending");
-		jw_u64(w, ct->pending);
-		jw_key(w, "added");
-		jw_u64(w, ct->added);
-		jw_key(w, "removed");
-		jw_u64(w, ct->removed);
+		jw_kv_u64(w, "tracked", ct->tracked);
+		jw_kv_u64(w, "cgroups", ct->cgroups);
+		jw_kv_u64(w, "pending", ct->pending);
+		jw_kv_u64(w, "added", ct->added);
+		jw_kv_u64(w, "removed", ct->removed);
 		jw_obj_end(w);
 	}
 	jw_obj_end(w);
