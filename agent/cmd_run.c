@@ -38,6 +38,8 @@ struct run_ctx {
 	FILE *out;
 	int write_failed;
 	struct pw_ctable table;
+	uint64_t cgroup_records_lost; /* as last seen: a rise means the table is stale */
+	uint64_t reconciles;
 };
 
 static void emit_line(struct run_ctx *rc)
@@ -107,6 +109,77 @@ static void table_stats(const struct pw_ctable *t, struct pw_table_stats *s)
 	s->pending = t->pending;
 	s->added = t->added;
 	s->removed = t->removed;
+	s->reconciles = 0; /* kept by the run loop, not the table */
+}
+
+/* cgroup mkdir/rmdir records the kernel could not send (ring full). */
+static uint64_t cgroup_records_lost(const struct pw_kstats *ks)
+{
+	uint64_t n = 0;
+	int d;
+
+	for (d = 0; d < PW_DROP_CAUSE_MAX; d++)
+		n += ks->dropped[PW_EVENT_CGROUP_MKDIR][d] + ks->dropped[PW_EVENT_CGROUP_RMDIR][d];
+	return n;
+}
+
+struct id_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int collect_id(uint64_t id, const char *path, void *ctx)
+{
+	struct id_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		uint64_t *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The table is kept current by cgroup records; when some were lost, it is
+ * rebuilt from the hierarchy itself: ids that no longer exist are
+ * forgotten, containers that do are (re)loaded. Reported on stderr and
+ * counted in the final record.
+ */
+static void reconcile(struct run_ctx *rc, const struct pw_loader *l, uint64_t lost)
+{
+	struct id_list ids = {};
+	struct pw_containers cs;
+	size_t gone = 0, before;
+	int n;
+
+	n = pw_cgroup_walk(l->cgroup_mount, collect_id, &ids);
+	if (n == 0) {
+		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_u64);
+		gone = pw_ctable_prune(&rc->table, ids.v, ids.n);
+	}
+	free(ids.v);
+	before = rc->table.containers;
+	if (pw_containers_discover(&cs, l->cgroup_mount) == 0) {
+		pw_ctable_load(&rc->table, &cs);
+		pw_containers_free(&cs);
+	}
+	rc->reconciles++;
+	pw_warn("%llu cgroup records lost: container table rebuilt from %s (%zu cgroup ids "
+		"forgotten, %zu containers now, %zu before)\n",
+		(unsigned long long)lost, l->cgroup_mount, gone, rc->table.containers, before);
 }
 
 static void usage(FILE *out)
@@ -264,7 +337,7 @@ int pw_cmd_run(int argc, char **argv)
 	struct pw_kstats ks;
 	struct pw_table_stats ts;
 	struct pw_containers cs;
-	int poll_ms = DEFAULT_POLL_MS, n, exit_code = PW_EXIT_FAIL;
+	int poll_ms = DEFAULT_POLL_MS, n, exit_code = PW_EXIT_FAIL, polls = 0;
 	char err[512];
 
 	n = parse_args(argc, argv, &o, &poll_ms);
@@ -311,6 +384,15 @@ int pw_cmd_run(int argc, char **argv)
 		}
 		if (n > 0 && fflush(rc.out))
 			rc.write_failed = 1;
+		/* Once a second: were cgroup records lost since? */
+		if (++polls * poll_ms >= 1000) {
+			polls = 0;
+			if (pw_kstats_read(&l, &ks) == 0 &&
+			    cgroup_records_lost(&ks) > rc.cgroup_records_lost) {
+				rc.cgroup_records_lost = cgroup_records_lost(&ks);
+				reconcile(&rc, &l, rc.cgroup_records_lost);
+			}
+		}
 	}
 	if (rc.write_failed) {
 		pw_err("writing to stdout failed: %s\n", strerror(errno));
@@ -323,6 +405,7 @@ int pw_cmd_run(int argc, char **argv)
 	exit_code = PW_EXIT_OK;
 	if (pw_kstats_read(&l, &ks) == 0) {
 		table_stats(&rc.table, &ts);
+		ts.reconciles = rc.reconciles;
 		pw_stats_to_json(&rc.w, &ks, &r.stats, &ts, 1);
 		emit_line(&rc);
 	}

@@ -274,6 +274,41 @@ void pw_ctable_rmdir(struct pw_ctable *t, uint64_t id)
 	put(t, c);
 }
 
+static int has_id(const uint64_t *v, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == id)
+			return 1;
+		if (v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n)
+{
+	uint64_t *dead;
+	size_t i, gone = 0;
+
+	/* Collect first: erasing moves entries between slots. */
+	dead = calloc(t->cgroups ? t->cgroups : 1, sizeof(*dead));
+	if (!dead)
+		return 0;
+	for (i = 0; i < t->cap; i++)
+		if (t->slots[i].id && !has_id(live, n, t->slots[i].id))
+			dead[gone++] = t->slots[i].id;
+	for (i = 0; i < gone; i++)
+		pw_ctable_rmdir(t, dead[i]);
+	free(dead);
+	return gone;
+}
+
 static const char *base(const char *p)
 {
 	const char *s = strrchr(p, '/');

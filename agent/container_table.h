@@ -87,6 +87,13 @@ int pw_ctable_mkdir_by(struct pw_ctable *t, uint64_t id, uint64_t parent_id, con
 /* A cgroup was removed: its id forgotten, its container freed with its last cgroup. */
 void pw_ctable_rmdir(struct pw_ctable *t, uint64_t id);
 
+/*
+ * Forget every tracked cgroup id not in live (sorted ascending, n ids): the
+ * repair after cgroup rmdir records were lost. Returns how many were
+ * forgotten.
+ */
+size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n);
+
 /* The container of a cgroup id, or NULL. */
 struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgroup_id);
 

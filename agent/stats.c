@@ -130,6 +130,7 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 		jw_kv_u64(w, "pending", ct->pending);
 		jw_kv_u64(w, "added", ct->added);
 		jw_kv_u64(w, "removed", ct->removed);
+		jw_kv_u64(w, "reconciles", ct->reconciles);
 		jw_obj_end(w);
 	}
 	jw_obj_end(w);

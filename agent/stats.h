@@ -28,6 +28,7 @@ struct pw_table_stats {
 	uint64_t cgroups; /* cgroup ids mapped to them, pending ones included */
 	uint64_t pending; /* runtime-made cgroups not known to be containers yet */
 	uint64_t added, removed;
+	uint64_t reconciles; /* rebuilt from the hierarchy after lost cgroup records */
 };
 
 /* ct: NULL leaves the "containers" object out. */

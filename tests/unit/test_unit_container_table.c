@@ -176,6 +176,40 @@ static void test_many_and_deletion(void **state)
 	pw_ctable_free(&t);
 }
 
+/* After lost rmdir records: ids no longer in the hierarchy are forgotten,
+ * a container with its last cgroup; the live ones stay as they were. */
+static void test_prune_after_lost_records(void **state)
+{
+	static const uint64_t live[] = { 1, 2000, 2001, 2004 }; /* sorted */
+	struct pw_ctable t;
+	struct pw_ct_container *kept;
+	char p[256], s[256];
+	unsigned int i;
+
+	assert_int_equal(pw_ctable_init(&t, ROOT, 0), 0);
+	for (i = 0; i < 3; i++) { /* containers 2000, 2002, 2004, each with a sub-cgroup */
+		docker_path(p, sizeof(p), i, "");
+		docker_path(s, sizeof(s), i, "/sub");
+		assert_int_equal(pw_ctable_mkdir(&t, 2000 + 2 * i, 1, p), 1);
+		assert_int_equal(pw_ctable_mkdir(&t, 2001 + 2 * i, 2000 + 2 * i, s), 1);
+	}
+	kept = pw_ctable_lookup(&t, 2000);
+	assert_int_equal(pw_ctable_prune(&t, live, 4), 3); /* 2002, 2003, 2005 */
+	assert_ptr_equal(pw_ctable_lookup(&t, 2000), kept);
+	assert_ptr_equal(pw_ctable_lookup(&t, 2001), kept);
+	assert_null(pw_ctable_lookup(&t, 2002));
+	assert_null(pw_ctable_lookup(&t, 2003));
+	assert_non_null(pw_ctable_lookup(&t, 2004)); /* its sub-cgroup went, it stays */
+	assert_null(pw_ctable_lookup(&t, 2005));
+	assert_int_equal(t.containers, 2);
+	assert_int_equal(t.cgroups, 3);
+	assert_int_equal(pw_ctable_prune(&t, live, 4), 0);
+	assert_int_equal(pw_ctable_prune(&t, NULL, 0), 3);
+	assert_int_equal(t.containers, 0);
+	assert_int_equal(t.removed, 3);
+	pw_ctable_free(&t);
+}
+
 /* Short-lived containers one after another: the index does not grow. */
 static void test_churn_bounded(void **state)
 {
@@ -257,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_phase),
 		cmocka_unit_test(test_runc_pending),
 		cmocka_unit_test(test_many_and_deletion),
+		cmocka_unit_test(test_prune_after_lost_records),
 		cmocka_unit_test(test_churn_bounded),
 		cmocka_unit_test(test_event_container_json),
 	};
