@@ -62,11 +62,10 @@ static void on_event(void *ctx, const struct pw_event_kind *kind, const struct p
 	struct pw_ct_container *c;
 
 	if (h->type == PW_EVENT_CGROUP_MKDIR) {
-		char path[PW_PATH_MAX + 1];
+		char path[PW_PATH_MAX + 1], comm[PW_COMM_LEN + 1];
 
+		/* the record's strings are bounded, not always terminated */
 		snprintf(path, sizeof(path), "%.*s", PW_PATH_MAX, cg->path);
-		char comm[PW_COMM_LEN + 1];
-
 		snprintf(comm, sizeof(comm), "%.*s", PW_COMM_LEN, h->comm);
 		if (pw_ctable_mkdir_by(&rc->table, cg->id, cg->parent_id, path, comm) < 0)
 			pw_warn("container table: out of memory, %s not tracked\n", path);
