@@ -327,6 +327,11 @@ struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgr
 	if (!s || !s->c->pending)
 		return NULL;
 	c = s->c;
+	/* runc re-executing itself as "runc init" may land in the cgroup
+	 * before its state.json exists (the parent moves the child while it
+	 * execs): not the entrypoint, and not the one try. */
+	if (pw_ct_is_runtime_exec(filename, args, args_len))
+		return NULL;
 	/* One try: a cgroup that is no container at its first exec stays none. */
 	if (!pw_container_from_cgroup_path_at(t->root, c->path, &ref)) {
 		erase(t, s);

@@ -46,7 +46,13 @@ caps_fewer() { [ $((0x$1 & ~0x$2)) -eq 0 ] && [ "$(popcount "$1")" -lt "$(popcou
 masked() { awk -v p="$2" '$5 == p { f = 1 } END { exit !f }' "/proc/$1/mountinfo"; }
 sys_ro() { awk '$5 == "/sys" { split($6, o, ","); f = (o[1] == "ro") } END { exit !f }' "/proc/$1/mountinfo"; }
 has_dev() { [ -e "/proc/$1/root/dev/$2" ]; }
-is() { [ "$1" = "$2" ]; }
+# On a mismatch, say what came instead: a failure in CI must be readable.
+is() {
+	[ "$1" = "$2" ] && return 0
+	echo "       got:  $1" >&2
+	echo "       want: $2" >&2
+	return 1
+}
 not() { ! "$@"; }
 
 HOST_BND=$(field 1 CapBnd)
