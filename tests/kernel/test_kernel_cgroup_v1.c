@@ -76,22 +76,8 @@ static void test_events_carry_the_v1_cgroup_id(void **state)
 
 static void test_child_v1_cgroup_created_later_is_watched(void **state)
 {
-	char *argv[] = { (char *)h_workload(), "noop", NULL };
-	const struct pw_exec_event *e;
-	char child[PATH_MAX];
-	uint64_t child_id;
-	pid_t pid;
-
 	NEED_V1();
-
-	assert_int_equal(h_cgroup_create(cg, "late", child, sizeof(child), &child_id), 0);
-	pid = h_spawn(child, argv);
-	assert_int_equal(h_wait(pid), 0);
-	h_agent_drain(&agent, 100);
-	e = h_find(&agent, PW_EVENT_EXEC, pid, 0);
-	assert_non_null(e);
-	assert_int_equal(e->hdr.cgroup_id, child_id);
-	assert_int_equal(h_cgroup_remove(child), 0);
+	h_assert_late_child_cgroup_watched(&agent, cg);
 }
 
 static void test_outside_is_silent(void **state)

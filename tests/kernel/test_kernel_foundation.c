@@ -200,29 +200,12 @@ static void test_process_outside_watched_cgroup_is_silent(void **state)
  * watched from its first process on (added by the cgroup_mkdir program). */
 static void test_child_cgroup_created_later_is_watched(void **state)
 {
-	char *argv[] = { (char *)h_workload(), "noop", NULL };
-	const struct pw_exec_event *e;
-	char child[PATH_MAX];
-	uint64_t child_id;
-	pid_t pid;
-
-	assert_int_equal(h_cgroup_create(cg, "late", child, sizeof(child), &child_id), 0);
-	pid = h_spawn(child, argv);
-	assert_int_equal(h_wait(pid), 0);
-	h_agent_drain(&agent, 100);
-	e = h_find(&agent, PW_EVENT_EXEC, pid, 0);
-	assert_non_null(e);
-	assert_int_equal(e->hdr.cgroup_id, child_id);
-	assert_int_equal(h_cgroup_remove(child), 0);
+	h_assert_late_child_cgroup_watched(&agent, cg);
 }
 
 static void test_no_drops(void **state)
 {
-	struct pw_kstats ks;
-
-	assert_int_equal(pw_kstats_read(&agent.loader, &ks), 0);
-	assert_int_equal(pw_stats_dropped_total(&ks, &agent.reader.stats), 0);
-	assert_true(ks.emitted[PW_EVENT_EXEC] > 0);
+	h_assert_no_drops(&agent, PW_EVENT_EXEC, NULL);
 }
 
 int main(int argc, char **argv)

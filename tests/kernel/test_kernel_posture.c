@@ -30,6 +30,7 @@
 #include "cgroupfs.h"
 #include "harness.h"
 #include "posture.h"
+#include "posture_check.h"
 
 static struct pw_posture p;
 
@@ -81,17 +82,8 @@ static int stop_child(struct child *c)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static void assert_dim(enum pw_dim d, enum pw_dim_state s, const char *has)
-{
-	const struct pw_dimension *x = &p.dim[d];
-	const char *text = x->state == PW_DIM_NA ? x->reason : x->evidence;
-
-	if (x->state != s)
-		fail_msg("%s: %s (%s), want %s", pw_dim_name(d), pw_dim_state_name(x->state), text,
-			 pw_dim_state_name(s));
-	if (has && !strstr(text, has))
-		fail_msg("%s: \"%s\" lacks \"%s\"", pw_dim_name(d), text, has);
-}
+/* The posture under test is p. */
+#define assert_dim(d, s, has) h_assert_dim(&p, d, s, has)
 
 /* The text of a small host file, or "" if it cannot be read. */
 static const char *host_file(const char *path, char *buf, size_t len)

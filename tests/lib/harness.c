@@ -21,6 +21,7 @@
 #include "harness.h"
 #include "log.h"
 #include "privwatch.skel.h"
+#include "stats.h"
 
 static char test_dir[PATH_MAX];
 static char workload_path[PATH_MAX];
@@ -372,4 +373,33 @@ int h_count(struct h_agent *a, unsigned int type, pid_t pid)
 		n += h->type == type && (!pid || h->pid == (__u32)pid);
 	}
 	return n;
+}
+
+void h_assert_no_drops(struct h_agent *a, unsigned int type, struct pw_kstats *out)
+{
+	struct pw_kstats ks;
+
+	assert_int_equal(pw_kstats_read(&a->loader, &ks), 0);
+	assert_int_equal(pw_stats_dropped_total(&ks, &a->reader.stats), 0);
+	assert_true(ks.emitted[type] > 0);
+	if (out)
+		*out = ks;
+}
+
+void h_assert_late_child_cgroup_watched(struct h_agent *a, const char *parent)
+{
+	char *argv[] = { (char *)h_workload(), "noop", NULL };
+	const struct pw_exec_event *e;
+	char child[PATH_MAX];
+	uint64_t child_id;
+	pid_t pid;
+
+	assert_int_equal(h_cgroup_create(parent, "late", child, sizeof(child), &child_id), 0);
+	pid = h_spawn(child, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(a, 100);
+	e = h_find(a, PW_EVENT_EXEC, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->hdr.cgroup_id, child_id);
+	assert_int_equal(h_cgroup_remove(child), 0);
 }

@@ -85,6 +85,15 @@ int h_unwatch_cgroup(struct h_agent *a, const char *cg);
  * *state is the struct h_agent (a group setup sets *state = agent). */
 int h_forget_events(void **state);
 
+/* The kernel counted no drop of any kind, and sent at least one record of
+ * type. The counters are returned in out (may be NULL). */
+struct pw_kstats;
+void h_assert_no_drops(struct h_agent *a, unsigned int type, struct pw_kstats *out);
+/* A cgroup made below parent after the agent started is watched from its
+ * first process on (the kernel adds it at mkdir): an exec in it arrives with
+ * its id. The cgroup is removed again. */
+void h_assert_late_child_cgroup_watched(struct h_agent *a, const char *parent);
+
 /* Poll for up to ms milliseconds (at least one poll). */
 void h_agent_drain(struct h_agent *a, int ms);
 void h_agent_clear(struct h_agent *a);

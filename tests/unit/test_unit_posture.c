@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include "jsonw.h"
 #include "posture.h"
+#include "posture_check.h"
 
 #define PID 4242
 
@@ -129,17 +130,8 @@ static void set_capbnd(const char *rel, const char *hex)
 	sh("sed -i 's/^CapBnd:.*/CapBnd:\t%s/' '%s/%s'", hex, tree, rel);
 }
 
-static void assert_dim(enum pw_dim d, enum pw_dim_state s, const char *has)
-{
-	const struct pw_dimension *x = &p.dim[d];
-	const char *text = x->state == PW_DIM_NA ? x->reason : x->evidence;
-
-	if (x->state != s)
-		fail_msg("%s: %s (%s), want %s", pw_dim_name(d), pw_dim_state_name(x->state), text,
-			 pw_dim_state_name(s));
-	if (has && !strstr(text, has))
-		fail_msg("%s: \"%s\" lacks \"%s\"", pw_dim_name(d), text, has);
-}
+/* The posture under test is p. */
+#define assert_dim(d, s, has) h_assert_dim(&p, d, s, has)
 
 /* Exactly the dimensions in relaxed (a bit mask of enum pw_dim) relaxed. */
 static void assert_relaxed_only(unsigned int relaxed)
