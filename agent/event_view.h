@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One event's fields as rules see them and alerts report them: the raw
+ * kernel record decoded once (paths assembled, names looked up), plus the
+ * process and container it happened in. Built on the caller's stack per
+ * event; the strings point into the record, the view's own buffers, or the
+ * container and process tables, and are valid until the next event.
+ *
+ * Every string field is NUL-terminated and never NULL ("" when unknown).
+ */
+#ifndef PW_EVENT_VIEW_H
+#define PW_EVENT_VIEW_H
+
+#include <stdint.h>
+#include "events.h"
+
+struct pw_posture;
+
+/* Kinds beyond the kernel's event types: made by the agent. */
+enum {
+	/* A container's entrypoint started: its posture is known. Rules on
+	 * posture (e.g. "runs without seccomp") match this kind. */
+	PW_VIEW_CONTAINER_START = PW_EVENT_TYPE_MAX,
+	PW_VIEW_KIND_MAX,
+};
+
+enum pw_view_result {
+	PW_RESULT_ALLOWED = 0,
+	PW_RESULT_DENIED,    /* the kernel refused it: ret < 0 */
+	PW_RESULT_PRE_CHECK, /* seen by an LSM hook before the kernel decided */
+	PW_RESULT_NONE,	     /* kinds without a result (exec, fork, container_start) */
+};
+
+/* Access bits (open). */
+#define PW_ACCESS_READ	(1u << 0)
+#define PW_ACCESS_WRITE (1u << 1)
+
+/* Container mode for rules: a posture mode, or not in a container at all. */
+enum pw_view_mode {
+	PW_VMODE_DEFAULT = 0,
+	PW_VMODE_PARTIAL,
+	PW_VMODE_PRIVILEGED,
+	PW_VMODE_HOST,	  /* not in a container */
+	PW_VMODE_UNKNOWN, /* a container whose posture is not measured (yet) */
+	PW_VMODE_COUNT,
+};
+
+enum pw_view_phase { PW_VPHASE_NONE = 0, PW_VPHASE_SETUP, PW_VPHASE_STARTED };
+
+#define PW_VIEW_PATH_MAX 1024
+
+struct pw_view_container {
+	const char *id, *name, *runtime, *image, *pod, *ns; /* "" when unknown */
+	enum pw_view_phase phase;
+	enum pw_view_mode mode;
+	uint32_t relaxed; /* bit (1 << enum pw_dim) per relaxed posture dimension */
+	const struct pw_posture *posture; /* NULL: not measured */
+};
+
+struct pw_view_process {
+	uint32_t pid, tid, ppid, uid, gid;
+	const char *comm; /* at event time, from the record */
+	const char *exe;  /* from the last exec seen, else /proc; "" if unknown */
+	const char *args; /* argv, NUL-separated, args_len bytes; may be NULL */
+	uint32_t args_len;
+};
+
+struct pw_view {
+	const struct pw_event_header *hdr; /* NULL for agent-made kinds */
+	unsigned int kind;		   /* enum pw_event_type or PW_VIEW_* */
+	const char *kind_name;		   /* "open", "container_start", ... */
+	uint64_t ts_ns;			   /* CLOCK_MONOTONIC, as the kernel stamped it */
+	uint64_t cgroup_id;
+	uint32_t flags;			   /* PW_F_* */
+
+	enum pw_view_result result;
+	int32_t err; /* errno when denied, else 0 */
+
+	/* The object acted on. open: the file; mount: the target (mount point,
+	 * new root for pivot_root); exec: the executable; else "". */
+	const char *path;
+	const char *basename; /* last component of path */
+	unsigned int object;  /* enum pw_object_kind (open), else PW_OBJ_UNKNOWN */
+	uint32_t dev_major, dev_minor; /* char/block devices */
+	uint32_t access;	       /* PW_ACCESS_* (open) */
+	uint32_t open_flags;
+
+	int32_t cap; /* CAP_* number (capability), else -1 */
+	const char *cap_name;
+
+	unsigned int mount_op; /* enum pw_mount_op, else 0 */
+	const char *mount_op_name, *fstype, *source;
+	uint64_t mount_flags;
+
+	const char *seccomp_op; /* set_mode_strict, set_mode_filter, get_action_avail... */
+	uint32_t seccomp_mode_after;
+
+	struct pw_view_process proc;
+	const struct pw_view_container *container; /* NULL: on the host */
+
+	char path_buf[PW_VIEW_PATH_MAX]; /* path when it had to be assembled */
+};
+
+const char *pw_view_kind_name(unsigned int kind);
+/* Kind by name, or -1. */
+int pw_view_kind_parse(const char *name);
+const char *pw_view_mode_name(enum pw_view_mode m); /* "default", ..., "host", "unknown" */
+const char *pw_view_result_name(enum pw_view_result r); /* "allowed", "denied", "pre_check", "none" */
+
+/*
+ * Decode a record the reader checked (type known, size exact) into v.
+ * proc and container are filled by the caller (process and container
+ * tables); here proc gets the header's ids and comm, container NULL.
+ */
+void pw_view_from_event(struct pw_view *v, const struct pw_event_header *h);
+
+/* A container_start view for c (no record). */
+void pw_view_container_start(struct pw_view *v, const struct pw_view_container *c,
+			     uint64_t cgroup_id, uint32_t pid);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the agent knows of each live process: its parent, executable and
+ * argv, kept from the kernel's exec/fork/exit records, so an alert can name
+ * the process and its ancestry even when it (or its parent) has exited by
+ * the time the alert is written. Processes older than the agent are read
+ * from /proc once, when first asked for.
+ *
+ * Bounded: at most max entries; past it the least recently used entry is
+ * forgotten (and counted). Lookups allocate nothing.
+ */
+#ifndef PW_PROCESS_TABLE_H
+#define PW_PROCESS_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "events.h"
+
+struct pw_proc {
+	uint32_t pid, ppid;
+	uint64_t cgroup_id;
+	char comm[PW_COMM_LEN + 1];
+	char exe[PW_PATH_MAX + 1];
+	char args[PW_ARGS_MAX]; /* argv, NUL-separated */
+	uint32_t args_len;
+	int from_proc; /* filled from /proc, not from an exec record */
+};
+
+struct pw_ptable; /* opaque */
+
+struct pw_ptable_stats {
+	uint64_t entries, evicted, proc_reads, proc_misses;
+};
+
+/* proc_root: prefix of /proc (NULL: "/"); max: entry limit (0: 65536). */
+struct pw_ptable *pw_ptable_new(const char *proc_root, size_t max);
+void pw_ptable_free(struct pw_ptable *t);
+
+void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e);
+void pw_ptable_fork(struct pw_ptable *t, const struct pw_fork_event *e); /* processes, not threads */
+void pw_ptable_exit(struct pw_ptable *t, uint32_t pid);
+
+/* The process, from the table or (once) from /proc; NULL if unknown. */
+const struct pw_proc *pw_ptable_get(struct pw_ptable *t, uint32_t pid);
+
+/* Parent, grandparent... of pid, up to max (stops at pid 1 or an unknown one). */
+size_t pw_ptable_ancestry(struct pw_ptable *t, uint32_t pid, const struct pw_proc **out,
+			  size_t max);
+
+void pw_ptable_stats(const struct pw_ptable *t, struct pw_ptable_stats *s);
+
+#endif
