@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/capability.h>
 
 static int drop_effective(const int *caps, int n)
@@ -71,6 +72,17 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		return sethostname("pw-nested", 9) ? 1 : 0;
+	}
+	/* Private writable memory: the overcommit heuristic asks for
+	 * CAP_SYS_ADMIN (noaudit) on each mapping; then one real use. */
+	if (!strcmp(argv[1], "mmap-then-unshare")) {
+		int i;
+
+		for (i = 0; i < 16; i++)
+			if (mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+				 0) == MAP_FAILED)
+				return 1;
+		return unshare(CLONE_NEWNS) ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "klogctl-denied")) {
 		static const int caps[] = { CAP_SYSLOG, CAP_SYS_ADMIN };
