@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "capnames.h"
+#include "nsnames.h"
 #include "event_json.h"
 #include "posture.h"
 #include "timefmt.h"
@@ -239,12 +240,31 @@ static void encode_mount(struct jsonw *w, const struct pw_event_header *h)
 	jw_kv_strn(w, "target", e->target, sizeof(e->target));
 }
 
+static void encode_namespace(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_namespace_event *e = (const void *)h;
+	const char *names[PW_NS_TYPES];
+	size_t i, n = pw_ns_names(e->flags, names, PW_NS_TYPES);
+
+	write_result(w, h, e->ret);
+	jw_kv_str(w, "op", pw_ns_op_name(e->op));
+	jw_key(w, "namespaces"); /* setns with nstype 0: any type, an empty list */
+	jw_arr_begin(w);
+	for (i = 0; i < n; i++)
+		jw_str(w, names[i]);
+	jw_arr_end(w);
+	jw_kv_u64(w, "flags", e->flags);
+	if (e->op == PW_NS_SETNS)
+		jw_kv_i64(w, "fd", e->fd);
+}
+
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
 	[PW_EVENT_EXEC] = encode_exec,
 	[PW_EVENT_CAPABILITY] = encode_capability,
 	[PW_EVENT_MOUNT] = encode_mount,
 	[PW_EVENT_OPEN] = encode_open,
 	[PW_EVENT_SECCOMP] = encode_seccomp,
+	[PW_EVENT_NAMESPACE] = encode_namespace,
 	[PW_EVENT_FORK] = encode_fork,
 	[PW_EVENT_EXIT] = encode_exit,
 	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup,
