@@ -236,7 +236,7 @@ static int above(const struct pw_ptable *t, const struct pt_node *child, const s
 
 static void link_parent(struct pw_ptable *t, struct pt_node *n, struct pt_node *p)
 {
-	if (!p || linked_parent(t, n) == p)
+	if (!p || p == n || linked_parent(t, n) == p)
 		return;
 	unlink_parent(t, n);
 	/* A fresh node has no children: only a relink can close a cycle. */
@@ -401,7 +401,9 @@ void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e)
 	len = e->args_len < sizeof(n->p.args) ? e->args_len : sizeof(n->p.args);
 	memcpy(n->p.args, e->args, len);
 	n->p.args_len = (uint32_t)len;
-	if (e->ppid && e->ppid != pid)
+	/* Under the parent the kernel names now (an orphan is reparented
+	 * before it execs): a link to anything else is dropped. */
+	if (p && p != n)
 		link_parent(t, n, p);
 	else
 		unlink_parent(t, n);
