@@ -40,22 +40,22 @@
 #include "process_table.h"
 
 #define PT_DEFAULT_MAX 65536
-#define PT_MIN_MAX     4	  /* fork needs the parent and a node for the child */
+#define PT_MIN_MAX     4 /* fork needs the parent and a node for the child */
 #define PT_NIL	       UINT32_MAX
-#define PT_MISS_SLOTS  4096	  /* direct-mapped: a pid known not to be in /proc */
-#define PT_LINK_DEPTH  256	  /* longest chain walked when checking a new link */
-#define PT_STATUS_MAX  4096	  /* /proc/<pid>/status is ~1.5 KiB */
+#define PT_MISS_SLOTS  4096 /* direct-mapped: a pid known not to be in /proc */
+#define PT_LINK_DEPTH  256  /* longest chain walked when checking a new link */
+#define PT_STATUS_MAX  4096 /* /proc/<pid>/status is ~1.5 KiB */
 
 enum pt_state { PT_FREE = 0, PT_LIVE, PT_EXITED };
 
 struct pt_node {
-	struct pw_proc p; /* first: what pw_ptable_get returns */
-	uint32_t prev, next; /* LRU list (next is the free list when PT_FREE) */
+	struct pw_proc p;	     /* first: what pw_ptable_get returns */
+	uint32_t prev, next;	     /* LRU list (next is the free list when PT_FREE) */
 	uint32_t parent, parent_gen; /* parent's node when recorded, or PT_NIL */
-	uint32_t gen;	 /* bumped each time the node is freed */
-	uint32_t refs;	 /* live nodes whose parent link is this node */
-	uint8_t state;	 /* enum pt_state */
-	uint8_t indexed; /* the index maps p.pid here (not so once the pid is reused) */
+	uint32_t gen;		     /* bumped each time the node is freed */
+	uint32_t refs;		     /* live nodes whose parent link is this node */
+	uint8_t state;		     /* enum pt_state */
+	uint8_t indexed;	     /* the index maps p.pid here (not so once the pid is reused) */
 	uint8_t _pad[6];
 };
 
@@ -67,10 +67,10 @@ struct pt_slot {
 struct pw_ptable {
 	struct pt_node *nodes;
 	struct pt_slot *slots;
-	uint32_t *miss;	      /* PT_MISS_SLOTS pids */
-	size_t max, cap;      /* nodes; index slots (a power of two, >= 2 max) */
-	size_t used;	      /* nodes ever handed out: [used, max) never touched */
-	uint32_t free_head;   /* freed nodes */
+	uint32_t *miss;		     /* PT_MISS_SLOTS pids */
+	size_t max, cap;	     /* nodes; index slots (a power of two, >= 2 max) */
+	size_t used;		     /* nodes ever handed out: [used, max) never touched */
+	uint32_t free_head;	     /* freed nodes */
 	uint32_t lru_head, lru_tail; /* head: most recently used */
 	struct pw_ptable_stats st;
 	char proc[256]; /* "<proc_root>/proc" */
@@ -576,8 +576,7 @@ const struct pw_proc *pw_ptable_get(struct pw_ptable *t, uint32_t pid)
 	return &n->p;
 }
 
-size_t pw_ptable_ancestry(struct pw_ptable *t, uint32_t pid, const struct pw_proc **out,
-			  size_t max)
+size_t pw_ptable_ancestry(struct pw_ptable *t, uint32_t pid, const struct pw_proc **out, size_t max)
 {
 	const struct pw_proc *cp = pw_ptable_get(t, pid);
 	struct pt_node *cur, *p;
