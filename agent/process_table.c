@@ -576,6 +576,18 @@ const struct pw_proc *pw_ptable_get(struct pw_ptable *t, uint32_t pid)
 	return &n->p;
 }
 
+/* Is node i the start of an ancestry walk or one of the n found so far? */
+static int holds(const struct pw_ptable *t, const struct pw_proc *start, const struct pw_proc **out,
+		 size_t n, uint32_t i)
+{
+	const struct pw_proc *p = &t->nodes[i].p;
+	size_t k;
+
+	for (k = 0; k < n && out[k] != p; k++)
+		;
+	return p == start || k < n;
+}
+
 size_t pw_ptable_ancestry(struct pw_ptable *t, uint32_t pid, const struct pw_proc **out, size_t max)
 {
 	const struct pw_proc *cp = pw_ptable_get(t, pid);
@@ -594,6 +606,11 @@ size_t pw_ptable_ancestry(struct pw_ptable *t, uint32_t pid, const struct pw_pro
 			 * it stays found after the parent exits. */
 			const struct pw_proc *pp;
 
+			/* Reading /proc takes a node: in a table full of what
+			 * this walk holds, it would evict one of them. */
+			if (t->free_head == PT_NIL && t->used == t->max &&
+			    !lookup(t, cur->p.ppid) && holds(t, cp, out, n, t->lru_tail))
+				break;
 			gen = cur->gen;
 			pp = pw_ptable_get(t, cur->p.ppid);
 			if (!pp || cur->gen != gen)

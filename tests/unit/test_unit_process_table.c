@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include "process_table.h"
 
@@ -410,6 +411,45 @@ static void test_proc_fixture(void **state)
 	pw_ptable_free(t);
 }
 
+/*
+ * A chain from /proc longer than the table: reading the next parent would
+ * evict what the walk already holds, so it stops short with every pointer
+ * still naming the process it was returned for.
+ */
+static void test_ancestry_longer_than_table(void **state)
+{
+	char root[] = "/tmp/pw-ptable-XXXXXX", path[PATH_MAX];
+	const struct pw_proc *a[8];
+	struct pw_ptable *t;
+	uint32_t pid;
+	size_t n;
+	FILE *f;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/proc", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (pid = 2; pid <= 7; pid++) {
+		snprintf(path, sizeof(path), "%s/proc/%u", root, pid);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/proc/%u/status", root, pid);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "Name:\tp%u\nTgid:\t%u\nPPid:\t%u\n", pid, pid, pid - 1);
+		fclose(f);
+	}
+	t = pw_ptable_new(root, 4);
+	n = pw_ptable_ancestry(t, 7, a, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(a[0]->pid, 6);
+	assert_int_equal(a[1]->pid, 5);
+	assert_int_equal(a[2]->pid, 4);
+	assert_int_equal(a[2]->ppid, 3);
+	assert_int_equal(stats(t).evicted, 0);
+	pw_ptable_free(t);
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	assert_int_equal(system(path), 0);
+}
+
 static void test_real_proc_self(void **state)
 {
 	struct pw_ptable *t = pw_ptable_new(NULL, 0);
@@ -504,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_lru_eviction),
 		cmocka_unit_test(test_proc_fixture),
+		cmocka_unit_test(test_ancestry_longer_than_table),
 		cmocka_unit_test(test_real_proc_self),
 		cmocka_unit_test(test_churn),
 	};
