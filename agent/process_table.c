@@ -380,15 +380,13 @@ void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e)
 	if (p)
 		touch(t, p);
 	/* The same process replacing its image keeps its node, and with it
-	 * the links of children it forked before. An exec by a pid whose
-	 * process exited is a new process (its fork record was lost). */
-	if (n && n->state == PT_LIVE) {
+	 * the links of children it forked before (the index holds only live
+	 * nodes: an exited pid is found no more). */
+	if (n) {
 		touch(t, n);
 		memset(&n->p, 0, sizeof(n->p));
 		n->p.pid = pid;
 	} else {
-		if (n)
-			retire(t, n);
 		n = alloc_node(t, pid, p);
 		if (p && p->state == PT_FREE)
 			p = NULL; /* evicted after all (max this small) */

@@ -44,6 +44,8 @@ void pw_ptable_exit(struct pw_ptable *t, uint32_t pid);
 
 /*
  * The process, from the table or (once) from /proc; NULL if unknown.
+ * A process whose exit was recorded is not found by its pid (the pid may be
+ * reused); while a child of it is known it is still in that child's ancestry.
  * Returned pointers stay valid until the next call that changes the table
  * (exec, fork, exit, or a get/ancestry that reads /proc).
  */
