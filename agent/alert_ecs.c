@@ -269,8 +269,8 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 	if (v->kind == PW_EVENT_MOUNT) {
 		jw_key(w, "mount");
 		jw_obj_begin(w);
-		jw_kv_str(w, "op", v->mount_op_name && *v->mount_op_name ? v->mount_op_name
-									 : "unknown");
+		jw_kv_str(w, "op",
+			  v->mount_op_name && *v->mount_op_name ? v->mount_op_name : "unknown");
 		kv_nonempty(w, "source", v->source);
 		kv_nonempty(w, "target", v->path);
 		kv_nonempty(w, "fstype", v->fstype);

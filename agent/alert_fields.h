@@ -11,12 +11,13 @@
 #include <stdint.h>
 #include "alert.h"
 
-const char *pw_alert_mode_name(enum pw_view_mode m);	   /* "default" ... "unknown" */
-const char *pw_alert_phase_name(enum pw_view_phase p);	   /* "setup", "started", NULL */
-const char *pw_alert_result_name(enum pw_view_result r);   /* NULL for PW_RESULT_NONE */
-const char *pw_alert_access_name(uint32_t access);	   /* "read", "write", "read_write", NULL */
-const char *pw_alert_seccomp_mode_name(uint32_t mode);	   /* "disabled", "strict", "filter", "unknown" */
-const char *pw_alert_kind_name(const struct pw_view *v);   /* v->kind_name, "unknown" if empty */
+const char *pw_alert_mode_name(enum pw_view_mode m);	 /* "default" ... "unknown" */
+const char *pw_alert_phase_name(enum pw_view_phase p);	 /* "setup", "started", NULL */
+const char *pw_alert_result_name(enum pw_view_result r); /* NULL for PW_RESULT_NONE */
+const char *pw_alert_access_name(uint32_t access);	 /* "read", "write", "read_write", NULL */
+/* "disabled", "strict", "filter", "unknown" */
+const char *pw_alert_seccomp_mode_name(uint32_t mode);
+const char *pw_alert_kind_name(const struct pw_view *v); /* v->kind_name, "unknown" if empty */
 /* key: the string, or null when NULL or "". */
 void pw_alert_str_or_null(struct jsonw *w, const char *key, const char *s);
 /* The view's argv (NUL-separated, the last possibly cut short) as array members. */

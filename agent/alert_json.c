@@ -208,8 +208,8 @@ static void write_event(struct jsonw *w, const struct pw_view *v)
 	if (v->kind == PW_EVENT_MOUNT) {
 		jw_key(w, "mount");
 		jw_obj_begin(w);
-		jw_kv_str(w, "op", v->mount_op_name && *v->mount_op_name ? v->mount_op_name
-									 : "unknown");
+		jw_kv_str(w, "op",
+			  v->mount_op_name && *v->mount_op_name ? v->mount_op_name : "unknown");
 		pw_alert_str_or_null(w, "source", v->source);
 		pw_alert_str_or_null(w, "target", v->path);
 		pw_alert_str_or_null(w, "fstype", v->fstype);
