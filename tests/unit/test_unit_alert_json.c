@@ -391,6 +391,18 @@ static void test_mount(void **state)
 	assert_absent(j, "event.seccomp");
 	json_decref(j);
 
+	j = ecs(&a);
+	assert_string_equal(json_string_value(json_array_get(at(j, "event.category"), 0)),
+			    "configuration");
+	assert_string_equal(s_at(j, "event.outcome"), "unknown"); /* pre_check */
+	assert_string_equal(s_at(j, "privwatch.mount.op"), "mount");
+	assert_string_equal(s_at(j, "privwatch.mount.source"), "/dev/sda1");
+	assert_string_equal(s_at(j, "privwatch.mount.target"), "/mnt/host");
+	assert_string_equal(s_at(j, "privwatch.mount.fstype"), "ext4");
+	assert_int_equal(i_at(j, "privwatch.mount.flags"), 1);
+	assert_absent(j, "file"); /* the mount point is not a file opened */
+	json_decref(j);
+
 	/* umount: no source, no fstype */
 	v.mount_op_name = "umount";
 	v.source = v.fstype = "";
@@ -416,6 +428,12 @@ static void test_seccomp_truncated(void **state)
 	assert_string_equal(s_at(j, "event.seccomp.op"), "set_mode_filter");
 	assert_string_equal(s_at(j, "event.seccomp.mode_after"), "filter");
 	assert_true(json_is_true(at(j, "event.truncated")));
+	json_decref(j);
+
+	j = ecs(&a);
+	assert_string_equal(s_at(j, "privwatch.seccomp.op"), "set_mode_filter");
+	assert_string_equal(s_at(j, "privwatch.seccomp.mode_after"), "filter");
+	assert_true(json_is_true(at(j, "privwatch.truncated")));
 	json_decref(j);
 
 	v.seccomp_mode_after = 0;
@@ -447,6 +465,13 @@ static void test_container_start(void **state)
 	assert_string_equal(s_at(j, "container.mode"), "privileged");
 	assert_string_equal(s_at(j, "process.exe"), "/usr/sbin/nginx");
 	assert_string_equal(s_at(j, "summary"), "web started privileged");
+	json_decref(j);
+
+	j = ecs(&a);
+	assert_string_equal(json_string_value(json_array_get(at(j, "event.type"), 0)), "start");
+	assert_string_equal(s_at(j, "event.outcome"), "success");
+	assert_string_equal(s_at(j, "event.action"), "container_start");
+	assert_absent(j, "privwatch.result");
 	json_decref(j);
 }
 
