@@ -11,7 +11,7 @@ VERSION := $(shell cat VERSION)
 # Build and test packages, installed by `make deps` (Debian 12).
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux \
-	qemu-system-x86 busybox-static cpio kmod xz-utils binutils
+	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema
 
 ifeq ($(V),1)
 Q =
