@@ -41,7 +41,7 @@ TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.
 WORKLOADS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/workload*.c))
 TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-.PHONY: all deps run test test-host test-vm test-e2e clean vmlinux help
+.PHONY: all deps run test test-host test-vm test-e2e demo clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -57,6 +57,8 @@ help:
 	@echo "                then the kernel suites there again forced to tracepoints"
 	@echo "make test-e2e   real runtimes (docker, podman, runc) up, one container per case, down;"
 	@echo "                part of make test (tests/e2e/README.md)"
+	@echo "make demo       Docker up, a default and a privileged container doing the same things,"
+	@echo "                then privwatch ps and the alerts, one line each"
 	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
 	@echo "make clean      remove $(OUTPUT)/"
 	@echo "V=1 shows the commands."
@@ -85,6 +87,9 @@ test-vm: deps all $(TEST_BINS)
 # and smoke.sh stops it again.
 test-e2e:
 	$(Q)./tests/run-everything.sh e2e
+
+demo: deps all
+	$(Q)./tests/e2e/demo.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h

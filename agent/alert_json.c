@@ -231,7 +231,7 @@ static void write_event(struct jsonw *w, const struct pw_view *v)
 
 static const char *action_name(enum pw_rule_action a)
 {
-	return a == PW_ACTION_ALERT_CAPTURE ? "alert_capture" : "alert";
+	return a == PW_ACTION_ALERT_CAPTURE ? "alert+capture" : "alert";
 }
 
 static void write_rule(struct jsonw *w, const struct pw_rule_info *r)

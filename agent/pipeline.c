@@ -219,6 +219,24 @@ static void container_started(struct pw_pipeline *p, const struct pw_ct_containe
 	evaluate(p, &v);
 }
 
+void pw_pipeline_running_containers(struct pw_pipeline *p)
+{
+	uint64_t now = 0;
+	struct timespec ts;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	for (i = 0; i < p->table.cap; i++) {
+		const struct pw_ct_slot *s = &p->table.slots[i];
+
+		/* each container once: at the slot of its own cgroup */
+		if (s->id && s->c && s->id == s->c->cgroup_id && !s->c->pending &&
+		    s->c->phase == PW_PHASE_STARTED)
+			container_started(p, s->c, now, s->c->start_pid);
+	}
+}
+
 static void write_event(struct pw_pipeline *p, const struct pw_event_kind *kind,
 			const struct pw_event_header *h, const struct pw_ct_container *c)
 {
@@ -323,7 +341,9 @@ static void write_summary(void *ctx, const char *head, size_t len, enum pw_sever
 
 	if (!head)
 		return; /* could not be kept (out of memory): warned then */
-	n = snprintf(tail, sizeof(tail), ",\"count\":%llu}\n", (unsigned long long)count);
+	/* pw_alert_tail's bytes: ECS keeps the count inside "privwatch" */
+	n = snprintf(tail, sizeof(tail), ",\"count\":%llu}%s\n", (unsigned long long)count,
+		     p->o.format == PW_FORMAT_ECS ? "}" : "");
 	line = malloc(len + n);
 	if (!line) {
 		p->write_failed = 1;

@@ -57,6 +57,9 @@ struct pw_pipeline {
 	int write_failed;
 };
 
+/* Where an installed privwatch keeps its rules. */
+#define PW_RULES_INSTALL_DIR "/etc/privwatch/rules.d"
+
 /* Load the rules (err names the file, rule and field), build the tables. */
 int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 		     struct pw_sinks *sinks, char *err, size_t errlen);
@@ -65,6 +68,10 @@ void pw_pipeline_free(struct pw_pipeline *p);
 /* The reader's handler (ctx: the pipeline). */
 void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind,
 		       const struct pw_event_header *h);
+
+/* Containers found running at start: evaluated as if they started now
+ * (a container without seccomp is news whenever the agent learns of it). */
+void pw_pipeline_running_containers(struct pw_pipeline *p);
 
 /* Write what p->w holds as one line of class cls, and reset it. */
 void pw_pipeline_emit(struct pw_pipeline *p, enum pw_record_class cls, enum pw_severity sev);

@@ -225,7 +225,7 @@ static void test_open_sysfs_every_field(void **state)
 	assert_string_equal(s_at(j, "rule.id"), "PW-0003");
 	assert_string_equal(s_at(j, "rule.title"), rule_sysfs.title);
 	assert_string_equal(s_at(j, "rule.severity"), "high");
-	assert_string_equal(s_at(j, "rule.action"), "alert_capture");
+	assert_string_equal(s_at(j, "rule.action"), "alert+capture");
 	x = at(j, "rule.tags");
 	assert_int_equal(json_array_size(x), 3);
 	assert_string_equal(json_string_value(json_array_get(x, 2)), "T1055.001");
