@@ -94,6 +94,8 @@ static inline int pw_sink_is_queued(const struct pw_sink *k)
 }
 
 uint64_t pw_now_mono_ns(void);
+/* sinks.c: the i-th sink (for the unit tests). */
+struct pw_sink *pw_sinks_get(struct pw_sinks *s, size_t i);
 
 /* sink_queue.c: all under the sink's lock. */
 void pw_queue_init(struct pw_queue *q, size_t max_count, size_t max_bytes);

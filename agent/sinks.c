@@ -432,6 +432,11 @@ uint64_t pw_sinks_dropped(const struct pw_sinks *s)
 	return sum;
 }
 
+struct pw_sink *pw_sinks_get(struct pw_sinks *s, size_t i)
+{
+	return i < s->n ? s->v[i] : NULL;
+}
+
 size_t pw_sinks_count(const struct pw_sinks *s)
 {
 	return s->n;
