@@ -159,7 +159,7 @@ static enum send_result send_line(struct pw_sink *k, int fd, const struct pw_qen
 	int retried = 0;
 
 	if (is_stream(k) && peer_gone(fd)) {
-		*err = ECONNRESET;
+		*err = EPIPE;
 		return BROKEN;
 	}
 	while (off < e->len) {
@@ -283,7 +283,8 @@ static void *net_thread(void *arg)
 					cur->len, strerror(e));
 				break;
 			case BROKEN:
-				snprintf(why, sizeof(why), "connection lost: %s", strerror(e));
+				snprintf(why, sizeof(why), "connection lost: %s",
+					 e == EPIPE ? "closed by the receiver" : strerror(e));
 				warn_down(k, why);
 				close(fd);
 				fd = -1;

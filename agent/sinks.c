@@ -19,6 +19,7 @@ struct pw_sinks {
 	struct pw_sink **v;
 	size_t n;
 	int started;
+	int stopped;
 };
 
 struct pw_sinks *pw_sinks_new(void)
@@ -456,20 +457,31 @@ void pw_sinks_stats(const struct pw_sinks *s, size_t i, struct pw_sink_stats *ou
 	out->spec = k->spec;
 }
 
-void pw_sinks_close(struct pw_sinks *s, int timeout_ms)
+void pw_sinks_stop(struct pw_sinks *s, int timeout_ms)
 {
 	uint64_t deadline = pw_now_mono_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
 	size_t i;
 
-	if (!s)
+	if (s->stopped)
 		return;
+	s->stopped = 1;
 	for (i = 0; i < s->n; i++)
 		if (pw_sink_is_queued(s->v[i]))
 			pw_net_stop_request(s->v[i], deadline);
-	for (i = 0; i < s->n; i++) {
+	for (i = 0; i < s->n; i++)
 		if (pw_sink_is_queued(s->v[i]))
 			pw_net_join(s->v[i]);
-		else if (s->v[i]->kind == PW_SINK_FILE)
+}
+
+void pw_sinks_close(struct pw_sinks *s, int timeout_ms)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	pw_sinks_stop(s, timeout_ms);
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i]->kind == PW_SINK_FILE)
 			pw_file_close(s->v[i]);
 		sink_free(s->v[i]);
 	}

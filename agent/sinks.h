@@ -73,7 +73,12 @@ void pw_sinks_reopen(struct pw_sinks *s);
 uint64_t pw_sinks_dropped(const struct pw_sinks *s);
 size_t pw_sinks_count(const struct pw_sinks *s);
 void pw_sinks_stats(const struct pw_sinks *s, size_t i, struct pw_sink_stats *out);
-/* Give queued lines up to timeout_ms to go out, stop threads, close, free. */
+/* Give queued lines up to timeout_ms to go out, stop the threads and count
+ * what is left as dropped; the counters stay readable (for the last stats
+ * record). Lines written after this to a network or syslog sink are counted
+ * dropped; stdout and files still work. */
+void pw_sinks_stop(struct pw_sinks *s, int timeout_ms);
+/* pw_sinks_stop unless done, then close and free. */
 void pw_sinks_close(struct pw_sinks *s, int timeout_ms);
 
 #endif
