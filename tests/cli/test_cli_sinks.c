@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -394,7 +395,10 @@ static void rsyslog_start(char *out, size_t outlen, int *udp, int *tcp)
 		fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		setpgid(0, 0);
+		/* Dies with the suite, even one killed by run-all.sh's timeout. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
 		execl("/usr/sbin/rsyslogd", "rsyslogd", "-n", "-f", conf, "-i", pidf, NULL);
 		_exit(127);
 	}
@@ -539,6 +543,78 @@ static void test_rsyslog_parses_udp_and_tcp_as_rfc5424(void **state)
 	assert_int_equal(odd_n, 2);
 	free(got);
 	rsyslog_kill();
+}
+
+/* syslog:unix:PATH (plain syslog is /dev/log): one datagram per message,
+ * no octet count, the same RFC 5424 header. */
+static void test_syslog_local_datagram(void **state)
+{
+	const char *meta = "{\"schema\":\"privwatch.stats/1\"}\n";
+	const char *alert = "{\"rule\":{\"id\":\"PW-0003\"},\"container\":{\"id\":\"c1\"}}\n";
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char spec[256], buf[4096], want[512], host[256];
+	const char *specs[1] = { spec };
+	struct pw_sink_stats st;
+	struct pw_sinks *s;
+	struct pollfd p;
+	ssize_t n;
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/log.sock", dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	snprintf(spec, sizeof(spec), "syslog,facility=local7:unix:%s", sun.sun_path);
+	s = sinks_or_fail(specs, 1);
+	pw_sinks_write(s, meta, strlen(meta), PW_REC_META, PW_SEV_INFO);
+	pw_sinks_write(s, alert, strlen(alert), PW_REC_ALERT, PW_SEV_MEDIUM);
+	pw_sinks_stop(s, 2000);
+	pw_sinks_stats(s, 0, &st);
+	assert_int_equal(st.written, 2);
+	pw_sinks_close(s, 0);
+
+	gethostname(host, sizeof(host));
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n] = 0;
+	assert_memory_equal(buf, "<190>1 ", 7); /* local7 (23) * 8 + info */
+	snprintf(want, sizeof(want), " %s privwatch %d meta - {\"schema\":\"privwatch.stats/1\"}",
+		 host, getpid());
+	assert_string_equal(buf + 7 + 27, want);
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n] = 0;
+	assert_memory_equal(buf, "<188>1 ", 7); /* medium: warning (4) */
+	/* no attributes given: picked out of the JSON */
+	assert_non_null(strstr(buf, " alert [privwatch@32473 rule=\"PW-0003\" container=\"c1\"] {"));
+	close(fd);
+	unlink(sun.sun_path);
+}
+
+/* Nothing listening at all: writes return at once, close gives up at its
+ * deadline and counts everything dropped. */
+static void test_dead_receiver_costs_the_deadline_only(void **state)
+{
+	char spec[256];
+	const char *specs[2] = { spec, "syslog:unix:/nonexistent/log" };
+	struct pw_sink_stats st;
+	struct pw_sinks *s;
+	double t0;
+	int i;
+
+	snprintf(spec, sizeof(spec), "tcp:127.0.0.1:%d", free_port(SOCK_STREAM));
+	s = sinks_or_fail(specs, 2);
+	for (i = 0; i < 100; i++)
+		pw_sinks_write(s, "{}\n", 3, PW_REC_ALERT, PW_SEV_CRITICAL);
+	t0 = now_s();
+	pw_sinks_stop(s, 300);
+	assert_true(now_s() - t0 < 5); /* bounded, generously */
+	for (i = 0; i < 2; i++) {
+		pw_sinks_stats(s, i, &st);
+		assert_int_equal(st.written, 0);
+		assert_int_equal(st.dropped, 100);
+		assert_int_equal(st.queued, 0);
+	}
+	pw_sinks_close(s, 0);
 }
 
 /* ---- a 10,000-alert burst through every kind at once ---- */
@@ -749,6 +825,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unix_receiver_stalls_leaves_returns),
 		cmocka_unit_test_teardown(test_rsyslog_parses_udp_and_tcp_as_rfc5424,
 					  rsyslog_teardown),
+		cmocka_unit_test(test_syslog_local_datagram),
+		cmocka_unit_test(test_dead_receiver_costs_the_deadline_only),
 		cmocka_unit_test(test_burst_through_every_sink_none_blocks_another),
 		cmocka_unit_test(test_throughput_file_and_tcp),
 	};
