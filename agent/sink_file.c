@@ -28,8 +28,8 @@ int pw_file_open(struct pw_sink *k, char *err, size_t errlen)
 	if (fd < 0) {
 		if (errno == ELOOP)
 			snprintf(err, errlen,
-				 "output '%s': %s is a symbolic link: refusing to follow it", k->spec,
-				 k->path);
+				 "output '%s': %s is a symbolic link: refusing to follow it",
+				 k->spec, k->path);
 		else
 			snprintf(err, errlen, "output '%s': cannot open %s: %s", k->spec, k->path,
 				 strerror(errno));

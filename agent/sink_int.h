@@ -19,19 +19,19 @@ enum pw_sink_kind {
 	PW_SINK_FILE,
 	PW_SINK_SYSLOG_LOCAL, /* unix datagram, /dev/log */
 	PW_SINK_SYSLOG_UDP,
-	PW_SINK_SYSLOG_TCP,   /* octet-counted framing, RFC 6587 */
-	PW_SINK_TCP,	      /* JSON lines */
-	PW_SINK_UNIX,	      /* JSON lines on a unix stream socket */
+	PW_SINK_SYSLOG_TCP, /* octet-counted framing, RFC 6587 */
+	PW_SINK_TCP,	    /* JSON lines */
+	PW_SINK_UNIX,	    /* JSON lines on a unix stream socket */
 };
 
-#define PW_FILE_MAX_DEFAULT (100ULL << 20)
-#define PW_FILE_KEEP_DEFAULT 5
-#define PW_FILE_KEEP_MAX 1000
-#define PW_QUEUE_LINES_DEFAULT 10000
-#define PW_QUEUE_BYTES_DEFAULT (16ULL << 20)
+#define PW_FILE_MAX_DEFAULT	   (100ULL << 20)
+#define PW_FILE_KEEP_DEFAULT	   5
+#define PW_FILE_KEEP_MAX	   1000
+#define PW_QUEUE_LINES_DEFAULT	   10000
+#define PW_QUEUE_BYTES_DEFAULT	   (16ULL << 20)
 #define PW_SYSLOG_FACILITY_DEFAULT 3 /* daemon */
-#define PW_BACKOFF_MIN_MS 100
-#define PW_BACKOFF_MAX_MS 10000
+#define PW_BACKOFF_MIN_MS	   100
+#define PW_BACKOFF_MAX_MS	   10000
 
 /* One queued line (already framed for its transport). */
 struct pw_qent {
@@ -78,12 +78,12 @@ struct pw_sink {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct pw_queue q;
-	int inflight;	     /* a line taken off the queue, not yet sent */
+	int inflight; /* a line taken off the queue, not yet sent */
 	int stopping;
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC, when stopping */
 	pthread_t thread;
 	int started;
-	int warned_down;	 /* a failure was reported since the last success */
+	int warned_down; /* a failure was reported since the last success */
 	uint64_t last_warn_ns;
 	uint64_t failures;
 };
@@ -119,8 +119,8 @@ struct pw_qent *pw_syslog_frame(const struct pw_sink *k, const char *line, size_
 				enum pw_record_class cls, enum pw_severity sev,
 				const struct pw_alert_attrs *attrs);
 /* Rule and container ids picked out of an alert line, when the caller gave none. */
-void pw_alert_attrs_from_json(const char *line, size_t len, struct pw_alert_attrs *a,
-			      char *buf, size_t buflen);
+void pw_alert_attrs_from_json(const char *line, size_t len, struct pw_alert_attrs *a, char *buf,
+			      size_t buflen);
 
 /* sink_net.c */
 int pw_net_start(struct pw_sink *k, char *err, size_t errlen);

@@ -33,7 +33,7 @@
 #include "sink_int.h"
 
 #define CONNECT_TIMEOUT_MS 5000
-#define WARN_EVERY_NS 60000000000ULL
+#define WARN_EVERY_NS	   60000000000ULL
 
 uint64_t pw_now_mono_ns(void)
 {
@@ -58,7 +58,7 @@ static int expired(struct pw_sink *k)
 /* Wait for fd up to ms, less if the close deadline comes first. */
 static int wait_fd(struct pw_sink *k, int fd, short events, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 
 	if (__atomic_load_n(&k->stopping, __ATOMIC_ACQUIRE)) {
 		uint64_t now = pw_now_mono_ns(), dl = k->deadline_ns;
@@ -95,11 +95,11 @@ static int connect_fd(struct pw_sink *k, int fd, const struct sockaddr *sa, sock
 
 static int net_connect(struct pw_sink *k, char *why, size_t len)
 {
-	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	struct addrinfo hints = {0}, *res = NULL, *ai;
 	int fd = -1, rc;
 
 	if (k->kind == PW_SINK_UNIX || k->kind == PW_SINK_SYSLOG_LOCAL) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 		int type = k->kind == PW_SINK_UNIX ? SOCK_STREAM : SOCK_DGRAM;
 
 		strncpy(sun.sun_path, k->path, sizeof(sun.sun_path) - 1);
@@ -146,7 +146,7 @@ static int net_connect(struct pw_sink *k, char *why, size_t len)
  */
 static int peer_gone(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	struct pollfd p = {.fd = fd, .events = POLLIN | POLLRDHUP};
 
 	return poll(&p, 1, 0) > 0;
 }
@@ -274,9 +274,7 @@ static void *net_thread(void *arg)
 			int e = 0;
 
 			switch (send_line(k, fd, cur, &e)) {
-			case SENT:
-				__atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED);
-				break;
+			case SENT: __atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED); break;
 			case REFUSED_LINE:
 				__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
 				pw_warn("output '%s': a line of %zu bytes refused: %s\n", k->spec,
@@ -289,8 +287,7 @@ static void *net_thread(void *arg)
 				close(fd);
 				fd = -1;
 				continue; /* cur is kept and sent whole again */
-			case EXPIRED:
-				goto out;
+			case EXPIRED: goto out;
 			}
 		}
 		free(cur);

@@ -57,8 +57,8 @@ struct pw_qent *pw_syslog_frame(const struct pw_sink *k, const char *line, size_
 				enum pw_record_class cls, enum pw_severity sev,
 				const struct pw_alert_attrs *attrs)
 {
-	static const char *const msgid[] = { [PW_REC_ALERT] = "alert", [PW_REC_META] = "meta",
-					     [PW_REC_EVENT] = "event" };
+	static const char *const msgid[] = {
+		[PW_REC_ALERT] = "alert", [PW_REC_META] = "meta", [PW_REC_EVENT] = "event"};
 	char hdr[512 + 2 * 256 + 2 * 128], ts[40];
 	struct timespec now;
 	struct tm tm;
@@ -114,8 +114,7 @@ struct pw_qent *pw_syslog_frame(const struct pw_sink *k, const char *line, size_
 
 /* The string value after key in line, up to its closing quote, copied into
  * buf; JSON escapes are left as they are (ids are plain ASCII). */
-static const char *find_str(const char *line, size_t len, const char *key, char *buf,
-			    size_t buflen)
+static const char *find_str(const char *line, size_t len, const char *key, char *buf, size_t buflen)
 {
 	const char *p = memmem(line, len, key, strlen(key)), *end = line + len, *q;
 	size_t n;

@@ -86,9 +86,8 @@ static int parse_facility(const char *s)
 	static const struct {
 		const char *name;
 		int code;
-	} f[] = { { "user", 1 },    { "daemon", 3 },  { "local0", 16 }, { "local1", 17 },
-		  { "local2", 18 }, { "local3", 19 }, { "local4", 20 }, { "local5", 21 },
-		  { "local6", 22 }, { "local7", 23 } };
+	} f[] = {{"user", 1},	 {"daemon", 3},	 {"local0", 16}, {"local1", 17}, {"local2", 18},
+		 {"local3", 19}, {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23}};
 	size_t i;
 
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
@@ -178,7 +177,8 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 
 		if (k->kind != PW_SINK_SYSLOG_LOCAL && k->kind != PW_SINK_SYSLOG_UDP &&
 		    k->kind != PW_SINK_SYSLOG_TCP)
-			return fail(err, errlen, k->spec, "option 'facility' applies to syslog only");
+			return fail(err, errlen, k->spec,
+				    "option 'facility' applies to syslog only");
 		if (f < 0)
 			return fail(err, errlen, k->spec,
 				    "unknown facility '%s' (daemon, user, local0 ... local7)", val);
@@ -375,12 +375,8 @@ static void dispatch(struct pw_sinks *s, const char *line, size_t len, enum pw_r
 			continue;
 		}
 		switch (k->kind) {
-		case PW_SINK_STDOUT:
-			pw_fd_write(k, line, len);
-			continue;
-		case PW_SINK_FILE:
-			pw_file_write(k, line, len);
-			continue;
+		case PW_SINK_STDOUT: pw_fd_write(k, line, len); continue;
+		case PW_SINK_FILE: pw_file_write(k, line, len); continue;
 		case PW_SINK_SYSLOG_LOCAL:
 		case PW_SINK_SYSLOG_UDP:
 		case PW_SINK_SYSLOG_TCP:
@@ -390,9 +386,7 @@ static void dispatch(struct pw_sinks *s, const char *line, size_t len, enum pw_r
 			}
 			e = pw_syslog_frame(k, line, len, cls, sev, attrs);
 			break;
-		default:
-			e = line_entry(line, len, crit);
-			break;
+		default: e = line_entry(line, len, crit); break;
 		}
 		if (!e) {
 			__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
@@ -459,7 +453,8 @@ void pw_sinks_stats(const struct pw_sinks *s, size_t i, struct pw_sink_stats *ou
 
 void pw_sinks_stop(struct pw_sinks *s, int timeout_ms)
 {
-	uint64_t deadline = pw_now_mono_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
+	uint64_t deadline =
+		pw_now_mono_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
 	size_t i;
 
 	if (s->stopped)
