@@ -45,7 +45,7 @@ int pw_file_open(struct pw_sink *k, char *err, size_t errlen)
 	return 0;
 }
 
-static void warn_failure(struct pw_sink *k, const char *what, int e)
+static void warn_failure(struct pw_sink *k, const char *msg)
 {
 	uint64_t now = pw_now_mono_ns();
 
@@ -53,8 +53,16 @@ static void warn_failure(struct pw_sink *k, const char *what, int e)
 	if (k->last_warn_ns && now - k->last_warn_ns < 60000000000ULL)
 		return;
 	k->last_warn_ns = now;
-	pw_warn("output '%s': %s: %s (%llu lines dropped so far)\n", k->spec, what, strerror(e),
+	pw_warn("%s (%llu lines dropped so far)\n", msg,
 		(unsigned long long)__atomic_load_n(&k->dropped, __ATOMIC_RELAXED));
+}
+
+static void warn_errno(struct pw_sink *k, int e)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "output '%s': write failed: %s", k->spec, strerror(e));
+	warn_failure(k, msg);
 }
 
 /* 0, or an errno. A short write is continued: a line is never left half. */
@@ -80,7 +88,7 @@ void pw_fd_write(struct pw_sink *k, const char *line, size_t len)
 
 	if (e) {
 		__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
-		warn_failure(k, "write failed", e);
+		warn_errno(k, e);
 		return;
 	}
 	__atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED);
@@ -96,7 +104,7 @@ static void rotate(struct pw_sink *k)
 {
 	char from[4200], to[4200];
 	unsigned int i;
-	char err[256];
+	char err[512];
 
 	close(k->fd);
 	k->fd = -1;
@@ -124,12 +132,12 @@ void pw_file_write(struct pw_sink *k, const char *line, size_t len)
 	if (k->fd < 0) {
 		/* Reopen failed earlier (directory gone, symlink planted): try
 		 * again on each line, the next one may succeed. */
-		char err[256];
+		char err[512];
 
 		if (pw_file_open(k, err, sizeof(err))) {
 			pthread_mutex_unlock(&k->lock);
 			__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
-			warn_failure(k, "file not open", errno ? errno : EIO);
+			warn_failure(k, err);
 			return;
 		}
 	}
@@ -139,7 +147,7 @@ void pw_file_write(struct pw_sink *k, const char *line, size_t len)
 	pthread_mutex_unlock(&k->lock);
 	if (e) {
 		__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
-		warn_failure(k, "write failed", e);
+		warn_errno(k, e);
 		return;
 	}
 	__atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED);
@@ -147,14 +155,14 @@ void pw_file_write(struct pw_sink *k, const char *line, size_t len)
 
 void pw_file_reopen(struct pw_sink *k)
 {
-	char err[256];
+	char err[512];
 
 	pthread_mutex_lock(&k->lock);
 	if (k->fd >= 0)
 		close(k->fd);
 	k->fd = -1;
 	if (pw_file_open(k, err, sizeof(err)))
-		pw_warn("%s\n", err);
+		warn_failure(k, err);
 	pthread_mutex_unlock(&k->lock);
 }
 

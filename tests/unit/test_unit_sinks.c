@@ -360,6 +360,37 @@ static void test_file_reopen_after_mv(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* A symlink planted at the path between a mv and the SIGHUP is not
+ * followed: lines are counted dropped until the path is clean again. */
+static void test_file_reopen_refuses_a_planted_symlink(void **state)
+{
+	char path[256], moved[300], target[300], spec[300], err[256], *got;
+	struct pw_sink_stats st;
+	struct pw_sinks *s;
+
+	snprintf(path, sizeof(path), "%s/planted.json", dir);
+	snprintf(moved, sizeof(moved), "%s.old", path);
+	snprintf(target, sizeof(target), "%s/victim", dir);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	s = one_sink(spec);
+	assert_int_equal(pw_sinks_start(s, err, sizeof(err)), 0);
+	pw_sinks_write(s, "1\n", 2, PW_REC_EVENT, 0);
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(symlink(target, path), 0);
+	pw_sinks_reopen(s);
+	pw_sinks_write(s, "2\n", 2, PW_REC_EVENT, 0);
+	assert_int_equal(access(target, F_OK), -1);
+	assert_int_equal(unlink(path), 0);
+	pw_sinks_write(s, "3\n", 2, PW_REC_EVENT, 0);
+	pw_sinks_stats(s, 0, &st);
+	assert_int_equal(st.written, 2);
+	assert_int_equal(st.dropped, 1);
+	pw_sinks_close(s, 0);
+	got = slurp(path, NULL);
+	assert_string_equal(got, "3\n");
+	free(got);
+}
+
 static void test_file_refuses_a_symlink(void **state)
 {
 	char path[256], target[300], spec[300], err[512], want[1024];
@@ -457,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_file_mode_0600_and_append),
 		cmocka_unit_test(test_file_rotation_under_a_burst),
 		cmocka_unit_test(test_file_reopen_after_mv),
+		cmocka_unit_test(test_file_reopen_refuses_a_planted_symlink),
 		cmocka_unit_test(test_file_refuses_a_symlink),
 		cmocka_unit_test(test_syslog_frame),
 		cmocka_unit_test(test_attrs_from_json),
