@@ -617,6 +617,60 @@ static void test_dead_receiver_costs_the_deadline_only(void **state)
 	pw_sinks_close(s, 0);
 }
 
+/* A connection that dies in the middle of a line: the line is sent again,
+ * whole, on the next connection; the first saw only a fragment. */
+static void test_line_cut_by_a_dead_connection_is_resent_whole(void **state)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t big = 1 << 20, got = 0;
+	char spec[256], *line = malloc(big), *buf = malloc(big + 1);
+	const char *specs[1] = {spec};
+	struct pw_sink_stats st;
+	struct pw_sinks *s;
+	struct pollfd p;
+	int lfd, cfd;
+	ssize_t n;
+
+	memset(line, 'x', big);
+	memcpy(line, "{\"big\":\"", 8);
+	memcpy(line + big - 3, "\"}\n", 3);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/cut.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	snprintf(spec, sizeof(spec), "unix:%s", sun.sun_path);
+	s = sinks_or_fail(specs, 1);
+	pw_sinks_write(s, line, big, PW_REC_ALERT, PW_SEV_HIGH);
+
+	/* first connection: read a little of the line, hang up on the rest */
+	p = (struct pollfd){.fd = lfd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(read(cfd, buf, 1000) > 0);
+	close(cfd);
+
+	/* second: the whole line, once */
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	cfd = accept(lfd, NULL, NULL);
+	p = (struct pollfd){.fd = cfd, .events = POLLIN};
+	while (got <= big && poll(&p, 1, 2000) == 1 &&
+	       (n = read(cfd, buf + got, big + 1 - got)) > 0)
+		got += n;
+	pw_sinks_stop(s, 1000);
+	pw_sinks_stats(s, 0, &st);
+	assert_int_equal(got, big);
+	assert_memory_equal(buf, line, big);
+	assert_int_equal(st.written, 1);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.reconnects, 1);
+	pw_sinks_close(s, 0);
+	close(cfd);
+	close(lfd);
+	unlink(sun.sun_path);
+	free(line);
+	free(buf);
+}
+
 /* ---- a 10,000-alert burst through every kind at once ---- */
 
 /* Accepts one connection on lfd and counts its lines until EOF. */
@@ -825,6 +879,7 @@ int main(int argc, char **argv)
 					  rsyslog_teardown),
 		cmocka_unit_test(test_syslog_local_datagram),
 		cmocka_unit_test(test_dead_receiver_costs_the_deadline_only),
+		cmocka_unit_test(test_line_cut_by_a_dead_connection_is_resent_whole),
 		cmocka_unit_test(test_burst_through_every_sink_none_blocks_another),
 		cmocka_unit_test(test_throughput_file_and_tcp),
 	};
