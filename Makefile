@@ -10,7 +10,7 @@ VERSION := $(shell cat VERSION)
 
 # Build and test packages, installed by `make deps` (Debian 12).
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-	libjansson-dev libcmocka-dev pkg-config util-linux \
+	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
 	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema
 
 ifeq ($(V),1)
@@ -142,7 +142,7 @@ $(OUTPUT)/tests/%: tests/kernel/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/cli/%.c $(TEST_HELPERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/cli/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
