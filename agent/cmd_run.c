@@ -651,6 +651,8 @@ int pw_cmd_run(int argc, char **argv)
 	if (pw_kstats_read(&l, &ks) == 0)
 		lost_record(&rc, &ks, &r.stats);
 	stats_record(&rc, &l, &r, 1);
+	/* Network sinks get a last chance to send the final records. */
+	pw_sinks_stop(rc.sinks, 2000);
 	exit_code = PW_EXIT_OK;
 cleanup:
 	pw_reader_close(&r);

@@ -137,6 +137,25 @@ static void render_alert(struct pw_pipeline *p, const struct pw_alert *a, int he
 			  : pw_alert_to_json(&p->w, a, &p->host);
 }
 
+static void emit_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
+		       const struct pw_view *v)
+{
+	struct pw_alert_attrs attrs = {
+		.rule_id = info->id,
+		.container_id = v->container ? v->container->id : NULL,
+	};
+	size_t len;
+	const char *line = jw_line(&p->w, &len);
+
+	if (line) {
+		pw_sinks_write_alert(p->sinks, line, len, info->severity, &attrs);
+		p->alerts.written++;
+	} else {
+		p->write_failed = 1;
+	}
+	jw_reset(&p->w);
+}
+
 static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const struct pw_view *v)
 {
 	const struct pw_rule_info *info = pw_rule_info(r);
@@ -185,8 +204,7 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 		return;
 	}
 	render_alert(p, &a, 0);
-	pw_pipeline_emit(p, PW_REC_ALERT, info->severity);
-	p->alerts.written++;
+	emit_alert(p, info, v);
 }
 
 static void evaluate(struct pw_pipeline *p, const struct pw_view *v)
