@@ -2,6 +2,7 @@
 /* Where the rule files are when the command line does not say. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,7 +17,7 @@ static int is_dir(const char *path)
 
 int pw_rules_default_path(char *buf, size_t size)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], dir[PATH_MAX + 16];
 	ssize_t n;
 	char *slash;
 
@@ -33,7 +34,8 @@ int pw_rules_default_path(char *buf, size_t size)
 	if (!slash)
 		return -1;
 	*slash = '\0';
-	if ((size_t)snprintf(buf, size, "%s/../rules", exe) >= size || !is_dir(buf))
+	snprintf(dir, sizeof(dir), "%s/../rules", exe);
+	if (!is_dir(dir) || !realpath(dir, exe) || (size_t)snprintf(buf, size, "%s", exe) >= size)
 		return -1;
 	return 0;
 }
