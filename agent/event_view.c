@@ -36,7 +36,7 @@ int pw_view_kind_parse(const char *name)
 const char *pw_view_mode_name(enum pw_view_mode m)
 {
 	static const char *const names[PW_VMODE_COUNT] = {
-		[PW_VMODE_DEFAULT] = "default", [PW_VMODE_PARTIAL] = "partial",
+		[PW_VMODE_DEFAULT] = "default",	      [PW_VMODE_PARTIAL] = "partial",
 		[PW_VMODE_PRIVILEGED] = "privileged", [PW_VMODE_HOST] = "host",
 		[PW_VMODE_UNKNOWN] = "unknown",
 	};
@@ -47,18 +47,20 @@ const char *pw_view_mode_name(enum pw_view_mode m)
 const char *pw_view_result_name(enum pw_view_result r)
 {
 	static const char *const names[] = {
-		[PW_RESULT_ALLOWED] = "allowed", [PW_RESULT_DENIED] = "denied",
-		[PW_RESULT_PRE_CHECK] = "pre_check", [PW_RESULT_NONE] = "none",
+		[PW_RESULT_ALLOWED] = "allowed",
+		[PW_RESULT_DENIED] = "denied",
+		[PW_RESULT_PRE_CHECK] = "pre_check",
+		[PW_RESULT_NONE] = "none",
 	};
 
 	return (unsigned int)r <= PW_RESULT_NONE ? names[r] : "none";
 }
 
 static const char *const object_kinds[PW_OBJ_KIND_MAX] = {
-	[PW_OBJ_UNKNOWN] = "unknown",	  [PW_OBJ_CHARDEV] = "chardev",
-	[PW_OBJ_BLOCKDEV] = "blockdev",	  [PW_OBJ_SYSFS] = "sysfs",
-	[PW_OBJ_PROCFS] = "procfs",	  [PW_OBJ_PROC_SYS] = "proc_sys",
-	[PW_OBJ_CGROUPFS] = "cgroupfs",	  [PW_OBJ_DEBUGFS] = "debugfs",
+	[PW_OBJ_UNKNOWN] = "unknown",	    [PW_OBJ_CHARDEV] = "chardev",
+	[PW_OBJ_BLOCKDEV] = "blockdev",	    [PW_OBJ_SYSFS] = "sysfs",
+	[PW_OBJ_PROCFS] = "procfs",	    [PW_OBJ_PROC_SYS] = "proc_sys",
+	[PW_OBJ_CGROUPFS] = "cgroupfs",	    [PW_OBJ_DEBUGFS] = "debugfs",
 	[PW_OBJ_SECURITYFS] = "securityfs", [PW_OBJ_TRACEFS] = "tracefs",
 	[PW_OBJ_BPFFS] = "bpffs",
 };
@@ -69,14 +71,10 @@ const char *pw_object_kind_name(unsigned int kind)
 }
 
 static const char *const mount_ops[] = {
-	[PW_MOUNT_MOUNT] = "mount",
-	[PW_MOUNT_UMOUNT] = "umount",
-	[PW_MOUNT_FSOPEN] = "fsopen",
-	[PW_MOUNT_FSCONFIG] = "fsconfig",
-	[PW_MOUNT_FSMOUNT] = "fsmount",
-	[PW_MOUNT_MOVE_MOUNT] = "move_mount",
-	[PW_MOUNT_OPEN_TREE] = "open_tree",
-	[PW_MOUNT_SETATTR] = "mount_setattr",
+	[PW_MOUNT_MOUNT] = "mount",	      [PW_MOUNT_UMOUNT] = "umount",
+	[PW_MOUNT_FSOPEN] = "fsopen",	      [PW_MOUNT_FSCONFIG] = "fsconfig",
+	[PW_MOUNT_FSMOUNT] = "fsmount",	      [PW_MOUNT_MOVE_MOUNT] = "move_mount",
+	[PW_MOUNT_OPEN_TREE] = "open_tree",   [PW_MOUNT_SETATTR] = "mount_setattr",
 	[PW_MOUNT_PIVOT_ROOT] = "pivot_root",
 };
 
@@ -169,8 +167,7 @@ static void set_result(struct pw_view *v, int32_t ret)
 
 static void view_exec(struct pw_view *v, const struct pw_exec_event *e)
 {
-	v->path = copy_bounded(v->path_buf, sizeof(v->path_buf), e->filename,
-			       sizeof(e->filename));
+	v->path = copy_bounded(v->path_buf, sizeof(v->path_buf), e->filename, sizeof(e->filename));
 	v->basename = basename_of(v->path);
 	v->proc.exe = v->path;
 	v->proc.ppid = e->ppid;
@@ -217,10 +214,10 @@ static void view_mount(struct pw_view *v, const struct pw_mount_event *e)
 	v->mount_op = op ? e->op : 0;
 	v->mount_op_name = op ? op : "unknown";
 	v->mount_flags = e->flags;
-	v->fstype = copy_bounded(v->fstype_buf, sizeof(v->fstype_buf), e->fstype,
-				 sizeof(e->fstype));
-	v->source = copy_bounded(v->source_buf, sizeof(v->source_buf), e->source,
-				 sizeof(e->source));
+	v->fstype =
+		copy_bounded(v->fstype_buf, sizeof(v->fstype_buf), e->fstype, sizeof(e->fstype));
+	v->source =
+		copy_bounded(v->source_buf, sizeof(v->source_buf), e->source, sizeof(e->source));
 	v->path = copy_bounded(v->path_buf, sizeof(v->path_buf), e->target, sizeof(e->target));
 	v->basename = basename_of(v->path);
 }

@@ -88,9 +88,9 @@ enum pw_node_op {
 	PW_N_ALL,
 	PW_N_ANY,
 	PW_N_NOT,
-	PW_N_ENUM,     /* mask & field bits */
-	PW_N_NUM,      /* value in any of ranges[first, first + count) */
-	PW_N_EXACT,    /* string ops over strs[first, first + count) */
+	PW_N_ENUM,  /* mask & field bits */
+	PW_N_NUM,   /* value in any of ranges[first, first + count) */
+	PW_N_EXACT, /* string ops over strs[first, first + count) */
 	PW_N_PREFIX,
 	PW_N_GLOB,
 	PW_N_BASENAME,
@@ -123,9 +123,9 @@ struct pw_seg {
 struct pw_rule {
 	struct pw_rule_info info;
 	const struct pw_ruleset *set; /* its arrays: set when loading ends */
-	uint32_t root;	    /* condition: nodes[root] */
-	uint64_t kinds;	    /* view kinds it can match */
-	uint32_t seg_first; /* output template, nseg 0: the title */
+	uint32_t root;		      /* condition: nodes[root] */
+	uint64_t kinds;		      /* view kinds it can match */
+	uint32_t seg_first;	      /* output template, nseg 0: the title */
 	uint32_t nseg;
 	uint32_t tag_first;
 	int disabled;
@@ -169,7 +169,7 @@ struct pw_parse {
 	const char *base;    /* its basename, kept in pw_rule_info.file */
 	const char *rule_id; /* NULL outside a rule */
 	const char *from_list;
-	char path[256];	     /* "$.rules[3].condition" */
+	char path[256]; /* "$.rules[3].condition" */
 	size_t plen;
 };
 
@@ -179,8 +179,8 @@ size_t pw_parse_push_index(struct pw_parse *p, size_t i);
 void pw_parse_pop(struct pw_parse *p, size_t len);
 /* Fill p->err for the current position; returns -1. */
 int pw_parse_fail(struct pw_parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line,
-			const char *rule_id, const char *json_path, const char *fmt, ...)
+void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line, const char *rule_id,
+			const char *json_path, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
 /* Set storage (rules.c); each returns -1 on ENOMEM. */

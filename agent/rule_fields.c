@@ -10,38 +10,38 @@
 #include "rule_compiled.h"
 
 static const struct pw_field fields[PW_FLD_COUNT] = {
-	[PW_FLD_KIND] = { "kind", PW_FT_ENUM, "event kind" },
-	[PW_FLD_RESULT] = { "result", PW_FT_ENUM, "result" },
-	[PW_FLD_OBJECT] = { "object", PW_FT_ENUM, "object kind" },
-	[PW_FLD_ACCESS] = { "access", PW_FT_ENUM, "access" },
-	[PW_FLD_DEVICE_TYPE] = { "device.type", PW_FT_ENUM, "device type" },
-	[PW_FLD_MOUNT_OP] = { "mount.op", PW_FT_ENUM, "mount operation" },
-	[PW_FLD_SECCOMP_OP] = { "seccomp.op", PW_FT_ENUM, "seccomp operation" },
-	[PW_FLD_CONTAINER_MODE] = { "container.mode", PW_FT_ENUM, "container mode" },
-	[PW_FLD_CONTAINER_PHASE] = { "container.phase", PW_FT_ENUM, "container phase" },
-	[PW_FLD_CONTAINER_RELAXED] = { "container.relaxed", PW_FT_ENUM, "posture dimension" },
-	[PW_FLD_CAPABILITY] = { "capability", PW_FT_ENUM, "capability" },
-	[PW_FLD_PATH] = { "path", PW_FT_STR, "path" },
-	[PW_FLD_BASENAME] = { "basename", PW_FT_STR, "basename" },
-	[PW_FLD_MOUNT_SOURCE] = { "mount.source", PW_FT_STR, "mount source" },
-	[PW_FLD_MOUNT_FSTYPE] = { "mount.fstype", PW_FT_STR, "filesystem type" },
-	[PW_FLD_PROC_EXE] = { "proc.exe", PW_FT_STR, "executable" },
-	[PW_FLD_PROC_COMM] = { "proc.comm", PW_FT_STR, "command name" },
-	[PW_FLD_CONTAINER_NAME] = { "container.name", PW_FT_STR, "container name" },
-	[PW_FLD_CONTAINER_IMAGE] = { "container.image", PW_FT_STR, "container image" },
-	[PW_FLD_CONTAINER_RUNTIME] = { "container.runtime", PW_FT_STR, "container runtime" },
-	[PW_FLD_CONTAINER_ID] = { "container.id", PW_FT_STR, "container id" },
-	[PW_FLD_UID] = { "uid", PW_FT_NUM, "uid" },
-	[PW_FLD_GID] = { "gid", PW_FT_NUM, "gid" },
-	[PW_FLD_DEVICE_MAJOR] = { "device.major", PW_FT_NUM, "device major" },
-	[PW_FLD_DEVICE_MINOR] = { "device.minor", PW_FT_NUM, "device minor" },
-	[PW_FLD_ERRNO] = { "errno", PW_FT_NUM, "errno" },
-	[PW_FLD_SECCOMP_MODE_AFTER] = { "seccomp.mode_after", PW_FT_NUM, "seccomp mode" },
-	[PW_FLD_CAP] = { "cap", PW_FT_NUM, "capability number" },
-	[PW_FLD_PROC_PID] = { "proc.pid", PW_FT_NUM, "pid" },
-	[PW_FLD_PROC_PPID] = { "proc.ppid", PW_FT_NUM, "parent pid" },
-	[PW_FLD_PROC_UID] = { "proc.uid", PW_FT_NUM, "uid" },
-	[PW_FLD_PROC_GID] = { "proc.gid", PW_FT_NUM, "gid" },
+	[PW_FLD_KIND] = {"kind", PW_FT_ENUM, "event kind"},
+	[PW_FLD_RESULT] = {"result", PW_FT_ENUM, "result"},
+	[PW_FLD_OBJECT] = {"object", PW_FT_ENUM, "object kind"},
+	[PW_FLD_ACCESS] = {"access", PW_FT_ENUM, "access"},
+	[PW_FLD_DEVICE_TYPE] = {"device.type", PW_FT_ENUM, "device type"},
+	[PW_FLD_MOUNT_OP] = {"mount.op", PW_FT_ENUM, "mount operation"},
+	[PW_FLD_SECCOMP_OP] = {"seccomp.op", PW_FT_ENUM, "seccomp operation"},
+	[PW_FLD_CONTAINER_MODE] = {"container.mode", PW_FT_ENUM, "container mode"},
+	[PW_FLD_CONTAINER_PHASE] = {"container.phase", PW_FT_ENUM, "container phase"},
+	[PW_FLD_CONTAINER_RELAXED] = {"container.relaxed", PW_FT_ENUM, "posture dimension"},
+	[PW_FLD_CAPABILITY] = {"capability", PW_FT_ENUM, "capability"},
+	[PW_FLD_PATH] = {"path", PW_FT_STR, "path"},
+	[PW_FLD_BASENAME] = {"basename", PW_FT_STR, "basename"},
+	[PW_FLD_MOUNT_SOURCE] = {"mount.source", PW_FT_STR, "mount source"},
+	[PW_FLD_MOUNT_FSTYPE] = {"mount.fstype", PW_FT_STR, "filesystem type"},
+	[PW_FLD_PROC_EXE] = {"proc.exe", PW_FT_STR, "executable"},
+	[PW_FLD_PROC_COMM] = {"proc.comm", PW_FT_STR, "command name"},
+	[PW_FLD_CONTAINER_NAME] = {"container.name", PW_FT_STR, "container name"},
+	[PW_FLD_CONTAINER_IMAGE] = {"container.image", PW_FT_STR, "container image"},
+	[PW_FLD_CONTAINER_RUNTIME] = {"container.runtime", PW_FT_STR, "container runtime"},
+	[PW_FLD_CONTAINER_ID] = {"container.id", PW_FT_STR, "container id"},
+	[PW_FLD_UID] = {"uid", PW_FT_NUM, "uid"},
+	[PW_FLD_GID] = {"gid", PW_FT_NUM, "gid"},
+	[PW_FLD_DEVICE_MAJOR] = {"device.major", PW_FT_NUM, "device major"},
+	[PW_FLD_DEVICE_MINOR] = {"device.minor", PW_FT_NUM, "device minor"},
+	[PW_FLD_ERRNO] = {"errno", PW_FT_NUM, "errno"},
+	[PW_FLD_SECCOMP_MODE_AFTER] = {"seccomp.mode_after", PW_FT_NUM, "seccomp mode"},
+	[PW_FLD_CAP] = {"cap", PW_FT_NUM, "capability number"},
+	[PW_FLD_PROC_PID] = {"proc.pid", PW_FT_NUM, "pid"},
+	[PW_FLD_PROC_PPID] = {"proc.ppid", PW_FT_NUM, "parent pid"},
+	[PW_FLD_PROC_UID] = {"proc.uid", PW_FT_NUM, "uid"},
+	[PW_FLD_PROC_GID] = {"proc.gid", PW_FT_NUM, "gid"},
 };
 
 const struct pw_field *pw_field_get(int id)
@@ -59,10 +59,10 @@ int pw_field_lookup(const char *name)
 	return -1;
 }
 
-static const char *const results[] = { "allowed", "denied", "pre_check", "none" };
-static const char *const accesses[] = { "read", "write" }; /* bits PW_ACCESS_* */
-static const char *const device_types[] = { "char", "block" };
-static const char *const phases[] = { "setup", "started" }; /* PW_VPHASE_* - 1 */
+static const char *const results[] = {"allowed", "denied", "pre_check", "none"};
+static const char *const accesses[] = {"read", "write"}; /* bits PW_ACCESS_* */
+static const char *const device_types[] = {"char", "block"};
+static const char *const phases[] = {"setup", "started"}; /* PW_VPHASE_* - 1 */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -70,8 +70,9 @@ const char *pw_field_value_name(int id, unsigned int i)
 {
 	switch (id) {
 	case PW_FLD_KIND:
-		return i < PW_VIEW_KIND_MAX && strcmp(pw_view_kind_name(i), "unknown") ?
-			       pw_view_kind_name(i) : NULL;
+		return i < PW_VIEW_KIND_MAX && strcmp(pw_view_kind_name(i), "unknown")
+			       ? pw_view_kind_name(i)
+			       : NULL;
 	case PW_FLD_RESULT: return i < N(results) ? results[i] : NULL;
 	case PW_FLD_OBJECT: return i < PW_OBJ_KIND_MAX ? pw_object_kind_name(i) : NULL;
 	case PW_FLD_ACCESS: return i < N(accesses) ? accesses[i] : NULL;
@@ -119,18 +120,21 @@ int pw_field_value_parse(int id, const char *name)
 	return -1;
 }
 
+/* clang-format off */
 #define E(x) { #x, x }
+/* clang-format on */
 static const struct {
 	const char *name;
 	int e;
 } errnos[] = {
-	E(EPERM),   E(ENOENT),	E(ESRCH),   E(EINTR),	 E(EIO),     E(ENXIO),	 E(E2BIG),
-	E(ENOEXEC), E(EBADF),	E(ECHILD),  E(EAGAIN),	 E(ENOMEM),  E(EACCES),	 E(EFAULT),
-	E(ENOTBLK), E(EBUSY),	E(EEXIST),  E(EXDEV),	 E(ENODEV),  E(ENOTDIR), E(EISDIR),
-	E(EINVAL),  E(ENFILE),	E(EMFILE),  E(ENOTTY),	 E(ETXTBSY), E(EFBIG),	 E(ENOSPC),
-	E(ESPIPE),  E(EROFS),	E(EMLINK),  E(EPIPE),	 E(ERANGE),  E(EDEADLK), E(ENAMETOOLONG),
-	E(ENOSYS),  E(ENOTEMPTY), E(ELOOP), E(EOPNOTSUPP), E(ENOTSUP), E(EOVERFLOW), E(EUSERS),
-	E(ESTALE),  E(EDQUOT),	E(ENOMEDIUM), E(EKEYREJECTED), E(ENOKEY),
+	E(EPERM),     E(ENOENT),  E(ESRCH),	 E(EINTR),	  E(EIO),	   E(ENXIO),
+	E(E2BIG),     E(ENOEXEC), E(EBADF),	 E(ECHILD),	  E(EAGAIN),	   E(ENOMEM),
+	E(EACCES),    E(EFAULT),  E(ENOTBLK),	 E(EBUSY),	  E(EEXIST),	   E(EXDEV),
+	E(ENODEV),    E(ENOTDIR), E(EISDIR),	 E(EINVAL),	  E(ENFILE),	   E(EMFILE),
+	E(ENOTTY),    E(ETXTBSY), E(EFBIG),	 E(ENOSPC),	  E(ESPIPE),	   E(EROFS),
+	E(EMLINK),    E(EPIPE),	  E(ERANGE),	 E(EDEADLK),	  E(ENAMETOOLONG), E(ENOSYS),
+	E(ENOTEMPTY), E(ELOOP),	  E(EOPNOTSUPP), E(ENOTSUP),	  E(EOVERFLOW),	   E(EUSERS),
+	E(ESTALE),    E(EDQUOT),  E(ENOMEDIUM),	 E(EKEYREJECTED), E(ENOKEY),
 };
 #undef E
 
@@ -169,14 +173,14 @@ uint64_t pw_field_bits(int id, const struct pw_view *v)
 	case PW_FLD_OBJECT: return v->kind == PW_EVENT_OPEN ? bit(v->object) : 0;
 	case PW_FLD_ACCESS: return v->access; /* "write" also matches read_write */
 	case PW_FLD_DEVICE_TYPE:
-		return v->kind != PW_EVENT_OPEN ? 0 :
-		       v->object == PW_OBJ_CHARDEV ? 1 :
-		       v->object == PW_OBJ_BLOCKDEV ? 2 : 0;
+		return v->kind != PW_EVENT_OPEN	      ? 0
+		       : v->object == PW_OBJ_CHARDEV  ? 1
+		       : v->object == PW_OBJ_BLOCKDEV ? 2
+						      : 0;
 	case PW_FLD_MOUNT_OP: return v->mount_op ? bit(v->mount_op) : 0;
 	case PW_FLD_SECCOMP_OP: return v->seccomp_op_id >= 0 ? bit(v->seccomp_op_id) : 0;
 	case PW_FLD_CONTAINER_MODE: return bit(c ? c->mode : PW_VMODE_HOST);
-	case PW_FLD_CONTAINER_PHASE:
-		return c && c->phase != PW_VPHASE_NONE ? bit(c->phase - 1) : 0;
+	case PW_FLD_CONTAINER_PHASE: return c && c->phase != PW_VPHASE_NONE ? bit(c->phase - 1) : 0;
 	case PW_FLD_CONTAINER_RELAXED: return c ? c->relaxed : 0;
 	case PW_FLD_CAPABILITY: return v->cap >= 0 ? bit(v->cap) : 0;
 	default: return 0;

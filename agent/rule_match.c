@@ -93,14 +93,10 @@ int pw_node_eval(const struct pw_ruleset *rs, const struct pw_node *n, const str
 			if (pw_node_eval(rs, c, v))
 				return 1;
 		return 0;
-	case PW_N_NOT:
-		return !pw_node_eval(rs, n + 1, v);
-	case PW_N_ENUM:
-		return (pw_field_bits(n->field, v) & n->mask) != 0;
-	case PW_N_NUM:
-		return pw_field_num(n->field, v, &num) && num_match(rs, n, num);
-	default:
-		return str_match(rs, n, pw_field_str(n->field, v));
+	case PW_N_NOT: return !pw_node_eval(rs, n + 1, v);
+	case PW_N_ENUM: return (pw_field_bits(n->field, v) & n->mask) != 0;
+	case PW_N_NUM: return pw_field_num(n->field, v, &num) && num_match(rs, n, num);
+	default: return str_match(rs, n, pw_field_str(n->field, v));
 	}
 }
 

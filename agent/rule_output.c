@@ -5,8 +5,7 @@
 #include <string.h>
 #include "rule_compiled.h"
 
-static int add_seg(struct pw_parse *p, struct pw_rule *r, int field, const char *lit,
-		   size_t len)
+static int add_seg(struct pw_parse *p, struct pw_rule *r, int field, const char *lit, size_t len)
 {
 	struct pw_ruleset *rs = p->rs;
 	char *s;

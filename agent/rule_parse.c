@@ -112,7 +112,8 @@ static int visit_values(struct pw_parse *p, const json_t *j, int numbers, value_
 		return visit_value(p, j, numbers, fn, arg);
 	if (!json_array_size(j))
 		return pw_parse_fail(p, "empty array: it would match nothing");
-	json_array_foreach(j, i, e) {
+	json_array_foreach(j, i, e)
+	{
 		back = pw_parse_push_index(p, i);
 		if (visit_value(p, e, numbers, fn, arg))
 			return -1;
@@ -148,8 +149,8 @@ static int enum_value(struct pw_parse *p, const json_t *num, const char *s, void
 
 	if (v < 0 || v >= 64) {
 		expected_names(n->field, expected, sizeof(expected));
-		return pw_parse_fail(p, "unknown %s '%s' (expected %s)", pw_field_get(n->field)->what,
-				     s, expected);
+		return pw_parse_fail(p, "unknown %s '%s' (expected %s)",
+				     pw_field_get(n->field)->what, s, expected);
 	}
 	n->mask |= 1ull << v;
 	return 0;
@@ -182,7 +183,8 @@ static int number_value(struct pw_parse *p, const json_t *num, const char *s, vo
 		v = pw_field_value_parse(PW_FLD_CAPABILITY, s);
 	} else {
 		return pw_parse_fail(p, "expected an integer%s, got '%s'",
-				     n->field == PW_FLD_ERRNO ? " or an errno name (EPERM)" : "", s);
+				     n->field == PW_FLD_ERRNO ? " or an errno name (EPERM)" : "",
+				     s);
 	}
 	i = add_range(p, v, v);
 	if (i < 0)
@@ -229,11 +231,12 @@ static int num_pred(struct pw_parse *p, int idx, const json_t *m)
 
 	n.op = PW_N_NUM;
 	if (json_is_object(m)) {
-		json_object_foreach((json_t *)m, key, val) {
+		json_object_foreach((json_t *)m, key, val)
+		{
 			if (strcmp(key, "min") && strcmp(key, "max")) {
 				pw_parse_push_key(p, key);
-				return pw_parse_fail(p, "unknown key '%s' (a range has min and max)",
-						     key);
+				return pw_parse_fail(
+					p, "unknown key '%s' (a range has min and max)", key);
 			}
 		}
 		if (!json_object_size(m))
@@ -259,10 +262,10 @@ static const struct {
 	const char *name;
 	enum pw_node_op op;
 } string_ops[] = {
-	{ "prefix", PW_N_PREFIX },
-	{ "glob", PW_N_GLOB },
-	{ "basename", PW_N_BASENAME },
-	{ "contains", PW_N_CONTAINS },
+	{"prefix", PW_N_PREFIX},
+	{"glob", PW_N_GLOB},
+	{"basename", PW_N_BASENAME},
+	{"contains", PW_N_CONTAINS},
 };
 
 /* Only '*' and '?' mean something in a glob; say so if it looks like more. */
@@ -274,8 +277,10 @@ static int check_glob(struct pw_parse *p, const struct pw_node *n)
 		const char *s = p->rs->strs[n->first + i].s;
 
 		if (strpbrk(s, "[]\\"))
-			return pw_parse_fail(p, "glob '%s': only * and ? are special ([, ] and \\ "
-						"are not supported)", s);
+			return pw_parse_fail(p,
+					     "glob '%s': only * and ? are special ([, ] and \\ "
+					     "are not supported)",
+					     s);
 	}
 	return 0;
 }
@@ -290,8 +295,10 @@ static int str_pred(struct pw_parse *p, int idx, const json_t *m)
 	n.op = PW_N_EXACT;
 	if (json_is_object(m)) {
 		if (json_object_size(m) != 1)
-			return pw_parse_fail(p, "expected one operator (prefix, glob, basename, "
-						"contains), got %zu keys", json_object_size(m));
+			return pw_parse_fail(p,
+					     "expected one operator (prefix, glob, basename, "
+					     "contains), got %zu keys",
+					     json_object_size(m));
 		key = json_object_iter_key(json_object_iter((json_t *)m));
 		val = json_object_get(m, key);
 		back = pw_parse_push_key(p, key);
@@ -299,8 +306,10 @@ static int str_pred(struct pw_parse *p, int idx, const json_t *m)
 			if (!strcmp(key, string_ops[i].name))
 				break;
 		if (i == sizeof(string_ops) / sizeof(string_ops[0]))
-			return pw_parse_fail(p, "unknown string operator '%s' (expected prefix, "
-						"glob, basename, contains)", key);
+			return pw_parse_fail(p,
+					     "unknown string operator '%s' (expected prefix, "
+					     "glob, basename, contains)",
+					     key);
 		n.op = string_ops[i].op;
 		if (visit_values(p, val, 0, string_value, &n))
 			return -1;
@@ -326,7 +335,8 @@ static int parse_children(struct pw_parse *p, int idx, const json_t *arr, const 
 				     type_name(arr));
 	if (!json_array_size(arr))
 		return pw_parse_fail(p, "'%s' needs at least one condition", key);
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		back = pw_parse_push_index(p, i);
 		if (parse_node(p, e) < 0)
 			return -1;
@@ -347,8 +357,10 @@ static int parse_node(struct pw_parse *p, const json_t *j)
 	if (!json_is_object(j))
 		return pw_parse_fail(p, "a condition is an object, got %s", type_name(j));
 	if (json_object_size(j) != 1)
-		return pw_parse_fail(p, "a condition has exactly one key (all, any, not or a "
-					"field), got %zu", json_object_size(j));
+		return pw_parse_fail(p,
+				     "a condition has exactly one key (all, any, not or a "
+				     "field), got %zu",
+				     json_object_size(j));
 	key = json_object_iter_key(json_object_iter((json_t *)j));
 	val = json_object_get(j, key);
 	back = pw_parse_push_key(p, key);
@@ -408,9 +420,7 @@ static void node_kinds(const struct pw_ruleset *rs, uint32_t idx, uint64_t *may_
 			}
 		}
 		break;
-	case PW_N_NOT:
-		node_kinds(rs, idx + 1, may_false, may_true);
-		break;
+	case PW_N_NOT: node_kinds(rs, idx + 1, may_false, may_true); break;
 	default:
 		if (n->op == PW_N_ENUM && n->field == PW_FLD_KIND) {
 			*may_true = n->mask & all;
@@ -421,9 +431,9 @@ static void node_kinds(const struct pw_ruleset *rs, uint32_t idx, uint64_t *may_
 	}
 }
 
-static const char *const top_keys[] = { "lists", "rules" };
-static const char *const rule_keys[] = { "id", "title", "description", "severity", "tags",
-					 "condition", "action", "output", "enabled" };
+static const char *const top_keys[] = {"lists", "rules"};
+static const char *const rule_keys[] = {"id",	     "title",  "description", "severity", "tags",
+					"condition", "action", "output",      "enabled"};
 
 static int check_keys(struct pw_parse *p, const json_t *o, const char *const *keys, size_t n,
 		      const char *what)
@@ -432,7 +442,8 @@ static int check_keys(struct pw_parse *p, const json_t *o, const char *const *ke
 	json_t *val;
 	size_t i;
 
-	json_object_foreach((json_t *)o, key, val) {
+	json_object_foreach((json_t *)o, key, val)
+	{
 		for (i = 0; i < n; i++)
 			if (!strcmp(key, keys[i]))
 				break;
@@ -463,7 +474,8 @@ int pw_parse_lists(struct pw_parse *p, json_t *root)
 	if (!json_is_object(lists))
 		return pw_parse_fail(p, "expected an object of name: [strings], got %s",
 				     type_name(lists));
-	json_object_foreach(lists, name, items) {
+	json_object_foreach(lists, name, items)
+	{
 		back2 = pw_parse_push_key(p, name);
 		if (find_list(rs, name))
 			return pw_parse_fail(p, "list '%s' is defined twice", name);
@@ -478,7 +490,8 @@ int pw_parse_lists(struct pw_parse *p, json_t *root)
 			return pw_parse_fail(p, "out of memory");
 		l->first = rs->nstrs;
 		l->count = 0;
-		json_array_foreach(items, i, e) {
+		json_array_foreach(items, i, e)
+		{
 			size_t back3 = pw_parse_push_index(p, i);
 
 			if (!json_is_string(e))
@@ -551,7 +564,8 @@ static int parse_tags(struct pw_parse *p, const json_t *tags, struct pw_rule *r)
 	back = pw_parse_push_key(p, "tags");
 	if (!json_is_array(tags))
 		return pw_parse_fail(p, "expected an array of strings, got %s", type_name(tags));
-	json_array_foreach(tags, i, e) {
+	json_array_foreach(tags, i, e)
+	{
 		size_t back2 = pw_parse_push_index(p, i);
 
 		if (!json_is_string(e))
@@ -602,8 +616,10 @@ static int parse_rule(struct pw_parse *p, const json_t *j, struct pw_rule *r)
 		return -1;
 	if (pw_severity_parse(sev, &r->info.severity)) {
 		pw_parse_push_key(p, "severity");
-		return pw_parse_fail(p, "unknown severity '%s' (expected info, low, medium, high, "
-					"critical)", sev);
+		return pw_parse_fail(p,
+				     "unknown severity '%s' (expected info, low, medium, high, "
+				     "critical)",
+				     sev);
 	}
 	r->info.action = PW_ACTION_ALERT;
 	if (action && !strcmp(action, "alert+capture")) {
@@ -660,7 +676,8 @@ int pw_parse_rules(struct pw_parse *p, json_t *root)
 	back = pw_parse_push_key(p, "rules");
 	if (!json_is_array(rules))
 		return pw_parse_fail(p, "expected an array of rules, got %s", type_name(rules));
-	json_array_foreach(rules, i, e) {
+	json_array_foreach(rules, i, e)
+	{
 		back2 = pw_parse_push_index(p, i);
 		memset(&r, 0, sizeof(r));
 		if (parse_rule(p, e, &r))

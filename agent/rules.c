@@ -11,8 +11,8 @@
 #include <jansson.h>
 #include "rule_compiled.h"
 
-void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line,
-			const char *rule_id, const char *json_path, const char *fmt, ...)
+void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line, const char *rule_id,
+			const char *json_path, const char *fmt, ...)
 {
 	size_t off = 0;
 	va_list ap;
@@ -28,11 +28,13 @@ void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line,
 	/* file[:line]: [rule ID: ][$.path: ]message */
 	err->text[0] = '\0';
 	if (err->file[0] && line > 0)
-		off += snprintf(err->text + off, sizeof(err->text) - off, "%s:%d: ", err->file, line);
+		off += snprintf(err->text + off, sizeof(err->text) - off, "%s:%d: ", err->file,
+				line);
 	else if (err->file[0])
 		off += snprintf(err->text + off, sizeof(err->text) - off, "%s: ", err->file);
 	if (err->rule_id[0] && off < sizeof(err->text))
-		off += snprintf(err->text + off, sizeof(err->text) - off, "rule %s: ", err->rule_id);
+		off += snprintf(err->text + off, sizeof(err->text) - off,
+				"rule %s: ", err->rule_id);
 	if (err->json_path[0] && off < sizeof(err->text))
 		off += snprintf(err->text + off, sizeof(err->text) - off, "%s: ", err->json_path);
 	if (off < sizeof(err->text))
