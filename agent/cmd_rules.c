@@ -267,14 +267,14 @@ static int do_bench(const struct rules_args *a)
 	unsigned long long events = 0, matched = 0;
 	struct pw_ruleset *rs;
 	double start, elapsed;
-	int i;
+	int i, round;
 
 	if (!v || load(a, &rs))
 		return PW_EXIT_FAIL;
 	bench_views(v, &c);
 	start = now_ns();
 	do {
-		for (int round = 0; round < 1000; round++)
+		for (round = 0; round < 1000; round++)
 			for (i = 0; i < BENCH_VIEWS; i++)
 				matched += pw_rules_match(rs, &v[i], hits, 16);
 		events += 1000 * BENCH_VIEWS;
