@@ -56,7 +56,7 @@ int pw_rules_load(const char *path, const struct pw_rules_opts *o, struct pw_rul
 void pw_ruleset_free(struct pw_ruleset *rs);
 
 size_t pw_ruleset_count(const struct pw_ruleset *rs);	 /* enabled rules */
-size_t pw_ruleset_disabled(const struct pw_ruleset *rs); /* left out by opts */
+size_t pw_ruleset_disabled(const struct pw_ruleset *rs); /* opts.disabled and "enabled": false */
 size_t pw_ruleset_files(const struct pw_ruleset *rs);	 /* files read */
 /* The i-th enabled rule in load order, NULL past the end. */
 const struct pw_rule *pw_ruleset_rule(const struct pw_ruleset *rs, size_t i);
