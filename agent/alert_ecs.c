@@ -39,6 +39,7 @@ static struct ecs_cat ecs_categorize(const struct pw_view *v)
 	case PW_EVENT_CAPABILITY: return (struct ecs_cat){ "process", "access" };
 	case PW_EVENT_MOUNT: return (struct ecs_cat){ "configuration", "change" };
 	case PW_EVENT_SECCOMP: return (struct ecs_cat){ "process", "change" };
+	case PW_EVENT_NAMESPACE: return (struct ecs_cat){ "process", "change" };
 	case PW_EVENT_EXEC:
 	case PW_EVENT_FORK:
 	case PW_VIEW_CONTAINER_START: return (struct ecs_cat){ "process", "start" };
@@ -265,7 +266,10 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 	if (v->kind == PW_EVENT_CAPABILITY) {
 		jw_key(w, "capability");
 		pw_alert_write_cap(w, v);
+		jw_kv_u64(w, "userns_level", v->userns_level);
 	}
+	if (v->kind == PW_EVENT_NAMESPACE)
+		pw_alert_write_namespace(w, v);
 	if (v->kind == PW_EVENT_MOUNT) {
 		jw_key(w, "mount");
 		jw_obj_begin(w);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "alert.h"
 #include "alert_fields.h"
+#include "nsnames.h"
 #include "capnames.h"
 #include "event_json.h"
 #include "posture.h"
@@ -75,6 +76,22 @@ const char *pw_alert_seccomp_mode_name(uint32_t mode)
 const char *pw_alert_kind_name(const struct pw_view *v)
 {
 	return v->kind_name && *v->kind_name ? v->kind_name : "unknown";
+}
+
+void pw_alert_write_namespace(struct jsonw *w, const struct pw_view *v)
+{
+	const char *names[PW_NS_TYPES];
+	size_t i, n = pw_ns_names(v->ns_flags, names, PW_NS_TYPES);
+
+	jw_key(w, "namespace");
+	jw_obj_begin(w);
+	jw_kv_str(w, "op", v->ns_op_name && *v->ns_op_name ? v->ns_op_name : "unknown");
+	jw_key(w, "types"); /* setns with nstype 0: any, an empty list */
+	jw_arr_begin(w);
+	for (i = 0; i < n; i++)
+		jw_str(w, names[i]);
+	jw_arr_end(w);
+	jw_obj_end(w);
 }
 
 void pw_alert_str_or_null(struct jsonw *w, const char *key, const char *s)
@@ -204,7 +221,10 @@ static void write_event(struct jsonw *w, const struct pw_view *v)
 	if (v->kind == PW_EVENT_CAPABILITY) {
 		jw_key(w, "capability");
 		pw_alert_write_cap(w, v);
+		jw_kv_u64(w, "userns_level", v->userns_level);
 	}
+	if (v->kind == PW_EVENT_NAMESPACE)
+		pw_alert_write_namespace(w, v);
 	if (v->kind == PW_EVENT_MOUNT) {
 		jw_key(w, "mount");
 		jw_obj_begin(w);

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
@@ -195,7 +194,7 @@ static void usage(FILE *out)
 		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
 		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
 		"  --help, --version\n",
-		PW_RULES_INSTALL_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_POLL_MS);
+		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_POLL_MS);
 }
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
@@ -488,27 +487,6 @@ static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
 	rc->lost_since_ns = t_now;
 }
 
-/* Where the rules are when --rules is not given. */
-static const char *default_rules(char *buf, size_t len)
-{
-	struct stat st;
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (!stat(PW_RULES_INSTALL_DIR, &st) && S_ISDIR(st.st_mode))
-		return PW_RULES_INSTALL_DIR;
-	/* .output/privwatch in a source tree: ../rules */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		*strrchr(exe, '/') = 0;
-		snprintf(buf, len, "%s/../rules", exe);
-		if (!stat(buf, &st) && S_ISDIR(st.st_mode))
-			return buf;
-	}
-	return NULL;
-}
-
 static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
 {
 	char err[512];
@@ -565,12 +543,12 @@ int pw_cmd_run(int argc, char **argv)
 	if (n >= 0)
 		return n;
 	if (!ro.no_rules && !ro.pipeline.rules_path) {
-		ro.pipeline.rules_path = default_rules(rules_buf, sizeof(rules_buf));
-		if (!ro.pipeline.rules_path) {
-			fprintf(stderr, "privwatch run: no rules at %s: give --rules PATH, "
-					"or --no-rules to run without\n", PW_RULES_INSTALL_DIR);
+		if (pw_rules_default_path(rules_buf, sizeof(rules_buf))) {
+			fprintf(stderr, "privwatch run: no rules at %s nor in the source tree: give "
+					"--rules PATH, or --no-rules to run without\n", PW_RULES_DIR);
 			return PW_EXIT_USAGE;
 		}
+		ro.pipeline.rules_path = rules_buf;
 	}
 
 	/* No SA_RESTART: a signal must break the reader's epoll_wait. */

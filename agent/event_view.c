@@ -4,6 +4,7 @@
 #include <string.h>
 #include "capnames.h"
 #include "event_view.h"
+#include "nsnames.h"
 
 static const char *const kind_names[PW_VIEW_KIND_MAX] = {
 	[PW_EVENT_EXEC] = "exec",
@@ -15,6 +16,7 @@ static const char *const kind_names[PW_VIEW_KIND_MAX] = {
 	[PW_EVENT_EXIT] = "exit",
 	[PW_EVENT_CGROUP_MKDIR] = "cgroup_mkdir",
 	[PW_EVENT_CGROUP_RMDIR] = "cgroup_rmdir",
+	[PW_EVENT_NAMESPACE] = "namespace",
 	[PW_VIEW_CONTAINER_START] = "container_start",
 };
 
@@ -184,6 +186,15 @@ static void view_capability(struct pw_view *v, const struct pw_capability_event 
 	/* As event_json.c: only 0 is allowed (no pre_check for capabilities). */
 	v->result = e->ret == 0 ? PW_RESULT_ALLOWED : PW_RESULT_DENIED;
 	v->err = e->ret < 0 ? -e->ret : e->ret;
+	v->userns_level = e->ns_level;
+}
+
+static void view_namespace(struct pw_view *v, const struct pw_namespace_event *e)
+{
+	set_result(v, e->ret);
+	v->ns_op = e->op;
+	v->ns_op_name = pw_ns_op_name(e->op);
+	v->ns_flags = e->flags;
 }
 
 static void view_open(struct pw_view *v, const struct pw_open_event *e)
@@ -254,6 +265,10 @@ static void view_reset(struct pw_view *v, unsigned int kind)
 	v->mount_op = 0;
 	v->mount_op_name = v->fstype = v->source = "";
 	v->mount_flags = 0;
+	v->userns_level = 0;
+	v->ns_op = 0;
+	v->ns_op_name = "";
+	v->ns_flags = 0;
 	v->seccomp_op = "";
 	v->seccomp_op_id = -1;
 	v->seccomp_mode_after = 0;
@@ -282,6 +297,7 @@ void pw_view_from_event(struct pw_view *v, const struct pw_event_header *h)
 	case PW_EVENT_OPEN: view_open(v, (const void *)h); break;
 	case PW_EVENT_MOUNT: view_mount(v, (const void *)h); break;
 	case PW_EVENT_SECCOMP: view_seccomp(v, (const void *)h); break;
+	case PW_EVENT_NAMESPACE: view_namespace(v, (const void *)h); break;
 	default: break;
 	}
 }

@@ -92,6 +92,12 @@ struct pw_view {
 	const char *mount_op_name, *fstype, *source;
 	uint64_t mount_flags;
 
+	uint32_t userns_level; /* capability: the user namespace checked against (0: initial) */
+
+	unsigned int ns_op; /* enum pw_ns_op (namespace), else 0 */
+	const char *ns_op_name; /* "unshare", "setns", else "" */
+	uint64_t ns_flags;	/* CLONE_NEW* asked for (setns: 0 is any type) */
+
 	const char *seccomp_op; /* set_mode_strict, set_mode_filter, get_action_avail... */
 	int seccomp_op_id;	/* enum pw_seccomp_op_id, -1 when unknown or not seccomp */
 	uint32_t seccomp_mode_after;

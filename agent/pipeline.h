@@ -57,9 +57,6 @@ struct pw_pipeline {
 	int write_failed;
 };
 
-/* Where an installed privwatch keeps its rules. */
-#define PW_RULES_INSTALL_DIR "/etc/privwatch/rules.d"
-
 /* Load the rules (err names the file, rule and field), build the tables. */
 int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 		     struct pw_sinks *sinks, char *err, size_t errlen);

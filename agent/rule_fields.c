@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "capnames.h"
+#include "nsnames.h"
 #include "posture.h"
 #include "rule_compiled.h"
 
@@ -21,6 +22,8 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_CONTAINER_PHASE] = {"container.phase", PW_FT_ENUM, "container phase"},
 	[PW_FLD_CONTAINER_RELAXED] = {"container.relaxed", PW_FT_ENUM, "posture dimension"},
 	[PW_FLD_CAPABILITY] = {"capability", PW_FT_ENUM, "capability"},
+	[PW_FLD_NS_OP] = {"namespace.op", PW_FT_ENUM, "namespace operation"},
+	[PW_FLD_NS_TYPES] = {"namespace.types", PW_FT_ENUM, "namespace type"},
 	[PW_FLD_PATH] = {"path", PW_FT_STR, "path"},
 	[PW_FLD_BASENAME] = {"basename", PW_FT_STR, "basename"},
 	[PW_FLD_MOUNT_SOURCE] = {"mount.source", PW_FT_STR, "mount source"},
@@ -42,6 +45,7 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_PROC_PPID] = {"proc.ppid", PW_FT_NUM, "parent pid"},
 	[PW_FLD_PROC_UID] = {"proc.uid", PW_FT_NUM, "uid"},
 	[PW_FLD_PROC_GID] = {"proc.gid", PW_FT_NUM, "gid"},
+	[PW_FLD_USERNS_LEVEL] = {"userns_level", PW_FT_NUM, "user namespace level"},
 };
 
 const struct pw_field *pw_field_get(int id)
@@ -63,6 +67,7 @@ static const char *const results[] = {"allowed", "denied", "pre_check", "none"};
 static const char *const accesses[] = {"read", "write"}; /* bits PW_ACCESS_* */
 static const char *const device_types[] = {"char", "block"};
 static const char *const phases[] = {"setup", "started"}; /* PW_VPHASE_* - 1 */
+static const char *const ns_ops[] = {"unshare", "setns"}; /* enum pw_ns_op - 1 */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -83,6 +88,15 @@ const char *pw_field_value_name(int id, unsigned int i)
 	case PW_FLD_CONTAINER_PHASE: return i < N(phases) ? phases[i] : NULL;
 	case PW_FLD_CONTAINER_RELAXED: return i < PW_DIM_COUNT ? pw_dim_name(i) : NULL;
 	case PW_FLD_CAPABILITY: return pw_cap_name(i);
+	case PW_FLD_NS_OP: return i < N(ns_ops) ? ns_ops[i] : NULL;
+	case PW_FLD_NS_TYPES: {
+		const char *names[PW_NS_TYPES];
+
+		/* value i is the i-th type in nsnames.c's order */
+		return i < PW_NS_TYPES && pw_ns_names(~0ull, names, PW_NS_TYPES) == PW_NS_TYPES
+			       ? names[i]
+			       : NULL;
+	}
 	default: return NULL;
 	}
 }
@@ -101,6 +115,8 @@ unsigned int pw_field_nvalues(int id)
 	case PW_FLD_CONTAINER_PHASE: return N(phases);
 	case PW_FLD_CONTAINER_RELAXED: return PW_DIM_COUNT;
 	case PW_FLD_CAPABILITY: return PW_CAP_LAST + 1;
+	case PW_FLD_NS_OP: return N(ns_ops);
+	case PW_FLD_NS_TYPES: return PW_NS_TYPES;
 	default: return 0;
 	}
 }
@@ -158,6 +174,19 @@ const char *pw_errno_name(int e)
 	return NULL;
 }
 
+/* CLONE_NEW* flags to bits by type index (nsnames.c's order). */
+static uint64_t ns_type_bits(uint64_t flags)
+{
+	const char *names[PW_NS_TYPES];
+	size_t i, n = pw_ns_names(~0ull, names, PW_NS_TYPES);
+	uint64_t b = 0;
+
+	for (i = 0; i < n; i++)
+		if (flags & pw_ns_flag(names[i]))
+			b |= 1ull << i;
+	return b;
+}
+
 static inline uint64_t bit(unsigned int i)
 {
 	return i < 64 ? 1ull << i : 0;
@@ -183,6 +212,8 @@ uint64_t pw_field_bits(int id, const struct pw_view *v)
 	case PW_FLD_CONTAINER_PHASE: return c && c->phase != PW_VPHASE_NONE ? bit(c->phase - 1) : 0;
 	case PW_FLD_CONTAINER_RELAXED: return c ? c->relaxed : 0;
 	case PW_FLD_CAPABILITY: return v->cap >= 0 ? bit(v->cap) : 0;
+	case PW_FLD_NS_OP: return v->ns_op ? bit(v->ns_op - 1) : 0;
+	case PW_FLD_NS_TYPES: return v->kind == PW_EVENT_NAMESPACE ? ns_type_bits(v->ns_flags) : 0;
 	default: return 0;
 	}
 }
@@ -233,6 +264,7 @@ int pw_field_num(int id, const struct pw_view *v, int64_t *out)
 		*out = v->seccomp_mode_after;
 		return v->kind == PW_EVENT_SECCOMP;
 	case PW_FLD_CAP: *out = v->cap; return v->cap >= 0;
+	case PW_FLD_USERNS_LEVEL: *out = v->userns_level; return v->kind == PW_EVENT_CAPABILITY;
 	default: return 0;
 	}
 }
