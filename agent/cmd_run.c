@@ -624,7 +624,8 @@ int pw_cmd_run(int argc, char **argv)
 	/* Detach first so the counters stop moving, then drain what is left:
 	 * the final record's events then equal kernel_sent unless lost. */
 	pw_loader_detach(&l);
-	pw_reader_poll(&r, 0);
+	while (pw_reader_poll(&r, 0) == PW_READER_BUDGET)
+		;
 	pw_pipeline_tick(&rc.p, now_ns(CLOCK_MONOTONIC), 1);
 	if (pw_kstats_read(&l, &ks) == 0)
 		lost_record(&rc, &ks, &r.stats);

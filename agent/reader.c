@@ -22,9 +22,16 @@ int pw_reader_dispatch(struct pw_reader *r, const void *data, size_t len)
 	return 0;
 }
 
+/* Returned by the callback to stop a drain: libbpf has consumed the
+ * record already, so nothing is read twice or lost. */
+#define BUDGET_SPENT (-ECANCELED)
+
 static int on_record(void *ctx, void *data, size_t len)
 {
-	return pw_reader_dispatch(ctx, data, len);
+	struct pw_reader *r = ctx;
+
+	pw_reader_dispatch(r, data, len);
+	return --r->budget > 0 ? 0 : BUDGET_SPENT;
 }
 
 int pw_reader_open(struct pw_reader *r, int ringbuf_fd, void *ctx)
@@ -41,14 +48,26 @@ void pw_reader_on(struct pw_reader *r, unsigned int type, pw_event_handler fn)
 		r->handlers[type] = fn;
 }
 
+/*
+ * A producer faster than the reader keeps the ring from ever being empty,
+ * and libbpf drains until it is: the run loop (stats, repeat summaries,
+ * reloads, stop requests) would starve. Each call handles at most
+ * PW_READER_BUDGET records; the rest wait for the next call.
+ */
 int pw_reader_poll(struct pw_reader *r, int timeout_ms)
 {
-	int n = ring_buffer__poll(r->rb, timeout_ms), m;
+	int n, m;
 
+	r->budget = PW_READER_BUDGET;
+	n = ring_buffer__poll(r->rb, timeout_ms);
+	if (n == BUDGET_SPENT)
+		return PW_READER_BUDGET;
 	if (n < 0)
 		return n;
 	/* poll only drains rings that woke it: collect the unannounced ones. */
 	m = ring_buffer__consume(r->rb);
+	if (m == BUDGET_SPENT)
+		return PW_READER_BUDGET;
 	return m < 0 ? m : n + m;
 }
 

@@ -25,7 +25,11 @@ struct pw_reader {
 	pw_event_handler fallback;		      /* types without a handler */
 	void *ctx;
 	struct pw_reader_stats stats;
+	int budget; /* records left in this pw_reader_poll */
 };
+
+/* Records one pw_reader_poll handles at most, so the caller's loop keeps turning. */
+#define PW_READER_BUDGET 16384
 
 int pw_reader_open(struct pw_reader *r, int ringbuf_fd, void *ctx);
 void pw_reader_on(struct pw_reader *r, unsigned int type, pw_event_handler fn);

@@ -188,7 +188,7 @@ static void test_run_start_events_stats(void **state)
 	double secs;
 
 	assert_int_equal(h_cgroup_create(NULL, "privwatch-cli", cg, sizeof(cg), &cg_id), 0);
-	char *argv[] = { PW, "run", "--cgroup", cg, NULL };
+	char *argv[] = { PW, "run", "--events", "--cgroup", cg, NULL };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(h_proc_start(&p, argv), 0);

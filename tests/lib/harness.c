@@ -342,12 +342,15 @@ void h_agent_stop(struct h_agent *a)
 void h_agent_drain(struct h_agent *a, int ms)
 {
 	struct timespec start, now;
+	int n;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
-		pw_reader_poll(&a->reader, 10);
+		n = pw_reader_poll(&a->reader, 10);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+		/* a full budget means more may be waiting: drain past the deadline */
+	} while (n == PW_READER_BUDGET ||
+		 (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
 }
 
 const void *h_find(struct h_agent *a, unsigned int type, pid_t pid, int nth)
