@@ -279,6 +279,8 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 		kv_nonempty(w, "target", v->path);
 		kv_nonempty(w, "fstype", v->fstype);
 		jw_kv_u64(w, "flags", v->mount_flags);
+		if (pw_mount_kind_name(v->mount_kind))
+			jw_kv_str(w, "kind", pw_mount_kind_name(v->mount_kind));
 		jw_obj_end(w);
 	}
 	if (v->kind == PW_EVENT_SECCOMP) {

@@ -234,6 +234,8 @@ static void write_event(struct jsonw *w, const struct pw_view *v)
 		pw_alert_str_or_null(w, "target", v->path);
 		pw_alert_str_or_null(w, "fstype", v->fstype);
 		jw_kv_u64(w, "flags", v->mount_flags);
+		if (pw_mount_kind_name(v->mount_kind))
+			jw_kv_str(w, "kind", pw_mount_kind_name(v->mount_kind));
 		jw_obj_end(w);
 	}
 	if (v->kind == PW_EVENT_SECCOMP) {

@@ -487,6 +487,7 @@ static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
 	rc->lost_since_ns = t_now;
 }
 
+/* 0, or the exit code: a bad SPEC is a usage error, a sink that cannot start a failure. */
 static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
 {
 	char err[512];
@@ -495,21 +496,21 @@ static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
 	rc->sinks = pw_sinks_new();
 	if (!rc->sinks) {
 		pw_err("out of memory\n");
-		return -1;
+		return PW_EXIT_FAIL;
 	}
 	for (i = 0; i < ro->noutputs; i++) {
 		if (pw_sinks_add(rc->sinks, ro->outputs[i], err, sizeof(err))) {
-			fprintf(stderr, "privwatch run: --output %s\n", err);
-			return -1;
+			fprintf(stderr, "privwatch run: %s\n", err);
+			return PW_EXIT_USAGE;
 		}
 	}
 	if (!ro->noutputs && pw_sinks_add(rc->sinks, "stdout", err, sizeof(err))) {
 		pw_err("%s\n", err);
-		return -1;
+		return PW_EXIT_FAIL;
 	}
 	if (pw_sinks_start(rc->sinks, err, sizeof(err))) {
 		pw_err("%s\n", err);
-		return -1;
+		return PW_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -558,8 +559,11 @@ int pw_cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	pw_clock_init();
 	rc.lost_since_ns = now_ns(CLOCK_REALTIME);
-	if (open_sinks(&rc, &ro))
+	n = open_sinks(&rc, &ro);
+	if (n) {
+		exit_code = n;
 		goto cleanup;
+	}
 	if (pw_pipeline_init(&rc.p, &ro.pipeline, rc.sinks, err, sizeof(err))) {
 		pw_err("%s\n", err);
 		goto cleanup;
@@ -584,7 +588,9 @@ int pw_cmd_run(int argc, char **argv)
 		pw_warn("container table: %s\n", strerror(-n));
 	pw_containers_free(&cs);
 	start_record(&rc, &l, ro.poll_ms);
-	pw_pipeline_running_containers(&rc.p);
+	/* Discovery walks the whole hierarchy; with --cgroup only what is watched is ours. */
+	if (l.watch_mode != PW_WATCH_MAP)
+		pw_pipeline_running_containers(&rc.p);
 	last_stats = now_ns(CLOCK_MONOTONIC);
 
 	while (!stop_requested && !rc.p.write_failed) {

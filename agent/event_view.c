@@ -217,6 +217,31 @@ static void view_open(struct pw_view *v, const struct pw_open_event *e)
 	v->open_flags = e->open_flags;
 }
 
+const char *pw_mount_kind_name(unsigned int k)
+{
+	static const char *const names[PW_MOUNT_KIND_COUNT] = {
+		[PW_MOUNT_KIND_NEW] = "new",	   [PW_MOUNT_KIND_BIND] = "bind",
+		[PW_MOUNT_KIND_MOVE] = "move",	   [PW_MOUNT_KIND_REMOUNT] = "remount",
+		[PW_MOUNT_KIND_PROPAGATION] = "propagation",
+	};
+
+	return k < PW_MOUNT_KIND_COUNT ? names[k] : NULL;
+}
+
+/* The order mount(2) itself tests the flags in (fs/namespace.c path_mount). */
+static unsigned int mount_kind(uint64_t flags)
+{
+	if (flags & 0x20)	 /* MS_REMOUNT */
+		return PW_MOUNT_KIND_REMOUNT;
+	if (flags & 0x1000)	 /* MS_BIND */
+		return PW_MOUNT_KIND_BIND;
+	if (flags & 0x1f0000 & ~0x10000) /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE */
+		return PW_MOUNT_KIND_PROPAGATION;
+	if (flags & 0x2000)	 /* MS_MOVE */
+		return PW_MOUNT_KIND_MOVE;
+	return PW_MOUNT_KIND_NEW;
+}
+
 static void view_mount(struct pw_view *v, const struct pw_mount_event *e)
 {
 	const char *op = pw_mount_op_name(e->op);
@@ -225,6 +250,8 @@ static void view_mount(struct pw_view *v, const struct pw_mount_event *e)
 	v->mount_op = op ? e->op : 0;
 	v->mount_op_name = op ? op : "unknown";
 	v->mount_flags = e->flags;
+	if (e->op == PW_MOUNT_MOUNT)
+		v->mount_kind = mount_kind(e->flags);
 	v->fstype =
 		copy_bounded(v->fstype_buf, sizeof(v->fstype_buf), e->fstype, sizeof(e->fstype));
 	v->source =
@@ -265,6 +292,7 @@ static void view_reset(struct pw_view *v, unsigned int kind)
 	v->mount_op = 0;
 	v->mount_op_name = v->fstype = v->source = "";
 	v->mount_flags = 0;
+	v->mount_kind = PW_MOUNT_KIND_NONE;
 	v->userns_level = 0;
 	v->ns_op = 0;
 	v->ns_op_name = "";

@@ -49,6 +49,18 @@ enum pw_view_phase { PW_VPHASE_NONE = 0, PW_VPHASE_SETUP, PW_VPHASE_STARTED };
 
 #define PW_VIEW_PATH_MAX 1024
 
+/* What a mount(2) call does; its flags say (MS_* in <sys/mount.h>). */
+enum pw_mount_kind {
+	PW_MOUNT_KIND_NONE = 0,	   /* not a mount(2) call */
+	PW_MOUNT_KIND_NEW,	   /* a filesystem mounted */
+	PW_MOUNT_KIND_BIND,	   /* MS_BIND: a tree made visible elsewhere */
+	PW_MOUNT_KIND_MOVE,	   /* MS_MOVE */
+	PW_MOUNT_KIND_REMOUNT,	   /* MS_REMOUNT: options of a mount changed (rw...) */
+	PW_MOUNT_KIND_PROPAGATION, /* MS_SHARED/PRIVATE/SLAVE/UNBINDABLE only: mounts nothing */
+	PW_MOUNT_KIND_COUNT,
+};
+const char *pw_mount_kind_name(unsigned int k); /* "new", "bind"...; NULL for NONE */
+
 struct pw_view_container {
 	const char *id, *name, *runtime, *image, *pod, *ns; /* "" when unknown */
 	enum pw_view_phase phase;
@@ -91,6 +103,7 @@ struct pw_view {
 	unsigned int mount_op; /* enum pw_mount_op, else 0 */
 	const char *mount_op_name, *fstype, *source;
 	uint64_t mount_flags;
+	unsigned int mount_kind; /* enum pw_mount_kind: what a mount(2) does, from its flags */
 
 	uint32_t userns_level; /* capability: the user namespace checked against (0: initial) */
 

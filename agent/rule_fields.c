@@ -22,6 +22,7 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_CONTAINER_PHASE] = {"container.phase", PW_FT_ENUM, "container phase"},
 	[PW_FLD_CONTAINER_RELAXED] = {"container.relaxed", PW_FT_ENUM, "posture dimension"},
 	[PW_FLD_CAPABILITY] = {"capability", PW_FT_ENUM, "capability"},
+	[PW_FLD_MOUNT_KIND] = {"mount.kind", PW_FT_ENUM, "mount kind"},
 	[PW_FLD_NS_OP] = {"namespace.op", PW_FT_ENUM, "namespace operation"},
 	[PW_FLD_NS_TYPES] = {"namespace.types", PW_FT_ENUM, "namespace type"},
 	[PW_FLD_PATH] = {"path", PW_FT_STR, "path"},
@@ -88,6 +89,7 @@ const char *pw_field_value_name(int id, unsigned int i)
 	case PW_FLD_CONTAINER_PHASE: return i < N(phases) ? phases[i] : NULL;
 	case PW_FLD_CONTAINER_RELAXED: return i < PW_DIM_COUNT ? pw_dim_name(i) : NULL;
 	case PW_FLD_CAPABILITY: return pw_cap_name(i);
+	case PW_FLD_MOUNT_KIND: return pw_mount_kind_name(i);
 	case PW_FLD_NS_OP: return i < N(ns_ops) ? ns_ops[i] : NULL;
 	case PW_FLD_NS_TYPES: {
 		const char *names[PW_NS_TYPES];
@@ -115,6 +117,7 @@ unsigned int pw_field_nvalues(int id)
 	case PW_FLD_CONTAINER_PHASE: return N(phases);
 	case PW_FLD_CONTAINER_RELAXED: return PW_DIM_COUNT;
 	case PW_FLD_CAPABILITY: return PW_CAP_LAST + 1;
+	case PW_FLD_MOUNT_KIND: return PW_MOUNT_KIND_COUNT;
 	case PW_FLD_NS_OP: return N(ns_ops);
 	case PW_FLD_NS_TYPES: return PW_NS_TYPES;
 	default: return 0;
@@ -212,6 +215,7 @@ uint64_t pw_field_bits(int id, const struct pw_view *v)
 	case PW_FLD_CONTAINER_PHASE: return c && c->phase != PW_VPHASE_NONE ? bit(c->phase - 1) : 0;
 	case PW_FLD_CONTAINER_RELAXED: return c ? c->relaxed : 0;
 	case PW_FLD_CAPABILITY: return v->cap >= 0 ? bit(v->cap) : 0;
+	case PW_FLD_MOUNT_KIND: return v->mount_kind ? bit(v->mount_kind) : 0;
 	case PW_FLD_NS_OP: return v->ns_op ? bit(v->ns_op - 1) : 0;
 	case PW_FLD_NS_TYPES: return v->kind == PW_EVENT_NAMESPACE ? ns_type_bits(v->ns_flags) : 0;
 	default: return 0;

@@ -89,6 +89,22 @@ int h_capture(char *const argv[], char *out, size_t outlen, char *err, size_t er
 	return h_wait(pid);
 }
 
+/* Children a failed assertion did not stop: killed when the suite exits,
+ * so a failing test cannot leave an agent running (or a pipe held open). */
+static pid_t started[64];
+static int nstarted;
+
+static void kill_started(void)
+{
+	int i;
+
+	for (i = 0; i < nstarted; i++)
+		if (started[i] > 0) {
+			kill(started[i], SIGKILL);
+			waitpid(started[i], NULL, 0);
+		}
+}
+
 int h_proc_start(struct h_proc *p, char *const argv[])
 {
 	int o[2];
@@ -105,6 +121,11 @@ int h_proc_start(struct h_proc *p, char *const argv[])
 	}
 	close(o[1]);
 	p->out_fd = o[0];
+	if (p->pid > 0 && nstarted < (int)(sizeof(started) / sizeof(started[0]))) {
+		if (!nstarted)
+			atexit(kill_started);
+		started[nstarted++] = p->pid;
+	}
 	return p->pid < 0 ? -1 : 0;
 }
 
@@ -145,6 +166,9 @@ int h_proc_stop(struct h_proc *p, int sig)
 	ssize_t n;
 	int st;
 
+	for (st = 0; st < nstarted; st++)
+		if (started[st] == p->pid)
+			started[st] = 0; /* reaped below: never signalled again */
 	kill(p->pid, sig);
 	/* Keep reading to EOF so the child never blocks on a full pipe;
 	 * what fits stays for h_proc_line. */
