@@ -9,6 +9,8 @@
  *                                  CAP_SYS_ADMIN check against a nested user ns
  *   workload klogctl-denied        drop CAP_SYSLOG (and CAP_SYS_ADMIN, its
  *                                  fallback) from the effective set, klogctl once
+ *   workload nice-raise            lower its own nice value by one: one CAP_SYS_NICE use
+ *   workload chown-other FILE      chown FILE to uid 12345: one CAP_CHOWN use
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <linux/capability.h>
 
 static int drop_effective(const int *caps, int n)
@@ -110,6 +113,19 @@ int main(int argc, char **argv)
 		}
 		return klogctl(0, NULL, 0) == -1 && errno == EPERM ? 0 : 1;
 	}
+	if (!strcmp(argv[1], "nice-raise")) {
+		/* Below RLIMIT_NICE (0 by default) only CAP_SYS_NICE may
+		 * lower the nice value; errno tells -1 from a failure. */
+		int prio;
+
+		errno = 0;
+		prio = getpriority(PRIO_PROCESS, 0);
+		if (errno)
+			return 1;
+		return setpriority(PRIO_PROCESS, 0, prio - 1) ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "chown-other") && argc == 3)
+		return chown(argv[2], 12345, -1) ? 1 : 0;
 	fprintf(stderr, "workload: unknown action %s\n", argv[1]);
 	return 2;
 }

@@ -16,6 +16,8 @@
  *   workload_mount pivot NEWROOT    tmpfs on NEWROOT, pivot_root(NEWROOT, NEWROOT/old)
  *   workload_mount open-tree DIR    open_tree(AT_FDCWD, DIR, CLONE|CLOEXEC)
  *   workload_mount setattr DIR      tmpfs on DIR, mount_setattr(RDONLY|NODEV, AT_RECURSIVE)
+ *   workload_mount umount-masked DIR  tmpfs on an existing DIR (a path runtimes mask,
+ *                                   e.g. /proc/acpi), then umount2(DIR, 0)
  * Every scenario first makes "/" private with mount("none", "/", NULL,
  * MS_REC|MS_PRIVATE, NULL). Exit 0 when every call returned what was expected.
  */
@@ -242,6 +244,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(act, "setattr"))
 		return private_ns(dir) || setattr(dir);
+	if (!strcmp(act, "umount-masked")) {
+		/* DIR is not made: it is a kernel directory such as /proc/acpi,
+		 * covered the way runc masks it, in our own namespace only. */
+		if (private_ns(NULL) || tmpfs_on(dir, "pwmask"))
+			return 1;
+		return syscall(SYS_umount2, dir, 0) ? fail("umount2") : 0;
+	}
 	fprintf(stderr, "workload_mount: unknown action %s\n", act);
 	return 2;
 }
