@@ -22,7 +22,7 @@ passed=0 failed=0
 if [ "${PRIVWATCH_E2E_KEEP:-0}" = 1 ]; then
 	trap '[ -z "$RUN_PID" ] || kill "$RUN_PID"' EXIT
 else
-	trap '[ -z "$RUN_PID" ] || kill "$RUN_PID"; "$R" down' EXIT
+	trap '[ -z "$RUN_PID" ] || kill "$RUN_PID"; type rules_teardown >/dev/null 2>&1 && rules_teardown; "$R" down' EXIT
 fi
 
 ok() { # description, then a command that must succeed
