@@ -43,27 +43,39 @@ static int caller_index(const char *name)
 /*
  * kallsyms lists the core kernel's text in address order, so a function
  * ends where the next symbol starts. Addresses read as 0 mean kptr_restrict
- * hides them: nothing usable.
+ * hides them: nothing usable. The file is 100k+ lines generated as it is
+ * read (slow under emulation): parsed by hand, and left as soon as every
+ * caller's range is closed.
  */
 int pw_noaudit_ranges(const char *kallsyms, struct pw_text_range *out, size_t max)
 {
-	char line[512], type, name[256];
-	unsigned long long addr;
-	size_t n = 0;
+	size_t n = 0, wanted = sizeof(callers) / sizeof(callers[0]);
+	static char buf[1 << 16];
+	char line[512];
 	int open = 0; /* out[n - 1] waits for its end */
 	FILE *f = fopen(kallsyms, "re");
 
 	if (!f)
 		return -errno;
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+		char *p, *name;
+		unsigned long long addr = strtoull(line, &p, 16);
+		char type;
+
+		if (p == line || p[0] != ' ' || !p[1] || p[2] != ' ')
 			continue;
+		type = p[1];
+		name = p + 3;
+		name[strcspn(name, " \t\n")] = '\0';
 		if (open) {
 			if (addr > out[n - 1].lo)
 				out[n - 1].hi = addr;
 			else
 				n--; /* not in order: give the range up */
 			open = 0;
+			if (!--wanted)
+				break;
 		}
 		if (n < max && addr && (type == 'T' || type == 't') && caller_index(name) >= 0) {
 			out[n].lo = addr;
