@@ -13,7 +13,7 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux \
 	qemu-system-x86 busybox-static cpio kmod xz-utils binutils
 # What `make bench` needs on top: the peer it compares against, the chart.
-BENCH_PACKAGES := bpftrace gnuplot-nox
+BENCH_PACKAGES := bpftrace gnuplot-nox jq
 
 ifeq ($(V),1)
 Q =
