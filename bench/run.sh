@@ -32,6 +32,7 @@ if [ -n "$QUICK" ]; then
 	BISECT=0
 	MEM_A=10 MEM_B=30 CHURN=100
 	LAT_N=20
+	SETTLE=0.3        # seconds for the agent to catch up before reading RSS
 else
 	ROUNDS=${ROUNDS:-5}
 	DUR=1
@@ -40,6 +41,7 @@ else
 	BISECT=2
 	MEM_A=100 MEM_B=1000 CHURN=10000
 	LAT_N=1000
+	SETTLE=1
 fi
 WORKLOADS="klogctl getppid open-file open-devnull sysfs-write mount-tmpfs fork-exec"
 CONFIGS="baseline privwatch unwatched bpftrace"
@@ -161,7 +163,8 @@ done
 PEER_PROBES="$PEER_PROBES,
 tracepoint:sched:sched_process_exec, tracepoint:sched:sched_process_fork,
 tracepoint:sched:sched_process_exit, tracepoint:cgroup:cgroup_mkdir, tracepoint:cgroup:cgroup_rmdir"
-printf '%s\n{ @events[cgroup] = count(); }\n' "$PEER_PROBES" > "$WORK/peer.bt"
+# BEGIN runs once every probe is attached: "ready" means counting.
+printf 'BEGIN { printf("ready\\n"); }\n%s\n{ @events[cgroup] = count(); }\n' "$PEER_PROBES" > "$WORK/peer.bt"
 PEER_NPROBES=$(grep -o 'tracepoint:' "$WORK/peer.bt" | wc -l)
 
 peer_start() {
@@ -169,7 +172,7 @@ peer_start() {
 	bpftrace -B none "$WORK/peer.bt" > "$WORK/peer.out" 2> "$WORK/peer.stderr" &
 	PEER_PID=$!
 	for _ in $(seq 400); do
-		grep -q '^Attaching' "$WORK/peer.out" && { sleep 0.2; return 0; }
+		grep -q '^ready' "$WORK/peer.out" && return 0
 		kill -0 "$PEER_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -279,7 +282,8 @@ tp_run() { # RATE
 	drops=$(jq '[.drops.ringbuf_full.open] | add' <<<"$st")
 	dtot=$(jq '.dropped_total' <<<"$st")
 	lines=$(grep -c '"kind":"open"' "$out" || true)
-	if [ "$drops" -eq $((n - recv)) ]; then exact=yes; else exact=NO; fi
+	# every open counted once: received, or dropped (and the kernel's count agrees)
+	if [ "$drops" -eq $((n - recv)) ] && [ "$sent" -eq "$recv" ] && [ "$dtot" -eq "$drops" ]; then exact=yes; else exact=NO; fi
 	echo "$rate $achieved $n $recv $sent $drops $dtot $lines $STOP_MS $exact" >> "$WORK/throughput.txt"
 	tail -1 "$WORK/throughput.txt" | awk '{ printf "bench:   target %s/s: achieved %s/s, %s generated, %s received, %s dropped (exact: %s)\n", ($1 ? $1 : "max"), $2, $3, $4, $6, $10 }'
 }
@@ -326,13 +330,16 @@ rm_containers() { # PARENT
 
 echo "bench: memory: idle, $MEM_A and $MEM_B containers (a sleeping process each), $CHURN start/stop cycles"
 M=$WORK/mem.jsonl
-agent_start "$M" 0 --cgroup "$CGR/mem"
-sleep 1
+# events on: the containers seen so far are the distinct ids their execs carry
+seen_containers() { grep '"kind":"exec"' "$M" | grep -o '"container":{"id":"[0-9a-f]*' | sort -u | wc -l; }
+agent_start "$M" 1 --cgroup "$CGR/mem"
+sleep "$SETTLE"
 TRACK0=$(grep -m1 privwatch.start/1 "$M" | jq .containers_tracked)
 RSS_IDLE=$(rss_kb "$AGENT_PID")
-mk_containers "$CGR/mem" 0 "$MEM_A"; sleep 1
+mk_containers "$CGR/mem" 0 "$MEM_A"; sleep "$SETTLE"
 RSS_A=$(rss_kb "$AGENT_PID")
-mk_containers "$CGR/mem" "$MEM_A" "$MEM_B"; sleep 1
+TRACK_A=$(seen_containers)
+mk_containers "$CGR/mem" "$MEM_A" "$MEM_B"; sleep "$SETTLE"
 RSS_B=$(rss_kb "$AGENT_PID")
 agent_stop "$M"; ST=$STATS
 TRACK_B=$(( $(jq .containers.tracked <<<"$ST") - TRACK0 ))
@@ -340,10 +347,10 @@ rm_containers "$CGR/mem"
 
 C=$WORK/churn.jsonl
 agent_start "$C" 0 --cgroup "$CGR/churn"
-sleep 1
+sleep "$SETTLE"
 RSS_C0=$(rss_kb "$AGENT_PID")
 CHURN_OUT=$("$OPS" churn "$CGR/churn" "$CHURN")
-sleep 2
+sleep "$SETTLE"
 RSS_C1=$(rss_kb "$AGENT_PID")
 agent_stop "$C"; ST=$STATS
 CHURN_ADDED=$(jq .containers.added <<<"$ST")
@@ -432,7 +439,7 @@ echo "## Throughput"
 echo
 echo "/dev/null opens paced at a target rate in the watched container for ${TP_SECS} s each, a fresh agent per rate"
 echo "writing every event to its file ($SINK_NOTE$([ -n "$HAS_EVENTS" ] && echo ', --events')); counts from the final \`privwatch.stats/1\` record."
-echo "\"exact\": the drops counted equal generated − received."
+echo "\"exact\": the drops counted equal generated − received, the kernel's sent count equals received, and dropped_total equals those drops."
 echo
 echo "| target/s | achieved/s | generated | received | lines in file | dropped (ringbuf_full) | exact | agent exit after SIGINT |"
 echo "|---:|---:|---:|---:|---:|---:|:---:|---:|"
@@ -445,7 +452,7 @@ echo
 echo "| state | VmRSS | containers tracked |"
 echo "|---|---:|---:|"
 echo "| idle | $(MB "$RSS_IDLE") MB | |"
-echo "| $MEM_A containers | $(MB "$RSS_A") MB | |"
+echo "| $MEM_A containers | $(MB "$RSS_A") MB | $TRACK_A (distinct container ids on their exec events) |"
 echo "| $MEM_B containers | $(MB "$RSS_B") MB | $TRACK_B (final record, minus those at start) |"
 echo "| churn start (fresh agent) | $(MB "$RSS_C0") MB | |"
 echo "| after $CHURN start/stop cycles | $(MB "$RSS_C1") MB ($CHURN_PCT %) | $CHURN_LEFT left; added $CHURN_ADDED, removed $CHURN_REMOVED, dropped $CHURN_DROPS |"
