@@ -27,6 +27,7 @@ QUICK=${QUICK:-}
 if [ -n "$QUICK" ]; then
 	ROUNDS=${ROUNDS:-1}
 	DUR=0.05          # seconds per workload run
+	REPS=1            # runs per workload per round; the fastest is kept
 	RATES="100000 0"  # throughput ladder (0: as fast as it goes)
 	TP_SECS=0.2
 	BISECT=0
@@ -35,7 +36,8 @@ if [ -n "$QUICK" ]; then
 	SETTLE=0.3        # seconds for the agent to catch up before reading RSS
 else
 	ROUNDS=${ROUNDS:-5}
-	DUR=1
+	DUR=0.25
+	REPS=4
 	RATES="50000 100000 200000 300000 400000 500000 600000 800000 0"
 	TP_SECS=2
 	BISECT=2
@@ -55,6 +57,7 @@ done
 WORK=$(mktemp -d /tmp/pwbench.XXXXXX)
 if [ -n "$QUICK" ]; then OUT_DIR=${OUT_DIR:-$WORK}; else OUT_DIR=${OUT_DIR:-bench}; fi
 T_START=$(date +%s.%N)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- cgroups -------------------------------------------------------------
 
@@ -196,10 +199,15 @@ echo bench > "$REGFILE"
 
 arg_of() { case $1 in open-file) echo "$REGFILE" ;; sysfs-write) echo "$SYSFS_FILE" ;; esac; }
 
+# Each workload REPS times, the fastest kept: on a shared machine noise only
+# ever adds time, so the minimum of short runs is the steadiest estimate.
 run_workloads() { # ROUND CONFIG
-	local w ns
+	local w ns i
 	for w in $WORKLOADS; do
-		ns=$(in_cgroup "$CT" "$OPS" ops "$w" "$DUR" $(arg_of "$w") | awk '{ print $2 }')
+		for ((i = 0; i < REPS; i++)); do
+			in_cgroup "$CT" "$OPS" ops "$w" "$DUR" $(arg_of "$w") | awk '{ print $2 }'
+		done > "$WORK/reps"
+		ns=$(sort -g "$WORK/reps" | head -1)
 		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$w" "$ns" >> "$WORK/overhead.tsv"
 	done
 }
@@ -222,7 +230,7 @@ config_run() { # ROUND CONFIG
 	esac
 }
 
-echo "bench: overhead: $ROUNDS round(s) of $(wc -w <<<"$CONFIGS") configurations x $(wc -w <<<"$WORKLOADS") workloads, ${DUR}s each"
+echo "bench: overhead: $ROUNDS round(s) of $(wc -w <<<"$CONFIGS") configurations x $(wc -w <<<"$WORKLOADS") workloads, best of $REPS x ${DUR}s each"
 : > "$WORK/overhead.tsv"
 read -ra CFG <<<"$CONFIGS"
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -270,20 +278,21 @@ ratio() { awk -v w="$1" -v c="$2" -v f="${3:-3}" '$1 == w && $2 == c { print $f 
 # target achieved generated received kernel_sent drops dropped_total lines stop_ms exact
 tp_run() { # RATE
 	local rate=$1 n gen out=$WORK/tp.jsonl st achieved recv sent drops dtot lines exact
-	if [ "$rate" = 0 ]; then n=$(awk -v s="$TP_SECS" 'BEGIN { printf "%d", 1500000 * s }')
+	if [ "$rate" = 0 ]; then n=$(awk -v s="$TP_SECS" 'BEGIN { printf "%d", 400000 * s }')
 	else n=$(awk -v r="$rate" -v s="$TP_SECS" 'BEGIN { printf "%d", r * s }'); fi
 	agent_start "$out" 1 --cgroup "$CGR/w"
 	gen=$(in_cgroup "$CT" "$OPS" rate "$n" "$rate")
 	agent_stop "$out"
 	st=$STATS
+	echo "$st" >> "$WORK/throughput-stats.jsonl"
 	achieved=$(awk '{ sub("/s", "", $NF); print $NF }' <<<"$gen")
 	recv=$(jq '.events.open' <<<"$st")
 	sent=$(jq '.kernel_sent.open' <<<"$st")
-	drops=$(jq '[.drops.ringbuf_full.open] | add' <<<"$st")
-	dtot=$(jq '.dropped_total' <<<"$st")
+	drops=$(jq '.drops.ringbuf_full.open' <<<"$st")
+	dtot=$(jq '.dropped_total' <<<"$st") # other kinds too (the generator's exit...)
 	lines=$(grep -c '"kind":"open"' "$out" || true)
 	# every open counted once: received, or dropped (and the kernel's count agrees)
-	if [ "$drops" -eq $((n - recv)) ] && [ "$sent" -eq "$recv" ] && [ "$dtot" -eq "$drops" ]; then exact=yes; else exact=NO; fi
+	if [ "$drops" -eq $((n - recv)) ] && [ "$sent" -eq "$recv" ]; then exact=yes; else exact=NO; fi
 	echo "$rate $achieved $n $recv $sent $drops $dtot $lines $STOP_MS $exact" >> "$WORK/throughput.txt"
 	tail -1 "$WORK/throughput.txt" | awk '{ printf "bench:   target %s/s: achieved %s/s, %s generated, %s received, %s dropped (exact: %s)\n", ($1 ? $1 : "max"), $2, $3, $4, $6, $10 }'
 }
@@ -294,15 +303,21 @@ for rate in $RATES; do
 	tp_run "$rate"
 done
 # narrow the edge between the last clean rate and the first with drops
+# sustained: every target up to it ran clean
+sustained_target() { sort -n -k1 "$WORK/throughput.txt" | awk '$1 > 0 { if ($6 > 0) exit; r = $1 } END { print r + 0 }'; }
 for ((b = 0; b < BISECT; b++)); do
-	lo=$(awk '$1 > 0 && $6 == 0 { r = $1 } END { print r + 0 }' "$WORK/throughput.txt")
+	lo=$(sustained_target)
 	hi=$(awk -v lo="$lo" '$1 > lo && $6 > 0 { if (!h || $1 < h) h = $1 } END { print h + 0 }' "$WORK/throughput.txt")
 	[ "$lo" -gt 0 ] && [ "$hi" -gt 0 ] || break
 	mid=$(( (lo + hi) / 2 ))
 	tp_run "$mid"
 done
+LO=$(sustained_target)
 sort -n -k2 "$WORK/throughput.txt" -o "$WORK/throughput.txt"
-TP_BEST=$(awk '$6 == 0 && $2 > b { b = $2 } END { printf "%.0f", b }' "$WORK/throughput.txt")
+# the highest achieved rate of a clean run at or below the sustained target
+TP_BEST=$(awk -v lo="$LO" '$1 > 0 && $1 <= lo && $6 == 0 && $2 > b { b = $2 } END { printf "%.0f", b }' "$WORK/throughput.txt")
+TP_ANY=$(awk '$6 == 0 && $2 > b { b = $2 } END { printf "%.0f", b }' "$WORK/throughput.txt")
+TP_GEN=$(awk '$2 > b { b = $2 } END { printf "%.0f", b }' "$WORK/throughput.txt")
 TP_EXACT=$(awk '$10 != "yes" { bad = 1 } END { print bad ? "NO" : "yes" }' "$WORK/throughput.txt")
 
 # --- 3. memory ------------------------------------------------------------
@@ -410,11 +425,13 @@ echo "| attach mode | $(grep -m1 privwatch.start/1 "$M" | jq -r '[.concerns[] | 
 echo "| privwatch output | $RULES_NOTE; $SINK_NOTE |"
 echo "| peer | $(bpftrace --version 2>&1), $PEER_NPROBES tracepoints, \`@[cgroup] = count()\` |"
 echo "| runtime | ${ELAPSED} s |"
+echo "| load average (1/5/15 min) | at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg) (other work on the host shows here) |"
 echo
 echo "## Overhead on the workloads"
 echo
 echo "Time per operation relative to the same round's baseline (nothing attached), $ROUNDS round(s),"
-echo "configurations in a rotating order each round, ${DUR} s per workload run, workload pinned to CPU $LAST_CPU"
+echo "configurations in a rotating order each round; per round and configuration each workload runs $REPS × ${DUR} s and"
+echo "the fastest run is kept (noise from other load only adds time); workload pinned to CPU $LAST_CPU"
 echo "in a cgroup named like a docker container. Configurations:"
 echo
 echo "- **privwatch**: \`privwatch run --cgroup <its parent>\`: the workload's cgroup is watched."
@@ -441,11 +458,15 @@ echo "/dev/null opens paced at a target rate in the watched container for ${TP_S
 echo "writing every event to its file ($SINK_NOTE$([ -n "$HAS_EVENTS" ] && echo ', --events')); counts from the final \`privwatch.stats/1\` record."
 echo "\"exact\": the drops counted equal generated − received, the kernel's sent count equals received, and dropped_total equals those drops."
 echo
-echo "| target/s | achieved/s | generated | received | lines in file | dropped (ringbuf_full) | exact | agent exit after SIGINT |"
-echo "|---:|---:|---:|---:|---:|---:|:---:|---:|"
-awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s ms |\n", ($1 ? $1 : "max"), $2, $3, $4, $8, $6, $10, $9 }' "$WORK/throughput.txt"
+echo "| target/s | achieved/s | generated | received | lines in file | open dropped (ringbuf_full) | all dropped | exact | agent exit after SIGINT |"
+echo "|---:|---:|---:|---:|---:|---:|---:|:---:|---:|"
+awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s ms |\n", ($1 ? $1 : "max"), $2, $3, $4, $8, $6, $7, $10, $9 }' "$WORK/throughput.txt"
 echo
-echo "Highest rate sustained with zero drops: **$TP_BEST events/s**."
+echo "Highest rate sustained with zero drops (every lower target clean too): **$TP_BEST events/s**;"
+echo "highest clean run at any target: $TP_ANY events/s. The generator is one process making"
+echo "open+close of /dev/null; with the agent on the same $(nproc) CPUs it reached at most $TP_GEN/s,"
+echo "so rates above that were not offered. Above the sustained rate the agent keeps running and"
+echo "exits on SIGINT (last column); every open is either received or counted as dropped."
 echo
 echo "## Memory (agent VmRSS)"
 echo
@@ -518,7 +539,7 @@ for w in $WORKLOADS; do
 	echo
 done
 echo
-echo "throughput: highest zero-drop rate $TP_BEST events/s; drops exact: $TP_EXACT"
+echo "throughput: sustained zero-drop rate $TP_BEST events/s (clean run at any target: $TP_ANY/s; generator ceiling $TP_GEN/s); drops exact: $TP_EXACT"
 awk '$6 > 0 { printf "  above it: achieved %s/s: %s dropped of %s (exact: %s)\n", $2, $6, $3, $10 }' "$WORK/throughput.txt"
 echo "memory: idle $(MB "$RSS_IDLE") MB, $MEM_A containers $(MB "$RSS_A") MB, $MEM_B containers $(MB "$RSS_B") MB (tracked $TRACK_B), after $CHURN cycles $(MB "$RSS_C0") -> $(MB "$RSS_C1") MB ($CHURN_PCT %)"
 echo "latency ($LAT_KIND): p50 $LAT_P50 ms, p99 $LAT_P99 ms"
