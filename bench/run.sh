@@ -76,7 +76,7 @@ if ! mountpoint -q /sys/kernel/tracing; then
 	MOUNTED_TRACEFS=1
 fi
 
-AGENT_PID= PEER_PID=
+AGENT_PID= PEER_PID= DONE=
 cleanup() {
 	set +e
 	[ -n "$AGENT_PID" ] && kill -INT "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
@@ -84,10 +84,17 @@ cleanup() {
 	if [ -d "$CGR" ]; then
 		echo 1 > "$CGR/cgroup.kill" 2>/dev/null
 		for _ in $(seq 100); do grep -q 'populated 0' "$CGR/cgroup.events" && break; sleep 0.05; done
-		find "$CGR" -depth -type d -exec rmdir {} + 2>/dev/null
+		# a process just killed may still hold its cgroup for a moment
+		for _ in $(seq 50); do
+			find "$CGR" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$CGR" ] || break
+			sleep 0.1
+		done
+		[ -d "$CGR" ] && echo "bench: could not remove $CGR" >&2
 	fi
 	[ -n "$MOUNTED_TRACEFS" ] && umount /sys/kernel/tracing 2>/dev/null
-	[ -z "${KEEP:-}" ] && [ "$OUT_DIR" != "$WORK" ] && rm -rf "$WORK"
+	# the work directory stays only with KEEP=1, or when it holds QUICK's results
+	if [ -z "${KEEP:-}" ] && { [ "$OUT_DIR" != "$WORK" ] || [ -z "$DONE" ]; }; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -218,11 +225,13 @@ config_run() { # ROUND CONFIG
 	privwatch)
 		agent_start "$WORK/ov-$1-pw.jsonl" 0 --cgroup "$CGR/w"
 		run_workloads "$1" "$2"
-		agent_stop "$WORK/ov-$1-pw.jsonl" ;;
+		agent_stop "$WORK/ov-$1-pw.jsonl"
+		jq '.dropped_total' <<<"$STATS" >> "$WORK/ov-drops" ;;
 	unwatched)
 		agent_start "$WORK/ov-$1-un.jsonl" 0 --cgroup "$CGR/o"
 		run_workloads "$1" "$2"
-		agent_stop "$WORK/ov-$1-un.jsonl" ;;
+		agent_stop "$WORK/ov-$1-un.jsonl"
+		jq '.dropped_total' <<<"$STATS" >> "$WORK/ov-drops" ;;
 	bpftrace)
 		peer_start
 		run_workloads "$1" "$2"
@@ -232,6 +241,7 @@ config_run() { # ROUND CONFIG
 
 echo "bench: overhead: $ROUNDS round(s) of $(wc -w <<<"$CONFIGS") configurations x $(wc -w <<<"$WORKLOADS") workloads, best of $REPS x ${DUR}s each"
 : > "$WORK/overhead.tsv"
+: > "$WORK/ov-drops"
 read -ra CFG <<<"$CONFIGS"
 for ((r = 1; r <= ROUNDS; r++)); do
 	# rotate the order each round so drift hits every configuration alike
@@ -285,6 +295,7 @@ tp_run() { # RATE
 	agent_stop "$out"
 	st=$STATS
 	echo "$st" >> "$WORK/throughput-stats.jsonl"
+	jq -c '.alerts // empty' <<<"$st" >> "$WORK/throughput-alerts"
 	achieved=$(awk '{ sub("/s", "", $NF); print $NF }' <<<"$gen")
 	recv=$(jq '.events.open' <<<"$st")
 	sent=$(jq '.kernel_sent.open' <<<"$st")
@@ -450,6 +461,9 @@ for w in $WORKLOADS; do
 	echo
 done
 echo
+echo "Events privwatch dropped during these runs (ring buffer full; the workloads that open"
+echo "devices and sysfs files make one event per operation): $(awk '{ s += $1 } END { print s + 0 }' "$WORK/ov-drops")."
+echo
 echo "![overhead by workload and configuration](overhead.png)"
 echo
 echo "## Throughput"
@@ -467,6 +481,10 @@ echo "highest clean run at any target: $TP_ANY events/s. The generator is one pr
 echo "open+close of /dev/null; with the agent on the same $(nproc) CPUs it reached at most $TP_GEN/s,"
 echo "so rates above that were not offered. Above the sustained rate the agent keeps running and"
 echo "exits on SIGINT (last column); every open is either received or counted as dropped."
+if [ -s "$WORK/throughput-alerts" ]; then
+	echo
+	echo "\`alerts\` in the final records, by run: $(paste -sd' ' "$WORK/throughput-alerts")."
+fi
 echo
 echo "## Memory (agent VmRSS)"
 echo
@@ -547,3 +565,4 @@ echo
 sed -n '/^## Targets/,$p' "$OUT_DIR/results.md" | tail -n +5 | sed 's/^| //; s/ |$//; s/ | /  /g'
 echo
 echo "bench: $OUT_DIR/results.md, $OUT_DIR/overhead.png (${ELAPSED} s)"
+DONE=1
