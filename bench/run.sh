@@ -470,7 +470,8 @@ echo "## Throughput"
 echo
 echo "/dev/null opens paced at a target rate in the watched container for ${TP_SECS} s each, a fresh agent per rate"
 echo "writing every event to its file ($SINK_NOTE$([ -n "$HAS_EVENTS" ] && echo ', --events')); counts from the final \`privwatch.stats/1\` record."
-echo "\"exact\": the drops counted equal generated − received, the kernel's sent count equals received, and dropped_total equals those drops."
+echo "\"exact\": the open drops counted equal generated − received, and the kernel's sent count equals received."
+echo "\"all dropped\" is \`dropped_total\`: other kinds too (such as the generator's own exit record)."
 echo
 echo "| target/s | achieved/s | generated | received | lines in file | open dropped (ringbuf_full) | all dropped | exact | agent exit after SIGINT |"
 echo "|---:|---:|---:|---:|---:|---:|---:|:---:|---:|"
