@@ -10,8 +10,8 @@ VERSION := $(shell cat VERSION)
 
 # Build and test packages, installed by `make deps` (Debian 12).
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-	libjansson-dev libcmocka-dev pkg-config util-linux \
-	qemu-system-x86 busybox-static cpio kmod xz-utils binutils
+	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
+	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema
 # What `make bench` needs on top: the peer it compares against, the chart.
 BENCH_PACKAGES := bpftrace gnuplot-nox jq
 
@@ -43,7 +43,7 @@ TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.
 WORKLOADS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/workload*.c))
 TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-.PHONY: all deps run test test-host test-vm test-e2e bench bench-deps clean vmlinux help
+.PHONY: all deps run test test-host test-vm test-e2e demo bench bench-deps clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -59,6 +59,8 @@ help:
 	@echo "                then the kernel suites there again forced to tracepoints"
 	@echo "make test-e2e   real runtimes (docker, podman, runc) up, one container per case, down;"
 	@echo "                part of make test (tests/e2e/README.md)"
+	@echo "make demo       Docker up, a default and a privileged container doing the same things,"
+	@echo "                then privwatch ps and the alerts, one line each"
 	@echo "make bench      deps + build + bench/run.sh: overhead against a baseline and bpftrace,"
 	@echo "                throughput, memory, latency; bench/results.md and bench/overhead.png"
 	@echo "                (QUICK=1: one short round, small counts; not part of make test)"
@@ -93,6 +95,9 @@ test-vm: deps all $(TEST_BINS)
 # and smoke.sh stops it again.
 test-e2e:
 	$(Q)./tests/run-everything.sh e2e
+
+demo: deps all
+	$(Q)./tests/e2e/demo.sh
 
 # Never part of `make test`: QUICK=1 is the smoke run for CI.
 bench: bench-deps all $(OUTPUT)/bench/ops
@@ -149,7 +154,7 @@ $(OUTPUT)/tests/%: tests/kernel/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/cli/%.c $(TEST_HELPERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/cli/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 

@@ -47,4 +47,18 @@ void pw_alert_to_json(struct jsonw *w, const struct pw_alert *a, const struct pw
 /* The same alert with Elastic Common Schema field names (docs/alert-schema.md). */
 void pw_alert_to_ecs(struct jsonw *w, const struct pw_alert *a, const struct pw_host_info *h);
 
+/*
+ * Folding: the count is the last member, so an alert can be written once
+ * and its count of repeats appended later. A head writes everything but the
+ * count and leaves the object open (at least one member written); the tail
+ * is then exactly `,"count":N}` (native) or `,"count":N}}` (ECS, where the
+ * count is privwatch.count), which pw_alert_tail writes into the same w, or
+ * a caller holding the head's bytes may append itself.
+ * pw_alert_to_json(w, a, h) == head + pw_alert_tail(w, PW_FORMAT_NATIVE, a->count).
+ * A count of 0 is written as 1: the alert itself is one occurrence.
+ */
+void pw_alert_to_json_head(struct jsonw *w, const struct pw_alert *a, const struct pw_host_info *h);
+void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struct pw_host_info *h);
+void pw_alert_tail(struct jsonw *w, enum pw_alert_format f, uint64_t count);
+
 #endif

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* privwatch run: load, attach, stream events as JSON lines, report what was
- * lost, detach. stdout carries only JSON records; diagnostics go to stderr. */
+/*
+ * privwatch run: load, attach, turn events into alerts (agent/pipeline.c)
+ * and write them to the sinks as JSON lines, report what was lost, detach.
+ * Diagnostics go to stderr, never to a sink.
+ */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,91 +18,71 @@
 #include "cli.h"
 #include "container_table.h"
 #include "containers.h"
-#include "event_json.h"
 #include "loader.h"
 #include "log.h"
+#include "pipeline.h"
 #include "privwatch.skel.h"
 #include "reader.h"
 #include "stats.h"
 #include "timefmt.h"
 
 #define PW_START_SCHEMA "privwatch.start/1"
+#define PW_LOST_SCHEMA "privwatch.lost/1"
 #define DEFAULT_POLL_MS 10
-#define OPT_CGROUP_V1 256 /* long-only options */
+#define DEFAULT_FOLD_S 10
+#define DEFAULT_STATS_S 60
+#define MAX_DISABLED 64
 
-static volatile sig_atomic_t stop_requested;
+enum { /* long-only options */
+	OPT_CGROUP_V1 = 256,
+	OPT_RULES,
+	OPT_NO_RULES,
+	OPT_DISABLE_RULE,
+	OPT_EVENTS,
+	OPT_OUTPUT,
+	OPT_FORMAT,
+	OPT_FOLD_WINDOW,
+	OPT_STATS_INTERVAL,
+};
+
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_stop_signal(int sig)
 {
 	stop_requested = 1;
 }
 
-struct run_ctx {
-	struct jsonw w;
-	FILE *out;
-	int write_failed;
-	struct pw_ctable table;
-	uint64_t cgroup_records_lost; /* as last seen: a rise means the table is stale */
-	uint64_t reconciles;
-};
-
-static void emit_line(struct run_ctx *rc)
+static void on_hup(int sig)
 {
-	size_t len;
-	const char *line = jw_line(&rc->w, &len);
-
-	if (!line || fwrite(line, 1, len, rc->out) != len)
-		rc->write_failed = 1;
-	jw_reset(&rc->w);
+	reload_requested = 1;
 }
 
-/* The table follows the kernel's cgroup records; each event is then tagged
- * with the container of its cgroup as known at that point of the stream. */
-static void on_event(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
+struct run_ctx {
+	struct pw_pipeline p;
+	struct pw_sinks *sinks;
+	uint64_t cgroup_records_lost; /* as last seen: a rise means the table is stale */
+	uint64_t reconciles;
+	uint64_t lost_reported[4];    /* by cause, as of the last privwatch.lost/1 */
+	uint64_t lost_since_ns;	      /* when the interval the next one covers began */
+};
+
+struct run_opts {
+	struct pw_loader_opts loader;
+	struct pw_pipeline_opts pipeline;
+	const char *disabled[MAX_DISABLED];
+	const char *outputs[32];
+	int noutputs;
+	int poll_ms;
+	int stats_s;
+	int no_rules;
+};
+
+static uint64_t now_ns(clockid_t clk)
 {
-	struct run_ctx *rc = ctx;
-	const struct pw_cgroup_event *cg = (const void *)h;
-	struct pw_event_container view;
-	struct pw_ct_container *c;
+	struct timespec ts;
 
-	if (h->type == PW_EVENT_CGROUP_MKDIR) {
-		char path[PW_PATH_MAX + 1], comm[PW_COMM_LEN + 1];
-
-		/* the record's strings are bounded, not always terminated */
-		snprintf(path, sizeof(path), "%.*s", PW_PATH_MAX, cg->path);
-		snprintf(comm, sizeof(comm), "%.*s", PW_COMM_LEN, h->comm);
-		if (pw_ctable_mkdir_by(&rc->table, cg->id, cg->parent_id, path, comm) < 0)
-			pw_warn("container table: out of memory, %s not tracked\n", path);
-	}
-	c = pw_ctable_lookup(&rc->table, h->cgroup_id);
-	if (h->type == PW_EVENT_EXEC) {
-		const struct pw_exec_event *e = (const void *)h;
-		size_t alen = e->args_len < sizeof(e->args) ? e->args_len : sizeof(e->args);
-		char file[PW_PATH_MAX + 1];
-
-		snprintf(file, sizeof(file), "%.*s", PW_PATH_MAX, e->filename);
-		if (c)
-			pw_ctable_exec(&rc->table, c, h->pid, file, e->args, alen);
-		else
-			c = pw_ctable_exec_unknown(&rc->table, h->cgroup_id, h->pid, file,
-						   e->args, alen);
-	}
-	if (c) {
-		view = (struct pw_event_container){
-			.id = c->ref.id,
-			.name = c->meta.name,
-			.runtime = pw_runtime_name(c->ref.runtime),
-			.image = c->meta.image,
-			.pod = c->meta.pod_name,
-			.ns = c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns,
-			.phase = pw_ct_phase_name(c->phase),
-			.posture = c->posture_rc ? NULL : &c->posture,
-		};
-	}
-	pw_event_to_json_ctx(&rc->w, kind, h, c ? &view : NULL);
-	emit_line(rc);
-	if (h->type == PW_EVENT_CGROUP_RMDIR)
-		pw_ctable_rmdir(&rc->table, cg->id);
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void table_stats(const struct pw_ctable *t, struct pw_table_stats *s)
@@ -167,26 +151,40 @@ static void reconcile(struct run_ctx *rc, const struct pw_loader *l, uint64_t lo
 	n = pw_cgroup_walk(l->cgroup_mount, collect_id, &ids);
 	if (n == 0) {
 		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_u64);
-		gone = pw_ctable_prune(&rc->table, ids.v, ids.n);
+		gone = pw_ctable_prune(&rc->p.table, ids.v, ids.n);
 	}
 	free(ids.v);
-	before = rc->table.containers;
+	before = rc->p.table.containers;
 	if (pw_containers_discover(&cs, l->cgroup_mount) == 0) {
-		pw_ctable_load(&rc->table, &cs);
+		pw_ctable_load(&rc->p.table, &cs);
 		pw_containers_free(&cs);
 	}
 	rc->reconciles++;
 	pw_warn("%llu cgroup records lost: container table rebuilt from %s (%zu cgroup ids "
 		"forgotten, %zu containers now, %zu before)\n",
-		(unsigned long long)lost, l->cgroup_mount, gone, rc->table.containers, before);
+		(unsigned long long)lost, l->cgroup_mount, gone, rc->p.table.containers, before);
 }
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: privwatch run [options]\n\n"
-		"Loads the sensors and prints one JSON object per event on stdout until\n"
-		"SIGINT or SIGTERM, then a final privwatch.stats/1 record.\n\n"
+		"Loads the sensors and the rules, and writes one JSON line per alert\n"
+		"(privwatch.alert/1) to each output until SIGINT or SIGTERM, then a final\n"
+		"privwatch.stats/1 record. SIGHUP reloads the rules (a bad set is reported\n"
+		"and the running one kept) and reopens output files.\n\n"
+		"  --rules PATH         rule file or directory (default: %s,\n"
+		"                       else the rules/ directory of the source tree)\n"
+		"  --no-rules           no rules: with --events, a plain event stream\n"
+		"  --disable-rule ID    leave a rule out (repeatable)\n"
+		"  --events             also write every event (privwatch.event/1)\n"
+		"  --output SPEC        where lines go (repeatable; default stdout): stdout,\n"
+		"                       file:PATH, syslog, syslog:udp:HOST:PORT, syslog:tcp:HOST:PORT,\n"
+		"                       tcp:HOST:PORT, unix:PATH (docs/sinks.md)\n"
+		"  --format FORMAT      native (default) or ecs (Elastic Common Schema)\n"
+		"  --fold-window SEC    identical alerts within SEC seconds are folded into one\n"
+		"                       with a count (default %d; 0: never fold)\n"
+		"  --stats-interval SEC a privwatch.stats/1 record every SEC seconds (default %d; 0: off)\n"
 		"  --cgroup PATH        watch only this cgroup directory and the cgroups below it\n"
 		"                       (default: every cgroup except the root)\n"
 		"  --cgroup-v1 CTRL     identify containers by their cgroup in this v1 controller's\n"
@@ -196,7 +194,7 @@ static void usage(FILE *out)
 		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
 		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
 		"  --help, --version\n",
-		DEFAULT_POLL_MS);
+		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_POLL_MS);
 }
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
@@ -205,6 +203,7 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	char when[PW_TIME_LEN], host[256] = "";
 	struct utsname u;
 	struct timespec ts;
+	struct jsonw *w = &rc->p.w;
 	int i, j;
 
 	uname(&u);
@@ -212,53 +211,73 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pw_format_time((uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, when);
 
-	jw_obj_begin(&rc->w);
-	jw_kv_str(&rc->w, "schema", PW_START_SCHEMA);
-	jw_kv_str(&rc->w, "time", when);
-	jw_kv_str(&rc->w, "version", PW_VERSION);
-	jw_kv_str(&rc->w, "host", host);
-	jw_kv_str(&rc->w, "kernel", u.release);
-	jw_key(&rc->w, "concerns");
-	jw_obj_begin(&rc->w);
+	jw_obj_begin(w);
+	jw_kv_str(w, "schema", PW_START_SCHEMA);
+	jw_kv_str(w, "time", when);
+	jw_kv_str(w, "version", PW_VERSION);
+	jw_kv_str(w, "host", host);
+	jw_kv_str(w, "kernel", u.release);
+	jw_key(w, "concerns");
+	jw_obj_begin(w);
 	for (i = 0; i < pw_concern_count; i++) {
 		const struct pw_choice *ch = &l->choices[i];
 		const char *const *progs = ch->variant == PW_VARIANT_LSM ? ch->concern->lsm_progs
 									: ch->concern->tp_progs;
 
-		jw_key(&rc->w, ch->concern->name);
-		jw_obj_begin(&rc->w);
-		jw_kv_str(&rc->w, "mode", pw_variant_name(ch->variant));
-		jw_key(&rc->w, "programs");
-		jw_arr_begin(&rc->w);
+		jw_key(w, ch->concern->name);
+		jw_obj_begin(w);
+		jw_kv_str(w, "mode", pw_variant_name(ch->variant));
+		jw_key(w, "programs");
+		jw_arr_begin(w);
 		for (j = 0; ch->variant != PW_VARIANT_NONE && j < PW_CONCERN_PROGS && progs[j]; j++)
-			jw_str(&rc->w, pw_program_section(l->skel->obj, progs[j]));
-		jw_arr_end(&rc->w);
-		jw_kv_str(&rc->w, "why", ch->why);
-		jw_obj_end(&rc->w);
+			jw_str(w, pw_program_section(l->skel->obj, progs[j]));
+		jw_arr_end(w);
+		jw_kv_str(w, "why", ch->why);
+		jw_obj_end(w);
 	}
-	jw_obj_end(&rc->w);
-	jw_key(&rc->w, "watch");
-	jw_obj_begin(&rc->w);
-	jw_kv_str(&rc->w, "mode", l->watch_mode == PW_WATCH_MAP ? "subtree" : "all-but-root");
-	jw_kv_str(&rc->w, "hierarchy", l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller);
-	jw_kv_str(&rc->w, "mount", l->cgroup_mount);
+	jw_obj_end(w);
+	jw_key(w, "watch");
+	jw_obj_begin(w);
+	jw_kv_str(w, "mode", l->watch_mode == PW_WATCH_MAP ? "subtree" : "all-but-root");
+	jw_kv_str(w, "hierarchy", l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller);
+	jw_kv_str(w, "mount", l->cgroup_mount);
 	if (l->watch_mode == PW_WATCH_MAP) {
-		jw_kv_str(&rc->w, "path", l->watch_path);
-		jw_kv_u64(&rc->w, "cgroup_id", l->watch_cgroup_id);
-		jw_kv_u64(&rc->w, "cgroups", l->watched_at_start);
+		jw_kv_str(w, "path", l->watch_path);
+		jw_kv_u64(w, "cgroup_id", l->watch_cgroup_id);
+		jw_kv_u64(w, "cgroups", l->watched_at_start);
 	}
-	jw_obj_end(&rc->w);
-	jw_kv_u64(&rc->w, "ringbuf_bytes", l->ringbuf_bytes);
-	jw_kv_u64(&rc->w, "poll_ms", poll_ms);
+	jw_obj_end(w);
+	jw_kv_u64(w, "ringbuf_bytes", l->ringbuf_bytes);
+	jw_kv_u64(w, "poll_ms", poll_ms);
 	/* The baseline the final record's containers_tracked is compared to. */
-	table_stats(&rc->table, &ts0);
-	jw_kv_u64(&rc->w, "containers_tracked", ts0.tracked);
-	jw_kv_u64(&rc->w, "container_cgroups", ts0.cgroups);
-	jw_obj_end(&rc->w);
-	emit_line(rc);
+	table_stats(&rc->p.table, &ts0);
+	jw_kv_u64(w, "containers_tracked", ts0.tracked);
+	jw_kv_u64(w, "container_cgroups", ts0.cgroups);
+	jw_key(w, "rules");
+	jw_obj_begin(w);
+	jw_kv_str(w, "path", rc->p.o.rules_path ? rc->p.o.rules_path : "");
+	jw_kv_u64(w, "loaded", rc->p.rules ? pw_ruleset_count(rc->p.rules) : 0);
+	jw_kv_u64(w, "disabled", rc->p.rules ? pw_ruleset_disabled(rc->p.rules) : 0);
+	jw_obj_end(w);
+	jw_kv_bool(w, "events", rc->p.o.events);
+	jw_obj_end(w);
+	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
 }
 
-static int parse_args(int argc, char **argv, struct pw_loader_opts *o, int *poll_ms)
+static int parse_seconds(const char *opt, const char *arg, int max, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (!*arg || *end || v < 0 || v > max) {
+		fprintf(stderr, "privwatch run: %s '%s': need 0 to %d seconds\n", opt, arg, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *ro)
 {
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -266,14 +285,25 @@ static int parse_args(int argc, char **argv, struct pw_loader_opts *o, int *poll
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-size", required_argument, NULL, 'r' },
 		{ "poll-ms", required_argument, NULL, 'p' },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "no-rules", no_argument, NULL, OPT_NO_RULES },
+		{ "disable-rule", required_argument, NULL, OPT_DISABLE_RULE },
+		{ "events", no_argument, NULL, OPT_EVENTS },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "fold-window", required_argument, NULL, OPT_FOLD_WINDOW },
+		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
-	int c, verbose = 0;
+	struct pw_loader_opts *o = &ro->loader;
+	int c, verbose = 0, fold_s = DEFAULT_FOLD_S;
 	char *end;
 
+	ro->poll_ms = DEFAULT_POLL_MS;
+	ro->stats_s = DEFAULT_STATS_S;
 	while ((c = getopt_long(argc, argv, "c:m:r:p:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -297,11 +327,53 @@ static int parse_args(int argc, char **argv, struct pw_loader_opts *o, int *poll
 			}
 			break;
 		case 'p':
-			*poll_ms = strtol(optarg, &end, 10);
-			if (*end || *poll_ms < 1 || *poll_ms > 1000) {
+			ro->poll_ms = strtol(optarg, &end, 10);
+			if (*end || ro->poll_ms < 1 || ro->poll_ms > 1000) {
 				fprintf(stderr, "privwatch run: --poll-ms '%s': need 1 to 1000\n", optarg);
 				return PW_EXIT_USAGE;
 			}
+			break;
+		case OPT_RULES:
+			ro->pipeline.rules_path = optarg;
+			break;
+		case OPT_NO_RULES:
+			ro->no_rules = 1;
+			break;
+		case OPT_DISABLE_RULE:
+			if (ro->pipeline.ndisabled == MAX_DISABLED) {
+				fprintf(stderr, "privwatch run: more than %d --disable-rule\n", MAX_DISABLED);
+				return PW_EXIT_USAGE;
+			}
+			ro->disabled[ro->pipeline.ndisabled++] = optarg;
+			break;
+		case OPT_EVENTS:
+			ro->pipeline.events = 1;
+			break;
+		case OPT_OUTPUT:
+			if (ro->noutputs == (int)(sizeof(ro->outputs) / sizeof(ro->outputs[0]))) {
+				fprintf(stderr, "privwatch run: too many --output\n");
+				return PW_EXIT_USAGE;
+			}
+			ro->outputs[ro->noutputs++] = optarg;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "native"))
+				ro->pipeline.format = PW_FORMAT_NATIVE;
+			else if (!strcmp(optarg, "ecs"))
+				ro->pipeline.format = PW_FORMAT_ECS;
+			else {
+				fprintf(stderr, "privwatch run: --format must be native or ecs, not '%s'\n",
+					optarg);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case OPT_FOLD_WINDOW:
+			if (parse_seconds("--fold-window", optarg, 86400, &fold_s))
+				return PW_EXIT_USAGE;
+			break;
+		case OPT_STATS_INTERVAL:
+			if (parse_seconds("--stats-interval", optarg, 86400, &ro->stats_s))
+				return PW_EXIT_USAGE;
 			break;
 		case 'v':
 			verbose++;
@@ -322,97 +394,249 @@ static int parse_args(int argc, char **argv, struct pw_loader_opts *o, int *poll
 		usage(stderr);
 		return PW_EXIT_USAGE;
 	}
+	if (ro->no_rules && (ro->pipeline.rules_path || ro->pipeline.ndisabled)) {
+		fprintf(stderr, "privwatch run: --no-rules with --rules or --disable-rule\n");
+		return PW_EXIT_USAGE;
+	}
+	ro->pipeline.disabled = ro->disabled;
+	ro->pipeline.fold_window_ns = (uint64_t)fold_s * 1000000000;
 	pw_log_set_level(verbose >= 2 ? PW_LOG_TRACE : verbose ? PW_LOG_DEBUG : PW_LOG_WARN);
 	return -1; /* go on */
 }
 
+static void stats_more(void *ctx, struct jsonw *w)
+{
+	struct run_ctx *rc = ctx;
+	struct pw_sink_stats ss;
+	size_t i;
+
+	pw_pipeline_counts_json(&rc->p, w);
+	jw_key(w, "sinks");
+	jw_arr_begin(w);
+	for (i = 0; i < pw_sinks_count(rc->sinks); i++) {
+		pw_sinks_stats(rc->sinks, i, &ss);
+		jw_obj_begin(w);
+		jw_kv_str(w, "spec", ss.spec);
+		jw_kv_u64(w, "written", ss.written);
+		jw_kv_u64(w, "filtered", ss.filtered);
+		jw_kv_u64(w, "dropped", ss.dropped);
+		jw_kv_u64(w, "reconnects", ss.reconnects);
+		jw_kv_u64(w, "queued", ss.queued);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void stats_record(struct run_ctx *rc, struct pw_loader *l, struct pw_reader *r, int final)
+{
+	struct pw_table_stats ts;
+	struct pw_kstats ks;
+
+	if (pw_kstats_read(l, &ks))
+		return;
+	table_stats(&rc->p.table, &ts);
+	ts.reconciles = rc->reconciles;
+	pw_stats_to_json(&rc->p.w, &ks, &r->stats, &ts, final, stats_more, rc);
+	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
+}
+
+/* Causes of loss reported by privwatch.lost/1. */
+enum { LOST_RINGBUF, LOST_MALFORMED, LOST_WATCH_FULL, LOST_SINKS, LOST_CAUSES };
+static const char *const lost_names[LOST_CAUSES] = {
+	"ringbuf_full", "malformed_records", "watched_cgroups_full", "sink_queues",
+};
+
+/*
+ * Whenever something was lost since the last report, a privwatch.lost/1
+ * line says how much, by cause, over which interval: a gap in the stream
+ * is never silent.
+ */
+static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
+			const struct pw_reader_stats *r)
+{
+	uint64_t now[LOST_CAUSES] = {}, total = 0, t_now = now_ns(CLOCK_REALTIME);
+	struct jsonw *w = &rc->p.w;
+	char when[PW_TIME_LEN];
+	int c, t, d;
+
+	for (t = 0; t < PW_EVENT_TYPE_MAX; t++)
+		for (d = 0; d < PW_DROP_CAUSE_MAX; d++)
+			now[LOST_RINGBUF] += ks->dropped[t][d];
+	now[LOST_MALFORMED] = r->malformed;
+	now[LOST_WATCH_FULL] = ks->watched_cgroups_full;
+	now[LOST_SINKS] = pw_sinks_dropped(rc->sinks);
+	for (c = 0; c < LOST_CAUSES; c++)
+		total += now[c] - rc->lost_reported[c];
+	if (!total)
+		return;
+	pw_format_time(t_now, when);
+	jw_obj_begin(w);
+	jw_kv_str(w, "schema", PW_LOST_SCHEMA);
+	jw_kv_str(w, "time", when);
+	jw_kv_u64(w, "interval_s", (t_now - rc->lost_since_ns + 500000000) / 1000000000);
+	jw_key(w, "dropped");
+	jw_obj_begin(w);
+	for (c = 0; c < LOST_CAUSES; c++)
+		if (now[c] != rc->lost_reported[c])
+			jw_kv_u64(w, lost_names[c], now[c] - rc->lost_reported[c]);
+	jw_obj_end(w);
+	jw_kv_u64(w, "total", total);
+	jw_obj_end(w);
+	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
+	memcpy(rc->lost_reported, now, sizeof(now));
+	rc->lost_since_ns = t_now;
+}
+
+static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
+{
+	char err[512];
+	int i;
+
+	rc->sinks = pw_sinks_new();
+	if (!rc->sinks) {
+		pw_err("out of memory\n");
+		return -1;
+	}
+	for (i = 0; i < ro->noutputs; i++) {
+		if (pw_sinks_add(rc->sinks, ro->outputs[i], err, sizeof(err))) {
+			fprintf(stderr, "privwatch run: --output %s\n", err);
+			return -1;
+		}
+	}
+	if (!ro->noutputs && pw_sinks_add(rc->sinks, "stdout", err, sizeof(err))) {
+		pw_err("%s\n", err);
+		return -1;
+	}
+	if (pw_sinks_start(rc->sinks, err, sizeof(err))) {
+		pw_err("%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void reload(struct run_ctx *rc)
+{
+	char err[1200];
+
+	pw_sinks_reopen(rc->sinks);
+	if (pw_pipeline_reload(&rc->p, err, sizeof(err)))
+		pw_err("SIGHUP: the rules were not reloaded, the running set stays: %s\n", err);
+	else
+		pw_info("SIGHUP: %zu rules loaded from %s\n", pw_ruleset_count(rc->p.rules),
+			rc->p.o.rules_path);
+}
+
 int pw_cmd_run(int argc, char **argv)
 {
-	struct pw_loader_opts o = { .mode = PW_MODE_AUTO };
-	struct run_ctx rc = { .out = stdout };
-	struct sigaction sa = { .sa_handler = on_stop_signal };
+	static struct run_opts ro = { .loader = { .mode = PW_MODE_AUTO } };
+	static struct run_ctx rc;
+	struct sigaction sa = { .sa_handler = on_stop_signal }, hup = { .sa_handler = on_hup };
 	struct pw_loader l = {};
 	struct pw_reader r = {};
 	struct pw_kstats ks;
-	struct pw_table_stats ts;
 	struct pw_containers cs;
-	int poll_ms = DEFAULT_POLL_MS, n, exit_code = PW_EXIT_FAIL, polls = 0;
-	char err[512];
+	uint64_t last_tick = 0, last_stats;
+	int n, exit_code = PW_EXIT_FAIL;
+	char err[1200], rules_buf[PATH_MAX];
 
-	n = parse_args(argc, argv, &o, &poll_ms);
+	n = parse_args(argc, argv, &ro);
 	if (n >= 0)
 		return n;
+	if (!ro.no_rules && !ro.pipeline.rules_path) {
+		if (pw_rules_default_path(rules_buf, sizeof(rules_buf))) {
+			fprintf(stderr, "privwatch run: no rules at %s nor in the source tree: give "
+					"--rules PATH, or --no-rules to run without\n", PW_RULES_DIR);
+			return PW_EXIT_USAGE;
+		}
+		ro.pipeline.rules_path = rules_buf;
+	}
 
 	/* No SA_RESTART: a signal must break the reader's epoll_wait. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pw_clock_init();
-	jw_init(&rc.w);
-	if (pw_ctable_init(&rc.table, "/", 1)) {
-		pw_err("out of memory\n");
+	rc.lost_since_ns = now_ns(CLOCK_REALTIME);
+	if (open_sinks(&rc, &ro))
 		goto cleanup;
-	}
-
-	if (pw_loader_start(&l, &o, err, sizeof(err))) {
+	if (pw_pipeline_init(&rc.p, &ro.pipeline, rc.sinks, err, sizeof(err))) {
 		pw_err("%s\n", err);
 		goto cleanup;
 	}
-	n = pw_reader_open(&r, bpf_map__fd(l.skel->maps.events), &rc);
+
+	if (pw_loader_start(&l, &ro.loader, err, sizeof(err))) {
+		pw_err("%s\n", err);
+		goto cleanup;
+	}
+	n = pw_reader_open(&r, bpf_map__fd(l.skel->maps.events), &rc.p);
 	if (n) {
 		pw_err("cannot read the ring buffer: %s\n", strerror(-n));
 		goto cleanup;
 	}
-	r.fallback = on_event;
+	r.fallback = pw_pipeline_event;
 	/* After attaching: a container made meanwhile is seen by the walk, by
 	 * its mkdir record, or both (then the record is a no-op). */
 	n = pw_containers_discover(&cs, l.cgroup_mount);
 	if (n)
 		pw_warn("discovering running containers in %s: %s\n", l.cgroup_mount, strerror(-n));
-	else if ((n = pw_ctable_load(&rc.table, &cs)))
+	else if ((n = pw_ctable_load(&rc.p.table, &cs)))
 		pw_warn("container table: %s\n", strerror(-n));
 	pw_containers_free(&cs);
-	start_record(&rc, &l, poll_ms);
-	fflush(rc.out);
+	start_record(&rc, &l, ro.poll_ms);
+	pw_pipeline_running_containers(&rc.p);
+	last_stats = now_ns(CLOCK_MONOTONIC);
 
-	while (!stop_requested && !rc.write_failed) {
-		n = pw_reader_poll(&r, poll_ms);
+	while (!stop_requested && !rc.p.write_failed) {
+		uint64_t t;
+
+		n = pw_reader_poll(&r, ro.poll_ms);
 		if (n < 0 && n != -EINTR) {
 			pw_err("reading the ring buffer: %s\n", strerror(-n));
 			goto cleanup;
 		}
-		if (n > 0 && fflush(rc.out))
-			rc.write_failed = 1;
-		/* Once a second: were cgroup records lost since? */
-		if (++polls * poll_ms >= 1000) {
-			polls = 0;
-			if (pw_kstats_read(&l, &ks) == 0 &&
-			    cgroup_records_lost(&ks) > rc.cgroup_records_lost) {
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(&rc);
+		}
+		t = now_ns(CLOCK_MONOTONIC);
+		if (t - last_tick < 1000000000)
+			continue;
+		/* Once a second: repeat summaries due, losses, lost cgroup records. */
+		last_tick = t;
+		pw_pipeline_tick(&rc.p, t, 0);
+		if (pw_kstats_read(&l, &ks) == 0) {
+			lost_record(&rc, &ks, &r.stats);
+			if (cgroup_records_lost(&ks) > rc.cgroup_records_lost) {
 				rc.cgroup_records_lost = cgroup_records_lost(&ks);
 				reconcile(&rc, &l, rc.cgroup_records_lost);
 			}
 		}
+		if (ro.stats_s && t - last_stats >= (uint64_t)ro.stats_s * 1000000000) {
+			last_stats = t;
+			stats_record(&rc, &l, &r, 0);
+		}
 	}
-	if (rc.write_failed) {
-		pw_err("writing to stdout failed: %s\n", strerror(errno));
+	if (rc.p.write_failed) {
+		pw_err("out of memory writing a record\n");
 		goto cleanup;
 	}
 	/* Detach first so the counters stop moving, then drain what is left:
 	 * the final record's events then equal kernel_sent unless lost. */
 	pw_loader_detach(&l);
 	pw_reader_poll(&r, 0);
+	pw_pipeline_tick(&rc.p, now_ns(CLOCK_MONOTONIC), 1);
+	if (pw_kstats_read(&l, &ks) == 0)
+		lost_record(&rc, &ks, &r.stats);
+	stats_record(&rc, &l, &r, 1);
+	/* Network sinks get a last chance to send the final records. */
+	pw_sinks_stop(rc.sinks, 2000);
 	exit_code = PW_EXIT_OK;
-	if (pw_kstats_read(&l, &ks) == 0) {
-		table_stats(&rc.table, &ts);
-		ts.reconciles = rc.reconciles;
-		pw_stats_to_json(&rc.w, &ks, &r.stats, &ts, 1);
-		emit_line(&rc);
-	}
-	fflush(rc.out);
 cleanup:
 	pw_reader_close(&r);
 	pw_loader_stop(&l);
-	pw_ctable_free(&rc.table);
-	jw_free(&rc.w);
+	if (rc.sinks)
+		pw_sinks_close(rc.sinks, 2000);
+	pw_pipeline_free(&rc.p);
 	return exit_code;
 }

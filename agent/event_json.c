@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "capnames.h"
+#include "nsnames.h"
 #include "event_json.h"
 #include "posture.h"
 #include "timefmt.h"
@@ -45,46 +46,14 @@ static void encode_capability(struct jsonw *w, const struct pw_event_header *h)
 	}
 }
 
-static const char *const object_kinds[PW_OBJ_KIND_MAX] = {
-	[PW_OBJ_UNKNOWN] = "unknown",	  [PW_OBJ_CHARDEV] = "chardev",
-	[PW_OBJ_BLOCKDEV] = "blockdev",	  [PW_OBJ_SYSFS] = "sysfs",
-	[PW_OBJ_PROCFS] = "procfs",	  [PW_OBJ_PROC_SYS] = "proc_sys",
-	[PW_OBJ_CGROUPFS] = "cgroupfs",	  [PW_OBJ_DEBUGFS] = "debugfs",
-	[PW_OBJ_SECURITYFS] = "securityfs", [PW_OBJ_TRACEFS] = "tracefs",
-	[PW_OBJ_BPFFS] = "bpffs",
-};
-
-const char *pw_object_kind_name(unsigned int kind)
-{
-	return kind < PW_OBJ_KIND_MAX ? object_kinds[kind] : "unknown";
-}
-
-/* The kernel sends resolved names leaf first, each NUL-terminated:
- * "core_pattern\0kernel\0sys\0" is /sys/kernel/core_pattern (as seen from
- * the process's root). Written into w as one JSON string. */
+/* The path as one JSON string: names leaf first from the kernel, rebuilt
+ * root first (event_view.c). */
 static void write_components_path(struct jsonw *w, const char *buf, size_t len)
 {
-	const char *starts[64];
-	size_t i = 0, n = 0;
 	char tmp[PW_OPEN_PATH_BUF + 2];
-	size_t off = 0;
+	size_t n = pw_path_from_components(buf, len, tmp, sizeof(tmp));
 
-	while (i < len && n < 64) {
-		starts[n++] = buf + i;
-		i += strnlen(buf + i, len - i) + 1;
-	}
-	if (!n)
-		tmp[off++] = '/';
-	while (n-- > 0) {
-		size_t l = strnlen(starts[n], buf + len - starts[n]);
-
-		if (off + 1 + l >= sizeof(tmp))
-			break;
-		tmp[off++] = '/';
-		memcpy(tmp + off, starts[n], l);
-		off += l;
-	}
-	jw_strn(w, tmp, off);
+	jw_strn(w, tmp, n);
 }
 
 static void write_result(struct jsonw *w, const struct pw_event_header *h, int32_t ret)
@@ -129,25 +98,11 @@ static void encode_open(struct jsonw *w, const struct pw_event_header *h)
 	}
 }
 
-/* seccomp(2) operations and prctl(PR_SET_SECCOMP) modes, by number. */
-static const char *seccomp_op_name(__u32 via, __u32 op)
-{
-	static const char *const ops[] = { "set_mode_strict", "set_mode_filter",
-					   "get_action_avail", "get_notif_sizes" };
-	static const char *const modes[] = { [1] = "strict", [2] = "filter" };
-
-	if (via == PW_SECCOMP_VIA_SYSCALL && op < sizeof(ops) / sizeof(ops[0]))
-		return ops[op];
-	if (via == PW_SECCOMP_VIA_PRCTL && op < sizeof(modes) / sizeof(modes[0]))
-		return modes[op];
-	return NULL;
-}
-
 static void encode_seccomp(struct jsonw *w, const struct pw_event_header *h)
 {
 	const struct pw_seccomp_event *e = (const void *)h;
 	static const char *const modes[] = { "disabled", "strict", "filter" };
-	const char *op = seccomp_op_name(e->via, e->operation);
+	const char *op = pw_seccomp_op_id_name(pw_seccomp_op_id(e->via, e->operation));
 
 	jw_key(w, "via");
 	if (e->via == PW_SECCOMP_VIA_SYSCALL)
@@ -211,22 +166,10 @@ static void encode_cgroup(struct jsonw *w, const struct pw_event_header *h)
 	jw_kv_strn(w, "path", e->path, sizeof(e->path));
 }
 
-static const char *const mount_ops[] = {
-	[PW_MOUNT_MOUNT] = "mount",
-	[PW_MOUNT_UMOUNT] = "umount",
-	[PW_MOUNT_FSOPEN] = "fsopen",
-	[PW_MOUNT_FSCONFIG] = "fsconfig",
-	[PW_MOUNT_FSMOUNT] = "fsmount",
-	[PW_MOUNT_MOVE_MOUNT] = "move_mount",
-	[PW_MOUNT_OPEN_TREE] = "open_tree",
-	[PW_MOUNT_SETATTR] = "mount_setattr",
-	[PW_MOUNT_PIVOT_ROOT] = "pivot_root",
-};
-
 static void encode_mount(struct jsonw *w, const struct pw_event_header *h)
 {
 	const struct pw_mount_event *e = (const void *)h;
-	const char *op = e->op < sizeof(mount_ops) / sizeof(mount_ops[0]) ? mount_ops[e->op] : NULL;
+	const char *op = pw_mount_op_name(e->op);
 
 	jw_kv_str(w, "op", op ? op : "unknown");
 	/* An LSM hook runs before the action: its ret is not the outcome. */
@@ -239,12 +182,31 @@ static void encode_mount(struct jsonw *w, const struct pw_event_header *h)
 	jw_kv_strn(w, "target", e->target, sizeof(e->target));
 }
 
+static void encode_namespace(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_namespace_event *e = (const void *)h;
+	const char *names[PW_NS_TYPES];
+	size_t i, n = pw_ns_names(e->flags, names, PW_NS_TYPES);
+
+	write_result(w, h, e->ret);
+	jw_kv_str(w, "op", pw_ns_op_name(e->op));
+	jw_key(w, "namespaces"); /* setns with nstype 0: any type, an empty list */
+	jw_arr_begin(w);
+	for (i = 0; i < n; i++)
+		jw_str(w, names[i]);
+	jw_arr_end(w);
+	jw_kv_u64(w, "flags", e->flags);
+	if (e->op == PW_NS_SETNS)
+		jw_kv_i64(w, "fd", e->fd);
+}
+
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
 	[PW_EVENT_EXEC] = encode_exec,
 	[PW_EVENT_CAPABILITY] = encode_capability,
 	[PW_EVENT_MOUNT] = encode_mount,
 	[PW_EVENT_OPEN] = encode_open,
 	[PW_EVENT_SECCOMP] = encode_seccomp,
+	[PW_EVENT_NAMESPACE] = encode_namespace,
 	[PW_EVENT_FORK] = encode_fork,
 	[PW_EVENT_EXIT] = encode_exit,
 	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup,

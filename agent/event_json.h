@@ -8,6 +8,7 @@
 #define PW_EVENT_JSON_H
 
 #include "event_types.h"
+#include "event_view.h" /* pw_object_kind_name(), shared with the rules */
 #include "jsonw.h"
 
 #define PW_EVENT_SCHEMA "privwatch.event/1"
@@ -29,8 +30,5 @@ void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
 /* The same with a "container" object, or "container":null when c is NULL. */
 void pw_event_to_json_ctx(struct jsonw *w, const struct pw_event_kind *kind,
 			  const struct pw_event_header *hdr, const struct pw_event_container *c);
-
-/* "sysfs", "chardev", ... for enum pw_object_kind. */
-const char *pw_object_kind_name(unsigned int kind);
 
 #endif

@@ -11,6 +11,7 @@ static const struct pw_event_kind kinds[PW_EVENT_TYPE_MAX] = {
 	[PW_EVENT_EXIT] = { "exit", sizeof(struct pw_exit_event) },
 	[PW_EVENT_CGROUP_MKDIR] = { "cgroup_mkdir", sizeof(struct pw_cgroup_event) },
 	[PW_EVENT_CGROUP_RMDIR] = { "cgroup_rmdir", sizeof(struct pw_cgroup_event) },
+	[PW_EVENT_NAMESPACE] = { "namespace", sizeof(struct pw_namespace_event) },
 };
 
 const struct pw_event_kind *pw_event_kind(unsigned int type)

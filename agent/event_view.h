@@ -92,13 +92,35 @@ struct pw_view {
 	const char *mount_op_name, *fstype, *source;
 	uint64_t mount_flags;
 
+	uint32_t userns_level; /* capability: the user namespace checked against (0: initial) */
+
+	unsigned int ns_op; /* enum pw_ns_op (namespace), else 0 */
+	const char *ns_op_name; /* "unshare", "setns", else "" */
+	uint64_t ns_flags;	/* CLONE_NEW* asked for (setns: 0 is any type) */
+
 	const char *seccomp_op; /* set_mode_strict, set_mode_filter, get_action_avail... */
+	int seccomp_op_id;	/* enum pw_seccomp_op_id, -1 when unknown or not seccomp */
 	uint32_t seccomp_mode_after;
 
 	struct pw_view_process proc;
 	const struct pw_view_container *container; /* NULL: on the host */
 
 	char path_buf[PW_VIEW_PATH_MAX]; /* path when it had to be assembled */
+	/* Record strings are bounded, not always terminated: copies that are. */
+	char comm_buf[PW_COMM_LEN + 1];
+	char fstype_buf[PW_FSTYPE_LEN + 1];
+	char source_buf[PW_MOUNT_STR + 1];
+};
+
+/* seccomp operation names: seccomp(2) ops, then prctl(PR_SET_SECCOMP) modes. */
+enum pw_seccomp_op_id {
+	PW_SECCOMP_OP_SET_MODE_STRICT = 0,
+	PW_SECCOMP_OP_SET_MODE_FILTER,
+	PW_SECCOMP_OP_GET_ACTION_AVAIL,
+	PW_SECCOMP_OP_GET_NOTIF_SIZES,
+	PW_SECCOMP_OP_PRCTL_STRICT,
+	PW_SECCOMP_OP_PRCTL_FILTER,
+	PW_SECCOMP_OP_COUNT,
 };
 
 const char *pw_view_kind_name(unsigned int kind);
@@ -106,6 +128,19 @@ const char *pw_view_kind_name(unsigned int kind);
 int pw_view_kind_parse(const char *name);
 const char *pw_view_mode_name(enum pw_view_mode m); /* "default", ..., "host", "unknown" */
 const char *pw_view_result_name(enum pw_view_result r); /* "allowed", "denied", "pre_check", "none" */
+
+/* Tables shared with event_json.c, so both say the same names. */
+const char *pw_object_kind_name(unsigned int kind); /* "sysfs", ...; "unknown" */
+const char *pw_mount_op_name(unsigned int op);	    /* "mount", ...; NULL if unknown */
+/* enum pw_seccomp_op_id of a record's (via, operation), or -1. */
+int pw_seccomp_op_id(uint32_t via, uint32_t op);
+const char *pw_seccomp_op_id_name(int id); /* "set_mode_filter", "strict", ...; NULL */
+/*
+ * Leaf-first NUL-separated names (PW_OPEN_PATH_COMPONENTS) as an absolute
+ * path in out (NUL-terminated, components that do not fit are left out).
+ * Returns the length.
+ */
+size_t pw_path_from_components(const char *buf, size_t len, char *out, size_t size);
 
 /*
  * Decode a record the reader checked (type known, size exact) into v.

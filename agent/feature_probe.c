@@ -35,6 +35,10 @@ const struct pw_concern pw_concerns[] = {
 		.tp_progs = { "seccomp_tp_seccomp", "seccomp_tp_prctl" },
 	},
 	{
+		.name = "namespaces",
+		.tp_progs = { "namespace_tp_unshare", "namespace_tp_setns" },
+	},
+	{
 		.name = "cgroups",
 		.tp_progs = { "cgroup_mkdir", "cgroup_rmdir" },
 		.required = 1,

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "noaudit.h"
 #include "log.h"
 #include "privwatch.skel.h"
 
@@ -135,6 +136,25 @@ static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, ch
 	return 0;
 }
 
+/* Tell the capability sensor where noaudit checks come from (agent/noaudit.h). */
+static void configure_noaudit(struct privwatch_bpf *s)
+{
+	struct pw_text_range r[PW_NOAUDIT_RANGES];
+	int i, n = pw_noaudit_ranges("/proc/kallsyms", r, PW_NOAUDIT_RANGES);
+
+	if (n <= 0) {
+		pw_warn("kallsyms unreadable: capability checks that only ask (noaudit, e.g. "
+			"the mmap overcommit check) are reported as uses\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		s->rodata->noaudit_lo[i] = r[i].lo;
+		s->rodata->noaudit_hi[i] = r[i].hi;
+	}
+	s->rodata->noaudit_ranges = n;
+	s->rodata->noaudit_caps = pw_noaudit_caps();
+}
+
 static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
 		     size_t errlen)
 {
@@ -154,6 +174,7 @@ static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *
 	 * timer collects the data (see pw_submit in bpf/common.bpf.h). */
 	s->rodata->wakeup_bytes = l->ringbuf_bytes / 16;
 	s->rodata->agent_tgid = getpid();
+	configure_noaudit(s);
 	return 0;
 }
 

@@ -14,6 +14,7 @@ static const struct {
 	{ "probe", pw_cmd_probe, "show which kernel hook serves each concern here, and why" },
 	{ "ps", pw_cmd_ps, "list the running containers and their measured posture" },
 	{ "inspect", pw_cmd_inspect, "one container: identity, metadata, every posture dimension" },
+	{ "rules", pw_cmd_rules, "check, list or benchmark rule files (docs/rules.md)" },
 };
 
 static void usage(FILE *out)

@@ -30,6 +30,8 @@ struct pw_ptable; /* opaque */
 
 struct pw_ptable_stats {
 	uint64_t entries, evicted, proc_reads, proc_misses;
+	uint64_t exited; /* of entries: exited, kept for a live descendant's ancestry */
+	uint64_t bytes;	 /* reserved at pw_ptable_new: entries x max, index, miss cache */
 };
 
 /* proc_root: prefix of /proc (NULL: "/"); max: entry limit (0: 65536). */
@@ -40,7 +42,13 @@ void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e);
 void pw_ptable_fork(struct pw_ptable *t, const struct pw_fork_event *e); /* processes, not threads */
 void pw_ptable_exit(struct pw_ptable *t, uint32_t pid);
 
-/* The process, from the table or (once) from /proc; NULL if unknown. */
+/*
+ * The process, from the table or (once) from /proc; NULL if unknown.
+ * A process whose exit was recorded is not found by its pid (the pid may be
+ * reused); while a child of it is known it is still in that child's ancestry.
+ * Returned pointers stay valid until the next call that changes the table
+ * (exec, fork, exit, or a get/ancestry that reads /proc).
+ */
 const struct pw_proc *pw_ptable_get(struct pw_ptable *t, uint32_t pid);
 
 /* Parent, grandparent... of pid, up to max (stops at pid 1 or an unknown one). */

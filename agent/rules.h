@@ -10,6 +10,7 @@
 #define PW_RULES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "event_view.h"
 #include "severity.h"
 
@@ -55,7 +56,10 @@ int pw_rules_load(const char *path, const struct pw_rules_opts *o, struct pw_rul
 void pw_ruleset_free(struct pw_ruleset *rs);
 
 size_t pw_ruleset_count(const struct pw_ruleset *rs);	 /* enabled rules */
-size_t pw_ruleset_disabled(const struct pw_ruleset *rs); /* left out by opts */
+size_t pw_ruleset_disabled(const struct pw_ruleset *rs); /* opts.disabled and "enabled": false */
+size_t pw_ruleset_files(const struct pw_ruleset *rs);	 /* files read */
+/* The i-th enabled rule in load order, NULL past the end. */
+const struct pw_rule *pw_ruleset_rule(const struct pw_ruleset *rs, size_t i);
 
 /*
  * Rules matching v, in load order, at most max; returns how many matched
@@ -65,6 +69,16 @@ size_t pw_rules_match(const struct pw_ruleset *rs, const struct pw_view *v,
 		      const struct pw_rule **hits, size_t max);
 
 const struct pw_rule_info *pw_rule_info(const struct pw_rule *r);
+/* Bit (1 << kind) per view kind the rule can match (pw_view_kind_name). */
+uint64_t pw_rule_kinds(const struct pw_rule *r);
+
+#define PW_RULES_DIR "/etc/privwatch/rules.d"
+/*
+ * Where the rules are when no path is given: PW_RULES_DIR if it exists,
+ * else rules/ of the source tree the running binary was built in
+ * (<tree>/.output/privwatch -> <tree>/rules). 0, or -1 if neither exists.
+ */
+int pw_rules_default_path(char *buf, size_t size);
 
 /*
  * The rule's "output" template with {field} placeholders filled from v

@@ -57,7 +57,7 @@ static const char *type_name(int t)
 }
 
 void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct pw_reader_stats *r,
-		      const struct pw_table_stats *ct, int final)
+		      const struct pw_table_stats *ct, int final, pw_stats_more more, void *ctx)
 {
 	char when[PW_TIME_LEN];
 	struct timespec ts;
@@ -133,5 +133,7 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 		jw_kv_u64(w, "reconciles", ct->reconciles);
 		jw_obj_end(w);
 	}
+	if (more)
+		more(ctx, w);
 	jw_obj_end(w);
 }

@@ -31,8 +31,11 @@ struct pw_table_stats {
 	uint64_t reconciles; /* rebuilt from the hierarchy after lost cgroup records */
 };
 
-/* ct: NULL leaves the "containers" object out. */
+/* Members a caller adds to the record (alerts, sinks...), written last. */
+typedef void (*pw_stats_more)(void *ctx, struct jsonw *w);
+
+/* ct: NULL leaves the "containers" object out; more: NULL for none. */
 void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct pw_reader_stats *r,
-		      const struct pw_table_stats *ct, int final);
+		      const struct pw_table_stats *ct, int final, pw_stats_more more, void *ctx);
 
 #endif

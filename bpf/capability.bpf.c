@@ -12,23 +12,64 @@
  */
 #include "common.bpf.h"
 
+/* include/linux/security.h: the caller only asks, it does not act (e.g.
+ * the overcommit heuristic asks for CAP_SYS_ADMIN on every accounted mmap). */
+#define CAP_OPT_NOAUDIT (1u << 1)
+#define PW_STACK_DEPTH 8
+
 /*
- * Capability checks are the noisiest event on any host (every exec makes
- * several CAP_SYS_ADMIN checks). Only the first check per (cgroup, process,
+ * The cap_capable tracepoint has no opts argument, so a "noaudit" check
+ * (cap_vm_enough_memory, ns_capable_noaudit...) looks like a real use: on
+ * every process start, CAP_SYS_ADMIN allowed in a privileged container and
+ * denied in a default one. The agent resolves those callers' address ranges
+ * from kallsyms; a check whose kernel stack passes through one of them is a
+ * question, not an action. The stack walk costs, so only capabilities that
+ * have noaudit callers (noaudit_caps) pay it.
+ */
+static __always_inline bool cap_check_is_noaudit(void *ctx, int cap)
+{
+	__u64 ips[PW_STACK_DEPTH];
+	long n;
+	int i, j;
+
+	if (cap < 0 || cap > 63 || !(noaudit_caps & (1ull << cap)) || !noaudit_ranges)
+		return false;
+	n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	if (n <= 0)
+		return false;
+	n /= sizeof(__u64);
+	for (i = 0; i < PW_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		for (j = 0; j < PW_NOAUDIT_RANGES; j++) {
+			if (j >= noaudit_ranges)
+				break;
+			if (ips[i] >= noaudit_lo[j] && ips[i] < noaudit_hi[j])
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Capability checks are the noisiest event on any host. Checks made with
+ * CAP_OPT_NOAUDIT are questions, not uses: counted as suppressed, not sent.
+ * Only the first check per (cgroup, process,
  * capability, result, user namespace level) is sent; repeats are counted in cap_seen, where the
  * agent reads them. The key is recorded only once the event is in the ring,
  * so a dropped first event is not followed by silence.
  */
-static __always_inline void emit_capability(int cap, int ret, __u32 opts,
+static __always_inline void emit_capability(__u64 cgid, int cap, int ret, __u32 opts,
 					    const struct user_namespace *ns)
 {
 	struct pw_cap_key key = {};
 	struct pw_cap_count zero = {}, *seen;
 	struct pw_capability_event *e;
-	__u64 cgid = pw_current_cgroup_id();
 
-	if (!pw_cgroup_is_watched(cgid))
+	if (opts & CAP_OPT_NOAUDIT) {
+		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 		return;
+	}
 	key.cgroup_id = cgid;
 	key.pid = bpf_get_current_pid_tgid() >> 32;
 	key.cap = cap;
@@ -55,7 +96,13 @@ SEC("tp_btf/cap_capable")
 int BPF_PROG(capability_tp, const struct cred *cred, struct user_namespace *target_ns,
 	     const struct user_namespace *capable_ns, int cap, int ret)
 {
-	emit_capability(cap, ret, 0, target_ns);
+	__u64 cgid = pw_current_cgroup_id();
+
+	/* The cgroup test is cheaper than the stack walk: first. */
+	if (!pw_cgroup_is_watched(cgid))
+		return 0;
+	emit_capability(cgid, cap, ret, cap_check_is_noaudit(ctx, cap) ? CAP_OPT_NOAUDIT : 0,
+			target_ns);
 	return 0;
 }
 
@@ -63,7 +110,10 @@ SEC("lsm/capable")
 int BPF_PROG(capability_lsm, const struct cred *cred, struct user_namespace *ns, int cap,
 	     unsigned int opts, int ret)
 {
-	emit_capability(cap, ret, opts, ns);
+	__u64 cgid = pw_current_cgroup_id();
+
+	if (pw_cgroup_is_watched(cgid))
+		emit_capability(cgid, cap, ret, opts, ns);
 	/* Observe only: hand back the verdict of the programs before us. */
 	return ret;
 }

@@ -23,6 +23,13 @@ __weak const volatile __u64 root_cgroup_id = 1;
 __weak const volatile __u64 wakeup_bytes = 64 * 1024;
 /* The agent's own process: never reported, so its work cannot feed back. */
 __weak const volatile __u32 agent_tgid = 0;
+/* Kernel text ranges of the functions that make CAP_OPT_NOAUDIT capability
+ * checks, from kallsyms (bpf/capability.bpf.c), and the capabilities they ask for. */
+#define PW_NOAUDIT_RANGES 8
+__weak const volatile __u64 noaudit_lo[PW_NOAUDIT_RANGES] = {};
+__weak const volatile __u64 noaudit_hi[PW_NOAUDIT_RANGES] = {};
+__weak const volatile __u32 noaudit_ranges = 0;
+__weak const volatile __u64 noaudit_caps = 0;
 /* Which hierarchy identifies containers. -1: cgroup2 (pure v2 and hybrid
  * hosts). Otherwise the cgroup_subsys_id of a v1 controller (pure v1 hosts):
  * the task's cgroup in that controller's hierarchy is read with CO-RE. */

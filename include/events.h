@@ -34,6 +34,7 @@ enum pw_event_type {
 	PW_EVENT_EXIT = 7,
 	PW_EVENT_CGROUP_MKDIR = 8,
 	PW_EVENT_CGROUP_RMDIR = 9,
+	PW_EVENT_NAMESPACE = 10,
 	PW_EVENT_TYPE_MAX = 16,
 };
 
@@ -211,6 +212,18 @@ struct pw_cgroup_event {
 	__s32 level;
 	__u32 hierarchy_id;
 	char path[PW_PATH_MAX]; /* relative to the hierarchy's root */
+};
+
+/* unshare(2) or setns(2) asking for new or other namespaces. */
+enum pw_ns_op { PW_NS_UNSHARE = 1, PW_NS_SETNS = 2 };
+
+struct pw_namespace_event {
+	struct pw_event_header hdr;
+	__s32 ret;
+	__u32 op;    /* enum pw_ns_op */
+	__u64 flags; /* unshare: CLONE_* flags; setns: the nstype argument (0: any) */
+	__s32 fd;    /* setns: the namespace fd, else -1 */
+	__u32 _pad;
 };
 
 /* Per event type counters, one slot per CPU in the kernel, summed by the agent. */

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/capability.h>
 
 static int drop_effective(const int *caps, int n)
@@ -71,6 +73,33 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		return sethostname("pw-nested", 9) ? 1 : 0;
+	}
+	/* Private writable memory: the overcommit heuristic asks for
+	 * CAP_SYS_ADMIN (noaudit) on each mapping; then one real use. */
+	if (!strcmp(argv[1], "mmap-then-unshare")) {
+		int i;
+
+		for (i = 0; i < 16; i++)
+			if (mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+				 0) == MAP_FAILED)
+				return 1;
+		return unshare(CLONE_NEWNS) ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "unshare") && argc == 3)
+		return unshare(strtol(argv[2], NULL, 0)) ? 1 : 0;
+	if (!strcmp(argv[1], "unshare-denied")) {
+		static const int caps[] = { CAP_SYS_ADMIN };
+
+		if (drop_effective(caps, 1)) {
+			perror("capset");
+			return 1;
+		}
+		return unshare(CLONE_NEWNS) == -1 && errno == EPERM ? 0 : 1;
+	}
+	if (!strcmp(argv[1], "setns-own-uts")) {
+		int fd = open("/proc/self/ns/uts", O_RDONLY);
+
+		return fd >= 0 && setns(fd, CLONE_NEWUTS) == 0 ? 0 : 1;
 	}
 	if (!strcmp(argv[1], "klogctl-denied")) {
 		static const int caps[] = { CAP_SYSLOG, CAP_SYS_ADMIN };

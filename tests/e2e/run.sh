@@ -23,7 +23,7 @@ run_start() {
 	local i
 	[ -x "$PW" ] || { ok "privwatch built at $PW" false; return; }
 	mkdir -p "$STATE"
-	"$PW" run >"$RUN_OUT" 2>"$STATE/run.err" &
+	"$PW" run --events >"$RUN_OUT" 2>"$STATE/run.err" &
 	RUN_PID=$!
 	for i in $(seq 100); do
 		[ -s "$RUN_OUT" ] && break
@@ -35,7 +35,7 @@ run_start() {
 }
 
 # "phase,mode,comm,kind" of each event of container id, in stream order.
-events_of() { jq -c --arg id "$1" 'select(.container.id == $id)' "$RUN_OUT"; }
+events_of() { jq -c --arg id "$1" 'select(.schema == "privwatch.event/1" and .container.id == $id)' "$RUN_OUT"; }
 
 # A container's events: setup first (runc's init: mounts, seccomp probing),
 # the entrypoint's exec the first "started" one, nothing "setup" after it.
@@ -119,12 +119,12 @@ run_finish() {
 	sleep 1
 	kill -INT "$RUN_PID"
 	wait "$RUN_PID"
-	final=$(jq -c 'select(.schema == "privwatch.stats/1") | .containers' "$RUN_OUT")
+	final=$(jq -c 'select(.schema == "privwatch.stats/1" and .final) | .containers' "$RUN_OUT")
 	echo "   final: $final (start: $RUN_BASE, churn: ${CHURN_N:-0})"
 	ok "run: table back to its starting size after ${CHURN_N:-0} short-lived containers" \
-		is "$(jq 'select(.schema == "privwatch.stats/1") | .containers_tracked' "$RUN_OUT")" "$RUN_BASE"
+		is "$(jq 'select(.schema == "privwatch.stats/1" and .final) | .containers_tracked' "$RUN_OUT")" "$RUN_BASE"
 	ok "run: every short-lived container was added and removed" \
-		jqe --argjson n "${CHURN_N:-0}" 'select(.schema == "privwatch.stats/1")
+		jqe --argjson n "${CHURN_N:-0}" 'select(.schema == "privwatch.stats/1" and .final)
 			| .containers.added >= $n and .containers.removed >= $n' "$RUN_OUT"
 	RUN_PID=
 }

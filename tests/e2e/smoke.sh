@@ -255,8 +255,12 @@ fi
 # shellcheck source=tests/e2e/ps.sh
 . "$HERE/ps.sh"
 ps_checks
-# Its events of the cases, then churn.
+# Its events of the cases, the rules on real actions, then churn.
+# shellcheck source=tests/e2e/rules.sh
+. "$HERE/rules.sh"
+rules_checks
 run_checks
+rules_no_false_alarms
 
 echo "### status"
 "$R" status

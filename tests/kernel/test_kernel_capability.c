@@ -49,6 +49,28 @@ static int cap_events(struct h_agent *a, pid_t pid, int cap, const struct pw_cap
 	return n;
 }
 
+/* The overcommit check asks for CAP_SYS_ADMIN with CAP_OPT_NOAUDIT on every
+ * private writable mapping of every process: not a use. Only the process's
+ * unshare(CLONE_NEWNS), a real use, is an event. */
+static void test_noaudit_checks_are_not_uses(void **state)
+{
+	static struct h_agent a;
+	char *argv[] = { (char *)h_workload(), "mmap-then-unshare", NULL };
+	const struct pw_capability_event *e = NULL;
+	pid_t pid;
+
+	start(&a, 0);
+	pid = h_spawn(cg, argv);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&a, 100);
+
+	assert_int_equal(cap_events(&a, pid, CAP_SYS_ADMIN, &e), 1);
+	assert_int_equal(e->ret, 0);
+	if (h_variant(&a, "capabilities") == PW_VARIANT_TP)
+		assert_int_equal(e->opts, 0); /* the noaudit ones never left the kernel */
+	h_agent_stop(&a);
+}
+
 /* 100,000 identical CAP_SYSLOG checks: one event, and 99,999 repeats
  * counted against its key. */
 static void test_capability_storm_is_one_event_plus_count(void **state)
@@ -142,6 +164,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_capability_storm_is_one_event_plus_count),
+		cmocka_unit_test(test_noaudit_checks_are_not_uses),
 		cmocka_unit_test(test_nested_user_namespace_level),
 		cmocka_unit_test(test_ringbuf_overflow_is_counted_exactly),
 	};

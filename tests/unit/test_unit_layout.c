@@ -32,6 +32,9 @@ _Static_assert(sizeof(struct pw_exec_event) == 72 + PW_PATH_MAX + PW_ARGS_MAX, "
 _Static_assert(offsetof(struct pw_capability_event, cap) == 56, "cap");
 _Static_assert(offsetof(struct pw_capability_event, ret) == 60, "cap ret");
 _Static_assert(sizeof(struct pw_capability_event) == 72, "cap size");
+_Static_assert(offsetof(struct pw_namespace_event, ret) == 56, "ns ret");
+_Static_assert(offsetof(struct pw_namespace_event, flags) == 64, "ns flags");
+_Static_assert(sizeof(struct pw_namespace_event) == 80, "ns size");
 
 /* Every record must fit the header's u16 size field and stay 8-aligned
  * (the ring buffer rounds records to 8 bytes). */

@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+# The default rules against real Docker containers, through the agent run.sh
+# started before the first container (default rules, --events):
+#   - in a --privileged container, the background article's actions: a sysfs
+#     write (its own value written back), core_pattern (written back), a raw
+#     disk (a loop device over an ext4 image: /dev/vda cannot be opened here),
+#     mounts of that disk, a tmpfs and the cgroup v1 memory hierarchy, an
+#     open of its release_agent for writing (nothing written), unshare -m;
+#   - the same attempts in a default container: refused, alerting lower;
+#   - an ordinary default workload, and containers that start and stop: no
+#     alert at all. After churn (run.sh), no container outside the expected
+#     list has any alert.
+# Sourced by smoke.sh: uses its ok/is helpers, $R, $IMAGE, $LABEL, $STATE and
+# run.sh's $RUN_OUT.
+RULES_LOOP=
+RULES_ALERTING=() # ids of the containers expected to alert
+
+alerts_of() { jq -c --arg id "$1" 'select(.schema == "privwatch.alert/1" and .container.id == $id)' "$RUN_OUT"; }
+rule_ids_of() { alerts_of "$1" | jq -sc 'map(.rule.id) | unique'; }
+# Highest severity among a container's alerts, as a rank (0 info .. 4 critical, -1 none).
+max_rank_of() {
+	alerts_of "$1" | jq -s '[.[].rule.severity | {"info":0,"low":1,"medium":2,"high":3,"critical":4}[.]] | max // -1'
+}
+has_rule() { # id rule [jq condition on the alert]
+	alerts_of "$1" | jqe -s --arg r "$2" "any(.[]; .rule.id == \$r and (${3:-true}))"
+}
+cid() { "$R" docker inspect -f '{{.Id}}' "$1" 2>/dev/null; }
+# Let the agent read and write what the kernel sent.
+settle() { sleep 2; }
+
+rules_setup() {
+	local img=$STATE/disk.img
+	truncate -s 16M "$img" && mkfs.ext4 -q -F "$img" >/dev/null 2>&1 &&
+		RULES_LOOP=$(losetup -f --show "$img") || {
+		ok "rules: a loop device over an ext4 image" false
+		return 1
+	}
+	echo "   raw disk: $RULES_LOOP over $img"
+}
+
+rules_teardown() {
+	[ -n "$RULES_LOOP" ] && losetup -d "$RULES_LOOP"
+	rm -f "$STATE/disk.img"
+	RULES_LOOP=
+}
+
+# The actions, one busybox sh script for both containers; every value
+# written is the one read first. ${n}: the loop device's number.
+rules_script() {
+	local n=${RULES_LOOP#/dev/loop}
+	cat <<-EOS
+	ra=/sys/block/loop$n/queue/read_ahead_kb
+	v=\$(cat \$ra); echo "\$v" > \$ra
+	cp=/proc/sys/kernel/core_pattern
+	v=\$(cat \$cp); echo "\$v" > \$cp
+	[ -b /dev/loop$n ] || mknod /dev/loop$n b 7 $n
+	dd if=/dev/loop$n of=/dev/null bs=4096 count=1
+	mkdir -p /mnt/disk /mnt/tmp /mnt/cg
+	mount -t ext4 /dev/loop$n /mnt/disk && umount /mnt/disk
+	mount -t tmpfs pwtmp /mnt/tmp && umount /mnt/tmp
+	mount -t cgroup -o memory pwcg /mnt/cg && { : >> /mnt/cg/release_agent; umount /mnt/cg; }
+	unshare -m true
+	true
+	EOS
+}
+
+rules_checks() {
+	local priv def ord id n ss=()
+	echo "### rules"
+	rules_setup || return
+	# An ordinary workload in a default container: a shell loop, writes in
+	# its own filesystem, reads of /proc/self/status.
+	"$R" docker run --label "$LABEL" --name pw-rules-ordinary --network none "$IMAGE" sh -c \
+		'i=0; while [ $i -lt 100 ]; do echo $i > /tmp/f; cat /tmp/f /proc/self/status > /dev/null; i=$((i+1)); done' \
+		>/dev/null
+	for n in 1 2 3; do
+		"$R" docker run --label "$LABEL" --name "pw-rules-startstop-$n" --network none "$IMAGE" true
+		ss+=("$(cid "pw-rules-startstop-$n")")
+	done
+	docker_case rules-priv --privileged >/dev/null
+	docker_case rules-default >/dev/null
+	priv=$(cid pw-rules-priv)
+	def=$(cid pw-rules-default)
+	ord=$(cid pw-rules-ordinary)
+	RULES_ALERTING+=("$priv" "$def")
+	"$R" docker exec pw-rules-priv sh -c "$(rules_script)" >"$STATE/rules-priv.log" 2>&1
+	"$R" docker exec pw-rules-default sh -c "$(rules_script)" >"$STATE/rules-default.log" 2>&1
+	settle
+	echo "   privileged: $(rule_ids_of "$priv")"
+	echo "   default:    $(rule_ids_of "$def")"
+
+	ok "rules: privileged: sysfs write (PW-0105, high)" \
+		has_rule "$priv" PW-0105 ".event.path | endswith(\"/queue/read_ahead_kb\")"
+	ok "rules: privileged: core_pattern write (PW-0102, critical)" \
+		has_rule "$priv" PW-0102 '.event.path == "/proc/sys/kernel/core_pattern" and .rule.severity == "critical"'
+	ok "rules: privileged: raw disk open (PW-0202, critical)" \
+		has_rule "$priv" PW-0202 ".event.object == \"blockdev\" and .event.device.major == 7"
+	ok "rules: privileged: ext4 mount of the disk (PW-0301, critical)" \
+		has_rule "$priv" PW-0301 ".event.mount.fstype == \"ext4\" and .event.path == \"/mnt/disk\""
+	ok "rules: privileged: cgroup v1 mount (PW-0301, critical)" \
+		has_rule "$priv" PW-0301 '.event.mount.fstype == "cgroup"'
+	ok "rules: privileged: tmpfs mount (PW-0302, high)" \
+		has_rule "$priv" PW-0302 '.event.mount.fstype == "tmpfs"'
+	ok "rules: privileged: release_agent opened for writing (PW-0101, critical)" \
+		has_rule "$priv" PW-0101 '.event.basename == "release_agent"'
+	ok "rules: privileged: unshare -m (PW-0305)" \
+		has_rule "$priv" PW-0305 '.event.kind == "namespace"'
+	ok "rules: privileged: CAP_SYS_ADMIN used (PW-0401)" \
+		has_rule "$priv" PW-0401 '.event.capability == "CAP_SYS_ADMIN"'
+	ok "rules: privileged: started without seccomp (PW-0501) and privileged (PW-0502)" \
+		jqe -e 'index("PW-0501") != null and index("PW-0502") != null' <<<"$(rule_ids_of "$priv")"
+
+	ok "rules: default: refused sysfs write (PW-0112, low)" \
+		has_rule "$def" PW-0112 '.event.errno == 30'
+	ok "rules: default: refused core_pattern write (PW-0111, medium)" \
+		has_rule "$def" PW-0111 '.event.path == "/proc/sys/kernel/core_pattern"'
+	ok "rules: default: refused raw disk open (PW-0211, medium)" \
+		has_rule "$def" PW-0211 '.event.errno == 1'
+	ok "rules: default: refused mounts (PW-0311: disk, tmpfs, cgroup)" \
+		is "$(alerts_of "$def" | jq -sc '[.[] | select(.rule.id == "PW-0311") | .event.mount.fstype] | unique')" \
+		'["cgroup","ext4","tmpfs"]'
+	ok "rules: default: refused unshare -m (PW-0312)" has_rule "$def" PW-0312
+	ok "rules: default: nothing above medium" test "$(max_rank_of "$def")" -le 2
+	ok "rules: every action alerts lower in the default container than in the privileged one" \
+		test "$(max_rank_of "$def")" -lt "$(max_rank_of "$priv")"
+
+	ok "rules: an ordinary default workload: no alert" is "$(alerts_of "$ord" | wc -l)" 0
+	for id in "${ss[@]}"; do
+		ok "rules: a container that starts and stops: no alert (${id:0:12})" \
+			is "$(alerts_of "$id" | wc -l)" 0
+	done
+	ok "rules: the smoke default container: no alert" is "$(alerts_of "$(cid pw-docker-default)" | wc -l)" 0
+	if [ -x /usr/bin/python3 ]; then
+		ok "rules: every alert valid against docs/alert.schema.json" \
+			/usr/bin/python3 "$HERE/validate-alerts.py" --min 10 "$RUN_OUT"
+	else
+		ok "rules: python3 for the schema check" false
+	fi
+	rules_teardown
+}
+
+# After churn: an alert from any container outside the expected ones is a
+# false alarm (the 200 short-lived default containers included).
+rules_no_false_alarms() {
+	local expected=("${RULES_ALERTING[@]}") c unexpected
+	for c in pw-docker-privileged pw-docker-cap-add-all pw-docker-seccomp-unconfined \
+		pw-docker-device-kmsg; do
+		expected+=("$(cid "$c")")
+	done
+	expected+=("$("$R" podman inspect -f '{{.Id}}' pw-podman-privileged 2>/dev/null)")
+	expected+=(pw-runc-default pw-runc-privileged)
+	unexpected=$(jq -c --argjson ids "$(printf '%s\n' "${expected[@]}" | jq -R . | jq -sc .)" \
+		'select(.schema == "privwatch.alert/1" and .container != null
+		and (.container.id as $i | $ids | index($i) | not))
+		| [.container.name, .rule.id, .summary]' "$RUN_OUT" | head -20)
+	[ -z "$unexpected" ] || echo "$unexpected" | sed 's/^/       /'
+	ok "rules: no alert from any other container (churn included)" is "$unexpected" ""
+}
