@@ -116,7 +116,7 @@ has_opt '--rules' && [ -d rules ] && HAS_RULES=1
 has_opt '--output' && HAS_SINKS=1
 has_opt '--events' && HAS_EVENTS=1
 if [ -n "$HAS_SINKS" ]; then SINK_NOTE="--output file:PATH"; else SINK_NOTE="stdout redirected to a file (no --output yet)"; fi
-if [ -n "$HAS_RULES" ]; then RULES_NOTE="default rules (--rules rules)"; else RULES_NOTE="no rules yet (every event is written)"; fi
+if [ -n "$HAS_RULES" ]; then RULES_NOTE="default rules (--rules rules): alerts only, every event too only where --events is said"; else RULES_NOTE="no rules yet (every event is written)"; fi
 
 # agent_start OUTFILE EVENTS(0|1) [run options...]: start privwatch with its
 # JSON lines going to OUTFILE; returns once the start record is there.
@@ -295,16 +295,17 @@ tp_run() { # RATE
 	agent_stop "$out"
 	st=$STATS
 	echo "$st" >> "$WORK/throughput-stats.jsonl"
-	jq -c '.alerts // empty' <<<"$st" >> "$WORK/throughput-alerts"
+	jq -r '.alerts // empty | if type == "object" then "\(.matched // "?") matched, \(.written // "?") written" else tostring end' <<<"$st" >> "$WORK/throughput-alerts"
 	achieved=$(awk '{ sub("/s", "", $NF); print $NF }' <<<"$gen")
 	recv=$(jq '.events.open' <<<"$st")
 	sent=$(jq '.kernel_sent.open' <<<"$st")
 	drops=$(jq '.drops.ringbuf_full.open' <<<"$st")
 	dtot=$(jq '.dropped_total' <<<"$st") # other kinds too (the generator's exit...)
 	lines=$(grep -c '"kind":"open"' "$out" || true)
+	sinkdrop=$(jq '[.sinks[]?.dropped] | add // 0' <<<"$st")
 	# every open counted once: received, or dropped (and the kernel's count agrees)
 	if [ "$drops" -eq $((n - recv)) ] && [ "$sent" -eq "$recv" ]; then exact=yes; else exact=NO; fi
-	echo "$rate $achieved $n $recv $sent $drops $dtot $lines $STOP_MS $exact" >> "$WORK/throughput.txt"
+	echo "$rate $achieved $n $recv $sent $drops $dtot $lines $STOP_MS $exact $sinkdrop" >> "$WORK/throughput.txt"
 	tail -1 "$WORK/throughput.txt" | awk '{ printf "bench:   target %s/s: achieved %s/s, %s generated, %s received, %s dropped (exact: %s)\n", ($1 ? $1 : "max"), $2, $3, $4, $6, $10 }'
 }
 
@@ -392,7 +393,9 @@ CHURN_PCT=$(awk -v a="$RSS_C0" -v b="$RSS_C1" 'BEGIN { printf "%+.1f", (b - a) *
 L=$WORK/lat.jsonl
 LAT_KIND=
 if [ -n "$HAS_RULES" ]; then
-	agent_start "$L" 0 --cgroup "$CGR/w"
+	# every sample its own alert line: no folding of repeats
+	FOLD=(); has_opt '--fold-window' && FOLD=(--fold-window 0)
+	agent_start "$L" 0 --cgroup "$CGR/w" "${FOLD[@]}"
 	if LAT_OUT=$(in_cgroup "$CT" "$OPS" latency "$LAT_N" 2 "$L" privwatch.alert/1 "$SYSFS_FILE" 2000); then
 		LAT_KIND="alert line (privwatch.alert/1) in the file sink"
 	fi
@@ -433,7 +436,8 @@ echo "| machine | $CPU, $(nproc) cores, $MEM |"
 echo "| kernel | $(uname -r) |"
 echo "| privwatch | $("$PRIVWATCH" --version 2>&1 | head -1), commit $COMMIT |"
 echo "| attach mode | $(grep -m1 privwatch.start/1 "$M" | jq -r '[.concerns[] | .mode] | unique | join(", ")') |"
-echo "| privwatch output | $RULES_NOTE; $SINK_NOTE |"
+RULES_LOADED=$(grep '"schema":"privwatch.stats/1"' "$M" | tail -1 | jq -r '.rules.loaded // empty')
+echo "| privwatch output | $RULES_NOTE${RULES_LOADED:+ ($RULES_LOADED rules loaded)}; $SINK_NOTE |"
 echo "| peer | $(bpftrace --version 2>&1), $PEER_NPROBES tracepoints, \`@[cgroup] = count()\` |"
 echo "| runtime | ${ELAPSED} s |"
 echo "| load average (1/5/15 min) | at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg) (other work on the host shows here) |"
@@ -473,9 +477,9 @@ echo "writing every event to its file ($SINK_NOTE$([ -n "$HAS_EVENTS" ] && echo 
 echo "\"exact\": the open drops counted equal generated − received, and the kernel's sent count equals received."
 echo "\"all dropped\" is \`dropped_total\`: other kinds too (such as the generator's own exit record)."
 echo
-echo "| target/s | achieved/s | generated | received | lines in file | open dropped (ringbuf_full) | all dropped | exact | agent exit after SIGINT |"
-echo "|---:|---:|---:|---:|---:|---:|---:|:---:|---:|"
-awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s ms |\n", ($1 ? $1 : "max"), $2, $3, $4, $8, $6, $7, $10, $9 }' "$WORK/throughput.txt"
+echo "| target/s | achieved/s | generated | received | lines in file | open dropped (ringbuf_full) | all dropped | sink dropped | exact | agent exit after SIGINT |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|"
+awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s ms |\n", ($1 ? $1 : "max"), $2, $3, $4, $8, $6, $7, ($11 == "" ? "n/a" : $11), $10, $9 }' "$WORK/throughput.txt"
 echo
 echo "Highest rate sustained with zero drops (every lower target clean too): **$TP_BEST events/s**;"
 echo "highest clean run at any target: $TP_ANY events/s. The generator is one process making"
@@ -484,7 +488,7 @@ echo "so rates above that were not offered. Above the sustained rate the agent k
 echo "exits on SIGINT (last column); every open is either received or counted as dropped."
 if [ -s "$WORK/throughput-alerts" ]; then
 	echo
-	echo "\`alerts\` in the final records, by run: $(paste -sd' ' "$WORK/throughput-alerts")."
+	echo "Alerts in the final records (the rules see every event; opens of /dev/null match none), by run: $(paste -sd';' "$WORK/throughput-alerts" | sed 's/;/; /g')."
 fi
 echo
 echo "## Memory (agent VmRSS)"
