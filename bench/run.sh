@@ -127,7 +127,8 @@ agent_start() {
 	[ "$events" = 1 ] && [ -n "$HAS_EVENTS" ] && args+=(--events)
 	: > "$out"
 	if [ -n "$HAS_SINKS" ]; then
-		"$PRIVWATCH" run "${args[@]}" --output "file:$out" > "$WORK/agent.stdout" 2> "$WORK/agent.stderr" &
+		# max=0: no rotation, so that every line written is counted
+		"$PRIVWATCH" run "${args[@]}" --output "file,max=0:$out" > "$WORK/agent.stdout" 2> "$WORK/agent.stderr" &
 	else
 		"$PRIVWATCH" run "${args[@]}" > "$out" 2> "$WORK/agent.stderr" &
 	fi
@@ -219,7 +220,12 @@ run_workloads() { # ROUND CONFIG
 	done
 }
 
+# BPF tracing programs loaded by anything else (another agent, a test run):
+# they run on the same hooks and slow the baseline too.
+foreign_progs() { bpftool prog show -j 2>/dev/null | jq '[.[] | select(.type == "tracing" or .type == "tracepoint" or .type == "raw_tracepoint" or .type == "kprobe" or .type == "lsm" or .type == "perf_event")] | length' 2>/dev/null || echo "?"; }
+
 config_run() { # ROUND CONFIG
+	[ "$2" = baseline ] && foreign_progs >> "$WORK/foreign"
 	case $2 in
 	baseline) run_workloads "$1" "$2" ;;
 	privwatch)
@@ -242,6 +248,7 @@ config_run() { # ROUND CONFIG
 echo "bench: overhead: $ROUNDS round(s) of $(wc -w <<<"$CONFIGS") configurations x $(wc -w <<<"$WORKLOADS") workloads, best of $REPS x ${DUR}s each"
 : > "$WORK/overhead.tsv"
 : > "$WORK/ov-drops"
+: > "$WORK/foreign"
 read -ra CFG <<<"$CONFIGS"
 for ((r = 1; r <= ROUNDS; r++)); do
 	# rotate the order each round so drift hits every configuration alike
@@ -304,7 +311,7 @@ tp_run() { # RATE
 	lines=$(grep -c '"kind":"open"' "$out" || true)
 	sinkdrop=$(jq '[.sinks[]?.dropped] | add // 0' <<<"$st")
 	# every open counted once: received, or dropped (and the kernel's count agrees)
-	if [ "$drops" -eq $((n - recv)) ] && [ "$sent" -eq "$recv" ]; then exact=yes; else exact=NO; fi
+	if [ "$drops" -eq $((n - recv)) ] && [ "$sent" -eq "$recv" ] && [ "$lines" -eq "$recv" ]; then exact=yes; else exact=NO; fi
 	echo "$rate $achieved $n $recv $sent $drops $dtot $lines $STOP_MS $exact $sinkdrop" >> "$WORK/throughput.txt"
 	tail -1 "$WORK/throughput.txt" | awk '{ printf "bench:   target %s/s: achieved %s/s, %s generated, %s received, %s dropped (exact: %s)\n", ($1 ? $1 : "max"), $2, $3, $4, $6, $10 }'
 }
@@ -453,6 +460,9 @@ echo "- **privwatch**: \`privwatch run --cgroup <its parent>\`: the workload's c
 echo "- **unwatched**: \`privwatch run --cgroup <a sibling subtree>\`: the sensors are attached but the workload's cgroup is not watched."
 echo "- **bpftrace**: bpftrace on the same tracepoints (capability, the open/mount/seccomp syscall exits, sched exec/fork/exit, cgroup mkdir/rmdir) counting per cgroup id in a map."
 echo
+echo "BPF tracing programs loaded by others (other agents, test runs on this host) when each round's baseline"
+echo "started: $(paste -sd' ' "$WORK/foreign") (0 is a clean baseline; others slow the baseline and every configuration alike)."
+echo
 echo "Ratios: median (min–max over rounds)."
 echo
 echo "| workload | baseline ns/op | privwatch | unwatched | bpftrace |"
@@ -474,7 +484,8 @@ echo "## Throughput"
 echo
 echo "/dev/null opens paced at a target rate in the watched container for ${TP_SECS} s each, a fresh agent per rate"
 echo "writing every event to its file ($SINK_NOTE$([ -n "$HAS_EVENTS" ] && echo ', --events')); counts from the final \`privwatch.stats/1\` record."
-echo "\"exact\": the open drops counted equal generated − received, and the kernel's sent count equals received."
+echo "\"exact\": the open drops counted equal generated − received, the kernel's sent count equals received, and"
+echo "every event received is a line in the file (the file sink with \`max=0\`: not rotated)."
 echo "\"all dropped\" is \`dropped_total\`: other kinds too (such as the generator's own exit record)."
 echo
 echo "| target/s | achieved/s | generated | received | lines in file | open dropped (ringbuf_full) | all dropped | sink dropped | exact | agent exit after SIGINT |"
