@@ -522,6 +522,13 @@ echo "$LAT_NOK samples, 2 ms apart, $LAT_MISS missing: p50 **$LAT_P50 ms**, p99 
 echo
 echo "## Targets (issue 8)"
 echo
+FOREIGN_MAX=$(sort -n "$WORK/foreign" | tail -1)
+if [ "${FOREIGN_MAX:-0}" != 0 ]; then
+	echo "**The baseline was not clean**: up to $FOREIGN_MAX BPF tracing programs of other processes were attached"
+	echo "on this host during the run (see Overhead), so the overhead ratios below are not trustworthy; rerun"
+	echo "on a quiet host (\`bpftool prog show\` lists no tracing programs) before judging them."
+	echo
+fi
 echo "| target | measured | |"
 echo "|---|---:|:---:|"
 echo "| capability check, watched container ≤ 1.8× | $(ratio klogctl privwatch)× (bpftrace $(ratio klogctl bpftrace)×) | $(pf "$(ratio klogctl privwatch)" 1.8 le) |"
