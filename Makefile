@@ -12,6 +12,8 @@ VERSION := $(shell cat VERSION)
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
 	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema
+# What `make bench` needs on top: the peer it compares against, the chart.
+BENCH_PACKAGES := bpftrace gnuplot-nox jq
 
 ifeq ($(V),1)
 Q =
@@ -41,7 +43,7 @@ TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.
 WORKLOADS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/workload*.c))
 TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-.PHONY: all deps run test test-host test-vm test-e2e demo clean vmlinux help
+.PHONY: all deps run test test-host test-vm test-e2e demo bench bench-deps clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -59,12 +61,18 @@ help:
 	@echo "                part of make test (tests/e2e/README.md)"
 	@echo "make demo       Docker up, a default and a privileged container doing the same things,"
 	@echo "                then privwatch ps and the alerts, one line each"
+	@echo "make bench      deps + build + bench/run.sh: overhead against a baseline and bpftrace,"
+	@echo "                throughput, memory, latency; bench/results.md and bench/overhead.png"
+	@echo "                (QUICK=1: one short round, small counts; not part of make test)"
 	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
 	@echo "make clean      remove $(OUTPUT)/"
 	@echo "V=1 shows the commands."
 
 deps:
 	$(Q)./tests/install-deps.sh $(DEB_PACKAGES)
+
+bench-deps:
+	$(Q)./tests/install-deps.sh $(DEB_PACKAGES) $(BENCH_PACKAGES)
 
 run: deps all
 	$(OUTPUT)/privwatch run $(RUN_ARGS)
@@ -91,6 +99,10 @@ test-e2e:
 demo: deps all
 	$(Q)./tests/e2e/demo.sh
 
+# Never part of `make test`: QUICK=1 is the smoke run for CI.
+bench: bench-deps all $(OUTPUT)/bench/ops
+	$(Q)QUICK=$(QUICK) PRIVWATCH=$(OUTPUT)/privwatch OPS=$(OUTPUT)/bench/ops ./bench/run.sh
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h
 
@@ -98,7 +110,7 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/agent $(OUTPUT)/tests $(OUTPUT)/tests/lib:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/agent $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 # BPF: one object per concern, linked into one object, one skeleton.
@@ -152,5 +164,10 @@ $(OUTPUT)/tests/%: tests/cli/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OU
 $(WORKLOADS): $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< -o $@
+
+# The benchmark's workloads and generators: one program, one mode per argument.
+$(OUTPUT)/bench/ops: bench/ops.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 -include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)
