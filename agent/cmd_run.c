@@ -508,6 +508,10 @@ static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
 		pw_err("%s\n", err);
 		return PW_EXIT_FAIL;
 	}
+	if (pw_sinks_batch(rc->sinks, 256 * 1024)) {
+		pw_err("out of memory\n");
+		return PW_EXIT_FAIL;
+	}
 	if (pw_sinks_start(rc->sinks, err, sizeof(err))) {
 		pw_err("%s\n", err);
 		return PW_EXIT_FAIL;
@@ -591,6 +595,7 @@ int pw_cmd_run(int argc, char **argv)
 	/* Discovery walks the whole hierarchy; with --cgroup only what is watched is ours. */
 	if (l.watch_mode != PW_WATCH_MAP)
 		pw_pipeline_running_containers(&rc.p);
+	pw_sinks_flush(rc.sinks);
 	last_stats = now_ns(CLOCK_MONOTONIC);
 
 	while (!stop_requested && !rc.p.write_failed) {
@@ -601,6 +606,7 @@ int pw_cmd_run(int argc, char **argv)
 			pw_err("reading the ring buffer: %s\n", strerror(-n));
 			goto cleanup;
 		}
+		pw_sinks_flush(rc.sinks);
 		if (reload_requested) {
 			reload_requested = 0;
 			reload(&rc);

@@ -82,9 +82,56 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* The gathered lines in one write: counted written or dropped together. */
+static void flush_locked(struct pw_sink *k)
+{
+	int e;
+
+	if (!k->blen)
+		return;
+	e = k->fd >= 0 ? write_all(k->fd, k->buf, k->blen) : EBADF;
+	if (e) {
+		__atomic_add_fetch(&k->dropped, k->blines, __ATOMIC_RELAXED);
+		warn_errno(k, e);
+	} else {
+		__atomic_add_fetch(&k->written, k->blines, __ATOMIC_RELAXED);
+	}
+	k->blen = 0;
+	k->blines = 0;
+}
+
+/* 1 if the line was gathered into the batch (flushing it first if full). */
+static int batch(struct pw_sink *k, const char *line, size_t len)
+{
+	if (!k->bcap || len > k->bcap)
+		return 0;
+	if (k->blen + len > k->bcap)
+		flush_locked(k);
+	memcpy(k->buf + k->blen, line, len);
+	k->blen += len;
+	k->blines++;
+	return 1;
+}
+
+void pw_fd_flush(struct pw_sink *k)
+{
+	if (k->kind == PW_SINK_FILE) {
+		pthread_mutex_lock(&k->lock);
+		flush_locked(k);
+		pthread_mutex_unlock(&k->lock);
+	} else {
+		flush_locked(k);
+	}
+}
+
 void pw_fd_write(struct pw_sink *k, const char *line, size_t len)
 {
-	int e = write_all(k->fd, line, len);
+	int e;
+
+	if (batch(k, line, len))
+		return;
+	flush_locked(k);
+	e = write_all(k->fd, line, len);
 
 	if (e) {
 		__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
@@ -106,6 +153,7 @@ static void rotate(struct pw_sink *k)
 	unsigned int i;
 	char err[512];
 
+	flush_locked(k); /* what was gathered belongs to the old file */
 	close(k->fd);
 	k->fd = -1;
 	for (i = k->keep; i > 1; i--) {
@@ -141,6 +189,12 @@ void pw_file_write(struct pw_sink *k, const char *line, size_t len)
 			return;
 		}
 	}
+	if (batch(k, line, len)) {
+		k->size += len;
+		pthread_mutex_unlock(&k->lock);
+		return;
+	}
+	flush_locked(k);
 	e = write_all(k->fd, line, len);
 	if (!e)
 		k->size += len;
@@ -158,6 +212,7 @@ void pw_file_reopen(struct pw_sink *k)
 	char err[512];
 
 	pthread_mutex_lock(&k->lock);
+	flush_locked(k); /* to the file that was open: logrotate moved it, it still counts */
 	if (k->fd >= 0)
 		close(k->fd);
 	k->fd = -1;
@@ -168,6 +223,7 @@ void pw_file_reopen(struct pw_sink *k)
 
 void pw_file_close(struct pw_sink *k)
 {
+	flush_locked(k);
 	if (k->fd >= 0)
 		close(k->fd);
 	k->fd = -1;

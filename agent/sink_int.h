@@ -65,7 +65,11 @@ struct pw_sink {
 	uint64_t max_size; /* 0: never rotate */
 	unsigned int keep;
 	int fd;
-	uint64_t size;
+	uint64_t size; /* of the file, lines still in buf included */
+	/* Batching (pw_sinks_batch): lines gathered, written once per flush. */
+	char *buf;
+	size_t blen, bcap;
+	uint64_t blines;
 	int syslog_facility;
 
 	/* network: HOST and PORT, or path (unix, syslog local) */
@@ -112,6 +116,8 @@ void pw_file_write(struct pw_sink *k, const char *line, size_t len);
 void pw_fd_write(struct pw_sink *k, const char *line, size_t len); /* stdout */
 void pw_file_reopen(struct pw_sink *k);
 void pw_file_close(struct pw_sink *k);
+/* Write what batching gathered (file: under k->lock). */
+void pw_fd_flush(struct pw_sink *k);
 
 /* sink_syslog.c: the RFC 5424 message for a line (without its newline),
  * with the octet count in front for TCP. NULL if out of memory. */

@@ -201,6 +201,7 @@ static void sink_free(struct pw_sink *k)
 	free(k->path);
 	free(k->host);
 	free(k->port);
+	free(k->buf);
 	free(k);
 }
 
@@ -408,6 +409,32 @@ void pw_sinks_write_alert(struct pw_sinks *s, const char *line, size_t len, enum
 	dispatch(s, line, len, PW_REC_ALERT, sev, attrs);
 }
 
+int pw_sinks_batch(struct pw_sinks *s, size_t bytes)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct pw_sink *k = s->v[i];
+
+		if (pw_sink_is_queued(k) || k->buf)
+			continue;
+		k->buf = malloc(bytes);
+		if (!k->buf)
+			return -1;
+		k->bcap = bytes;
+	}
+	return 0;
+}
+
+void pw_sinks_flush(struct pw_sinks *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!pw_sink_is_queued(s->v[i]))
+			pw_fd_flush(s->v[i]);
+}
+
 void pw_sinks_reopen(struct pw_sinks *s)
 {
 	size_t i;
@@ -460,6 +487,7 @@ void pw_sinks_stop(struct pw_sinks *s, int timeout_ms)
 	if (s->stopped)
 		return;
 	s->stopped = 1;
+	pw_sinks_flush(s);
 	for (i = 0; i < s->n; i++)
 		if (pw_sink_is_queued(s->v[i]))
 			pw_net_stop_request(s->v[i], deadline);
@@ -475,6 +503,7 @@ void pw_sinks_close(struct pw_sinks *s, int timeout_ms)
 	if (!s)
 		return;
 	pw_sinks_stop(s, timeout_ms);
+	pw_sinks_flush(s); /* lines written after stop */
 	for (i = 0; i < s->n; i++) {
 		if (s->v[i]->kind == PW_SINK_FILE)
 			pw_file_close(s->v[i]);

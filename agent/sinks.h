@@ -67,6 +67,13 @@ struct pw_alert_attrs {
  * is this with attrs NULL. */
 void pw_sinks_write_alert(struct pw_sinks *s, const char *line, size_t len, enum pw_severity sev,
 			  const struct pw_alert_attrs *attrs);
+/*
+ * stdout and file sinks gather lines into a buffer of bytes and write them
+ * once per pw_sinks_flush (privwatch run flushes after each ring buffer
+ * poll): one write(2) per batch, not per line. Off unless asked. 0 or -1.
+ */
+int pw_sinks_batch(struct pw_sinks *s, size_t bytes);
+void pw_sinks_flush(struct pw_sinks *s);
 /* SIGHUP: reopen files (external logrotate). */
 void pw_sinks_reopen(struct pw_sinks *s);
 /* Sum of every sink's dropped counter (for privwatch.lost/1). */
