@@ -331,6 +331,56 @@ static void test_file_rotation_under_a_burst(void **state)
 	assert_int_equal(access(name, F_OK), -1);
 }
 
+/* Batching (privwatch run): lines reach the file at the flush, counted
+ * then; rotation still puts every line whole in the file it belongs to. */
+static void test_file_batching(void **state)
+{
+	char path[256], spec[300], err[256], line[101], name[300], *got;
+	struct pw_sink_stats st;
+	struct pw_sinks *s;
+	size_t len;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/batch.json", dir);
+	snprintf(spec, sizeof(spec), "file,max=1K,keep=3:%s", path);
+	s = one_sink(spec);
+	assert_int_equal(pw_sinks_batch(s, 4096), 0);
+	assert_int_equal(pw_sinks_start(s, err, sizeof(err)), 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(line, sizeof(line), "%-98d\n", i);
+		pw_sinks_write(s, line, 100, PW_REC_EVENT, 0);
+	}
+	got = slurp(path, &len);
+	assert_int_equal(len, 0); /* gathered, not written yet */
+	free(got);
+	pw_sinks_stats(s, 0, &st);
+	assert_int_equal(st.written, 0);
+	pw_sinks_flush(s);
+	got = slurp(path, &len);
+	assert_int_equal(len, 500);
+	free(got);
+	pw_sinks_stats(s, 0, &st);
+	assert_int_equal(st.written, 5);
+	/* The same burst as the rotation test: same files. */
+	for (i = 5; i < 1000; i++) {
+		snprintf(line, sizeof(line), "%-98d\n", i);
+		pw_sinks_write(s, line, 100, PW_REC_EVENT, 0);
+	}
+	pw_sinks_close(s, 0); /* flushes */
+	for (i = 0; i <= 3; i++) {
+		if (i)
+			snprintf(name, sizeof(name), "%s.%d", path, i);
+		else
+			snprintf(name, sizeof(name), "%s", path);
+		got = slurp(name, &len);
+		assert_non_null(got);
+		assert_int_equal(len, 1000);
+		snprintf(line, sizeof(line), "%-98d\n", 999 - 10 * i);
+		assert_memory_equal(got + 900, line, 100);
+		free(got);
+	}
+}
+
 /* logrotate style: mv the file away, SIGHUP (pw_sinks_reopen): new lines
  * go to a fresh file at the path, the moved one keeps what it had. */
 static void test_file_reopen_after_mv(void **state)
@@ -487,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_queue_counts_through_the_api),
 		cmocka_unit_test(test_file_mode_0600_and_append),
 		cmocka_unit_test(test_file_rotation_under_a_burst),
+		cmocka_unit_test(test_file_batching),
 		cmocka_unit_test(test_file_reopen_after_mv),
 		cmocka_unit_test(test_file_reopen_refuses_a_planted_symlink),
 		cmocka_unit_test(test_file_refuses_a_symlink),
