@@ -26,6 +26,21 @@
  * question, not an action. The stack walk costs, so only capabilities that
  * have noaudit callers (noaudit_caps) pay it.
  */
+/*
+ * Whose capability is checked: overlayfs does its work on the layers with
+ * the credentials of whoever mounted it (override_creds), so a container's
+ * mkdir on its overlay root "uses" CAP_SYS_ADMIN and CAP_DAC_READ_SEARCH of
+ * the runtime that mounted it, and has_capability() checks another task's.
+ * Only a check of the task's own credentials (its real_cred) is its use;
+ * the others are counted as suppressed.
+ */
+static __always_inline bool cap_check_is_own(const struct cred *cred)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return cred == BPF_CORE_READ(task, real_cred);
+}
+
 static __always_inline bool cap_check_is_noaudit(void *ctx, int cap)
 {
 	__u64 ips[PW_STACK_DEPTH];
@@ -101,6 +116,10 @@ int BPF_PROG(capability_tp, const struct cred *cred, struct user_namespace *targ
 	/* The cgroup test is cheaper than the stack walk: first. */
 	if (!pw_cgroup_is_watched(cgid))
 		return 0;
+	if (!cap_check_is_own(cred)) {
+		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
+		return 0;
+	}
 	emit_capability(cgid, cap, ret, cap_check_is_noaudit(ctx, cap) ? CAP_OPT_NOAUDIT : 0,
 			target_ns);
 	return 0;
@@ -112,8 +131,12 @@ int BPF_PROG(capability_lsm, const struct cred *cred, struct user_namespace *ns,
 {
 	__u64 cgid = pw_current_cgroup_id();
 
-	if (pw_cgroup_is_watched(cgid))
+	if (!pw_cgroup_is_watched(cgid))
+		return ret;
+	if (cap_check_is_own(cred))
 		emit_capability(cgid, cap, ret, opts, ns);
+	else
+		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 	/* Observe only: hand back the verdict of the programs before us. */
 	return ret;
 }
