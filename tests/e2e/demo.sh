@@ -51,7 +51,8 @@ echo "- capability: sethostname (CAP_SYS_ADMIN) in a new UTS namespace"; unshare
 echo "- mount: a tmpfs";          mkdir -p /mnt/t; mount -t tmpfs demo /mnt/t && umount /mnt/t
 echo "- write under /sys: kernel.mm THP defrag, its own value"
 f=/sys/kernel/mm/transparent_hugepage/khugepaged/defrag; v=$(cat $f); echo "$v" > $f
-echo "- device open: /dev/kmsg";  head -c0 /dev/kmsg
+echo "- device open: /dev/kmsg (made with mknod where the runtime did not give it)"
+[ -c /dev/kmsg ] || mknod /dev/kmsg c 1 11; head -c0 /dev/kmsg
 true'
 for c in default privileged; do
 	say "in pw-demo-$c"
@@ -67,7 +68,7 @@ wait "$PW_PID"
 PW_PID=
 say "alerts"
 jq -r 'select(.schema == "privwatch.alert/1")
-	| "\(.rule.severity | ascii_upcase | .[0:4])  \(.rule.id)  \(.container.name // "host")  \(.summary)"' "$OUT"
+	| "\((.rule.severity | ascii_upcase) + "         " | .[0:9])\(.rule.id)  \(.container.name // "host")  \(.summary)"' "$OUT"
 echo
 jq -r 'select(.schema == "privwatch.stats/1" and .final)
 	| "\(.alerts.written) alerts from \([.events[]] | add) events; \(.dropped_total) lost"' "$OUT"
