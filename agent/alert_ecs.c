@@ -254,42 +254,8 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 		if (acc) {
 			jw_kv_str(w, "access", acc);
 		}
-		if (v->object == PW_OBJ_CHARDEV || v->object == PW_OBJ_BLOCKDEV) {
-			jw_key(w, "device");
-			jw_obj_begin(w);
-			jw_kv_str(w, "type", v->object == PW_OBJ_CHARDEV ? "char" : "block");
-			jw_kv_u64(w, "major", v->dev_major);
-			jw_kv_u64(w, "minor", v->dev_minor);
-			jw_obj_end(w);
-		}
 	}
-	if (v->kind == PW_EVENT_CAPABILITY) {
-		jw_key(w, "capability");
-		pw_alert_write_cap(w, v);
-		jw_kv_u64(w, "userns_level", v->userns_level);
-	}
-	if (v->kind == PW_EVENT_NAMESPACE)
-		pw_alert_write_namespace(w, v);
-	if (v->kind == PW_EVENT_MOUNT) {
-		jw_key(w, "mount");
-		jw_obj_begin(w);
-		jw_kv_str(w, "op",
-			  v->mount_op_name && *v->mount_op_name ? v->mount_op_name : "unknown");
-		kv_nonempty(w, "source", v->source);
-		kv_nonempty(w, "target", v->path);
-		kv_nonempty(w, "fstype", v->fstype);
-		jw_kv_u64(w, "flags", v->mount_flags);
-		if (pw_mount_kind_name(v->mount_kind))
-			jw_kv_str(w, "kind", pw_mount_kind_name(v->mount_kind));
-		jw_obj_end(w);
-	}
-	if (v->kind == PW_EVENT_SECCOMP) {
-		jw_key(w, "seccomp");
-		jw_obj_begin(w);
-		kv_nonempty(w, "op", v->seccomp_op);
-		jw_kv_str(w, "mode_after", pw_alert_seccomp_mode_name(v->seccomp_mode_after));
-		jw_obj_end(w);
-	}
+	pw_alert_write_details(w, v, 1);
 	/* ECS has one parent level; the rest of the chain is ours. */
 	jw_key(w, "ancestry");
 	jw_arr_begin(w);

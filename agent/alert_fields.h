@@ -19,6 +19,9 @@ const char *pw_alert_access_name(uint32_t access);	 /* "read", "write", "read_wr
 const char *pw_alert_seccomp_mode_name(uint32_t mode);
 const char *pw_alert_kind_name(const struct pw_view *v); /* v->kind_name, "unknown" if empty */
 /* key: the string, or null when NULL or "". */
+/* The kind's own members: device, capability, namespace, mount, seccomp.
+ * omit_empty: empty strings left out (ECS) instead of null (native). */
+void pw_alert_write_details(struct jsonw *w, const struct pw_view *v, int omit_empty);
 /* "namespace": {"op", "types": [...]} of a namespace event. */
 void pw_alert_write_namespace(struct jsonw *w, const struct pw_view *v);
 void pw_alert_str_or_null(struct jsonw *w, const char *key, const char *s);

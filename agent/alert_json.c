@@ -197,19 +197,16 @@ static int is_device(const struct pw_view *v)
 	       (v->object == PW_OBJ_CHARDEV || v->object == PW_OBJ_BLOCKDEV);
 }
 
-static void write_event(struct jsonw *w, const struct pw_view *v)
+/* A string member: null when empty, or left out (omit_empty, ECS). */
+static void str_member(struct jsonw *w, const char *key, const char *s, int omit_empty)
 {
-	jw_key(w, "event");
-	jw_obj_begin(w);
-	jw_kv_str(w, "kind", pw_alert_kind_name(v));
-	pw_alert_str_or_null(w, "result", pw_alert_result_name(v->result));
-	jw_kv_i64(w, "errno", v->err);
-	pw_alert_str_or_null(w, "path", v->path);
-	pw_alert_str_or_null(w, "basename", v->basename);
-	if (v->kind == PW_EVENT_OPEN) {
-		jw_kv_str(w, "object", pw_object_kind_name(v->object));
-		pw_alert_str_or_null(w, "access", pw_alert_access_name(v->access));
-	}
+	if (omit_empty && !(s && *s))
+		return;
+	pw_alert_str_or_null(w, key, s);
+}
+
+void pw_alert_write_details(struct jsonw *w, const struct pw_view *v, int omit_empty)
+{
 	if (is_device(v)) {
 		jw_key(w, "device");
 		jw_obj_begin(w);
@@ -230,9 +227,9 @@ static void write_event(struct jsonw *w, const struct pw_view *v)
 		jw_obj_begin(w);
 		jw_kv_str(w, "op",
 			  v->mount_op_name && *v->mount_op_name ? v->mount_op_name : "unknown");
-		pw_alert_str_or_null(w, "source", v->source);
-		pw_alert_str_or_null(w, "target", v->path);
-		pw_alert_str_or_null(w, "fstype", v->fstype);
+		str_member(w, "source", v->source, omit_empty);
+		str_member(w, "target", v->path, omit_empty);
+		str_member(w, "fstype", v->fstype, omit_empty);
 		jw_kv_u64(w, "flags", v->mount_flags);
 		if (pw_mount_kind_name(v->mount_kind))
 			jw_kv_str(w, "kind", pw_mount_kind_name(v->mount_kind));
@@ -241,10 +238,26 @@ static void write_event(struct jsonw *w, const struct pw_view *v)
 	if (v->kind == PW_EVENT_SECCOMP) {
 		jw_key(w, "seccomp");
 		jw_obj_begin(w);
-		pw_alert_str_or_null(w, "op", v->seccomp_op);
+		str_member(w, "op", v->seccomp_op, omit_empty);
 		jw_kv_str(w, "mode_after", pw_alert_seccomp_mode_name(v->seccomp_mode_after));
 		jw_obj_end(w);
 	}
+}
+
+static void write_event(struct jsonw *w, const struct pw_view *v)
+{
+	jw_key(w, "event");
+	jw_obj_begin(w);
+	jw_kv_str(w, "kind", pw_alert_kind_name(v));
+	pw_alert_str_or_null(w, "result", pw_alert_result_name(v->result));
+	jw_kv_i64(w, "errno", v->err);
+	pw_alert_str_or_null(w, "path", v->path);
+	pw_alert_str_or_null(w, "basename", v->basename);
+	if (v->kind == PW_EVENT_OPEN) {
+		jw_kv_str(w, "object", pw_object_kind_name(v->object));
+		pw_alert_str_or_null(w, "access", pw_alert_access_name(v->access));
+	}
+	pw_alert_write_details(w, v, 0);
 	if (v->flags & PW_F_TRUNCATED) {
 		jw_kv_bool(w, "truncated", 1);
 	}
