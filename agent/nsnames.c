@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <string.h>
 #include "events.h"
 #include "nsnames.h"
 
@@ -23,14 +22,14 @@ size_t pw_ns_names(uint64_t flags, const char **out, size_t max)
 	return n;
 }
 
-uint64_t pw_ns_flag(const char *name)
+const char *pw_ns_type_name(unsigned int i)
 {
-	size_t i;
+	return i < PW_NS_TYPES ? types[i].name : NULL;
+}
 
-	for (i = 0; i < PW_NS_TYPES; i++)
-		if (!strcmp(name, types[i].name))
-			return types[i].flag;
-	return 0;
+uint64_t pw_ns_type_flag(unsigned int i)
+{
+	return i < PW_NS_TYPES ? types[i].flag : 0;
 }
 
 const char *pw_ns_op_name(unsigned int op)

@@ -10,8 +10,9 @@
 
 /* The names of the namespace flags set in flags, in a fixed order; how many. */
 size_t pw_ns_names(uint64_t flags, const char **out, size_t max);
-/* The CLONE_NEW* flag of a name, or 0. */
-uint64_t pw_ns_flag(const char *name);
+/* The i-th type in a fixed order (0 .. PW_NS_TYPES - 1): its name and flag. */
+const char *pw_ns_type_name(unsigned int i);
+uint64_t pw_ns_type_flag(unsigned int i);
 const char *pw_ns_op_name(unsigned int op); /* "unshare", "setns" */
 
 #endif

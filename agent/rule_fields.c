@@ -91,14 +91,7 @@ const char *pw_field_value_name(int id, unsigned int i)
 	case PW_FLD_CAPABILITY: return pw_cap_name(i);
 	case PW_FLD_MOUNT_KIND: return pw_mount_kind_name(i);
 	case PW_FLD_NS_OP: return i < N(ns_ops) ? ns_ops[i] : NULL;
-	case PW_FLD_NS_TYPES: {
-		const char *names[PW_NS_TYPES];
-
-		/* value i is the i-th type in nsnames.c's order */
-		return i < PW_NS_TYPES && pw_ns_names(~0ull, names, PW_NS_TYPES) == PW_NS_TYPES
-			       ? names[i]
-			       : NULL;
-	}
+	case PW_FLD_NS_TYPES: return pw_ns_type_name(i);
 	default: return NULL;
 	}
 }
@@ -180,12 +173,11 @@ const char *pw_errno_name(int e)
 /* CLONE_NEW* flags to bits by type index (nsnames.c's order). */
 static uint64_t ns_type_bits(uint64_t flags)
 {
-	const char *names[PW_NS_TYPES];
-	size_t i, n = pw_ns_names(~0ull, names, PW_NS_TYPES);
 	uint64_t b = 0;
+	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		if (flags & pw_ns_flag(names[i]))
+	for (i = 0; i < PW_NS_TYPES; i++)
+		if (flags & pw_ns_type_flag(i))
 			b |= 1ull << i;
 	return b;
 }
