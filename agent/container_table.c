@@ -380,8 +380,3 @@ int pw_ctable_exec(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid, co
 		c->posture_rc = pw_posture_measure(pid, t->root, t->root, &c->posture);
 	return 1;
 }
-
-const char *pw_ct_phase_name(enum pw_ct_phase p)
-{
-	return p == PW_PHASE_STARTED ? "started" : "setup";
-}

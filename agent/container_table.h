@@ -118,6 +118,5 @@ struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgr
 /* Is this exec the runtime's own (runc init, its memfd or /proc/self/exe re-exec)? */
 int pw_ct_is_runtime_exec(const char *filename, const char *args, size_t args_len);
 
-const char *pw_ct_phase_name(enum pw_ct_phase p); /* "setup", "started" */
 
 #endif

@@ -222,7 +222,7 @@ static void str_or_null(struct jsonw *w, const char *key, const char *s)
 		jw_null(w);
 }
 
-static void encode_container(struct jsonw *w, const struct pw_event_container *c)
+static void encode_container(struct jsonw *w, const struct pw_view_container *c)
 {
 	int d;
 
@@ -238,19 +238,20 @@ static void encode_container(struct jsonw *w, const struct pw_event_container *c
 	str_or_null(w, "image", c->image);
 	str_or_null(w, "pod", c->pod);
 	str_or_null(w, "namespace", c->ns);
-	str_or_null(w, "phase", c->phase);
-	jw_kv_str(w, "mode", c->posture ? pw_posture_mode_name(c->posture->mode) : "unknown");
+	str_or_null(w, "phase", c->phase == PW_VPHASE_STARTED ? "started"
+				: c->phase == PW_VPHASE_SETUP ? "setup" : NULL);
+	jw_kv_str(w, "mode", pw_view_mode_name(c->mode));
 	jw_key(w, "relaxed");
 	jw_arr_begin(w);
-	for (d = 0; c->posture && d < PW_DIM_COUNT; d++)
-		if (c->posture->dim[d].state == PW_DIM_RELAXED)
+	for (d = 0; d < PW_DIM_COUNT; d++)
+		if (c->relaxed & (1u << d))
 			jw_str(w, pw_dim_name(d));
 	jw_arr_end(w);
 	jw_obj_end(w);
 }
 
 static void event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
-			  const struct pw_event_header *h, const struct pw_event_container *c,
+			  const struct pw_event_header *h, const struct pw_view_container *c,
 			  int with_container)
 {
 	char when[PW_TIME_LEN];
@@ -283,7 +284,7 @@ void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
 }
 
 void pw_event_to_json_ctx(struct jsonw *w, const struct pw_event_kind *kind,
-			  const struct pw_event_header *h, const struct pw_event_container *c)
+			  const struct pw_event_header *h, const struct pw_view_container *c)
 {
 	event_to_json(w, kind, h, c, 1);
 }

@@ -13,22 +13,15 @@
 
 #define PW_EVENT_SCHEMA "privwatch.event/1"
 
-struct pw_posture;
-
-/* The container an event happened in, as the caller's table knows it;
- * empty strings are written as null. */
-struct pw_event_container {
-	const char *id, *name, *runtime, *image, *pod, *ns;
-	const char *phase;		  /* "setup" or "started" */
-	const struct pw_posture *posture; /* NULL: not measured (mode "unknown") */
-};
+struct pw_view_container;
 
 /* Appends the object (no newline) to w. The record must have been checked
  * by the reader (type known, size exact). */
 void pw_event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
 		      const struct pw_event_header *hdr);
-/* The same with a "container" object, or "container":null when c is NULL. */
+/* The same with a "container" object (the view rules see, event_view.h;
+ * empty strings written as null), or "container":null when c is NULL. */
 void pw_event_to_json_ctx(struct jsonw *w, const struct pw_event_kind *kind,
-			  const struct pw_event_header *hdr, const struct pw_event_container *c);
+			  const struct pw_event_header *hdr, const struct pw_view_container *c);
 
 #endif

@@ -258,21 +258,11 @@ void pw_pipeline_running_containers(struct pw_pipeline *p)
 static void write_event(struct pw_pipeline *p, const struct pw_event_kind *kind,
 			const struct pw_event_header *h, const struct pw_ct_container *c)
 {
-	struct pw_event_container ec;
+	struct pw_view_container vc;
 
-	if (c) {
-		ec = (struct pw_event_container){
-			.id = c->ref.id,
-			.name = c->meta.name,
-			.runtime = pw_runtime_name(c->ref.runtime),
-			.image = c->meta.image,
-			.pod = c->meta.pod_name,
-			.ns = c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns,
-			.phase = pw_ct_phase_name(c->phase),
-			.posture = c->posture_rc ? NULL : &c->posture,
-		};
-	}
-	pw_event_to_json_ctx(&p->w, kind, h, c ? &ec : NULL);
+	if (c)
+		container_view(c, &vc);
+	pw_event_to_json_ctx(&p->w, kind, h, c ? &vc : NULL);
 	pw_pipeline_emit(p, PW_REC_EVENT, PW_SEV_INFO);
 }
 

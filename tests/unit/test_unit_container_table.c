@@ -245,14 +245,13 @@ static void test_churn_bounded(void **state)
 static void test_event_container_json(void **state)
 {
 	struct pw_exit_event e = {.hdr = {.type = PW_EVENT_EXIT, .size = sizeof(e), .pid = 7}};
-	struct pw_posture pos = {.mode = PW_POSTURE_PARTIAL};
-	struct pw_event_container v = {.id = "abc", .name = "web", .runtime = "docker",
-				       .image = "", .phase = "started", .posture = &pos};
+	struct pw_view_container v = {.id = "abc", .name = "web", .runtime = "docker",
+				      .image = "", .phase = PW_VPHASE_STARTED,
+				      .mode = PW_VMODE_PARTIAL, .relaxed = 1u << PW_DIM_SECCOMP};
 	struct jsonw w;
 	json_t *j, *c;
 	size_t len;
 
-	pos.dim[PW_DIM_SECCOMP].state = PW_DIM_RELAXED;
 	jw_init(&w);
 	pw_event_to_json_ctx(&w, pw_event_kind(PW_EVENT_EXIT), &e.hdr, &v);
 	j = json_loads(jw_line(&w, &len), 0, NULL);
@@ -272,7 +271,8 @@ static void test_event_container_json(void **state)
 	json_decref(j);
 
 	jw_reset(&w);
-	v.posture = NULL;
+	v.mode = PW_VMODE_UNKNOWN; /* posture not measured: nothing relaxed known */
+	v.relaxed = 0;
 	pw_event_to_json_ctx(&w, pw_event_kind(PW_EVENT_EXIT), &e.hdr, &v);
 	j = json_loads(jw_line(&w, &len), 0, NULL);
 	c = json_object_get(j, "container");
