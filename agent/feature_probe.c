@@ -121,6 +121,26 @@ static int try_attach(struct btf *btf, enum bpf_prog_type type, enum bpf_attach_
 	return err;
 }
 
+/*
+ * The kernel's BTF, parsed once for the probe and the choice that follows
+ * (each parse is ~20 ms here and over half a second under emulation), then
+ * released by pw_features_choose: kept, it would be megabytes of RSS.
+ */
+static struct btf *vmlinux_btf;
+
+static struct btf *vmlinux_btf_get(void)
+{
+	if (!vmlinux_btf)
+		vmlinux_btf = btf__load_vmlinux_btf();
+	return vmlinux_btf;
+}
+
+static void vmlinux_btf_release(void)
+{
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+}
+
 void pw_features_probe(struct pw_kernel_features *f)
 {
 	struct btf *btf;
@@ -128,7 +148,7 @@ void pw_features_probe(struct pw_kernel_features *f)
 
 	memset(f, 0, sizeof(*f));
 	pw_log_libbpf_quiet(1);
-	btf = btf__load_vmlinux_btf();
+	btf = vmlinux_btf_get();
 	if (!btf) {
 		snprintf(f->btf_why, sizeof(f->btf_why),
 			 "kernel BTF not found (/sys/kernel/btf/vmlinux: needs CONFIG_DEBUG_INFO_BTF=y)");
@@ -156,7 +176,6 @@ void pw_features_probe(struct pw_kernel_features *f)
 	f->tp_btf = !err;
 	if (!err)
 		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why), "BTF tracepoint programs load and attach");
-	btf__free(btf);
 out:
 	f->tracefs = pw_tracefs_ensure(f->tracefs_why, sizeof(f->tracefs_why)) == 0;
 	pw_log_libbpf_quiet(0);
@@ -244,7 +263,7 @@ int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *
 
 	if (f->btf) {
 		pw_log_libbpf_quiet(1);
-		btf = btf__load_vmlinux_btf();
+		btf = vmlinux_btf_get();
 		pw_log_libbpf_quiet(0);
 	}
 	if (!btf) {
@@ -313,7 +332,7 @@ int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *
 			rc = -1;
 		}
 	}
-	btf__free(btf);
+	vmlinux_btf_release();
 	return rc;
 }
 

@@ -136,11 +136,23 @@ static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, ch
 	return 0;
 }
 
-/* Tell the capability sensor where noaudit checks come from (agent/noaudit.h). */
-static void configure_noaudit(struct privwatch_bpf *s)
+/*
+ * Tell the capability tracepoint where noaudit checks come from
+ * (agent/noaudit.h). The LSM hook has the opts argument and needs none of
+ * it, and kallsyms is slow to read (0.3 s under emulation): only when the
+ * tracepoint serves capabilities.
+ */
+static void configure_noaudit(struct pw_loader *l)
 {
+	struct privwatch_bpf *s = l->skel;
 	struct pw_text_range r[PW_NOAUDIT_RANGES];
-	int i, n = pw_noaudit_ranges("/proc/kallsyms", r, PW_NOAUDIT_RANGES);
+	int i, n, c;
+
+	for (c = 0; c < pw_concern_count; c++)
+		if (!strcmp(l->choices[c].concern->name, "capabilities") &&
+		    l->choices[c].variant != PW_VARIANT_TP)
+			return;
+	n = pw_noaudit_ranges("/proc/kallsyms", r, PW_NOAUDIT_RANGES);
 
 	if (n <= 0) {
 		pw_warn("kallsyms unreadable: capability checks that only ask (noaudit, e.g. "
@@ -174,7 +186,7 @@ static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *
 	 * timer collects the data (see pw_submit in bpf/common.bpf.h). */
 	s->rodata->wakeup_bytes = l->ringbuf_bytes / 16;
 	s->rodata->agent_tgid = getpid();
-	configure_noaudit(s);
+	configure_noaudit(l);
 	return 0;
 }
 

@@ -117,7 +117,7 @@ static void test_alerts_fold_and_reload(void **state)
 	char *argv[] = { (char *)PW, "run", "--rules", dir, "--cgroup", cg, "--fold-window", "60",
 			 "--stats-interval", "0", NULL };
 	assert_int_equal(h_proc_start(&p, argv), 0);
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 3000), 0);
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0); /* ~2 s in the VM */
 	j = parse(line);
 	assert_string_equal(str_at(j, "schema", NULL), "privwatch.start/1");
 	assert_int_equal(int_at(j, "rules", "loaded"), 1);
@@ -143,7 +143,7 @@ static void test_alerts_fold_and_reload(void **state)
 	/* A broken file on reload: reported, the running set stays. */
 	write_rules(NULL, "{ \"rules\": [ broken");
 	assert_int_equal(kill(p.pid, SIGHUP), 0);
-	usleep(300000);
+	usleep(1000000); /* the reload, even in the emulated VM */
 	run_in(cg, link_path); /* another target: not a repeat */
 	j = next_alert(&p, 2000);
 	assert_non_null(j);
@@ -154,7 +154,7 @@ static void test_alerts_fold_and_reload(void **state)
 	/* A good file on reload: the new set runs. */
 	write_rules("PW-T002", NULL);
 	assert_int_equal(kill(p.pid, SIGHUP), 0);
-	usleep(300000);
+	usleep(1000000); /* the reload, even in the emulated VM */
 	run_in(cg, link_path);
 	j = next_alert(&p, 2000);
 	assert_non_null(j);
