@@ -25,15 +25,23 @@ void jw_reset(struct jsonw *w)
 	w->first[0] = 1;
 }
 
-static int reserve(struct jsonw *w, size_t more)
-{
-	size_t cap;
-	char *p;
+static int grow(struct jsonw *w, size_t more);
 
+/* Room for more bytes and the NUL; inline: every write passes here. */
+static inline int reserve(struct jsonw *w, size_t more)
+{
 	if (w->failed)
 		return -1;
 	if (w->len + more + 1 <= w->cap)
 		return 0;
+	return grow(w, more);
+}
+
+static int grow(struct jsonw *w, size_t more)
+{
+	size_t cap;
+	char *p;
+
 	cap = w->cap ? w->cap : 1024;
 	while (cap < w->len + more + 1)
 		cap *= 2;
@@ -56,9 +64,14 @@ static void put(struct jsonw *w, const char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
+/* The hot path writes mostly single characters and short keys: no
+ * memcpy call for them. */
 static void putc1(struct jsonw *w, char c)
 {
-	put(w, &c, 1);
+	if (reserve(w, 1))
+		return;
+	w->buf[w->len++] = c;
+	w->buf[w->len] = '\0';
 }
 
 /* Before a value: a comma unless it is the first in its container; after a
@@ -114,10 +127,20 @@ void jw_arr_end(struct jsonw *w)
 
 void jw_key(struct jsonw *w, const char *key)
 {
+	size_t n = strlen(key);
+	char *p;
+
 	sep(w);
-	putc1(w, '"');
-	put(w, key, strlen(key));
-	put(w, "\":", 2);
+	if (reserve(w, n + 3))
+		return;
+	p = w->buf + w->len;
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	w->len += n + 3;
 	w->after_key = 1;
 }
 
