@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "container_table.h"
 #include "containers.h"
+#include "health.h"
 #include "loader.h"
 #include "log.h"
 #include "pipeline.h"
@@ -32,6 +33,9 @@
 #define DEFAULT_FOLD_S 10
 #define DEFAULT_STATS_S 60
 #define MAX_DISABLED 64
+#define DEFAULT_CANARY_S 300
+#define DEFAULT_CANARY_TIMEOUT_S 10
+#define HOLD_MAX (16u << 20) /* records held while the start canary runs */
 
 enum { /* long-only options */
 	OPT_CGROUP_V1 = 256,
@@ -43,6 +47,10 @@ enum { /* long-only options */
 	OPT_FORMAT,
 	OPT_FOLD_WINDOW,
 	OPT_STATS_INTERVAL,
+	OPT_CANARY_INTERVAL,
+	OPT_CANARY_TIMEOUT,
+	OPT_NO_VARIANT,
+	OPT_TRUST_LSM_ATTACH,
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -57,8 +65,19 @@ static void on_hup(int sig)
 	reload_requested = 1;
 }
 
+/* Records that arrive while the start canary runs wait here, so the start
+ * record (which says what the canary proved) comes first in the stream. */
+struct hold {
+	unsigned char *buf;
+	size_t len, cap;
+	int on;
+	uint64_t overflow; /* records handled at once because the hold was full */
+};
+
 struct run_ctx {
 	struct pw_pipeline p;
+	struct pw_health health;
+	struct hold hold;
 	struct pw_sinks *sinks;
 	uint64_t cgroup_records_lost; /* as last seen: a rise means the table is stale */
 	uint64_t reconciles;
@@ -74,6 +93,7 @@ struct run_opts {
 	int noutputs;
 	int poll_ms;
 	int stats_s;
+	int canary_s, canary_timeout_s;
 	int no_rules;
 };
 
@@ -190,11 +210,19 @@ static void usage(FILE *out)
 		"  --cgroup-v1 CTRL     identify containers by their cgroup in this v1 controller's\n"
 		"                       hierarchy (default: cgroup2; a v1 one where it is missing)\n"
 		"  --mode MODE          auto (default), lsm or tracepoint\n"
+		"  --no-variant [CONCERN:]KIND  never use this kind of hook (lsm, tracepoint,\n"
+		"                       fentry, kprobe), for one concern or all (repeatable;\n"
+		"                       privwatch probe shows the order)\n"
+		"  --canary-interval SEC  prove every concern with the canary every SEC seconds\n"
+		"                       (default %d; 0: only at start)\n"
+		"  --canary-timeout SEC a canary round that has not ended by then is killed\n"
+		"                       (default %d)\n"
 		"  --ringbuf-size SIZE  ring buffer bytes, a power of two (default 8M)\n"
 		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
 		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
 		"  --help, --version\n",
-		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_POLL_MS);
+		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_CANARY_S,
+		DEFAULT_CANARY_TIMEOUT_S, DEFAULT_POLL_MS);
 }
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
@@ -221,21 +249,22 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	jw_obj_begin(w);
 	for (i = 0; i < pw_concern_count; i++) {
 		const struct pw_choice *ch = &l->choices[i];
-		const char *const *progs = ch->variant == PW_VARIANT_LSM ? ch->concern->lsm_progs
-									: ch->concern->tp_progs;
+		const struct pw_variant_def *def = pw_choice_def(ch);
 
 		jw_key(w, ch->concern->name);
 		jw_obj_begin(w);
 		jw_kv_str(w, "mode", pw_variant_name(ch->variant));
 		jw_key(w, "programs");
 		jw_arr_begin(w);
-		for (j = 0; ch->variant != PW_VARIANT_NONE && j < PW_CONCERN_PROGS && progs[j]; j++)
-			jw_str(w, pw_program_section(l->skel->obj, progs[j]));
+		for (j = 0; def && j < PW_CONCERN_PROGS && def->progs[j]; j++)
+			jw_str(w, pw_program_section(l->skel->obj, def->progs[j]));
 		jw_arr_end(w);
+		jw_kv_str(w, "proof", ch->variant == PW_VARIANT_NONE ? "blind" : pw_proof_name(ch->proof));
 		jw_kv_str(w, "why", ch->why);
 		jw_obj_end(w);
 	}
 	jw_obj_end(w);
+	pw_health_json(&rc->health, w);
 	jw_key(w, "watch");
 	jw_obj_begin(w);
 	jw_kv_str(w, "mode", l->watch_mode == PW_WATCH_MAP ? "subtree" : "all-but-root");
@@ -293,6 +322,10 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "fold-window", required_argument, NULL, OPT_FOLD_WINDOW },
 		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+		{ "canary-interval", required_argument, NULL, OPT_CANARY_INTERVAL },
+		{ "canary-timeout", required_argument, NULL, OPT_CANARY_TIMEOUT },
+		{ "no-variant", required_argument, NULL, OPT_NO_VARIANT },
+		{ "trust-lsm-attach", no_argument, NULL, OPT_TRUST_LSM_ATTACH },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -300,10 +333,12 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 	};
 	struct pw_loader_opts *o = &ro->loader;
 	int c, verbose = 0, fold_s = DEFAULT_FOLD_S;
-	char *end;
+	char *end, errbuf[256];
 
 	ro->poll_ms = DEFAULT_POLL_MS;
 	ro->stats_s = DEFAULT_STATS_S;
+	ro->canary_s = DEFAULT_CANARY_S;
+	ro->canary_timeout_s = DEFAULT_CANARY_TIMEOUT_S;
 	while ((c = getopt_long(argc, argv, "c:m:r:p:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -375,6 +410,27 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 			if (parse_seconds("--stats-interval", optarg, 86400, &ro->stats_s))
 				return PW_EXIT_USAGE;
 			break;
+		case OPT_CANARY_INTERVAL:
+			if (parse_seconds("--canary-interval", optarg, 86400, &ro->canary_s))
+				return PW_EXIT_USAGE;
+			break;
+		case OPT_CANARY_TIMEOUT:
+			if (parse_seconds("--canary-timeout", optarg, 600, &ro->canary_timeout_s))
+				return PW_EXIT_USAGE;
+			if (!ro->canary_timeout_s) {
+				fprintf(stderr, "privwatch run: --canary-timeout must be at least 1\n");
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case OPT_NO_VARIANT:
+			if (pw_variant_skip_parse(optarg, o->skip, errbuf, sizeof(errbuf))) {
+				fprintf(stderr, "privwatch run: --no-variant %s\n", errbuf);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case OPT_TRUST_LSM_ATTACH:
+			o->trust_lsm_attach = 1;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -411,6 +467,14 @@ static void stats_more(void *ctx, struct jsonw *w)
 	size_t i;
 
 	pw_pipeline_counts_json(&rc->p, w);
+	/* The canary's own records, counted apart from the events above. */
+	jw_key(w, "canary");
+	jw_obj_begin(w);
+	jw_kv_u64(w, "rounds", rc->health.canary.rounds);
+	jw_kv_u64(w, "records", rc->health.canary.records);
+	jw_kv_u64(w, "foreign_records", rc->health.canary.foreign);
+	jw_kv_u64(w, "blind_alerts", rc->health.alerts);
+	jw_obj_end(w);
 	jw_key(w, "sinks");
 	jw_arr_begin(w);
 	for (i = 0; i < pw_sinks_count(rc->sinks); i++) {
@@ -487,6 +551,64 @@ static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
 	rc->lost_since_ns = t_now;
 }
 
+static void hold_record(struct run_ctx *rc, const struct pw_event_kind *kind,
+			const struct pw_event_header *h)
+{
+	struct hold *hd = &rc->hold;
+
+	if (hd->len + h->size > hd->cap) {
+		size_t cap = hd->cap ? hd->cap * 2 : 64 * 1024;
+		unsigned char *b;
+
+		while (cap < hd->len + h->size)
+			cap *= 2;
+		b = cap <= HOLD_MAX ? realloc(hd->buf, cap) : NULL;
+		if (!b) {
+			hd->overflow++;
+			pw_pipeline_event(&rc->p, kind, h);
+			return;
+		}
+		hd->buf = b;
+		hd->cap = cap;
+	}
+	memcpy(hd->buf + hd->len, h, h->size);
+	hd->len += h->size;
+}
+
+/* The held records, in order, through the pipeline; the hold is over. */
+static void hold_release(struct run_ctx *rc)
+{
+	struct hold *hd = &rc->hold;
+	size_t off = 0;
+
+	hd->on = 0;
+	while (off < hd->len) {
+		const struct pw_event_header *h = (const void *)(hd->buf + off);
+
+		pw_pipeline_event(&rc->p, pw_event_kind(h->type), h);
+		off += h->size;
+	}
+	free(hd->buf);
+	hd->buf = NULL;
+	hd->len = hd->cap = 0;
+	if (hd->overflow)
+		pw_warn("%llu records arrived while the start canary ran and were handled before "
+			"the start record\n", (unsigned long long)hd->overflow);
+}
+
+/* Every record: the canary's are counted apart and never reach the rules. */
+static void on_record(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
+{
+	struct run_ctx *rc = ctx;
+
+	if (pw_health_claim(&rc->health, h))
+		return;
+	if (rc->hold.on)
+		hold_record(rc, kind, h);
+	else
+		pw_pipeline_event(&rc->p, kind, h);
+}
+
 /* 0, or the exit code: a bad SPEC is a usage error, a sink that cannot start a failure. */
 static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
 {
@@ -540,8 +662,9 @@ int pw_cmd_run(int argc, char **argv)
 	struct pw_reader r = {};
 	struct pw_kstats ks;
 	struct pw_containers cs;
+	struct pw_health_opts health_opts;
 	uint64_t last_tick = 0, last_stats;
-	int n, exit_code = PW_EXIT_FAIL;
+	int n, exit_code = PW_EXIT_FAIL, health_on = 0;
 	char err[1200], rules_buf[PATH_MAX];
 
 	n = parse_args(argc, argv, &ro);
@@ -577,12 +700,12 @@ int pw_cmd_run(int argc, char **argv)
 		pw_err("%s\n", err);
 		goto cleanup;
 	}
-	n = pw_reader_open(&r, bpf_map__fd(l.skel->maps.events), &rc.p);
+	n = pw_reader_open(&r, bpf_map__fd(l.skel->maps.events), &rc);
 	if (n) {
 		pw_err("cannot read the ring buffer: %s\n", strerror(-n));
 		goto cleanup;
 	}
-	r.fallback = pw_pipeline_event;
+	r.fallback = on_record;
 	/* After attaching: a container made meanwhile is seen by the walk, by
 	 * its mkdir record, or both (then the record is a no-op). */
 	n = pw_containers_discover(&cs, l.cgroup_mount);
@@ -591,7 +714,27 @@ int pw_cmd_run(int argc, char **argv)
 	else if ((n = pw_ctable_load(&rc.p.table, &cs)))
 		pw_warn("container table: %s\n", strerror(-n));
 	pw_containers_free(&cs);
+	/* Prove every concern before saying what is watched. */
+	rc.hold.on = 1;
+	health_opts.interval_ns = (uint64_t)ro.canary_s * 1000000000;
+	health_opts.timeout_ns = (uint64_t)ro.canary_timeout_s * 1000000000;
+	if (pw_health_init(&rc.health, &l, &rc.p, &health_opts, err, sizeof(err))) {
+		pw_err("%s\n", err);
+		goto cleanup;
+	}
+	health_on = 1;
+	while (rc.health.starting && !stop_requested) {
+		n = pw_reader_poll(&r, ro.poll_ms);
+		if (n < 0 && n != -EINTR) {
+			pw_err("reading the ring buffer: %s\n", strerror(-n));
+			goto cleanup;
+		}
+		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
+	}
 	start_record(&rc, &l, ro.poll_ms);
+	if (pw_health_blind(&rc.health) || rc.health.records)
+		pw_err("privwatch is blind to part of what it watches: see the start record\n");
+	hold_release(&rc);
 	/* Discovery walks the whole hierarchy; with --cgroup only what is watched is ours. */
 	if (l.watch_mode != PW_WATCH_MAP)
 		pw_pipeline_running_containers(&rc.p);
@@ -606,6 +749,7 @@ int pw_cmd_run(int argc, char **argv)
 			pw_err("reading the ring buffer: %s\n", strerror(-n));
 			goto cleanup;
 		}
+		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
 		pw_sinks_flush(rc.sinks);
 		if (reload_requested) {
 			reload_requested = 0;
@@ -646,6 +790,9 @@ int pw_cmd_run(int argc, char **argv)
 	pw_sinks_stop(rc.sinks, 2000);
 	exit_code = PW_EXIT_OK;
 cleanup:
+	if (health_on)
+		pw_health_free(&rc.health);
+	free(rc.hold.buf);
 	pw_reader_close(&r);
 	pw_loader_stop(&l);
 	if (rc.sinks)

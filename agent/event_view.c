@@ -18,6 +18,7 @@ static const char *const kind_names[PW_VIEW_KIND_MAX] = {
 	[PW_EVENT_CGROUP_RMDIR] = "cgroup_rmdir",
 	[PW_EVENT_NAMESPACE] = "namespace",
 	[PW_VIEW_CONTAINER_START] = "container_start",
+	[PW_VIEW_AGENT_HEALTH] = "agent_health",
 };
 
 const char *pw_view_kind_name(unsigned int kind)
@@ -328,6 +329,14 @@ void pw_view_from_event(struct pw_view *v, const struct pw_event_header *h)
 	case PW_EVENT_NAMESPACE: view_namespace(v, (const void *)h); break;
 	default: break;
 	}
+}
+
+void pw_view_agent_health(struct pw_view *v, uint32_t pid, const char *concern)
+{
+	view_reset(v, PW_VIEW_AGENT_HEALTH);
+	v->proc.pid = v->proc.tid = pid;
+	v->proc.comm = "privwatch";
+	v->path = v->basename = concern;
 }
 
 void pw_view_container_start(struct pw_view *v, const struct pw_view_container *c,

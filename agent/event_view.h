@@ -21,6 +21,9 @@ enum {
 	/* A container's entrypoint started: its posture is known. Rules on
 	 * posture (e.g. "runs without seccomp") match this kind. */
 	PW_VIEW_CONTAINER_START = PW_EVENT_TYPE_MAX,
+	/* The agent itself lost sight of a concern (agent/health.c): path names
+	 * the concern. Never made from a record. */
+	PW_VIEW_AGENT_HEALTH,
 	PW_VIEW_KIND_MAX,
 };
 
@@ -162,6 +165,8 @@ size_t pw_path_from_components(const char *buf, size_t len, char *out, size_t si
  */
 void pw_view_from_event(struct pw_view *v, const struct pw_event_header *h);
 
+/* An agent_health view: the agent's own process, the concern in path. */
+void pw_view_agent_health(struct pw_view *v, uint32_t pid, const char *concern);
 /* A container_start view for c (no record). */
 void pw_view_container_start(struct pw_view *v, const struct pw_view_container *c,
 			     uint64_t cgroup_id, uint32_t pid);

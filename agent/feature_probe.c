@@ -1,55 +1,85 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE /* pipe2, unshare */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "feature_probe.h"
 #include "log.h"
 #include "tracefs.h"
 
-/* The concern table: the single place that says which program serves what. */
+/* The concern table: the single place that says which program serves what,
+ * each concern's variants in order of preference. */
 const struct pw_concern pw_concerns[] = {
 	{
 		.name = "process",
-		.tp_progs = { "process_exec", "process_fork", "process_exit" },
+		.variants = { { PW_VARIANT_TP, { "process_exec", "process_fork", "process_exit" },
+				"no other hook serves this concern" } },
 		.required = 1,
 	},
 	{
 		.name = "capabilities",
-		.lsm_progs = { "capability_lsm" },
-		.tp_progs = { "capability_tp" },
-		.prefer_tp = 1,
-		.prefer_tp_why = "the tracepoint reports denied checks too; the LSM hook "
-				 "is skipped once the capability LSM denies",
+		.variants = {
+			{ PW_VARIANT_TP, { "capability_tp" },
+			  "the cap_capable tracepoint (6.14+) sees every check with its result" },
+			{ PW_VARIANT_FENTRY, { "capability_fexit" },
+			  "fexit on cap_capable sees every check with its result and options" },
+			{ PW_VARIANT_LSM, { "capability_lsm" },
+			  "the capable LSM hook sees allowed checks only: the chain stops at the "
+			  "capability LSM's denial" },
+			{ PW_VARIANT_KPROBE, { "capability_kprobe", "capability_kretprobe" },
+			  "kprobe and kretprobe on cap_capable: every check and its result, at a "
+			  "kprobe's cost" },
+		},
 	},
 	{
 		.name = "files",
-		.lsm_progs = { "open_lsm_file_open" },
-		.tp_progs = { "open_tp_openat", "open_tp_openat2", "open_tp_open", "open_tp_creat",
-			      "open_tp_open_by_handle_at" },
+		.variants = {
+			{ PW_VARIANT_LSM, { "open_lsm_file_open" },
+			  "the file_open LSM hook also sees io_uring and 32-bit opens" },
+			{ PW_VARIANT_TP, { "open_tp_openat", "open_tp_openat2", "open_tp_open",
+					   "open_tp_creat", "open_tp_open_by_handle_at" },
+			  "the open syscalls' exits see the result of every native open" },
+		},
 	},
 	{
 		.name = "seccomp",
-		.tp_progs = { "seccomp_tp_seccomp", "seccomp_tp_prctl" },
+		.variants = { { PW_VARIANT_TP, { "seccomp_tp_seccomp", "seccomp_tp_prctl" },
+				"no other hook serves this concern" } },
 	},
 	{
 		.name = "namespaces",
-		.tp_progs = { "namespace_tp_unshare", "namespace_tp_setns" },
+		.variants = { { PW_VARIANT_TP, { "namespace_tp_unshare", "namespace_tp_setns" },
+				"no other hook serves this concern" } },
 	},
 	{
 		.name = "cgroups",
-		.tp_progs = { "cgroup_mkdir", "cgroup_rmdir" },
+		.variants = { { PW_VARIANT_TP, { "cgroup_mkdir", "cgroup_rmdir" },
+				"no other hook serves this concern" } },
 		.required = 1,
 	},
 	{
 		.name = "mounts",
-		.lsm_progs = { "mount_lsm_sb_mount", "mount_lsm_move_mount", "mount_lsm_sb_umount",
-			       "mount_lsm_sb_pivotroot" },
-		.tp_progs = { "mount_tp_mount", "mount_tp_umount", "mount_tp_fsopen",
-			      "mount_tp_fsconfig", "mount_tp_fsmount", "mount_tp_move_mount",
-			      "mount_tp_open_tree", "mount_tp_mount_setattr", "mount_tp_pivot_root" },
+		.variants = {
+			{ PW_VARIANT_LSM, { "mount_lsm_sb_mount", "mount_lsm_move_mount",
+					    "mount_lsm_sb_umount", "mount_lsm_sb_pivotroot" },
+			  "the mount LSM hooks also see io_uring and 32-bit calls" },
+			{ PW_VARIANT_TP, { "mount_tp_mount", "mount_tp_umount", "mount_tp_fsopen",
+					   "mount_tp_fsconfig", "mount_tp_fsmount", "mount_tp_move_mount",
+					   "mount_tp_open_tree", "mount_tp_mount_setattr",
+					   "mount_tp_pivot_root" },
+			  "the mount syscalls' exits see every native call with its result" },
+		},
 	},
 };
 const int pw_concern_count = sizeof(pw_concerns) / sizeof(pw_concerns[0]);
@@ -81,8 +111,62 @@ const char *pw_variant_name(enum pw_variant v)
 	switch (v) {
 	case PW_VARIANT_LSM: return "lsm";
 	case PW_VARIANT_TP: return "tracepoint";
+	case PW_VARIANT_FENTRY: return "fentry";
+	case PW_VARIANT_KPROBE: return "kprobe";
 	default: return "none";
 	}
+}
+
+const char *pw_proof_name(enum pw_proof p)
+{
+	switch (p) {
+	case PW_PROOF_SEEN: return "seen";
+	case PW_PROOF_BLIND: return "blind";
+	case PW_PROOF_UNVERIFIED: return "unverified";
+	default: return "unchecked";
+	}
+}
+
+int pw_variant_parse(const char *s, enum pw_variant *v)
+{
+	enum pw_variant k;
+
+	for (k = PW_VARIANT_LSM; k < PW_VARIANT_KINDS; k++)
+		if (!strcmp(s, pw_variant_name(k))) {
+			*v = k;
+			return 0;
+		}
+	return -1;
+}
+
+int pw_variant_skip_parse(const char *s, unsigned int *skip, char *err, size_t errlen)
+{
+	const char *colon = strchr(s, ':');
+	enum pw_variant kind;
+	int i, found = 0;
+
+	if (pw_variant_parse(colon ? colon + 1 : s, &kind)) {
+		snprintf(err, errlen, "'%s': the kind must be lsm, tracepoint, fentry or kprobe", s);
+		return -1;
+	}
+	for (i = 0; i < pw_concern_count; i++) {
+		if (colon && (strncmp(pw_concerns[i].name, s, colon - s) ||
+			      pw_concerns[i].name[colon - s]))
+			continue;
+		skip[i] |= 1u << kind;
+		found = 1;
+	}
+	if (!found) {
+		snprintf(err, errlen, "'%s': no concern '%.*s' (privwatch probe lists them)", s,
+			 (int)(colon - s), s);
+		return -1;
+	}
+	return 0;
+}
+
+const struct pw_variant_def *pw_choice_def(const struct pw_choice *ch)
+{
+	return ch->index < 0 ? NULL : &ch->concern->variants[ch->index];
 }
 
 /* Load "r0 = 0; exit" as the given type on a BTF target, then attach and
@@ -141,7 +225,135 @@ static void vmlinux_btf_release(void)
 	vmlinux_btf = NULL;
 }
 
-void pw_features_probe(struct pw_kernel_features *f)
+#define SECURITYFS "/sys/kernel/security"
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * The active LSMs (/sys/kernel/security/lsm). Where securityfs is not
+ * mounted, a child mounts it in a mount namespace of its own and reads it
+ * there: the host's mount table is left as it was.
+ */
+static int read_lsm_list(char *buf, size_t len)
+{
+	int p[2], status, rc;
+	ssize_t n;
+	pid_t pid;
+
+	rc = read_small(SECURITYFS "/lsm", buf, len);
+	if (rc != -ENOENT)
+		return rc;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(p[0]);
+		close(p[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		char b[256];
+
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("securityfs", SECURITYFS, "securityfs", 0, NULL) ||
+		    read_small(SECURITYFS "/lsm", b, sizeof(b)))
+			_exit(1);
+		_exit(write(p[1], b, strlen(b)) < 0);
+	}
+	close(p[1]);
+	n = read(p[0], buf, len - 1);
+	close(p[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) || n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while ((p = strstr(p, word))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static void probe_lsm(struct pw_kernel_features *f, struct btf *btf, int trust_attach)
+{
+	int rc, err;
+
+	rc = read_lsm_list(f->lsm_list, sizeof(f->lsm_list));
+	if (rc)
+		f->lsm_list[0] = '\0';
+	if (!trust_attach && !rc && !list_has(f->lsm_list, "bpf")) {
+		snprintf(f->lsm_why, sizeof(f->lsm_why),
+			 "the BPF LSM is not active (lsm: %s): LSM programs would attach and never "
+			 "be called; boot with \"bpf\" in lsm= to use them", f->lsm_list);
+		return;
+	}
+	err = try_attach(btf, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", BTF_KIND_FUNC,
+			 f->lsm_why, sizeof(f->lsm_why));
+	f->lsm = !err;
+	if (err == -ENOENT)
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "kernel built without CONFIG_BPF_LSM");
+	else if (err)
+		strncat(f->lsm_why, " (the BPF LSM is not usable: boot with \"bpf\" in lsm=)",
+			sizeof(f->lsm_why) - strlen(f->lsm_why) - 1);
+	else if (trust_attach)
+		snprintf(f->lsm_why, sizeof(f->lsm_why),
+			 "LSM programs load and attach (active list not checked: testing)");
+	else if (rc)
+		snprintf(f->lsm_why, sizeof(f->lsm_why),
+			 "LSM programs load and attach (active list unreadable: the canary decides)");
+	else
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "active (lsm: %s)", f->lsm_list);
+}
+
+/* A kprobe on cap_capable through the perf kprobe PMU, made and closed. */
+static void probe_kprobe(struct pw_kernel_features *f)
+{
+	struct perf_event_attr attr = { .size = sizeof(attr) };
+	char type[32];
+	int fd;
+
+	if (read_small("/sys/bus/event_source/devices/kprobe/type", type, sizeof(type))) {
+		snprintf(f->kprobe_why, sizeof(f->kprobe_why),
+			 "no kprobe PMU (kernel built without CONFIG_KPROBES?)");
+		return;
+	}
+	attr.type = strtoul(type, NULL, 10);
+	attr.config1 = (uint64_t)(uintptr_t)"cap_capable";
+	fd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(f->kprobe_why, sizeof(f->kprobe_why), "a kprobe on cap_capable was refused: %s",
+			 strerror(errno));
+		return;
+	}
+	close(fd);
+	f->kprobe = 1;
+	snprintf(f->kprobe_why, sizeof(f->kprobe_why), "kprobes can be made");
+}
+
+void pw_features_probe(struct pw_kernel_features *f, int trust_lsm_attach)
 {
 	struct btf *btf;
 	int err;
@@ -154,21 +366,13 @@ void pw_features_probe(struct pw_kernel_features *f)
 			 "kernel BTF not found (/sys/kernel/btf/vmlinux: needs CONFIG_DEBUG_INFO_BTF=y)");
 		snprintf(f->lsm_why, sizeof(f->lsm_why), "needs kernel BTF");
 		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why), "needs kernel BTF");
+		snprintf(f->fentry_why, sizeof(f->fentry_why), "needs kernel BTF");
 		goto out;
 	}
 	f->btf = 1;
 	snprintf(f->btf_why, sizeof(f->btf_why), "/sys/kernel/btf/vmlinux");
 
-	err = try_attach(btf, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", BTF_KIND_FUNC,
-			 f->lsm_why, sizeof(f->lsm_why));
-	f->lsm = !err;
-	if (err == -ENOENT)
-		snprintf(f->lsm_why, sizeof(f->lsm_why), "kernel built without CONFIG_BPF_LSM");
-	else if (err)
-		strncat(f->lsm_why, " (the BPF LSM is not active: boot with \"bpf\" in lsm=)",
-			sizeof(f->lsm_why) - strlen(f->lsm_why) - 1);
-	else
-		snprintf(f->lsm_why, sizeof(f->lsm_why), "LSM programs load and attach");
+	probe_lsm(f, btf, trust_lsm_attach);
 
 	err = try_attach(btf, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
 			 "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF, f->tp_btf_why,
@@ -176,7 +380,14 @@ void pw_features_probe(struct pw_kernel_features *f)
 	f->tp_btf = !err;
 	if (!err)
 		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why), "BTF tracepoint programs load and attach");
+
+	err = try_attach(btf, BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, "cap_capable", BTF_KIND_FUNC,
+			 f->fentry_why, sizeof(f->fentry_why));
+	f->fentry = !err;
+	if (!err)
+		snprintf(f->fentry_why, sizeof(f->fentry_why), "fexit programs load and attach");
 out:
+	probe_kprobe(f);
 	f->tracefs = pw_tracefs_ensure(f->tracefs_why, sizeof(f->tracefs_why)) == 0;
 	pw_log_libbpf_quiet(0);
 }
@@ -188,9 +399,15 @@ const char *pw_program_section(struct bpf_object *obj, const char *prog_name)
 	return p ? bpf_program__section_name(p) : NULL;
 }
 
+static int prefix(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
 /* Can this program attach here? Its attach target is the part of the
- * section name after the first '/': an LSM hook or BTF tracepoint checked in
- * kernel BTF, a classic tracepoint ("tp/syscalls/sys_exit_mount") in tracefs. */
+ * section name after the first '/': an LSM hook, BTF tracepoint or kernel
+ * function checked in kernel BTF, a classic tracepoint
+ * ("tp/syscalls/sys_exit_mount") in tracefs. */
 static int program_ok(struct bpf_object *obj, struct btf *btf, const struct pw_kernel_features *f,
 		      const char *prog, char *why, size_t whylen)
 {
@@ -203,7 +420,7 @@ static int program_ok(struct bpf_object *obj, struct btf *btf, const struct pw_k
 		return 0;
 	}
 	target++;
-	if (!strncmp(sec, "lsm/", 4)) {
+	if (prefix(sec, "lsm/")) {
 		if (!f->lsm) {
 			snprintf(why, whylen, "%s", f->lsm_why);
 			return 0;
@@ -213,7 +430,7 @@ static int program_ok(struct bpf_object *obj, struct btf *btf, const struct pw_k
 			snprintf(why, whylen, "LSM hook %s does not exist on this kernel", target);
 			return 0;
 		}
-	} else if (!strncmp(sec, "tp_btf/", 7)) {
+	} else if (prefix(sec, "tp_btf/")) {
 		if (!f->tp_btf) {
 			snprintf(why, whylen, "%s", f->tp_btf_why);
 			return 0;
@@ -223,13 +440,25 @@ static int program_ok(struct bpf_object *obj, struct btf *btf, const struct pw_k
 			snprintf(why, whylen, "tracepoint %s does not exist on this kernel", target);
 			return 0;
 		}
-	} else if (!strncmp(sec, "tp/", 3)) {
+	} else if (prefix(sec, "tp/")) {
 		if (!f->tracefs) {
 			snprintf(why, whylen, "%s", f->tracefs_why);
 			return 0;
 		}
 		if (!pw_tracefs_has_event(target)) {
 			snprintf(why, whylen, "tracepoint %s does not exist on this kernel", target);
+			return 0;
+		}
+	} else if (prefix(sec, "fentry/") || prefix(sec, "fexit/") || prefix(sec, "kprobe/") ||
+		   prefix(sec, "kretprobe/")) {
+		int fentry = sec[0] == 'f';
+
+		if (fentry ? !f->fentry : !f->kprobe) {
+			snprintf(why, whylen, "%s", fentry ? f->fentry_why : f->kprobe_why);
+			return 0;
+		}
+		if (btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) < 0) {
+			snprintf(why, whylen, "function %s does not exist on this kernel", target);
 			return 0;
 		}
 	} else {
@@ -240,26 +469,87 @@ static int program_ok(struct bpf_object *obj, struct btf *btf, const struct pw_k
 }
 
 static int variant_ok(struct bpf_object *obj, struct btf *btf, const struct pw_kernel_features *f,
-		      const char *const *progs, char *why, size_t whylen)
+		      const struct pw_variant_def *v, char *why, size_t whylen)
 {
 	int i;
 
-	if (!progs[0]) {
-		snprintf(why, whylen, "no program of this kind");
-		return 0;
-	}
-	for (i = 0; i < PW_CONCERN_PROGS && progs[i]; i++)
-		if (!program_ok(obj, btf, f, progs[i], why, whylen))
+	for (i = 0; i < PW_CONCERN_PROGS && v->progs[i]; i++)
+		if (!program_ok(obj, btf, f, v->progs[i], why, whylen))
 			return 0;
+	snprintf(why, whylen, "usable");
 	return 1;
 }
 
-int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *f,
-		       enum pw_attach_mode mode, struct pw_choice *out, char *err, size_t errlen)
+static int n_variants(const struct pw_concern *c)
 {
-	char lsm_why[PW_WHY_LEN], tp_why[PW_WHY_LEN];
+	int n = 0;
+
+	while (n < PW_CONCERN_VARIANTS && c->variants[n].kind != PW_VARIANT_NONE)
+		n++;
+	return n;
+}
+
+/* The order in which a concern's variants are tried: a forced mode moves its
+ * kind to the front, the rest keep the table's order. */
+static int variant_order(const struct pw_concern *c, enum pw_attach_mode mode, int *order)
+{
+	enum pw_variant first = mode == PW_MODE_LSM	   ? PW_VARIANT_LSM
+				: mode == PW_MODE_TRACEPOINT ? PW_VARIANT_TP
+							     : PW_VARIANT_NONE;
+	int i, n = 0, nv = n_variants(c);
+
+	for (i = 0; i < nv; i++)
+		if (c->variants[i].kind == first)
+			order[n++] = i;
+	for (i = 0; i < nv; i++)
+		if (c->variants[i].kind != first)
+			order[n++] = i;
+	return n;
+}
+
+static void choose_one(struct pw_choice *ch, enum pw_attach_mode mode)
+{
+	const struct pw_concern *c = ch->concern;
+	int order[PW_CONCERN_VARIANTS], n, i, k, len = 0;
+
+	n = variant_order(c, mode, order);
+	ch->index = -1;
+	ch->variant = PW_VARIANT_NONE;
+	ch->why[0] = '\0';
+	for (k = 0; k < n; k++) {
+		i = order[k];
+		if (ch->usable & (1u << i)) {
+			ch->index = i;
+			ch->variant = c->variants[i].kind;
+			break;
+		}
+	}
+	/* Why not the better ones, then why this one. */
+	for (k = 0; k < n && order[k] != ch->index; k++) {
+		i = order[k];
+		len += snprintf(ch->why + len, sizeof(ch->why) - len, "%s: %s; ",
+				pw_variant_name(c->variants[i].kind), ch->variant_why[i]);
+		if (len >= (int)sizeof(ch->why))
+			return;
+	}
+	if (ch->index < 0) {
+		if (len >= 2)
+			ch->why[len - 2] = '\0';
+		return;
+	}
+	if (mode != PW_MODE_AUTO && order[0] == ch->index)
+		snprintf(ch->why + len, sizeof(ch->why) - len, "forced by --mode %s",
+			 pw_mode_name(mode));
+	else
+		snprintf(ch->why + len, sizeof(ch->why) - len, "%s", c->variants[ch->index].rank_why);
+}
+
+int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *f,
+		       const struct pw_choice_opts *o, struct pw_choice *out, char *err,
+		       size_t errlen)
+{
 	struct btf *btf = NULL;
-	int i, rc = 0;
+	int i, v, rc = 0;
 
 	if (f->btf) {
 		pw_log_libbpf_quiet(1);
@@ -273,45 +563,17 @@ int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *
 	for (i = 0; i < pw_concern_count; i++) {
 		const struct pw_concern *c = &pw_concerns[i];
 		struct pw_choice *ch = &out[i];
-		int lsm_ok, tp_ok;
 
+		memset(ch, 0, sizeof(*ch));
 		ch->concern = c;
-		lsm_ok = variant_ok(obj, btf, f, c->lsm_progs, lsm_why, sizeof(lsm_why));
-		tp_ok = variant_ok(obj, btf, f, c->tp_progs, tp_why, sizeof(tp_why));
-		if (mode == PW_MODE_TRACEPOINT && c->tp_progs[0] && tp_ok) {
-			ch->variant = PW_VARIANT_TP;
-			snprintf(ch->why, sizeof(ch->why), "forced by --mode tracepoint");
-		} else if (mode == PW_MODE_LSM && c->lsm_progs[0] && lsm_ok) {
-			ch->variant = PW_VARIANT_LSM;
-			snprintf(ch->why, sizeof(ch->why), "forced by --mode lsm");
-		} else if (mode == PW_MODE_TRACEPOINT && c->tp_progs[0] && lsm_ok) {
-			/* a forced mode is a preference: a concern whose forced
-			 * variant cannot run here keeps the other one */
-			ch->variant = PW_VARIANT_LSM;
-			snprintf(ch->why, sizeof(ch->why), "--mode tracepoint, but %s", tp_why);
-		} else if (mode == PW_MODE_LSM && c->lsm_progs[0] && tp_ok) {
-			ch->variant = PW_VARIANT_TP;
-			snprintf(ch->why, sizeof(ch->why), "--mode lsm, but %s", lsm_why);
-		} else if (!c->lsm_progs[0]) {
-			ch->variant = tp_ok ? PW_VARIANT_TP : PW_VARIANT_NONE;
-			snprintf(ch->why, sizeof(ch->why), "%s",
-				 tp_ok ? "no LSM hook serves this concern; same program in every mode"
-				       : tp_why);
-		} else if (lsm_ok && tp_ok) {
-			ch->variant = c->prefer_tp ? PW_VARIANT_TP : PW_VARIANT_LSM;
-			snprintf(ch->why, sizeof(ch->why), "%s",
-				 c->prefer_tp ? c->prefer_tp_why : "the BPF LSM is active");
-		} else if (lsm_ok) {
-			ch->variant = PW_VARIANT_LSM;
-			snprintf(ch->why, sizeof(ch->why), "the BPF LSM is active; tracepoint: %s",
-				 tp_why);
-		} else if (tp_ok) {
-			ch->variant = PW_VARIANT_TP;
-			snprintf(ch->why, sizeof(ch->why), "LSM unavailable: %s", lsm_why);
-		} else {
-			ch->variant = PW_VARIANT_NONE;
-			snprintf(ch->why, sizeof(ch->why), "LSM: %s; tracepoint: %s", lsm_why, tp_why);
+		for (v = 0; v < n_variants(c); v++) {
+			if (o->skip[i] & (1u << c->variants[v].kind))
+				snprintf(ch->variant_why[v], PW_WHY_LEN, "left out by --no-variant");
+			else if (variant_ok(obj, btf, f, &c->variants[v], ch->variant_why[v],
+					    PW_WHY_LEN))
+				ch->usable |= 1u << v;
 		}
+		choose_one(ch, o->mode);
 		if (ch->variant == PW_VARIANT_NONE && c->required && rc == 0) {
 			snprintf(err, errlen, "concern %s cannot run on this kernel: %s", c->name,
 				 ch->why);
@@ -319,21 +581,35 @@ int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *
 		}
 	}
 	/* A forced mode that no concern can use is a mistake worth stopping for. */
-	if (rc == 0 && mode != PW_MODE_AUTO) {
-		enum pw_variant want = mode == PW_MODE_LSM ? PW_VARIANT_LSM : PW_VARIANT_TP;
+	if (rc == 0 && o->mode != PW_MODE_AUTO) {
+		enum pw_variant want = o->mode == PW_MODE_LSM ? PW_VARIANT_LSM : PW_VARIANT_TP;
 		int used = 0;
 
 		for (i = 0; i < pw_concern_count; i++)
 			used |= out[i].variant == want;
 		if (!used) {
 			snprintf(err, errlen, "--mode %s: no concern can use it here: %s",
-				 pw_mode_name(mode),
-				 mode == PW_MODE_LSM ? f->lsm_why : f->tp_btf_why);
+				 pw_mode_name(o->mode),
+				 o->mode == PW_MODE_LSM ? f->lsm_why : f->tp_btf_why);
 			rc = -1;
 		}
 	}
 	vmlinux_btf_release();
 	return rc;
+}
+
+int pw_choice_next(const struct pw_choice *ch)
+{
+	int i, nv = n_variants(ch->concern);
+
+	/* After the attached one in table order, then any earlier one not yet failed. */
+	for (i = ch->index + 1; i < nv; i++)
+		if ((ch->usable & (1u << i)) && !(ch->failed & (1u << i)))
+			return i;
+	for (i = 0; i < nv && i < ch->index; i++)
+		if ((ch->usable & (1u << i)) && !(ch->failed & (1u << i)))
+			return i;
+	return -1;
 }
 
 static int set_autoload(struct bpf_object *obj, const char *const *progs, int on)
@@ -349,13 +625,14 @@ static int set_autoload(struct bpf_object *obj, const char *const *progs, int on
 	return 0;
 }
 
-static int listed(const char *const *progs, const char *name)
+static int listed(const struct pw_concern *c, const char *name)
 {
-	int i;
+	int v, i;
 
-	for (i = 0; i < PW_CONCERN_PROGS && progs[i]; i++)
-		if (!strcmp(progs[i], name))
-			return 1;
+	for (v = 0; v < n_variants(c); v++)
+		for (i = 0; i < PW_CONCERN_PROGS && c->variants[v].progs[i]; i++)
+			if (!strcmp(c->variants[v].progs[i], name))
+				return 1;
 	return 0;
 }
 
@@ -366,8 +643,7 @@ const char *pw_features_unlisted_program(struct bpf_object *obj)
 
 	bpf_object__for_each_program(prog, obj) {
 		for (found = 0, i = 0; i < pw_concern_count && !found; i++)
-			found = listed(pw_concerns[i].lsm_progs, bpf_program__name(prog)) ||
-				listed(pw_concerns[i].tp_progs, bpf_program__name(prog));
+			found = listed(&pw_concerns[i], bpf_program__name(prog));
 		if (!found)
 			return bpf_program__name(prog);
 	}
@@ -376,18 +652,18 @@ const char *pw_features_unlisted_program(struct bpf_object *obj)
 
 int pw_features_apply(struct bpf_object *obj, const struct pw_choice *choices)
 {
-	int i;
+	int i, v;
 
 	/* A program no concern lists would autoload behind the table's back. */
 	if (pw_features_unlisted_program(obj))
 		return -1;
 	for (i = 0; i < pw_concern_count; i++) {
 		const struct pw_concern *c = choices[i].concern;
-		enum pw_variant v = choices[i].variant;
 
-		if (set_autoload(obj, c->lsm_progs, v == PW_VARIANT_LSM) ||
-		    set_autoload(obj, c->tp_progs, v == PW_VARIANT_TP))
-			return -1;
+		for (v = 0; v < n_variants(c); v++)
+			if (set_autoload(obj, c->variants[v].progs,
+					 !!(choices[i].usable & (1u << v))))
+				return -1;
 	}
 	return 0;
 }

@@ -33,12 +33,14 @@ int pw_ringbuf_size_parse(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int open_and_choose(struct pw_loader *l, enum pw_attach_mode mode, char *err,
+static int open_and_choose(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
 			   size_t errlen)
 {
+	struct pw_choice_opts co = { .mode = o->mode, .trust_lsm_attach = o->trust_lsm_attach };
 	int rc;
 
-	pw_features_probe(&l->features);
+	memcpy(co.skip, o->skip, sizeof(co.skip));
+	pw_features_probe(&l->features, o->trust_lsm_attach);
 	l->skel = privwatch_bpf__open();
 	if (!l->skel) {
 		snprintf(err, errlen, "failed to open the BPF object: %s", strerror(errno));
@@ -49,7 +51,7 @@ static int open_and_choose(struct pw_loader *l, enum pw_attach_mode mode, char *
 			 PW_MAX_CONCERNS);
 		return -1;
 	}
-	rc = pw_features_choose(l->skel->obj, &l->features, mode, l->choices, err, errlen);
+	rc = pw_features_choose(l->skel->obj, &l->features, &co, l->choices, err, errlen);
 	if (rc)
 		return rc;
 	if (pw_features_apply(l->skel->obj, l->choices)) {
@@ -66,10 +68,11 @@ static int open_and_choose(struct pw_loader *l, enum pw_attach_mode mode, char *
 	return 0;
 }
 
-int pw_loader_plan(struct pw_loader *l, enum pw_attach_mode mode, char *err, size_t errlen)
+int pw_loader_plan(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+		   size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
-	return open_and_choose(l, mode, err, errlen);
+	return open_and_choose(l, o, err, errlen);
 }
 
 /* Which hierarchy identifies containers: cgroup2 where it is mounted, else
@@ -138,20 +141,27 @@ static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, ch
 
 /*
  * Tell the capability tracepoint where noaudit checks come from
- * (agent/noaudit.h). The LSM hook has the opts argument and needs none of
- * it, and kallsyms is slow to read (0.3 s under emulation): only when the
- * tracepoint serves capabilities.
+ * (agent/noaudit.h). The other variants have the opts argument and need none
+ * of it, and kallsyms is slow to read (0.3 s under emulation): only when the
+ * tracepoint is loaded for capabilities.
  */
 static void configure_noaudit(struct pw_loader *l)
 {
 	struct privwatch_bpf *s = l->skel;
 	struct pw_text_range r[PW_NOAUDIT_RANGES];
-	int i, n, c;
+	int i, n, c, v;
 
-	for (c = 0; c < pw_concern_count; c++)
-		if (!strcmp(l->choices[c].concern->name, "capabilities") &&
-		    l->choices[c].variant != PW_VARIANT_TP)
+	for (c = 0; c < pw_concern_count; c++) {
+		const struct pw_choice *ch = &l->choices[c];
+
+		if (strcmp(ch->concern->name, "capabilities"))
+			continue;
+		for (v = 0; v < PW_CONCERN_VARIANTS; v++)
+			if (ch->concern->variants[v].kind == PW_VARIANT_TP && (ch->usable & (1u << v)))
+				break;
+		if (v == PW_CONCERN_VARIANTS)
 			return;
+	}
 	n = pw_noaudit_ranges("/proc/kallsyms", r, PW_NOAUDIT_RANGES);
 
 	if (n <= 0) {
@@ -190,28 +200,78 @@ static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *
 	return 0;
 }
 
-static int attach_chosen(struct pw_loader *l, char *err, size_t errlen)
+/* Attach the chosen variant of concern c, one program at a time so a
+ * failure names the program. */
+static int attach_concern(struct pw_loader *l, int c, char *err, size_t errlen)
 {
-	struct bpf_program *prog;
+	const struct pw_variant_def *v = pw_choice_def(&l->choices[c]);
+	int i;
 
-	bpf_object__for_each_program(prog, l->skel->obj) {
-		struct bpf_link *link;
+	for (i = 0; v && i < PW_CONCERN_PROGS && v->progs[i]; i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(l->skel->obj, v->progs[i]);
+		struct bpf_link *link = prog ? bpf_program__attach(prog) : NULL;
 
-		if (!bpf_program__autoload(prog))
-			continue;
-		if (l->n_links == PW_MAX_LINKS) {
-			snprintf(err, errlen, "internal: more than %d programs", PW_MAX_LINKS);
-			return -1;
-		}
-		link = bpf_program__attach(prog);
 		if (!link) {
-			snprintf(err, errlen, "cannot attach %s (%s): %s", bpf_program__name(prog),
-				 bpf_program__section_name(prog), strerror(errno));
+			snprintf(err, errlen, "cannot attach %s (%s): %s", v->progs[i],
+				 prog ? bpf_program__section_name(prog) : "not in the object",
+				 strerror(errno));
 			return -1;
 		}
-		l->links[l->n_links++] = link;
+		l->links[c][i] = link;
 	}
 	return 0;
+}
+
+static void detach_concern(struct pw_loader *l, int c)
+{
+	int i;
+
+	for (i = 0; i < PW_CONCERN_PROGS; i++) {
+		bpf_link__destroy(l->links[c][i]);
+		l->links[c][i] = NULL;
+	}
+}
+
+static int attach_chosen(struct pw_loader *l, char *err, size_t errlen)
+{
+	int c;
+
+	for (c = 0; c < pw_concern_count; c++)
+		if (attach_concern(l, c, err, errlen))
+			return -1;
+	return 0;
+}
+
+int pw_loader_reattach(struct pw_loader *l, int c, char *err, size_t errlen)
+{
+	detach_concern(l, c);
+	return attach_concern(l, c, err, errlen);
+}
+
+int pw_loader_fall_back(struct pw_loader *l, int c, char *err, size_t errlen)
+{
+	struct pw_choice *ch = &l->choices[c];
+	char was[PW_WHY_LEN];
+	int next;
+
+	detach_concern(l, c);
+	if (ch->index >= 0)
+		ch->failed |= 1u << ch->index;
+	snprintf(was, sizeof(was), "%s", pw_variant_name(ch->variant));
+	next = pw_choice_next(ch);
+	ch->index = next;
+	ch->variant = next < 0 ? PW_VARIANT_NONE : ch->concern->variants[next].kind;
+	ch->proof = next < 0 ? PW_PROOF_BLIND : PW_PROOF_UNCHECKED;
+	if (next < 0) {
+		snprintf(ch->why, sizeof(ch->why),
+			 "BLIND: %s attached but its canary was never seen, and no other variant "
+			 "can run here", was);
+		return 1;
+	}
+	snprintf(ch->why, sizeof(ch->why), "%s attached but its canary was never seen; %s",
+		 was, ch->concern->variants[next].rank_why);
+	return attach_concern(l, c, err, errlen) ? -1 : 0;
 }
 
 static int add_watched(uint64_t id, const char *path, void *ctx)
@@ -240,7 +300,7 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
 		pw_debug("setrlimit(RLIMIT_MEMLOCK): %s (not needed on 5.11+)\n", strerror(errno));
 
-	if (resolve_watch(l, o, err, errlen) || open_and_choose(l, o->mode, err, errlen) ||
+	if (resolve_watch(l, o, err, errlen) || open_and_choose(l, o, err, errlen) ||
 	    configure(l, o, err, errlen))
 		goto fail;
 	rc = privwatch_bpf__load(l->skel);
@@ -269,11 +329,10 @@ fail:
 
 void pw_loader_detach(struct pw_loader *l)
 {
-	int i;
+	int c;
 
-	for (i = 0; i < l->n_links; i++)
-		bpf_link__destroy(l->links[i]);
-	l->n_links = 0;
+	for (c = 0; c < PW_MAX_CONCERNS; c++)
+		detach_concern(l, c);
 }
 
 void pw_loader_stop(struct pw_loader *l)

@@ -13,12 +13,12 @@
 #include "cgroupfs.h"
 #include "settings.h"
 
-#define PW_MAX_CONCERNS 8
-#define PW_MAX_LINKS 32
 #define PW_RINGBUF_DEFAULT (8u << 20)
 
 struct pw_loader_opts {
 	enum pw_attach_mode mode;
+	unsigned int skip[PW_MAX_CONCERNS]; /* per concern: variant kinds never used (--no-variant) */
+	int trust_lsm_attach;	 /* testing: take an attached LSM program as called */
 	const char *cgroup_path; /* NULL: every cgroup but the root */
 	uint64_t ringbuf_bytes;	 /* 0: PW_RINGBUF_DEFAULT */
 	/* Identify containers by their cgroup in this v1 controller's hierarchy
@@ -28,8 +28,8 @@ struct pw_loader_opts {
 
 struct pw_loader {
 	struct privwatch_bpf *skel;
-	struct bpf_link *links[PW_MAX_LINKS];
-	int n_links;
+	/* The attached variant's links, per concern (in pw_concerns order). */
+	struct bpf_link *links[PW_MAX_CONCERNS][PW_CONCERN_PROGS];
 	struct pw_kernel_features features;
 	struct pw_choice choices[PW_MAX_CONCERNS];
 	char cgroup_mount[PATH_MAX]; /* root of the hierarchy that identifies containers */
@@ -52,7 +52,18 @@ void pw_loader_detach(struct pw_loader *l);
 void pw_loader_stop(struct pw_loader *l);
 
 /* Only the open and choose steps: what `privwatch probe` reports. */
-int pw_loader_plan(struct pw_loader *l, enum pw_attach_mode mode, char *err, size_t errlen);
+int pw_loader_plan(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+		   size_t errlen);
+
+/*
+ * Concern c's attached variant was not proven to work: detach it, mark it
+ * failed and attach the next usable variant. Returns 0 with the new variant
+ * attached, 1 when no variant is left (the concern is blind), or -1 with
+ * err when attaching failed.
+ */
+int pw_loader_fall_back(struct pw_loader *l, int c, char *err, size_t errlen);
+/* Attach concern c's variant again with fresh links (after tampering). 0 or -1. */
+int pw_loader_reattach(struct pw_loader *l, int c, char *err, size_t errlen);
 
 /* "8M", "65536", "1G": a power of two, at least one page. 0 or -1. */
 int pw_ringbuf_size_parse(const char *s, uint64_t *out);

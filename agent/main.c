@@ -2,6 +2,7 @@
 /* privwatch: subcommand dispatch. */
 #include <stdio.h>
 #include <string.h>
+#include "canary.h"
 #include "cli.h"
 #include "log.h"
 
@@ -45,6 +46,9 @@ int main(int argc, char **argv)
 		pw_print_version();
 		return PW_EXIT_OK;
 	}
+	/* Not a command for people: the agent's own canary (agent/canary.h). */
+	if (!strcmp(argv[1], PW_CANARY_CMD))
+		return pw_canary_main(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

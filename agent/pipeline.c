@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "event_json.h"
 #include "log.h"
 #include "pipeline.h"
@@ -205,6 +206,27 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 	}
 	render_alert(p, &a, 0);
 	emit_alert(p, info, v);
+}
+
+void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
+			     const char *summary, const char *concern)
+{
+	struct pw_alert a = {};
+	struct pw_view v;
+	struct timespec ts;
+
+	pw_view_agent_health(&v, getpid(), concern);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v.ts_ns = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	p->alerts.matched++;
+	p->alerts.by_severity[info->severity]++;
+	a.rule = info;
+	a.summary = summary;
+	a.v = &v;
+	a.time_ns = pw_mono_to_real_ns(v.ts_ns);
+	a.count = 1;
+	render_alert(p, &a, 0);
+	emit_alert(p, info, &v);
 }
 
 static void evaluate(struct pw_pipeline *p, const struct pw_view *v)

@@ -3,12 +3,17 @@
  * Capability checks: which capability a watched task asked for, and whether
  * the kernel granted it.
  *
- * Two variants; the agent loads one (agent/features.c):
+ * Four variants, in the agent's order of preference (agent/feature_probe.c):
  *  - tp_btf/capability:cap_capable (kernels >= 6.14): called for every check
- *    with its result, so denials are seen. Preferred where it exists.
+ *    with its result, so denials are seen.
+ *  - fexit/cap_capable: the commoncap function every check goes through, with
+ *    its options and result; where fentry/fexit programs are allowed.
  *  - lsm/capable: the BPF LSM runs after the capability LSM and the LSM
  *    framework stops at the first denial, so this hook only sees checks that
- *    were allowed. Used on older kernels with the BPF LSM active.
+ *    were allowed. Only where the BPF LSM is active.
+ *  - kprobe + kretprobe on cap_capable: the last resort (a kprobe costs more
+ *    than a trampoline), for kernels without the tracepoint, fentry or an
+ *    active BPF LSM.
  */
 #include "common.bpf.h"
 
@@ -139,4 +144,66 @@ int BPF_PROG(capability_lsm, const struct cred *cred, struct user_namespace *ns,
 		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 	/* Observe only: hand back the verdict of the programs before us. */
 	return ret;
+}
+
+SEC("fexit/cap_capable")
+int BPF_PROG(capability_fexit, const struct cred *cred, struct user_namespace *target_ns, int cap,
+	     unsigned int opts, int ret)
+{
+	__u64 cgid = pw_current_cgroup_id();
+
+	if (!pw_cgroup_is_watched(cgid))
+		return 0;
+	if (cap_check_is_own(cred))
+		emit_capability(cgid, cap, ret, opts, target_ns);
+	else
+		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
+	return 0;
+}
+
+/* The kprobe variant's arguments, from entry to return, per thread. LRU: a
+ * return that never comes (kretprobe instances exhausted) costs one slot. */
+struct pw_cap_call {
+	const struct cred *cred;
+	const struct user_namespace *ns;
+	__s32 cap;
+	__u32 opts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct pw_cap_call);
+} cap_calls SEC(".maps");
+
+SEC("kprobe/cap_capable")
+int BPF_KPROBE(capability_kprobe, const struct cred *cred, struct user_namespace *target_ns,
+	       int cap, unsigned int opts)
+{
+	struct pw_cap_call call = { .cred = cred, .ns = target_ns, .cap = cap, .opts = opts };
+	__u64 tid = bpf_get_current_pid_tgid();
+
+	if (!pw_cgroup_is_watched(pw_current_cgroup_id()))
+		return 0;
+	bpf_map_update_elem(&cap_calls, &tid, &call, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/cap_capable")
+int BPF_KRETPROBE(capability_kretprobe, int ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct pw_cap_call *call = bpf_map_lookup_elem(&cap_calls, &tid);
+	struct pw_cap_call c;
+
+	if (!call)
+		return 0;
+	c = *call;
+	bpf_map_delete_elem(&cap_calls, &tid);
+	if (cap_check_is_own(c.cred))
+		emit_capability(pw_current_cgroup_id(), c.cap, ret, c.opts, c.ns);
+	else
+		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
+	return 0;
 }

@@ -77,52 +77,54 @@ static void test_bad_command_lines_exit_2(void **state)
 	}
 }
 
-static struct pw_kernel_features kf;
-
-/* What auto mode picks for capabilities on this kernel. */
-static const char *capabilities_mode(void)
+/* Is concern on variant in probe's table? "\nfiles          lsm         " */
+static int probe_shows(const char *out, const char *concern, const char *variant)
 {
-	return kf.lsm && !h_kernel_has_btf_tracepoint("cap_capable") ? "lsm" : "tracepoint";
+	char want[64];
+
+	snprintf(want, sizeof(want), "\n%-14s %-11s ", concern, variant);
+	return strstr(out, want) != NULL;
 }
 
 static void test_probe_reports_choices_with_reasons(void **state)
 {
 	char *argv[] = { PW, "probe", NULL };
 	char *forced[] = { PW, "probe", "--mode", "tracepoint", NULL };
+	const char *cap = h_expected_variant("capabilities");
+	int i;
 
 	assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)), 0);
+	for (i = 0; i < pw_concern_count; i++)
+		if (!probe_shows(out, pw_concerns[i].name, h_expected_variant(pw_concerns[i].name)))
+			fail_msg("probe does not show %s on %s:\n%s", pw_concerns[i].name,
+				 h_expected_variant(pw_concerns[i].name), out);
 	assert_non_null(strstr(out, "\nprocess        tracepoint  tp_btf/sched_process_exec"));
-	assert_non_null(strstr(out, "\ncgroups        tracepoint  "));
 	assert_null(strstr(out, "would fail"));
 	assert_string_equal(err, ""); /* a refused LSM probe makes no noise */
-	if (!kf.lsm) {
-		/* this 6.18 host: LSM programs are refused */
+	/* the whole order, each variant with its state */
+	assert_non_null(strstr(out, "\nfallback order"));
+	assert_non_null(strstr(out, "\ncapabilities   1. tracepoint  "));
+	assert_non_null(strstr(out, "\n               2. fentry      "));
+	assert_non_null(strstr(out, "\n               4. kprobe      "));
+	if (!strcmp(h_expected_variant("files"), "lsm")) {
+		assert_non_null(strstr(out, "BPF LSM          yes  active (lsm: "));
+		assert_non_null(strstr(out, "\nfiles          lsm         lsm/file_open "));
+		assert_non_null(strstr(out, "\nmounts         lsm         lsm/sb_mount "));
+	} else {
 		assert_non_null(strstr(out, "BPF LSM          no   "));
-		assert_non_null(strstr(out, "Operation not permitted"));
-		assert_non_null(strstr(out, "\ncapabilities   tracepoint  tp_btf/cap_capable"));
-		assert_non_null(strstr(out, "LSM unavailable: "));
 		assert_non_null(strstr(out, "\nmounts         tracepoint  tp/syscalls/sys_exit_mount "));
 		/* one program per line, none cut off */
 		assert_non_null(strstr(out, "\n                           tp/syscalls/sys_exit_pivot_root\n"));
-	} else {
-		/* a kernel booted with the BPF LSM (make test-vm) */
-		assert_non_null(strstr(out, "BPF LSM          yes  LSM programs load and attach"));
-		assert_non_null(strstr(out, "\nfiles          lsm         lsm/file_open "));
-		assert_non_null(strstr(out, "\nmounts         lsm         lsm/sb_mount "));
-		if (!strcmp(capabilities_mode(), "lsm"))
-			assert_non_null(strstr(out, "\ncapabilities   lsm         lsm/capable "));
 	}
-	/* forced: every concern on tracepoints, whatever the kernel offers */
+	if (!strcmp(cap, "fentry"))
+		assert_non_null(strstr(out, "\ncapabilities   fentry      fexit/cap_capable "));
+	/* forced: files and mounts on tracepoints; capabilities keep the best
+	 * variant after the tracepoint when this kernel has none */
 	assert_int_equal(h_capture(forced, out, sizeof(out), err, sizeof(err)), 0);
-	assert_non_null(strstr(out, "\nfiles          tracepoint  tp/syscalls/sys_exit_openat "));
+	assert_true(probe_shows(out, "files", "tracepoint"));
+	assert_true(probe_shows(out, "mounts", "tracepoint"));
 	assert_non_null(strstr(out, "forced by --mode tracepoint"));
-	if (h_kernel_has_btf_tracepoint("cap_capable"))
-		assert_non_null(strstr(out, "\ncapabilities   tracepoint  tp_btf/cap_capable "));
-	else { /* a forced mode is a preference: no tracepoint, keep the LSM hook */
-		assert_non_null(strstr(out, "\ncapabilities   lsm         lsm/capable "));
-		assert_non_null(strstr(out, " --mode tracepoint, but tracepoint cap_capable "
-					    "does not exist on this kernel\n"));
-	}
+	assert_true(probe_shows(out, "capabilities", cap));
 }
 
 /* A missing feature or bad target: one clear line, exit 1, no libbpf dump. */
@@ -132,7 +134,7 @@ static void test_errors_are_one_line(void **state)
 	char *nocg[] = { PW, "run", "--cgroup", "/nonexistent/cg", NULL };
 	char *notcg[] = { PW, "run", "--cgroup", "/tmp", NULL };
 
-	if (!kf.lsm) {
+	if (strcmp(h_expected_variant("files"), "lsm")) {
 		assert_int_equal(h_capture(lsm, out, sizeof(out), err, sizeof(err)), 1);
 		assert_int_equal(count_lines(err), 1);
 		assert_non_null(strstr(err, "--mode lsm: no concern can use it here: "));
@@ -205,7 +207,8 @@ static void test_run_start_events_stats(void **state)
 	assert_string_equal(get_str(j, "version"), PW_VERSION);
 	assert_non_null(get_str(j, "kernel"));
 	assert_string_equal(get_str(j, "concerns.process.mode"), "tracepoint");
-	assert_string_equal(get_str(j, "concerns.capabilities.mode"), capabilities_mode());
+	assert_string_equal(get_str(j, "concerns.capabilities.mode"),
+			    h_expected_variant("capabilities"));
 	assert_string_equal(get_str(j, "watch.mode"), "subtree");
 	assert_string_equal(get_str(j, "watch.path"), cg);
 	json_decref(j);
@@ -257,6 +260,5 @@ int main(int argc, char **argv)
 	};
 
 	h_init(argv[0]);
-	pw_features_probe(&kf);
 	return cmocka_run_group_tests_name("cli: privwatch run and probe", tests, NULL, NULL);
 }

@@ -62,6 +62,10 @@ int h_agent_start(struct h_agent *a, const struct pw_loader_opts *o);
 enum pw_attach_mode h_test_mode(void);
 /* Does the running kernel have this BTF tracepoint ("cap_capable")? */
 int h_kernel_has_btf_tracepoint(const char *name);
+/* The variant this environment must choose for a concern ("tracepoint",
+ * "lsm", "fentry", "kprobe"): written per environment, never taken from the
+ * probe under test ($PRIVWATCH_EXPECT_CHOICE, else this host kind's). */
+const char *h_expected_variant(const char *concern);
 /* The variant the loader chose for a concern ("files", "capabilities"...). */
 enum pw_variant h_variant(const struct h_agent *a, const char *concern);
 /* Skip the current test, saying why on the output (cmocka counts it). */
