@@ -732,8 +732,10 @@ int pw_cmd_run(int argc, char **argv)
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
 	}
 	start_record(&rc, &l, ro.poll_ms);
-	if (pw_health_blind(&rc.health) || rc.health.records)
-		pw_err("privwatch is blind to part of what it watches: see the start record\n");
+	if (pw_health_blind(&rc.health)) {
+		pw_err("privwatch is blind to part of what it watches (see the start record)\n");
+		pw_health_record(&rc.health, "start");
+	}
 	hold_release(&rc);
 	/* Discovery walks the whole hierarchy; with --cgroup only what is watched is ours. */
 	if (l.watch_mode != PW_WATCH_MAP)

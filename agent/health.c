@@ -43,10 +43,41 @@ static uint64_t kernel_drops(struct pw_loader *l)
 	return n;
 }
 
+static const struct pw_rule_info rewatch_rule = {
+	.id = "PW-0002",
+	.title = "privwatch's watched set was changed",
+	.description = "Cgroups below the watched path were missing from the kernel's watched "
+		       "set: someone with access to privwatch's BPF maps removed them, so their "
+		       "processes went unseen. They are watched again.",
+	.severity = PW_SEV_CRITICAL,
+	.tags = blind_tags,
+	.ntags = 1,
+	.action = PW_ACTION_ALERT,
+	.file = "built-in",
+};
+
+/* Subtree mode: the watched set is what the attacker would edit first. */
+static void check_watched_set(struct pw_health *h)
+{
+	char summary[256];
+	int n = pw_loader_rewatch(h->l, h->canary.cgroup_id);
+
+	if (n <= 0)
+		return;
+	snprintf(summary, sizeof(summary),
+		 "%d cgroups had been removed from privwatch's watched set below %s: watched again",
+		 n, h->l->watch_path);
+	pw_pipeline_agent_alert(h->p, &rewatch_rule, summary, "cgroups");
+	pw_err("%s\n", summary);
+	h->alerts++;
+}
+
 static void start_round(struct pw_health *h, uint64_t now)
 {
 	int rc;
 
+	if (!h->starting)
+		check_watched_set(h);
 	h->drops_before = kernel_drops(h->l);
 	rc = pw_canary_start(&h->canary, now, h->o.timeout_ns);
 	if (rc) {
@@ -134,7 +165,7 @@ void pw_health_json(const struct pw_health *h, struct jsonw *w)
 }
 
 /* privwatch.health/1 on every sink: critical while anything is blind. */
-static void health_record(struct pw_health *h, const char *reason)
+void pw_health_record(struct pw_health *h, const char *reason)
 {
 	struct jsonw *w = &h->p->w;
 	char when[PW_TIME_LEN];
@@ -195,22 +226,19 @@ static int fall_back(struct pw_health *h, int c)
 	return rc == 0;
 }
 
-/* While running: alert, re-attach once, then fall back. */
-static void repair(struct pw_health *h, int c)
+/* While running: alert once, attach the same variant again (fresh links);
+ * only if that fails, the next variant. */
+static void repair(struct pw_health *h, int c, int alert)
 {
 	struct pw_choice *ch = &h->l->choices[c];
 	char err[512];
 
-	if (ch->proof != PW_PROOF_BLIND)
-		blind_alert(h, c, "re-attaching it");
+	if (alert && ch->proof != PW_PROOF_BLIND)
+		blind_alert(h, c, "attaching it again");
 	ch->proof = PW_PROOF_BLIND;
-	if (!(h->reattached & (1u << c))) {
-		h->reattached |= 1u << c;
-		if (pw_loader_reattach(h->l, c, err, sizeof(err)) == 0)
-			return;
-		pw_warn("%s: re-attaching failed: %s\n", ch->concern->name, err);
-	}
-	h->reattached &= ~(1u << c);
+	if (pw_loader_reattach(h->l, c, err, sizeof(err)) == 0)
+		return;
+	pw_warn("%s: attaching again failed: %s\n", ch->concern->name, err);
 	if (pw_loader_fall_back(h->l, c, err, sizeof(err)) < 0)
 		pw_warn("%s: %s\n", ch->concern->name, err);
 	if (ch->variant != PW_VARIANT_NONE)
@@ -244,15 +272,35 @@ static int round_counts(struct pw_health *h, uint64_t now)
 	return 0;
 }
 
+/* Nothing at all arrived: the ring buffer or its reader, not one program. */
+static void nothing_seen_alert(struct pw_health *h)
+{
+	char summary[256];
+
+	snprintf(summary, sizeof(summary),
+		 "privwatch stopped seeing everything: none of the canary's %d actions reached "
+		 "the agent (its ring buffer or reader was tampered with, or every program "
+		 "detached); attaching them again", pw_concern_count);
+	pw_pipeline_agent_alert(h->p, &blind_rule, summary, "all");
+	pw_err("%s\n", summary);
+	h->alerts++;
+}
+
 static void judge(struct pw_health *h, uint64_t now)
 {
 	const struct pw_canary *cn = &h->canary;
-	unsigned int again = 0;
-	int c, changed = 0;
+	unsigned int again = 0, attached = 0, was_blind = pw_health_blind(h);
+	int c, changed = 0, all_gone;
 
 	h->round = 0;
 	if (!round_counts(h, now))
 		return;
+	for (c = 0; c < pw_concern_count; c++)
+		if (h->l->choices[c].variant != PW_VARIANT_NONE)
+			attached |= 1u << c;
+	all_gone = !h->starting && cn->status == 0 && !(cn->seen & attached);
+	if (all_gone && !(was_blind & attached))
+		nothing_seen_alert(h);
 	for (c = 0; c < pw_concern_count; c++) {
 		struct pw_choice *ch = &h->l->choices[c];
 		enum pw_proof was = ch->proof;
@@ -261,14 +309,13 @@ static void judge(struct pw_health *h, uint64_t now)
 			continue;
 		if (cn->seen & (1u << c)) {
 			ch->proof = PW_PROOF_SEEN;
-			h->reattached &= ~(1u << c);
 		} else if (cn->status < 0 || (cn->status & (1u << c))) {
 			ch->proof = PW_PROOF_UNVERIFIED;
 		} else if (h->starting) {
 			if (fall_back(h, c))
 				again |= 1u << c;
 		} else {
-			repair(h, c);
+			repair(h, c, !all_gone);
 			again |= 1u << c;
 		}
 		changed |= ch->proof != was;
@@ -280,12 +327,10 @@ static void judge(struct pw_health *h, uint64_t now)
 		}
 		h->starting = 0;
 		h->next_ns = now + h->o.interval_ns;
-		if (pw_health_blind(h))
-			health_record(h, "start");
 		return;
 	}
 	if (changed)
-		health_record(h, pw_health_blind(h) ? "blind" : "recovered");
+		pw_health_record(h, pw_health_blind(h) ? "blind" : "recovered");
 	h->next_ns = now + (again ? RETRY_NS : h->o.interval_ns);
 }
 

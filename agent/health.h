@@ -5,9 +5,11 @@
  * concern whose canary is not seen falls back to its next variant and is
  * tried again until one works or none is left (then it is reported blind);
  * while running, a round every interval, and a concern that stops being
- * seen (programs detached, perf events disabled, maps tampered with) raises
- * a critical alert and a privwatch.health/1 record, is re-attached, and
- * falls back if that does not help.
+ * seen (programs detached, the ring buffer's consumer position moved by
+ * another process, maps tampered with) raises a critical alert (PW-0001)
+ * and a privwatch.health/1 record and is attached again; a second record
+ * says when it is seen again. In subtree mode every round also puts back
+ * watched cgroups someone removed from the kernel's set (PW-0002).
  */
 #ifndef PW_HEALTH_H
 #define PW_HEALTH_H
@@ -37,7 +39,6 @@ struct pw_health {
 	uint64_t next_ns;     /* when the next round starts (monotonic) */
 	uint64_t drops_before; /* kernel drops when the round started */
 	int inconclusive;     /* rounds in a row spoiled by ring buffer drops */
-	unsigned int reattached; /* concerns re-attached once since they failed */
 	uint64_t alerts, records; /* PW-0001 alerts and health records written */
 };
 
@@ -57,6 +58,9 @@ void pw_health_tick(struct pw_health *h, uint64_t now_ns);
 
 /* Concerns that cannot see (blind, or no variant at all): a bit per concern. */
 unsigned int pw_health_blind(const struct pw_health *h);
+
+/* A privwatch.health/1 record on every sink (critical while blind). */
+void pw_health_record(struct pw_health *h, const char *reason);
 
 /* The "canary" member of the start record. */
 void pw_health_json(const struct pw_health *h, struct jsonw *w);

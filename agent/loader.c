@@ -289,6 +289,45 @@ static int add_watched(uint64_t id, const char *path, void *ctx)
 	return 0;
 }
 
+struct rewatch {
+	struct pw_loader *l;
+	int restored;
+};
+
+static int restore_watched(uint64_t id, const char *path, void *ctx)
+{
+	struct rewatch *rw = ctx;
+	struct bpf_map *m = rw->l->skel->maps.watched_cgroups;
+	__u8 one = 1, v;
+
+	if (bpf_map__lookup_elem(m, &id, sizeof(id), &v, sizeof(v), 0) == 0)
+		return 0;
+	if (access(path, F_OK)) /* removed since the walk listed it */
+		return 0;
+	if (bpf_map__update_elem(m, &id, sizeof(id), &one, sizeof(one), BPF_ANY) == 0)
+		rw->restored++;
+	return 0;
+}
+
+int pw_loader_rewatch(struct pw_loader *l, uint64_t extra)
+{
+	struct rewatch rw = { .l = l };
+	__u8 one = 1, v;
+	int rc;
+
+	if (l->watch_mode != PW_WATCH_MAP)
+		return 0;
+	rc = pw_cgroup_walk(l->watch_path, restore_watched, &rw);
+	if (rc < 0)
+		return rc;
+	if (extra && bpf_map__lookup_elem(l->skel->maps.watched_cgroups, &extra, sizeof(extra), &v,
+					  sizeof(v), 0) &&
+	    bpf_map__update_elem(l->skel->maps.watched_cgroups, &extra, sizeof(extra), &one,
+				 sizeof(one), BPF_ANY) == 0)
+		rw.restored++;
+	return rw.restored;
+}
+
 int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };

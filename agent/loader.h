@@ -62,6 +62,13 @@ int pw_loader_plan(struct pw_loader *l, const struct pw_loader_opts *o, char *er
  * err when attaching failed.
  */
 int pw_loader_fall_back(struct pw_loader *l, int c, char *err, size_t errlen);
+/*
+ * Subtree mode: put back into the watched set every cgroup below the watched
+ * path (and extra, when not 0) that is missing from it. Outside of a full
+ * map, a missing one means someone removed it. Returns how many were put
+ * back, or -errno.
+ */
+int pw_loader_rewatch(struct pw_loader *l, uint64_t extra);
 /* Attach concern c's variant again with fresh links (after tampering). 0 or -1. */
 int pw_loader_reattach(struct pw_loader *l, int c, char *err, size_t errlen);
 
