@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -160,6 +161,64 @@ static void test_ringbuf_overflow_is_counted_exactly(void **state)
 	h_agent_stop(&a);
 }
 
+/*
+ * Every capability variant this environment must run (written per
+ * environment in $PRIVWATCH_EXPECT_CAP_VARIANTS, default this host's: the
+ * tracepoint only), each alone: an allowed check is reported with its
+ * result; a denied one too, except by the LSM hook, which the capability
+ * LSM's denial keeps from running.
+ */
+static void test_each_capability_variant(void **state)
+{
+	const char *env = getenv("PRIVWATCH_EXPECT_CAP_VARIANTS");
+	char list[128], *kind, *save = NULL;
+	int cap_idx = -1, i, n = 0;
+
+	for (i = 0; i < pw_concern_count; i++)
+		if (!strcmp(pw_concerns[i].name, "capabilities"))
+			cap_idx = i;
+	assert_true(cap_idx >= 0);
+	snprintf(list, sizeof(list), "%s", env && *env ? env : "tracepoint");
+	for (kind = strtok_r(list, ",", &save); kind; kind = strtok_r(NULL, ",", &save)) {
+		static struct h_agent a;
+		struct pw_loader_opts o = { .cgroup_path = cg };
+		char *allowed[] = { (char *)h_workload(), "klogctl", "1", NULL };
+		char *denied[] = { (char *)h_workload(), "klogctl-denied", NULL };
+		const struct pw_capability_event *e = NULL;
+		enum pw_variant want, k;
+		pid_t pid;
+
+		assert_int_equal(pw_variant_parse(kind, &want), 0);
+		for (k = PW_VARIANT_LSM; k < PW_VARIANT_KINDS; k++)
+			if (k != want)
+				o.skip[cap_idx] |= 1u << k;
+		assert_int_equal(h_agent_start(&a, &o), 0);
+		if (h_variant(&a, "capabilities") != want)
+			fail_msg("capabilities: %s wanted alone, %s chosen (%s)", kind,
+				 pw_variant_name(h_variant(&a, "capabilities")),
+				 a.loader.choices[cap_idx].why);
+		pid = h_spawn(cg, allowed);
+		assert_int_equal(h_wait(pid), 0);
+		h_agent_drain(&a, 100);
+		assert_int_equal(cap_events(&a, pid, CAP_SYSLOG, &e), 1);
+		assert_int_equal(e->ret, 0);
+		pid = h_spawn(cg, denied);
+		assert_int_equal(h_wait(pid), 0);
+		h_agent_drain(&a, 100);
+		if (want == PW_VARIANT_LSM) {
+			assert_int_equal(cap_events(&a, pid, CAP_SYSLOG, &e), 0);
+		} else {
+			assert_int_equal(cap_events(&a, pid, CAP_SYSLOG, &e), 1);
+			assert_true(e->ret < 0);
+		}
+		print_message("capabilities by %s: allowed and %s checks reported\n", kind,
+			      want == PW_VARIANT_LSM ? "no denied" : "denied");
+		h_agent_stop(&a);
+		n++;
+	}
+	assert_true(n > 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +226,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_noaudit_checks_are_not_uses),
 		cmocka_unit_test(test_nested_user_namespace_level),
 		cmocka_unit_test(test_ringbuf_overflow_is_counted_exactly),
+		cmocka_unit_test(test_each_capability_variant),
 	};
 
 	h_init(argv[0]);
