@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE /* pipe2, unshare */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/filter.h>
@@ -50,6 +52,31 @@ int pw_canary_concern_of(unsigned int type)
 	return -1;
 }
 
+/* Canary cgroups of agents that are gone: an empty cgroup rmdirs, one in
+ * use (another agent's canary running) refuses with EBUSY and stays. */
+static void remove_stale(const char *mount)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir = opendir(mount);
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		char *end;
+		long pid;
+
+		if (strncmp(d->d_name, PW_CANARY_CGROUP ".", sizeof(PW_CANARY_CGROUP)))
+			continue;
+		pid = strtol(d->d_name + sizeof(PW_CANARY_CGROUP), &end, 10);
+		if (*end || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", mount, d->d_name);
+		rmdir(path);
+	}
+	closedir(dir);
+}
+
 int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, int cap_seen_fd, char *err,
 		   size_t errlen)
 {
@@ -58,7 +85,11 @@ int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, int cap_seen_f
 	memset(c, 0, sizeof(*c));
 	c->cap_seen_fd = cap_seen_fd;
 	c->status = -1;
-	snprintf(c->cgroup, sizeof(c->cgroup), "%s/%s", cgroup_mount, PW_CANARY_CGROUP);
+	remove_stale(cgroup_mount);
+	/* One per agent: two agents on a host (a test beside a daemon) must not
+	 * claim or remove each other's. */
+	snprintf(c->cgroup, sizeof(c->cgroup), "%s/%s.%d", cgroup_mount, PW_CANARY_CGROUP,
+		 (int)getpid());
 	if (mkdir(c->cgroup, 0700) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot make the canary cgroup %s: %s", c->cgroup,
 			 strerror(errno));

@@ -2,7 +2,7 @@
 /*
  * The canary: proof that each concern's programs are called, not only
  * attached. A child of the agent joins a cgroup of its own
- * (privwatch-canary at the top of the watched hierarchy), execs the agent's
+ * (privwatch-canary.<agent pid> at the top of the hierarchy), execs the agent's
  * binary as `privwatch __canary`, and does one harmless action per concern:
  * a capability check that changes nothing, a read-only open of a sysfs
  * file, a cgroup made and removed below its own, an unshare of a mount and

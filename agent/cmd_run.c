@@ -217,6 +217,8 @@ static void usage(FILE *out)
 		"                       (default %d; 0: only at start)\n"
 		"  --canary-timeout SEC a canary round that has not ended by then is killed\n"
 		"                       (default %d)\n"
+		"  --trust-lsm-attach   testing: use LSM programs that attach even where the kernel\n"
+		"                       does not list the BPF LSM as active (the canary decides)\n"
 		"  --ringbuf-size SIZE  ring buffer bytes, a power of two (default 8M)\n"
 		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
 		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
