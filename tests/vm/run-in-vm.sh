@@ -2,24 +2,32 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Runs a command inside a VM booted on one of Debian's packaged kernels
 # (Debian 12's 6.1 by default, or the 6.12 of bookworm's security and
-# backports updates) with the BPF LSM active, under QEMU's software emulation
-# (the host's /dev/kvm cannot run stock guest kernels). The guest's root is
-# the host's root, read-only over 9p; this project is shared writable at the
-# same path, so .output/ runs there unchanged. See usage below for exit codes.
+# backports updates), under QEMU's software emulation (the host's /dev/kvm
+# cannot run stock guest kernels). The kernel command line names the active
+# LSMs (by default with the BPF LSM; --lsm without bpf for the Ubuntu-like
+# case), and the guest refuses to run the command when the kernel's active
+# list does not match what was asked. The guest's root is the host's root,
+# read-only over 9p; this project is shared writable at the same path, so
+# .output/ runs there unchanged. See usage below for exit codes.
 set -u
 
 usage() {
 	cat <<EOF
-usage: $0 [--kernel SERIES] [--timeout SECS] [--verbose] [--rebuild] -- COMMAND...
+usage: $0 [--kernel SERIES] [--lsm LIST] [--append ARGS] [--timeout SECS]
+          [--verbose] [--rebuild] -- COMMAND...
 
 Boots the VM, runs COMMAND with sh -c in $proj (one argument: a shell
 command line; several: the words, each quoted), shows the console, powers off.
 The environment inside is fixed, plus every PRIVWATCH_* variable given here,
-plus PW_VM_KERNEL (the series booted).
+plus PW_VM_KERNEL (the series booted) and PW_VM_LSM (the active LSM list).
   --kernel SERIES kernel series (default \$PRIVWATCH_VM_KERNEL or $default_series):
                     6.1   Debian 12's kernel (the linux-image-amd64 metapackage)
                     6.12  the linux-image-6.12-amd64 metapackage (bookworm updates)
                   other 6.N: the linux-image-6.N-amd64 metapackage, if apt has it
+  --lsm LIST      the kernel's lsm= list (default \$PRIVWATCH_VM_LSM or
+                  $default_lsm);
+                  the VM fails (125) unless bpf is active exactly when LIST has it
+  --append ARGS   more kernel arguments (default \$PRIVWATCH_VM_APPEND; not lsm=)
   --timeout SECS  kill the VM after SECS seconds (default \$PRIVWATCH_VM_TIMEOUT or 900)
   --verbose       show the kernel's boot messages
   --rebuild       download the kernel and rebuild the initramfs again
@@ -39,7 +47,10 @@ else
 fi
 cache=${PRIVWATCH_VM_CACHE:-$default_cache}
 default_series=6.1
+default_lsm=lockdown,capability,landlock,yama,apparmor,bpf
 series=${PRIVWATCH_VM_KERNEL:-$default_series}
+lsm=${PRIVWATCH_VM_LSM:-$default_lsm}
+extra=${PRIVWATCH_VM_APPEND:-}
 tmo=${PRIVWATCH_VM_TIMEOUT:-900}
 verbose=0
 rebuild=0
@@ -48,6 +59,10 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) series=${2:-}; shift 2 || { usage >&2; exit 125; } ;;
 	--kernel=*) series=${1#*=}; shift ;;
+	--lsm) lsm=${2:-}; shift 2 || { usage >&2; exit 125; } ;;
+	--lsm=*) lsm=${1#*=}; shift ;;
+	--append) extra=${2-}; shift 2 || { usage >&2; exit 125; } ;;
+	--append=*) extra=${1#*=}; shift ;;
 	--timeout) tmo=${2:-}; shift 2 || { usage >&2; exit 125; } ;;
 	--timeout=*) tmo=${1#*=}; shift ;;
 	--verbose) verbose=1; shift ;;
@@ -57,8 +72,14 @@ while [ $# -gt 0 ]; do
 	*) usage >&2; exit 125 ;;
 	esac
 done
-if [ $# = 0 ] || ! [[ $tmo =~ ^[1-9][0-9]*$ ]] || ! [[ $series =~ ^[1-9][0-9]*\.[0-9]+$ ]]; then
+if [ $# = 0 ] || ! [[ $tmo =~ ^[1-9][0-9]*$ ]] || ! [[ $series =~ ^[1-9][0-9]*\.[0-9]+$ ]] ||
+	! [[ $lsm =~ ^[a-z0-9_]+(,[a-z0-9_]+)*$ ]]; then
 	usage >&2
+	exit 125
+fi
+# Another lsm= would overrule --lsm, and guest-init would check the wrong list.
+if [[ " $extra" =~ [[:space:]]lsm= ]]; then
+	echo "run-in-vm: give the LSM list with --lsm, not in --append" >&2
 	exit 125
 fi
 
@@ -271,6 +292,8 @@ trap 'say "terminated: VM stopped"; exit 143' TERM HUP
 {
 	echo "PW_PROJECT=$(shq "$proj")"
 	echo "PW_KROOT=$(shq "$kdir/root")"
+	# guest-init compares the kernel's active LSMs with this list.
+	echo "PW_VM_LSM_ASKED=$(shq "$lsm")"
 	echo "export PW_VM_KERNEL=$(shq "$series")"
 	# The project's own knobs (PRIVWATCH_SUITE_TIMEOUT, ...) reach the command.
 	for v in $(compgen -e | grep '^PRIVWATCH_'); do
@@ -284,8 +307,9 @@ else
 	echo >>"$run/share/cmd"
 fi
 
-append="console=ttyS0 lsm=lockdown,capability,landlock,yama,apparmor,bpf panic=-1"
+append="console=ttyS0 lsm=$lsm panic=-1"
 [ "$verbose" = 1 ] || append="$append quiet"
+[ -z "$extra" ] || append="$append $extra"
 shares=()
 share() { # tag path [options]; commas in QEMU option values are doubled
 	shares+=(-fsdev "local,id=$1,path=${2//,/,,},security_model=none,multidevs=remap${3:+,$3}"
