@@ -39,11 +39,34 @@ if [ "$what" = host ] || [ "$what" = all ]; then
 	run_part host tests/run-all.sh $UNIT $KERNEL $CLI
 fi
 if [ "$what" = vm ] || [ "$what" = all ]; then
+	# The VM matrix. Each part states the attach choice it expects per
+	# concern (PRIVWATCH_EXPECT_CHOICE, concern=variant), not what the probe
+	# says; none of these kernels has the cap_capable tracepoint (6.14+):
+	#   vm-auto: Debian 12's 6.1, BPF LSM active: auto mode takes the LSM hooks
+	#       for files and mounts;
+	#   vm-tracepoint: the same VM forced to tracepoints;
+	#   vm-nobpflsm: 6.1 with an lsm= without bpf (Ubuntu's default case):
+	#       the BPF LSM is built but never called, auto mode must not use it;
+	#   vm-6.12: Debian's 6.12 (Debian 13, RHEL 10 generation), BPF LSM active.
+	lsm_choice=process=tracepoint,capabilities=fentry,files=lsm,seccomp=tracepoint
+	lsm_choice=$lsm_choice,namespaces=tracepoint,cgroups=tracepoint,mounts=lsm
+	tp_choice=process=tracepoint,capabilities=fentry,files=tracepoint,seccomp=tracepoint
+	tp_choice=$tp_choice,namespaces=tracepoint,cgroups=tracepoint,mounts=tracepoint
+	# Given to each VM, so no PRIVWATCH_VM_KERNEL or PRIVWATCH_VM_LSM changes a part.
+	nobpf=lockdown,capability,landlock,yama,apparmor
+	bpf=$nobpf,bpf
 	# shellcheck disable=SC2086
-	run_part vm-auto tests/vm/run-in-vm.sh -- tests/run-all.sh $KERNEL $CLI
+	PRIVWATCH_EXPECT_CHOICE=$lsm_choice run_part vm-auto \
+		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $bpf -- tests/run-all.sh $KERNEL $CLI
 	# shellcheck disable=SC2086
-	PRIVWATCH_TEST_MODE=tracepoint run_part vm-tracepoint \
-		tests/vm/run-in-vm.sh -- tests/run-all.sh $KERNEL
+	PRIVWATCH_EXPECT_CHOICE=$tp_choice PRIVWATCH_TEST_MODE=tracepoint run_part vm-tracepoint \
+		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $bpf -- tests/run-all.sh $KERNEL
+	# shellcheck disable=SC2086
+	PRIVWATCH_EXPECT_CHOICE=$tp_choice run_part vm-nobpflsm \
+		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $nobpf -- tests/run-all.sh $KERNEL
+	# shellcheck disable=SC2086
+	PRIVWATCH_EXPECT_CHOICE=$lsm_choice run_part vm-6.12 \
+		tests/vm/run-in-vm.sh --kernel 6.12 --lsm $bpf -- tests/run-all.sh $KERNEL
 fi
 
 if [ "$what" = e2e ] || [ "$what" = all ]; then

@@ -1,24 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Runs a command inside a VM booted on Debian's packaged kernel (6.1 on
-# Debian 12) with the BPF LSM active, under QEMU's software emulation (the
-# host's /dev/kvm cannot run stock guest kernels). The guest's root is the
-# host's root, read-only over 9p; this project is shared writable at the same
-# path, so .output/ runs there unchanged. See usage below for exit codes.
+# Runs a command inside a VM booted on one of Debian's packaged kernels
+# (Debian 12's 6.1 by default, or the 6.12 of bookworm's security and
+# backports updates), under QEMU's software emulation (the host's /dev/kvm
+# cannot run stock guest kernels). The kernel command line names the active
+# LSMs (by default with the BPF LSM; --lsm without bpf for the Ubuntu-like
+# case), and the guest refuses to run the command when the kernel's active
+# list does not match what was asked. The guest's root is the host's root,
+# read-only over 9p; this project is shared writable at the same path, so
+# .output/ runs there unchanged. See usage below for exit codes.
 set -u
 
 usage() {
 	cat <<EOF
-usage: $0 [--timeout SECS] [--verbose] [--rebuild] -- COMMAND...
+usage: $0 [--kernel SERIES] [--lsm LIST] [--append ARGS] [--timeout SECS]
+          [--verbose] [--rebuild] -- COMMAND...
 
 Boots the VM, runs COMMAND with sh -c in $proj (one argument: a shell
 command line; several: the words, each quoted), shows the console, powers off.
-The environment inside is fixed, plus every PRIVWATCH_* variable given here.
+The environment inside is fixed, plus every PRIVWATCH_* variable given here,
+plus PW_VM_KERNEL (the series booted) and PW_VM_LSM (the active LSM list).
+  --kernel SERIES kernel series (default \$PRIVWATCH_VM_KERNEL or $default_series):
+                    6.1   Debian 12's kernel (the linux-image-amd64 metapackage)
+                    6.12  the linux-image-6.12-amd64 metapackage (bookworm updates)
+                  other 6.N: the linux-image-6.N-amd64 metapackage, if apt has it
+  --lsm LIST      the kernel's lsm= list (default \$PRIVWATCH_VM_LSM or
+                  $default_lsm);
+                  the VM fails (125) unless bpf is active exactly when LIST has it
+  --append ARGS   more kernel arguments (default \$PRIVWATCH_VM_APPEND; not lsm=)
   --timeout SECS  kill the VM after SECS seconds (default \$PRIVWATCH_VM_TIMEOUT or 900)
   --verbose       show the kernel's boot messages
   --rebuild       download the kernel and rebuild the initramfs again
 Exit: COMMAND's status; 124 on timeout; 125 if the VM could not run it.
-Cache: \$PRIVWATCH_VM_CACHE, default $default_cache
+Cache: \$PRIVWATCH_VM_CACHE, default $default_cache (one kernel per series,
+named in current-SERIES)
 Accelerator: \$PRIVWATCH_VM_ACCEL, default tcg
 EOF
 }
@@ -31,12 +46,23 @@ else
 	default_cache=${XDG_CACHE_HOME:-$HOME/.cache}/privwatch-vm
 fi
 cache=${PRIVWATCH_VM_CACHE:-$default_cache}
+default_series=6.1
+default_lsm=lockdown,capability,landlock,yama,apparmor,bpf
+series=${PRIVWATCH_VM_KERNEL:-$default_series}
+lsm=${PRIVWATCH_VM_LSM:-$default_lsm}
+extra=${PRIVWATCH_VM_APPEND:-}
 tmo=${PRIVWATCH_VM_TIMEOUT:-900}
 verbose=0
 rebuild=0
 
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kernel) series=${2:-}; shift 2 || { usage >&2; exit 125; } ;;
+	--kernel=*) series=${1#*=}; shift ;;
+	--lsm) lsm=${2:-}; shift 2 || { usage >&2; exit 125; } ;;
+	--lsm=*) lsm=${1#*=}; shift ;;
+	--append) extra=${2-}; shift 2 || { usage >&2; exit 125; } ;;
+	--append=*) extra=${1#*=}; shift ;;
 	--timeout) tmo=${2:-}; shift 2 || { usage >&2; exit 125; } ;;
 	--timeout=*) tmo=${1#*=}; shift ;;
 	--verbose) verbose=1; shift ;;
@@ -46,8 +72,14 @@ while [ $# -gt 0 ]; do
 	*) usage >&2; exit 125 ;;
 	esac
 done
-if [ $# = 0 ] || ! [[ $tmo =~ ^[1-9][0-9]*$ ]]; then
+if [ $# = 0 ] || ! [[ $tmo =~ ^[1-9][0-9]*$ ]] || ! [[ $series =~ ^[1-9][0-9]*\.[0-9]+$ ]] ||
+	! [[ $lsm =~ ^[a-z0-9_]+(,[a-z0-9_]+)*$ ]]; then
 	usage >&2
+	exit 125
+fi
+# Another lsm= would overrule --lsm, and guest-init would check the wrong list.
+if [[ " $extra" =~ [[:space:]]lsm= ]]; then
+	echo "run-in-vm: give the LSM list with --lsm, not in --append" >&2
 	exit 125
 fi
 
@@ -61,34 +93,57 @@ shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 # --- The kernel and initramfs, built once into the cache ------------------
 
-deps="qemu-system-x86 busybox-static cpio kmod xz-utils binutils"
+deps="qemu-system-x86 busybox-static cpio kmod xz-utils zstd binutils"
 # shellcheck disable=SC2086
 "$proj/tests/install-deps.sh" $deps || infra "cannot install $deps"
 
-# The versioned package the metapackage points at (linux-image-6.1.0-N-amd64).
+# The metapackage that follows a series: Debian 12's default kernel is 6.1;
+# newer series come as linux-image-6.N-amd64 (6.12: bookworm's updates).
+if [ "$series" = 6.1 ]; then
+	meta=linux-image-amd64
+else
+	meta=linux-image-$series-amd64
+fi
+
+# The versioned package the metapackage points at (linux-image-6.1.0-N-amd64,
+# linux-image-6.12.N+deb12-amd64).
 kernel_package() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
+	apt-cache depends "$meta" 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1
 }
 
-fetch_kernel() { # -> $cache/<deb name>/{root/,ok}, named in $cache/current
-	local pkg tmp deb name kver
+# Downloads and unpacks $1 into $2/root; true if it holds boot/vmlinuz-$3.
+unpack_kernel() { # package dir kver
+	local deb
+	rm -rf "${2:?}"/*.deb "$2/root"
+	(cd "$2" && apt-get download -qq -o APT::Sandbox::User=root "$1" >/dev/null 2>&1) || return 1
+	deb=$(ls "$2"/*.deb) || return 1
+	dpkg-deb -x "$deb" "$2/root" || return 1
+	basename "$deb" .deb >"$2/name"
+	rm -f "$deb"
+	[ -f "$2/root/boot/vmlinuz-$3" ]
+}
+
+fetch_kernel() { # -> $cache/<deb name>/{root/,ok}, named in $cache/current-$series
+	local pkg tmp name kver
 	pkg=$(kernel_package)
 	if [ -z "$pkg" ]; then
 		apt-get update -qq >/dev/null || infra "apt-get update failed"
 		pkg=$(kernel_package)
 	fi
-	[ -n "$pkg" ] || infra "linux-image-amd64 names no versioned kernel package"
+	[ -n "$pkg" ] || infra "$meta names no versioned kernel package (is it in apt's sources?)"
 	kver=${pkg#linux-image-}
-	say "fetching $pkg (once; cached in $cache)"
+	[[ $kver == "$series".* ]] || infra "$meta points at $pkg, not a $series kernel"
 	tmp=$(mktemp -d "$cache/.fetch.XXXXXX") || infra "cannot write to $cache"
-	(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
-		infra "apt-get download $pkg failed"
-	deb=$(ls "$tmp"/*.deb)
-	name=$(basename "$deb" .deb)
-	dpkg-deb -x "$deb" "$tmp/root" || infra "dpkg-deb -x $deb failed"
-	rm -f "$deb"
-	[ -f "$tmp/root/boot/vmlinuz-$kver" ] || infra "$pkg has no boot/vmlinuz-$kver"
+	# The signed package, or else its -unsigned twin (the same kernel and
+	# modules, the image not signed for Secure Boot).
+	say "fetching $pkg (once; cached in $cache)"
+	if ! unpack_kernel "$pkg" "$tmp" "$kver"; then
+		say "$pkg: no download or no boot/vmlinuz-$kver; trying $pkg-unsigned"
+		unpack_kernel "$pkg-unsigned" "$tmp" "$kver" ||
+			infra "neither $pkg nor $pkg-unsigned gave boot/vmlinuz-$kver"
+	fi
+	read -r name <"$tmp/name"
 	# The package ships no modules.dep (its postinst makes it): make it here.
 	depmod -b "$tmp/root" "$kver" || infra "depmod for $kver failed"
 	echo "$kver" >"$tmp/kver"
@@ -96,23 +151,31 @@ fetch_kernel() { # -> $cache/<deb name>/{root/,ok}, named in $cache/current
 	chmod 755 "$tmp"
 	rm -rf "${cache:?}/$name"
 	mv "$tmp" "$cache/$name" || infra "cannot move the kernel into $cache/$name"
-	echo "$name" >"$cache/current"
+	echo "$name" >"$cache/current-$series"
+	# Earlier versions of this script, one kernel only, read "current".
+	[ "$series" != 6.1 ] || echo "$name" >"$cache/current"
 }
 
 # The kernel's ELF image, for QEMU's PVH entry: under TCG, unpacking the
-# xz-compressed bzImage took 5 of the 11 seconds of a boot.
+# compressed bzImage took 5 of the 11 seconds of a boot. Debian's 6.1 packs
+# it with xz, 6.12 with zstd; the first stream that unpacks to an ELF image
+# with a PVH entry point is the kernel.
 extract_vmlinux() { # vmlinuz out
-	local off
-	off=$(LC_ALL=C grep -abo $'\xfd7zXZ' "$1" | head -1 | cut -d: -f1)
-	[ -n "$off" ] || return 1
-	tail -c +$((off + 1)) "$1" | xz -dc 2>/dev/null >"$2.new"
-	# PVH entry point: Xen ELF note 18 (XEN_ELFNOTE_PHYS32_ENTRY)
-	if readelf -n "$2.new" 2>/dev/null | grep -q 'Xen.*0x00000012'; then
-		mv "$2.new" "$2"
-	else
-		rm -f "$2.new"
-		return 1
-	fi
+	local magic tool off
+	for magic in $'\xfd7zXZ':xz $'\x28\xb5\x2f\xfd':zstd; do
+		tool=${magic##*:}
+		for off in $(LC_ALL=C grep -aboF "${magic%:*}" "$1" | head -3 | cut -d: -f1); do
+			# It complains about what follows the stream: the image is whole.
+			tail -c +$((off + 1)) "$1" | "$tool" -dc 2>/dev/null >"$2.new"
+			# PVH entry point: Xen ELF note 18 (XEN_ELFNOTE_PHYS32_ENTRY)
+			if readelf -n "$2.new" 2>/dev/null | grep -q 'Xen.*0x00000012'; then
+				mv "$2.new" "$2"
+				return 0
+			fi
+		done
+	done
+	rm -f "$2.new"
+	return 1
 }
 
 build_initramfs() { # kdir kver out
@@ -137,20 +200,37 @@ build_initramfs() { # kdir kver out
 		done
 		order+=("$p")
 	}
+	# Debian's 6.12 builds virtio_pci into the kernel (modules.builtin):
+	# nothing to load then.
 	for name in virtio_pci 9pnet_virtio 9p; do
-		path=$(awk -F: -v n="/$name.ko" \
-			'substr($1, length($1) - length(n) + 1) == n { print $1; exit }' "$mods/modules.dep")
-		[ -n "$path" ] || infra "module $name not found in $mods"
+		if awk -v n="/$name.ko" 'substr($0, length($0) - length(n) + 1) == n { f = 1 }
+			END { exit !f }' "$mods/modules.builtin" 2>/dev/null; then
+			continue
+		fi
+		# 6.12's modules are name.ko.xz, 6.1's name.ko.
+		path=$(awk -F: -v n="/$name.ko" '{ p = $1; sub(/\.(xz|gz|zst)$/, "", p) }
+			substr(p, length(p) - length(n) + 1) == n { print $1; exit }' "$mods/modules.dep")
+		[ -n "$path" ] || infra "module $name neither built in nor found in $mods"
 		add "$path"
 	done
+	: >"$s/modules"
+	# busybox insmod reads plain .ko files only: compressed ones are unpacked.
 	for m in "${order[@]}"; do
 		d=$s/lib/modules/$(dirname "$m")
-		mkdir -p "$d" && cp "$mods/$m" "$d/" || infra "cannot copy module $m"
-		echo "$m" >>"$s/modules"
+		mkdir -p "$d" || infra "cannot make $d"
+		case $m in
+		*.ko.xz) xz -dc "$mods/$m" >"$s/lib/modules/${m%.xz}" ;;
+		*.ko.gz) gzip -dc "$mods/$m" >"$s/lib/modules/${m%.gz}" ;;
+		*.ko.zst) zstd -qdc "$mods/$m" >"$s/lib/modules/${m%.zst}" ;;
+		*) cp "$mods/$m" "$d/" ;;
+		esac || infra "cannot copy module $m"
+		echo "${m%.ko*}.ko" >>"$s/modules"
 	done
 	(cd "$s" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.new" ||
 		infra "cannot build the initramfs"
-	rm -f "$kdir"/initramfs-*.cpio.gz
+	# Others' (made by other versions of these scripts, maybe in use by
+	# another worktree) go once unused for a day.
+	find "$kdir" -maxdepth 1 -name 'initramfs-*.cpio.gz' -mtime +0 -delete
 	mv "$out.new" "$out"
 	rm -rf "$s"
 }
@@ -158,10 +238,17 @@ build_initramfs() { # kdir kver out
 mkdir -p "$cache" || infra "cannot create $cache"
 exec 9>"$cache/.lock" && flock 9 || infra "cannot lock $cache/.lock"
 rm -rf "$cache"/.fetch.* "$cache"/.initramfs.* # left by an interrupted build
-if [ "$rebuild" = 1 ] || ! read -r kname 2>/dev/null <"$cache/current" ||
+# A 6.1 cached by earlier versions of this script, named in "current", is
+# this series' kernel: no second download.
+if [ "$series" = 6.1 ] && [ ! -e "$cache/current-6.1" ] &&
+	read -r kname 2>/dev/null <"$cache/current" && [ -e "$cache/$kname/ok" ] &&
+	read -r kver 2>/dev/null <"$cache/$kname/kver" && [[ $kver == 6.1.* ]]; then
+	echo "$kname" >"$cache/current-6.1"
+fi
+if [ "$rebuild" = 1 ] || ! read -r kname 2>/dev/null <"$cache/current-$series" ||
 	[ ! -e "$cache/$kname/ok" ]; then
 	fetch_kernel
-	read -r kname <"$cache/current"
+	read -r kname <"$cache/current-$series"
 fi
 kdir=$cache/$kname
 read -r kver <"$kdir/kver"
@@ -172,6 +259,7 @@ initrd=$kdir/initramfs-$ihash.cpio.gz
 if [ "$rebuild" = 1 ] || [ ! -s "$initrd" ]; then
 	build_initramfs "$kdir" "$kver" "$initrd"
 fi
+touch "$initrd" # in use: not removed as stale by another version's build
 kernel=$kdir/vmlinux
 if [ ! -s "$kernel" ] && [ ! -e "$kdir/no-vmlinux" ]; then
 	extract_vmlinux "$kdir/root/boot/vmlinuz-$kver" "$kernel" || touch "$kdir/no-vmlinux"
@@ -204,6 +292,9 @@ trap 'say "terminated: VM stopped"; exit 143' TERM HUP
 {
 	echo "PW_PROJECT=$(shq "$proj")"
 	echo "PW_KROOT=$(shq "$kdir/root")"
+	# guest-init compares the kernel's active LSMs with this list.
+	echo "PW_VM_LSM_ASKED=$(shq "$lsm")"
+	echo "export PW_VM_KERNEL=$(shq "$series")"
 	# The project's own knobs (PRIVWATCH_SUITE_TIMEOUT, ...) reach the command.
 	for v in $(compgen -e | grep '^PRIVWATCH_'); do
 		echo "export $v=$(shq "${!v}")"
@@ -216,8 +307,9 @@ else
 	echo >>"$run/share/cmd"
 fi
 
-append="console=ttyS0 lsm=lockdown,capability,landlock,yama,apparmor,bpf panic=-1"
+append="console=ttyS0 lsm=$lsm panic=-1"
 [ "$verbose" = 1 ] || append="$append quiet"
+[ -z "$extra" ] || append="$append $extra"
 shares=()
 share() { # tag path [options]; commas in QEMU option values are doubled
 	shares+=(-fsdev "local,id=$1,path=${2//,/,,},security_model=none,multidevs=remap${3:+,$3}"
@@ -246,7 +338,7 @@ if [ "$qrc" = 124 ] || { [ "$qrc" = 137 ] && [ "$ms" -ge $((tmo * 1000)) ]; }; t
 	exit 124
 fi
 if read -r rc 2>/dev/null <"$run/share/status" && [[ $rc =~ ^[0-9]+$ ]]; then
-	say "command exited $rc (VM ran ${secs}s)"
+	say "command exited $rc (VM ran ${secs}s on $kver)"
 	exit "$rc"
 fi
 why=$(grep -a 'privwatch-vm: FAIL:' "$run/console.log" 2>/dev/null | tail -1 | tr -d '\r')
