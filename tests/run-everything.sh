@@ -55,16 +55,24 @@ if [ "$what" = vm ] || [ "$what" = all ]; then
 	# Given to each VM, so no PRIVWATCH_VM_KERNEL or PRIVWATCH_VM_LSM changes a part.
 	nobpf=lockdown,capability,landlock,yama,apparmor
 	bpf=$nobpf,bpf
+	# Each part also names every capability variant it must run, each alone
+	# (PRIVWATCH_EXPECT_CAP_VARIANTS, test_kernel_capability).
 	# shellcheck disable=SC2086
+	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,lsm,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$lsm_choice run_part vm-auto \
 		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $bpf -- tests/run-all.sh $KERNEL $CLI
 	# shellcheck disable=SC2086
+	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,lsm,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$tp_choice PRIVWATCH_TEST_MODE=tracepoint run_part vm-tracepoint \
 		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $bpf -- tests/run-all.sh $KERNEL
+	# With the canary's cli test: the LSM programs attached there are never called.
 	# shellcheck disable=SC2086
+	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$tp_choice run_part vm-nobpflsm \
-		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $nobpf -- tests/run-all.sh $KERNEL
+		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $nobpf -- \
+		tests/run-all.sh $KERNEL .output/tests/test_cli_canary
 	# shellcheck disable=SC2086
+	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,lsm,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$lsm_choice run_part vm-6.12 \
 		tests/vm/run-in-vm.sh --kernel 6.12 --lsm $bpf -- tests/run-all.sh $KERNEL
 fi

@@ -113,6 +113,23 @@ int main(int argc, char **argv)
 		}
 		return klogctl(0, NULL, 0) == -1 && errno == EPERM ? 0 : 1;
 	}
+	if (!strcmp(argv[1], "nice-denied")) {
+		/* The same without CAP_SYS_NICE: refused (EACCES), and no other
+		 * capability is asked for (klogctl falls back to CAP_SYS_ADMIN on
+		 * older kernels). */
+		static const int caps[] = { CAP_SYS_NICE };
+		int prio;
+
+		if (drop_effective(caps, 1)) {
+			perror("capset");
+			return 1;
+		}
+		errno = 0;
+		prio = getpriority(PRIO_PROCESS, 0);
+		if (errno)
+			return 1;
+		return setpriority(PRIO_PROCESS, 0, prio - 1) == -1 && errno == EACCES ? 0 : 1;
+	}
 	if (!strcmp(argv[1], "nice-raise")) {
 		/* Below RLIMIT_NICE (0 by default) only CAP_SYS_NICE may
 		 * lower the nice value; errno tells -1 from a failure. */

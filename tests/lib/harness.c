@@ -282,22 +282,23 @@ enum pw_attach_mode h_test_mode(void)
 
 const char *h_expected_variant(const char *concern)
 {
-	static char buf[64];
-	const char *env = getenv("PRIVWATCH_EXPECT_CHOICE");
-	const char *p, *end;
+	/* Parsed once; the answers point into it and stay valid. */
+	static char table[512];
+	static int parsed;
+	const char *env, *p;
 	size_t n = strlen(concern);
 
-	if (!env || !*env)
-		env = H_HOST_CHOICE;
-	for (p = env; p && *p; p = end ? end + 1 : NULL) {
-		end = strchr(p, ',');
-		if (!strncmp(p, concern, n) && p[n] == '=') {
-			size_t len = (end ? (size_t)(end - p) : strlen(p)) - n - 1;
-
-			snprintf(buf, sizeof(buf), "%.*s", (int)len, p + n + 1);
-			return buf;
-		}
+	if (!parsed) {
+		env = getenv("PRIVWATCH_EXPECT_CHOICE");
+		snprintf(table, sizeof(table), ",%s", env && *env ? env : H_HOST_CHOICE);
+		for (char *q = table; *q; q++)
+			if (*q == ',')
+				*q = '\0'; /* ",a=x,b=y" -> "\0a=x\0b=y" */
+		parsed = 1;
 	}
+	for (p = table + 1; *p; p += strlen(p) + 1)
+		if (!strncmp(p, concern, n) && p[n] == '=')
+			return p + n + 1;
 	return "unspecified";
 }
 
