@@ -28,14 +28,22 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_CFLAGS := -target bpf -D__TARGET_ARCH_$(ARCH) -g -O2 -Wall -Werror \
 	-Iinclude -Ivmlinux -MMD -MP
 
-AGENT_SRCS := $(filter-out agent/main.c,$(wildcard agent/*.c))
+# Agent: one folder per subsystem (agent/<subsystem>/*.c) plus pipeline.c at
+# the root; a new file in any folder is picked up. Project headers are
+# included by their path under agent/ ("kernel/loader.h"), so -Iagent is the
+# one agent include path and a file's folder shows in each #include.
+AGENT_SRCS := $(filter-out agent/cli/main.c,$(wildcard agent/*.c agent/*/*.c))
 AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
+# CFLAGS is the user's (optimisation, sanitizers: `make CFLAGS=-fsanitize=address`
+# adds to what the build needs); PW_CFLAGS is what the build needs and is
+# always there.
 CFLAGS ?= -g -O2
-CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror -Iinclude -Iagent \
-	-I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"'
+PW_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror \
+	-Iinclude -Iagent -I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"' $(PW_EXTRA_CFLAGS)
+ALL_CFLAGS = $(PW_CFLAGS) $(CFLAGS)
 LDLIBS := -lbpf -lelf -lz -ljansson
 
-TEST_CFLAGS := $(CFLAGS) -Itests/lib
+TEST_CFLAGS = $(ALL_CFLAGS) -Itests/lib
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(wildcard tests/kernel/test_*.c))
 CLI_TESTS := $(patsubst tests/cli/%.c,$(OUTPUT)/tests/%,$(wildcard tests/cli/test_*.c))
@@ -111,7 +119,7 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/agent $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/bench:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 # BPF: one object per concern, linked into one object, one skeleton.
@@ -128,34 +136,37 @@ $(OUTPUT)/privwatch.skel.h: $(OUTPUT)/privwatch.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name privwatch_bpf > $@
 
 # Agent: everything but main.c goes into a library the tests link too.
-$(AGENT_OBJS) $(OUTPUT)/agent/main.o: $(OUTPUT)/privwatch.skel.h
-
-$(OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/agent
+# The skeleton is order-only: it must exist before the first compile, but
+# only the files that include it depend on it (their -MMD .d files say so),
+# so editing one .bpf.c recompiles those few, not the whole agent.
+$(OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/privwatch.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/libprivwatch.a: $(AGENT_OBJS)
 	$(call msg,AR,$@)
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(OUTPUT)/privwatch: $(OUTPUT)/agent/main.o $(OUTPUT)/libprivwatch.a
+$(OUTPUT)/privwatch: $(OUTPUT)/agent/cli/main.o $(OUTPUT)/libprivwatch.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 # Tests.
-$(OUTPUT)/tests/lib/%.o: tests/lib/%.c $(OUTPUT)/privwatch.skel.h | $(OUTPUT)/tests/lib
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/kernel/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/kernel/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/cli/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/cli/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
@@ -169,6 +180,7 @@ $(WORKLOADS): $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 # The benchmark's workloads and generators: one program, one mode per argument.
 $(OUTPUT)/bench/ops: bench/ops.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*.d $(OUTPUT)/agent/*/*.d \
+	$(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "event_json.h"
-#include "log.h"
+#include "events/event_json.h"
+#include "lib/log.h"
 #include "pipeline.h"
-#include "process_table.h"
-#include "timefmt.h"
+#include "host/process_table.h"
+#include "lib/timefmt.h"
 
 #define PW_MAX_HITS 32 /* rules one event can fire at once */
 

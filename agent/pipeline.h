@@ -17,13 +17,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "alert.h"
-#include "alert_fold.h"
-#include "container_table.h"
-#include "event_types.h"
-#include "jsonw.h"
-#include "rules.h"
-#include "sinks.h"
+#include "alerts/alert.h"
+#include "alerts/alert_fold.h"
+#include "host/container_table.h"
+#include "events/event_types.h"
+#include "lib/jsonw.h"
+#include "rules/rules.h"
+#include "sinks/sinks.h"
 
 struct pw_ptable;
 

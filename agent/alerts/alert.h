@@ -9,9 +9,9 @@
 #define PW_ALERT_H
 
 #include <stdint.h>
-#include "event_view.h"
-#include "jsonw.h"
-#include "rules.h"
+#include "events/event_view.h"
+#include "lib/jsonw.h"
+#include "rules/rules.h"
 
 #define PW_ALERT_SCHEMA "privwatch.alert/1"
 #define PW_ALERT_ANCESTRY_MAX 8

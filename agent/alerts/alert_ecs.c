@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "alert.h"
-#include "alert_fields.h"
-#include "event_json.h"
-#include "timefmt.h"
+#include "alerts/alert.h"
+#include "alerts/alert_fields.h"
+#include "events/event_json.h"
+#include "lib/timefmt.h"
 
 #define PW_ECS_VERSION "8.11.0"
 

@@ -9,7 +9,7 @@
 #define PW_ALERT_FIELDS_H
 
 #include <stdint.h>
-#include "alert.h"
+#include "alerts/alert.h"
 
 const char *pw_alert_mode_name(enum pw_view_mode m);	 /* "default" ... "unknown" */
 const char *pw_alert_phase_name(enum pw_view_phase p);	 /* "setup", "started", NULL */

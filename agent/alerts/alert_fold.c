@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "alert_fold.h"
+#include "alerts/alert_fold.h"
 
 struct pw_fold_entry {
 	struct pw_fold_entry *next; /* hash chain */

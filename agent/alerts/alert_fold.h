@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "severity.h"
+#include "lib/severity.h"
 
 struct pw_fold;
 struct pw_fold_entry;

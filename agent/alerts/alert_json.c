@@ -4,13 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "alert.h"
-#include "alert_fields.h"
-#include "nsnames.h"
-#include "capnames.h"
-#include "event_json.h"
-#include "posture.h"
-#include "timefmt.h"
+#include "alerts/alert.h"
+#include "alerts/alert_fields.h"
+#include "events/nsnames.h"
+#include "events/capnames.h"
+#include "events/event_json.h"
+#include "host/posture.h"
+#include "lib/timefmt.h"
 
 void pw_host_info_read(struct pw_host_info *h)
 {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include "cli.h"
-#include "loader.h"
-#include "log.h"
+#include "cli/cli.h"
+#include "kernel/loader.h"
+#include "lib/log.h"
 #include "privwatch.skel.h"
 
 static void usage(FILE *out)

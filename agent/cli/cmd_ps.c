@@ -4,9 +4,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "cli.h"
-#include "containers.h"
-#include "jsonw.h"
+#include "cli/cli.h"
+#include "host/containers.h"
+#include "lib/jsonw.h"
 
 static const char *mode_name(const struct pw_container *c)
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "cli.h"
-#include "rules.h"
+#include "cli/cli.h"
+#include "rules/rules.h"
 
 #define MAX_DISABLED 64
 

@@ -15,17 +15,17 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
-#include "cli.h"
-#include "container_table.h"
-#include "containers.h"
-#include "health.h"
-#include "loader.h"
-#include "log.h"
+#include "cli/cli.h"
+#include "host/container_table.h"
+#include "host/containers.h"
+#include "daemon/health.h"
+#include "kernel/loader.h"
+#include "lib/log.h"
 #include "pipeline.h"
 #include "privwatch.skel.h"
-#include "reader.h"
-#include "stats.h"
-#include "timefmt.h"
+#include "kernel/reader.h"
+#include "kernel/stats.h"
+#include "lib/timefmt.h"
 
 #define PW_START_SCHEMA "privwatch.start/1"
 #define PW_LOST_SCHEMA "privwatch.lost/1"

@@ -2,9 +2,9 @@
 /* privwatch: subcommand dispatch. */
 #include <stdio.h>
 #include <string.h>
-#include "canary.h"
-#include "cli.h"
-#include "log.h"
+#include "kernel/canary.h"
+#include "cli/cli.h"
+#include "lib/log.h"
 
 static const struct {
 	const char *name;

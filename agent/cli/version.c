@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <bpf/libbpf.h>
-#include "cli.h"
+#include "cli/cli.h"
 
 void pw_print_version(void)
 {

@@ -3,13 +3,13 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
-#include "health.h"
-#include "loader.h"
-#include "log.h"
+#include "daemon/health.h"
+#include "kernel/loader.h"
+#include "lib/log.h"
 #include "pipeline.h"
 #include "privwatch.skel.h"
-#include "stats.h"
-#include "timefmt.h"
+#include "kernel/stats.h"
+#include "lib/timefmt.h"
 
 #define START_ROUNDS_MAX 12     /* fallbacks and retries at start, at most */
 #define INCONCLUSIVE_MAX 3	/* rounds spoiled by drops before judging anyway */

@@ -15,8 +15,8 @@
 #define PW_HEALTH_H
 
 #include <stdint.h>
-#include "canary.h"
-#include "jsonw.h"
+#include "kernel/canary.h"
+#include "lib/jsonw.h"
 
 #define PW_HEALTH_SCHEMA "privwatch.health/1"
 

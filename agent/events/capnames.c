@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stddef.h>
 #include <strings.h>
-#include "capnames.h"
+#include "events/capnames.h"
 
 /* include/uapi/linux/capability.h order. */
 static const char *const cap_names[PW_CAP_LAST + 1] = {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
 #include <sys/wait.h>
-#include "capnames.h"
-#include "nsnames.h"
-#include "event_json.h"
-#include "posture.h"
-#include "timefmt.h"
+#include "events/capnames.h"
+#include "events/nsnames.h"
+#include "events/event_json.h"
+#include "host/posture.h"
+#include "lib/timefmt.h"
 
 static void encode_exec(struct jsonw *w, const struct pw_event_header *h)
 {

@@ -7,9 +7,9 @@
 #ifndef PW_EVENT_JSON_H
 #define PW_EVENT_JSON_H
 
-#include "event_types.h"
-#include "event_view.h" /* pw_object_kind_name(), shared with the rules */
-#include "jsonw.h"
+#include "events/event_types.h"
+#include "events/event_view.h" /* pw_object_kind_name(), shared with the rules */
+#include "lib/jsonw.h"
 
 #define PW_EVENT_SCHEMA "privwatch.event/1"
 

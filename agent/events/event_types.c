@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "event_types.h"
+#include "events/event_types.h"
 
 static const struct pw_event_kind kinds[PW_EVENT_TYPE_MAX] = {
 	[PW_EVENT_EXEC] = { "exec", sizeof(struct pw_exec_event) },

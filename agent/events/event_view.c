@@ -2,9 +2,9 @@
 /* Raw kernel records decoded once into the view rules and alerts read. */
 #include <fcntl.h>
 #include <string.h>
-#include "capnames.h"
-#include "event_view.h"
-#include "nsnames.h"
+#include "events/capnames.h"
+#include "events/event_view.h"
+#include "events/nsnames.h"
 
 static const char *const kind_names[PW_VIEW_KIND_MAX] = {
 	[PW_EVENT_EXEC] = "exec",

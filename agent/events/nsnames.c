@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "events.h"
-#include "nsnames.h"
+#include "events/nsnames.h"
 
 /* include/uapi/linux/sched.h */
 static const struct {

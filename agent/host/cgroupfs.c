@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
-#include "cgroupfs.h"
+#include "host/cgroupfs.h"
 
 int pw_cgroup2_mount(char *out, size_t len)
 {

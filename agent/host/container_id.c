@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "container_id.h"
+#include "host/container_id.h"
 
 #define MAX_COMPONENTS 64
 #define HEX_ID_LEN     64

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroupfs.h"
-#include "container_table.h"
-#include "containers.h"
+#include "host/cgroupfs.h"
+#include "host/container_table.h"
+#include "host/containers.h"
 
 #define CT_MIN_CAP 64
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cgroupfs.h"
-#include "containers.h"
+#include "host/cgroupfs.h"
+#include "host/containers.h"
 
 #define WALK_DEPTH_MAX 32 /* below a container: runtimes nest one or two levels */
 

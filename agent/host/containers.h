@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "container_id.h"
-#include "posture.h"
-#include "runtime_state.h"
+#include "host/container_id.h"
+#include "host/posture.h"
+#include "host/runtime_state.h"
 
 struct pw_container {
 	uint64_t cgroup_id;

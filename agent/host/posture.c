@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "capnames.h"
-#include "jsonw.h"
-#include "posture.h"
+#include "events/capnames.h"
+#include "lib/jsonw.h"
+#include "host/posture.h"
 
 #define STATUS_MAX	(64 << 10)
 #define MOUNTINFO_MAX	(4 << 20) /* thousands of mounts on busy hosts */

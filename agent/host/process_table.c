@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "process_table.h"
+#include "host/process_table.h"
 
 #define PT_DEFAULT_MAX 65536
 #define PT_MIN_MAX     4 /* fork needs the parent and a node for the child */

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <jansson.h>
-#include "runtime_state.h"
+#include "host/runtime_state.h"
 
 #define DOCKER_DIR	 "var/lib/docker/containers"
 #define CONTAINERD_TASKS "run/containerd/io.containerd.runtime.v2.task"

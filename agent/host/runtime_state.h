@@ -22,7 +22,7 @@
 #define PW_RUNTIME_STATE_H
 
 #include <stdint.h>
-#include "container_id.h"
+#include "host/container_id.h"
 
 /* Larger state files are refused, not read: real ones are a few KiB. The
  * containers/storage index lists every container, about 1 KiB each. */

@@ -18,9 +18,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
-#include "canary.h"
-#include "cgroupfs.h"
-#include "feature_probe.h"
+#include "kernel/canary.h"
+#include "host/cgroupfs.h"
+#include "kernel/feature_probe.h"
 
 #define SYSLOG_ACTION_CLOSE 0 /* needs CAP_SYSLOG, does nothing */
 #define CAP_SYSLOG_NR 34

@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include "feature_probe.h"
-#include "log.h"
-#include "tracefs.h"
+#include "kernel/feature_probe.h"
+#include "lib/log.h"
+#include "kernel/tracefs.h"
 
 /* The concern table: the single place that says which program serves what,
  * each concern's variants in order of preference. */

@@ -7,9 +7,9 @@
 #include <sys/resource.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "loader.h"
-#include "noaudit.h"
-#include "log.h"
+#include "kernel/loader.h"
+#include "kernel/noaudit.h"
+#include "lib/log.h"
 #include "privwatch.skel.h"
 
 int pw_ringbuf_size_parse(const char *s, uint64_t *out)

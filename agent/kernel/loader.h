@@ -9,8 +9,8 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "feature_probe.h"
-#include "cgroupfs.h"
+#include "kernel/feature_probe.h"
+#include "host/cgroupfs.h"
 #include "settings.h"
 
 #define PW_RINGBUF_DEFAULT (8u << 20)

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "noaudit.h"
+#include "kernel/noaudit.h"
 
 /* Kernel functions that ask with CAP_OPT_NOAUDIT (kernel/capability.c,
  * security/commoncap.c). ptrace_may_access's noaudit mode goes through

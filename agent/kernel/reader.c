@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "reader.h"
+#include "kernel/reader.h"
 
 int pw_reader_dispatch(struct pw_reader *r, const void *data, size_t len)
 {

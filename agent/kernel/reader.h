@@ -9,7 +9,7 @@
 #define PW_READER_H
 
 #include <stdint.h>
-#include "event_types.h"
+#include "events/event_types.h"
 
 typedef void (*pw_event_handler)(void *ctx, const struct pw_event_kind *kind,
 				 const struct pw_event_header *hdr);

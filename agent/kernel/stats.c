@@ -5,10 +5,10 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "loader.h"
+#include "kernel/loader.h"
 #include "privwatch.skel.h"
-#include "stats.h"
-#include "timefmt.h"
+#include "kernel/stats.h"
+#include "lib/timefmt.h"
 
 int pw_kstats_read(struct pw_loader *l, struct pw_kstats *out)
 {

@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 #include "events.h"
-#include "jsonw.h"
-#include "reader.h"
+#include "lib/jsonw.h"
+#include "kernel/reader.h"
 
 #define PW_STATS_SCHEMA "privwatch.stats/1"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
-#include "tracefs.h"
+#include "kernel/tracefs.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"

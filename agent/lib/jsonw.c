@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jsonw.h"
+#include "lib/jsonw.h"
 
 void jw_init(struct jsonw *w)
 {

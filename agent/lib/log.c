@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
-#include "log.h"
+#include "lib/log.h"
 
 static enum pw_log_level max_level = PW_LOG_WARN;
 static int libbpf_quiet;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
-#include "severity.h"
+#include "lib/severity.h"
 
 static const char *const names[PW_SEV_COUNT] = {
 	[PW_SEV_INFO] = "info",	    [PW_SEV_LOW] = "low",	    [PW_SEV_MEDIUM] = "medium",

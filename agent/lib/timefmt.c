@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "timefmt.h"
+#include "lib/timefmt.h"
 
 static int64_t offset_ns;
 

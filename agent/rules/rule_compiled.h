@@ -15,7 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "rules.h"
+#include "rules/rules.h"
 
 enum pw_field_type { PW_FT_ENUM, PW_FT_STR, PW_FT_NUM };
 

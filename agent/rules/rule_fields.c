@@ -5,10 +5,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "capnames.h"
-#include "nsnames.h"
-#include "posture.h"
-#include "rule_compiled.h"
+#include "events/capnames.h"
+#include "events/nsnames.h"
+#include "host/posture.h"
+#include "rules/rule_compiled.h"
 
 static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_KIND] = {"kind", PW_FT_ENUM, "event kind"},

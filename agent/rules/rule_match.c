@@ -2,7 +2,7 @@
 /* Evaluating compiled rules against a view: no allocation, only the rules
  * that can match the event's kind. */
 #include <string.h>
-#include "rule_compiled.h"
+#include "rules/rule_compiled.h"
 
 /*
  * '*' any run of characters, '/' included; '?' exactly one; everything else

@@ -3,7 +3,7 @@
  * into literal and field segments, filled per alert into the caller's
  * buffer without allocation. */
 #include <string.h>
-#include "rule_compiled.h"
+#include "rules/rule_compiled.h"
 
 static int add_seg(struct pw_parse *p, struct pw_rule *r, int field, const char *lit, size_t len)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
-#include "rule_compiled.h"
+#include "rules/rule_compiled.h"
 
 static int add_node(struct pw_parse *p, enum pw_node_op op, int field)
 {

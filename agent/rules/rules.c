@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
-#include "rule_compiled.h"
+#include "rules/rule_compiled.h"
 
 void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line, const char *rule_id,
 			const char *json_path, const char *fmt, ...)

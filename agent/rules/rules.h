@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "event_view.h"
-#include "severity.h"
+#include "events/event_view.h"
+#include "lib/severity.h"
 
 enum pw_rule_action { PW_ACTION_ALERT = 0, PW_ACTION_ALERT_CAPTURE };
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "rules.h"
+#include "rules/rules.h"
 
 static int is_dir(const char *path)
 {

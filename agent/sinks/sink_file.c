@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "log.h"
-#include "sink_int.h"
+#include "lib/log.h"
+#include "sinks/sink_int.h"
 
 int pw_file_open(struct pw_sink *k, char *err, size_t errlen)
 {

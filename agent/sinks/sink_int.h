@@ -11,8 +11,8 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "severity.h"
-#include "sinks.h"
+#include "lib/severity.h"
+#include "sinks/sinks.h"
 
 enum pw_sink_kind {
 	PW_SINK_STDOUT = 0,

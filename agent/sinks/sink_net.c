@@ -29,8 +29,8 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include "log.h"
-#include "sink_int.h"
+#include "lib/log.h"
+#include "sinks/sink_int.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 #define WARN_EVERY_NS	   60000000000ULL

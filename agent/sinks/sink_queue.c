@@ -7,7 +7,7 @@
  * dropped when nothing else is left to drop.
  */
 #include <stdlib.h>
-#include "sink_int.h"
+#include "sinks/sink_int.h"
 
 void pw_queue_init(struct pw_queue *q, size_t max_count, size_t max_bytes)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "sink_int.h"
+#include "sinks/sink_int.h"
 
 #define SD_ID "privwatch@32473"
 

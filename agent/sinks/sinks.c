@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/un.h>
-#include "sink_int.h"
+#include "sinks/sink_int.h"
 
 struct pw_sinks {
 	struct pw_sink **v;

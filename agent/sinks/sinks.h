@@ -32,7 +32,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "severity.h"
+#include "lib/severity.h"
 
 struct pw_sinks;
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <linux/mount.h>
 #include "harness.h"
-#include "stats.h"
+#include "kernel/stats.h"
 #include "privwatch.skel.h"
 
 #ifndef AT_RECURSIVE

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "container_table.h"
-#include "event_json.h"
-#include "event_types.h"
-#include "jsonw.h"
+#include "host/container_table.h"
+#include "events/event_json.h"
+#include "events/event_types.h"
+#include "lib/jsonw.h"
 
 /* No runtime state there: entries carry what the cgroup path says. */
 #define ROOT "/nonexistent-privwatch-root"

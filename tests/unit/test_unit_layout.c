@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "events.h"
-#include "reader.h"
+#include "kernel/reader.h"
 
 _Static_assert(sizeof(struct pw_event_header) == 56, "header size");
 _Static_assert(offsetof(struct pw_event_header, type) == 0, "type first");
