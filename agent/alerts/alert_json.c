@@ -9,7 +9,7 @@
 #include "events/nsnames.h"
 #include "events/capnames.h"
 #include "events/event_json.h"
-#include "host/posture.h"
+#include "events/posture_model.h"
 #include "lib/timefmt.h"
 
 void pw_host_info_read(struct pw_host_info *h)

@@ -4,7 +4,7 @@
 #include "events/capnames.h"
 #include "events/nsnames.h"
 #include "events/event_json.h"
-#include "host/posture.h"
+#include "events/posture_model.h"
 #include "lib/timefmt.h"
 
 static void encode_exec(struct jsonw *w, const struct pw_event_header *h)

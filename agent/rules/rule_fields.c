@@ -7,7 +7,7 @@
 #include <string.h>
 #include "events/capnames.h"
 #include "events/nsnames.h"
-#include "host/posture.h"
+#include "events/posture_model.h"
 #include "rules/rule_compiled.h"
 
 static const struct pw_field fields[PW_FLD_COUNT] = {
