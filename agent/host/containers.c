@@ -230,8 +230,10 @@ int pw_containers_discover(struct pw_containers *cs, const char *mount)
 	}
 	for (i = 0; i < cs->n; i++)
 		fill(cs, &cs->v[i]);
-	/* Stable output: directory order is whatever the kernel's is. */
-	qsort(cs->v, cs->n, sizeof(*cs->v), by_runtime_name);
+	/* Stable output: directory order is whatever the kernel's is. No
+	 * container: cs->v is NULL, which qsort must not be given (UBSan). */
+	if (cs->n)
+		qsort(cs->v, cs->n, sizeof(*cs->v), by_runtime_name);
 	return 0;
 }
 
