@@ -11,7 +11,8 @@ VERSION := $(shell cat VERSION)
 # Build and test packages, installed by `make deps` (Debian 12).
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
-	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema
+	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema \
+	clang-format-16
 # What `make bench` needs on top: the peer it compares against, the chart.
 BENCH_PACKAGES := bpftrace gnuplot-nox jq
 
@@ -51,7 +52,24 @@ TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.
 WORKLOADS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/workload*.c))
 TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-.PHONY: all deps run test test-host test-vm test-e2e demo bench bench-deps clean vmlinux help
+# `make sanitize`: the unit and cli suites (and the binary the cli suites
+# run) built again with ASan and UBSan into their own output directory.
+# Beside $(OUTPUT), not in it: the binary finds the rules at ../rules, the
+# suites the tree at ../.. as in the plain build.
+SAN_OUTPUT := $(OUTPUT)-sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_TESTS := $(patsubst $(OUTPUT)/%,$(SAN_OUTPUT)/%,$(UNIT_TESTS) $(CLI_TESTS))
+# run-all.sh runs suites under stdbuf, whose LD_PRELOAD comes before the ASan runtime.
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1
+
+# `make format`, `make format-check`: one pinned clang-format, so every
+# developer and CI format alike (.clang-format: the kernel style).
+CLANG_FORMAT ?= clang-format-16
+FORMAT_FILES = $(wildcard agent/*.[ch] agent/*/*.[ch] bpf/*.[ch] include/*.h \
+	tests/*.c tests/*/*.[ch])
+
+.PHONY: all deps run check lint format format-check sanitize sanitize-build sanitize-bins \
+	test test-host test-vm test-e2e demo bench bench-deps clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -61,7 +79,11 @@ help:
 	@echo "make            build .output/privwatch"
 	@echo "make deps       install the Debian packages needed to build and test (idempotent)"
 	@echo "make run        deps + build + privwatch run (Ctrl-C stops it)"
-	@echo "make test       deps + build + every test suite, one summary line at the end"
+	@echo "make check      the developer loop: lint + unit tests; no packages, VM or containers"
+	@echo "make lint       layering of agent/ includes, repository paths named in comments"
+	@echo "make format     clang-format-16 -i on agent/ bpf/ include/ tests/ (format-check: only check)"
+	@echo "make sanitize   unit and cli suites built with ASan+UBSan in $(SAN_OUTPUT)/, run"
+	@echo "make test       deps + build + every test suite (sanitize included), one summary line at the end"
 	@echo "make test-host  the suites on this kernel only"
 	@echo "make test-vm    the kernel and cli suites in a VM on Debian's 6.1 kernel with the BPF LSM,"
 	@echo "                then the kernel suites there forced to tracepoints, on 6.1 booted"
@@ -88,10 +110,32 @@ run: deps all
 
 SUITES = UNIT="$(UNIT_TESTS)" KERNEL="$(KERNEL_TESTS)" CLI="$(CLI_TESTS)"
 
-# Host suites, the kernel suites in the 6.1 VM (LSM and forced tracepoint),
-# then the real-runtime checks.
-test: deps all $(TEST_BINS)
-	$(Q)$(SUITES) ./tests/run-everything.sh all
+# Seconds, and nothing installed or started: the checks, the unit suites.
+check: lint $(UNIT_TESTS)
+	$(Q)./tests/run-all.sh $(UNIT_TESTS)
+
+# Every tests/lint/*.sh: each prints what breaks its rule and fails.
+lint:
+	$(Q)set -e; for t in tests/lint/*.sh; do $$t; done
+
+format:
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
+format-check:
+	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
+
+sanitize: sanitize-build
+	$(Q)$(SAN_ENV) ./tests/run-all.sh $(SAN_TESTS)
+
+sanitize-build:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) PW_EXTRA_CFLAGS="$(SAN_FLAGS)" sanitize-bins
+
+sanitize-bins: all $(UNIT_TESTS) $(CLI_TESTS) $(WORKLOADS)
+
+# Host suites, the sanitized unit and cli suites, the kernel suites in the
+# 6.1 VM (LSM and forced tracepoint), then the real-runtime checks.
+test: deps all $(TEST_BINS) sanitize-build
+	$(Q)$(SUITES) SANITIZE="$(SAN_TESTS)" $(SAN_ENV) ./tests/run-everything.sh all
 
 test-host: deps all $(TEST_BINS)
 	$(Q)$(SUITES) ./tests/run-everything.sh host
@@ -117,7 +161,7 @@ vmlinux:
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
-	$(Q)rm -rf $(OUTPUT)
+	$(Q)rm -rf $(OUTPUT) $(SAN_OUTPUT)
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/bench:
 	$(Q)mkdir -p $@

@@ -7,7 +7,8 @@
 #   vm-tracepoint: the kernel suites again in the VM, forced to tracepoints;
 #   e2e: real runtimes (docker, podman, runc) started, one container per
 #        case checked, everything stopped again.
-# Usage: run-everything.sh host|vm|e2e|all   (suite lists in $UNIT, $KERNEL, $CLI)
+# Usage: run-everything.sh host|vm|e2e|all   (suite lists in $UNIT, $KERNEL, $CLI;
+#        all also runs $SANITIZE, the sanitized unit and cli suites)
 # A VM that cannot boot or times out counts as one failure, with the reason.
 set -u
 cd "$(dirname "$0")/.."
@@ -37,6 +38,11 @@ run_part() { # name command...
 if [ "$what" = host ] || [ "$what" = all ]; then
 	# shellcheck disable=SC2086
 	run_part host tests/run-all.sh $UNIT $KERNEL $CLI
+fi
+# The unit and cli suites built with ASan and UBSan (make sanitize), if given.
+if [ "$what" = all ] && [ -n "${SANITIZE:-}" ]; then
+	# shellcheck disable=SC2086
+	run_part sanitize tests/run-all.sh $SANITIZE
 fi
 if [ "$what" = vm ] || [ "$what" = all ]; then
 	# The VM matrix. Each part states the attach choice it expects per
