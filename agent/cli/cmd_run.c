@@ -108,7 +108,7 @@ static uint64_t now_ns(clockid_t clk)
 static void table_stats(const struct pw_ctable *t, struct pw_table_stats *s)
 {
 	s->tracked = t->containers;
-	s->cgroups = t->cgroups;
+	s->cgroups = t->index.n;
 	s->pending = t->pending;
 	s->added = t->added;
 	s->removed = t->removed;

@@ -7,28 +7,16 @@
 #include "host/cgroupfs.h"
 #include "host/container_table.h"
 #include "host/containers.h"
+#include "lib/hashtab.h"
 
-#define CT_MIN_CAP 64
-
-/* splitmix64's finaliser: cgroup ids are sequential, spread them. */
-static size_t slot_of(const struct pw_ctable *t, uint64_t id)
-{
-	id ^= id >> 30;
-	id *= 0xbf58476d1ce4e5b9ULL;
-	id ^= id >> 27;
-	id *= 0x94d049bb133111ebULL;
-	id ^= id >> 31;
-	return id & (t->cap - 1);
-}
+#define CT_MIN_CGROUPS 32 /* index room before the first growth */
 
 int pw_ctable_init(struct pw_ctable *t, const char *root, int measure)
 {
 	memset(t, 0, sizeof(*t));
 	snprintf(t->root, sizeof(t->root), "%s", root ? root : "/");
 	t->measure = measure;
-	t->cap = CT_MIN_CAP;
-	t->slots = calloc(t->cap, sizeof(*t->slots));
-	return t->slots ? 0 : -ENOMEM;
+	return pw_htab_init(&t->index, CT_MIN_CGROUPS);
 }
 
 static void put(struct pw_ctable *t, struct pw_ct_container *c)
@@ -44,102 +32,66 @@ static void put(struct pw_ctable *t, struct pw_ct_container *c)
 	free(c);
 }
 
-void pw_ctable_free(struct pw_ctable *t)
+static struct pw_ct_container *ct_of(const struct pw_hslot *s)
 {
-	size_t i;
-
-	for (i = 0; i < t->cap; i++)
-		if (t->slots[i].id)
-			put(t, t->slots[i].c);
-	free(t->slots);
-	t->slots = NULL;
-	t->cap = t->cgroups = 0;
+	return (struct pw_ct_container *)(uintptr_t)s->val;
 }
 
-static struct pw_ct_slot *find(const struct pw_ctable *t, uint64_t id)
+void pw_ctable_free(struct pw_ctable *t)
 {
-	size_t i;
+	struct pw_hslot *s;
+	size_t i = 0;
 
-	if (!id || !t->cap)
-		return NULL;
-	for (i = slot_of(t, id); t->slots[i].id; i = (i + 1) & (t->cap - 1))
-		if (t->slots[i].id == id)
-			return &t->slots[i];
-	return NULL;
+	while ((s = pw_htab_next(&t->index, &i)))
+		put(t, ct_of(s));
+	pw_htab_free(&t->index);
+}
+
+/* The entry of cgroup id, pending ones included, or NULL. */
+static struct pw_ct_container *find(const struct pw_ctable *t, uint64_t id)
+{
+	struct pw_hslot *s = pw_htab_find(&t->index, id);
+
+	return s ? ct_of(s) : NULL;
 }
 
 struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgroup_id)
 {
-	struct pw_ct_slot *s = find(t, cgroup_id);
+	struct pw_ct_container *c = find(t, cgroup_id);
 
-	return s && !s->c->pending ? s->c : NULL;
+	return c && !c->pending ? c : NULL;
 }
 
-static void place(struct pw_ctable *t, uint64_t id, struct pw_ct_container *c)
+struct pw_ct_container *pw_ctable_next(const struct pw_ctable *t, size_t *i, uint64_t *cgroup_id)
 {
-	size_t i = slot_of(t, id);
+	struct pw_hslot *s = pw_htab_next(&t->index, i);
 
-	while (t->slots[i].id)
-		i = (i + 1) & (t->cap - 1);
-	t->slots[i].id = id;
-	t->slots[i].c = c;
-}
-
-/* Kept at most half full: short probe runs. Grows to the peak, never shrinks. */
-static int grow(struct pw_ctable *t)
-{
-	struct pw_ct_slot *old = t->slots;
-	size_t i, n = t->cap;
-
-	t->slots = calloc(n * 2, sizeof(*t->slots));
-	if (!t->slots) {
-		t->slots = old;
-		return -ENOMEM;
-	}
-	t->cap = n * 2;
-	for (i = 0; i < n; i++)
-		if (old[i].id)
-			place(t, old[i].id, old[i].c);
-	free(old);
-	return 0;
+	if (!s)
+		return NULL;
+	*cgroup_id = s->key;
+	return ct_of(s);
 }
 
 static int insert(struct pw_ctable *t, uint64_t id, struct pw_ct_container *c)
 {
+	int rc;
+
 	if (!id)
 		return -EINVAL;
 	if (find(t, id))
 		return 0;
-	if ((t->cgroups + 1) * 2 > t->cap && grow(t))
-		return -ENOMEM;
-	place(t, id, c);
-	t->cgroups++;
+	rc = pw_htab_put(&t->index, id, (uint64_t)(uintptr_t)c);
+	if (rc < 0)
+		return rc;
 	c->refs++;
 	return 0;
 }
 
-/* Linear probing without tombstones: shift later members of the run back. */
-static void erase(struct pw_ctable *t, struct pw_ct_slot *s)
+/* Drop cgroup id's mapping and its reference on c. */
+static void erase(struct pw_ctable *t, uint64_t id, struct pw_ct_container *c)
 {
-	size_t mask = t->cap - 1, hole = s - t->slots, i = hole, home;
-
-	s->id = 0;
-	s->c = NULL;
-	for (;;) {
-		i = (i + 1) & mask;
-		if (!t->slots[i].id)
-			break;
-		home = slot_of(t, t->slots[i].id);
-		/* Movable if its home is not in (hole, i], cyclically. */
-		if ((i > hole && (home <= hole || home > i)) ||
-		    (i < hole && home <= hole && home > i)) {
-			t->slots[hole] = t->slots[i];
-			t->slots[i].id = 0;
-			t->slots[i].c = NULL;
-			hole = i;
-		}
-	}
-	t->cgroups--;
+	pw_htab_del(&t->index, id);
+	put(t, c);
 }
 
 static struct pw_ct_container *new_container(struct pw_ctable *t, uint64_t id,
@@ -264,14 +216,10 @@ int pw_ctable_mkdir_by(struct pw_ctable *t, uint64_t id, uint64_t parent_id, con
 
 void pw_ctable_rmdir(struct pw_ctable *t, uint64_t id)
 {
-	struct pw_ct_slot *s = find(t, id);
-	struct pw_ct_container *c;
+	struct pw_ct_container *c = find(t, id);
 
-	if (!s)
-		return;
-	c = s->c;
-	erase(t, s);
-	put(t, c);
+	if (c)
+		erase(t, id, c);
 }
 
 static int has_id(const uint64_t *v, size_t n, uint64_t id)
@@ -293,16 +241,17 @@ static int has_id(const uint64_t *v, size_t n, uint64_t id)
 
 size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n)
 {
+	struct pw_hslot *s;
 	uint64_t *dead;
 	size_t i, gone = 0;
 
 	/* Collect first: erasing moves entries between slots. */
-	dead = calloc(t->cgroups ? t->cgroups : 1, sizeof(*dead));
+	dead = calloc(t->index.n ? t->index.n : 1, sizeof(*dead));
 	if (!dead)
 		return 0;
-	for (i = 0; i < t->cap; i++)
-		if (t->slots[i].id && !has_id(live, n, t->slots[i].id))
-			dead[gone++] = t->slots[i].id;
+	for (i = 0; (s = pw_htab_next(&t->index, &i));)
+		if (!has_id(live, n, s->key))
+			dead[gone++] = s->key;
 	for (i = 0; i < gone; i++)
 		pw_ctable_rmdir(t, dead[i]);
 	free(dead);
@@ -320,13 +269,11 @@ struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgr
 					       const char *filename, const char *args,
 					       size_t args_len)
 {
-	struct pw_ct_slot *s = find(t, cgroup_id);
-	struct pw_ct_container *c;
+	struct pw_ct_container *c = find(t, cgroup_id);
 	struct pw_container_ref ref;
 
-	if (!s || !s->c->pending)
+	if (!c || !c->pending)
 		return NULL;
-	c = s->c;
 	/* runc re-executing itself as "runc init" may land in the cgroup
 	 * before its state.json exists (the parent moves the child while it
 	 * execs): not the entrypoint, and not the one try. */
@@ -334,8 +281,7 @@ struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgr
 		return NULL;
 	/* One try: a cgroup that is no container at its first exec stays none. */
 	if (!pw_container_from_cgroup_path_at(t->root, c->path, &ref)) {
-		erase(t, s);
-		put(t, c);
+		erase(t, cgroup_id, c);
 		return NULL;
 	}
 	c->pending = 0;

@@ -23,6 +23,7 @@
 #include "host/container_id.h"
 #include "host/posture.h"
 #include "host/runtime_state.h"
+#include "lib/hashtab.h"
 
 struct pw_containers;
 
@@ -45,15 +46,8 @@ struct pw_ct_container {
 	char path[256];
 };
 
-struct pw_ct_slot {
-	uint64_t id; /* 0: empty (cgroup ids are never 0) */
-	struct pw_ct_container *c;
-};
-
 struct pw_ctable {
-	struct pw_ct_slot *slots;
-	size_t cap;	   /* a power of two */
-	size_t cgroups;	   /* used slots */
+	struct pw_htab index; /* cgroup id -> struct pw_ct_container *; .n: cgroups mapped */
 	size_t containers; /* live entries */
 	size_t pending;	   /* unresolved runtime-made cgroups (not in containers) */
 	char root[256];	   /* prefix of runtime state and /proc ("/" in production) */
@@ -96,6 +90,11 @@ size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n);
 
 /* The container of a cgroup id, or NULL. */
 struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgroup_id);
+
+/* Walk every mapped cgroup (pending ones included); *i starts at 0. A
+ * container appears once per cgroup of it: at its own, *cgroup_id equals
+ * its cgroup_id. Do not change the table while walking. */
+struct pw_ct_container *pw_ctable_next(const struct pw_ctable *t, size_t *i, uint64_t *cgroup_id);
 
 /*
  * An exec in c by pid, of filename with argv (NUL-separated, args_len bytes).

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The process table: one array of max nodes allocated at pw_ptable_new, an
- * open-addressing index pid -> node (linear probing, deletion by shifting
- * back, as in container_table.c) and an LRU list threaded through the nodes
+ * index pid -> node (lib/hashtab.h, sized for max at start so it never
+ * grows) and an LRU list threaded through the nodes
  * by index. Nothing is allocated after pw_ptable_new: a node comes from the
  * free list, or from the never-used tail of the array (calloc'd, so its
  * pages are only touched, and counted in RSS, once used), or by evicting the
@@ -38,6 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "host/process_table.h"
+#include "lib/hashtab.h"
 
 #define PT_DEFAULT_MAX 65536
 #define PT_MIN_MAX     4 /* fork needs the parent and a node for the child */
@@ -59,16 +60,11 @@ struct pt_node {
 	uint8_t _pad[6];
 };
 
-struct pt_slot {
-	uint32_t pid; /* 0: empty (pid 0 is never stored) */
-	uint32_t node;
-};
-
 struct pw_ptable {
 	struct pt_node *nodes;
-	struct pt_slot *slots;
+	struct pw_htab index;	     /* pid -> node; room for max pids: never grows */
 	uint32_t *miss;		     /* PT_MISS_SLOTS pids */
-	size_t max, cap;	     /* nodes; index slots (a power of two, >= 2 max) */
+	size_t max;		     /* nodes */
 	size_t used;		     /* nodes ever handed out: [used, max) never touched */
 	uint32_t free_head;	     /* freed nodes */
 	uint32_t lru_head, lru_tail; /* head: most recently used */
@@ -76,65 +72,29 @@ struct pw_ptable {
 	char proc[256]; /* "<proc_root>/proc" */
 };
 
-/* Fibonacci hashing: pids are mostly sequential, spread them. */
-static size_t slot_of(const struct pw_ptable *t, uint32_t pid)
-{
-	return (size_t)((pid * 0x9e3779b97f4a7c15ULL) >> 32) & (t->cap - 1);
-}
-
-static struct pt_slot *find(const struct pw_ptable *t, uint32_t pid)
-{
-	size_t i;
-
-	for (i = slot_of(t, pid); t->slots[i].pid; i = (i + 1) & (t->cap - 1))
-		if (t->slots[i].pid == pid)
-			return &t->slots[i];
-	return NULL;
-}
-
 static void index_put(struct pw_ptable *t, uint32_t pid, uint32_t node)
 {
-	size_t i = slot_of(t, pid);
-
-	while (t->slots[i].pid && t->slots[i].pid != pid)
-		i = (i + 1) & (t->cap - 1);
-	t->slots[i].pid = pid;
-	t->slots[i].node = node;
+	/* Cannot fail: pid is not 0 and the index has room for every node. */
+	pw_htab_put(&t->index, pid, node);
 	t->nodes[node].indexed = 1;
 }
 
-/* Linear probing without tombstones: shift later members of the run back. */
 static void index_del(struct pw_ptable *t, uint32_t pid)
 {
-	struct pt_slot *s = find(t, pid);
-	size_t mask = t->cap - 1, hole, i, home;
+	struct pw_hslot *s = pw_htab_find(&t->index, pid);
 
 	if (!s)
 		return;
-	t->nodes[s->node].indexed = 0;
-	hole = i = s - t->slots;
-	s->pid = 0;
-	for (;;) {
-		i = (i + 1) & mask;
-		if (!t->slots[i].pid)
-			break;
-		home = slot_of(t, t->slots[i].pid);
-		/* Movable if its home is not in (hole, i], cyclically. */
-		if ((i > hole && (home <= hole || home > i)) ||
-		    (i < hole && home <= hole && home > i)) {
-			t->slots[hole] = t->slots[i];
-			t->slots[i].pid = 0;
-			hole = i;
-		}
-	}
+	t->nodes[s->val].indexed = 0;
+	pw_htab_del(&t->index, pid);
 }
 
 /* The node the index maps pid to, or NULL. */
 static struct pt_node *lookup(const struct pw_ptable *t, uint32_t pid)
 {
-	struct pt_slot *s = pid ? find(t, pid) : NULL;
+	struct pw_hslot *s = pid ? pw_htab_find(&t->index, pid) : NULL;
 
-	return s ? &t->nodes[s->node] : NULL;
+	return s ? &t->nodes[s->val] : NULL;
 }
 
 static uint32_t idx(const struct pw_ptable *t, const struct pt_node *n)
@@ -343,15 +303,12 @@ struct pw_ptable *pw_ptable_new(const char *proc_root, size_t max)
 	    sizeof(t->proc))
 		goto fail;
 	t->max = max;
-	for (t->cap = 16; t->cap < 2 * max; t->cap *= 2)
-		;
 	t->nodes = calloc(max, sizeof(*t->nodes));
-	t->slots = calloc(t->cap, sizeof(*t->slots));
 	t->miss = calloc(PT_MISS_SLOTS, sizeof(*t->miss));
-	if (!t->nodes || !t->slots || !t->miss)
+	if (!t->nodes || !t->miss || pw_htab_init(&t->index, max))
 		goto fail;
 	t->free_head = t->lru_head = t->lru_tail = PT_NIL;
-	t->st.bytes = sizeof(*t) + max * sizeof(*t->nodes) + t->cap * sizeof(*t->slots) +
+	t->st.bytes = sizeof(*t) + max * sizeof(*t->nodes) + pw_htab_bytes(&t->index) +
 		      PT_MISS_SLOTS * sizeof(*t->miss);
 	return t;
 fail:
@@ -364,7 +321,7 @@ void pw_ptable_free(struct pw_ptable *t)
 	if (!t)
 		return;
 	free(t->nodes);
-	free(t->slots);
+	pw_htab_free(&t->index);
 	free(t->miss);
 	free(t);
 }
