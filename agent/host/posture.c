@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Posture of a container from its init process. Everything is read through
- * a directory fd on /proc/<pid>, so a pid reused after the process exits is
+ * a directory fd on /proc/<pid> (host/procfs.h), so a pid reused after the process exits is
  * never mistaken for it: its files then fail with ESRCH/ENOENT. Files of the
  * container itself (its /dev) are opened relative to /proc/<pid>/root without
  * following symlinks, so a hostile container cannot point us at host files.
@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include "events/capnames.h"
 #include "host/posture.h"
+#include "host/procfs.h"
 
 #define STATUS_MAX	(64 << 10)
 #define MOUNTINFO_MAX	(4 << 20) /* thousands of mounts on busy hosts */
@@ -87,71 +88,12 @@ static void set(struct pw_dimension *d, enum pw_dim_state s, const char *fmt, ..
 	va_end(ap);
 }
 
-/* root + path, without doubling the slash of root "/". */
-static int mkpath(char *out, size_t len, const char *root, const char *path)
-{
-	size_t r = strlen(root);
-
-	while (r > 0 && root[r - 1] == '/')
-		r--;
-	if ((size_t)snprintf(out, len, "%.*s%s", (int)r, root, path) >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-/* Read at most max bytes of dirfd/name (a NUL-terminated malloc'd copy). */
-static int read_at(int dirfd, const char *name, size_t max, char **out)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap + 1), *nb;
-	ssize_t n;
-	int fd, err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0) {
-		err = -errno;
-		free(buf);
-		return err;
-	}
-	while (len < max) {
-		if (len == cap) {
-			cap = cap * 2 > max ? max : cap * 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 static int read_path(const char *root, const char *path, size_t max, char **out)
 {
 	char full[4096];
-	int rc = mkpath(full, sizeof(full), root, path);
+	int rc = pw_proc_path(full, sizeof(full), root, path);
 
-	return rc ? rc : read_at(AT_FDCWD, full, max, out);
+	return rc ? rc : pw_proc_read_alloc(AT_FDCWD, full, max, out);
 }
 
 static int path_exists(const char *root, const char *path)
@@ -159,51 +101,7 @@ static int path_exists(const char *root, const char *path)
 	char full[4096];
 	struct stat st;
 
-	return !mkpath(full, sizeof(full), root, path) && lstat(full, &st) == 0;
-}
-
-/* The value after "key:" in a /proc/<pid>/status text, or NULL. */
-static const char *status_field(const char *status, const char *key)
-{
-	size_t klen = strlen(key);
-	const char *p = status;
-
-	while (p && *p) {
-		if (!strncmp(p, key, klen) && p[klen] == ':')
-			return p + klen + 1 + strspn(p + klen + 1, " \t");
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return NULL;
-}
-
-/* Has the process exited (its /proc dir emptied, or a zombie whose mount
- * table and root are already gone)? */
-static int dead(int piddir)
-{
-	char *st = NULL;
-	const char *state;
-	int rc = read_at(piddir, "status", STATUS_MAX, &st), d;
-
-	if (rc)
-		return rc == -ESRCH || rc == -ENOENT;
-	state = status_field(st, "State");
-	d = !state || *state == 'Z' || *state == 'X';
-	free(st);
-	return d;
-}
-
-static int status_hex(const char *status, const char *key, uint64_t *v)
-{
-	const char *s = status_field(status, key);
-	char *end;
-
-	if (!s)
-		return -ENOENT;
-	errno = 0;
-	*v = strtoull(s, &end, 16);
-	return errno || end == s ? -EINVAL : 0;
+	return !pw_proc_path(full, sizeof(full), root, path) && lstat(full, &st) == 0;
 }
 
 static int has_token(const char *list, const char *tok)
@@ -361,14 +259,14 @@ static void measure_caps(struct ctx *c, struct pw_dimension *d)
 	char *st1 = NULL;
 	int cap, host_known;
 
-	if (status_hex(c->status, "CapBnd", &bnd)) {
+	if (pw_proc_status_num(c->status, "CapBnd", 16, &bnd)) {
 		set(d, PW_DIM_NA, "no CapBnd in /proc/%d/status", c->pid);
 		return;
 	}
 	/* The host's own bounding set, not the full set: a host may lack some
 	 * (this one has no CAP_SYS_RESOURCE anywhere). */
 	host_known = !read_path(c->proc_root, "/proc/1/status", STATUS_MAX, &st1) &&
-		     !status_hex(st1, "CapBnd", &host);
+		     !pw_proc_status_num(st1, "CapBnd", 16, &host);
 	free(st1);
 	if (!host_known)
 		host = PW_CAP_LAST >= 63 ? ~0ULL : (1ULL << (PW_CAP_LAST + 1)) - 1;
@@ -489,7 +387,7 @@ static char *lsm_switch(const char *host_root, const char *path)
 
 static int read_attr(struct ctx *c, const char *name, char **out)
 {
-	int rc = read_at(c->piddir, name, 4096, out);
+	int rc = pw_proc_read_alloc(c->piddir, name, 4096, out);
 
 	if (!rc)
 		strip_nl(*out);
@@ -527,8 +425,8 @@ static void measure_apparmor(struct ctx *c, struct pw_dimension *d)
 
 static void measure_seccomp(struct ctx *c, struct pw_dimension *d)
 {
-	const char *s = status_field(c->status, "Seccomp");
-	const char *nf = status_field(c->status, "Seccomp_filters");
+	const char *s = pw_proc_status_field(c->status, "Seccomp");
+	const char *nf = pw_proc_status_field(c->status, "Seccomp_filters");
 
 	if (!s) {
 		set(d, PW_DIM_NA, "no Seccomp in /proc/%d/status: kernel without seccomp", c->pid);
@@ -603,7 +501,7 @@ static int cgroup_dir(const char *host_root, const char *point, const char *mroo
 		return -ENOENT; /* outside what the host has mounted */
 	if ((size_t)snprintf(rel, sizeof(rel), "%s%s", point, cgpath + rl) >= sizeof(rel))
 		return -ENAMETOOLONG;
-	return mkpath(out, len, host_root, rel);
+	return pw_proc_path(out, len, host_root, rel);
 }
 
 /* Effective BPF device programs on a cgroup2 directory: count, or -errno. */
@@ -628,7 +526,7 @@ static void measure_devcgroup(struct ctx *c, struct pw_dimension *d)
 	struct mounts host = { 0 };
 	int rc, v1 = 0, allow_all = 0, rules = 0, progs = -ENOENT;
 
-	rc = read_at(c->piddir, "cgroup", 64 << 10, &cgroups);
+	rc = pw_proc_read_alloc(c->piddir, "cgroup", 64 << 10, &cgroups);
 	if (rc) {
 		set(d, PW_DIM_NA, "cannot read /proc/%d/cgroup: %s", c->pid, strerror(-rc));
 		return;
@@ -645,7 +543,7 @@ static void measure_devcgroup(struct ctx *c, struct pw_dimension *d)
 	    !host_cgroup_mount(&host, "devices", &point, &mroot) &&
 	    !cgroup_dir(c->host_root, point, mroot, cgpath, dir, sizeof(dir))) {
 		snprintf(file, sizeof(file), "%s/devices.list", dir);
-		if (!read_at(AT_FDCWD, file, DEVLIST_MAX, &list)) {
+		if (!pw_proc_read_alloc(AT_FDCWD, file, DEVLIST_MAX, &list)) {
 			char *line, *save = NULL;
 
 			v1 = 1;
@@ -851,24 +749,20 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 		       struct pw_posture *out)
 {
 	struct ctx c = { .pid = pid, .proc_root = proc_root, .host_root = host_root };
-	char dir[4096], rel[64], *mi = NULL;
+	char *mi = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (pid <= 0)
 		return -EINVAL;
-	snprintf(rel, sizeof(rel), "/proc/%d", pid);
-	rc = mkpath(dir, sizeof(dir), proc_root, rel);
-	if (rc)
-		return rc;
-	c.piddir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c.piddir = pw_proc_open_pid(proc_root, pid);
 	if (c.piddir < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	rc = read_at(c.piddir, "status", STATUS_MAX, &c.status);
-	if (!rc && dead(c.piddir))
+		return c.piddir == -ENOENT ? -ESRCH : c.piddir;
+	rc = pw_proc_read_alloc(c.piddir, "status", STATUS_MAX, &c.status);
+	if (!rc && pw_proc_dead(c.piddir))
 		rc = -ESRCH;
 	if (!rc) {
-		rc = read_at(c.piddir, "mountinfo", MOUNTINFO_MAX, &mi);
+		rc = pw_proc_read_alloc(c.piddir, "mountinfo", MOUNTINFO_MAX, &mi);
 		if (!rc)
 			rc = parse_mountinfo(mi, &c.mi); /* c.mi owns mi from here */
 	}
@@ -885,11 +779,11 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 	measure_selinux(&c, &out->dim[PW_DIM_SELINUX]);
 	/* Still alive? Otherwise some reads may have seen it half gone. The
 	 * dir fd pins this process: a new one reusing the pid is not it. */
-	rc = dead(c.piddir) ? -ESRCH : 0;
+	rc = pw_proc_dead(c.piddir) ? -ESRCH : 0;
 	if (!rc)
 		pw_posture_derive(out);
 out:
-	if (rc && dead(c.piddir))
+	if (rc && pw_proc_dead(c.piddir))
 		rc = -ESRCH;
 	if (rc)
 		memset(out, 0, sizeof(*out));

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "host/process_table.h"
+#include "host/procfs.h"
 #include "lib/hashtab.h"
 
 #define PT_DEFAULT_MAX 65536
@@ -69,7 +70,7 @@ struct pw_ptable {
 	uint32_t free_head;	     /* freed nodes */
 	uint32_t lru_head, lru_tail; /* head: most recently used */
 	struct pw_ptable_stats st;
-	char proc[256]; /* "<proc_root>/proc" */
+	char root[256]; /* prefix of /proc ("/" in production) */
 };
 
 static void index_put(struct pw_ptable *t, uint32_t pid, uint32_t node)
@@ -286,7 +287,6 @@ struct pw_ptable *pw_ptable_new(const char *proc_root, size_t max)
 {
 	struct pw_ptable *t = calloc(1, sizeof(*t));
 	const char *root = proc_root ? proc_root : "/";
-	size_t rl = strlen(root);
 
 	if (!t)
 		return NULL;
@@ -296,11 +296,8 @@ struct pw_ptable *pw_ptable_new(const char *proc_root, size_t max)
 		max = PT_MIN_MAX;
 	if (max >= PT_NIL / 2)
 		goto fail;
-	/* "/" and "/x/" give "/proc" and "/x/proc" */
-	while (rl && root[rl - 1] == '/')
-		rl--;
-	if ((size_t)snprintf(t->proc, sizeof(t->proc), "%.*s/proc", (int)rl, root) >=
-	    sizeof(t->proc))
+	/* pw_proc_open_pid joins it with /proc/<pid>; too long a prefix is refused here */
+	if ((size_t)snprintf(t->root, sizeof(t->root), "%s", root) >= sizeof(t->root))
 		goto fail;
 	t->max = max;
 	t->nodes = calloc(max, sizeof(*t->nodes));
@@ -410,56 +407,6 @@ void pw_ptable_exit(struct pw_ptable *t, uint32_t pid)
 		retire(t, n);
 }
 
-/* Up to size bytes of dir/name. Bytes read or -errno. */
-static ssize_t read_bytes(int dir, const char *name, char *buf, size_t size)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	while (got < size) {
-		n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	return (ssize_t)got;
-}
-
-/* The same as a string: up to size - 1 bytes, NUL-terminated. */
-static ssize_t read_str(int dir, const char *name, char *buf, size_t size)
-{
-	ssize_t n = read_bytes(dir, name, buf, size - 1);
-
-	buf[n > 0 ? n : 0] = '\0';
-	return n;
-}
-
-/* The value of a "Key:\tvalue" line of /proc/<pid>/status, or -1. */
-static long status_field(const char *status, const char *key)
-{
-	size_t kl = strlen(key);
-	const char *s = status;
-	char *end;
-	long v;
-
-	while (s && *s) {
-		if (!strncmp(s, key, kl) && s[kl] == ':') {
-			v = strtol(s + kl + 1, &end, 10);
-			return end == s + kl + 1 || v < 0 ? -1 : v;
-		}
-		s = strchr(s, '\n');
-		if (s)
-			s++;
-	}
-	return -1;
-}
-
 /*
  * A process older than the agent, from /proc/<pid>: every file read through
  * one directory fd, so all come from the same process (a pid reused between
@@ -468,33 +415,33 @@ static long status_field(const char *status, const char *key)
  */
 static int read_proc(struct pw_ptable *t, uint32_t pid, struct pw_proc *p)
 {
-	char path[300], status[PT_STATUS_MAX];
+	char status[PT_STATUS_MAX];
+	uint64_t ppid, tgid;
 	ssize_t n;
-	long ppid, tgid;
 	int dir;
 
-	snprintf(path, sizeof(path), "%s/%u", t->proc, pid);
-	dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pid > INT32_MAX)
+		return -ENOENT;
+	dir = pw_proc_open_pid(t->root, (pid_t)pid);
 	if (dir < 0)
-		return -errno;
+		return dir;
 	memset(p, 0, sizeof(*p));
-	n = read_str(dir, "status", status, sizeof(status));
+	n = pw_proc_read(dir, "status", status, sizeof(status));
 	if (n < 0)
 		goto out;
-	ppid = status_field(status, "PPid");
-	tgid = status_field(status, "Tgid");
 	/* /proc/<tid> exists for threads too, hidden from readdir. */
-	if (ppid < 0 || ppid > UINT32_MAX || (tgid >= 0 && tgid != pid)) {
+	if (pw_proc_status_num(status, "PPid", 10, &ppid) || ppid > UINT32_MAX ||
+	    (!pw_proc_status_num(status, "Tgid", 10, &tgid) && tgid != pid)) {
 		n = -ENOENT;
 		goto out;
 	}
 	p->pid = pid;
 	p->ppid = (uint32_t)ppid;
 	p->from_proc = 1;
-	if (read_str(dir, "comm", p->comm, sizeof(p->comm)) > 0)
+	if (pw_proc_read(dir, "comm", p->comm, sizeof(p->comm)) > 0)
 		p->comm[strcspn(p->comm, "\n")] = '\0';
 	/* cmdline: NUL-terminated argv, as the exec record carries it. */
-	n = read_bytes(dir, "cmdline", p->args, sizeof(p->args));
+	n = pw_proc_read_raw(dir, "cmdline", p->args, sizeof(p->args));
 	p->args_len = n > 0 ? (uint32_t)n : 0;
 	/* exe: absent for kernel threads, unreadable without ptrace rights. */
 	n = readlinkat(dir, "exe", p->exe, sizeof(p->exe) - 1);
