@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* privwatch ps and inspect: the running containers and their measured posture. */
+/* privwatch ps: the running containers and their measured posture; the
+ * helpers it shares with privwatch inspect (cmd_inspect.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -24,13 +25,12 @@ static void relaxed_list(const struct pw_container *c, char *buf, size_t len)
 			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", pw_dim_name(i));
 }
 
-/* "docker/ns" style for containerd namespaces and k8s pods; "" otherwise. */
-static const char *ns_of(const struct pw_container *c)
+const char *pw_cli_ns_of(const struct pw_container *c)
 {
 	return c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns;
 }
 
-static void container_json(struct jsonw *w, const struct pw_container *c)
+void pw_cli_container_json(struct jsonw *w, const struct pw_container *c)
 {
 	char relaxed[256];
 
@@ -41,7 +41,7 @@ static void container_json(struct jsonw *w, const struct pw_container *c)
 	jw_kv_str(w, "image", c->meta.image);
 	jw_kv_str(w, "pod", c->meta.pod_name);
 	jw_kv_str(w, "pod_uid", c->ref.pod_uid);
-	jw_kv_str(w, "namespace", ns_of(c));
+	jw_kv_str(w, "namespace", pw_cli_ns_of(c));
 	jw_kv_u64(w, "cgroup_id", c->cgroup_id);
 	jw_kv_str(w, "cgroup", c->cgroup);
 	jw_key(w, "init_pid");
@@ -74,7 +74,7 @@ static void container_json(struct jsonw *w, const struct pw_container *c)
 	jw_obj_end(w);
 }
 
-static int print_json(struct jsonw *w)
+int pw_cli_print_json(struct jsonw *w)
 {
 	size_t len;
 	const char *line = jw_line(w, &len);
@@ -110,18 +110,7 @@ static void ps_usage(FILE *out)
 		     "  --help, --version\n");
 }
 
-static void inspect_usage(FILE *out)
-{
-	fprintf(out, "usage: privwatch inspect [--json] <id prefix | name | pid>\n\n"
-		     "Identity, runtime metadata and every posture dimension with its evidence\n"
-		     "of one container. The key is tried as a full id, a name, a pid of a\n"
-		     "process in a container (all digits), then a unique id prefix.\n"
-		     "  --json        the container as one JSON object (the fields of ps --json)\n"
-		     "  --help, --version\n");
-}
-
-/* Common options of both commands; returns -1 to go on, else an exit code. */
-static int parse(int argc, char **argv, int *json, void (*usage)(FILE *))
+int pw_cli_parse_json_opt(int argc, char **argv, int *json, void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -142,7 +131,7 @@ static int parse(int argc, char **argv, int *json, void (*usage)(FILE *))
 	return -1;
 }
 
-static int discover(const char *cmd, struct pw_containers *cs)
+int pw_cli_discover(const char *cmd, struct pw_containers *cs)
 {
 	int rc = pw_containers_discover(cs, NULL);
 
@@ -158,7 +147,7 @@ int pw_cmd_ps(int argc, char **argv)
 	int json = 0, rc;
 	size_t i;
 
-	rc = parse(argc, argv, &json, ps_usage);
+	rc = pw_cli_parse_json_opt(argc, argv, &json, ps_usage);
 	if (rc >= 0)
 		return rc;
 	if (optind < argc) {
@@ -166,7 +155,7 @@ int pw_cmd_ps(int argc, char **argv)
 		ps_usage(stderr);
 		return PW_EXIT_USAGE;
 	}
-	if (discover("ps", &cs))
+	if (pw_cli_discover("ps", &cs))
 		return PW_EXIT_FAIL;
 	if (json) {
 		struct jsonw w;
@@ -174,9 +163,9 @@ int pw_cmd_ps(int argc, char **argv)
 		jw_init(&w);
 		jw_arr_begin(&w);
 		for (i = 0; i < cs.n; i++)
-			container_json(&w, &cs.v[i]);
+			pw_cli_container_json(&w, &cs.v[i]);
 		jw_arr_end(&w);
-		rc = print_json(&w);
+		rc = pw_cli_print_json(&w);
 		jw_free(&w);
 		pw_containers_free(&cs);
 		return rc;
@@ -199,77 +188,4 @@ int pw_cmd_ps(int argc, char **argv)
 	}
 	pw_containers_free(&cs);
 	return PW_EXIT_OK;
-}
-
-static void print_inspect(const struct pw_containers *cs, const struct pw_container *c)
-{
-	const struct pw_container_meta *m = &c->meta;
-
-	printf("id:        %s\n", c->ref.id);
-	printf("name:      %s\n", m->name[0] ? m->name : "-");
-	printf("runtime:   %s\n", pw_runtime_name(c->ref.runtime));
-	printf("image:     %s\n", m->image[0] ? m->image : "-");
-	if (ns_of(c)[0])
-		printf("namespace: %s\n", ns_of(c));
-	if (m->pod_name[0] || c->ref.pod_uid[0])
-		printf("pod:       %s (uid %s, qos %s)\n", m->pod_name[0] ? m->pod_name : "-",
-		       c->ref.pod_uid[0] ? c->ref.pod_uid : "-", pw_qos_name(c->ref.qos));
-	printf("cgroup:    %s (id %llu, in %s)\n", c->cgroup, (unsigned long long)c->cgroup_id,
-	       cs->mount);
-	if (m->bundle[0])
-		printf("bundle:    %s\n", m->bundle);
-	printf("init pid:  %d%s\n", (int)c->init_pid,
-	       !c->init_pid		    ? " (no process yet)"
-	       : m->init_pid == c->init_pid ? " (recorded by the runtime)"
-					    : " (lowest pid in the cgroup)");
-	printf("runtime privileged flag: %s%s\n", pw_priv_flag_name(m->privileged),
-	       pw_container_priv_mismatch(c) ? " (! disagrees with the measured mode)" : "");
-	if (c->posture_rc) {
-		printf("posture:   unknown (%s)\n",
-		       c->init_pid ? strerror(-c->posture_rc) : "no process in the container");
-		return;
-	}
-	printf("posture:   ");
-	pw_posture_print(stdout, &c->posture);
-}
-
-int pw_cmd_inspect(int argc, char **argv)
-{
-	struct pw_containers cs;
-	int json = 0, rc;
-	size_t i;
-
-	rc = parse(argc, argv, &json, inspect_usage);
-	if (rc >= 0)
-		return rc;
-	if (argc - optind != 1) {
-		fprintf(stderr, "privwatch inspect: %s\n",
-			optind < argc ? "one container at a time" : "which container?");
-		inspect_usage(stderr);
-		return PW_EXIT_USAGE;
-	}
-	if (discover("inspect", &cs))
-		return PW_EXIT_FAIL;
-	rc = pw_containers_lookup(&cs, argv[optind], &i);
-	if (rc) {
-		fprintf(stderr, "privwatch inspect: %s '%s'\n",
-			rc == -EEXIST ? "more than one container matches"
-				      : "no running container matches",
-			argv[optind]);
-		pw_containers_free(&cs);
-		return PW_EXIT_FAIL;
-	}
-	if (json) {
-		struct jsonw w;
-
-		jw_init(&w);
-		container_json(&w, &cs.v[i]);
-		rc = print_json(&w);
-		jw_free(&w);
-	} else {
-		print_inspect(&cs, &cs.v[i]);
-		rc = PW_EXIT_OK;
-	}
-	pw_containers_free(&cs);
-	return rc;
 }
