@@ -17,9 +17,6 @@
  */
 #include "common.bpf.h"
 
-/* include/linux/security.h: the caller only asks, it does not act (e.g.
- * the overcommit heuristic asks for CAP_SYS_ADMIN on every accounted mmap). */
-#define CAP_OPT_NOAUDIT (1u << 1)
 #define PW_STACK_DEPTH 8
 
 /*
