@@ -9,8 +9,9 @@
  * A container whose entrypoint starts is evaluated once more as a
  * container_start view: rules on posture match there.
  *
- * The forensic capture and the flight recorder belong between 2 and 3:
- * they see every event with its view, and an alert+capture rule's alert.
+ * Not built yet: the design's flight recorder and forensic capture will sit
+ * between 2 and 3, to see every event with its view and an alert+capture
+ * rule's alert.
  */
 #ifndef PW_PIPELINE_H
 #define PW_PIPELINE_H

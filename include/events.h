@@ -70,7 +70,7 @@ struct pw_event_header {
 	__u16 size;  /* bytes of the whole record, header included */
 	__u32 flags; /* PW_F_* */
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 cgroup_id; /* cgroup2 id of the task (see bpf/cgroup.bpf.h) */
+	__u64 cgroup_id; /* cgroup2 id of the task (pw_current_cgroup_id, bpf/common.bpf.h) */
 	__u32 pid; /* thread group id, what userspace calls the pid */
 	__u32 tid;
 	__u32 uid;

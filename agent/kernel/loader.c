@@ -141,9 +141,9 @@ static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, ch
 
 /*
  * Tell the capability tracepoint where noaudit checks come from
- * (agent/noaudit.h). The other variants have the opts argument and need none
- * of it, and kallsyms is slow to read (0.3 s under emulation): only when the
- * tracepoint is loaded for capabilities.
+ * (agent/kernel/noaudit.h). The other variants have the opts argument and
+ * need none of it, and kallsyms is slow to read (0.3 s under emulation):
+ * only when the tracepoint is loaded for capabilities.
  */
 static void configure_noaudit(struct pw_loader *l)
 {

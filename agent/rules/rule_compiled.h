@@ -169,7 +169,7 @@ struct pw_ruleset {
 struct pw_parse {
 	struct pw_ruleset *rs;
 	struct pw_rules_error *err;
-	const char *file;    /* as given: "rules/20-mounts.json" */
+	const char *file;    /* as given: "rules/30-mounts.json" */
 	const char *base;    /* its basename, kept in pw_rule_info.file */
 	const char *rule_id; /* NULL outside a rule */
 	const char *from_list;

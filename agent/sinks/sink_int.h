@@ -3,7 +3,8 @@
  * Inside the sinks: one struct per sink, whatever its kind, and the pieces
  * each file provides (sinks.c the registry and SPEC parser, sink_queue.c
  * the bounded queue, sink_file.c files and stdout, sink_syslog.c the RFC
- * 5424 frame, sink_net.c the sending thread). Not for use outside agent/sink*.c.
+ * 5424 frame, sink_net.c the sending thread). Not for use outside
+ * agent/sinks/.
  */
 #ifndef PW_SINK_INT_H
 #define PW_SINK_INT_H
