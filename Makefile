@@ -114,9 +114,9 @@ SUITES = UNIT="$(UNIT_TESTS)" KERNEL="$(KERNEL_TESTS)" CLI="$(CLI_TESTS)"
 check: lint $(UNIT_TESTS)
 	$(Q)./tests/run-all.sh $(UNIT_TESTS)
 
-# Every tests/lint/*.sh: each prints what breaks its rule and fails.
+# Every tests/lint/ check: each prints what breaks its rule and fails.
 lint:
-	$(Q)set -e; for t in tests/lint/*.sh; do $$t; done
+	$(Q)set -e; for t in tests/lint/*.sh tests/lint/*.py; do $$t; done
 
 format:
 	$(Q)$(CLANG_FORMAT) -i $(FORMAT_FILES)
