@@ -71,7 +71,7 @@ void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind,
  * (a container without seccomp is news whenever the agent learns of it). */
 void pw_pipeline_running_containers(struct pw_pipeline *p);
 
-/* An alert about the agent itself (agent/health.c), never folded: info is
+/* An alert about the agent itself (agent/daemon/health.c), never folded: info is
  * built in, not from a rule file; concern names what it is about. */
 void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
 			     const char *summary, const char *concern);

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 		pw_print_version();
 		return PW_EXIT_OK;
 	}
-	/* Not a command for people: the agent's own canary (agent/canary.h). */
+	/* Not a command for people: the agent's own canary (agent/kernel/canary.h). */
 	if (!strcmp(argv[1], PW_CANARY_CMD))
 		return pw_canary_main(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Detection health: attached is not working. Rounds of the canary
- * (agent/canary.c) prove each concern's programs are called: at start, a
+ * (agent/kernel/canary.c) prove each concern's programs are called: at start, a
  * concern whose canary is not seen falls back to its next variant and is
  * tried again until one works or none is left (then it is reported blind);
  * while running, a round every interval, and a concern that stops being

@@ -21,7 +21,7 @@ enum {
 	/* A container's entrypoint started: its posture is known. Rules on
 	 * posture (e.g. "runs without seccomp") match this kind. */
 	PW_VIEW_CONTAINER_START = PW_EVENT_TYPE_MAX,
-	/* The agent itself lost sight of a concern (agent/health.c): path names
+	/* The agent itself lost sight of a concern (agent/daemon/health.c): path names
 	 * the concern. Never made from a record. */
 	PW_VIEW_AGENT_HEALTH,
 	PW_VIEW_KIND_MAX,

@@ -8,7 +8,7 @@
  * silenced; the active LSM list read, because an LSM program attaches on a
  * kernel whose BPF LSM is built but not active and is then never called).
  * Every variant that can run here is loaded; the first is attached. A variant
- * whose canary is not seen (agent/canary.c) gives way to the next one.
+ * whose canary is not seen (agent/kernel/canary.c) gives way to the next one.
  * `privwatch probe` prints the order and the reasons.
  */
 #ifndef PW_FEATURE_PROBE_H
@@ -55,7 +55,7 @@ struct pw_kernel_features {
 	char tracefs_why[PW_WHY_LEN], fentry_why[PW_WHY_LEN], kprobe_why[PW_WHY_LEN];
 };
 
-/* What the canary (agent/canary.c) found for a concern's attached variant. */
+/* What the canary (agent/kernel/canary.c) found for a concern's attached variant. */
 enum pw_proof {
 	PW_PROOF_UNCHECKED = 0,
 	PW_PROOF_SEEN,	     /* the canary's action was recorded */
