@@ -58,7 +58,8 @@ TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 # suites the tree at ../.. as in the plain build.
 SAN_OUTPUT := $(OUTPUT)-sanitize
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-SAN_TESTS := $(patsubst $(OUTPUT)/%,$(SAN_OUTPUT)/%,$(UNIT_TESTS) $(CLI_TESTS))
+SAN_SUITES = SANITIZE_UNIT="$(patsubst $(OUTPUT)/%,$(SAN_OUTPUT)/%,$(UNIT_TESTS))" \
+	SANITIZE_CLI="$(patsubst $(OUTPUT)/%,$(SAN_OUTPUT)/%,$(CLI_TESTS))"
 # run-all.sh runs suites under stdbuf, whose LD_PRELOAD comes before the ASan runtime.
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1
 
@@ -125,17 +126,17 @@ format-check:
 	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
 
 sanitize: sanitize-build
-	$(Q)$(SAN_ENV) ./tests/run-all.sh $(SAN_TESTS)
+	$(Q)$(SAN_SUITES) $(SAN_ENV) ./tests/run-everything.sh sanitize
 
 sanitize-build:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) PW_EXTRA_CFLAGS="$(SAN_FLAGS)" sanitize-bins
 
 sanitize-bins: all $(UNIT_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-# Host suites, the sanitized unit and cli suites, the kernel suites in the
-# 6.1 VM (LSM and forced tracepoint), then the real-runtime checks.
+# Host suites, the sanitized unit and cli suites, the VM matrix, then the
+# real-runtime checks (tests/run-everything.sh says which part is which).
 test: deps all $(TEST_BINS) sanitize-build
-	$(Q)$(SUITES) SANITIZE="$(SAN_TESTS)" $(SAN_ENV) ./tests/run-everything.sh all
+	$(Q)$(SUITES) $(SAN_SUITES) $(SAN_ENV) ./tests/run-everything.sh all
 
 test-host: deps all $(TEST_BINS)
 	$(Q)$(SUITES) ./tests/run-everything.sh host
