@@ -11,7 +11,8 @@ VERSION := $(shell cat VERSION)
 # Build and test packages, installed by `make deps` (Debian 12).
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
-	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema
+	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema \
+	clang-format-16
 # What `make bench` needs on top: the peer it compares against, the chart.
 BENCH_PACKAGES := bpftrace gnuplot-nox jq
 
@@ -28,14 +29,22 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_CFLAGS := -target bpf -D__TARGET_ARCH_$(ARCH) -g -O2 -Wall -Werror \
 	-Iinclude -Ivmlinux -MMD -MP
 
-AGENT_SRCS := $(filter-out agent/main.c,$(wildcard agent/*.c))
+# Agent: one folder per subsystem (agent/<subsystem>/*.c) plus pipeline.c at
+# the root; a new file in any folder is picked up. Project headers are
+# included by their path under agent/ ("kernel/loader.h"), so -Iagent is the
+# one agent include path and a file's folder shows in each #include.
+AGENT_SRCS := $(filter-out agent/cli/main.c,$(wildcard agent/*.c agent/*/*.c))
 AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
+# CFLAGS is the user's (optimisation, sanitizers: `make CFLAGS=-fsanitize=address`
+# adds to what the build needs); PW_CFLAGS is what the build needs and is
+# always there.
 CFLAGS ?= -g -O2
-CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror -Iinclude -Iagent \
-	-I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"'
+PW_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror \
+	-Iinclude -Iagent -I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"' $(PW_EXTRA_CFLAGS)
+ALL_CFLAGS = $(PW_CFLAGS) $(CFLAGS)
 LDLIBS := -lbpf -lelf -lz -ljansson
 
-TEST_CFLAGS := $(CFLAGS) -Itests/lib
+TEST_CFLAGS = $(ALL_CFLAGS) -Itests/lib
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(wildcard tests/kernel/test_*.c))
 CLI_TESTS := $(patsubst tests/cli/%.c,$(OUTPUT)/tests/%,$(wildcard tests/cli/test_*.c))
@@ -43,7 +52,25 @@ TEST_HELPERS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/lib/*.
 WORKLOADS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/workload*.c))
 TEST_BINS := $(UNIT_TESTS) $(KERNEL_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
-.PHONY: all deps run test test-host test-vm test-e2e demo bench bench-deps clean vmlinux help
+# `make sanitize`: the unit and cli suites (and the binary the cli suites
+# run) built again with ASan and UBSan into their own output directory.
+# Beside $(OUTPUT), not in it: the binary finds the rules at ../rules, the
+# suites the tree at ../.. as in the plain build.
+SAN_OUTPUT := $(OUTPUT)-sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_SUITES = SANITIZE_UNIT="$(patsubst $(OUTPUT)/%,$(SAN_OUTPUT)/%,$(UNIT_TESTS))" \
+	SANITIZE_CLI="$(patsubst $(OUTPUT)/%,$(SAN_OUTPUT)/%,$(CLI_TESTS))"
+# run-all.sh runs suites under stdbuf, whose LD_PRELOAD comes before the ASan runtime.
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1
+
+# `make format`, `make format-check`: one pinned clang-format, so every
+# developer and CI format alike (.clang-format: the kernel style).
+CLANG_FORMAT ?= clang-format-16
+FORMAT_FILES = $(wildcard agent/*.[ch] agent/*/*.[ch] bpf/*.[ch] include/*.h \
+	tests/*.c tests/*/*.[ch])
+
+.PHONY: all deps run check lint format format-check sanitize sanitize-build sanitize-bins \
+	test test-host test-vm test-e2e demo bench bench-deps clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -53,7 +80,11 @@ help:
 	@echo "make            build .output/privwatch"
 	@echo "make deps       install the Debian packages needed to build and test (idempotent)"
 	@echo "make run        deps + build + privwatch run (Ctrl-C stops it)"
-	@echo "make test       deps + build + every test suite, one summary line at the end"
+	@echo "make check      the developer loop: lint + unit tests; no packages, VM or containers"
+	@echo "make lint       layering of agent/ includes, repository paths named in comments"
+	@echo "make format     clang-format-16 -i on agent/ bpf/ include/ tests/ (format-check: only check)"
+	@echo "make sanitize   unit and cli suites built with ASan+UBSan in $(SAN_OUTPUT)/, run"
+	@echo "make test       deps + build + every test suite (sanitize included), one summary line at the end"
 	@echo "make test-host  the suites on this kernel only"
 	@echo "make test-vm    the kernel and cli suites in a VM on Debian's 6.1 kernel with the BPF LSM,"
 	@echo "                then the kernel suites there forced to tracepoints, on 6.1 booted"
@@ -80,10 +111,32 @@ run: deps all
 
 SUITES = UNIT="$(UNIT_TESTS)" KERNEL="$(KERNEL_TESTS)" CLI="$(CLI_TESTS)"
 
-# Host suites, the kernel suites in the 6.1 VM (LSM and forced tracepoint),
-# then the real-runtime checks.
-test: deps all $(TEST_BINS)
-	$(Q)$(SUITES) ./tests/run-everything.sh all
+# Seconds, and nothing installed or started: the checks, the unit suites.
+check: lint $(UNIT_TESTS)
+	$(Q)./tests/run-all.sh $(UNIT_TESTS)
+
+# Every tests/lint/ check: each prints what breaks its rule and fails.
+lint:
+	$(Q)set -e; for t in tests/lint/*.sh tests/lint/*.py; do $$t; done
+
+format:
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
+format-check:
+	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
+
+sanitize: sanitize-build
+	$(Q)$(SAN_SUITES) $(SAN_ENV) ./tests/run-everything.sh sanitize
+
+sanitize-build:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) PW_EXTRA_CFLAGS="$(SAN_FLAGS)" sanitize-bins
+
+sanitize-bins: all $(UNIT_TESTS) $(CLI_TESTS) $(WORKLOADS)
+
+# Host suites, the sanitized unit and cli suites, the VM matrix, then the
+# real-runtime checks (tests/run-everything.sh says which part is which).
+test: deps all $(TEST_BINS) sanitize-build
+	$(Q)$(SUITES) $(SAN_SUITES) $(SAN_ENV) ./tests/run-everything.sh all
 
 test-host: deps all $(TEST_BINS)
 	$(Q)$(SUITES) ./tests/run-everything.sh host
@@ -109,9 +162,9 @@ vmlinux:
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
-	$(Q)rm -rf $(OUTPUT)
+	$(Q)rm -rf $(OUTPUT) $(SAN_OUTPUT)
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/agent $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/bench:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/tests/lib $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 # BPF: one object per concern, linked into one object, one skeleton.
@@ -128,34 +181,37 @@ $(OUTPUT)/privwatch.skel.h: $(OUTPUT)/privwatch.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name privwatch_bpf > $@
 
 # Agent: everything but main.c goes into a library the tests link too.
-$(AGENT_OBJS) $(OUTPUT)/agent/main.o: $(OUTPUT)/privwatch.skel.h
-
-$(OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/agent
+# The skeleton is order-only: it must exist before the first compile, but
+# only the files that include it depend on it (their -MMD .d files say so),
+# so editing one .bpf.c recompiles those few, not the whole agent.
+$(OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/privwatch.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/libprivwatch.a: $(AGENT_OBJS)
 	$(call msg,AR,$@)
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(OUTPUT)/privwatch: $(OUTPUT)/agent/main.o $(OUTPUT)/libprivwatch.a
+$(OUTPUT)/privwatch: $(OUTPUT)/agent/cli/main.o $(OUTPUT)/libprivwatch.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 # Tests.
-$(OUTPUT)/tests/lib/%.o: tests/lib/%.c $(OUTPUT)/privwatch.skel.h | $(OUTPUT)/tests/lib
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/kernel/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/kernel/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/cli/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/cli/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
@@ -169,6 +225,7 @@ $(WORKLOADS): $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 # The benchmark's workloads and generators: one program, one mode per argument.
 $(OUTPUT)/bench/ops: bench/ops.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*.d $(OUTPUT)/agent/*/*.d \
+	$(OUTPUT)/tests/*.d $(OUTPUT)/tests/lib/*.d)

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "event_json.h"
-#include "log.h"
+#include "events/event_json.h"
+#include "lib/log.h"
 #include "pipeline.h"
-#include "process_table.h"
-#include "timefmt.h"
+#include "host/process_table.h"
+#include "lib/timefmt.h"
 
 #define PW_MAX_HITS 32 /* rules one event can fire at once */
 
@@ -263,18 +263,16 @@ void pw_pipeline_running_containers(struct pw_pipeline *p)
 {
 	uint64_t now = 0;
 	struct timespec ts;
-	size_t i;
+	struct pw_ct_container *c;
+	uint64_t id;
+	size_t i = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	for (i = 0; i < p->table.cap; i++) {
-		const struct pw_ct_slot *s = &p->table.slots[i];
-
-		/* each container once: at the slot of its own cgroup */
-		if (s->id && s->c && s->id == s->c->cgroup_id && !s->c->pending &&
-		    s->c->phase == PW_PHASE_STARTED)
-			container_started(p, s->c, now, s->c->start_pid);
-	}
+	/* each container once: at the slot of its own cgroup */
+	while ((c = pw_ctable_next(&p->table, &i, &id)))
+		if (id == c->cgroup_id && !c->pending && c->phase == PW_PHASE_STARTED)
+			container_started(p, c, now, c->start_pid);
 }
 
 static void write_event(struct pw_pipeline *p, const struct pw_event_kind *kind,

@@ -9,21 +9,22 @@
  * A container whose entrypoint starts is evaluated once more as a
  * container_start view: rules on posture match there.
  *
- * The forensic capture and the flight recorder belong between 2 and 3:
- * they see every event with its view, and an alert+capture rule's alert.
+ * Not built yet: the design's flight recorder and forensic capture will sit
+ * between 2 and 3, to see every event with its view and an alert+capture
+ * rule's alert.
  */
 #ifndef PW_PIPELINE_H
 #define PW_PIPELINE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "alert.h"
-#include "alert_fold.h"
-#include "container_table.h"
-#include "event_types.h"
-#include "jsonw.h"
-#include "rules.h"
-#include "sinks.h"
+#include "alerts/alert.h"
+#include "alerts/alert_fold.h"
+#include "host/container_table.h"
+#include "events/event_types.h"
+#include "lib/jsonw.h"
+#include "rules/rules.h"
+#include "sinks/sinks.h"
 
 struct pw_ptable;
 
@@ -70,7 +71,7 @@ void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind,
  * (a container without seccomp is news whenever the agent learns of it). */
 void pw_pipeline_running_containers(struct pw_pipeline *p);
 
-/* An alert about the agent itself (agent/health.c), never folded: info is
+/* An alert about the agent itself (agent/daemon/health.c), never folded: info is
  * built in, not from a rule file; concern names what it is about. */
 void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
 			     const char *summary, const char *concern);

@@ -3,7 +3,7 @@
  * Capability checks: which capability a watched task asked for, and whether
  * the kernel granted it.
  *
- * Four variants, in the agent's order of preference (agent/feature_probe.c):
+ * Four variants, in the agent's order of preference (agent/kernel/feature_probe.c):
  *  - tp_btf/capability:cap_capable (kernels >= 6.14): called for every check
  *    with its result, so denials are seen.
  *  - fexit/cap_capable: the commoncap function every check goes through, with
@@ -17,20 +17,8 @@
  */
 #include "common.bpf.h"
 
-/* include/linux/security.h: the caller only asks, it does not act (e.g.
- * the overcommit heuristic asks for CAP_SYS_ADMIN on every accounted mmap). */
-#define CAP_OPT_NOAUDIT (1u << 1)
 #define PW_STACK_DEPTH 8
 
-/*
- * The cap_capable tracepoint has no opts argument, so a "noaudit" check
- * (cap_vm_enough_memory, ns_capable_noaudit...) looks like a real use: on
- * every process start, CAP_SYS_ADMIN allowed in a privileged container and
- * denied in a default one. The agent resolves those callers' address ranges
- * from kallsyms; a check whose kernel stack passes through one of them is a
- * question, not an action. The stack walk costs, so only capabilities that
- * have noaudit callers (noaudit_caps) pay it.
- */
 /*
  * Whose capability is checked: overlayfs does its work on the layers with
  * the credentials of whoever mounted it (override_creds), so a container's
@@ -46,6 +34,15 @@ static __always_inline bool cap_check_is_own(const struct cred *cred)
 	return cred == BPF_CORE_READ(task, real_cred);
 }
 
+/*
+ * The cap_capable tracepoint has no opts argument, so a "noaudit" check
+ * (cap_vm_enough_memory, ns_capable_noaudit...) looks like a real use: on
+ * every process start, CAP_SYS_ADMIN allowed in a privileged container and
+ * denied in a default one. The agent resolves those callers' address ranges
+ * from kallsyms (agent/kernel/noaudit.c); a check whose kernel stack passes
+ * through one of them is a question, not an action. The stack walk costs,
+ * so only capabilities that have noaudit callers (noaudit_caps) pay it.
+ */
 static __always_inline bool cap_check_is_noaudit(void *ctx, int cap)
 {
 	__u64 ips[PW_STACK_DEPTH];
@@ -74,8 +71,8 @@ static __always_inline bool cap_check_is_noaudit(void *ctx, int cap)
 /*
  * Capability checks are the noisiest event on any host. Checks made with
  * CAP_OPT_NOAUDIT are questions, not uses: counted as suppressed, not sent.
- * Only the first check per (cgroup, process,
- * capability, result, user namespace level) is sent; repeats are counted in cap_seen, where the
+ * Only the first check per (cgroup, process, capability, result, user
+ * namespace level) is sent; repeats are counted in cap_seen, where the
  * agent reads them. The key is recorded only once the event is in the ring,
  * so a dropped first event is not followed by silence.
  */

@@ -8,6 +8,7 @@
 #define PRIVWATCH_COMMON_BPF_H
 
 #include "maps.bpf.h"
+#include "consts.bpf.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 

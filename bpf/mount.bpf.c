@@ -3,7 +3,7 @@
  * Mounts: every way a task can change a mount table, and whether the kernel
  * let it.
  *
- * Two variants; the agent loads one (agent/feature_probe.c):
+ * Two variants; the agent loads one (agent/kernel/feature_probe.c):
  *  - tp/syscalls/sys_exit_<call>, one program per mount-family syscall.
  *    Exit, not enter: a call that a container's seccomp filter refuses
  *    never reaches sys_enter, but sys_exit still fires with its errno, and

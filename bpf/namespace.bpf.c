@@ -10,10 +10,6 @@
  */
 #include "common.bpf.h"
 
-/* include/uapi/linux/sched.h: the namespace flags */
-#define PW_CLONE_NEW_ANY (0x00020000 | 0x04000000 | 0x08000000 | 0x10000000 | \
-			  0x20000000 | 0x40000000 | 0x02000000 | 0x00000080)
-
 static __always_inline void emit_namespace(__u64 cgid, long ret, __u32 op, __u64 flags, int fd)
 {
 	struct pw_namespace_event *e;

@@ -20,28 +20,6 @@
  */
 #include "path.bpf.h"
 
-#define S_IFMT 00170000
-#define S_IFCHR 0020000
-#define S_IFBLK 0060000
-
-#define SYSFS_MAGIC 0x62656572
-#define PROC_SUPER_MAGIC 0x9fa0
-#define CGROUP_SUPER_MAGIC 0x27e0eb
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define DEBUGFS_MAGIC 0x64626720
-#define SECURITYFS_MAGIC 0x73636673
-#define TRACEFS_MAGIC 0x74726163
-#define BPF_FS_MAGIC 0xcafe4a11
-
-#define FMODE_READ 0x1
-#define FMODE_WRITE 0x2
-
-#define EPERM 1
-#define ENXIO 6
-#define EACCES 13
-#define ENODEV 19
-#define EROFS 30
-
 /* A procfs inode is embedded in a proc_inode; sysctl is set only for the
  * entries under /proc/sys. */
 static __always_inline int proc_inode_is_sysctl(struct inode *inode)
@@ -96,8 +74,8 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 	e->kind = kind;
 	e->path_format = PW_OPEN_PATH_COMPONENTS;
 	/* dev_t inside the kernel: 12 bits major, 20 bits minor */
-	e->dev_major = kind <= PW_OBJ_BLOCKDEV ? rdev >> 20 : 0;
-	e->dev_minor = kind <= PW_OBJ_BLOCKDEV ? rdev & 0xfffff : 0;
+	e->dev_major = kind <= PW_OBJ_BLOCKDEV ? rdev >> MINORBITS : 0;
+	e->dev_minor = kind <= PW_OBJ_BLOCKDEV ? rdev & MINORMASK : 0;
 	e->inode_mode = mode;
 	e->sb_magic = magic;
 	e->ino = BPF_CORE_READ(inode, i_ino);
@@ -206,10 +184,6 @@ int open_tp_open(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_open_exit(ctx, 1, 2, 0);
 }
-
-#define O_WRONLY 01
-#define O_CREAT 0100
-#define O_TRUNC 01000
 
 SEC("tp/syscalls/sys_exit_creat")
 int open_tp_creat(struct trace_event_raw_sys_exit *ctx)

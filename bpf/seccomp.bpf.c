@@ -12,8 +12,6 @@
  */
 #include "common.bpf.h"
 
-#define PW_PR_SET_SECCOMP 22 /* include/uapi/linux/prctl.h */
-
 static __always_inline void emit_seccomp(__u64 cgid, long ret, __u32 via, __u32 operation,
 					 __u32 flags)
 {
@@ -53,7 +51,7 @@ int seccomp_tp_prctl(struct trace_event_raw_sys_exit *ctx)
 	if (!pw_cgroup_is_watched(cgid))
 		return 0;
 	/* prctl is frequent (names, dumpable, no_new_privs...): option first. */
-	if ((int)pw_syscall_arg(1) != PW_PR_SET_SECCOMP) /* the kernel takes an int */
+	if ((int)pw_syscall_arg(1) != PR_SET_SECCOMP) /* the kernel takes an int */
 		return 0;
 	/* prctl(PR_SET_SECCOMP, mode, filter): mode 1 strict, 2 filter */
 	emit_seccomp(cgid, ctx->ret, PW_SECCOMP_VIA_PRCTL, pw_syscall_arg(2), 0);

@@ -9,7 +9,8 @@
  *   - event type numbers are explicit and never renumbered or reused;
  *   - every event starts with struct pw_event_header, whose size field is
  *     checked by the reader before the rest is trusted.
- * tests/unit/test_event_layout.c pins sizes and offsets.
+ * include/events_layout.h pins sizes and offsets, asserted by both compilers
+ * (it is included at the end of this file).
  */
 #ifndef PRIVWATCH_EVENTS_H
 #define PRIVWATCH_EVENTS_H
@@ -69,7 +70,7 @@ struct pw_event_header {
 	__u16 size;  /* bytes of the whole record, header included */
 	__u32 flags; /* PW_F_* */
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 cgroup_id; /* cgroup2 id of the task (see bpf/cgroup.bpf.h) */
+	__u64 cgroup_id; /* cgroup2 id of the task (pw_current_cgroup_id, bpf/common.bpf.h) */
 	__u32 pid; /* thread group id, what userspace calls the pid */
 	__u32 tid;
 	__u32 uid;
@@ -232,5 +233,7 @@ struct pw_type_stats {
 	__u64 dropped[PW_DROP_CAUSE_MAX]; /* by enum pw_drop_cause */
 	__u64 suppressed;		   /* folded by in-kernel dedup (capabilities) */
 };
+
+#include "events_layout.h"
 
 #endif /* PRIVWATCH_EVENTS_H */

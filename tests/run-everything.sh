@@ -7,7 +7,10 @@
 #   vm-tracepoint: the kernel suites again in the VM, forced to tracepoints;
 #   e2e: real runtimes (docker, podman, runc) started, one container per
 #        case checked, everything stopped again.
-# Usage: run-everything.sh host|vm|e2e|all   (suite lists in $UNIT, $KERNEL, $CLI)
+#   sanitize: the unit and cli suites built with ASan and UBSan
+#             ($SANITIZE_UNIT, $SANITIZE_CLI; make sanitize).
+# Usage: run-everything.sh host|vm|e2e|sanitize|all
+#        (suite lists in $UNIT, $KERNEL, $CLI, $SANITIZE_UNIT, $SANITIZE_CLI)
 # A VM that cannot boot or times out counts as one failure, with the reason.
 set -u
 cd "$(dirname "$0")/.."
@@ -37,6 +40,16 @@ run_part() { # name command...
 if [ "$what" = host ] || [ "$what" = all ]; then
 	# shellcheck disable=SC2086
 	run_part host tests/run-all.sh $UNIT $KERNEL $CLI
+fi
+# No leak check in the sanitized cli suites: at its exit LeakSanitizer
+# starts a tracer process, which the agent rightly reports as a stranger in
+# its canary's cgroup.
+if [ "$what" = sanitize ] || { [ "$what" = all ] && [ -n "${SANITIZE_UNIT:-}" ]; }; then
+	# shellcheck disable=SC2086
+	run_part sanitize-unit tests/run-all.sh $SANITIZE_UNIT
+	# shellcheck disable=SC2086
+	ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 run_part sanitize-cli \
+		tests/run-all.sh $SANITIZE_CLI
 fi
 if [ "$what" = vm ] || [ "$what" = all ]; then
 	# The VM matrix. Each part states the attach choice it expects per

@@ -33,7 +33,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "harness.h"
-#include "sinks.h"
+#include "sinks/sinks.h"
 
 static char dir[] = "/tmp/pw-sinks-cli.XXXXXX";
 

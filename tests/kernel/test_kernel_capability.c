@@ -17,7 +17,7 @@
 #include <linux/capability.h>
 #include "harness.h"
 #include "privwatch.skel.h"
-#include "stats.h"
+#include "kernel/stats.h"
 
 static char cg[PATH_MAX];
 static uint64_t cg_id;

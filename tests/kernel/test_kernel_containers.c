@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "cgroupfs.h"
-#include "containers.h"
+#include "host/cgroupfs.h"
+#include "host/containers.h"
 #include "harness.h"
 
 static char mnt[4096], parent[4200], ctr[4300], sub[4400], empty_ctr[4300], plain[4300];

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <linux/capability.h>
 #include "harness.h"
-#include "stats.h"
+#include "kernel/stats.h"
 #include "privwatch.skel.h"
 
 static struct h_agent agent;

@@ -16,9 +16,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "cgroupfs.h"
+#include "host/cgroupfs.h"
 #include "harness.h"
-#include "stats.h"
+#include "kernel/stats.h"
 #include "privwatch.skel.h"
 
 /* TASK_COMM_LEN cuts "workload_seccomp" to 15 characters. */

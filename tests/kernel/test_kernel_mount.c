@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Kernel tier, mounts sensor in tracepoint mode: tests/workload_mount makes
+ * Kernel tier, mounts sensor in tracepoint mode: tests/workload_mount.c makes
  * each mount-family syscall from a fresh watched cgroup, inside a private
  * mount namespace, and every field of the resulting events is checked.
  */
@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <linux/mount.h>
 #include "harness.h"
-#include "stats.h"
+#include "kernel/stats.h"
 #include "privwatch.skel.h"
 
 #ifndef AT_RECURSIVE

@@ -16,9 +16,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "event_json.h"
+#include "events/event_json.h"
 #include "harness.h"
-#include "jsonw.h"
+#include "lib/jsonw.h"
 #include "privwatch.skel.h"
 
 #define SYSFS_MAGIC 0x62656572

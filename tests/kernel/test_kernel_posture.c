@@ -27,9 +27,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <bpf/bpf.h>
-#include "cgroupfs.h"
+#include "host/cgroupfs.h"
 #include "harness.h"
-#include "posture.h"
+#include "host/posture.h"
 #include "posture_check.h"
 
 static struct pw_posture p;

@@ -31,11 +31,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "event_view.h"
+#include "events/event_view.h"
 #include "harness.h"
-#include "posture.h"
+#include "host/posture.h"
 #include "privwatch.skel.h"
-#include "rules.h"
+#include "rules/rules.h"
 
 static struct h_agent agent;
 static struct pw_ruleset *rs;

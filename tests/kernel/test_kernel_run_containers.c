@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "cgroupfs.h"
+#include "host/cgroupfs.h"
 #include "harness.h"
 
 static char line[1 << 16];

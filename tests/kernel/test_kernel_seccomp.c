@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <linux/seccomp.h>
 #include "harness.h"
-#include "stats.h"
+#include "kernel/stats.h"
 #include "privwatch.skel.h"
 
 /* TASK_COMM_LEN cuts "workload_seccomp" to 15 characters. */

@@ -17,11 +17,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include "cgroupfs.h"
+#include "host/cgroupfs.h"
 #include "harness.h"
-#include "log.h"
+#include "lib/log.h"
 #include "privwatch.skel.h"
-#include "stats.h"
+#include "kernel/stats.h"
 
 static char test_dir[PATH_MAX];
 static char workload_path[PATH_MAX];

@@ -10,8 +10,8 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "loader.h"
-#include "reader.h"
+#include "kernel/loader.h"
+#include "kernel/reader.h"
 
 #define H_MAX_EVENTS 65536
 

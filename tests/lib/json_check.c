@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
-#include "event_json.h"
+#include "events/event_json.h"
 #include "json_check.h"
 
 json_t *h_json_line(struct jsonw *w)

@@ -5,8 +5,8 @@
 #define PW_TEST_JSON_CHECK_H
 
 #include <jansson.h>
-#include "event_types.h"
-#include "jsonw.h"
+#include "events/event_types.h"
+#include "lib/jsonw.h"
 
 /* Finish w's record as a line, check it is one line, parse it (the test
  * fails on invalid JSON, showing the line). Resets w. */

@@ -4,7 +4,7 @@
 #ifndef PW_TEST_POSTURE_CHECK_H
 #define PW_TEST_POSTURE_CHECK_H
 
-#include "posture.h"
+#include "host/posture.h"
 
 void h_assert_dim(const struct pw_posture *p, enum pw_dim d, enum pw_dim_state s, const char *has);
 

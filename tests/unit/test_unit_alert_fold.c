@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "alert_fold.h"
+#include "alerts/alert_fold.h"
 
 #define SEC 1000000000ull
 

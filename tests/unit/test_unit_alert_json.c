@@ -17,9 +17,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "alert.h"
+#include "alerts/alert.h"
 #include "json_check.h"
-#include "posture.h"
+#include "host/posture.h"
 
 /* 2026-11-29T08:40:01.123456789Z */
 #define T0 1795941601123456789ull

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "container_id.h"
+#include "host/container_id.h"
 
 #define ROOT "tests/fixtures/root"
 

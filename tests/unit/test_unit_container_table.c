@@ -13,10 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "container_table.h"
-#include "event_json.h"
-#include "event_types.h"
-#include "jsonw.h"
+#include "host/container_table.h"
+#include "events/event_json.h"
+#include "events/event_types.h"
+#include "lib/jsonw.h"
 
 /* No runtime state there: entries carry what the cgroup path says. */
 #define ROOT "/nonexistent-privwatch-root"
@@ -40,7 +40,7 @@ static void test_mkdir_sub_rmdir(void **state)
 	assert_int_equal(pw_ctable_mkdir(&t, 102, 1, "/user.slice"), 0);
 	assert_int_equal(pw_ctable_mkdir(&t, 103, 1, "/docker"), 0);
 	assert_int_equal(t.containers, 1);
-	assert_int_equal(t.cgroups, 2);
+	assert_int_equal(t.index.n, 2);
 	c = pw_ctable_lookup(&t, 100);
 	assert_non_null(c);
 	assert_ptr_equal(pw_ctable_lookup(&t, 101), c);
@@ -50,7 +50,7 @@ static void test_mkdir_sub_rmdir(void **state)
 	assert_int_equal(c->phase, PW_PHASE_SETUP);
 	/* A repeated record (seen by the walk too) changes nothing. */
 	assert_int_equal(pw_ctable_mkdir(&t, 100, 1, p), 1);
-	assert_int_equal(t.cgroups, 2);
+	assert_int_equal(t.index.n, 2);
 
 	pw_ctable_rmdir(&t, 101);
 	assert_ptr_equal(pw_ctable_lookup(&t, 100), c);
@@ -58,7 +58,7 @@ static void test_mkdir_sub_rmdir(void **state)
 	pw_ctable_rmdir(&t, 100);
 	assert_null(pw_ctable_lookup(&t, 100));
 	assert_int_equal(t.containers, 0);
-	assert_int_equal(t.cgroups, 0);
+	assert_int_equal(t.index.n, 0);
 	assert_int_equal(t.added, 1);
 	assert_int_equal(t.removed, 1);
 	pw_ctable_free(&t);
@@ -140,11 +140,11 @@ static void test_runc_pending(void **state)
 	/* No state for the other: dropped at its first exec, never retried. */
 	assert_null(pw_ctable_exec_unknown(&t, 301, 10, "/bin/sh", "sh", 3));
 	assert_int_equal(t.pending, 0);
-	assert_int_equal(t.cgroups, 1);
+	assert_int_equal(t.index.n, 1);
 	pw_ctable_rmdir(&t, 300);
 	pw_ctable_rmdir(&t, 301);
 	assert_int_equal(t.containers, 0);
-	assert_int_equal(t.cgroups, 0);
+	assert_int_equal(t.index.n, 0);
 	pw_ctable_free(&t);
 	snprintf(file, sizeof(file), "rm -rf %s", root);
 	assert_int_equal(system(file), 0);
@@ -176,7 +176,7 @@ static void test_many_and_deletion(void **state)
 							 1000 + j);
 	}
 	assert_int_equal(t.containers, 0);
-	assert_int_equal(t.cgroups, 0);
+	assert_int_equal(t.index.n, 0);
 	pw_ctable_free(&t);
 }
 
@@ -206,7 +206,7 @@ static void test_prune_after_lost_records(void **state)
 	assert_non_null(pw_ctable_lookup(&t, 2004)); /* its sub-cgroup went, it stays */
 	assert_null(pw_ctable_lookup(&t, 2005));
 	assert_int_equal(t.containers, 2);
-	assert_int_equal(t.cgroups, 3);
+	assert_int_equal(t.index.n, 3);
 	assert_int_equal(pw_ctable_prune(&t, live, 4), 0);
 	assert_int_equal(pw_ctable_prune(&t, NULL, 0), 3);
 	assert_int_equal(t.containers, 0);
@@ -224,7 +224,7 @@ static void test_churn_bounded(void **state)
 	size_t cap;
 
 	assert_int_equal(pw_ctable_init(&t, ROOT, 0), 0);
-	cap = t.cap;
+	cap = t.index.cap;
 	for (i = 0; i < 20000; i++, id += 2) {
 		docker_path(p, sizeof(p), i, "");
 		docker_path(s, sizeof(s), i, "/init");
@@ -235,10 +235,10 @@ static void test_churn_bounded(void **state)
 		pw_ctable_rmdir(&t, id);
 	}
 	assert_int_equal(t.containers, 0);
-	assert_int_equal(t.cgroups, 0);
+	assert_int_equal(t.index.n, 0);
 	assert_int_equal(t.added, 20000);
 	assert_int_equal(t.removed, 20000);
-	assert_int_equal(t.cap, cap);
+	assert_int_equal(t.index.cap, cap);
 	pw_ctable_free(&t);
 }
 

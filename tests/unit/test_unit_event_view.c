@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
-#include "event_view.h"
+#include "events/event_view.h"
 
 #define HDR(e, t) ((e).hdr = (struct pw_event_header){ .type = (t), .size = sizeof(e) })
 

@@ -10,10 +10,10 @@
 #include <cmocka.h>
 #include "json_check.h"
 #include <jansson.h>
-#include "capnames.h"
-#include "event_json.h"
-#include "jsonw.h"
-#include "timefmt.h"
+#include "events/capnames.h"
+#include "events/event_json.h"
+#include "lib/jsonw.h"
+#include "lib/timefmt.h"
 
 static void test_escapes_quotes_backslashes_controls(void **state)
 {

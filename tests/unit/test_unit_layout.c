@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The event layout is a contract between two compilers (clang -target bpf
- * and the host's): pin sizes and offsets here, and check that the reader
- * refuses records whose size does not match their type.
+ * and the host's): its sizes and offsets are pinned in
+ * include/events_layout.h, which both compile with events.h. Here: the
+ * reader refuses records whose size does not match their type.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,40 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "events.h"
-#include "reader.h"
-
-_Static_assert(sizeof(struct pw_event_header) == 56, "header size");
-_Static_assert(offsetof(struct pw_event_header, type) == 0, "type first");
-_Static_assert(offsetof(struct pw_event_header, size) == 2, "size");
-_Static_assert(offsetof(struct pw_event_header, flags) == 4, "flags");
-_Static_assert(offsetof(struct pw_event_header, ts_ns) == 8, "ts_ns");
-_Static_assert(offsetof(struct pw_event_header, cgroup_id) == 16, "cgroup_id");
-_Static_assert(offsetof(struct pw_event_header, pid) == 24, "pid");
-_Static_assert(offsetof(struct pw_event_header, tid) == 28, "tid");
-_Static_assert(offsetof(struct pw_event_header, uid) == 32, "uid");
-_Static_assert(offsetof(struct pw_event_header, gid) == 36, "gid");
-_Static_assert(offsetof(struct pw_event_header, comm) == 40, "comm");
-
-_Static_assert(offsetof(struct pw_exec_event, ppid) == 56, "exec ppid");
-_Static_assert(offsetof(struct pw_exec_event, filename) == 72, "exec filename");
-_Static_assert(offsetof(struct pw_exec_event, args) == 72 + PW_PATH_MAX, "exec args");
-_Static_assert(sizeof(struct pw_exec_event) == 72 + PW_PATH_MAX + PW_ARGS_MAX, "exec size");
-
-_Static_assert(offsetof(struct pw_capability_event, cap) == 56, "cap");
-_Static_assert(offsetof(struct pw_capability_event, ret) == 60, "cap ret");
-_Static_assert(sizeof(struct pw_capability_event) == 72, "cap size");
-_Static_assert(offsetof(struct pw_namespace_event, ret) == 56, "ns ret");
-_Static_assert(offsetof(struct pw_namespace_event, flags) == 64, "ns flags");
-_Static_assert(sizeof(struct pw_namespace_event) == 80, "ns size");
-
-/* Every record must fit the header's u16 size field and stay 8-aligned
- * (the ring buffer rounds records to 8 bytes). */
-_Static_assert(sizeof(struct pw_exec_event) % 8 == 0 && sizeof(struct pw_exec_event) < 65536, "");
-_Static_assert(sizeof(struct pw_capability_event) % 8 == 0, "");
-
-/* Values on the wire: never renumbered. */
-_Static_assert(PW_EVENT_EXEC == 1 && PW_EVENT_CAPABILITY == 2, "event numbers are stable");
-_Static_assert(PW_DROP_RINGBUF_FULL == 0, "drop cause numbers are stable");
+#include "kernel/reader.h"
 
 static int handled;
 

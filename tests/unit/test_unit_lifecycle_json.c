@@ -12,9 +12,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <jansson.h>
-#include "event_json.h"
-#include "jsonw.h"
-#include "timefmt.h"
+#include "events/event_json.h"
+#include "lib/jsonw.h"
+#include "lib/timefmt.h"
 
 _Static_assert(offsetof(struct pw_seccomp_event, ret) == 56, "seccomp ret");
 _Static_assert(sizeof(struct pw_seccomp_event) == 80, "seccomp size");

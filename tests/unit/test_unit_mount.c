@@ -10,9 +10,9 @@
 #include <cmocka.h>
 #include "json_check.h"
 #include <jansson.h>
-#include "event_json.h"
-#include "jsonw.h"
-#include "timefmt.h"
+#include "events/event_json.h"
+#include "lib/jsonw.h"
+#include "lib/timefmt.h"
 
 _Static_assert(offsetof(struct pw_mount_event, ret) == 56, "mount ret");
 _Static_assert(offsetof(struct pw_mount_event, op) == 60, "mount op");

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include "json_check.h"
 #include <jansson.h>
-#include "event_json.h"
+#include "events/event_json.h"
 
 static void names(struct pw_open_event *e, const char *leaf_first, size_t len, int depth)
 {

@@ -21,8 +21,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "jsonw.h"
-#include "posture.h"
+#include "lib/jsonw.h"
+#include "host/posture.h"
 #include "posture_check.h"
 
 #define PID 4242

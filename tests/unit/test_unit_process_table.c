@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "process_table.h"
+#include "host/process_table.h"
 
 #define FIXTURE "tests/fixtures/proc-ptable"
 /* No /proc there: every fallback read misses. */

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "posture.h"
-#include "rule_compiled.h" /* pw_glob_match */
-#include "rules.h"
+#include "host/posture.h"
+#include "rules/rule_compiled.h" /* pw_glob_match */
+#include "rules/rules.h"
 
 static char dir[64];
 

@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "container_id.h"
-#include "runtime_state.h"
+#include "host/container_id.h"
+#include "host/runtime_state.h"
 
 #define ROOT "tests/fixtures/root"
 

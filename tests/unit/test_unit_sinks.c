@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "sink_int.h"
-#include "sinks.h"
+#include "sinks/sink_int.h"
+#include "sinks/sinks.h"
 
 static char dir[] = "/tmp/pw-sinks-unit.XXXXXX";
 

@@ -1,0 +1,806 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * privwatch run: load, attach, turn events into alerts (agent/pipeline.c)
+ * and write them to the sinks as JSON lines, report what was lost, detach.
+ * Diagnostics go to stderr, never to a sink.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+#include "cli/cli.h"
+#include "host/container_table.h"
+#include "host/containers.h"
+#include "daemon/health.h"
+#include "kernel/loader.h"
+#include "lib/log.h"
+#include "pipeline.h"
+#include "privwatch.skel.h"
+#include "kernel/reader.h"
+#include "kernel/stats.h"
+#include "lib/timefmt.h"
+
+#define PW_START_SCHEMA "privwatch.start/1"
+#define PW_LOST_SCHEMA "privwatch.lost/1"
+#define DEFAULT_POLL_MS 10
+#define DEFAULT_FOLD_S 10
+#define DEFAULT_STATS_S 60
+#define MAX_DISABLED 64
+#define DEFAULT_CANARY_S 300
+#define DEFAULT_CANARY_TIMEOUT_S 10
+#define HOLD_MAX (16u << 20) /* records held while the start canary runs */
+
+enum { /* long-only options */
+	OPT_CGROUP_V1 = 256,
+	OPT_RULES,
+	OPT_NO_RULES,
+	OPT_DISABLE_RULE,
+	OPT_EVENTS,
+	OPT_OUTPUT,
+	OPT_FORMAT,
+	OPT_FOLD_WINDOW,
+	OPT_STATS_INTERVAL,
+	OPT_CANARY_INTERVAL,
+	OPT_CANARY_TIMEOUT,
+	OPT_NO_VARIANT,
+	OPT_TRUST_LSM_ATTACH,
+};
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+	reload_requested = 1;
+}
+
+/* Records that arrive while the start canary runs wait here, so the start
+ * record (which says what the canary proved) comes first in the stream. */
+struct hold {
+	unsigned char *buf;
+	size_t len, cap;
+	int on;
+	uint64_t overflow; /* records handled at once because the hold was full */
+};
+
+struct run_ctx {
+	struct pw_pipeline p;
+	struct pw_health health;
+	struct hold hold;
+	struct pw_sinks *sinks;
+	uint64_t cgroup_records_lost; /* as last seen: a rise means the table is stale */
+	uint64_t reconciles;
+	uint64_t lost_reported[4];    /* by cause, as of the last privwatch.lost/1 */
+	uint64_t lost_since_ns;	      /* when the interval the next one covers began */
+};
+
+struct run_opts {
+	struct pw_loader_opts loader;
+	struct pw_pipeline_opts pipeline;
+	const char *disabled[MAX_DISABLED];
+	const char *outputs[32];
+	int noutputs;
+	int poll_ms;
+	int stats_s;
+	int canary_s, canary_timeout_s;
+	int no_rules;
+};
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void table_stats(const struct pw_ctable *t, struct pw_table_stats *s)
+{
+	s->tracked = t->containers;
+	s->cgroups = t->index.n;
+	s->pending = t->pending;
+	s->added = t->added;
+	s->removed = t->removed;
+	s->reconciles = 0; /* kept by the run loop, not the table */
+}
+
+/* cgroup mkdir/rmdir records the kernel could not send (ring full). */
+static uint64_t cgroup_records_lost(const struct pw_kstats *ks)
+{
+	uint64_t n = 0;
+	int d;
+
+	for (d = 0; d < PW_DROP_CAUSE_MAX; d++)
+		n += ks->dropped[PW_EVENT_CGROUP_MKDIR][d] + ks->dropped[PW_EVENT_CGROUP_RMDIR][d];
+	return n;
+}
+
+struct id_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int collect_id(uint64_t id, const char *path, void *ctx)
+{
+	struct id_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		uint64_t *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The table is kept current by cgroup records; when some were lost, it is
+ * rebuilt from the hierarchy itself: ids that no longer exist are
+ * forgotten, containers that do are (re)loaded. Reported on stderr and
+ * counted in the final record.
+ */
+static void reconcile(struct run_ctx *rc, const struct pw_loader *l, uint64_t lost)
+{
+	struct id_list ids = {};
+	struct pw_containers cs;
+	size_t gone = 0, before;
+	int n;
+
+	n = pw_cgroup_walk(l->cgroup_mount, collect_id, &ids);
+	if (n == 0) {
+		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_u64);
+		gone = pw_ctable_prune(&rc->p.table, ids.v, ids.n);
+	}
+	free(ids.v);
+	before = rc->p.table.containers;
+	if (pw_containers_discover(&cs, l->cgroup_mount) == 0) {
+		pw_ctable_load(&rc->p.table, &cs);
+		pw_containers_free(&cs);
+	}
+	rc->reconciles++;
+	pw_warn("%llu cgroup records lost: container table rebuilt from %s (%zu cgroup ids "
+		"forgotten, %zu containers now, %zu before)\n",
+		(unsigned long long)lost, l->cgroup_mount, gone, rc->p.table.containers, before);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: privwatch run [options]\n\n"
+		"Loads the sensors and the rules, and writes one JSON line per alert\n"
+		"(privwatch.alert/1) to each output until SIGINT or SIGTERM, then a final\n"
+		"privwatch.stats/1 record. SIGHUP reloads the rules (a bad set is reported\n"
+		"and the running one kept) and reopens output files.\n\n"
+		"  --rules PATH         rule file or directory (default: %s,\n"
+		"                       else the rules/ directory of the source tree)\n"
+		"  --no-rules           no rules: with --events, a plain event stream\n"
+		"  --disable-rule ID    leave a rule out (repeatable)\n"
+		"  --events             also write every event (privwatch.event/1)\n"
+		"  --output SPEC        where lines go (repeatable; default stdout): stdout,\n"
+		"                       file:PATH, syslog, syslog:udp:HOST:PORT, syslog:tcp:HOST:PORT,\n"
+		"                       tcp:HOST:PORT, unix:PATH (docs/sinks.md)\n"
+		"  --format FORMAT      native (default) or ecs (Elastic Common Schema)\n"
+		"  --fold-window SEC    identical alerts within SEC seconds are folded into one\n"
+		"                       with a count (default %d; 0: never fold)\n"
+		"  --stats-interval SEC a privwatch.stats/1 record every SEC seconds (default %d; 0: off)\n"
+		"  --cgroup PATH        watch only this cgroup directory and the cgroups below it\n"
+		"                       (default: every cgroup except the root)\n"
+		"  --cgroup-v1 CTRL     identify containers by their cgroup in this v1 controller's\n"
+		"                       hierarchy (default: cgroup2; a v1 one where it is missing)\n"
+		"  --mode MODE          auto (default), lsm or tracepoint\n"
+		"  --no-variant [CONCERN:]KIND  never use this kind of hook (lsm, tracepoint,\n"
+		"                       fentry, kprobe), for one concern or all (repeatable;\n"
+		"                       privwatch probe shows the order)\n"
+		"  --canary-interval SEC  prove every concern with the canary every SEC seconds\n"
+		"                       (default %d; 0: only at start)\n"
+		"  --canary-timeout SEC a canary round that has not ended by then is killed\n"
+		"                       (default %d)\n"
+		"  --trust-lsm-attach   testing: use LSM programs that attach even where the kernel\n"
+		"                       does not list the BPF LSM as active (the canary decides)\n"
+		"  --ringbuf-size SIZE  ring buffer bytes, a power of two (default 8M)\n"
+		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
+		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
+		"  --help, --version\n",
+		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_CANARY_S,
+		DEFAULT_CANARY_TIMEOUT_S, DEFAULT_POLL_MS);
+}
+
+static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
+{
+	struct pw_table_stats ts0;
+	char when[PW_TIME_LEN], host[256] = "";
+	struct utsname u;
+	struct timespec ts;
+	struct jsonw *w = &rc->p.w;
+	int i, j;
+
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pw_format_time((uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, when);
+
+	jw_obj_begin(w);
+	jw_kv_str(w, "schema", PW_START_SCHEMA);
+	jw_kv_str(w, "time", when);
+	jw_kv_str(w, "version", PW_VERSION);
+	jw_kv_str(w, "host", host);
+	jw_kv_str(w, "kernel", u.release);
+	jw_key(w, "concerns");
+	jw_obj_begin(w);
+	for (i = 0; i < pw_concern_count; i++) {
+		const struct pw_choice *ch = &l->choices[i];
+		const struct pw_variant_def *def = pw_choice_def(ch);
+
+		jw_key(w, ch->concern->name);
+		jw_obj_begin(w);
+		jw_kv_str(w, "mode", pw_variant_name(ch->variant));
+		jw_key(w, "programs");
+		jw_arr_begin(w);
+		for (j = 0; def && j < PW_CONCERN_PROGS && def->progs[j]; j++)
+			jw_str(w, pw_program_section(l->skel->obj, def->progs[j]));
+		jw_arr_end(w);
+		jw_kv_str(w, "proof", ch->variant == PW_VARIANT_NONE ? "blind" : pw_proof_name(ch->proof));
+		jw_kv_str(w, "why", ch->why);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+	pw_health_json(&rc->health, w);
+	jw_key(w, "watch");
+	jw_obj_begin(w);
+	jw_kv_str(w, "mode", l->watch_mode == PW_WATCH_MAP ? "subtree" : "all-but-root");
+	jw_kv_str(w, "hierarchy", l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller);
+	jw_kv_str(w, "mount", l->cgroup_mount);
+	if (l->watch_mode == PW_WATCH_MAP) {
+		jw_kv_str(w, "path", l->watch_path);
+		jw_kv_u64(w, "cgroup_id", l->watch_cgroup_id);
+		jw_kv_u64(w, "cgroups", l->watched_at_start);
+	}
+	jw_obj_end(w);
+	jw_kv_u64(w, "ringbuf_bytes", l->ringbuf_bytes);
+	jw_kv_u64(w, "poll_ms", poll_ms);
+	/* The baseline the final record's containers_tracked is compared to. */
+	table_stats(&rc->p.table, &ts0);
+	jw_kv_u64(w, "containers_tracked", ts0.tracked);
+	jw_kv_u64(w, "container_cgroups", ts0.cgroups);
+	jw_key(w, "rules");
+	jw_obj_begin(w);
+	jw_kv_str(w, "path", rc->p.o.rules_path ? rc->p.o.rules_path : "");
+	jw_kv_u64(w, "loaded", rc->p.rules ? pw_ruleset_count(rc->p.rules) : 0);
+	jw_kv_u64(w, "disabled", rc->p.rules ? pw_ruleset_disabled(rc->p.rules) : 0);
+	jw_obj_end(w);
+	jw_kv_bool(w, "events", rc->p.o.events);
+	jw_obj_end(w);
+	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
+}
+
+static int parse_seconds(const char *opt, const char *arg, int max, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (!*arg || *end || v < 0 || v > max) {
+		fprintf(stderr, "privwatch run: %s '%s': need 0 to %d seconds\n", opt, arg, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *ro)
+{
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "cgroup-v1", required_argument, NULL, OPT_CGROUP_V1 },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ringbuf-size", required_argument, NULL, 'r' },
+		{ "poll-ms", required_argument, NULL, 'p' },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "no-rules", no_argument, NULL, OPT_NO_RULES },
+		{ "disable-rule", required_argument, NULL, OPT_DISABLE_RULE },
+		{ "events", no_argument, NULL, OPT_EVENTS },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "fold-window", required_argument, NULL, OPT_FOLD_WINDOW },
+		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+		{ "canary-interval", required_argument, NULL, OPT_CANARY_INTERVAL },
+		{ "canary-timeout", required_argument, NULL, OPT_CANARY_TIMEOUT },
+		{ "no-variant", required_argument, NULL, OPT_NO_VARIANT },
+		{ "trust-lsm-attach", no_argument, NULL, OPT_TRUST_LSM_ATTACH },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	struct pw_loader_opts *o = &ro->loader;
+	int c, verbose = 0, fold_s = DEFAULT_FOLD_S;
+	char *end, errbuf[256];
+
+	ro->poll_ms = DEFAULT_POLL_MS;
+	ro->stats_s = DEFAULT_STATS_S;
+	ro->canary_s = DEFAULT_CANARY_S;
+	ro->canary_timeout_s = DEFAULT_CANARY_TIMEOUT_S;
+	while ((c = getopt_long(argc, argv, "c:m:r:p:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->cgroup_path = optarg;
+			break;
+		case OPT_CGROUP_V1:
+			o->cgroup_v1 = optarg;
+			break;
+		case 'm':
+			if (pw_mode_parse(optarg, &o->mode)) {
+				fprintf(stderr, "privwatch run: --mode must be auto, lsm or tracepoint, not '%s'\n",
+					optarg);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			if (pw_ringbuf_size_parse(optarg, &o->ringbuf_bytes)) {
+				fprintf(stderr, "privwatch run: --ringbuf-size '%s': need a power of two "
+						"from the page size to 1G, e.g. 8M\n", optarg);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			ro->poll_ms = strtol(optarg, &end, 10);
+			if (*end || ro->poll_ms < 1 || ro->poll_ms > 1000) {
+				fprintf(stderr, "privwatch run: --poll-ms '%s': need 1 to 1000\n", optarg);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case OPT_RULES:
+			ro->pipeline.rules_path = optarg;
+			break;
+		case OPT_NO_RULES:
+			ro->no_rules = 1;
+			break;
+		case OPT_DISABLE_RULE:
+			if (ro->pipeline.ndisabled == MAX_DISABLED) {
+				fprintf(stderr, "privwatch run: more than %d --disable-rule\n", MAX_DISABLED);
+				return PW_EXIT_USAGE;
+			}
+			ro->disabled[ro->pipeline.ndisabled++] = optarg;
+			break;
+		case OPT_EVENTS:
+			ro->pipeline.events = 1;
+			break;
+		case OPT_OUTPUT:
+			if (ro->noutputs == (int)(sizeof(ro->outputs) / sizeof(ro->outputs[0]))) {
+				fprintf(stderr, "privwatch run: too many --output\n");
+				return PW_EXIT_USAGE;
+			}
+			ro->outputs[ro->noutputs++] = optarg;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "native"))
+				ro->pipeline.format = PW_FORMAT_NATIVE;
+			else if (!strcmp(optarg, "ecs"))
+				ro->pipeline.format = PW_FORMAT_ECS;
+			else {
+				fprintf(stderr, "privwatch run: --format must be native or ecs, not '%s'\n",
+					optarg);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case OPT_FOLD_WINDOW:
+			if (parse_seconds("--fold-window", optarg, 86400, &fold_s))
+				return PW_EXIT_USAGE;
+			break;
+		case OPT_STATS_INTERVAL:
+			if (parse_seconds("--stats-interval", optarg, 86400, &ro->stats_s))
+				return PW_EXIT_USAGE;
+			break;
+		case OPT_CANARY_INTERVAL:
+			if (parse_seconds("--canary-interval", optarg, 86400, &ro->canary_s))
+				return PW_EXIT_USAGE;
+			break;
+		case OPT_CANARY_TIMEOUT:
+			if (parse_seconds("--canary-timeout", optarg, 600, &ro->canary_timeout_s))
+				return PW_EXIT_USAGE;
+			if (!ro->canary_timeout_s) {
+				fprintf(stderr, "privwatch run: --canary-timeout must be at least 1\n");
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case OPT_NO_VARIANT:
+			if (pw_variant_skip_parse(optarg, o->skip, errbuf, sizeof(errbuf))) {
+				fprintf(stderr, "privwatch run: --no-variant %s\n", errbuf);
+				return PW_EXIT_USAGE;
+			}
+			break;
+		case OPT_TRUST_LSM_ATTACH:
+			o->trust_lsm_attach = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return PW_EXIT_OK;
+		case 'V':
+			pw_print_version();
+			return PW_EXIT_OK;
+		default:
+			usage(stderr);
+			return PW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "privwatch run: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return PW_EXIT_USAGE;
+	}
+	if (ro->no_rules && (ro->pipeline.rules_path || ro->pipeline.ndisabled)) {
+		fprintf(stderr, "privwatch run: --no-rules with --rules or --disable-rule\n");
+		return PW_EXIT_USAGE;
+	}
+	ro->pipeline.disabled = ro->disabled;
+	ro->pipeline.fold_window_ns = (uint64_t)fold_s * 1000000000;
+	pw_log_set_level(verbose >= 2 ? PW_LOG_TRACE : verbose ? PW_LOG_DEBUG : PW_LOG_WARN);
+	return -1; /* go on */
+}
+
+static void stats_more(void *ctx, struct jsonw *w)
+{
+	struct run_ctx *rc = ctx;
+	struct pw_sink_stats ss;
+	size_t i;
+
+	pw_pipeline_counts_json(&rc->p, w);
+	/* The canary's own records, counted apart from the events above. */
+	jw_key(w, "canary");
+	jw_obj_begin(w);
+	jw_kv_u64(w, "rounds", rc->health.canary.rounds);
+	jw_kv_u64(w, "records", rc->health.canary.records);
+	jw_kv_u64(w, "foreign_records", rc->health.canary.foreign);
+	jw_kv_u64(w, "blind_alerts", rc->health.alerts);
+	jw_obj_end(w);
+	jw_key(w, "sinks");
+	jw_arr_begin(w);
+	for (i = 0; i < pw_sinks_count(rc->sinks); i++) {
+		pw_sinks_stats(rc->sinks, i, &ss);
+		jw_obj_begin(w);
+		jw_kv_str(w, "spec", ss.spec);
+		jw_kv_u64(w, "written", ss.written);
+		jw_kv_u64(w, "filtered", ss.filtered);
+		jw_kv_u64(w, "dropped", ss.dropped);
+		jw_kv_u64(w, "reconnects", ss.reconnects);
+		jw_kv_u64(w, "queued", ss.queued);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void stats_record(struct run_ctx *rc, struct pw_loader *l, struct pw_reader *r, int final)
+{
+	struct pw_table_stats ts;
+	struct pw_kstats ks;
+
+	if (pw_kstats_read(l, &ks))
+		return;
+	table_stats(&rc->p.table, &ts);
+	ts.reconciles = rc->reconciles;
+	pw_stats_to_json(&rc->p.w, &ks, &r->stats, &ts, final, stats_more, rc);
+	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
+}
+
+/* Causes of loss reported by privwatch.lost/1. */
+enum { LOST_RINGBUF, LOST_MALFORMED, LOST_WATCH_FULL, LOST_SINKS, LOST_CAUSES };
+static const char *const lost_names[LOST_CAUSES] = {
+	"ringbuf_full", "malformed_records", "watched_cgroups_full", "sink_queues",
+};
+
+/*
+ * Whenever something was lost since the last report, a privwatch.lost/1
+ * line says how much, by cause, over which interval: a gap in the stream
+ * is never silent.
+ */
+static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
+			const struct pw_reader_stats *r)
+{
+	uint64_t now[LOST_CAUSES] = {}, total = 0, t_now = now_ns(CLOCK_REALTIME);
+	struct jsonw *w = &rc->p.w;
+	char when[PW_TIME_LEN];
+	int c, t, d;
+
+	for (t = 0; t < PW_EVENT_TYPE_MAX; t++)
+		for (d = 0; d < PW_DROP_CAUSE_MAX; d++)
+			now[LOST_RINGBUF] += ks->dropped[t][d];
+	now[LOST_MALFORMED] = r->malformed;
+	now[LOST_WATCH_FULL] = ks->watched_cgroups_full;
+	now[LOST_SINKS] = pw_sinks_dropped(rc->sinks);
+	for (c = 0; c < LOST_CAUSES; c++)
+		total += now[c] - rc->lost_reported[c];
+	if (!total)
+		return;
+	pw_format_time(t_now, when);
+	jw_obj_begin(w);
+	jw_kv_str(w, "schema", PW_LOST_SCHEMA);
+	jw_kv_str(w, "time", when);
+	jw_kv_u64(w, "interval_s", (t_now - rc->lost_since_ns + 500000000) / 1000000000);
+	jw_key(w, "dropped");
+	jw_obj_begin(w);
+	for (c = 0; c < LOST_CAUSES; c++)
+		if (now[c] != rc->lost_reported[c])
+			jw_kv_u64(w, lost_names[c], now[c] - rc->lost_reported[c]);
+	jw_obj_end(w);
+	jw_kv_u64(w, "total", total);
+	jw_obj_end(w);
+	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
+	memcpy(rc->lost_reported, now, sizeof(now));
+	rc->lost_since_ns = t_now;
+}
+
+static void hold_record(struct run_ctx *rc, const struct pw_event_kind *kind,
+			const struct pw_event_header *h)
+{
+	struct hold *hd = &rc->hold;
+
+	if (hd->len + h->size > hd->cap) {
+		size_t cap = hd->cap ? hd->cap * 2 : 64 * 1024;
+		unsigned char *b;
+
+		while (cap < hd->len + h->size)
+			cap *= 2;
+		b = cap <= HOLD_MAX ? realloc(hd->buf, cap) : NULL;
+		if (!b) {
+			hd->overflow++;
+			pw_pipeline_event(&rc->p, kind, h);
+			return;
+		}
+		hd->buf = b;
+		hd->cap = cap;
+	}
+	memcpy(hd->buf + hd->len, h, h->size);
+	hd->len += h->size;
+}
+
+/* The held records, in order, through the pipeline; the hold is over. */
+static void hold_release(struct run_ctx *rc)
+{
+	struct hold *hd = &rc->hold;
+	size_t off = 0;
+
+	hd->on = 0;
+	while (off < hd->len) {
+		const struct pw_event_header *h = (const void *)(hd->buf + off);
+
+		pw_pipeline_event(&rc->p, pw_event_kind(h->type), h);
+		off += h->size;
+	}
+	free(hd->buf);
+	hd->buf = NULL;
+	hd->len = hd->cap = 0;
+	if (hd->overflow)
+		pw_warn("%llu records arrived while the start canary ran and were handled before "
+			"the start record\n", (unsigned long long)hd->overflow);
+}
+
+/* Every record: the canary's are counted apart and never reach the rules. */
+static void on_record(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
+{
+	struct run_ctx *rc = ctx;
+
+	if (pw_health_claim(&rc->health, h))
+		return;
+	if (rc->hold.on)
+		hold_record(rc, kind, h);
+	else
+		pw_pipeline_event(&rc->p, kind, h);
+}
+
+/* 0, or the exit code: a bad SPEC is a usage error, a sink that cannot start a failure. */
+static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
+{
+	char err[512];
+	int i;
+
+	rc->sinks = pw_sinks_new();
+	if (!rc->sinks) {
+		pw_err("out of memory\n");
+		return PW_EXIT_FAIL;
+	}
+	for (i = 0; i < ro->noutputs; i++) {
+		if (pw_sinks_add(rc->sinks, ro->outputs[i], err, sizeof(err))) {
+			fprintf(stderr, "privwatch run: %s\n", err);
+			return PW_EXIT_USAGE;
+		}
+	}
+	if (!ro->noutputs && pw_sinks_add(rc->sinks, "stdout", err, sizeof(err))) {
+		pw_err("%s\n", err);
+		return PW_EXIT_FAIL;
+	}
+	if (pw_sinks_batch(rc->sinks, 256 * 1024)) {
+		pw_err("out of memory\n");
+		return PW_EXIT_FAIL;
+	}
+	if (pw_sinks_start(rc->sinks, err, sizeof(err))) {
+		pw_err("%s\n", err);
+		return PW_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static void reload(struct run_ctx *rc)
+{
+	char err[1200];
+
+	pw_sinks_reopen(rc->sinks);
+	if (pw_pipeline_reload(&rc->p, err, sizeof(err)))
+		pw_err("SIGHUP: the rules were not reloaded, the running set stays: %s\n", err);
+	else
+		pw_info("SIGHUP: %zu rules loaded from %s\n", pw_ruleset_count(rc->p.rules),
+			rc->p.o.rules_path);
+}
+
+int pw_cmd_run(int argc, char **argv)
+{
+	static struct run_opts ro = { .loader = { .mode = PW_MODE_AUTO } };
+	static struct run_ctx rc;
+	struct sigaction sa = { .sa_handler = on_stop_signal }, hup = { .sa_handler = on_hup };
+	struct pw_loader l = {};
+	struct pw_reader r = {};
+	struct pw_kstats ks;
+	struct pw_containers cs;
+	struct pw_health_opts health_opts;
+	uint64_t last_tick = 0, last_stats;
+	int n, exit_code = PW_EXIT_FAIL, health_on = 0;
+	char err[1200], rules_buf[PATH_MAX];
+
+	n = parse_args(argc, argv, &ro);
+	if (n >= 0)
+		return n;
+	if (!ro.no_rules && !ro.pipeline.rules_path) {
+		if (pw_rules_default_path(rules_buf, sizeof(rules_buf))) {
+			fprintf(stderr, "privwatch run: no rules at %s nor in the source tree: give "
+					"--rules PATH, or --no-rules to run without\n", PW_RULES_DIR);
+			return PW_EXIT_USAGE;
+		}
+		ro.pipeline.rules_path = rules_buf;
+	}
+
+	/* No SA_RESTART: a signal must break the reader's epoll_wait. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pw_clock_init();
+	rc.lost_since_ns = now_ns(CLOCK_REALTIME);
+	n = open_sinks(&rc, &ro);
+	if (n) {
+		exit_code = n;
+		goto cleanup;
+	}
+	if (pw_pipeline_init(&rc.p, &ro.pipeline, rc.sinks, err, sizeof(err))) {
+		pw_err("%s\n", err);
+		goto cleanup;
+	}
+
+	if (pw_loader_start(&l, &ro.loader, err, sizeof(err))) {
+		pw_err("%s\n", err);
+		goto cleanup;
+	}
+	n = pw_reader_open(&r, bpf_map__fd(l.skel->maps.events), &rc);
+	if (n) {
+		pw_err("cannot read the ring buffer: %s\n", strerror(-n));
+		goto cleanup;
+	}
+	r.fallback = on_record;
+	/* After attaching: a container made meanwhile is seen by the walk, by
+	 * its mkdir record, or both (then the record is a no-op). */
+	n = pw_containers_discover(&cs, l.cgroup_mount);
+	if (n)
+		pw_warn("discovering running containers in %s: %s\n", l.cgroup_mount, strerror(-n));
+	else if ((n = pw_ctable_load(&rc.p.table, &cs)))
+		pw_warn("container table: %s\n", strerror(-n));
+	pw_containers_free(&cs);
+	/* Prove every concern before saying what is watched. */
+	rc.hold.on = 1;
+	health_opts.interval_ns = (uint64_t)ro.canary_s * 1000000000;
+	health_opts.timeout_ns = (uint64_t)ro.canary_timeout_s * 1000000000;
+	if (pw_health_init(&rc.health, &l, &rc.p, &health_opts, err, sizeof(err))) {
+		pw_err("%s\n", err);
+		goto cleanup;
+	}
+	health_on = 1;
+	while (rc.health.starting && !stop_requested) {
+		n = pw_reader_poll(&r, ro.poll_ms);
+		if (n < 0 && n != -EINTR) {
+			pw_err("reading the ring buffer: %s\n", strerror(-n));
+			goto cleanup;
+		}
+		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
+	}
+	start_record(&rc, &l, ro.poll_ms);
+	if (pw_health_blind(&rc.health)) {
+		pw_err("privwatch is blind to part of what it watches (see the start record)\n");
+		pw_health_record(&rc.health, "start");
+	}
+	hold_release(&rc);
+	/* Discovery walks the whole hierarchy; with --cgroup only what is watched is ours. */
+	if (l.watch_mode != PW_WATCH_MAP)
+		pw_pipeline_running_containers(&rc.p);
+	pw_sinks_flush(rc.sinks);
+	last_stats = now_ns(CLOCK_MONOTONIC);
+
+	while (!stop_requested && !rc.p.write_failed) {
+		uint64_t t;
+
+		n = pw_reader_poll(&r, ro.poll_ms);
+		if (n < 0 && n != -EINTR) {
+			pw_err("reading the ring buffer: %s\n", strerror(-n));
+			goto cleanup;
+		}
+		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
+		pw_sinks_flush(rc.sinks);
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(&rc);
+		}
+		t = now_ns(CLOCK_MONOTONIC);
+		if (t - last_tick < 1000000000)
+			continue;
+		/* Once a second: repeat summaries due, losses, lost cgroup records. */
+		last_tick = t;
+		pw_pipeline_tick(&rc.p, t, 0);
+		if (pw_kstats_read(&l, &ks) == 0) {
+			lost_record(&rc, &ks, &r.stats);
+			if (cgroup_records_lost(&ks) > rc.cgroup_records_lost) {
+				rc.cgroup_records_lost = cgroup_records_lost(&ks);
+				reconcile(&rc, &l, rc.cgroup_records_lost);
+			}
+		}
+		if (ro.stats_s && t - last_stats >= (uint64_t)ro.stats_s * 1000000000) {
+			last_stats = t;
+			stats_record(&rc, &l, &r, 0);
+		}
+	}
+	if (rc.p.write_failed) {
+		pw_err("out of memory writing a record\n");
+		goto cleanup;
+	}
+	/* Detach first so the counters stop moving, then drain what is left:
+	 * the final record's events then equal kernel_sent unless lost. */
+	pw_loader_detach(&l);
+	while (pw_reader_poll(&r, 0) == PW_READER_BUDGET)
+		;
+	pw_pipeline_tick(&rc.p, now_ns(CLOCK_MONOTONIC), 1);
+	if (pw_kstats_read(&l, &ks) == 0)
+		lost_record(&rc, &ks, &r.stats);
+	stats_record(&rc, &l, &r, 1);
+	/* Network sinks get a last chance to send the final records. */
+	pw_sinks_stop(rc.sinks, 2000);
+	exit_code = PW_EXIT_OK;
+cleanup:
+	if (health_on)
+		pw_health_free(&rc.health);
+	free(rc.hold.buf);
+	pw_reader_close(&r);
+	pw_loader_stop(&l);
+	if (rc.sinks)
+		pw_sinks_close(rc.sinks, 2000);
+	pw_pipeline_free(&rc.p);
+	return exit_code;
+}

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stddef.h>
+#include <strings.h>
+#include "events/capnames.h"
+
+/* include/uapi/linux/capability.h order. */
+static const char *const cap_names[PW_CAP_LAST + 1] = {
+	"CAP_CHOWN",	      "CAP_DAC_OVERRIDE",  "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+	"CAP_FSETID",	      "CAP_KILL",	   "CAP_SETGID",	  "CAP_SETUID",
+	"CAP_SETPCAP",	      "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",      "CAP_NET_RAW",	   "CAP_IPC_LOCK",	  "CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",     "CAP_SYS_RAWIO",	   "CAP_SYS_CHROOT",	  "CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",      "CAP_SYS_ADMIN",	   "CAP_SYS_BOOT",	  "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",   "CAP_SYS_TIME",	   "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
+	"CAP_LEASE",	      "CAP_AUDIT_WRITE",   "CAP_AUDIT_CONTROL",	  "CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",	   "CAP_SYSLOG",	  "CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",	   "CAP_PERFMON",	  "CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+};
+
+const char *pw_cap_name(int cap)
+{
+	if (cap < 0 || cap > PW_CAP_LAST)
+		return NULL;
+	return cap_names[cap];
+}
+
+int pw_cap_from_name(const char *name)
+{
+	int i;
+
+	if (!strncasecmp(name, "CAP_", 4))
+		name += 4;
+	for (i = 0; i <= PW_CAP_LAST; i++)
+		if (!strcasecmp(cap_names[i] + 4, name))
+			return i;
+	return -1;
+}

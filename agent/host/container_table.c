@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host/cgroupfs.h"
+#include "host/container_table.h"
+#include "host/containers.h"
+#include "lib/hashtab.h"
+
+#define CT_MIN_CGROUPS 32 /* index room before the first growth */
+
+int pw_ctable_init(struct pw_ctable *t, const char *root, int measure)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->root, sizeof(t->root), "%s", root ? root : "/");
+	t->measure = measure;
+	return pw_htab_init(&t->index, CT_MIN_CGROUPS);
+}
+
+static void put(struct pw_ctable *t, struct pw_ct_container *c)
+{
+	if (--c->refs)
+		return;
+	if (c->pending) {
+		t->pending--;
+	} else {
+		t->containers--;
+		t->removed++;
+	}
+	free(c);
+}
+
+static struct pw_ct_container *ct_of(const struct pw_hslot *s)
+{
+	return (struct pw_ct_container *)(uintptr_t)s->val;
+}
+
+void pw_ctable_free(struct pw_ctable *t)
+{
+	struct pw_hslot *s;
+	size_t i = 0;
+
+	while ((s = pw_htab_next(&t->index, &i)))
+		put(t, ct_of(s));
+	pw_htab_free(&t->index);
+}
+
+/* The entry of cgroup id, pending ones included, or NULL. */
+static struct pw_ct_container *find(const struct pw_ctable *t, uint64_t id)
+{
+	struct pw_hslot *s = pw_htab_find(&t->index, id);
+
+	return s ? ct_of(s) : NULL;
+}
+
+struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgroup_id)
+{
+	struct pw_ct_container *c = find(t, cgroup_id);
+
+	return c && !c->pending ? c : NULL;
+}
+
+struct pw_ct_container *pw_ctable_next(const struct pw_ctable *t, size_t *i, uint64_t *cgroup_id)
+{
+	struct pw_hslot *s = pw_htab_next(&t->index, i);
+
+	if (!s)
+		return NULL;
+	*cgroup_id = s->key;
+	return ct_of(s);
+}
+
+static int insert(struct pw_ctable *t, uint64_t id, struct pw_ct_container *c)
+{
+	int rc;
+
+	if (!id)
+		return -EINVAL;
+	if (find(t, id))
+		return 0;
+	rc = pw_htab_put(&t->index, id, (uint64_t)(uintptr_t)c);
+	if (rc < 0)
+		return rc;
+	c->refs++;
+	return 0;
+}
+
+/* Drop cgroup id's mapping and its reference on c. */
+static void erase(struct pw_ctable *t, uint64_t id, struct pw_ct_container *c)
+{
+	pw_htab_del(&t->index, id);
+	put(t, c);
+}
+
+static struct pw_ct_container *new_container(struct pw_ctable *t, uint64_t id,
+					     const struct pw_container_ref *ref)
+{
+	struct pw_ct_container *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->cgroup_id = id;
+	c->ref = *ref;
+	c->posture_rc = -EAGAIN;
+	t->containers++;
+	t->added++;
+	return c;
+}
+
+struct load_walk {
+	struct pw_ctable *t;
+	struct pw_ct_container *c;
+	int err;
+};
+
+static int add_sub(uint64_t id, const char *path, void *ctx)
+{
+	struct load_walk *w = ctx;
+
+	w->err = insert(w->t, id, w->c);
+	return w->err;
+}
+
+int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs)
+{
+	char dir[PATH_MAX];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cs->n; i++) {
+		const struct pw_container *d = &cs->v[i];
+		struct load_walk w = {.t = t};
+
+		if (pw_ctable_lookup(t, d->cgroup_id))
+			continue;
+		w.c = new_container(t, d->cgroup_id, &d->ref);
+		if (!w.c)
+			return -ENOMEM;
+		w.c->meta = d->meta;
+		w.c->phase = PW_PHASE_STARTED;
+		w.c->start_pid = d->init_pid;
+		w.c->posture_rc = d->posture_rc;
+		w.c->posture = d->posture;
+		rc = insert(t, d->cgroup_id, w.c);
+		if (rc) {
+			free(w.c);
+			return rc;
+		}
+		/* Its sub-cgroups too: their tasks' events carry their own ids.
+		 * A container gone since discovery is no error. */
+		if ((size_t)snprintf(dir, sizeof(dir), "%s%s", cs->mount, d->cgroup) < sizeof(dir))
+			pw_cgroup_walk(dir, add_sub, &w);
+		if (w.err == -ENOMEM)
+			return w.err;
+	}
+	return 0;
+}
+
+/* A runc-made cgroup not (yet) recognisable: remembered until its first exec. */
+static int add_pending(struct pw_ctable *t, uint64_t id, const char *path)
+{
+	struct pw_ct_container *c;
+
+	if (strlen(path) >= sizeof(c->path))
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->pending = 1;
+	c->cgroup_id = id;
+	strcpy(c->path, path);
+	t->pending++;
+	if (insert(t, id, c)) {
+		t->pending--;
+		free(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int pw_ctable_mkdir(struct pw_ctable *t, uint64_t id, uint64_t parent_id, const char *path)
+{
+	return pw_ctable_mkdir_by(t, id, parent_id, path, NULL);
+}
+
+int pw_ctable_mkdir_by(struct pw_ctable *t, uint64_t id, uint64_t parent_id, const char *path,
+		       const char *maker_comm)
+{
+	struct pw_ct_container *c;
+	struct pw_container_ref ref;
+	int rc;
+
+	if (find(t, id))
+		return pw_ctable_lookup(t, id) ? 1 : 0; /* found at start already */
+	c = pw_ctable_lookup(t, parent_id);
+	if (c)
+		return insert(t, id, c) ? -ENOMEM : 1;
+	if (!pw_container_from_cgroup_path_at(t->root, path, &ref))
+		return maker_comm && !strcmp(maker_comm, "runc") ? add_pending(t, id, path) : 0;
+	c = new_container(t, id, &ref);
+	if (!c)
+		return -ENOMEM;
+	/* The runtime wrote its state before making the cgroup (docker's
+	 * config.v2.json at create); read again when the entrypoint runs. */
+	pw_runtime_state_read(t->root, &c->ref, &c->meta);
+	rc = insert(t, id, c);
+	if (rc) {
+		free(c);
+		t->containers--;
+		return rc;
+	}
+	return 1;
+}
+
+void pw_ctable_rmdir(struct pw_ctable *t, uint64_t id)
+{
+	struct pw_ct_container *c = find(t, id);
+
+	if (c)
+		erase(t, id, c);
+}
+
+static int has_id(const uint64_t *v, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == id)
+			return 1;
+		if (v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n)
+{
+	struct pw_hslot *s;
+	uint64_t *dead;
+	size_t i, gone = 0;
+
+	/* Collect first: erasing moves entries between slots. */
+	dead = calloc(t->index.n ? t->index.n : 1, sizeof(*dead));
+	if (!dead)
+		return 0;
+	for (i = 0; (s = pw_htab_next(&t->index, &i));)
+		if (!has_id(live, n, s->key))
+			dead[gone++] = s->key;
+	for (i = 0; i < gone; i++)
+		pw_ctable_rmdir(t, dead[i]);
+	free(dead);
+	return gone;
+}
+
+static const char *base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgroup_id, pid_t pid,
+					       const char *filename, const char *args,
+					       size_t args_len)
+{
+	struct pw_ct_container *c = find(t, cgroup_id);
+	struct pw_container_ref ref;
+
+	if (!c || !c->pending)
+		return NULL;
+	/* runc re-executing itself as "runc init" may land in the cgroup
+	 * before its state.json exists (the parent moves the child while it
+	 * execs): not the entrypoint, and not the one try. */
+	if (pw_ct_is_runtime_exec(filename, args, args_len))
+		return NULL;
+	/* One try: a cgroup that is no container at its first exec stays none. */
+	if (!pw_container_from_cgroup_path_at(t->root, c->path, &ref)) {
+		erase(t, cgroup_id, c);
+		return NULL;
+	}
+	c->pending = 0;
+	c->ref = ref;
+	c->posture_rc = -EAGAIN;
+	t->pending--;
+	t->containers++;
+	t->added++;
+	pw_ctable_exec(t, c, pid, filename, args, args_len);
+	return c;
+}
+
+int pw_ct_is_runtime_exec(const char *filename, const char *args, size_t args_len)
+{
+	size_t n0 = strnlen(args, args_len), n1;
+	const char *argv1 = args + n0 + 1;
+
+	/* runc re-executes itself as "runc init", from /proc/self/exe or a
+	 * sealed memfd copy; on this host that happens before it joins the
+	 * container's cgroup, elsewhere it may not. */
+	if (n0 + 1 >= args_len)
+		return 0;
+	n1 = strnlen(argv1, args_len - n0 - 1);
+	if (n1 != 4 || memcmp(argv1, "init", 4))
+		return 0;
+	return !strncmp(base(filename), "runc", 4) || !strncmp(base(args), "runc", 4) ||
+	       !strcmp(filename, "/proc/self/exe") || strstr(filename, "memfd:") != NULL ||
+	       !strncmp(filename, "/proc/self/fd/", 14);
+}
+
+int pw_ctable_exec(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid, const char *filename,
+		   const char *args, size_t args_len)
+{
+	if (c->phase != PW_PHASE_SETUP || pw_ct_is_runtime_exec(filename, args, args_len))
+		return 0;
+	c->phase = PW_PHASE_STARTED;
+	c->start_pid = pid;
+	pw_runtime_state_read(t->root, &c->ref, &c->meta);
+	/* The process exec'd in-kernel before we read this: a short-lived
+	 * entrypoint may be gone already (-ESRCH: posture unknown). */
+	if (t->measure)
+		c->posture_rc = pw_posture_measure(pid, t->root, t->root, &c->posture);
+	return 1;
+}

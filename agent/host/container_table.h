@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The daemon's live container table: which container each cgroup id belongs
+ * to, kept current from the kernel's cgroup mkdir/rmdir records. Filled at
+ * start from discovery; a container's sub-cgroups map to the same entry.
+ *
+ * Phase: runc's init (runc:[2:INIT]) mounts /proc, /sys, /dev and probes
+ * seccomp inside the container's cgroup before it execs the entrypoint.
+ * Those events are "setup"; the first exec in the container that is not the
+ * runtime re-executing itself is the entrypoint: from it on, "started", and
+ * the posture is measured then, when the runtime has finished confining it.
+ *
+ * Memory: one allocation per container (freed when its last cgroup goes),
+ * an open-addressing index that only grows to the peak number of cgroups.
+ * Looking up an event's container allocates nothing.
+ */
+#ifndef PW_CONTAINER_TABLE_H
+#define PW_CONTAINER_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "host/container_id.h"
+#include "host/posture.h"
+#include "host/runtime_state.h"
+#include "lib/hashtab.h"
+
+struct pw_containers;
+
+enum pw_ct_phase { PW_PHASE_SETUP = 0, PW_PHASE_STARTED };
+
+struct pw_ct_container {
+	uint64_t cgroup_id; /* the container's own cgroup (not a sub-cgroup) */
+	struct pw_container_ref ref;
+	struct pw_container_meta meta;
+	enum pw_ct_phase phase;
+	pid_t start_pid;  /* the entrypoint's pid, or the init found at start */
+	int posture_rc;	  /* 0: measured; -EAGAIN: not yet (setup); or -errno */
+	struct pw_posture posture;
+	unsigned int refs; /* cgroup ids in the index pointing here */
+	/* Not known to be a container yet: a cgroup a runtime made whose path
+	 * has no runtime marker (plain runc: /<name>, identified by a
+	 * state.json runc writes after the mkdir). path is resolved again at
+	 * the first exec in it, then the entry is promoted or dropped. */
+	int pending;
+	char path[256];
+};
+
+struct pw_ctable {
+	struct pw_htab index; /* cgroup id -> struct pw_ct_container *; .n: cgroups mapped */
+	size_t containers; /* live entries */
+	size_t pending;	   /* unresolved runtime-made cgroups (not in containers) */
+	char root[256];	   /* prefix of runtime state and /proc ("/" in production) */
+	int measure;	   /* measure posture at start (off in unit tests) */
+	uint64_t added, removed; /* over the table's life */
+};
+
+/* root: NULL for "/". measure: pw_posture_measure the entrypoint on start. */
+int pw_ctable_init(struct pw_ctable *t, const char *root, int measure);
+void pw_ctable_free(struct pw_ctable *t);
+
+/*
+ * Add the discovered containers, phase "started" (they run already), with
+ * their posture, and the ids of the cgroups below each (walked under
+ * cs->mount). 0 or -errno.
+ */
+int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs);
+
+/*
+ * A cgroup was created (path relative to the hierarchy's root). Below a
+ * tracked cgroup: mapped to that container. Else, if the path names a
+ * container: a new entry in "setup", runtime state read now. 1 if the id is
+ * now tracked, 0 if not a container's, -ENOMEM.
+ */
+int pw_ctable_mkdir(struct pw_ctable *t, uint64_t id, uint64_t parent_id, const char *path);
+/* The same, knowing the comm of the task that made it: a cgroup made by runc
+ * whose path names no container yet is kept pending (returns 0). */
+int pw_ctable_mkdir_by(struct pw_ctable *t, uint64_t id, uint64_t parent_id, const char *path,
+		       const char *maker_comm);
+
+/* A cgroup was removed: its id forgotten, its container freed with its last cgroup. */
+void pw_ctable_rmdir(struct pw_ctable *t, uint64_t id);
+
+/*
+ * Forget every tracked cgroup id not in live (sorted ascending, n ids): the
+ * repair after cgroup rmdir records were lost. Returns how many were
+ * forgotten.
+ */
+size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n);
+
+/* The container of a cgroup id, or NULL. */
+struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgroup_id);
+
+/* Walk every mapped cgroup (pending ones included); *i starts at 0. A
+ * container appears once per cgroup of it: at its own, *cgroup_id equals
+ * its cgroup_id. Do not change the table while walking. */
+struct pw_ct_container *pw_ctable_next(const struct pw_ctable *t, size_t *i, uint64_t *cgroup_id);
+
+/*
+ * An exec in c by pid, of filename with argv (NUL-separated, args_len bytes).
+ * The first that is not the runtime re-executing its own init marks c
+ * started (posture measured on pid). Returns 1 if this exec started it.
+ */
+int pw_ctable_exec(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid, const char *filename,
+		   const char *args, size_t args_len);
+
+/*
+ * An exec in a cgroup lookup does not know: if it is pending, its path is
+ * resolved again; a container now (runc's state.json written) is promoted,
+ * and this exec starts it as pw_ctable_exec would. Else the pending entry is
+ * dropped. The container, or NULL.
+ */
+struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgroup_id, pid_t pid,
+					       const char *filename, const char *args,
+					       size_t args_len);
+
+/* Is this exec the runtime's own (runc init, its memfd or /proc/self/exe re-exec)? */
+int pw_ct_is_runtime_exec(const char *filename, const char *args, size_t args_len);
+
+
+#endif

@@ -1,0 +1,794 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Posture of a container from its init process. Everything is read through
+ * a directory fd on /proc/<pid> (host/procfs.h), so a pid reused after the process exits is
+ * never mistaken for it: its files then fail with ESRCH/ENOENT. Files of the
+ * container itself (its /dev) are opened relative to /proc/<pid>/root without
+ * following symlinks, so a hostile container cannot point us at host files.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "events/capnames.h"
+#include "host/posture.h"
+#include "host/procfs.h"
+
+#define STATUS_MAX	(64 << 10)
+#define MOUNTINFO_MAX	(4 << 20) /* thousands of mounts on busy hosts */
+#define DEVLIST_MAX	(64 << 10)
+#define DEV_ENTRIES_MAX 16384 /* looked at in /dev and its subdirectories together */
+#define DEV_NAMES_MAX	1024  /* of which kept, to pick the evidence from */
+
+/* Docker's default bounding set (moby oci/caps/defaults.go). */
+#define DOCKER_DEFAULT_CAPS                                                                        \
+	((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) | (1ULL << 6) |       \
+	 (1ULL << 7) | (1ULL << 8) | (1ULL << 10) | (1ULL << 13) | (1ULL << 18) | (1ULL << 27) |   \
+	 (1ULL << 29) | (1ULL << 31))
+/* Runtimes built before CAP_PERFMON (38) grant 0..37 (CAP_AUDIT_READ) as "all". */
+#define CAPS_UPTO_AUDIT_READ ((1ULL << 38) - 1)
+
+/* A mountinfo line, split in place. */
+struct mnt {
+	long id, parent;
+	char *root, *point, *opts, *fstype, *super;
+};
+
+struct mounts {
+	char *buf;
+	struct mnt *v;
+	int n;
+};
+
+struct ctx {
+	int piddir;
+	pid_t pid;
+	const char *proc_root, *host_root;
+	char *status;
+	struct mounts mi; /* the container's mount table */
+};
+
+/* Bounded append to a fixed string; marks truncation with "...". */
+static void addf(char *dst, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void addf(char *dst, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(dst, len);
+	va_list ap;
+	int n;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(dst + used, len - used, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= len - used && len > 4)
+		memcpy(dst + len - 4, "...", 4);
+}
+
+static void set(struct pw_dimension *d, enum pw_dim_state s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set(struct pw_dimension *d, enum pw_dim_state s, const char *fmt, ...)
+{
+	char *dst = s == PW_DIM_NA ? d->reason : d->evidence;
+	size_t len = s == PW_DIM_NA ? sizeof(d->reason) : sizeof(d->evidence);
+	va_list ap;
+
+	d->state = s;
+	va_start(ap, fmt);
+	vsnprintf(dst, len, fmt, ap);
+	va_end(ap);
+}
+
+static int read_path(const char *root, const char *path, size_t max, char **out)
+{
+	char full[4096];
+	int rc = pw_proc_path(full, sizeof(full), root, path);
+
+	return rc ? rc : pw_proc_read_alloc(AT_FDCWD, full, max, out);
+}
+
+static int path_exists(const char *root, const char *path)
+{
+	char full[4096];
+	struct stat st;
+
+	return !pw_proc_path(full, sizeof(full), root, path) && lstat(full, &st) == 0;
+}
+
+static int has_token(const char *list, const char *tok)
+{
+	size_t tlen = strlen(tok);
+	const char *p = list;
+
+	while (p && *p) {
+		if (!strncmp(p, tok, tlen) && (p[tlen] == ',' || p[tlen] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+/* "36 25 0:32 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw" */
+static int parse_mountinfo(char *buf, struct mounts *m)
+{
+	char *line, *save = NULL;
+	size_t lines = 1;
+
+	for (line = buf; (line = strchr(line, '\n')); line++)
+		lines++;
+	m->buf = buf;
+	m->n = 0;
+	m->v = calloc(lines, sizeof(*m->v));
+	if (!m->v)
+		return -ENOMEM;
+	for (line = strtok_r(buf, "\n", &save); line && (size_t)m->n < lines;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[6], *tok, *s2 = NULL, *rest;
+		struct mnt *e = &m->v[m->n];
+		int i;
+
+		rest = strstr(line, " - ");
+		if (!rest)
+			continue;
+		*rest = '\0';
+		rest += 3;
+		for (i = 0, tok = strtok_r(line, " ", &s2); tok && i < 6;
+		     tok = strtok_r(NULL, " ", &s2))
+			f[i++] = tok;
+		if (i < 6)
+			continue;
+		e->id = strtol(f[0], NULL, 10);
+		e->parent = strtol(f[1], NULL, 10);
+		e->root = f[3];
+		e->point = f[4];
+		e->opts = f[5];
+		e->fstype = strtok_r(rest, " ", &s2);
+		if (!e->fstype || !strtok_r(NULL, " ", &s2)) /* source */
+			continue;
+		e->super = strtok_r(NULL, " ", &s2);
+		if (!e->super)
+			e->super = "";
+		m->n++;
+	}
+	return 0;
+}
+
+static void free_mounts(struct mounts *m)
+{
+	free(m->buf);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The top of the stack of mounts at point on parent (parent itself if none). */
+static const struct mnt *mounted_on(const struct mounts *m, const struct mnt *parent,
+				    const char *point, size_t len)
+{
+	const struct mnt *cur = parent;
+	int i, again = 1, guard = 0;
+
+	while (again && guard++ < m->n) {
+		again = 0;
+		for (i = 0; i < m->n; i++) {
+			const struct mnt *e = &m->v[i];
+
+			if (e != cur && e->parent == cur->id && strlen(e->point) == len &&
+			    !strncmp(e->point, point, len)) {
+				cur = e;
+				again = 1;
+				break;
+			}
+		}
+	}
+	return cur;
+}
+
+/*
+ * The mount that path resolves to in this mount table: from the root mount,
+ * component by component, each time the mount on top of the current one at
+ * that prefix. Following parent ids rather than the longest mount point means
+ * masks hidden under a later mount (a fresh proc over /proc) do not count.
+ */
+static const struct mnt *covering(const struct mounts *m, const char *path)
+{
+	const struct mnt *cur = NULL;
+	size_t i;
+	int k, j;
+
+	/* The root: "/" on a parent outside the table (this namespace's root). */
+	for (k = 0; k < m->n && !cur; k++) {
+		if (strcmp(m->v[k].point, "/"))
+			continue;
+		for (j = 0; j < m->n && m->v[j].id != m->v[k].parent; j++)
+			;
+		if (j == m->n)
+			cur = &m->v[k];
+	}
+	if (!cur)
+		return NULL;
+	cur = mounted_on(m, cur, "/", 1);
+	for (i = 1; path[i - 1]; i++)
+		if (path[i] == '/' || path[i] == '\0')
+			cur = mounted_on(m, cur, path, i);
+	return cur;
+}
+
+static const struct mnt *mounted_at(const struct mounts *m, const char *path)
+{
+	const struct mnt *e = covering(m, path);
+
+	return e && !strcmp(e->point, path) ? e : NULL;
+}
+
+static int mnt_ro(const struct mnt *e)
+{
+	return has_token(e->opts, "ro") || has_token(e->super, "ro");
+}
+
+/* "sys_admin" for 21: the seed's (amicontained's) spelling, shorter in evidence. */
+static void add_cap_name(char *dst, size_t len, int cap)
+{
+	const char *n = pw_cap_name(cap);
+	char low[32];
+	size_t i;
+
+	if (!n) {
+		addf(dst, len, " cap_%d", cap);
+		return;
+	}
+	for (i = 0; n[i + 4] && i < sizeof(low) - 1; i++)
+		low[i] = n[i + 4] >= 'A' && n[i + 4] <= 'Z' ? n[i + 4] - 'A' + 'a' : n[i + 4];
+	low[i] = '\0';
+	addf(dst, len, " %s", low);
+}
+
+static void measure_caps(struct ctx *c, struct pw_dimension *d)
+{
+	uint64_t bnd, host, extra;
+	char *st1 = NULL;
+	int cap, host_known;
+
+	if (pw_proc_status_num(c->status, "CapBnd", 16, &bnd)) {
+		set(d, PW_DIM_NA, "no CapBnd in /proc/%d/status", c->pid);
+		return;
+	}
+	/* The host's own bounding set, not the full set: a host may lack some
+	 * (this one has no CAP_SYS_RESOURCE anywhere). */
+	host_known = !read_path(c->proc_root, "/proc/1/status", STATUS_MAX, &st1) &&
+		     !pw_proc_status_num(st1, "CapBnd", 16, &host);
+	free(st1);
+	if (!host_known)
+		host = PW_CAP_LAST >= 63 ? ~0ULL : (1ULL << (PW_CAP_LAST + 1)) - 1;
+	d->state = (bnd & host) == host || bnd == (host & CAPS_UPTO_AUDIT_READ) ? PW_DIM_RELAXED
+										: PW_DIM_CONFINED;
+	snprintf(d->evidence, sizeof(d->evidence), "CapBnd %016" PRIx64 " (host %016" PRIx64 "%s);",
+		 bnd, host, host_known ? "" : ", guessed");
+	extra = bnd & ~DOCKER_DEFAULT_CAPS;
+	if (!extra) {
+		addf(d->evidence, sizeof(d->evidence), " nothing beyond docker's default");
+		return;
+	}
+	addf(d->evidence, sizeof(d->evidence), " beyond docker's default:");
+	for (cap = 0; cap < 64; cap++)
+		if (extra & (1ULL << cap))
+			add_cap_name(d->evidence, sizeof(d->evidence), cap);
+}
+
+static const char *const masked_paths[] = {
+	"/proc/kcore", "/proc/keys",	"/proc/timer_list",    "/proc/sched_debug", "/proc/acpi",
+	"/proc/scsi",  "/sys/firmware", "/proc/latency_stats", "/proc/timer_stats",
+};
+
+static void measure_masked(struct ctx *c, struct pw_dimension *d)
+{
+	char masked[PW_EVIDENCE_LEN] = "", open[PW_EVIDENCE_LEN] = "";
+	int n_masked = 0, n_open = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]); i++) {
+		const char *p = masked_paths[i];
+		const struct mnt *e = mounted_at(&c->mi, p);
+		const char *root = !strncmp(p, "/proc/", 6) ? c->proc_root : c->host_root;
+
+		/* Something other than the kernel's own file mounted there: a
+		 * tmpfs, or a bind of /dev/null (shown as the fs of /dev). */
+		if (e && strcmp(e->fstype, "proc") && strcmp(e->fstype, "sysfs")) {
+			n_masked++;
+			addf(masked, sizeof(masked), " %s", p);
+		} else if (path_exists(root, p)) {
+			n_open++;
+			addf(open, sizeof(open), " %s", p);
+		}
+	}
+	if (!n_masked && !n_open) {
+		set(d, PW_DIM_NA, "none of the masked paths exists on this host");
+		return;
+	}
+	if (n_masked)
+		set(d, PW_DIM_CONFINED, "%d masked:%s", n_masked, masked);
+	else
+		set(d, PW_DIM_RELAXED, "none masked:%s", open);
+	if (n_masked && n_open)
+		addf(d->evidence, sizeof(d->evidence), "; not masked:%s", open);
+}
+
+static const char *const kernel_fs_paths[] = {
+	"/sys", "/proc/sys", "/proc/sysrq-trigger", "/proc/bus", "/proc/fs", "/proc/irq",
+};
+
+static void measure_readonly(struct ctx *c, struct pw_dimension *d)
+{
+	char ro[256] = "", rw[256] = "";
+	int sys_rw = 0, procsys_rw = 0, cg_ro = 0, cg_rw = 0, i;
+	size_t k;
+
+	for (k = 0; k < sizeof(kernel_fs_paths) / sizeof(kernel_fs_paths[0]); k++) {
+		const struct mnt *e = covering(&c->mi, kernel_fs_paths[k]);
+		int w;
+
+		if (!e)
+			continue;
+		w = !mnt_ro(e);
+		addf(w ? rw : ro, sizeof(rw), " %s", kernel_fs_paths[k]);
+		if (k == 0)
+			sys_rw = w;
+		else if (k == 1)
+			procsys_rw = w;
+	}
+	for (i = 0; i < c->mi.n; i++) {
+		const struct mnt *e = &c->mi.v[i];
+
+		if (strncmp(e->point, "/sys/fs/cgroup/", 15) ||
+		    (strcmp(e->fstype, "cgroup") && strcmp(e->fstype, "cgroup2")) ||
+		    covering(&c->mi, e->point) != e) /* hidden under another mount */
+			continue;
+		if (mnt_ro(e))
+			cg_ro++;
+		else
+			cg_rw++;
+	}
+	if (c->mi.n == 0) {
+		set(d, PW_DIM_NA, "empty mount table");
+		return;
+	}
+	/* What matters is writing kernel knobs: /sys and /proc/sys. */
+	d->state = sys_rw && procsys_rw ? PW_DIM_RELAXED : PW_DIM_CONFINED;
+	d->evidence[0] = '\0';
+	addf(d->evidence, sizeof(d->evidence), "rw:%s; ro:%s; cgroupfs %d rw %d ro",
+	     *rw ? rw : " none", *ro ? ro : " none", cg_rw, cg_ro);
+}
+
+static void strip_nl(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+}
+
+/* The LSM's switch under host_root: NULL if the LSM is off, else its text. */
+static char *lsm_switch(const char *host_root, const char *path)
+{
+	char *v = NULL;
+
+	if (read_path(host_root, path, 64, &v))
+		return NULL;
+	strip_nl(v);
+	return v;
+}
+
+static int read_attr(struct ctx *c, const char *name, char **out)
+{
+	int rc = pw_proc_read_alloc(c->piddir, name, 4096, out);
+
+	if (!rc)
+		strip_nl(*out);
+	return rc;
+}
+
+static void measure_apparmor(struct ctx *c, struct pw_dimension *d)
+{
+	char *en = lsm_switch(c->host_root, "/sys/module/apparmor/parameters/enabled");
+	char *label = NULL;
+	int rc;
+
+	if (!en || en[0] == 'N') {
+		set(d, PW_DIM_NA, "AppArmor not enabled on this host");
+		free(en);
+		return;
+	}
+	free(en);
+	/* attr/apparmor/ since 5.8 (LSM stacking); attr/current before. */
+	rc = read_attr(c, "attr/apparmor/current", &label);
+	if (rc)
+		rc = read_attr(c, "attr/current", &label);
+	if (rc) {
+		set(d, PW_DIM_NA, "cannot read the AppArmor label: %s", strerror(-rc));
+		return;
+	}
+	/* A complain-mode profile only logs: nothing is denied. */
+	if (!strcmp(label, "unconfined") || strstr(label, " (unconfined)") ||
+	    strstr(label, " (complain)"))
+		set(d, PW_DIM_RELAXED, "profile %s", label);
+	else
+		set(d, PW_DIM_CONFINED, "profile %s", label);
+	free(label);
+}
+
+static void measure_seccomp(struct ctx *c, struct pw_dimension *d)
+{
+	const char *s = pw_proc_status_field(c->status, "Seccomp");
+	const char *nf = pw_proc_status_field(c->status, "Seccomp_filters");
+
+	if (!s) {
+		set(d, PW_DIM_NA, "no Seccomp in /proc/%d/status: kernel without seccomp", c->pid);
+		return;
+	}
+	switch (atoi(s)) {
+	case 0: set(d, PW_DIM_RELAXED, "disabled"); break;
+	case 1: set(d, PW_DIM_CONFINED, "strict"); break;
+	default: set(d, PW_DIM_CONFINED, "filter, %d filters", nf ? atoi(nf) : -1); break;
+	}
+}
+
+/* Where the host mounts a cgroup hierarchy: v1 with a controller, or cgroup2. */
+static int host_cgroup_mount(const struct mounts *host, const char *controller, const char **point,
+			     const char **root)
+{
+	int i;
+
+	for (i = 0; i < host->n; i++) {
+		const struct mnt *e = &host->v[i];
+
+		if (controller ? strcmp(e->fstype, "cgroup") || !has_token(e->super, controller)
+			       : strcmp(e->fstype, "cgroup2"))
+			continue;
+		*point = e->point;
+		*root = e->root;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The pid's cgroup path in the hierarchy whose /proc/<pid>/cgroup controller
+ * list holds controller ("" for the cgroup2 line "0::/path"). */
+static int pid_cgroup(const char *cgroups, const char *controller, char *out, size_t len)
+{
+	char *copy = strdup(cgroups), *line, *save = NULL;
+	int rc = -ENOENT;
+
+	if (!copy)
+		return -ENOMEM;
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctrl = strchr(line, ':'), *path;
+
+		if (!ctrl || !(path = strchr(ctrl + 1, ':')))
+			continue;
+		*path++ = '\0';
+		ctrl++;
+		if (*controller ? !has_token(ctrl, controller) : *ctrl != '\0')
+			continue;
+		/* The kernel writes canonical paths; refuse anything that could climb. */
+		if (path[0] != '/' || strstr(path, "/..") ||
+		    (size_t)snprintf(out, len, "%s", path) >= len)
+			rc = -EINVAL;
+		else
+			rc = 0;
+		break;
+	}
+	free(copy);
+	return rc;
+}
+
+/* host_root + mount point + the cgroup path below the mount's root. */
+static int cgroup_dir(const char *host_root, const char *point, const char *mroot,
+		      const char *cgpath, char *out, size_t len)
+{
+	char rel[4096];
+	size_t rl = strlen(mroot);
+
+	if (!strcmp(mroot, "/"))
+		rl = 0;
+	else if (strncmp(cgpath, mroot, rl) || (cgpath[rl] != '/' && cgpath[rl] != '\0'))
+		return -ENOENT; /* outside what the host has mounted */
+	if ((size_t)snprintf(rel, sizeof(rel), "%s%s", point, cgpath + rl) >= sizeof(rel))
+		return -ENAMETOOLONG;
+	return pw_proc_path(out, len, host_root, rel);
+}
+
+/* Effective BPF device programs on a cgroup2 directory: count, or -errno. */
+static int v2_device_progs(const char *dir)
+{
+	__u32 cnt = 0, flags = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	/* Effective: a program on an ancestor restricts this cgroup too. */
+	rc = bpf_prog_query(fd, BPF_CGROUP_DEVICE, BPF_F_QUERY_EFFECTIVE, &flags, NULL, &cnt);
+	close(fd);
+	return rc ? (rc < 0 ? rc : -EINVAL) : (int)cnt;
+}
+
+static void measure_devcgroup(struct ctx *c, struct pw_dimension *d)
+{
+	char *cgroups = NULL, *hostmi = NULL, *list = NULL;
+	char cgpath[4096], dir[4096], file[4096 + 16];
+	const char *point, *mroot;
+	struct mounts host = { 0 };
+	int rc, v1 = 0, allow_all = 0, rules = 0, progs = -ENOENT;
+
+	rc = pw_proc_read_alloc(c->piddir, "cgroup", 64 << 10, &cgroups);
+	if (rc) {
+		set(d, PW_DIM_NA, "cannot read /proc/%d/cgroup: %s", c->pid, strerror(-rc));
+		return;
+	}
+	rc = read_path(c->proc_root, "/proc/self/mountinfo", MOUNTINFO_MAX, &hostmi);
+	if (!rc)
+		rc = parse_mountinfo(hostmi, &host); /* host owns hostmi from here */
+	if (rc) {
+		set(d, PW_DIM_NA, "cannot read the host's mount table: %s", strerror(-rc));
+		goto out;
+	}
+	/* v1 first: on hybrid hosts the devices controller lives there. */
+	if (!pid_cgroup(cgroups, "devices", cgpath, sizeof(cgpath)) &&
+	    !host_cgroup_mount(&host, "devices", &point, &mroot) &&
+	    !cgroup_dir(c->host_root, point, mroot, cgpath, dir, sizeof(dir))) {
+		snprintf(file, sizeof(file), "%s/devices.list", dir);
+		if (!pw_proc_read_alloc(AT_FDCWD, file, DEVLIST_MAX, &list)) {
+			char *line, *save = NULL;
+
+			v1 = 1;
+			for (line = strtok_r(list, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save)) {
+				rules++;
+				if (!strncmp(line, "a *:* rwm", 9))
+					allow_all = 1;
+			}
+			free(list);
+		}
+	}
+	/* Device programs on cgroup2 apply on hybrid hosts as well. */
+	if (!pid_cgroup(cgroups, "", cgpath, sizeof(cgpath)) &&
+	    !host_cgroup_mount(&host, NULL, &point, &mroot) &&
+	    !cgroup_dir(c->host_root, point, mroot, cgpath, dir, sizeof(dir)))
+		progs = v2_device_progs(dir);
+
+	if (v1 && !allow_all)
+		set(d, PW_DIM_CONFINED, "v1 devices.list: %d rules, not a *:* rwm", rules);
+	else if (v1 && progs > 0)
+		set(d, PW_DIM_CONFINED, "v1 allows all, but %d BPF device programs on cgroup2",
+		    progs);
+	else if (v1)
+		set(d, PW_DIM_RELAXED, "v1 devices.list: a *:* rwm");
+	else if (progs > 0)
+		set(d, PW_DIM_CONFINED, "cgroup2: %d BPF device programs (effective)", progs);
+	else if (progs == 0)
+		set(d, PW_DIM_RELAXED, "cgroup2: no BPF device program: allows all");
+	else
+		set(d, PW_DIM_NA, "no devices cgroup found (cgroup2 query: %s)", strerror(-progs));
+out:
+	free_mounts(&host);
+	free(cgroups);
+}
+
+/* /dev of a default container (runc's default devices and mounts). */
+static int default_dev(const char *name)
+{
+	static const char *const names[] = {
+		"null", "zero", "full",	 "random", "urandom", "tty", "console", "ptmx",	  "fuse",
+		"core", "fd",	"stdin", "stdout", "stderr",  "pts", "shm",	"mqueue",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
+struct devname {
+	char name[128];
+	int rank; /* telling ones first in the evidence */
+};
+
+static int devname_cmp(const void *a, const void *b)
+{
+	const struct devname *x = a, *y = b;
+
+	return x->rank != y->rank ? x->rank - y->rank : strcmp(x->name, y->name);
+}
+
+static int dev_rank(const char *name, mode_t mode)
+{
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+
+	if (S_ISBLK(mode))
+		return 0;
+	if (!strcmp(base, "kmsg") || !strcmp(base, "mem") || !strcmp(base, "kmem") ||
+	    !strcmp(base, "port"))
+		return 1;
+	if (!strncmp(base, "ttyS", 4))
+		return 2;
+	return 3;
+}
+
+/* Device nodes in dirfd not in the default set, one level of subdirectories
+ * deep (dri/, input/, mapper/); nothing is followed. */
+static int scan_dev(int dirfd, const char *prefix, struct devname *v, int *n, int *seen, int *total)
+{
+	DIR *dir = fdopendir(dirfd);
+	struct dirent *de;
+
+	if (!dir) {
+		close(dirfd);
+		return -errno;
+	}
+	/* Bounded: a container can fill its /dev with anything. */
+	while ((*seen)++ < DEV_ENTRIES_MAX && (de = readdir(dir))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISDIR(st.st_mode) && !*prefix && !default_dev(de->d_name)) {
+			int sub = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0)
+				scan_dev(sub, de->d_name, v, n, seen, total);
+			continue;
+		}
+		if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+			continue;
+		if (!*prefix && default_dev(de->d_name))
+			continue;
+		if (*n < DEV_NAMES_MAX) {
+			snprintf(v[*n].name, sizeof(v[*n].name), "%s%s%s", prefix,
+				 *prefix ? "/" : "", de->d_name);
+			v[*n].rank = dev_rank(de->d_name, st.st_mode);
+			(*n)++;
+		}
+		(*total)++;
+	}
+	closedir(dir);
+	return 0;
+}
+
+static void measure_devices(struct ctx *c, struct pw_dimension *d)
+{
+	struct devname *v;
+	int root, dev, n = 0, seen = 0, total = 0, i, rc;
+
+	/* Follows the magic link to the container's root, which is the point;
+	 * "dev" below it must be a real directory, not a symlink. */
+	root = openat(c->piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0) {
+		set(d, PW_DIM_NA, "cannot open /proc/%d/root: %s", c->pid, strerror(errno));
+		return;
+	}
+	dev = openat(root, "dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	rc = errno;
+	close(root);
+	if (dev < 0) {
+		set(d, PW_DIM_NA, "cannot open the container's /dev: %s%s", strerror(rc),
+		    rc == ELOOP || rc == ENOTDIR ? " (a symlink: not followed)" : "");
+		return;
+	}
+	v = calloc(DEV_NAMES_MAX, sizeof(*v));
+	if (!v) {
+		close(dev);
+		set(d, PW_DIM_NA, "out of memory");
+		return;
+	}
+	rc = scan_dev(dev, "", v, &n, &seen, &total);
+	if (rc) {
+		set(d, PW_DIM_NA, "cannot list the container's /dev: %s", strerror(-rc));
+		free(v);
+		return;
+	}
+	if (!total) {
+		set(d, PW_DIM_CONFINED, "no device nodes beyond the default set");
+		free(v);
+		return;
+	}
+	qsort(v, n, sizeof(*v), devname_cmp);
+	set(d, PW_DIM_RELAXED, "%d extra device nodes:", total);
+	for (i = 0; i < n && i < 8; i++)
+		addf(d->evidence, sizeof(d->evidence), " %s", v[i].name);
+	if (total > 8)
+		addf(d->evidence, sizeof(d->evidence), " ...");
+	if (seen > DEV_ENTRIES_MAX)
+		addf(d->evidence, sizeof(d->evidence), " (listing cut at %d entries)",
+		     DEV_ENTRIES_MAX);
+	free(v);
+}
+
+static void measure_selinux(struct ctx *c, struct pw_dimension *d)
+{
+	char *enforce = lsm_switch(c->host_root, "/sys/fs/selinux/enforce");
+	char *label = NULL, *type = NULL, *p;
+	int rc, permissive;
+
+	if (!enforce) {
+		set(d, PW_DIM_NA, "SELinux not active on this host");
+		return;
+	}
+	permissive = enforce[0] == '0';
+	free(enforce);
+	rc = read_attr(c, "attr/current", &label);
+	if (rc) {
+		set(d, PW_DIM_NA, "cannot read the SELinux label: %s", strerror(-rc));
+		return;
+	}
+	/* user:role:type:level; spc_t is what label=disabled and --privileged get. */
+	p = strchr(label, ':');
+	if (p && (p = strchr(p + 1, ':')))
+		type = strndup(p + 1, strcspn(p + 1, ":"));
+	if (permissive)
+		set(d, PW_DIM_RELAXED, "host permissive; label %s", label);
+	else if (type && (!strcmp(type, "spc_t") || !strcmp(type, "unconfined_t") ||
+			  !strcmp(type, "kernel_t")))
+		set(d, PW_DIM_RELAXED, "label %s", label);
+	else
+		set(d, PW_DIM_CONFINED, "label %s", label);
+	free(type);
+	free(label);
+}
+
+int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
+		       struct pw_posture *out)
+{
+	struct ctx c = { .pid = pid, .proc_root = proc_root, .host_root = host_root };
+	char *mi = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (pid <= 0)
+		return -EINVAL;
+	c.piddir = pw_proc_open_pid(proc_root, pid);
+	if (c.piddir < 0)
+		return c.piddir == -ENOENT ? -ESRCH : c.piddir;
+	rc = pw_proc_read_alloc(c.piddir, "status", STATUS_MAX, &c.status);
+	if (!rc && pw_proc_dead(c.piddir))
+		rc = -ESRCH;
+	if (!rc) {
+		rc = pw_proc_read_alloc(c.piddir, "mountinfo", MOUNTINFO_MAX, &mi);
+		if (!rc)
+			rc = parse_mountinfo(mi, &c.mi); /* c.mi owns mi from here */
+	}
+	if (rc)
+		goto out;
+	out->pid = pid;
+	measure_caps(&c, &out->dim[PW_DIM_CAPABILITIES]);
+	measure_masked(&c, &out->dim[PW_DIM_MASKED_PATHS]);
+	measure_readonly(&c, &out->dim[PW_DIM_READONLY_KERNEL_FS]);
+	measure_apparmor(&c, &out->dim[PW_DIM_APPARMOR]);
+	measure_seccomp(&c, &out->dim[PW_DIM_SECCOMP]);
+	measure_devcgroup(&c, &out->dim[PW_DIM_DEVICE_CGROUP]);
+	measure_devices(&c, &out->dim[PW_DIM_HOST_DEVICES]);
+	measure_selinux(&c, &out->dim[PW_DIM_SELINUX]);
+	/* Still alive? Otherwise some reads may have seen it half gone. The
+	 * dir fd pins this process: a new one reusing the pid is not it. */
+	rc = pw_proc_dead(c.piddir) ? -ESRCH : 0;
+	if (!rc)
+		pw_posture_derive(out);
+out:
+	if (rc && pw_proc_dead(c.piddir))
+		rc = -ESRCH;
+	if (rc)
+		memset(out, 0, sizeof(*out));
+	free(c.status);
+	free_mounts(&c.mi);
+	close(c.piddir);
+	return rc;
+}

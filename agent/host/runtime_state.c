@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Runtime state on disk -> struct pw_container_meta. Every file is opened
+ * below its runtime's state directory one component at a time with
+ * O_NOFOLLOW: the state directory itself may be a symlink an admin made
+ * (/var/lib/docker on another disk), nothing below it may be. Files are
+ * parsed by jansson straight from the fd through a reader that stops at
+ * PW_STATE_MAX_BYTES, so no buffer of ours is allocated per lookup.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <jansson.h>
+#include "host/runtime_state.h"
+
+#define DOCKER_DIR	 "var/lib/docker/containers"
+#define CONTAINERD_TASKS "run/containerd/io.containerd.runtime.v2.task"
+#define STORAGE_GRAPH	 "var/lib/containers/storage/overlay-containers"
+#define STORAGE_RUN	 "run/containers/storage/overlay-containers"
+#define RUNC_DIR	 "run/runc"
+
+/*
+ * Open root/dir/rel, dir trusted, rel walked without following symlinks.
+ * want_dir: O_DIRECTORY at the end instead of a regular file. fd or -errno.
+ * O_NONBLOCK so a FIFO planted in place of a file cannot stall the agent.
+ */
+static int open_beneath(const char *root, const char *dir, const char *rel, int want_dir)
+{
+	char path[4096], part[256];
+	const char *p = rel;
+	int fd, next;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (*p) {
+		size_t len = strcspn(p, "/");
+		int last = p[len] == '\0';
+		int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+
+		if (len == 0 || len >= sizeof(part)) {
+			close(fd);
+			return -EINVAL;
+		}
+		memcpy(part, p, len);
+		part[len] = '\0';
+		if (!last || want_dir)
+			flags |= O_DIRECTORY;
+		next = openat(fd, part, flags);
+		close(fd);
+		if (next < 0)
+			return -errno;
+		fd = next;
+		p += len + !last;
+	}
+	return fd;
+}
+
+struct bounded_reader {
+	int fd;
+	size_t left;
+};
+
+/* jansson's input callback: (size_t)-1 past the limit fails the parse. */
+static size_t read_bounded(void *buf, size_t len, void *data)
+{
+	struct bounded_reader *r = data;
+	ssize_t n;
+
+	if (len > r->left + 1)
+		len = r->left + 1; /* one byte over the limit tells "too big" from EOF */
+	do
+		n = read(r->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 || (size_t)n > r->left)
+		return (size_t)-1;
+	r->left -= (size_t)n;
+	return (size_t)n;
+}
+
+/* Parsed JSON of root/dir/rel, or NULL (missing, not a regular file, more
+ * than max bytes, not JSON). */
+static json_t *load_json_max(const char *root, const char *dir, const char *rel, size_t max)
+{
+	struct bounded_reader r = { .left = max };
+	json_error_t err;
+	struct stat st;
+	json_t *j = NULL;
+
+	r.fd = open_beneath(root, dir, rel, 0);
+	if (r.fd < 0)
+		return NULL;
+	if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= max)
+		j = json_load_callback(read_bounded, &r, 0, &err);
+	close(r.fd);
+	return j;
+}
+
+/* A state file that must hold one JSON object. */
+static json_t *load_json(const char *root, const char *dir, const char *rel)
+{
+	json_t *j = load_json_max(root, dir, rel, PW_STATE_MAX_BYTES);
+
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* A pid file: decimal, a newline at most. 0 if absent or not a pid. */
+static int32_t read_pid_file(const char *root, const char *dir, const char *rel)
+{
+	char buf[32], *end;
+	struct stat st;
+	ssize_t n = -1;
+	long v;
+	int fd = open_beneath(root, dir, rel, 0);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && strcmp(end, "\n")) || v <= 0 || v > INT32_MAX)
+		return 0;
+	return (int32_t)v;
+}
+
+static int dir_exists(const char *root, const char *dir, const char *rel)
+{
+	int fd = open_beneath(root, dir, rel, 1);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* Copy a JSON string into a field not already filled by a better source. */
+static void take_str(char *dst, size_t size, json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	if (s && *s && !*dst)
+		snprintf(dst, size, "%s", s);
+}
+#define TAKE(field, v) take_str((field), sizeof(field), (v))
+
+static void take_pid(struct pw_container_meta *out, json_t *v)
+{
+	json_int_t pid = json_integer_value(v);
+
+	if (!out->init_pid && pid > 0 && pid <= INT32_MAX)
+		out->init_pid = (int32_t)pid;
+}
+
+/* Fields an OCI runtime config carries in its annotations: containerd's CRI
+ * plugin (io.kubernetes.cri.*), CRI-O (kubelet's io.kubernetes.* labels and
+ * io.kubernetes.cri-o.*) and podman (io.podman.annotations.*). */
+static void read_oci_annotations(json_t *config, struct pw_container_meta *out)
+{
+	json_t *a = json_object_get(config, "annotations");
+	const char *priv =
+		json_string_value(json_object_get(a, "io.podman.annotations.privileged"));
+
+	TAKE(out->pod_name, json_object_get(a, "io.kubernetes.cri.sandbox-name"));
+	TAKE(out->pod_namespace, json_object_get(a, "io.kubernetes.cri.sandbox-namespace"));
+	TAKE(out->container_name, json_object_get(a, "io.kubernetes.cri.container-name"));
+	TAKE(out->image, json_object_get(a, "io.kubernetes.cri.image-name"));
+	TAKE(out->container_type, json_object_get(a, "io.kubernetes.cri.container-type"));
+
+	TAKE(out->pod_name, json_object_get(a, "io.kubernetes.pod.name"));
+	TAKE(out->pod_namespace, json_object_get(a, "io.kubernetes.pod.namespace"));
+	TAKE(out->container_name, json_object_get(a, "io.kubernetes.container.name"));
+	TAKE(out->image, json_object_get(a, "io.kubernetes.cri-o.ImageName"));
+	TAKE(out->container_type, json_object_get(a, "io.kubernetes.cri-o.ContainerType"));
+
+	TAKE(out->image, json_object_get(a, "org.opencontainers.image.ref.name"));
+
+	/* podman writes "TRUE"/"FALSE" (define.InspectResponseTrue) */
+	if (priv && !strcasecmp(priv, "true"))
+		out->privileged = PW_PRIV_YES;
+	else if (priv && !strcasecmp(priv, "false"))
+		out->privileged = PW_PRIV_NO;
+	out->sources |= PW_SRC_OCI_CONFIG;
+}
+
+static void read_docker(const char *root, const char *id, struct pw_container_meta *out)
+{
+	char rel[256];
+	json_t *j, *cfg, *labels, *priv;
+	const char *name, *type;
+
+	snprintf(rel, sizeof(rel), "%s/config.v2.json", id);
+	j = load_json(root, DOCKER_DIR, rel);
+	if (j) {
+		cfg = json_object_get(j, "Config");
+		labels = json_object_get(cfg, "Labels");
+		name = json_string_value(json_object_get(j, "Name"));
+		if (name && *name == '/')
+			name++; /* docker keeps names as "/x" */
+		if (name && *name)
+			snprintf(out->name, sizeof(out->name), "%s", name);
+		TAKE(out->image, json_object_get(cfg, "Image"));
+		TAKE(out->image, json_object_get(j, "Image")); /* the image id */
+		take_pid(out, json_object_get(json_object_get(j, "State"), "Pid"));
+		/* dockershim and cri-dockerd label what the CRI annotates */
+		TAKE(out->pod_name, json_object_get(labels, "io.kubernetes.pod.name"));
+		TAKE(out->pod_namespace, json_object_get(labels, "io.kubernetes.pod.namespace"));
+		TAKE(out->container_name, json_object_get(labels, "io.kubernetes.container.name"));
+		type = json_string_value(json_object_get(labels, "io.kubernetes.docker.type"));
+		if (type)
+			snprintf(out->container_type, sizeof(out->container_type), "%s",
+				 strcmp(type, "podsandbox") ? type : "sandbox");
+		out->sources |= PW_SRC_DOCKER_CONFIG;
+		json_decref(j);
+	}
+
+	snprintf(rel, sizeof(rel), "%s/hostconfig.json", id);
+	j = load_json(root, DOCKER_DIR, rel);
+	if (j) {
+		priv = json_object_get(j, "Privileged");
+		if (json_is_boolean(priv))
+			out->privileged = json_is_true(priv) ? PW_PRIV_YES : PW_PRIV_NO;
+		out->sources |= PW_SRC_DOCKER_HOSTCONFIG;
+		json_decref(j);
+	}
+
+	/* docker >= 20.10 runs its containers as containerd tasks in "moby" */
+	snprintf(rel, sizeof(rel), "moby/%s", id);
+	if (dir_exists(root, CONTAINERD_TASKS, rel))
+		snprintf(out->bundle, sizeof(out->bundle), "/%s/%s", CONTAINERD_TASKS, rel);
+	if (!out->init_pid) {
+		snprintf(rel, sizeof(rel), "moby/%s/init.pid", id);
+		out->init_pid = read_pid_file(root, CONTAINERD_TASKS, rel);
+		if (out->init_pid)
+			out->sources |= PW_SRC_INIT_PID;
+	}
+}
+
+/* ctr/nerdctl and the CRI plugin: the shim's bundle is the task directory.
+ * The CRI's privileged flag is in the CRI request and containerd's bolt
+ * database only, not in the OCI config: it stays unknown here. */
+static void read_containerd(const char *root, const char *ns, const char *id,
+			    struct pw_container_meta *out)
+{
+	char rel[256];
+	json_t *j;
+
+	snprintf(rel, sizeof(rel), "%s/%s", ns, id);
+	if (!dir_exists(root, CONTAINERD_TASKS, rel))
+		return;
+	snprintf(out->bundle, sizeof(out->bundle), "/%s/%s", CONTAINERD_TASKS, rel);
+	snprintf(rel, sizeof(rel), "%s/%s/config.json", ns, id);
+	j = load_json(root, CONTAINERD_TASKS, rel);
+	if (j) {
+		read_oci_annotations(j, out);
+		json_decref(j);
+	}
+	snprintf(rel, sizeof(rel), "%s/%s/init.pid", ns, id);
+	out->init_pid = read_pid_file(root, CONTAINERD_TASKS, rel);
+	if (out->init_pid)
+		out->sources |= PW_SRC_INIT_PID;
+}
+
+/*
+ * containers/storage's index of every container it holds, an array of
+ * {"id", "names": [...], "metadata": "<JSON string>"}; podman puts its name
+ * and the image it was asked for there, not in the OCI config. Transient
+ * containers (--rm, newer storage) are listed in volatile-containers.json.
+ */
+static void read_storage_index(const char *root, const char *id, struct pw_container_meta *out)
+{
+	static const char *const index[] = { "containers.json", "volatile-containers.json" };
+	json_t *list, *c, *meta;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(index) / sizeof(index[0]); k++) {
+		list = load_json_max(root, STORAGE_GRAPH, index[k], PW_STORAGE_INDEX_MAX_BYTES);
+		json_array_foreach(list, i, c) {
+			const char *cid = json_string_value(json_object_get(c, "id"));
+			const char *md = json_string_value(json_object_get(c, "metadata"));
+
+			if (!cid || strcmp(cid, id))
+				continue;
+			TAKE(out->name, json_array_get(json_object_get(c, "names"), 0));
+			meta = md ? json_loads(md, 0, NULL) : NULL;
+			TAKE(out->image, json_object_get(meta, "image-name"));
+			json_decref(meta);
+			out->sources |= PW_SRC_STORAGE_INDEX;
+			break;
+		}
+		json_decref(list);
+		if (out->sources & PW_SRC_STORAGE_INDEX)
+			break;
+	}
+}
+
+/* podman and CRI-O share containers/storage: the OCI config sits in the
+ * container's userdata, in the graph root (podman's bundle) or the run root
+ * (CRI-O's bundle); conmon writes the container's pid beside it. */
+static void read_containers_storage(const char *root, const char *id, int run_first,
+				    struct pw_container_meta *out)
+{
+	const char *dirs[2] = { STORAGE_GRAPH, STORAGE_RUN };
+	char rel[256];
+	json_t *j = NULL;
+	int i;
+
+	if (run_first) {
+		dirs[0] = STORAGE_RUN;
+		dirs[1] = STORAGE_GRAPH;
+	}
+	snprintf(rel, sizeof(rel), "%s/userdata/config.json", id);
+	for (i = 0; i < 2 && !j; i++) {
+		j = load_json(root, dirs[i], rel);
+		if (j)
+			snprintf(out->bundle, sizeof(out->bundle), "/%s/%s/userdata", dirs[i], id);
+	}
+	if (j) {
+		read_oci_annotations(j, out);
+		json_decref(j);
+	}
+	snprintf(rel, sizeof(rel), "%s/userdata/pidfile", id);
+	out->init_pid = read_pid_file(root, STORAGE_RUN, rel);
+	if (out->init_pid)
+		out->sources |= PW_SRC_INIT_PID;
+	if (!run_first) /* CRI-O's annotations already say more */
+		read_storage_index(root, id, out);
+}
+
+/* A bundle path from runc's state: absolute, no "." or ".." components, so
+ * root + bundle stays below root. */
+static int bundle_path_ok(const char *b)
+{
+	const char *p = b;
+
+	if (*b != '/' || strlen(b) >= 512)
+		return 0;
+	while (*p) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+/* runc's state.json: its id, the init pid, and config.labels ["bundle=..."];
+ * then the bundle's OCI config for annotations. runc has no privileged flag. */
+static void read_runc(const char *root, const char *id, struct pw_container_meta *out)
+{
+	char rel[256];
+	json_t *j, *labels, *v;
+	size_t i;
+
+	snprintf(rel, sizeof(rel), "%s/state.json", id);
+	j = load_json(root, RUNC_DIR, rel);
+	if (!j)
+		return;
+	TAKE(out->name, json_object_get(j, "id"));
+	take_pid(out, json_object_get(j, "init_process_pid"));
+	labels = json_object_get(json_object_get(j, "config"), "labels");
+	json_array_foreach(labels, i, v)
+	{
+		const char *s = json_string_value(v);
+
+		if (s && !strncmp(s, "bundle=", 7) && bundle_path_ok(s + 7)) {
+			snprintf(out->bundle, sizeof(out->bundle), "%s", s + 7);
+			break;
+		}
+	}
+	out->sources |= PW_SRC_RUNC_STATE;
+	json_decref(j);
+
+	if (out->bundle[0]) {
+		j = load_json(root, out->bundle + 1, "config.json");
+		if (j) {
+			read_oci_annotations(j, out);
+			json_decref(j);
+		}
+	}
+}
+
+int pw_runtime_state_read(const char *root, const struct pw_container_ref *ref,
+			  struct pw_container_meta *out)
+{
+	const char *ns = ref->ns;
+
+	memset(out, 0, sizeof(*out));
+	if (!root || !*root)
+		root = "/";
+	if (ref->runtime == PW_RUNTIME_CRI_CONTAINERD && !*ns)
+		ns = "k8s.io";
+	if (!pw_container_name_ok(ref->id, PW_CONTAINER_ID_MAX))
+		return -EINVAL;
+	if ((ref->runtime == PW_RUNTIME_CONTAINERD || ref->runtime == PW_RUNTIME_CRI_CONTAINERD) &&
+	    !pw_container_name_ok(ns, PW_CONTAINER_NS_MAX))
+		return -EINVAL;
+
+	switch (ref->runtime) {
+	case PW_RUNTIME_DOCKER:
+		read_docker(root, ref->id, out);
+		break;
+	case PW_RUNTIME_CONTAINERD:
+	case PW_RUNTIME_CRI_CONTAINERD:
+		read_containerd(root, ns, ref->id, out);
+		break;
+	case PW_RUNTIME_PODMAN:
+		read_containers_storage(root, ref->id, 0, out);
+		break;
+	case PW_RUNTIME_CRIO:
+		read_containers_storage(root, ref->id, 1, out);
+		break;
+	case PW_RUNTIME_RUNC:
+		read_runc(root, ref->id, out);
+		break;
+	case PW_RUNTIME_NONE:
+		return -EINVAL;
+	}
+	/* ctr and runc have no name apart from the id the user chose */
+	if (!out->name[0] &&
+	    (ref->runtime == PW_RUNTIME_CONTAINERD || ref->runtime == PW_RUNTIME_RUNC))
+		snprintf(out->name, sizeof(out->name), "%s", ref->id);
+	/* the CRI's own container name is the one people know it by */
+	if (!out->name[0] && out->container_name[0])
+		snprintf(out->name, sizeof(out->name), "%s", out->container_name);
+	return 0;
+}
+
+const char *pw_priv_flag_name(enum pw_priv_flag p)
+{
+	switch (p) {
+	case PW_PRIV_YES: return "yes";
+	case PW_PRIV_NO: return "no";
+	case PW_PRIV_UNKNOWN: break;
+	}
+	return "unknown";
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "kernel/loader.h"
+#include "kernel/noaudit.h"
+#include "lib/log.h"
+#include "privwatch.skel.h"
+
+int pw_ringbuf_size_parse(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	long page = sysconf(_SC_PAGESIZE);
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end || v < (unsigned long long)page || (v & (v - 1)) || v > (1ull << 30))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int open_and_choose(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+			   size_t errlen)
+{
+	struct pw_choice_opts co = { .mode = o->mode, .trust_lsm_attach = o->trust_lsm_attach };
+	int rc;
+
+	memcpy(co.skip, o->skip, sizeof(co.skip));
+	pw_features_probe(&l->features, o->trust_lsm_attach);
+	l->skel = privwatch_bpf__open();
+	if (!l->skel) {
+		snprintf(err, errlen, "failed to open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	if (pw_concern_count > PW_MAX_CONCERNS) {
+		snprintf(err, errlen, "internal: %d concerns, room for %d", pw_concern_count,
+			 PW_MAX_CONCERNS);
+		return -1;
+	}
+	rc = pw_features_choose(l->skel->obj, &l->features, &co, l->choices, err, errlen);
+	if (rc)
+		return rc;
+	if (pw_features_apply(l->skel->obj, l->choices)) {
+		const char *unlisted = pw_features_unlisted_program(l->skel->obj);
+
+		if (unlisted)
+			snprintf(err, errlen, "internal: program %s is in no concern of the table",
+				 unlisted);
+		else
+			snprintf(err, errlen, "internal: a program of the concern table is not in "
+					      "the BPF object");
+		return -1;
+	}
+	return 0;
+}
+
+int pw_loader_plan(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+		   size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	return open_and_choose(l, o, err, errlen);
+}
+
+/* Which hierarchy identifies containers: cgroup2 where it is mounted, else
+ * (or when asked) one v1 controller's hierarchy. */
+static int resolve_hierarchy(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+			     size_t errlen)
+{
+	struct pw_cgroup_v1 v1;
+	int rc;
+
+	l->cgroup_v1_ssid = -1;
+	if (!o->cgroup_v1 && pw_cgroup2_mount(l->cgroup_mount, sizeof(l->cgroup_mount)) == 0)
+		return 0;
+	rc = pw_cgroup_v1_find(o->cgroup_v1, &v1);
+	if (rc) {
+		if (o->cgroup_v1)
+			snprintf(err, errlen, "--cgroup-v1 %s: no cgroup v1 hierarchy of that controller "
+				 "is mounted", o->cgroup_v1);
+		else
+			snprintf(err, errlen, "no cgroup2 hierarchy and no cgroup v1 controller mounted: "
+				 "privwatch identifies containers by their cgroup");
+		return -1;
+	}
+	snprintf(l->cgroup_mount, sizeof(l->cgroup_mount), "%s", v1.mount);
+	snprintf(l->cgroup_v1_controller, sizeof(l->cgroup_v1_controller), "%s", v1.controller);
+	l->cgroup_v1_ssid = v1.ssid;
+	l->hierarchy_id = v1.hierarchy_id;
+	return 0;
+}
+
+static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+			 size_t errlen)
+{
+	int rc;
+
+	if (resolve_hierarchy(l, o, err, errlen))
+		return -1;
+	rc = pw_cgroup_id(l->cgroup_mount, &l->root_cgroup_id);
+	if (rc) {
+		snprintf(err, errlen, "cannot read the id of %s: %s", l->cgroup_mount, strerror(-rc));
+		return -1;
+	}
+	if (!o->cgroup_path) {
+		l->watch_mode = PW_WATCH_ALL_BUT_ROOT;
+		return 0;
+	}
+	l->watch_mode = PW_WATCH_MAP;
+	if (!realpath(o->cgroup_path, l->watch_path)) {
+		snprintf(err, errlen, "--cgroup %s: %s", o->cgroup_path, strerror(errno));
+		return -1;
+	}
+	rc = l->cgroup_v1_ssid < 0 ? pw_is_cgroup2(l->watch_path) : pw_is_cgroup1(l->watch_path);
+	if (rc <= 0 || strncmp(l->watch_path, l->cgroup_mount, strlen(l->cgroup_mount))) {
+		snprintf(err, errlen, "--cgroup %s: not a directory of the %s hierarchy mounted at %s",
+			 o->cgroup_path, l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller,
+			 l->cgroup_mount);
+		return -1;
+	}
+	rc = pw_cgroup_id(l->watch_path, &l->watch_cgroup_id);
+	if (rc) {
+		snprintf(err, errlen, "--cgroup %s: %s", o->cgroup_path, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Tell the capability tracepoint where noaudit checks come from
+ * (agent/kernel/noaudit.h). The other variants have the opts argument and
+ * need none of it, and kallsyms is slow to read (0.3 s under emulation):
+ * only when the tracepoint is loaded for capabilities.
+ */
+static void configure_noaudit(struct pw_loader *l)
+{
+	struct privwatch_bpf *s = l->skel;
+	struct pw_text_range r[PW_NOAUDIT_RANGES];
+	int i, n, c, v;
+
+	for (c = 0; c < pw_concern_count; c++) {
+		const struct pw_choice *ch = &l->choices[c];
+
+		if (strcmp(ch->concern->name, "capabilities"))
+			continue;
+		for (v = 0; v < PW_CONCERN_VARIANTS; v++)
+			if (ch->concern->variants[v].kind == PW_VARIANT_TP && (ch->usable & (1u << v)))
+				break;
+		if (v == PW_CONCERN_VARIANTS)
+			return;
+	}
+	n = pw_noaudit_ranges("/proc/kallsyms", r, PW_NOAUDIT_RANGES);
+
+	if (n <= 0) {
+		pw_warn("kallsyms unreadable: capability checks that only ask (noaudit, e.g. "
+			"the mmap overcommit check) are reported as uses\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		s->rodata->noaudit_lo[i] = r[i].lo;
+		s->rodata->noaudit_hi[i] = r[i].hi;
+	}
+	s->rodata->noaudit_ranges = n;
+	s->rodata->noaudit_caps = pw_noaudit_caps();
+}
+
+static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
+		     size_t errlen)
+{
+	struct privwatch_bpf *s = l->skel;
+
+	l->ringbuf_bytes = o->ringbuf_bytes ? o->ringbuf_bytes : PW_RINGBUF_DEFAULT;
+	if (bpf_map__set_max_entries(s->maps.events, l->ringbuf_bytes)) {
+		snprintf(err, errlen, "cannot size the ring buffer to %llu bytes",
+			 (unsigned long long)l->ringbuf_bytes);
+		return -1;
+	}
+	s->rodata->watch_mode = l->watch_mode;
+	s->rodata->root_cgroup_id = l->root_cgroup_id;
+	s->rodata->cgroup_v1_ssid = l->cgroup_v1_ssid;
+	s->rodata->watch_hierarchy_id = l->hierarchy_id;
+	/* Wake the reader when 1/16 of the ring is pending; below that its poll
+	 * timer collects the data (see pw_submit in bpf/common.bpf.h). */
+	s->rodata->wakeup_bytes = l->ringbuf_bytes / 16;
+	s->rodata->agent_tgid = getpid();
+	configure_noaudit(l);
+	return 0;
+}
+
+/* Attach the chosen variant of concern c, one program at a time so a
+ * failure names the program. */
+static int attach_concern(struct pw_loader *l, int c, char *err, size_t errlen)
+{
+	const struct pw_variant_def *v = pw_choice_def(&l->choices[c]);
+	int i;
+
+	for (i = 0; v && i < PW_CONCERN_PROGS && v->progs[i]; i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(l->skel->obj, v->progs[i]);
+		struct bpf_link *link = prog ? bpf_program__attach(prog) : NULL;
+
+		if (!link) {
+			snprintf(err, errlen, "cannot attach %s (%s): %s", v->progs[i],
+				 prog ? bpf_program__section_name(prog) : "not in the object",
+				 strerror(errno));
+			return -1;
+		}
+		l->links[c][i] = link;
+	}
+	return 0;
+}
+
+static void detach_concern(struct pw_loader *l, int c)
+{
+	int i;
+
+	for (i = 0; i < PW_CONCERN_PROGS; i++) {
+		bpf_link__destroy(l->links[c][i]);
+		l->links[c][i] = NULL;
+	}
+}
+
+static int attach_chosen(struct pw_loader *l, char *err, size_t errlen)
+{
+	int c;
+
+	for (c = 0; c < pw_concern_count; c++)
+		if (attach_concern(l, c, err, errlen))
+			return -1;
+	return 0;
+}
+
+int pw_loader_reattach(struct pw_loader *l, int c, char *err, size_t errlen)
+{
+	detach_concern(l, c);
+	return attach_concern(l, c, err, errlen);
+}
+
+int pw_loader_fall_back(struct pw_loader *l, int c, char *err, size_t errlen)
+{
+	struct pw_choice *ch = &l->choices[c];
+	char was[PW_WHY_LEN];
+	int next;
+
+	detach_concern(l, c);
+	if (ch->index >= 0)
+		ch->failed |= 1u << ch->index;
+	snprintf(was, sizeof(was), "%s", pw_variant_name(ch->variant));
+	next = pw_choice_next(ch);
+	ch->index = next;
+	ch->variant = next < 0 ? PW_VARIANT_NONE : ch->concern->variants[next].kind;
+	ch->proof = next < 0 ? PW_PROOF_BLIND : PW_PROOF_UNCHECKED;
+	if (next < 0) {
+		snprintf(ch->why, sizeof(ch->why),
+			 "BLIND: %s attached but its canary was never seen, and no other variant "
+			 "can run here", was);
+		return 1;
+	}
+	snprintf(ch->why, sizeof(ch->why), "%s attached but its canary was never seen; %s",
+		 was, ch->concern->variants[next].rank_why);
+	return attach_concern(l, c, err, errlen) ? -1 : 0;
+}
+
+static int add_watched(uint64_t id, const char *path, void *ctx)
+{
+	struct pw_loader *l = ctx;
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(l->skel->maps.watched_cgroups, &id, sizeof(id), &one,
+				 sizeof(one), BPF_ANY)) {
+		pw_err("cannot watch %s: %s (at most %d cgroups)\n", path, strerror(errno),
+		       PW_WATCHED_CGROUPS_MAX);
+		return 1; /* positive: stops the walk, not an errno */
+	}
+	l->watched_at_start++;
+	return 0;
+}
+
+struct rewatch {
+	struct pw_loader *l;
+	int restored;
+};
+
+static int restore_watched(uint64_t id, const char *path, void *ctx)
+{
+	struct rewatch *rw = ctx;
+	struct bpf_map *m = rw->l->skel->maps.watched_cgroups;
+	__u8 one = 1, v;
+
+	if (bpf_map__lookup_elem(m, &id, sizeof(id), &v, sizeof(v), 0) == 0)
+		return 0;
+	if (access(path, F_OK)) /* removed since the walk listed it */
+		return 0;
+	if (bpf_map__update_elem(m, &id, sizeof(id), &one, sizeof(one), BPF_ANY) == 0)
+		rw->restored++;
+	return 0;
+}
+
+int pw_loader_rewatch(struct pw_loader *l, uint64_t extra)
+{
+	struct rewatch rw = { .l = l };
+	__u8 one = 1, v;
+	int rc;
+
+	if (l->watch_mode != PW_WATCH_MAP)
+		return 0;
+	rc = pw_cgroup_walk(l->watch_path, restore_watched, &rw);
+	if (rc < 0)
+		return rc;
+	if (extra && bpf_map__lookup_elem(l->skel->maps.watched_cgroups, &extra, sizeof(extra), &v,
+					  sizeof(v), 0) &&
+	    bpf_map__update_elem(l->skel->maps.watched_cgroups, &extra, sizeof(extra), &one,
+				 sizeof(one), BPF_ANY) == 0)
+		rw.restored++;
+	return rw.restored;
+}
+
+int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	/* Kernels since 5.11 charge BPF memory to the cgroup, not to MEMLOCK;
+	 * where the limit cannot be raised it does not matter there. */
+	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
+		pw_debug("setrlimit(RLIMIT_MEMLOCK): %s (not needed on 5.11+)\n", strerror(errno));
+
+	if (resolve_watch(l, o, err, errlen) || open_and_choose(l, o, err, errlen) ||
+	    configure(l, o, err, errlen))
+		goto fail;
+	rc = privwatch_bpf__load(l->skel);
+	if (rc) {
+		snprintf(err, errlen, "the kernel refused the BPF programs: %s (run with -v for the "
+			 "verifier log)", strerror(-rc));
+		goto fail;
+	}
+	/* Attach before seeding: a cgroup created during the walk is either
+	 * seen by the walk or added by the cgroup_mkdir program. */
+	if (attach_chosen(l, err, errlen))
+		goto fail;
+	if (l->watch_mode == PW_WATCH_MAP) {
+		rc = pw_cgroup_walk(l->watch_path, add_watched, l);
+		if (rc) {
+			snprintf(err, errlen, "cannot list the cgroups below %s: %s", l->watch_path,
+				 rc < 0 ? strerror(-rc) : "watched_cgroups map full");
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	pw_loader_stop(l);
+	return -1;
+}
+
+void pw_loader_detach(struct pw_loader *l)
+{
+	int c;
+
+	for (c = 0; c < PW_MAX_CONCERNS; c++)
+		detach_concern(l, c);
+}
+
+void pw_loader_stop(struct pw_loader *l)
+{
+	pw_loader_detach(l);
+	privwatch_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+int pw_loader_map_fd(struct pw_loader *l, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, name);
+
+	return m ? bpf_map__fd(m) : -1;
+}

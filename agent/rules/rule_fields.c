@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The fields rules and output templates name: their values and how each is
+ * read from a view. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "events/capnames.h"
+#include "events/nsnames.h"
+#include "events/posture_model.h"
+#include "rules/rule_compiled.h"
+
+static const struct pw_field fields[PW_FLD_COUNT] = {
+	[PW_FLD_KIND] = {"kind", PW_FT_ENUM, "event kind"},
+	[PW_FLD_RESULT] = {"result", PW_FT_ENUM, "result"},
+	[PW_FLD_OBJECT] = {"object", PW_FT_ENUM, "object kind"},
+	[PW_FLD_ACCESS] = {"access", PW_FT_ENUM, "access"},
+	[PW_FLD_DEVICE_TYPE] = {"device.type", PW_FT_ENUM, "device type"},
+	[PW_FLD_MOUNT_OP] = {"mount.op", PW_FT_ENUM, "mount operation"},
+	[PW_FLD_SECCOMP_OP] = {"seccomp.op", PW_FT_ENUM, "seccomp operation"},
+	[PW_FLD_CONTAINER_MODE] = {"container.mode", PW_FT_ENUM, "container mode"},
+	[PW_FLD_CONTAINER_PHASE] = {"container.phase", PW_FT_ENUM, "container phase"},
+	[PW_FLD_CONTAINER_RELAXED] = {"container.relaxed", PW_FT_ENUM, "posture dimension"},
+	[PW_FLD_CAPABILITY] = {"capability", PW_FT_ENUM, "capability"},
+	[PW_FLD_MOUNT_KIND] = {"mount.kind", PW_FT_ENUM, "mount kind"},
+	[PW_FLD_NS_OP] = {"namespace.op", PW_FT_ENUM, "namespace operation"},
+	[PW_FLD_NS_TYPES] = {"namespace.types", PW_FT_ENUM, "namespace type"},
+	[PW_FLD_PATH] = {"path", PW_FT_STR, "path"},
+	[PW_FLD_BASENAME] = {"basename", PW_FT_STR, "basename"},
+	[PW_FLD_MOUNT_SOURCE] = {"mount.source", PW_FT_STR, "mount source"},
+	[PW_FLD_MOUNT_FSTYPE] = {"mount.fstype", PW_FT_STR, "filesystem type"},
+	[PW_FLD_PROC_EXE] = {"proc.exe", PW_FT_STR, "executable"},
+	[PW_FLD_PROC_COMM] = {"proc.comm", PW_FT_STR, "command name"},
+	[PW_FLD_CONTAINER_NAME] = {"container.name", PW_FT_STR, "container name"},
+	[PW_FLD_CONTAINER_IMAGE] = {"container.image", PW_FT_STR, "container image"},
+	[PW_FLD_CONTAINER_RUNTIME] = {"container.runtime", PW_FT_STR, "container runtime"},
+	[PW_FLD_CONTAINER_ID] = {"container.id", PW_FT_STR, "container id"},
+	[PW_FLD_UID] = {"uid", PW_FT_NUM, "uid"},
+	[PW_FLD_GID] = {"gid", PW_FT_NUM, "gid"},
+	[PW_FLD_DEVICE_MAJOR] = {"device.major", PW_FT_NUM, "device major"},
+	[PW_FLD_DEVICE_MINOR] = {"device.minor", PW_FT_NUM, "device minor"},
+	[PW_FLD_ERRNO] = {"errno", PW_FT_NUM, "errno"},
+	[PW_FLD_SECCOMP_MODE_AFTER] = {"seccomp.mode_after", PW_FT_NUM, "seccomp mode"},
+	[PW_FLD_CAP] = {"cap", PW_FT_NUM, "capability number"},
+	[PW_FLD_PROC_PID] = {"proc.pid", PW_FT_NUM, "pid"},
+	[PW_FLD_PROC_PPID] = {"proc.ppid", PW_FT_NUM, "parent pid"},
+	[PW_FLD_PROC_UID] = {"proc.uid", PW_FT_NUM, "uid"},
+	[PW_FLD_PROC_GID] = {"proc.gid", PW_FT_NUM, "gid"},
+	[PW_FLD_USERNS_LEVEL] = {"userns_level", PW_FT_NUM, "user namespace level"},
+};
+
+const struct pw_field *pw_field_get(int id)
+{
+	return id >= 0 && id < PW_FLD_COUNT ? &fields[id] : NULL;
+}
+
+int pw_field_lookup(const char *name)
+{
+	int i;
+
+	for (i = 0; i < PW_FLD_COUNT; i++)
+		if (!strcmp(fields[i].name, name))
+			return i;
+	return -1;
+}
+
+static const char *const results[] = {"allowed", "denied", "pre_check", "none"};
+static const char *const accesses[] = {"read", "write"}; /* bits PW_ACCESS_* */
+static const char *const device_types[] = {"char", "block"};
+static const char *const phases[] = {"setup", "started"}; /* PW_VPHASE_* - 1 */
+static const char *const ns_ops[] = {"unshare", "setns"}; /* enum pw_ns_op - 1 */
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *pw_field_value_name(int id, unsigned int i)
+{
+	switch (id) {
+	case PW_FLD_KIND:
+		return i < PW_VIEW_KIND_MAX && strcmp(pw_view_kind_name(i), "unknown")
+			       ? pw_view_kind_name(i)
+			       : NULL;
+	case PW_FLD_RESULT: return i < N(results) ? results[i] : NULL;
+	case PW_FLD_OBJECT: return i < PW_OBJ_KIND_MAX ? pw_object_kind_name(i) : NULL;
+	case PW_FLD_ACCESS: return i < N(accesses) ? accesses[i] : NULL;
+	case PW_FLD_DEVICE_TYPE: return i < N(device_types) ? device_types[i] : NULL;
+	case PW_FLD_MOUNT_OP: return pw_mount_op_name(i);
+	case PW_FLD_SECCOMP_OP: return pw_seccomp_op_id_name(i);
+	case PW_FLD_CONTAINER_MODE: return i < PW_VMODE_COUNT ? pw_view_mode_name(i) : NULL;
+	case PW_FLD_CONTAINER_PHASE: return i < N(phases) ? phases[i] : NULL;
+	case PW_FLD_CONTAINER_RELAXED: return i < PW_DIM_COUNT ? pw_dim_name(i) : NULL;
+	case PW_FLD_CAPABILITY: return pw_cap_name(i);
+	case PW_FLD_MOUNT_KIND: return pw_mount_kind_name(i);
+	case PW_FLD_NS_OP: return i < N(ns_ops) ? ns_ops[i] : NULL;
+	case PW_FLD_NS_TYPES: return pw_ns_type_name(i);
+	default: return NULL;
+	}
+}
+
+unsigned int pw_field_nvalues(int id)
+{
+	switch (id) {
+	case PW_FLD_KIND: return PW_VIEW_KIND_MAX;
+	case PW_FLD_RESULT: return N(results);
+	case PW_FLD_OBJECT: return PW_OBJ_KIND_MAX;
+	case PW_FLD_ACCESS: return N(accesses);
+	case PW_FLD_DEVICE_TYPE: return N(device_types);
+	case PW_FLD_MOUNT_OP: return PW_MOUNT_PIVOT_ROOT + 1;
+	case PW_FLD_SECCOMP_OP: return PW_SECCOMP_OP_COUNT;
+	case PW_FLD_CONTAINER_MODE: return PW_VMODE_COUNT;
+	case PW_FLD_CONTAINER_PHASE: return N(phases);
+	case PW_FLD_CONTAINER_RELAXED: return PW_DIM_COUNT;
+	case PW_FLD_CAPABILITY: return PW_CAP_LAST + 1;
+	case PW_FLD_MOUNT_KIND: return PW_MOUNT_KIND_COUNT;
+	case PW_FLD_NS_OP: return N(ns_ops);
+	case PW_FLD_NS_TYPES: return PW_NS_TYPES;
+	default: return 0;
+	}
+}
+
+int pw_field_value_parse(int id, const char *name)
+{
+	unsigned int i, n = pw_field_nvalues(id);
+
+	if (id == PW_FLD_CAPABILITY)
+		return pw_cap_from_name(name);
+	for (i = 0; i < n; i++) {
+		const char *s = pw_field_value_name(id, i);
+
+		if (s && !strcmp(s, name))
+			return i;
+	}
+	return -1;
+}
+
+/* clang-format off */
+#define E(x) { #x, x }
+/* clang-format on */
+static const struct {
+	const char *name;
+	int e;
+} errnos[] = {
+	E(EPERM),     E(ENOENT),  E(ESRCH),	 E(EINTR),	  E(EIO),	   E(ENXIO),
+	E(E2BIG),     E(ENOEXEC), E(EBADF),	 E(ECHILD),	  E(EAGAIN),	   E(ENOMEM),
+	E(EACCES),    E(EFAULT),  E(ENOTBLK),	 E(EBUSY),	  E(EEXIST),	   E(EXDEV),
+	E(ENODEV),    E(ENOTDIR), E(EISDIR),	 E(EINVAL),	  E(ENFILE),	   E(EMFILE),
+	E(ENOTTY),    E(ETXTBSY), E(EFBIG),	 E(ENOSPC),	  E(ESPIPE),	   E(EROFS),
+	E(EMLINK),    E(EPIPE),	  E(ERANGE),	 E(EDEADLK),	  E(ENAMETOOLONG), E(ENOSYS),
+	E(ENOTEMPTY), E(ELOOP),	  E(EOPNOTSUPP), E(ENOTSUP),	  E(EOVERFLOW),	   E(EUSERS),
+	E(ESTALE),    E(EDQUOT),  E(ENOMEDIUM),	 E(EKEYREJECTED), E(ENOKEY),
+};
+#undef E
+
+int pw_errno_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N(errnos); i++)
+		if (!strcmp(errnos[i].name, name))
+			return errnos[i].e;
+	return -1;
+}
+
+const char *pw_errno_name(int e)
+{
+	size_t i;
+
+	for (i = 0; i < N(errnos); i++)
+		if (errnos[i].e == e)
+			return errnos[i].name;
+	return NULL;
+}
+
+/* CLONE_NEW* flags to bits by type index (nsnames.c's order). */
+static uint64_t ns_type_bits(uint64_t flags)
+{
+	uint64_t b = 0;
+	unsigned int i;
+
+	for (i = 0; i < PW_NS_TYPES; i++)
+		if (flags & pw_ns_type_flag(i))
+			b |= 1ull << i;
+	return b;
+}
+
+static inline uint64_t bit(unsigned int i)
+{
+	return i < 64 ? 1ull << i : 0;
+}
+
+uint64_t pw_field_bits(int id, const struct pw_view *v)
+{
+	const struct pw_view_container *c = v->container;
+
+	switch (id) {
+	case PW_FLD_KIND: return bit(v->kind);
+	case PW_FLD_RESULT: return bit(v->result);
+	case PW_FLD_OBJECT: return v->kind == PW_EVENT_OPEN ? bit(v->object) : 0;
+	case PW_FLD_ACCESS: return v->access; /* "write" also matches read_write */
+	case PW_FLD_DEVICE_TYPE:
+		return v->kind != PW_EVENT_OPEN	      ? 0
+		       : v->object == PW_OBJ_CHARDEV  ? 1
+		       : v->object == PW_OBJ_BLOCKDEV ? 2
+						      : 0;
+	case PW_FLD_MOUNT_OP: return v->mount_op ? bit(v->mount_op) : 0;
+	case PW_FLD_SECCOMP_OP: return v->seccomp_op_id >= 0 ? bit(v->seccomp_op_id) : 0;
+	case PW_FLD_CONTAINER_MODE: return bit(c ? c->mode : PW_VMODE_HOST);
+	case PW_FLD_CONTAINER_PHASE: return c && c->phase != PW_VPHASE_NONE ? bit(c->phase - 1) : 0;
+	case PW_FLD_CONTAINER_RELAXED: return c ? c->relaxed : 0;
+	case PW_FLD_CAPABILITY: return v->cap >= 0 ? bit(v->cap) : 0;
+	case PW_FLD_MOUNT_KIND: return v->mount_kind ? bit(v->mount_kind) : 0;
+	case PW_FLD_NS_OP: return v->ns_op ? bit(v->ns_op - 1) : 0;
+	case PW_FLD_NS_TYPES: return v->kind == PW_EVENT_NAMESPACE ? ns_type_bits(v->ns_flags) : 0;
+	default: return 0;
+	}
+}
+
+static inline const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+const char *pw_field_str(int id, const struct pw_view *v)
+{
+	const struct pw_view_container *c = v->container;
+
+	switch (id) {
+	case PW_FLD_PATH: return nz(v->path);
+	case PW_FLD_BASENAME: return nz(v->basename);
+	case PW_FLD_MOUNT_SOURCE: return nz(v->source);
+	case PW_FLD_MOUNT_FSTYPE: return nz(v->fstype);
+	case PW_FLD_PROC_EXE: return nz(v->proc.exe);
+	case PW_FLD_PROC_COMM: return nz(v->proc.comm);
+	case PW_FLD_CONTAINER_NAME: return c ? nz(c->name) : "";
+	case PW_FLD_CONTAINER_IMAGE: return c ? nz(c->image) : "";
+	case PW_FLD_CONTAINER_RUNTIME: return c ? nz(c->runtime) : "";
+	case PW_FLD_CONTAINER_ID: return c ? nz(c->id) : "";
+	default: return "";
+	}
+}
+
+static int is_device(const struct pw_view *v)
+{
+	return v->kind == PW_EVENT_OPEN &&
+	       (v->object == PW_OBJ_CHARDEV || v->object == PW_OBJ_BLOCKDEV);
+}
+
+int pw_field_num(int id, const struct pw_view *v, int64_t *out)
+{
+	switch (id) {
+	case PW_FLD_UID:
+	case PW_FLD_PROC_UID: *out = v->proc.uid; return 1;
+	case PW_FLD_GID:
+	case PW_FLD_PROC_GID: *out = v->proc.gid; return 1;
+	case PW_FLD_PROC_PID: *out = v->proc.pid; return 1;
+	case PW_FLD_PROC_PPID: *out = v->proc.ppid; return v->proc.ppid != 0;
+	case PW_FLD_DEVICE_MAJOR: *out = v->dev_major; return is_device(v);
+	case PW_FLD_DEVICE_MINOR: *out = v->dev_minor; return is_device(v);
+	case PW_FLD_ERRNO: *out = v->err; return 1; /* 0: no error */
+	case PW_FLD_SECCOMP_MODE_AFTER:
+		*out = v->seccomp_mode_after;
+		return v->kind == PW_EVENT_SECCOMP;
+	case PW_FLD_CAP: *out = v->cap; return v->cap >= 0;
+	case PW_FLD_USERNS_LEVEL: *out = v->userns_level; return v->kind == PW_EVENT_CAPABILITY;
+	default: return 0;
+	}
+}
+
+static const char *str_or_unknown(const char *s)
+{
+	return s && *s ? s : "?";
+}
+
+/* Every set value's name, comma-separated. */
+static const char *names_of_bits(int id, uint64_t bits, char *tmp, size_t size)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	tmp[0] = '\0';
+	for (i = 0; i < 64 && off < size; i++) {
+		const char *s = (bits & bit(i)) ? pw_field_value_name(id, i) : NULL;
+
+		if (s)
+			off += snprintf(tmp + off, size - off, "%s%s", off ? "," : "", s);
+	}
+	return str_or_unknown(tmp);
+}
+
+const char *pw_field_text(int id, const struct pw_view *v, char *tmp, size_t size)
+{
+	const struct pw_field *f = pw_field_get(id);
+	int64_t n;
+
+	if (!f)
+		return "?";
+	switch (f->type) {
+	case PW_FT_STR: return str_or_unknown(pw_field_str(id, v));
+	case PW_FT_NUM:
+		if (!pw_field_num(id, v, &n))
+			return "?";
+		if (id == PW_FLD_ERRNO) {
+			if (!n)
+				return "?";
+			if (pw_errno_name(n))
+				return pw_errno_name(n);
+		}
+		snprintf(tmp, size, "%" PRId64, n);
+		return tmp;
+	case PW_FT_ENUM:
+		if (id == PW_FLD_ACCESS && v->access == (PW_ACCESS_READ | PW_ACCESS_WRITE))
+			return "read_write";
+		if (id == PW_FLD_CAPABILITY)
+			return str_or_unknown(v->cap_name);
+		if (id == PW_FLD_RESULT && v->result == PW_RESULT_NONE)
+			return "?";
+		return names_of_bits(id, pw_field_bits(id, v), tmp, size);
+	default: return "?";
+	}
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Rule sets: loading a file or a directory of them (lists of every file
+ * first, then rules), building the per-kind index, freeing. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "rules/rule_compiled.h"
+
+void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line, const char *rule_id,
+			const char *json_path, const char *fmt, ...)
+{
+	size_t off = 0;
+	va_list ap;
+
+	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
+	err->line = line;
+	snprintf(err->rule_id, sizeof(err->rule_id), "%s", rule_id ? rule_id : "");
+	snprintf(err->json_path, sizeof(err->json_path), "%s", json_path ? json_path : "");
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+
+	/* file[:line]: [rule ID: ][$.path: ]message */
+	err->text[0] = '\0';
+	if (err->file[0] && line > 0)
+		off += snprintf(err->text + off, sizeof(err->text) - off, "%s:%d: ", err->file,
+				line);
+	else if (err->file[0])
+		off += snprintf(err->text + off, sizeof(err->text) - off, "%s: ", err->file);
+	if (err->rule_id[0] && off < sizeof(err->text))
+		off += snprintf(err->text + off, sizeof(err->text) - off,
+				"rule %s: ", err->rule_id);
+	if (err->json_path[0] && off < sizeof(err->text))
+		off += snprintf(err->text + off, sizeof(err->text) - off, "%s: ", err->json_path);
+	if (off < sizeof(err->text))
+		snprintf(err->text + off, sizeof(err->text) - off, "%s", err->message);
+}
+
+int pw_parse_fail(struct pw_parse *p, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->from_list && strlen(msg) + strlen(p->from_list) + 16 < sizeof(msg))
+		strcat(strcat(strcat(msg, " (from list '"), p->from_list), "')");
+	pw_rules_error_set(p->err, p->file, 0, p->rule_id, p->path, "%s", msg);
+	return -1;
+}
+
+size_t pw_parse_push_key(struct pw_parse *p, const char *key)
+{
+	size_t back = p->plen;
+	int n = snprintf(p->path + p->plen, sizeof(p->path) - p->plen, ".%s", key);
+
+	p->plen = n < 0 || p->plen + n >= sizeof(p->path) ? sizeof(p->path) - 1 : p->plen + n;
+	return back;
+}
+
+size_t pw_parse_push_index(struct pw_parse *p, size_t i)
+{
+	size_t back = p->plen;
+	int n = snprintf(p->path + p->plen, sizeof(p->path) - p->plen, "[%zu]", i);
+
+	p->plen = n < 0 || p->plen + n >= sizeof(p->path) ? sizeof(p->path) - 1 : p->plen + n;
+	return back;
+}
+
+void pw_parse_pop(struct pw_parse *p, size_t len)
+{
+	p->plen = len;
+	p->path[len] = '\0';
+}
+
+/* Room for element n of an array grown by doubling from 8. */
+int pw_rs_grow(void **arr, size_t n, size_t elem)
+{
+	void *a;
+
+	if (n && (n < 8 || (n & (n - 1))))
+		return 0;
+	a = realloc(*arr, (n < 8 ? 8 : 2 * n) * elem);
+	if (!a)
+		return -1;
+	*arr = a;
+	return 0;
+}
+
+char *pw_rs_strdup(struct pw_ruleset *rs, const char *s, size_t len)
+{
+	char *c;
+
+	if (pw_rs_grow((void **)&rs->owned, rs->nowned, sizeof(*rs->owned)))
+		return NULL;
+	c = malloc(len + 1);
+	if (!c)
+		return NULL;
+	memcpy(c, s, len);
+	c[len] = '\0';
+	rs->owned[rs->nowned++] = c;
+	return c;
+}
+
+void pw_ruleset_free(struct pw_ruleset *rs)
+{
+	size_t i;
+
+	if (!rs)
+		return;
+	for (i = 0; i < rs->nowned; i++)
+		free(rs->owned[i]);
+	for (i = 0; i < PW_VIEW_KIND_MAX; i++)
+		free(rs->by_kind[i]);
+	free(rs->owned);
+	free(rs->rules);
+	free(rs->nodes);
+	free(rs->strs);
+	free(rs->ranges);
+	free(rs->segs);
+	free(rs->tags);
+	free(rs->lists);
+	free(rs->enabled);
+	free(rs);
+}
+
+size_t pw_ruleset_count(const struct pw_ruleset *rs)
+{
+	return rs->nenabled;
+}
+
+size_t pw_ruleset_disabled(const struct pw_ruleset *rs)
+{
+	return rs->ndisabled;
+}
+
+size_t pw_ruleset_files(const struct pw_ruleset *rs)
+{
+	return rs->nfiles;
+}
+
+const struct pw_rule *pw_ruleset_rule(const struct pw_ruleset *rs, size_t i)
+{
+	return i < rs->nenabled ? rs->enabled[i] : NULL;
+}
+
+const struct pw_rule_info *pw_rule_info(const struct pw_rule *r)
+{
+	return &r->info;
+}
+
+uint64_t pw_rule_kinds(const struct pw_rule *r)
+{
+	return r->kinds;
+}
+
+static int json_suffix(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 && !strcmp(d->d_name + n - 5, ".json");
+}
+
+/* Byte order, not the locale's: the same order on every host. */
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+struct rule_file {
+	char path[512];
+	json_t *root;
+};
+
+static int read_files(const char *path, struct rule_file **out, size_t *n,
+		      struct pw_rules_error *err)
+{
+	struct dirent **names = NULL;
+	struct rule_file *files;
+	json_error_t jerr;
+	struct stat st;
+	int i, count = 1;
+
+	if (stat(path, &st)) {
+		pw_rules_error_set(err, path, 0, NULL, NULL, "%s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		count = scandir(path, &names, json_suffix, by_name);
+		if (count < 0) {
+			pw_rules_error_set(err, path, 0, NULL, NULL, "%s", strerror(errno));
+			return -1;
+		}
+	}
+	files = calloc(count ? count : 1, sizeof(*files));
+	if (!files) {
+		pw_rules_error_set(err, path, 0, NULL, NULL, "out of memory");
+		goto fail;
+	}
+	*out = files;
+	*n = 0;
+	for (i = 0; i < count; i++) {
+		struct rule_file *f = &files[i];
+
+		if (names)
+			snprintf(f->path, sizeof(f->path), "%s%s%s", path,
+				 path[strlen(path) - 1] == '/' ? "" : "/", names[i]->d_name);
+		else
+			snprintf(f->path, sizeof(f->path), "%s", path);
+		f->root = json_load_file(f->path, JSON_REJECT_DUPLICATES, &jerr);
+		if (!f->root) {
+			pw_rules_error_set(err, f->path, jerr.line > 0 ? jerr.line : 0, NULL, NULL,
+					   "%s", jerr.text);
+			goto fail;
+		}
+		(*n)++;
+	}
+	for (i = 0; names && i < count; i++)
+		free(names[i]);
+	free(names);
+	return 0;
+fail:
+	for (i = 0; names && i < count; i++)
+		free(names[i]);
+	free(names);
+	return -1;
+}
+
+/* Rules named by opts are left out; naming a rule that does not exist is a mistake. */
+static int apply_disabled(struct pw_ruleset *rs, const struct pw_rules_opts *o,
+			  struct pw_rules_error *err)
+{
+	size_t i, j;
+
+	for (i = 0; o && i < o->ndisabled; i++) {
+		for (j = 0; j < rs->nrules; j++)
+			if (!strcmp(rs->rules[j].info.id, o->disabled[i]))
+				break;
+		if (j == rs->nrules) {
+			pw_rules_error_set(err, NULL, 0, NULL, NULL,
+					   "unknown rule id %s in --disable-rule", o->disabled[i]);
+			return -1;
+		}
+		rs->rules[j].disabled = 1;
+	}
+	return 0;
+}
+
+/* Pointers into the arrays, now that they stop growing. */
+static int finish(struct pw_ruleset *rs, struct pw_rules_error *err)
+{
+	size_t i, k;
+
+	rs->enabled = calloc(rs->nrules ? rs->nrules : 1, sizeof(*rs->enabled));
+	if (!rs->enabled)
+		goto nomem;
+	for (i = 0; i < rs->nrules; i++) {
+		struct pw_rule *r = &rs->rules[i];
+
+		r->set = rs;
+		r->info.tags = rs->tags + r->tag_first;
+		if (r->disabled) {
+			rs->ndisabled++;
+			continue;
+		}
+		rs->enabled[rs->nenabled++] = r;
+		for (k = 0; k < PW_VIEW_KIND_MAX; k++)
+			if (r->kinds & (1ull << k))
+				rs->nby_kind[k]++;
+	}
+	for (k = 0; k < PW_VIEW_KIND_MAX; k++) {
+		rs->by_kind[k] = calloc(rs->nby_kind[k] ? rs->nby_kind[k] : 1, sizeof(void *));
+		if (!rs->by_kind[k])
+			goto nomem;
+		rs->nby_kind[k] = 0;
+	}
+	for (i = 0; i < rs->nenabled; i++)
+		for (k = 0; k < PW_VIEW_KIND_MAX; k++)
+			if (rs->enabled[i]->kinds & (1ull << k))
+				rs->by_kind[k][rs->nby_kind[k]++] = rs->enabled[i];
+	return 0;
+nomem:
+	pw_rules_error_set(err, NULL, 0, NULL, NULL, "out of memory");
+	return -1;
+}
+
+int pw_rules_load(const char *path, const struct pw_rules_opts *o, struct pw_ruleset **out,
+		  struct pw_rules_error *err)
+{
+	struct rule_file *files = NULL;
+	struct pw_ruleset *rs;
+	struct pw_parse p;
+	size_t i, n = 0;
+	int rc = -1, pass;
+
+	memset(err, 0, sizeof(*err));
+	rs = calloc(1, sizeof(*rs));
+	if (!rs) {
+		pw_rules_error_set(err, path, 0, NULL, NULL, "out of memory");
+		return -1;
+	}
+	if (read_files(path, &files, &n, err))
+		goto out;
+	rs->nfiles = n;
+	/* Lists of every file are known before any rule compiles. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			const char *slash = strrchr(files[i].path, '/');
+
+			memset(&p, 0, sizeof(p));
+			p.rs = rs;
+			p.err = err;
+			p.file = files[i].path;
+			p.base = pw_rs_strdup(rs, slash ? slash + 1 : files[i].path,
+					      strlen(slash ? slash + 1 : files[i].path));
+			if (!p.base) {
+				pw_parse_fail(&p, "out of memory");
+				goto out;
+			}
+			strcpy(p.path, "$");
+			p.plen = 1;
+			if ((pass ? pw_parse_rules : pw_parse_lists)(&p, files[i].root))
+				goto out;
+		}
+	}
+	if (apply_disabled(rs, o, err) || finish(rs, err))
+		goto out;
+	*out = rs;
+	rs = NULL;
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		json_decref(files[i].root);
+	free(files);
+	pw_ruleset_free(rs);
+	return rc;
+}

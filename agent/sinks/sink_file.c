@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * File and stdout sinks, written in the caller's thread: a local write is
+ * as fast as the queue would be, and a full disk is better reported by a
+ * failing write than hidden behind a queue.
+ *
+ * Files are opened append-only, created 0600 (alerts name hosts, paths and
+ * command lines), never through a symlink: privwatch runs as root, and a
+ * symlink planted at the path would make it append to any file. Rotation is
+ * by size, done by privwatch itself (PATH -> PATH.1 -> ... -> PATH.N); an
+ * external logrotate works too: move the file and send SIGHUP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "lib/log.h"
+#include "sinks/sink_int.h"
+
+int pw_file_open(struct pw_sink *k, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(k->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			snprintf(err, errlen,
+				 "output '%s': %s is a symbolic link: refusing to follow it",
+				 k->spec, k->path);
+		else
+			snprintf(err, errlen, "output '%s': cannot open %s: %s", k->spec, k->path,
+				 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "output '%s': %s is not a regular file", k->spec, k->path);
+		close(fd);
+		return -1;
+	}
+	k->fd = fd;
+	k->size = st.st_size;
+	return 0;
+}
+
+static void warn_failure(struct pw_sink *k, const char *msg)
+{
+	uint64_t now = pw_now_mono_ns();
+
+	/* Once a minute at most: a full disk fails every line. */
+	if (k->last_warn_ns && now - k->last_warn_ns < 60000000000ULL)
+		return;
+	k->last_warn_ns = now;
+	pw_warn("%s (%llu lines dropped so far)\n", msg,
+		(unsigned long long)__atomic_load_n(&k->dropped, __ATOMIC_RELAXED));
+}
+
+static void warn_errno(struct pw_sink *k, int e)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "output '%s': write failed: %s", k->spec, strerror(e));
+	warn_failure(k, msg);
+}
+
+/* 0, or an errno. A short write is continued: a line is never left half. */
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The gathered lines in one write: counted written or dropped together. */
+static void flush_locked(struct pw_sink *k)
+{
+	int e;
+
+	if (!k->blen)
+		return;
+	e = k->fd >= 0 ? write_all(k->fd, k->buf, k->blen) : EBADF;
+	if (e) {
+		__atomic_add_fetch(&k->dropped, k->blines, __ATOMIC_RELAXED);
+		warn_errno(k, e);
+	} else {
+		__atomic_add_fetch(&k->written, k->blines, __ATOMIC_RELAXED);
+	}
+	k->blen = 0;
+	k->blines = 0;
+}
+
+/* 1 if the line was gathered into the batch (flushing it first if full). */
+static int batch(struct pw_sink *k, const char *line, size_t len)
+{
+	if (!k->bcap || len > k->bcap)
+		return 0;
+	if (k->blen + len > k->bcap)
+		flush_locked(k);
+	memcpy(k->buf + k->blen, line, len);
+	k->blen += len;
+	k->blines++;
+	return 1;
+}
+
+void pw_fd_flush(struct pw_sink *k)
+{
+	if (k->kind == PW_SINK_FILE) {
+		pthread_mutex_lock(&k->lock);
+		flush_locked(k);
+		pthread_mutex_unlock(&k->lock);
+	} else {
+		flush_locked(k);
+	}
+}
+
+void pw_fd_write(struct pw_sink *k, const char *line, size_t len)
+{
+	int e;
+
+	if (batch(k, line, len))
+		return;
+	flush_locked(k);
+	e = write_all(k->fd, line, len);
+
+	if (e) {
+		__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
+		warn_errno(k, e);
+		return;
+	}
+	__atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED);
+}
+
+static void rotated_name(const struct pw_sink *k, unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.%u", k->path, i);
+}
+
+/* PATH.N-1 -> PATH.N ... PATH -> PATH.1, then a fresh PATH. */
+static void rotate(struct pw_sink *k)
+{
+	char from[4200], to[4200];
+	unsigned int i;
+	char err[512];
+
+	flush_locked(k); /* what was gathered belongs to the old file */
+	close(k->fd);
+	k->fd = -1;
+	for (i = k->keep; i > 1; i--) {
+		rotated_name(k, i - 1, from, sizeof(from));
+		rotated_name(k, i, to, sizeof(to));
+		if (rename(from, to) && errno != ENOENT)
+			pw_warn("output '%s': rotating %s: %s\n", k->spec, from, strerror(errno));
+	}
+	rotated_name(k, 1, to, sizeof(to));
+	if (rename(k->path, to) && errno != ENOENT)
+		pw_warn("output '%s': rotating %s: %s\n", k->spec, k->path, strerror(errno));
+	if (pw_file_open(k, err, sizeof(err)))
+		pw_warn("%s\n", err);
+}
+
+void pw_file_write(struct pw_sink *k, const char *line, size_t len)
+{
+	int e;
+
+	pthread_mutex_lock(&k->lock);
+	/* A line never straddles two files; a file holds at least one line. */
+	if (k->fd >= 0 && k->max_size && k->size && k->size + len > k->max_size)
+		rotate(k);
+	if (k->fd < 0) {
+		/* Reopen failed earlier (directory gone, symlink planted): try
+		 * again on each line, the next one may succeed. */
+		char err[512];
+
+		if (pw_file_open(k, err, sizeof(err))) {
+			pthread_mutex_unlock(&k->lock);
+			__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
+			warn_failure(k, err);
+			return;
+		}
+	}
+	if (batch(k, line, len)) {
+		k->size += len;
+		pthread_mutex_unlock(&k->lock);
+		return;
+	}
+	flush_locked(k);
+	e = write_all(k->fd, line, len);
+	if (!e)
+		k->size += len;
+	pthread_mutex_unlock(&k->lock);
+	if (e) {
+		__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
+		warn_errno(k, e);
+		return;
+	}
+	__atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED);
+}
+
+void pw_file_reopen(struct pw_sink *k)
+{
+	char err[512];
+
+	pthread_mutex_lock(&k->lock);
+	flush_locked(k); /* to the file that was open: logrotate moved it, it still counts */
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+	if (pw_file_open(k, err, sizeof(err)))
+		warn_failure(k, err);
+	pthread_mutex_unlock(&k->lock);
+}
+
+void pw_file_close(struct pw_sink *k)
+{
+	flush_locked(k);
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+}

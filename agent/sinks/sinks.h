@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Where the JSON lines go: any number of sinks at once, each with its own
+ * minimum alert severity. SPEC (privwatch run --output SPEC, repeatable):
+ *
+ *   KIND[,KEY=VALUE]...[:ADDRESS]
+ *
+ *   stdout | file:PATH | syslog | syslog:udp:HOST:PORT | syslog:tcp:HOST:PORT
+ *   | tcp:HOST:PORT | unix:PATH
+ *
+ * Options sit between the kind and the first ':' so that whatever follows
+ * (a path, a host) is taken verbatim and never clashes with them:
+ *   min=SEVERITY   alerts below it are not sent to this sink (default info);
+ *                  start/stats/lost and event lines always are
+ *   max=SIZE       file: rotate before a write would pass SIZE bytes
+ *                  (suffix K, M or G, powers of 1024; 0: never; default 100M)
+ *   keep=N         file: rotated files kept, PATH.1 (newest) ... PATH.N (default 5)
+ *   queue=N        network and syslog sinks: lines queued at most (default 10000;
+ *                  16 MiB of lines at most whatever N)
+ *   facility=NAME  syslog: daemon (default), user, local0 ... local7
+ * e.g. file,min=high,max=10M,keep=3:/var/log/privwatch.json
+ *      syslog,min=critical:udp:10.0.0.5:514
+ * docs/sinks.md has the framing, the queue and drop policy and examples.
+ *
+ * Network and syslog sinks have a bounded queue and a thread of their own:
+ * writing never blocks the caller; when a queue is full the oldest
+ * non-critical line is dropped and counted. Nothing is dropped uncounted.
+ * stdout and file sinks are written in the caller's thread.
+ */
+#ifndef PW_SINKS_H
+#define PW_SINKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/severity.h"
+
+struct pw_sinks;
+
+/* What a line is: alerts are filtered by severity, the rest go everywhere. */
+enum pw_record_class { PW_REC_ALERT = 0, PW_REC_META /* start, stats, lost */, PW_REC_EVENT };
+
+struct pw_sink_stats {
+	const char *spec;   /* as given */
+	uint64_t written;   /* lines delivered (written to the fd / socket) */
+	uint64_t filtered;  /* alerts below the sink's minimum severity */
+	uint64_t dropped;   /* lost: queue full, or a write that failed for good */
+	uint64_t reconnects;
+	uint64_t queued;    /* waiting now */
+};
+
+struct pw_sinks *pw_sinks_new(void);
+/* Parse and add one SPEC. 0, or -1 with a message naming the spec in err. */
+int pw_sinks_add(struct pw_sinks *s, const char *spec, char *err, size_t errlen);
+/* Open files, start threads. 0, or -1 with err (e.g. a symlink at a file path). */
+int pw_sinks_start(struct pw_sinks *s, char *err, size_t errlen);
+/* One line, newline included. Never blocks on a network sink. */
+void pw_sinks_write(struct pw_sinks *s, const char *line, size_t len, enum pw_record_class cls,
+		    enum pw_severity sev);
+/* What syslog puts in its structured data for an alert: [privwatch@32473
+ * rule="..." container="..."]. Either may be NULL (no container: omitted). */
+struct pw_alert_attrs {
+	const char *rule_id;
+	const char *container_id;
+};
+/* An alert line with its attributes; attrs NULL: picked out of the JSON
+ * ("rule":{"id":..., "container":{"id":...). pw_sinks_write(PW_REC_ALERT)
+ * is this with attrs NULL. */
+void pw_sinks_write_alert(struct pw_sinks *s, const char *line, size_t len, enum pw_severity sev,
+			  const struct pw_alert_attrs *attrs);
+/*
+ * stdout and file sinks gather lines into a buffer of bytes and write them
+ * once per pw_sinks_flush (privwatch run flushes after each ring buffer
+ * poll): one write(2) per batch, not per line. Off unless asked. 0 or -1.
+ */
+int pw_sinks_batch(struct pw_sinks *s, size_t bytes);
+void pw_sinks_flush(struct pw_sinks *s);
+/* SIGHUP: reopen files (external logrotate). */
+void pw_sinks_reopen(struct pw_sinks *s);
+/* Sum of every sink's dropped counter (for privwatch.lost/1). */
+uint64_t pw_sinks_dropped(const struct pw_sinks *s);
+size_t pw_sinks_count(const struct pw_sinks *s);
+void pw_sinks_stats(const struct pw_sinks *s, size_t i, struct pw_sink_stats *out);
+/* Give queued lines up to timeout_ms to go out, stop the threads and count
+ * what is left as dropped; the counters stay readable (for the last stats
+ * record). Lines written after this to a network or syslog sink are counted
+ * dropped; stdout and files still work. */
+void pw_sinks_stop(struct pw_sinks *s, int timeout_ms);
+/* pw_sinks_stop unless done, then close and free. */
+void pw_sinks_close(struct pw_sinks *s, int timeout_ms);
+
+#endif
