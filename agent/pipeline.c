@@ -320,17 +320,13 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 			*started = c->phase == PW_PHASE_STARTED;
 		break;
 	}
-	case PW_EVENT_FORK:
-		pw_ptable_fork(p->procs, (const void *)h);
-		break;
-	default:
-		break;
+	case PW_EVENT_FORK: pw_ptable_fork(p->procs, (const void *)h); break;
+	default: break;
 	}
 	return c;
 }
 
-void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind,
-		       const struct pw_event_header *h)
+void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
 {
 	struct pw_pipeline *p = ctx;
 	struct pw_view_container vc;

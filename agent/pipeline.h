@@ -32,16 +32,16 @@ struct pw_pipeline_opts {
 	const char *rules_path;	     /* NULL: run without rules (events only) */
 	const char *const *disabled; /* rule ids left out (--disable-rule) */
 	size_t ndisabled;
-	int events;		     /* also write every event (privwatch.event/1) */
+	int events; /* also write every event (privwatch.event/1) */
 	enum pw_alert_format format;
-	uint64_t fold_window_ns;     /* 0: no folding */
+	uint64_t fold_window_ns; /* 0: no folding */
 };
 
 struct pw_alert_counts {
-	uint64_t matched;   /* rule matches, folded ones included */
-	uint64_t written;   /* alert lines written (summaries included) */
+	uint64_t matched;		    /* rule matches, folded ones included */
+	uint64_t written;		    /* alert lines written (summaries included) */
 	uint64_t by_severity[PW_SEV_COUNT]; /* matches by severity */
-	uint64_t truncated; /* events matching more rules than evaluated at once */
+	uint64_t truncated;		    /* events matching more rules than evaluated at once */
 };
 
 struct pw_pipeline {

@@ -71,7 +71,7 @@ static __always_inline int pw_cgroup_is_watched(__u64 cgid)
 	return (bpf_get_current_pid_tgid() >> 32) != agent_tgid;
 }
 
-#define PW_COUNT_EMITTED -1
+#define PW_COUNT_EMITTED    -1
 #define PW_COUNT_SUPPRESSED -2
 
 static __always_inline void pw_count(__u16 type, int drop_cause)

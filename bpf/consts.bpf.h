@@ -54,7 +54,7 @@
 #define CLONE_NEWNET	0x40000000
 #define CLONE_NEWTIME	0x00000080
 #define PW_CLONE_NEW_ANY                                                                           \
-	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |            \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |             \
 	 CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
 
 /* include/uapi/linux/prctl.h */

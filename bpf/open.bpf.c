@@ -92,8 +92,8 @@ static __always_inline int refused(long ret)
 }
 
 /* A failed open: the caller's path string and flags, and the errno. */
-static __always_inline void emit_refused(__u64 cgid, long ret, const char *upath,
-					 __u32 open_flags, __u32 syscall_nr)
+static __always_inline void emit_refused(__u64 cgid, long ret, const char *upath, __u32 open_flags,
+					 __u32 syscall_nr)
 {
 	struct pw_open_event *e;
 	long n = 0;

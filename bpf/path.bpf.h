@@ -17,7 +17,7 @@
 #include "common.bpf.h"
 
 #define PW_PATH_DEPTH 40 /* path components plus mount crossings */
-#define PW_PATH_HALF (PW_OPEN_PATH_BUF / 2)
+#define PW_PATH_HALF  (PW_OPEN_PATH_BUF / 2)
 
 struct pw_path_walk {
 	struct dentry *dentry;

@@ -32,7 +32,8 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	e->old_pid = old_pid;
 	e->args_count = BPF_CORE_READ(bprm, argc);
 
-	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename),
+				      BPF_CORE_READ(bprm, filename));
 	if (n <= 0) {
 		e->filename[0] = '\0';
 		n = 1;

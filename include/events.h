@@ -66,12 +66,12 @@ struct pw_cap_count {
 #define PW_F_PRE_CHECK (1u << 1)
 
 struct pw_event_header {
-	__u16 type;  /* enum pw_event_type */
-	__u16 size;  /* bytes of the whole record, header included */
-	__u32 flags; /* PW_F_* */
-	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u16 type;	 /* enum pw_event_type */
+	__u16 size;	 /* bytes of the whole record, header included */
+	__u32 flags;	 /* PW_F_* */
+	__u64 ts_ns;	 /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 cgroup_id; /* cgroup2 id of the task (pw_current_cgroup_id, bpf/common.bpf.h) */
-	__u32 pid; /* thread group id, what userspace calls the pid */
+	__u32 pid;	 /* thread group id, what userspace calls the pid */
 	__u32 tid;
 	__u32 uid;
 	__u32 gid;
@@ -81,11 +81,11 @@ struct pw_event_header {
 /* tp_btf/sched_process_exec: a task replaced its image. */
 struct pw_exec_event {
 	struct pw_event_header hdr;
-	__u32 ppid;	    /* real parent's tgid */
-	__u32 old_pid;	    /* tid that called exec (differs when a thread execs) */
-	__u16 filename_len; /* bytes in filename, NUL excluded */
-	__u16 args_len;	    /* bytes in args: NUL-separated argv */
-	__u32 args_count;   /* argc as the kernel saw it */
+	__u32 ppid;		    /* real parent's tgid */
+	__u32 old_pid;		    /* tid that called exec (differs when a thread execs) */
+	__u16 filename_len;	    /* bytes in filename, NUL excluded */
+	__u16 args_len;		    /* bytes in args: NUL-separated argv */
+	__u32 args_count;	    /* argc as the kernel saw it */
 	char filename[PW_PATH_MAX]; /* the path given to execve, as resolved by the kernel */
 	char args[PW_ARGS_MAX];
 };
@@ -97,39 +97,39 @@ struct pw_exec_event {
  * are counted in the cap_seen map. */
 struct pw_capability_event {
 	struct pw_event_header hdr;
-	__s32 cap;	  /* CAP_* number */
-	__s32 ret;	  /* 0: allowed, else -errno (-EPERM) */
-	__u32 opts;	  /* CAP_OPT_* from the LSM hook, 0 from the tracepoint */
-	__u32 ns_level;	  /* user namespace checked against: 0 is the initial one */
+	__s32 cap;	/* CAP_* number */
+	__s32 ret;	/* 0: allowed, else -errno (-EPERM) */
+	__u32 opts;	/* CAP_OPT_* from the LSM hook, 0 from the tracepoint */
+	__u32 ns_level; /* user namespace checked against: 0 is the initial one */
 };
 
 /* Mount-family syscalls and LSM hooks. Caught at syscall exit: a call that
  * seccomp refuses never reaches sys_enter, but sys_exit sees its errno; the
  * arguments come from the task's saved user registers. */
 enum pw_mount_op {
-	PW_MOUNT_MOUNT = 1,	  /* mount(2) / lsm sb_mount */
-	PW_MOUNT_UMOUNT = 2,	  /* umount2(2) / lsm sb_umount */
-	PW_MOUNT_FSOPEN = 3,	  /* fsopen(2): fstype */
-	PW_MOUNT_FSCONFIG = 4,	  /* fsconfig(2): key, source for "source" */
-	PW_MOUNT_FSMOUNT = 5,	  /* fsmount(2) */
-	PW_MOUNT_MOVE_MOUNT = 6,  /* move_mount(2) / lsm move_mount: target */
-	PW_MOUNT_OPEN_TREE = 7,	  /* open_tree(2): source path */
-	PW_MOUNT_SETATTR = 8,	  /* mount_setattr(2): target */
-	PW_MOUNT_PIVOT_ROOT = 9,  /* pivot_root(2) / lsm sb_pivotroot */
+	PW_MOUNT_MOUNT = 1,	 /* mount(2) / lsm sb_mount */
+	PW_MOUNT_UMOUNT = 2,	 /* umount2(2) / lsm sb_umount */
+	PW_MOUNT_FSOPEN = 3,	 /* fsopen(2): fstype */
+	PW_MOUNT_FSCONFIG = 4,	 /* fsconfig(2): key, source for "source" */
+	PW_MOUNT_FSMOUNT = 5,	 /* fsmount(2) */
+	PW_MOUNT_MOVE_MOUNT = 6, /* move_mount(2) / lsm move_mount: target */
+	PW_MOUNT_OPEN_TREE = 7,	 /* open_tree(2): source path */
+	PW_MOUNT_SETATTR = 8,	 /* mount_setattr(2): target */
+	PW_MOUNT_PIVOT_ROOT = 9, /* pivot_root(2) / lsm sb_pivotroot */
 };
 
 #define PW_FSTYPE_LEN 32
-#define PW_MOUNT_STR 128
+#define PW_MOUNT_STR  128
 
 struct pw_mount_event {
 	struct pw_event_header hdr;
-	__s32 ret;	/* syscall return: >= 0 or -errno (0 with PW_F_PRE_CHECK) */
-	__u16 op;	/* enum pw_mount_op */
+	__s32 ret; /* syscall return: >= 0 or -errno (0 with PW_F_PRE_CHECK) */
+	__u16 op;  /* enum pw_mount_op */
 	__u16 _pad0;
-	__u64 flags;	/* MS_* for mount, MNT_* for umount, the flags argument otherwise */
-	__s32 fd;	/* the fd argument where the call takes one (fsconfig, fsmount, move_mount from),
+	__u64 flags; /* MS_* for mount, MNT_* for umount, the flags argument otherwise */
+	__s32 fd;  /* the fd argument where the call takes one (fsconfig, fsmount, move_mount from),
 			 * else -1 */
-	__u32 aux;	/* fsconfig cmd, mount_setattr attr_set, fsmount attr_flags */
+	__u32 aux; /* fsconfig cmd, mount_setattr attr_set, fsmount attr_flags */
 	char fstype[PW_FSTYPE_LEN];
 	char source[PW_MOUNT_STR]; /* device / source path / fsconfig key=value */
 	char target[PW_PATH_MAX];  /* mount point / new root */
@@ -137,13 +137,13 @@ struct pw_mount_event {
 
 /* What an opened file is, decided from its inode and superblock. */
 enum pw_object_kind {
-	PW_OBJ_UNKNOWN = 0,	/* failed open: only the user's path is known */
+	PW_OBJ_UNKNOWN = 0, /* failed open: only the user's path is known */
 	PW_OBJ_CHARDEV = 1,
 	PW_OBJ_BLOCKDEV = 2,
 	PW_OBJ_SYSFS = 3,
-	PW_OBJ_PROCFS = 4,	/* procfs, outside /proc/sys */
-	PW_OBJ_PROC_SYS = 5,	/* a sysctl under /proc/sys */
-	PW_OBJ_CGROUPFS = 6,	/* cgroup v1 or v2 */
+	PW_OBJ_PROCFS = 4,   /* procfs, outside /proc/sys */
+	PW_OBJ_PROC_SYS = 5, /* a sysctl under /proc/sys */
+	PW_OBJ_CGROUPFS = 6, /* cgroup v1 or v2 */
 	PW_OBJ_DEBUGFS = 7,
 	PW_OBJ_SECURITYFS = 8,
 	PW_OBJ_TRACEFS = 9,
@@ -154,7 +154,7 @@ enum pw_object_kind {
 #define PW_OPEN_PATH_BUF 512
 /* How pw_open_event.path is laid out. */
 #define PW_OPEN_PATH_COMPONENTS 1 /* resolved: names leaf first, each NUL-terminated */
-#define PW_OPEN_PATH_USER 2	  /* the string the caller passed (failed opens) */
+#define PW_OPEN_PATH_USER	2 /* the string the caller passed (failed opens) */
 
 /* An open of a device or of a file on a kernel filesystem, or a failed open
  * whose errno says the kernel refused it (EPERM, EACCES, EROFS, ENXIO...). */
@@ -167,12 +167,12 @@ struct pw_open_event {
 	__u16 path_format; /* PW_OPEN_PATH_* */
 	__u32 dev_major;
 	__u32 dev_minor;
-	__u32 inode_mode;  /* i_mode: type and permissions */
+	__u32 inode_mode; /* i_mode: type and permissions */
 	__u64 sb_magic;
 	__u64 ino;
-	__u16 path_len;	   /* bytes used in path */
-	__u16 path_depth;  /* components in path (PW_OPEN_PATH_COMPONENTS) */
-	__u32 syscall_nr;  /* which syscall (tracepoint mode), or 0 (LSM file_open) */
+	__u16 path_len;	  /* bytes used in path */
+	__u16 path_depth; /* components in path (PW_OPEN_PATH_COMPONENTS) */
+	__u32 syscall_nr; /* which syscall (tracepoint mode), or 0 (LSM file_open) */
 	char path[PW_OPEN_PATH_BUF];
 };
 
@@ -182,9 +182,9 @@ enum pw_seccomp_via { PW_SECCOMP_VIA_SYSCALL = 1, PW_SECCOMP_VIA_PRCTL = 2 };
 struct pw_seccomp_event {
 	struct pw_event_header hdr;
 	__s32 ret;
-	__u32 via;	  /* enum pw_seccomp_via */
-	__u32 operation;  /* seccomp op (SECCOMP_SET_MODE_*...) or the prctl mode (1 strict, 2 filter) */
-	__u32 flags;	  /* seccomp(2) flags; 0 for prctl */
+	__u32 via;	 /* enum pw_seccomp_via */
+	__u32 operation; /* seccomp op (SECCOMP_SET_MODE_*...) or the prctl mode (1 strict, 2 filter) */
+	__u32 flags;	 /* seccomp(2) flags; 0 for prctl */
 	__u32 mode_after; /* task->seccomp.mode after the call: 0 off, 1 strict, 2 filter */
 	__u32 _pad;
 };
@@ -229,9 +229,9 @@ struct pw_namespace_event {
 
 /* Per event type counters, one slot per CPU in the kernel, summed by the agent. */
 struct pw_type_stats {
-	__u64 emitted;			   /* records submitted to the ring buffer */
+	__u64 emitted;			  /* records submitted to the ring buffer */
 	__u64 dropped[PW_DROP_CAUSE_MAX]; /* by enum pw_drop_cause */
-	__u64 suppressed;		   /* folded by in-kernel dedup (capabilities) */
+	__u64 suppressed;		  /* folded by in-kernel dedup (capabilities) */
 };
 
 #include "events_layout.h"

@@ -14,7 +14,7 @@
 #define PW_OFF(type, member, off)                                                                  \
 	_Static_assert(__builtin_offsetof(struct type, member) == (off), #type "." #member)
 #define PW_SIZE(type, size)                                                                        \
-	_Static_assert(sizeof(struct type) == (size) && (size) % 8 == 0 && (size) < 65536,       \
+	_Static_assert(sizeof(struct type) == (size) && (size) % 8 == 0 && (size) < 65536,         \
 		       "size of " #type)
 
 PW_SIZE(pw_event_header, 56);

@@ -66,7 +66,8 @@ int main(int argc, char **argv)
 			/* busy-pace: sleeping would batch the events */
 			do
 				clock_gettime(CLOCK_MONOTONIC, &t);
-			while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < (i + 1) / rate);
+			while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 <
+			       (i + 1) / rate);
 		}
 		return 0;
 	}
@@ -83,8 +84,8 @@ int main(int argc, char **argv)
 		int i;
 
 		for (i = 0; i < 16; i++)
-			if (mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-				 0) == MAP_FAILED)
+			if (mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0) == MAP_FAILED)
 				return 1;
 		return unshare(CLONE_NEWNS) ? 1 : 0;
 	}

@@ -13,7 +13,7 @@
 #include "lib/jsonw.h"
 #include "rules/rules.h"
 
-#define PW_ALERT_SCHEMA "privwatch.alert/1"
+#define PW_ALERT_SCHEMA	      "privwatch.alert/1"
 #define PW_ALERT_ANCESTRY_MAX 8
 
 struct pw_host_info {
@@ -28,11 +28,11 @@ struct pw_alert_ancestor {
 
 struct pw_alert {
 	const struct pw_rule_info *rule;
-	const char *summary;	   /* the rule's output, filled in */
-	const struct pw_view *v;   /* the event, its process and container */
-	uint64_t time_ns;	   /* CLOCK_REALTIME of the event */
-	uint64_t count;		   /* 1, or the occurrences folded into this alert */
-	uint64_t first_time_ns;	   /* folded alerts: the first occurrence (else 0) */
+	const char *summary;	 /* the rule's output, filled in */
+	const struct pw_view *v; /* the event, its process and container */
+	uint64_t time_ns;	 /* CLOCK_REALTIME of the event */
+	uint64_t count;		 /* 1, or the occurrences folded into this alert */
+	uint64_t first_time_ns;	 /* folded alerts: the first occurrence (else 0) */
 	struct pw_alert_ancestor ancestry[PW_ALERT_ANCESTRY_MAX]; /* parent first */
 	unsigned int nancestry;
 	const char *capture_id, *capture_file; /* NULL: no capture taken */

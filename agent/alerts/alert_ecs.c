@@ -35,7 +35,8 @@ static struct ecs_cat ecs_categorize(const struct pw_view *v)
 {
 	switch (v->kind) {
 	case PW_EVENT_OPEN:
-		return (struct ecs_cat){ "file", (v->access & PW_ACCESS_WRITE) ? "change" : "access" };
+		return (struct ecs_cat){ "file",
+					 (v->access & PW_ACCESS_WRITE) ? "change" : "access" };
 	case PW_EVENT_CAPABILITY: return (struct ecs_cat){ "process", "access" };
 	case PW_EVENT_MOUNT: return (struct ecs_cat){ "configuration", "change" };
 	case PW_EVENT_SECCOMP: return (struct ecs_cat){ "process", "change" };

@@ -22,9 +22,9 @@ struct pw_fold;
 struct pw_fold_entry;
 
 struct pw_fold_stats {
-	uint64_t keys;	   /* entries now */
-	uint64_t folded;   /* occurrences counted instead of written */
-	uint64_t summaries; /* repeat alerts written at window ends */
+	uint64_t keys;	     /* entries now */
+	uint64_t folded;     /* occurrences counted instead of written */
+	uint64_t summaries;  /* repeat alerts written at window ends */
 	uint64_t table_full; /* alerts written unfolded because the table was full */
 };
 

@@ -36,7 +36,7 @@ void pw_host_info_read(struct pw_host_info *h)
 const char *pw_alert_mode_name(enum pw_view_mode m)
 {
 	static const char *const names[PW_VMODE_COUNT] = {
-		[PW_VMODE_DEFAULT] = "default", [PW_VMODE_PARTIAL] = "partial",
+		[PW_VMODE_DEFAULT] = "default",	      [PW_VMODE_PARTIAL] = "partial",
 		[PW_VMODE_PRIVILEGED] = "privileged", [PW_VMODE_HOST] = "host",
 		[PW_VMODE_UNKNOWN] = "unknown",
 	};
@@ -163,7 +163,8 @@ static void write_container(struct jsonw *w, const struct pw_view_container *c)
 static void write_process(struct jsonw *w, const struct pw_alert *a)
 {
 	const struct pw_view_process *p = &a->v->proc;
-	unsigned int i, n = a->nancestry < PW_ALERT_ANCESTRY_MAX ? a->nancestry : PW_ALERT_ANCESTRY_MAX;
+	unsigned int i,
+		n = a->nancestry < PW_ALERT_ANCESTRY_MAX ? a->nancestry : PW_ALERT_ANCESTRY_MAX;
 
 	jw_key(w, "process");
 	jw_obj_begin(w);

@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#define PW_EXIT_OK 0
-#define PW_EXIT_FAIL 1
+#define PW_EXIT_OK    0
+#define PW_EXIT_FAIL  1
 #define PW_EXIT_USAGE 2
 
 int pw_cmd_run(int argc, char **argv);

@@ -11,13 +11,14 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: privwatch probe [--mode auto|lsm|tracepoint] [--no-variant [CONCERN:]KIND] [-v]\n\n"
-		     "Prints which program type serves each concern on this kernel and why,\n"
-		     "and the order in which the others would take over.\n"
-		     "  --mode MODE   show the choice privwatch run --mode MODE would make\n"
-		     "  --no-variant [CONCERN:]KIND  as privwatch run --no-variant (repeatable)\n"
-		     "  -v            show libbpf's messages\n"
-		     "  --help, --version\n");
+	fprintf(out,
+		"usage: privwatch probe [--mode auto|lsm|tracepoint] [--no-variant [CONCERN:]KIND] [-v]\n\n"
+		"Prints which program type serves each concern on this kernel and why,\n"
+		"and the order in which the others would take over.\n"
+		"  --mode MODE   show the choice privwatch run --mode MODE would make\n"
+		"  --no-variant [CONCERN:]KIND  as privwatch run --no-variant (repeatable)\n"
+		"  -v            show libbpf's messages\n"
+		"  --help, --version\n");
 }
 
 static void feature_line(const char *name, int ok, const char *why)
@@ -46,7 +47,8 @@ int pw_cmd_probe(int argc, char **argv)
 		switch (c) {
 		case 'm':
 			if (pw_mode_parse(optarg, &o.mode)) {
-				fprintf(stderr, "privwatch probe: --mode must be auto, lsm or tracepoint\n");
+				fprintf(stderr,
+					"privwatch probe: --mode must be auto, lsm or tracepoint\n");
 				return PW_EXIT_USAGE;
 			}
 			break;
@@ -93,7 +95,8 @@ int pw_cmd_probe(int argc, char **argv)
 			       pw_variant_name(ch->variant),
 			       def ? pw_program_section(l.skel->obj, def->progs[0]) : "-", ch->why);
 			for (j = 1; def && j < PW_CONCERN_PROGS && def->progs[j]; j++)
-				printf("%-26s %s\n", "", pw_program_section(l.skel->obj, def->progs[j]));
+				printf("%-26s %s\n", "",
+				       pw_program_section(l.skel->obj, def->progs[j]));
 		}
 		/* The whole order, so a fallback at run time is no surprise. */
 		printf("\nfallback order (a variant whose canary is not seen gives way to the next)\n");

@@ -113,9 +113,9 @@ static void ps_usage(FILE *out)
 int pw_cli_parse_json_opt(int argc, char **argv, int *json, void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
 	int c;

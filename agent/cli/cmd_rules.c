@@ -35,9 +35,9 @@ struct rules_args {
 static int parse_args(int argc, char **argv, struct rules_args *a)
 {
 	static const struct option opts[] = {
-		{"disable-rule", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
+		{ "disable-rule", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
 	int c;
@@ -78,7 +78,7 @@ static int parse_args(int argc, char **argv, struct rules_args *a)
 
 static int load(const struct rules_args *a, struct pw_ruleset **rs)
 {
-	struct pw_rules_opts o = {.disabled = a->disabled, .ndisabled = a->ndisabled};
+	struct pw_rules_opts o = { .disabled = a->disabled, .ndisabled = a->ndisabled };
 	struct pw_rules_error err;
 
 	if (pw_rules_load(a->path, &o, rs, &err)) {
@@ -292,8 +292,8 @@ int pw_cmd_rules(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(const struct rules_args *a);
-	} subs[] = {{"check", do_check}, {"list", do_list}, {"bench", do_bench}};
-	struct rules_args a = {0};
+	} subs[] = { { "check", do_check }, { "list", do_list }, { "bench", do_bench } };
+	struct rules_args a = { 0 };
 	size_t i;
 	int rc;
 

@@ -27,30 +27,30 @@
 #include "kernel/stats.h"
 #include "lib/timefmt.h"
 
-#define PW_START_SCHEMA "privwatch.start/1"
-#define PW_LOST_SCHEMA "privwatch.lost/1"
-#define DEFAULT_POLL_MS 10
-#define DEFAULT_FOLD_S 10
-#define DEFAULT_STATS_S 60
-#define MAX_DISABLED 64
-#define DEFAULT_CANARY_S 300
+#define PW_START_SCHEMA		 "privwatch.start/1"
+#define PW_LOST_SCHEMA		 "privwatch.lost/1"
+#define DEFAULT_POLL_MS		 10
+#define DEFAULT_FOLD_S		 10
+#define DEFAULT_STATS_S		 60
+#define MAX_DISABLED		 64
+#define DEFAULT_CANARY_S	 300
 #define DEFAULT_CANARY_TIMEOUT_S 10
-#define HOLD_MAX (16u << 20) /* records held while the start canary runs */
+#define HOLD_MAX		 (16u << 20) /* records held while the start canary runs */
 
 enum { /* long-only options */
-	OPT_CGROUP_V1 = 256,
-	OPT_RULES,
-	OPT_NO_RULES,
-	OPT_DISABLE_RULE,
-	OPT_EVENTS,
-	OPT_OUTPUT,
-	OPT_FORMAT,
-	OPT_FOLD_WINDOW,
-	OPT_STATS_INTERVAL,
-	OPT_CANARY_INTERVAL,
-	OPT_CANARY_TIMEOUT,
-	OPT_NO_VARIANT,
-	OPT_TRUST_LSM_ATTACH,
+       OPT_CGROUP_V1 = 256,
+       OPT_RULES,
+       OPT_NO_RULES,
+       OPT_DISABLE_RULE,
+       OPT_EVENTS,
+       OPT_OUTPUT,
+       OPT_FORMAT,
+       OPT_FOLD_WINDOW,
+       OPT_STATS_INTERVAL,
+       OPT_CANARY_INTERVAL,
+       OPT_CANARY_TIMEOUT,
+       OPT_NO_VARIANT,
+       OPT_TRUST_LSM_ATTACH,
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -81,8 +81,8 @@ struct run_ctx {
 	struct pw_sinks *sinks;
 	uint64_t cgroup_records_lost; /* as last seen: a rise means the table is stale */
 	uint64_t reconciles;
-	uint64_t lost_reported[4];    /* by cause, as of the last privwatch.lost/1 */
-	uint64_t lost_since_ns;	      /* when the interval the next one covers began */
+	uint64_t lost_reported[4]; /* by cause, as of the last privwatch.lost/1 */
+	uint64_t lost_since_ns;	   /* when the interval the next one covers began */
 };
 
 struct run_opts {
@@ -261,7 +261,8 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 		for (j = 0; def && j < PW_CONCERN_PROGS && def->progs[j]; j++)
 			jw_str(w, pw_program_section(l->skel->obj, def->progs[j]));
 		jw_arr_end(w);
-		jw_kv_str(w, "proof", ch->variant == PW_VARIANT_NONE ? "blind" : pw_proof_name(ch->proof));
+		jw_kv_str(w, "proof",
+			  ch->variant == PW_VARIANT_NONE ? "blind" : pw_proof_name(ch->proof));
 		jw_kv_str(w, "why", ch->why);
 		jw_obj_end(w);
 	}
@@ -343,49 +344,44 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 	ro->canary_timeout_s = DEFAULT_CANARY_TIMEOUT_S;
 	while ((c = getopt_long(argc, argv, "c:m:r:p:vhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			o->cgroup_path = optarg;
-			break;
-		case OPT_CGROUP_V1:
-			o->cgroup_v1 = optarg;
-			break;
+		case 'c': o->cgroup_path = optarg; break;
+		case OPT_CGROUP_V1: o->cgroup_v1 = optarg; break;
 		case 'm':
 			if (pw_mode_parse(optarg, &o->mode)) {
-				fprintf(stderr, "privwatch run: --mode must be auto, lsm or tracepoint, not '%s'\n",
+				fprintf(stderr,
+					"privwatch run: --mode must be auto, lsm or tracepoint, not '%s'\n",
 					optarg);
 				return PW_EXIT_USAGE;
 			}
 			break;
 		case 'r':
 			if (pw_ringbuf_size_parse(optarg, &o->ringbuf_bytes)) {
-				fprintf(stderr, "privwatch run: --ringbuf-size '%s': need a power of two "
-						"from the page size to 1G, e.g. 8M\n", optarg);
+				fprintf(stderr,
+					"privwatch run: --ringbuf-size '%s': need a power of two "
+					"from the page size to 1G, e.g. 8M\n",
+					optarg);
 				return PW_EXIT_USAGE;
 			}
 			break;
 		case 'p':
 			ro->poll_ms = strtol(optarg, &end, 10);
 			if (*end || ro->poll_ms < 1 || ro->poll_ms > 1000) {
-				fprintf(stderr, "privwatch run: --poll-ms '%s': need 1 to 1000\n", optarg);
+				fprintf(stderr, "privwatch run: --poll-ms '%s': need 1 to 1000\n",
+					optarg);
 				return PW_EXIT_USAGE;
 			}
 			break;
-		case OPT_RULES:
-			ro->pipeline.rules_path = optarg;
-			break;
-		case OPT_NO_RULES:
-			ro->no_rules = 1;
-			break;
+		case OPT_RULES: ro->pipeline.rules_path = optarg; break;
+		case OPT_NO_RULES: ro->no_rules = 1; break;
 		case OPT_DISABLE_RULE:
 			if (ro->pipeline.ndisabled == MAX_DISABLED) {
-				fprintf(stderr, "privwatch run: more than %d --disable-rule\n", MAX_DISABLED);
+				fprintf(stderr, "privwatch run: more than %d --disable-rule\n",
+					MAX_DISABLED);
 				return PW_EXIT_USAGE;
 			}
 			ro->disabled[ro->pipeline.ndisabled++] = optarg;
 			break;
-		case OPT_EVENTS:
-			ro->pipeline.events = 1;
-			break;
+		case OPT_EVENTS: ro->pipeline.events = 1; break;
 		case OPT_OUTPUT:
 			if (ro->noutputs == (int)(sizeof(ro->outputs) / sizeof(ro->outputs[0]))) {
 				fprintf(stderr, "privwatch run: too many --output\n");
@@ -399,7 +395,8 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 			else if (!strcmp(optarg, "ecs"))
 				ro->pipeline.format = PW_FORMAT_ECS;
 			else {
-				fprintf(stderr, "privwatch run: --format must be native or ecs, not '%s'\n",
+				fprintf(stderr,
+					"privwatch run: --format must be native or ecs, not '%s'\n",
 					optarg);
 				return PW_EXIT_USAGE;
 			}
@@ -420,7 +417,8 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 			if (parse_seconds("--canary-timeout", optarg, 600, &ro->canary_timeout_s))
 				return PW_EXIT_USAGE;
 			if (!ro->canary_timeout_s) {
-				fprintf(stderr, "privwatch run: --canary-timeout must be at least 1\n");
+				fprintf(stderr,
+					"privwatch run: --canary-timeout must be at least 1\n");
 				return PW_EXIT_USAGE;
 			}
 			break;
@@ -430,21 +428,11 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 				return PW_EXIT_USAGE;
 			}
 			break;
-		case OPT_TRUST_LSM_ATTACH:
-			o->trust_lsm_attach = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return PW_EXIT_OK;
-		case 'V':
-			pw_print_version();
-			return PW_EXIT_OK;
-		default:
-			usage(stderr);
-			return PW_EXIT_USAGE;
+		case OPT_TRUST_LSM_ATTACH: o->trust_lsm_attach = 1; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return PW_EXIT_OK;
+		case 'V': pw_print_version(); return PW_EXIT_OK;
+		default: usage(stderr); return PW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
@@ -509,7 +497,10 @@ static void stats_record(struct run_ctx *rc, struct pw_loader *l, struct pw_read
 /* Causes of loss reported by privwatch.lost/1. */
 enum { LOST_RINGBUF, LOST_MALFORMED, LOST_WATCH_FULL, LOST_SINKS, LOST_CAUSES };
 static const char *const lost_names[LOST_CAUSES] = {
-	"ringbuf_full", "malformed_records", "watched_cgroups_full", "sink_queues",
+	"ringbuf_full",
+	"malformed_records",
+	"watched_cgroups_full",
+	"sink_queues",
 };
 
 /*
@@ -595,7 +586,8 @@ static void hold_release(struct run_ctx *rc)
 	hd->len = hd->cap = 0;
 	if (hd->overflow)
 		pw_warn("%llu records arrived while the start canary ran and were handled before "
-			"the start record\n", (unsigned long long)hd->overflow);
+			"the start record\n",
+			(unsigned long long)hd->overflow);
 }
 
 /* Every record: the canary's are counted apart and never reach the rules. */
@@ -674,8 +666,10 @@ int pw_cmd_run(int argc, char **argv)
 		return n;
 	if (!ro.no_rules && !ro.pipeline.rules_path) {
 		if (pw_rules_default_path(rules_buf, sizeof(rules_buf))) {
-			fprintf(stderr, "privwatch run: no rules at %s nor in the source tree: give "
-					"--rules PATH, or --no-rules to run without\n", PW_RULES_DIR);
+			fprintf(stderr,
+				"privwatch run: no rules at %s nor in the source tree: give "
+				"--rules PATH, or --no-rules to run without\n",
+				PW_RULES_DIR);
 			return PW_EXIT_USAGE;
 		}
 		ro.pipeline.rules_path = rules_buf;

@@ -11,9 +11,9 @@
 #include "kernel/stats.h"
 #include "lib/timefmt.h"
 
-#define START_ROUNDS_MAX 12     /* fallbacks and retries at start, at most */
-#define INCONCLUSIVE_MAX 3	/* rounds spoiled by drops before judging anyway */
-#define RETRY_NS 1000000000ull	/* a round to check a repair, a second later */
+#define START_ROUNDS_MAX 12	       /* fallbacks and retries at start, at most */
+#define INCONCLUSIVE_MAX 3	       /* rounds spoiled by drops before judging anyway */
+#define RETRY_NS	 1000000000ull /* a round to check a repair, a second later */
 
 static const char *const blind_tags[] = { "T1562.001" }; /* Impair Defenses: Disable Tools */
 static const struct pw_rule_info blind_rule = {
@@ -145,7 +145,8 @@ static void concerns_json(const struct pw_health *h, struct jsonw *w)
 		jw_key(w, ch->concern->name);
 		jw_obj_begin(w);
 		jw_kv_str(w, "mode", pw_variant_name(ch->variant));
-		jw_kv_str(w, "proof", ch->variant == PW_VARIANT_NONE ? "blind" : pw_proof_name(ch->proof));
+		jw_kv_str(w, "proof",
+			  ch->variant == PW_VARIANT_NONE ? "blind" : pw_proof_name(ch->proof));
 		jw_kv_str(w, "why", ch->why);
 		jw_obj_end(w);
 	}
@@ -215,14 +216,16 @@ static int fall_back(struct pw_health *h, int c)
 
 	do {
 		pw_warn("%s: %s attached but the canary's action was not recorded: trying the next "
-			"variant\n", ch->concern->name, pw_variant_name(ch->variant));
+			"variant\n",
+			ch->concern->name, pw_variant_name(ch->variant));
 		rc = pw_loader_fall_back(h->l, c, err, sizeof(err));
 		if (rc < 0)
 			pw_warn("%s: %s\n", ch->concern->name, err);
 	} while (rc < 0);
 	if (rc == 1)
 		pw_err("%s: BLIND: no variant of this concern is called on this kernel; actions of "
-		       "this kind are not reported\n", ch->concern->name);
+		       "this kind are not reported\n",
+		       ch->concern->name);
 	return rc == 0;
 }
 
@@ -280,7 +283,8 @@ static void nothing_seen_alert(struct pw_health *h)
 	snprintf(summary, sizeof(summary),
 		 "privwatch stopped seeing everything: none of the canary's %d actions reached "
 		 "the agent (its ring buffer or reader was tampered with, or every program "
-		 "detached); attaching them again", pw_concern_count);
+		 "detached); attaching them again",
+		 pw_concern_count);
 	pw_pipeline_agent_alert(h->p, &blind_rule, summary, "all");
 	pw_err("%s\n", summary);
 	h->alerts++;

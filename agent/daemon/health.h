@@ -33,12 +33,12 @@ struct pw_health {
 	struct pw_loader *l;
 	struct pw_pipeline *p;
 	struct pw_health_opts o;
-	int starting;	      /* the start rounds are not over */
-	int round;	      /* a canary round is under way */
-	int judge;	      /* its process ended: judge after the next drain */
-	uint64_t next_ns;     /* when the next round starts (monotonic) */
-	uint64_t drops_before; /* kernel drops when the round started */
-	int inconclusive;     /* rounds in a row spoiled by ring buffer drops */
+	int starting;		  /* the start rounds are not over */
+	int round;		  /* a canary round is under way */
+	int judge;		  /* its process ended: judge after the next drain */
+	uint64_t next_ns;	  /* when the next round starts (monotonic) */
+	uint64_t drops_before;	  /* kernel drops when the round started */
+	int inconclusive;	  /* rounds in a row spoiled by ring buffer drops */
 	uint64_t alerts, records; /* PW-0001 alerts and health records written */
 };
 

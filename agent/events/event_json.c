@@ -59,7 +59,9 @@ static void write_components_path(struct jsonw *w, const char *buf, size_t len)
 static void write_result(struct jsonw *w, const struct pw_event_header *h, int32_t ret)
 {
 	jw_kv_str(w, "result",
-		  (h->flags & PW_F_PRE_CHECK) ? "pre_check" : ret >= 0 ? "allowed" : "denied");
+		  (h->flags & PW_F_PRE_CHECK) ? "pre_check"
+		  : ret >= 0		      ? "allowed"
+					      : "denied");
 	jw_kv_i64(w, "ret", ret);
 	jw_kv_i64(w, "errno", ret < 0 ? -ret : 0);
 }
@@ -201,16 +203,11 @@ static void encode_namespace(struct jsonw *w, const struct pw_event_header *h)
 }
 
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
-	[PW_EVENT_EXEC] = encode_exec,
-	[PW_EVENT_CAPABILITY] = encode_capability,
-	[PW_EVENT_MOUNT] = encode_mount,
-	[PW_EVENT_OPEN] = encode_open,
-	[PW_EVENT_SECCOMP] = encode_seccomp,
-	[PW_EVENT_NAMESPACE] = encode_namespace,
-	[PW_EVENT_FORK] = encode_fork,
-	[PW_EVENT_EXIT] = encode_exit,
-	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup,
-	[PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
+	[PW_EVENT_EXEC] = encode_exec,		 [PW_EVENT_CAPABILITY] = encode_capability,
+	[PW_EVENT_MOUNT] = encode_mount,	 [PW_EVENT_OPEN] = encode_open,
+	[PW_EVENT_SECCOMP] = encode_seccomp,	 [PW_EVENT_NAMESPACE] = encode_namespace,
+	[PW_EVENT_FORK] = encode_fork,		 [PW_EVENT_EXIT] = encode_exit,
+	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup, [PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
 };
 
 static void str_or_null(struct jsonw *w, const char *key, const char *s)
@@ -238,8 +235,10 @@ static void encode_container(struct jsonw *w, const struct pw_view_container *c)
 	str_or_null(w, "image", c->image);
 	str_or_null(w, "pod", c->pod);
 	str_or_null(w, "namespace", c->ns);
-	str_or_null(w, "phase", c->phase == PW_VPHASE_STARTED ? "started"
-				: c->phase == PW_VPHASE_SETUP ? "setup" : NULL);
+	str_or_null(w, "phase",
+		    c->phase == PW_VPHASE_STARTED ? "started"
+		    : c->phase == PW_VPHASE_SETUP ? "setup"
+						  : NULL);
 	jw_kv_str(w, "mode", pw_view_mode_name(c->mode));
 	jw_key(w, "relaxed");
 	jw_arr_begin(w);

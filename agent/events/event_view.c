@@ -221,8 +221,10 @@ static void view_open(struct pw_view *v, const struct pw_open_event *e)
 const char *pw_mount_kind_name(unsigned int k)
 {
 	static const char *const names[PW_MOUNT_KIND_COUNT] = {
-		[PW_MOUNT_KIND_NEW] = "new",	   [PW_MOUNT_KIND_BIND] = "bind",
-		[PW_MOUNT_KIND_MOVE] = "move",	   [PW_MOUNT_KIND_REMOUNT] = "remount",
+		[PW_MOUNT_KIND_NEW] = "new",
+		[PW_MOUNT_KIND_BIND] = "bind",
+		[PW_MOUNT_KIND_MOVE] = "move",
+		[PW_MOUNT_KIND_REMOUNT] = "remount",
 		[PW_MOUNT_KIND_PROPAGATION] = "propagation",
 	};
 
@@ -232,13 +234,13 @@ const char *pw_mount_kind_name(unsigned int k)
 /* The order mount(2) itself tests the flags in (fs/namespace.c path_mount). */
 static unsigned int mount_kind(uint64_t flags)
 {
-	if (flags & 0x20)	 /* MS_REMOUNT */
+	if (flags & 0x20) /* MS_REMOUNT */
 		return PW_MOUNT_KIND_REMOUNT;
-	if (flags & 0x1000)	 /* MS_BIND */
+	if (flags & 0x1000) /* MS_BIND */
 		return PW_MOUNT_KIND_BIND;
 	if (flags & 0x1f0000 & ~0x10000) /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE */
 		return PW_MOUNT_KIND_PROPAGATION;
-	if (flags & 0x2000)	 /* MS_MOVE */
+	if (flags & 0x2000) /* MS_MOVE */
 		return PW_MOUNT_KIND_MOVE;
 	return PW_MOUNT_KIND_NEW;
 }

@@ -68,7 +68,7 @@ struct pw_view_container {
 	const char *id, *name, *runtime, *image, *pod, *ns; /* "" when unknown */
 	enum pw_view_phase phase;
 	enum pw_view_mode mode;
-	uint32_t relaxed; /* bit (1 << enum pw_dim) per relaxed posture dimension */
+	uint32_t relaxed;		  /* bit (1 << enum pw_dim) per relaxed posture dimension */
 	const struct pw_posture *posture; /* NULL: not measured */
 };
 
@@ -86,7 +86,7 @@ struct pw_view {
 	const char *kind_name;		   /* "open", "container_start", ... */
 	uint64_t ts_ns;			   /* CLOCK_MONOTONIC, as the kernel stamped it */
 	uint64_t cgroup_id;
-	uint32_t flags;			   /* PW_F_* */
+	uint32_t flags; /* PW_F_* */
 
 	enum pw_view_result result;
 	int32_t err; /* errno when denied, else 0 */
@@ -94,8 +94,8 @@ struct pw_view {
 	/* The object acted on. open: the file; mount: the target (mount point,
 	 * new root for pivot_root); exec: the executable; else "". */
 	const char *path;
-	const char *basename; /* last component of path */
-	unsigned int object;  /* enum pw_object_kind (open), else PW_OBJ_UNKNOWN */
+	const char *basename;	       /* last component of path */
+	unsigned int object;	       /* enum pw_object_kind (open), else PW_OBJ_UNKNOWN */
 	uint32_t dev_major, dev_minor; /* char/block devices */
 	uint32_t access;	       /* PW_ACCESS_* (open) */
 	uint32_t open_flags;
@@ -110,7 +110,7 @@ struct pw_view {
 
 	uint32_t userns_level; /* capability: the user namespace checked against (0: initial) */
 
-	unsigned int ns_op; /* enum pw_ns_op (namespace), else 0 */
+	unsigned int ns_op;	/* enum pw_ns_op (namespace), else 0 */
 	const char *ns_op_name; /* "unshare", "setns", else "" */
 	uint64_t ns_flags;	/* CLONE_NEW* asked for (setns: 0 is any type) */
 
@@ -143,7 +143,8 @@ const char *pw_view_kind_name(unsigned int kind);
 /* Kind by name, or -1. */
 int pw_view_kind_parse(const char *name);
 const char *pw_view_mode_name(enum pw_view_mode m); /* "default", ..., "host", "unknown" */
-const char *pw_view_result_name(enum pw_view_result r); /* "allowed", "denied", "pre_check", "none" */
+const char *
+pw_view_result_name(enum pw_view_result r); /* "allowed", "denied", "pre_check", "none" */
 
 /* Tables shared with event_json.c, so both say the same names. */
 const char *pw_object_kind_name(unsigned int kind); /* "sysfs", ...; "unknown" */

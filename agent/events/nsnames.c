@@ -7,8 +7,8 @@ static const struct {
 	uint64_t flag;
 	const char *name;
 } types[PW_NS_TYPES] = {
-	{ 0x00020000, "mnt" },	 { 0x04000000, "uts" },	 { 0x08000000, "ipc" },
-	{ 0x10000000, "user" },	 { 0x20000000, "pid" },	 { 0x40000000, "net" },
+	{ 0x00020000, "mnt" },	  { 0x04000000, "uts" },  { 0x08000000, "ipc" },
+	{ 0x10000000, "user" },	  { 0x20000000, "pid" },  { 0x40000000, "net" },
 	{ 0x02000000, "cgroup" }, { 0x00000080, "time" },
 };
 

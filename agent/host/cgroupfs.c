@@ -89,7 +89,7 @@ static int v1_ids(const char *controller, int *ssid, unsigned int *hierarchy)
 
 int pw_cgroup_v1_find(const char *controller, struct pw_cgroup_v1 *out)
 {
-	static const char *const prefer[] = { "memory",	 "pids",    "cpu",     "cpuacct",
+	static const char *const prefer[] = { "memory",	 "pids",  "cpu",     "cpuacct",
 					      "devices", "blkio", "freezer", "cpuset" };
 	size_t i;
 	int rc;
@@ -166,8 +166,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	return walk_rc;
 }
 
-int pw_cgroup_walk(const char *path, int (*fn)(uint64_t id, const char *path, void *ctx),
-		   void *ctx)
+int pw_cgroup_walk(const char *path, int (*fn)(uint64_t id, const char *path, void *ctx), void *ctx)
 {
 	int rc;
 

@@ -15,7 +15,7 @@ int pw_cgroup2_mount(char *out, size_t len);
 struct pw_cgroup_v1 {
 	char controller[32];
 	char mount[4096];
-	int ssid;	  /* cgroup_subsys_id: its line in /proc/cgroups */
+	int ssid; /* cgroup_subsys_id: its line in /proc/cgroups */
 	unsigned int hierarchy_id;
 };
 

@@ -91,8 +91,7 @@ int pw_container_name_ok(const char *s, size_t max)
 }
 
 /* <prefix><64 hex>[.scope]: the hex id in *id, its length known. */
-static int match_hex(const struct comp *c, const char *prefix, int scope_required,
-		     const char **id)
+static int match_hex(const struct comp *c, const char *prefix, int scope_required, const char **id)
 {
 	size_t plen = strlen(prefix), len = c->len;
 
@@ -184,11 +183,11 @@ static int exists_at(const char *root, const char *fmt_dir, const struct comp *a
 	int len;
 
 	if (b)
-		len = snprintf(path, sizeof(path), "%s/%s/%.*s/%.*s%s", root, fmt_dir,
-			       (int)a->len, a->s, (int)b->len, b->s, leaf);
+		len = snprintf(path, sizeof(path), "%s/%s/%.*s/%.*s%s", root, fmt_dir, (int)a->len,
+			       a->s, (int)b->len, b->s, leaf);
 	else
-		len = snprintf(path, sizeof(path), "%s/%s/%.*s%s", root, fmt_dir, (int)a->len,
-			       a->s, leaf);
+		len = snprintf(path, sizeof(path), "%s/%s/%.*s%s", root, fmt_dir, (int)a->len, a->s,
+			       leaf);
 	if (len < 0 || (size_t)len >= sizeof(path) || stat(path, &st))
 		return 0;
 	return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
@@ -280,8 +279,8 @@ int pw_container_from_cgroup_path_at(const char *root, const char *path,
 		}
 		if (in_kubepods && pod_at < 0) {
 			if (comp_is(c, "besteffort") || comp_is(c, "burstable")) {
-				qos = comp_is(c, "burstable") ? PW_QOS_BURSTABLE :
-								PW_QOS_BESTEFFORT;
+				qos = comp_is(c, "burstable") ? PW_QOS_BURSTABLE
+							      : PW_QOS_BESTEFFORT;
 				continue;
 			}
 			if (match_pod(c, uid, sizeof(uid))) {

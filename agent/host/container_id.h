@@ -47,8 +47,8 @@ struct pw_container_ref {
 	enum pw_runtime runtime;
 	enum pw_k8s_qos qos;
 	char id[PW_CONTAINER_ID_MAX + 1];
-	char ns[PW_CONTAINER_NS_MAX + 1];    /* containerd namespace; "k8s.io" for CRI */
-	char pod_uid[PW_POD_UID_MAX + 1];    /* with dashes, whatever the cgroup driver */
+	char ns[PW_CONTAINER_NS_MAX + 1]; /* containerd namespace; "k8s.io" for CRI */
+	char pod_uid[PW_POD_UID_MAX + 1]; /* with dashes, whatever the cgroup driver */
 };
 
 /*

@@ -131,7 +131,7 @@ int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs)
 
 	for (i = 0; i < cs->n; i++) {
 		const struct pw_container *d = &cs->v[i];
-		struct load_walk w = {.t = t};
+		struct load_walk w = { .t = t };
 
 		if (pw_ctable_lookup(t, d->cgroup_id))
 			continue;

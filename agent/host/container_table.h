@@ -34,8 +34,8 @@ struct pw_ct_container {
 	struct pw_container_ref ref;
 	struct pw_container_meta meta;
 	enum pw_ct_phase phase;
-	pid_t start_pid;  /* the entrypoint's pid, or the init found at start */
-	int posture_rc;	  /* 0: measured; -EAGAIN: not yet (setup); or -errno */
+	pid_t start_pid; /* the entrypoint's pid, or the init found at start */
+	int posture_rc;	 /* 0: measured; -EAGAIN: not yet (setup); or -errno */
 	struct pw_posture posture;
 	unsigned int refs; /* cgroup ids in the index pointing here */
 	/* Not known to be a container yet: a cgroup a runtime made whose path
@@ -47,11 +47,11 @@ struct pw_ct_container {
 };
 
 struct pw_ctable {
-	struct pw_htab index; /* cgroup id -> struct pw_ct_container *; .n: cgroups mapped */
-	size_t containers; /* live entries */
-	size_t pending;	   /* unresolved runtime-made cgroups (not in containers) */
-	char root[256];	   /* prefix of runtime state and /proc ("/" in production) */
-	int measure;	   /* measure posture at start (off in unit tests) */
+	struct pw_htab index;	 /* cgroup id -> struct pw_ct_container *; .n: cgroups mapped */
+	size_t containers;	 /* live entries */
+	size_t pending;		 /* unresolved runtime-made cgroups (not in containers) */
+	char root[256];		 /* prefix of runtime state and /proc ("/" in production) */
+	int measure;		 /* measure posture at start (off in unit tests) */
 	uint64_t added, removed; /* over the table's life */
 };
 
@@ -116,6 +116,5 @@ struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgr
 
 /* Is this exec the runtime's own (runc init, its memfd or /proc/self/exe re-exec)? */
 int pw_ct_is_runtime_exec(const char *filename, const char *args, size_t args_len);
-
 
 #endif

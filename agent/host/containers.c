@@ -188,7 +188,7 @@ static int by_runtime_name(const void *a, const void *b)
 
 int pw_containers_discover(struct pw_containers *cs, const char *mount)
 {
-	struct walk w = {.cs = cs};
+	struct walk w = { .cs = cs };
 	struct pw_cgroup_v1 v1;
 	size_t i;
 	int rc;
@@ -202,8 +202,10 @@ int pw_containers_discover(struct pw_containers *cs, const char *mount)
 			return rc;
 		if (!rc) {
 			/* A v1 hierarchy: which controller names it in /proc/<pid>/cgroup. */
-			static const char *const ctl[] = {"memory",  "pids",  "cpu",	 "cpuacct",
-							  "devices", "blkio", "freezer", "cpuset"};
+			static const char *const ctl[] = {
+				"memory",  "pids",  "cpu",     "cpuacct",
+				"devices", "blkio", "freezer", "cpuset"
+			};
 
 			for (i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++)
 				if (!pw_cgroup_v1_find(ctl[i], &v1) && !strcmp(v1.mount, mount))

@@ -39,7 +39,8 @@ struct pw_ptable *pw_ptable_new(const char *proc_root, size_t max);
 void pw_ptable_free(struct pw_ptable *t);
 
 void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e);
-void pw_ptable_fork(struct pw_ptable *t, const struct pw_fork_event *e); /* processes, not threads */
+void pw_ptable_fork(struct pw_ptable *t,
+		    const struct pw_fork_event *e); /* processes, not threads */
 void pw_ptable_exit(struct pw_ptable *t, uint32_t pid);
 
 /*

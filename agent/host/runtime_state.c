@@ -291,7 +291,8 @@ static void read_storage_index(const char *root, const char *id, struct pw_conta
 
 	for (k = 0; k < sizeof(index) / sizeof(index[0]); k++) {
 		list = load_json_max(root, STORAGE_GRAPH, index[k], PW_STORAGE_INDEX_MAX_BYTES);
-		json_array_foreach(list, i, c) {
+		json_array_foreach(list, i, c)
+		{
 			const char *cid = json_string_value(json_object_get(c, "id"));
 			const char *md = json_string_value(json_object_get(c, "metadata"));
 
@@ -417,24 +418,13 @@ int pw_runtime_state_read(const char *root, const struct pw_container_ref *ref,
 		return -EINVAL;
 
 	switch (ref->runtime) {
-	case PW_RUNTIME_DOCKER:
-		read_docker(root, ref->id, out);
-		break;
+	case PW_RUNTIME_DOCKER: read_docker(root, ref->id, out); break;
 	case PW_RUNTIME_CONTAINERD:
-	case PW_RUNTIME_CRI_CONTAINERD:
-		read_containerd(root, ns, ref->id, out);
-		break;
-	case PW_RUNTIME_PODMAN:
-		read_containers_storage(root, ref->id, 0, out);
-		break;
-	case PW_RUNTIME_CRIO:
-		read_containers_storage(root, ref->id, 1, out);
-		break;
-	case PW_RUNTIME_RUNC:
-		read_runc(root, ref->id, out);
-		break;
-	case PW_RUNTIME_NONE:
-		return -EINVAL;
+	case PW_RUNTIME_CRI_CONTAINERD: read_containerd(root, ns, ref->id, out); break;
+	case PW_RUNTIME_PODMAN: read_containers_storage(root, ref->id, 0, out); break;
+	case PW_RUNTIME_CRIO: read_containers_storage(root, ref->id, 1, out); break;
+	case PW_RUNTIME_RUNC: read_runc(root, ref->id, out); break;
+	case PW_RUNTIME_NONE: return -EINVAL;
 	}
 	/* ctr and runc have no name apart from the id the user chose */
 	if (!out->name[0] &&

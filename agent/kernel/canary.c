@@ -23,7 +23,7 @@
 #include "kernel/feature_probe.h"
 
 #define SYSLOG_ACTION_CLOSE 0 /* needs CAP_SYSLOG, does nothing */
-#define CAP_SYSLOG_NR 34
+#define CAP_SYSLOG_NR	    34
 
 int pw_concern_index(const char *name)
 {

@@ -19,19 +19,19 @@
 #include <sys/types.h>
 #include "events.h"
 
-#define PW_CANARY_CMD "__canary"
+#define PW_CANARY_CMD	 "__canary"
 #define PW_CANARY_CGROUP "privwatch-canary"
 
 struct pw_canary {
 	char cgroup[PATH_MAX]; /* the canary's cgroup directory */
 	uint64_t cgroup_id;
-	int cap_seen_fd;       /* the capability dedup map: the canary's keys are cleared */
-	pid_t pid;	       /* the current or last round's process: its records are claimed */
-	int running;	       /* started and not reaped */
-	int status;	       /* exit status of the last round: bit per concern whose action
+	int cap_seen_fd;      /* the capability dedup map: the canary's keys are cleared */
+	pid_t pid;	      /* the current or last round's process: its records are claimed */
+	int running;	      /* started and not reaped */
+	int status;	      /* exit status of the last round: bit per concern whose action
 				* failed; -1: it did not run to the end */
-	uint64_t deadline_ns;  /* CLOCK_MONOTONIC */
-	unsigned int seen;     /* bit per concern index (pw_concerns) seen this round */
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
+	unsigned int seen;    /* bit per concern index (pw_concerns) seen this round */
 	uint64_t rounds, records;
 	uint64_t foreign; /* records of other processes in the canary cgroup */
 };

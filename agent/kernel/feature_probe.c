@@ -146,12 +146,13 @@ int pw_variant_skip_parse(const char *s, unsigned int *skip, char *err, size_t e
 	int i, found = 0;
 
 	if (pw_variant_parse(colon ? colon + 1 : s, &kind)) {
-		snprintf(err, errlen, "'%s': the kind must be lsm, tracepoint, fentry or kprobe", s);
+		snprintf(err, errlen, "'%s': the kind must be lsm, tracepoint, fentry or kprobe",
+			 s);
 		return -1;
 	}
 	for (i = 0; i < pw_concern_count; i++) {
-		if (colon && (strncmp(pw_concerns[i].name, s, colon - s) ||
-			      pw_concerns[i].name[colon - s]))
+		if (colon &&
+		    (strncmp(pw_concerns[i].name, s, colon - s) || pw_concerns[i].name[colon - s]))
 			continue;
 		skip[i] |= 1u << kind;
 		found = 1;
@@ -307,7 +308,8 @@ static void probe_lsm(struct pw_kernel_features *f, struct btf *btf, int trust_a
 	if (!trust_attach && !rc && !list_has(f->lsm_list, "bpf")) {
 		snprintf(f->lsm_why, sizeof(f->lsm_why),
 			 "the BPF LSM is not active (lsm: %s): LSM programs would attach and never "
-			 "be called; boot with \"bpf\" in lsm= to use them", f->lsm_list);
+			 "be called; boot with \"bpf\" in lsm= to use them",
+			 f->lsm_list);
 		return;
 	}
 	err = try_attach(btf, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", BTF_KIND_FUNC,
@@ -322,8 +324,9 @@ static void probe_lsm(struct pw_kernel_features *f, struct btf *btf, int trust_a
 		snprintf(f->lsm_why, sizeof(f->lsm_why),
 			 "LSM programs load and attach (active list not checked: testing)");
 	else if (rc)
-		snprintf(f->lsm_why, sizeof(f->lsm_why),
-			 "LSM programs load and attach (active list unreadable: the canary decides)");
+		snprintf(
+			f->lsm_why, sizeof(f->lsm_why),
+			"LSM programs load and attach (active list unreadable: the canary decides)");
 	else
 		snprintf(f->lsm_why, sizeof(f->lsm_why), "active (lsm: %s)", f->lsm_list);
 }
@@ -341,11 +344,11 @@ static void probe_kprobe(struct pw_kernel_features *f)
 		return;
 	}
 	attr.type = strtoul(type, NULL, 10);
-	attr.config1 = (uint64_t)(uintptr_t)"cap_capable";
+	attr.config1 = (uint64_t)(uintptr_t) "cap_capable";
 	fd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
-		snprintf(f->kprobe_why, sizeof(f->kprobe_why), "a kprobe on cap_capable was refused: %s",
-			 strerror(errno));
+		snprintf(f->kprobe_why, sizeof(f->kprobe_why),
+			 "a kprobe on cap_capable was refused: %s", strerror(errno));
 		return;
 	}
 	close(fd);
@@ -362,8 +365,9 @@ void pw_features_probe(struct pw_kernel_features *f, int trust_lsm_attach)
 	pw_log_libbpf_quiet(1);
 	btf = vmlinux_btf_get();
 	if (!btf) {
-		snprintf(f->btf_why, sizeof(f->btf_why),
-			 "kernel BTF not found (/sys/kernel/btf/vmlinux: needs CONFIG_DEBUG_INFO_BTF=y)");
+		snprintf(
+			f->btf_why, sizeof(f->btf_why),
+			"kernel BTF not found (/sys/kernel/btf/vmlinux: needs CONFIG_DEBUG_INFO_BTF=y)");
 		snprintf(f->lsm_why, sizeof(f->lsm_why), "needs kernel BTF");
 		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why), "needs kernel BTF");
 		snprintf(f->fentry_why, sizeof(f->fentry_why), "needs kernel BTF");
@@ -379,7 +383,8 @@ void pw_features_probe(struct pw_kernel_features *f, int trust_lsm_attach)
 			 sizeof(f->tp_btf_why));
 	f->tp_btf = !err;
 	if (!err)
-		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why), "BTF tracepoint programs load and attach");
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why),
+			 "BTF tracepoint programs load and attach");
 
 	err = try_attach(btf, BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, "cap_capable", BTF_KIND_FUNC,
 			 f->fentry_why, sizeof(f->fentry_why));
@@ -437,7 +442,8 @@ static int program_ok(struct bpf_object *obj, struct btf *btf, const struct pw_k
 		}
 		snprintf(name, sizeof(name), "btf_trace_%s", target);
 		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) < 0) {
-			snprintf(why, whylen, "tracepoint %s does not exist on this kernel", target);
+			snprintf(why, whylen, "tracepoint %s does not exist on this kernel",
+				 target);
 			return 0;
 		}
 	} else if (prefix(sec, "tp/")) {
@@ -446,7 +452,8 @@ static int program_ok(struct bpf_object *obj, struct btf *btf, const struct pw_k
 			return 0;
 		}
 		if (!pw_tracefs_has_event(target)) {
-			snprintf(why, whylen, "tracepoint %s does not exist on this kernel", target);
+			snprintf(why, whylen, "tracepoint %s does not exist on this kernel",
+				 target);
 			return 0;
 		}
 	} else if (prefix(sec, "fentry/") || prefix(sec, "fexit/") || prefix(sec, "kprobe/") ||
@@ -493,7 +500,7 @@ static int n_variants(const struct pw_concern *c)
  * kind to the front, the rest keep the table's order. */
 static int variant_order(const struct pw_concern *c, enum pw_attach_mode mode, int *order)
 {
-	enum pw_variant first = mode == PW_MODE_LSM	   ? PW_VARIANT_LSM
+	enum pw_variant first = mode == PW_MODE_LSM	     ? PW_VARIANT_LSM
 				: mode == PW_MODE_TRACEPOINT ? PW_VARIANT_TP
 							     : PW_VARIANT_NONE;
 	int i, n = 0, nv = n_variants(c);
@@ -541,7 +548,8 @@ static void choose_one(struct pw_choice *ch, enum pw_attach_mode mode)
 		snprintf(ch->why + len, sizeof(ch->why) - len, "forced by --mode %s",
 			 pw_mode_name(mode));
 	else
-		snprintf(ch->why + len, sizeof(ch->why) - len, "%s", c->variants[ch->index].rank_why);
+		snprintf(ch->why + len, sizeof(ch->why) - len, "%s",
+			 c->variants[ch->index].rank_why);
 }
 
 int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *f,
@@ -568,7 +576,8 @@ int pw_features_choose(struct bpf_object *obj, const struct pw_kernel_features *
 		ch->concern = c;
 		for (v = 0; v < n_variants(c); v++) {
 			if (o->skip[i] & (1u << c->variants[v].kind))
-				snprintf(ch->variant_why[v], PW_WHY_LEN, "left out by --no-variant");
+				snprintf(ch->variant_why[v], PW_WHY_LEN,
+					 "left out by --no-variant");
 			else if (variant_ok(obj, btf, f, &c->variants[v], ch->variant_why[v],
 					    PW_WHY_LEN))
 				ch->usable |= 1u << v;
@@ -641,7 +650,8 @@ const char *pw_features_unlisted_program(struct bpf_object *obj)
 	struct bpf_program *prog;
 	int i, found;
 
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		for (found = 0, i = 0; i < pw_concern_count && !found; i++)
 			found = listed(&pw_concerns[i], bpf_program__name(prog));
 		if (!found)

@@ -26,30 +26,30 @@ enum pw_variant {
 	PW_VARIANT_KINDS,
 };
 
-#define PW_MAX_CONCERNS 8
-#define PW_CONCERN_PROGS 12
+#define PW_MAX_CONCERNS	    8
+#define PW_CONCERN_PROGS    12
 #define PW_CONCERN_VARIANTS 4
-#define PW_WHY_LEN 200
+#define PW_WHY_LEN	    200
 
 struct pw_variant_def {
-	enum pw_variant kind; /* NONE ends the list */
+	enum pw_variant kind;		     /* NONE ends the list */
 	const char *progs[PW_CONCERN_PROGS]; /* skeleton program names */
-	const char *rank_why; /* why it stands where it does in the order */
+	const char *rank_why;		     /* why it stands where it does in the order */
 };
 
 struct pw_concern {
 	const char *name;
 	struct pw_variant_def variants[PW_CONCERN_VARIANTS]; /* preferred first */
-	int required; /* the agent cannot run without it */
+	int required;					     /* the agent cannot run without it */
 };
 
 struct pw_kernel_features {
-	int btf;     /* /sys/kernel/btf/vmlinux loads */
-	int lsm;     /* the BPF LSM is active and a program attaches */
-	int tp_btf;  /* a BTF tracepoint program loads and attaches */
-	int tracefs; /* classic tracepoints (tp/...) can be found */
-	int fentry;  /* an fexit program loads and attaches */
-	int kprobe;  /* a kprobe can be made (perf kprobe PMU) */
+	int btf;	    /* /sys/kernel/btf/vmlinux loads */
+	int lsm;	    /* the BPF LSM is active and a program attaches */
+	int tp_btf;	    /* a BTF tracepoint program loads and attaches */
+	int tracefs;	    /* classic tracepoints (tp/...) can be found */
+	int fentry;	    /* an fexit program loads and attaches */
+	int kprobe;	    /* a kprobe can be made (perf kprobe PMU) */
 	char lsm_list[256]; /* the active LSMs, as the kernel lists them ("" unknown) */
 	char btf_why[PW_WHY_LEN], lsm_why[PW_WHY_LEN], tp_btf_why[PW_WHY_LEN];
 	char tracefs_why[PW_WHY_LEN], fentry_why[PW_WHY_LEN], kprobe_why[PW_WHY_LEN];
@@ -71,7 +71,7 @@ struct pw_choice {
 	unsigned int usable;	 /* bit i: variants[i] can run here (and is loaded) */
 	unsigned int failed;	 /* bit i: variants[i] attached but its canary was not seen */
 	enum pw_proof proof;
-	char why[2 * PW_WHY_LEN + 64]; /* why this variant */
+	char why[2 * PW_WHY_LEN + 64];			   /* why this variant */
 	char variant_why[PW_CONCERN_VARIANTS][PW_WHY_LEN]; /* per variant: usable or why not */
 };
 
@@ -80,7 +80,7 @@ struct pw_choice_opts {
 	enum pw_attach_mode mode;
 	/* per concern (pw_concerns order), bit (1 << enum pw_variant): never use these */
 	unsigned int skip[PW_MAX_CONCERNS];
-	int trust_lsm_attach;	 /* testing: an LSM program that attaches is taken as called */
+	int trust_lsm_attach; /* testing: an LSM program that attaches is taken as called */
 };
 
 extern const struct pw_concern pw_concerns[];

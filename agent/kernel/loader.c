@@ -23,9 +23,21 @@ int pw_ringbuf_size_parse(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end || v < (unsigned long long)page || (v & (v - 1)) || v > (1ull << 30))
 		return -1;
@@ -61,15 +73,15 @@ static int open_and_choose(struct pw_loader *l, const struct pw_loader_opts *o, 
 			snprintf(err, errlen, "internal: program %s is in no concern of the table",
 				 unlisted);
 		else
-			snprintf(err, errlen, "internal: a program of the concern table is not in "
-					      "the BPF object");
+			snprintf(err, errlen,
+				 "internal: a program of the concern table is not in "
+				 "the BPF object");
 		return -1;
 	}
 	return 0;
 }
 
-int pw_loader_plan(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
-		   size_t errlen)
+int pw_loader_plan(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
 	return open_and_choose(l, o, err, errlen);
@@ -89,10 +101,13 @@ static int resolve_hierarchy(struct pw_loader *l, const struct pw_loader_opts *o
 	rc = pw_cgroup_v1_find(o->cgroup_v1, &v1);
 	if (rc) {
 		if (o->cgroup_v1)
-			snprintf(err, errlen, "--cgroup-v1 %s: no cgroup v1 hierarchy of that controller "
-				 "is mounted", o->cgroup_v1);
+			snprintf(err, errlen,
+				 "--cgroup-v1 %s: no cgroup v1 hierarchy of that controller "
+				 "is mounted",
+				 o->cgroup_v1);
 		else
-			snprintf(err, errlen, "no cgroup2 hierarchy and no cgroup v1 controller mounted: "
+			snprintf(err, errlen,
+				 "no cgroup2 hierarchy and no cgroup v1 controller mounted: "
 				 "privwatch identifies containers by their cgroup");
 		return -1;
 	}
@@ -112,7 +127,8 @@ static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, ch
 		return -1;
 	rc = pw_cgroup_id(l->cgroup_mount, &l->root_cgroup_id);
 	if (rc) {
-		snprintf(err, errlen, "cannot read the id of %s: %s", l->cgroup_mount, strerror(-rc));
+		snprintf(err, errlen, "cannot read the id of %s: %s", l->cgroup_mount,
+			 strerror(-rc));
 		return -1;
 	}
 	if (!o->cgroup_path) {
@@ -126,8 +142,10 @@ static int resolve_watch(struct pw_loader *l, const struct pw_loader_opts *o, ch
 	}
 	rc = l->cgroup_v1_ssid < 0 ? pw_is_cgroup2(l->watch_path) : pw_is_cgroup1(l->watch_path);
 	if (rc <= 0 || strncmp(l->watch_path, l->cgroup_mount, strlen(l->cgroup_mount))) {
-		snprintf(err, errlen, "--cgroup %s: not a directory of the %s hierarchy mounted at %s",
-			 o->cgroup_path, l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller,
+		snprintf(err, errlen,
+			 "--cgroup %s: not a directory of the %s hierarchy mounted at %s",
+			 o->cgroup_path,
+			 l->cgroup_v1_ssid < 0 ? "cgroup2" : l->cgroup_v1_controller,
 			 l->cgroup_mount);
 		return -1;
 	}
@@ -157,7 +175,8 @@ static void configure_noaudit(struct pw_loader *l)
 		if (strcmp(ch->concern->name, "capabilities"))
 			continue;
 		for (v = 0; v < PW_CONCERN_VARIANTS; v++)
-			if (ch->concern->variants[v].kind == PW_VARIANT_TP && (ch->usable & (1u << v)))
+			if (ch->concern->variants[v].kind == PW_VARIANT_TP &&
+			    (ch->usable & (1u << v)))
 				break;
 		if (v == PW_CONCERN_VARIANTS)
 			return;
@@ -177,8 +196,7 @@ static void configure_noaudit(struct pw_loader *l)
 	s->rodata->noaudit_caps = pw_noaudit_caps();
 }
 
-static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
-		     size_t errlen)
+static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen)
 {
 	struct privwatch_bpf *s = l->skel;
 
@@ -266,11 +284,12 @@ int pw_loader_fall_back(struct pw_loader *l, int c, char *err, size_t errlen)
 	if (next < 0) {
 		snprintf(ch->why, sizeof(ch->why),
 			 "BLIND: %s attached but its canary was never seen, and no other variant "
-			 "can run here", was);
+			 "can run here",
+			 was);
 		return 1;
 	}
-	snprintf(ch->why, sizeof(ch->why), "%s attached but its canary was never seen; %s",
-		 was, ch->concern->variants[next].rank_why);
+	snprintf(ch->why, sizeof(ch->why), "%s attached but its canary was never seen; %s", was,
+		 ch->concern->variants[next].rank_why);
 	return attach_concern(l, c, err, errlen) ? -1 : 0;
 }
 
@@ -279,8 +298,8 @@ static int add_watched(uint64_t id, const char *path, void *ctx)
 	struct pw_loader *l = ctx;
 	__u8 one = 1;
 
-	if (bpf_map__update_elem(l->skel->maps.watched_cgroups, &id, sizeof(id), &one,
-				 sizeof(one), BPF_ANY)) {
+	if (bpf_map__update_elem(l->skel->maps.watched_cgroups, &id, sizeof(id), &one, sizeof(one),
+				 BPF_ANY)) {
 		pw_err("cannot watch %s: %s (at most %d cgroups)\n", path, strerror(errno),
 		       PW_WATCHED_CGROUPS_MAX);
 		return 1; /* positive: stops the walk, not an errno */
@@ -320,8 +339,9 @@ int pw_loader_rewatch(struct pw_loader *l, uint64_t extra)
 	rc = pw_cgroup_walk(l->watch_path, restore_watched, &rw);
 	if (rc < 0)
 		return rc;
-	if (extra && bpf_map__lookup_elem(l->skel->maps.watched_cgroups, &extra, sizeof(extra), &v,
-					  sizeof(v), 0) &&
+	if (extra &&
+	    bpf_map__lookup_elem(l->skel->maps.watched_cgroups, &extra, sizeof(extra), &v,
+				 sizeof(v), 0) &&
 	    bpf_map__update_elem(l->skel->maps.watched_cgroups, &extra, sizeof(extra), &one,
 				 sizeof(one), BPF_ANY) == 0)
 		rw.restored++;
@@ -344,8 +364,10 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 		goto fail;
 	rc = privwatch_bpf__load(l->skel);
 	if (rc) {
-		snprintf(err, errlen, "the kernel refused the BPF programs: %s (run with -v for the "
-			 "verifier log)", strerror(-rc));
+		snprintf(err, errlen,
+			 "the kernel refused the BPF programs: %s (run with -v for the "
+			 "verifier log)",
+			 strerror(-rc));
 		goto fail;
 	}
 	/* Attach before seeding: a cgroup created during the walk is either

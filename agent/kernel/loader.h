@@ -17,10 +17,11 @@
 
 struct pw_loader_opts {
 	enum pw_attach_mode mode;
-	unsigned int skip[PW_MAX_CONCERNS]; /* per concern: variant kinds never used (--no-variant) */
-	int trust_lsm_attach;	 /* testing: take an attached LSM program as called */
-	const char *cgroup_path; /* NULL: every cgroup but the root */
-	uint64_t ringbuf_bytes;	 /* 0: PW_RINGBUF_DEFAULT */
+	unsigned int
+		skip[PW_MAX_CONCERNS]; /* per concern: variant kinds never used (--no-variant) */
+	int trust_lsm_attach;	       /* testing: take an attached LSM program as called */
+	const char *cgroup_path;       /* NULL: every cgroup but the root */
+	uint64_t ringbuf_bytes;	       /* 0: PW_RINGBUF_DEFAULT */
 	/* Identify containers by their cgroup in this v1 controller's hierarchy
 	 * instead of cgroup2. Chosen automatically when cgroup2 is not mounted. */
 	const char *cgroup_v1;
@@ -45,15 +46,13 @@ struct pw_loader {
 };
 
 /* Returns 0, or -1 with one line saying what is missing or failed in err. */
-int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
-		    size_t errlen);
+int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen);
 /* Detach every program, keep the maps (counters, ring) readable. */
 void pw_loader_detach(struct pw_loader *l);
 void pw_loader_stop(struct pw_loader *l);
 
 /* Only the open and choose steps: what `privwatch probe` reports. */
-int pw_loader_plan(struct pw_loader *l, const struct pw_loader_opts *o, char *err,
-		   size_t errlen);
+int pw_loader_plan(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen);
 
 /*
  * Concern c's attached variant was not proven to work: detach it, mark it

@@ -10,19 +10,16 @@
  * ns_capable_noaudit. cap_vm_enough_memory is a tail call on 6.18: its
  * caller, security_vm_enough_memory_mm, is the frame on the stack. */
 static const char *const callers[] = {
-	"security_vm_enough_memory_mm",
-	"cap_vm_enough_memory",
-	"ns_capable_noaudit",
-	"has_ns_capability_noaudit",
-	"has_capability_noaudit",
+	"security_vm_enough_memory_mm", "cap_vm_enough_memory",	  "ns_capable_noaudit",
+	"has_ns_capability_noaudit",	"has_capability_noaudit",
 };
 
-#define CAP_SYS_ADMIN	21
-#define CAP_SYS_PTRACE	19
+#define CAP_SYS_ADMIN	 21
+#define CAP_SYS_PTRACE	 19
 #define CAP_SYS_RESOURCE 24
-#define CAP_SYS_NICE	23
-#define CAP_NET_ADMIN	12
-#define CAP_IPC_LOCK	14
+#define CAP_SYS_NICE	 23
+#define CAP_NET_ADMIN	 12
+#define CAP_IPC_LOCK	 14
 
 uint64_t pw_noaudit_caps(void)
 {

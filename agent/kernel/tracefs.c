@@ -6,7 +6,7 @@
 #include <sys/mount.h>
 #include "kernel/tracefs.h"
 
-#define TRACEFS "/sys/kernel/tracing"
+#define TRACEFS		"/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 
 /* libbpf uses the debugfs path when it exists, else tracefs: check the same. */
@@ -28,7 +28,8 @@ int pw_tracefs_ensure(char *why, size_t len)
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
 		int err = errno;
 
-		snprintf(why, len, "tracefs is not mounted and mounting it at " TRACEFS " failed: %s",
+		snprintf(why, len,
+			 "tracefs is not mounted and mounting it at " TRACEFS " failed: %s",
 			 strerror(err));
 		return -err;
 	}

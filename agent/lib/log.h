@@ -14,9 +14,9 @@ void pw_log_libbpf_quiet(int quiet);
 
 void pw_log(enum pw_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define pw_err(...) pw_log(PW_LOG_ERROR, __VA_ARGS__)
-#define pw_warn(...) pw_log(PW_LOG_WARN, __VA_ARGS__)
-#define pw_info(...) pw_log(PW_LOG_INFO, __VA_ARGS__)
+#define pw_err(...)   pw_log(PW_LOG_ERROR, __VA_ARGS__)
+#define pw_warn(...)  pw_log(PW_LOG_WARN, __VA_ARGS__)
+#define pw_info(...)  pw_log(PW_LOG_INFO, __VA_ARGS__)
 #define pw_debug(...) pw_log(PW_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -3,8 +3,8 @@
 #include "lib/severity.h"
 
 static const char *const names[PW_SEV_COUNT] = {
-	[PW_SEV_INFO] = "info",	    [PW_SEV_LOW] = "low",	    [PW_SEV_MEDIUM] = "medium",
-	[PW_SEV_HIGH] = "high",	    [PW_SEV_CRITICAL] = "critical",
+	[PW_SEV_INFO] = "info", [PW_SEV_LOW] = "low",		[PW_SEV_MEDIUM] = "medium",
+	[PW_SEV_HIGH] = "high", [PW_SEV_CRITICAL] = "critical",
 };
 
 const char *pw_severity_name(enum pw_severity s)

@@ -11,42 +11,42 @@
 #include "rules/rule_compiled.h"
 
 static const struct pw_field fields[PW_FLD_COUNT] = {
-	[PW_FLD_KIND] = {"kind", PW_FT_ENUM, "event kind"},
-	[PW_FLD_RESULT] = {"result", PW_FT_ENUM, "result"},
-	[PW_FLD_OBJECT] = {"object", PW_FT_ENUM, "object kind"},
-	[PW_FLD_ACCESS] = {"access", PW_FT_ENUM, "access"},
-	[PW_FLD_DEVICE_TYPE] = {"device.type", PW_FT_ENUM, "device type"},
-	[PW_FLD_MOUNT_OP] = {"mount.op", PW_FT_ENUM, "mount operation"},
-	[PW_FLD_SECCOMP_OP] = {"seccomp.op", PW_FT_ENUM, "seccomp operation"},
-	[PW_FLD_CONTAINER_MODE] = {"container.mode", PW_FT_ENUM, "container mode"},
-	[PW_FLD_CONTAINER_PHASE] = {"container.phase", PW_FT_ENUM, "container phase"},
-	[PW_FLD_CONTAINER_RELAXED] = {"container.relaxed", PW_FT_ENUM, "posture dimension"},
-	[PW_FLD_CAPABILITY] = {"capability", PW_FT_ENUM, "capability"},
-	[PW_FLD_MOUNT_KIND] = {"mount.kind", PW_FT_ENUM, "mount kind"},
-	[PW_FLD_NS_OP] = {"namespace.op", PW_FT_ENUM, "namespace operation"},
-	[PW_FLD_NS_TYPES] = {"namespace.types", PW_FT_ENUM, "namespace type"},
-	[PW_FLD_PATH] = {"path", PW_FT_STR, "path"},
-	[PW_FLD_BASENAME] = {"basename", PW_FT_STR, "basename"},
-	[PW_FLD_MOUNT_SOURCE] = {"mount.source", PW_FT_STR, "mount source"},
-	[PW_FLD_MOUNT_FSTYPE] = {"mount.fstype", PW_FT_STR, "filesystem type"},
-	[PW_FLD_PROC_EXE] = {"proc.exe", PW_FT_STR, "executable"},
-	[PW_FLD_PROC_COMM] = {"proc.comm", PW_FT_STR, "command name"},
-	[PW_FLD_CONTAINER_NAME] = {"container.name", PW_FT_STR, "container name"},
-	[PW_FLD_CONTAINER_IMAGE] = {"container.image", PW_FT_STR, "container image"},
-	[PW_FLD_CONTAINER_RUNTIME] = {"container.runtime", PW_FT_STR, "container runtime"},
-	[PW_FLD_CONTAINER_ID] = {"container.id", PW_FT_STR, "container id"},
-	[PW_FLD_UID] = {"uid", PW_FT_NUM, "uid"},
-	[PW_FLD_GID] = {"gid", PW_FT_NUM, "gid"},
-	[PW_FLD_DEVICE_MAJOR] = {"device.major", PW_FT_NUM, "device major"},
-	[PW_FLD_DEVICE_MINOR] = {"device.minor", PW_FT_NUM, "device minor"},
-	[PW_FLD_ERRNO] = {"errno", PW_FT_NUM, "errno"},
-	[PW_FLD_SECCOMP_MODE_AFTER] = {"seccomp.mode_after", PW_FT_NUM, "seccomp mode"},
-	[PW_FLD_CAP] = {"cap", PW_FT_NUM, "capability number"},
-	[PW_FLD_PROC_PID] = {"proc.pid", PW_FT_NUM, "pid"},
-	[PW_FLD_PROC_PPID] = {"proc.ppid", PW_FT_NUM, "parent pid"},
-	[PW_FLD_PROC_UID] = {"proc.uid", PW_FT_NUM, "uid"},
-	[PW_FLD_PROC_GID] = {"proc.gid", PW_FT_NUM, "gid"},
-	[PW_FLD_USERNS_LEVEL] = {"userns_level", PW_FT_NUM, "user namespace level"},
+	[PW_FLD_KIND] = { "kind", PW_FT_ENUM, "event kind" },
+	[PW_FLD_RESULT] = { "result", PW_FT_ENUM, "result" },
+	[PW_FLD_OBJECT] = { "object", PW_FT_ENUM, "object kind" },
+	[PW_FLD_ACCESS] = { "access", PW_FT_ENUM, "access" },
+	[PW_FLD_DEVICE_TYPE] = { "device.type", PW_FT_ENUM, "device type" },
+	[PW_FLD_MOUNT_OP] = { "mount.op", PW_FT_ENUM, "mount operation" },
+	[PW_FLD_SECCOMP_OP] = { "seccomp.op", PW_FT_ENUM, "seccomp operation" },
+	[PW_FLD_CONTAINER_MODE] = { "container.mode", PW_FT_ENUM, "container mode" },
+	[PW_FLD_CONTAINER_PHASE] = { "container.phase", PW_FT_ENUM, "container phase" },
+	[PW_FLD_CONTAINER_RELAXED] = { "container.relaxed", PW_FT_ENUM, "posture dimension" },
+	[PW_FLD_CAPABILITY] = { "capability", PW_FT_ENUM, "capability" },
+	[PW_FLD_MOUNT_KIND] = { "mount.kind", PW_FT_ENUM, "mount kind" },
+	[PW_FLD_NS_OP] = { "namespace.op", PW_FT_ENUM, "namespace operation" },
+	[PW_FLD_NS_TYPES] = { "namespace.types", PW_FT_ENUM, "namespace type" },
+	[PW_FLD_PATH] = { "path", PW_FT_STR, "path" },
+	[PW_FLD_BASENAME] = { "basename", PW_FT_STR, "basename" },
+	[PW_FLD_MOUNT_SOURCE] = { "mount.source", PW_FT_STR, "mount source" },
+	[PW_FLD_MOUNT_FSTYPE] = { "mount.fstype", PW_FT_STR, "filesystem type" },
+	[PW_FLD_PROC_EXE] = { "proc.exe", PW_FT_STR, "executable" },
+	[PW_FLD_PROC_COMM] = { "proc.comm", PW_FT_STR, "command name" },
+	[PW_FLD_CONTAINER_NAME] = { "container.name", PW_FT_STR, "container name" },
+	[PW_FLD_CONTAINER_IMAGE] = { "container.image", PW_FT_STR, "container image" },
+	[PW_FLD_CONTAINER_RUNTIME] = { "container.runtime", PW_FT_STR, "container runtime" },
+	[PW_FLD_CONTAINER_ID] = { "container.id", PW_FT_STR, "container id" },
+	[PW_FLD_UID] = { "uid", PW_FT_NUM, "uid" },
+	[PW_FLD_GID] = { "gid", PW_FT_NUM, "gid" },
+	[PW_FLD_DEVICE_MAJOR] = { "device.major", PW_FT_NUM, "device major" },
+	[PW_FLD_DEVICE_MINOR] = { "device.minor", PW_FT_NUM, "device minor" },
+	[PW_FLD_ERRNO] = { "errno", PW_FT_NUM, "errno" },
+	[PW_FLD_SECCOMP_MODE_AFTER] = { "seccomp.mode_after", PW_FT_NUM, "seccomp mode" },
+	[PW_FLD_CAP] = { "cap", PW_FT_NUM, "capability number" },
+	[PW_FLD_PROC_PID] = { "proc.pid", PW_FT_NUM, "pid" },
+	[PW_FLD_PROC_PPID] = { "proc.ppid", PW_FT_NUM, "parent pid" },
+	[PW_FLD_PROC_UID] = { "proc.uid", PW_FT_NUM, "uid" },
+	[PW_FLD_PROC_GID] = { "proc.gid", PW_FT_NUM, "gid" },
+	[PW_FLD_USERNS_LEVEL] = { "userns_level", PW_FT_NUM, "user namespace level" },
 };
 
 const struct pw_field *pw_field_get(int id)
@@ -64,11 +64,11 @@ int pw_field_lookup(const char *name)
 	return -1;
 }
 
-static const char *const results[] = {"allowed", "denied", "pre_check", "none"};
-static const char *const accesses[] = {"read", "write"}; /* bits PW_ACCESS_* */
-static const char *const device_types[] = {"char", "block"};
-static const char *const phases[] = {"setup", "started"}; /* PW_VPHASE_* - 1 */
-static const char *const ns_ops[] = {"unshare", "setns"}; /* enum pw_ns_op - 1 */
+static const char *const results[] = { "allowed", "denied", "pre_check", "none" };
+static const char *const accesses[] = { "read", "write" }; /* bits PW_ACCESS_* */
+static const char *const device_types[] = { "char", "block" };
+static const char *const phases[] = { "setup", "started" }; /* PW_VPHASE_* - 1 */
+static const char *const ns_ops[] = { "unshare", "setns" }; /* enum pw_ns_op - 1 */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -262,10 +262,10 @@ static const struct {
 	const char *name;
 	enum pw_node_op op;
 } string_ops[] = {
-	{"prefix", PW_N_PREFIX},
-	{"glob", PW_N_GLOB},
-	{"basename", PW_N_BASENAME},
-	{"contains", PW_N_CONTAINS},
+	{ "prefix", PW_N_PREFIX },
+	{ "glob", PW_N_GLOB },
+	{ "basename", PW_N_BASENAME },
+	{ "contains", PW_N_CONTAINS },
 };
 
 /* Only '*' and '?' mean something in a glob; say so if it looks like more. */
@@ -431,9 +431,9 @@ static void node_kinds(const struct pw_ruleset *rs, uint32_t idx, uint64_t *may_
 	}
 }
 
-static const char *const top_keys[] = {"lists", "rules"};
-static const char *const rule_keys[] = {"id",	     "title",  "description", "severity", "tags",
-					"condition", "action", "output",      "enabled"};
+static const char *const top_keys[] = { "lists", "rules" };
+static const char *const rule_keys[] = { "id",	      "title",	"description", "severity", "tags",
+					 "condition", "action", "output",      "enabled" };
 
 static int check_keys(struct pw_parse *p, const json_t *o, const char *const *keys, size_t n,
 		      const char *what)

@@ -18,7 +18,7 @@ enum pw_rule_action { PW_ACTION_ALERT = 0, PW_ACTION_ALERT_CAPTURE };
 
 /* What an alert reports about the rule that fired; owned by the rule set. */
 struct pw_rule_info {
-	const char *id;		 /* "PW-0003" */
+	const char *id; /* "PW-0003" */
 	const char *title;
 	const char *description;
 	enum pw_severity severity;
@@ -33,12 +33,12 @@ struct pw_ruleset;
 
 /* A load error: where, as precisely as known, and what. */
 struct pw_rules_error {
-	char file[256];	    /* the file, "" if not about one */
-	int line;	    /* JSON syntax errors: line (jansson), else 0 */
-	char rule_id[64];   /* "" if not inside a rule (or it has no id) */
+	char file[256];	     /* the file, "" if not about one */
+	int line;	     /* JSON syntax errors: line (jansson), else 0 */
+	char rule_id[64];    /* "" if not inside a rule (or it has no id) */
 	char json_path[256]; /* "$.rules[3].condition.all[1].path.glob" */
 	char message[256];
-	char text[1024];    /* all of it, one line, for people */
+	char text[1024]; /* all of it, one line, for people */
 };
 
 struct pw_rules_opts {

@@ -58,7 +58,7 @@ static int expired(struct pw_sink *k)
 /* Wait for fd up to ms, less if the close deadline comes first. */
 static int wait_fd(struct pw_sink *k, int fd, short events, int ms)
 {
-	struct pollfd p = {.fd = fd, .events = events};
+	struct pollfd p = { .fd = fd, .events = events };
 
 	if (__atomic_load_n(&k->stopping, __ATOMIC_ACQUIRE)) {
 		uint64_t now = pw_now_mono_ns(), dl = k->deadline_ns;
@@ -95,11 +95,11 @@ static int connect_fd(struct pw_sink *k, int fd, const struct sockaddr *sa, sock
 
 static int net_connect(struct pw_sink *k, char *why, size_t len)
 {
-	struct addrinfo hints = {0}, *res = NULL, *ai;
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
 	int fd = -1, rc;
 
 	if (k->kind == PW_SINK_UNIX || k->kind == PW_SINK_SYSLOG_LOCAL) {
-		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 		int type = k->kind == PW_SINK_UNIX ? SOCK_STREAM : SOCK_DGRAM;
 
 		strncpy(sun.sun_path, k->path, sizeof(sun.sun_path) - 1);
@@ -146,7 +146,7 @@ static int net_connect(struct pw_sink *k, char *why, size_t len)
  */
 static int peer_gone(int fd)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN | POLLRDHUP};
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
 
 	return poll(&p, 1, 0) > 0;
 }

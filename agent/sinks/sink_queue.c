@@ -11,7 +11,7 @@
 
 void pw_queue_init(struct pw_queue *q, size_t max_count, size_t max_bytes)
 {
-	*q = (struct pw_queue){.max_count = max_count, .max_bytes = max_bytes};
+	*q = (struct pw_queue){ .max_count = max_count, .max_bytes = max_bytes };
 }
 
 static void unlink_head(struct pw_queue *q, int c)

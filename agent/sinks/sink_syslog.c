@@ -58,7 +58,8 @@ struct pw_qent *pw_syslog_frame(const struct pw_sink *k, const char *line, size_
 				const struct pw_alert_attrs *attrs)
 {
 	static const char *const msgid[] = {
-		[PW_REC_ALERT] = "alert", [PW_REC_META] = "meta", [PW_REC_EVENT] = "event"};
+		[PW_REC_ALERT] = "alert", [PW_REC_META] = "meta", [PW_REC_EVENT] = "event"
+	};
 	char hdr[512 + 2 * 256 + 2 * 128], ts[40];
 	struct timespec now;
 	struct tm tm;

@@ -86,8 +86,9 @@ static int parse_facility(const char *s)
 	static const struct {
 		const char *name;
 		int code;
-	} f[] = {{"user", 1},	 {"daemon", 3},	 {"local0", 16}, {"local1", 17}, {"local2", 18},
-		 {"local3", 19}, {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23}};
+	} f[] = { { "user", 1 },    { "daemon", 3 },  { "local0", 16 }, { "local1", 17 },
+		  { "local2", 18 }, { "local3", 19 }, { "local4", 20 }, { "local5", 21 },
+		  { "local6", 22 }, { "local7", 23 } };
 	size_t i;
 
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)

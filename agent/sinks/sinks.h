@@ -40,12 +40,12 @@ struct pw_sinks;
 enum pw_record_class { PW_REC_ALERT = 0, PW_REC_META /* start, stats, lost */, PW_REC_EVENT };
 
 struct pw_sink_stats {
-	const char *spec;   /* as given */
-	uint64_t written;   /* lines delivered (written to the fd / socket) */
-	uint64_t filtered;  /* alerts below the sink's minimum severity */
-	uint64_t dropped;   /* lost: queue full, or a write that failed for good */
+	const char *spec;  /* as given */
+	uint64_t written;  /* lines delivered (written to the fd / socket) */
+	uint64_t filtered; /* alerts below the sink's minimum severity */
+	uint64_t dropped;  /* lost: queue full, or a write that failed for good */
 	uint64_t reconnects;
-	uint64_t queued;    /* waiting now */
+	uint64_t queued; /* waiting now */
 };
 
 struct pw_sinks *pw_sinks_new(void);

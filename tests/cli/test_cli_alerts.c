@@ -114,8 +114,8 @@ static void test_alerts_fold_and_reload(void **state)
 
 	write_rules("PW-T001", NULL);
 	assert_int_equal(h_cgroup_create(NULL, "privwatch-alerts", cg, sizeof(cg), &cg_id), 0);
-	char *argv[] = { (char *)PW, "run", "--rules", dir, "--cgroup", cg, "--fold-window", "60",
-			 "--stats-interval", "0", NULL };
+	char *argv[] = { (char *)PW,	  "run", "--rules",	     dir, "--cgroup", cg,
+			 "--fold-window", "60",	 "--stats-interval", "0", NULL };
 	assert_int_equal(h_proc_start(&p, argv), 0);
 	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0); /* ~2 s in the VM */
 	j = parse(line);
@@ -143,7 +143,7 @@ static void test_alerts_fold_and_reload(void **state)
 	/* A broken file on reload: reported, the running set stays. */
 	write_rules(NULL, "{ \"rules\": [ broken");
 	assert_int_equal(kill(p.pid, SIGHUP), 0);
-	usleep(1000000); /* the reload, even in the emulated VM */
+	usleep(1000000);       /* the reload, even in the emulated VM */
 	run_in(cg, link_path); /* another target: not a repeat */
 	j = next_alert(&p, 2000);
 	assert_non_null(j);
@@ -214,7 +214,8 @@ static void test_bad_rules_and_options(void **state)
 	f = fopen(bad, "w");
 	assert_non_null(f);
 	fputs("{\"rules\": [{\"id\": \"PW-BAD1\", \"title\": \"t\", \"description\": \"d\","
-	      " \"severity\": \"low\", \"condition\": {\"kind\": \"opne\"}}]}\n", f);
+	      " \"severity\": \"low\", \"condition\": {\"kind\": \"opne\"}}]}\n",
+	      f);
 	fclose(f);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[8] = { (char *)PW, "run" };
@@ -222,10 +223,12 @@ static void test_bad_rules_and_options(void **state)
 
 		for (k = 0; k < 4 && cases[i].args[k]; k++)
 			argv[2 + k] = (char *)cases[i].args[k];
-		assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)), cases[i].status);
+		assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)),
+				 cases[i].status);
 		if (!strstr(err, cases[i].says))
 			fail_msg("case %zu: stderr does not name '%s': %s", i, cases[i].says, err);
-		if (cases[i].status == 1 && strstr(cases[i].args[1], "bad") && !strstr(err, "bad.json"))
+		if (cases[i].status == 1 && strstr(cases[i].args[1], "bad") &&
+		    !strstr(err, "bad.json"))
 			fail_msg("case %zu: stderr does not name the file: %s", i, err);
 		assert_null(strstr(out, "privwatch.start/1")); /* refused before starting */
 	}

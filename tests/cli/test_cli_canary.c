@@ -82,7 +82,8 @@ static json_t *wait_for(struct h_proc *p, const char *schema, const char *rule, 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		int left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		int left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+				      (t.tv_nsec - t0.tv_nsec) / 1000000);
 
 		if (left <= 0 || h_proc_line(p, line, sizeof(line), left))
 			return NULL;
@@ -108,14 +109,16 @@ static void test_start_record_proves_every_concern(void **state)
 	assert_string_equal(str_at(j, "schema", NULL, NULL), "privwatch.start/1");
 	concerns = json_object_get(j, "concerns");
 	assert_int_equal(json_object_size(concerns), 7);
-	json_object_foreach(concerns, name, c) {
+	json_object_foreach(concerns, name, c)
+	{
 		if (strcmp(json_string_value(json_object_get(c, "proof")), "seen"))
 			fail_msg("concern %s: proof %s (%s)", name,
 				 json_string_value(json_object_get(c, "proof")),
 				 json_string_value(json_object_get(c, "why")));
 	}
 	assert_true(json_is_false(json_object_get(json_object_get(j, "canary"), "blind")));
-	assert_true(json_integer_value(json_object_get(json_object_get(j, "canary"), "records")) >= 7);
+	assert_true(json_integer_value(json_object_get(json_object_get(j, "canary"), "records")) >=
+		    7);
 	canary_cg = str_at(j, "canary", "cgroup", NULL);
 	assert_non_null(strstr(canary_cg, "/privwatch-canary"));
 	json_decref(j);
@@ -127,8 +130,8 @@ static void test_start_record_proves_every_concern(void **state)
 		    !strcmp(str_at(j, "comm", NULL, NULL), "exe"))
 			canary_events++;
 		if (!strcmp(str_at(j, "schema", NULL, NULL), "privwatch.stats/1"))
-			assert_true(json_integer_value(json_object_get(
-					    json_object_get(j, "canary"), "records")) >= 7);
+			assert_true(json_integer_value(json_object_get(json_object_get(j, "canary"),
+								       "records")) >= 7);
 		json_decref(j);
 	}
 	assert_int_equal(canary_events, 0);
@@ -138,8 +141,19 @@ static void test_start_record_proves_every_concern(void **state)
  * and in a critical privwatch.health/1 record; the agent keeps running. */
 static void test_blind_concern_is_loud(void **state)
 {
-	char *argv[] = { "/usr/bin/timeout", "-s",	 "INT", "3", PW, "run", "--no-variant",
-			 "files:tracepoint",	"--no-variant", "files:lsm", "--cgroup", cg, NULL };
+	char *argv[] = { "/usr/bin/timeout",
+			 "-s",
+			 "INT",
+			 "3",
+			 PW,
+			 "run",
+			 "--no-variant",
+			 "files:tracepoint",
+			 "--no-variant",
+			 "files:lsm",
+			 "--cgroup",
+			 cg,
+			 NULL };
 	static char out[1 << 16], err[1 << 16];
 	json_t *start, *health;
 	char *nl, *second;
@@ -272,8 +286,8 @@ static void test_detaching_programs_is_a_critical_alert(void **state)
 	int programs = 0;
 
 	j = start_agent(&p, argv);
-	json_object_foreach(json_object_get(j, "concerns"), name, c)
-		programs += json_array_size(json_object_get(c, "programs"));
+	json_object_foreach(json_object_get(j, "concerns"), name, c) programs +=
+		json_array_size(json_object_get(c, "programs"));
 	json_decref(j);
 	/* one link per attached program: the attacker finds them all */
 	n = agent_fds(p.pid, "bpf_link", fds, 64);

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include "harness.h"
 
-#define PW (char *)h_privwatch()
+#define PW     (char *)h_privwatch()
 #define SAMPLE (char *)"tests/fixtures/rules/sample"
 
 static char out[1 << 16], err[1 << 16];
@@ -22,7 +22,8 @@ static void test_check_ok(void **state)
 	char *dis[] = { PW, "rules", "check", "--disable-rule", "PW-0001", SAMPLE, NULL };
 
 	assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)), 0);
-	assert_string_equal(out, "tests/fixtures/rules/sample: 10 rules OK (2 files, 1 disabled)\n");
+	assert_string_equal(out,
+			    "tests/fixtures/rules/sample: 10 rules OK (2 files, 1 disabled)\n");
 	assert_int_equal(h_capture(dis, out, sizeof(out), err, sizeof(err)), 0);
 	assert_string_equal(out, "tests/fixtures/rules/sample: 9 rules OK (2 files, 2 disabled)\n");
 }
@@ -33,8 +34,9 @@ static void test_check_bad_file(void **state)
 	char *argv[] = { PW, "rules", "check", path, NULL };
 	char *dis[] = { PW, "rules", "check", "--disable-rule", "NOPE", SAMPLE, NULL };
 	int fd = mkstemp(path);
-	const char *text = "{\"rules\": [{\"id\": \"X-1\", \"title\": \"t\", \"description\": \"d\","
-			   " \"severity\": \"high\", \"condition\": {\"mount.op\": \"mnt\"}}]}";
+	const char *text =
+		"{\"rules\": [{\"id\": \"X-1\", \"title\": \"t\", \"description\": \"d\","
+		" \"severity\": \"high\", \"condition\": {\"mount.op\": \"mnt\"}}]}";
 
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));

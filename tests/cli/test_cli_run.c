@@ -71,7 +71,8 @@ static void test_bad_command_lines_exit_2(void **state)
 		int rc = h_capture(cases[i], out, sizeof(out), err, sizeof(err));
 
 		if (rc != 2)
-			fail_msg("case %zu (%s %s): exit %d, want 2", i, cases[i][1], cases[i][2], rc);
+			fail_msg("case %zu (%s %s): exit %d, want 2", i, cases[i][1], cases[i][2],
+				 rc);
 		assert_string_equal(out, "");
 		assert_true(strlen(err) > 0);
 	}
@@ -112,9 +113,11 @@ static void test_probe_reports_choices_with_reasons(void **state)
 		assert_non_null(strstr(out, "\nmounts         lsm         lsm/sb_mount "));
 	} else {
 		assert_non_null(strstr(out, "BPF LSM          no   "));
-		assert_non_null(strstr(out, "\nmounts         tracepoint  tp/syscalls/sys_exit_mount "));
+		assert_non_null(
+			strstr(out, "\nmounts         tracepoint  tp/syscalls/sys_exit_mount "));
 		/* one program per line, none cut off */
-		assert_non_null(strstr(out, "\n                           tp/syscalls/sys_exit_pivot_root\n"));
+		assert_non_null(strstr(
+			out, "\n                           tp/syscalls/sys_exit_pivot_root\n"));
 	}
 	if (!strcmp(cap, "fentry"))
 		assert_non_null(strstr(out, "\ncapabilities   fentry      fexit/cap_capable "));
@@ -221,7 +224,8 @@ static void test_run_start_events_stats(void **state)
 		if (json_integer_value(json_object_get(j, "pid")) == wpid) {
 			const char *kind = get_str(j, "kind");
 
-			saw_exec |= !strcmp(kind, "exec") && !strcmp(get_str(j, "comm"), "workload");
+			saw_exec |=
+				!strcmp(kind, "exec") && !strcmp(get_str(j, "comm"), "workload");
 			saw_syslog |= !strcmp(kind, "capability") &&
 				      !strcmp(get_str(j, "cap_name"), "CAP_SYSLOG") &&
 				      !strcmp(get_str(j, "result"), "allowed");
@@ -242,8 +246,10 @@ static void test_run_start_events_stats(void **state)
 	assert_true(json_is_true(json_object_get(last, "final")));
 	assert_int_equal(json_integer_value(json_object_get(last, "dropped_total")), 0);
 	/* detached before the final drain: everything sent was read */
-	assert_true(json_equal(json_object_get(last, "events"), json_object_get(last, "kernel_sent")));
-	assert_true(json_integer_value(json_object_get(json_object_get(last, "events"), "exec")) >= 1);
+	assert_true(
+		json_equal(json_object_get(last, "events"), json_object_get(last, "kernel_sent")));
+	assert_true(json_integer_value(json_object_get(json_object_get(last, "events"), "exec")) >=
+		    1);
 	json_decref(last);
 	assert_int_equal(h_cgroup_remove(cg), 0);
 }

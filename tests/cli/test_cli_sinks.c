@@ -48,7 +48,7 @@ static double now_s(void)
 /* The test VM boots with lo down. */
 static void loopback_up(void)
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	strcpy(ifr.ifr_name, "lo");
@@ -93,16 +93,16 @@ static void recv_listen(struct recv *r)
 	int one = 1, small = 16384;
 
 	if (r->unix_dom) {
-		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
 		strcpy(sun.sun_path, r->path);
 		unlink(r->path);
 		r->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		assert_int_equal(bind(r->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	} else {
-		struct sockaddr_in sin = {.sin_family = AF_INET,
-					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-					  .sin_port = htons(r->port)};
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+					   .sin_port = htons(r->port) };
 		socklen_t sl = sizeof(sin);
 
 		r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -118,7 +118,7 @@ static void recv_listen(struct recv *r)
 
 static void recv_accept(struct recv *r, int ms)
 {
-	struct pollfd p = {.fd = r->lfd, .events = POLLIN};
+	struct pollfd p = { .fd = r->lfd, .events = POLLIN };
 
 	if (poll(&p, 1, ms) != 1)
 		fail_msg("the sink did not connect within %d ms", ms);
@@ -148,7 +148,7 @@ static void recv_line(struct recv *r, const char *l, size_t len)
 static int recv_read(struct recv *r, int idle_ms)
 {
 	for (;;) {
-		struct pollfd p = {.fd = r->cfd, .events = POLLIN};
+		struct pollfd p = { .fd = r->cfd, .events = POLLIN };
 		ssize_t n;
 		char *s, *nl;
 
@@ -201,11 +201,11 @@ static void produce(struct pw_sinks *s, int *n, int count, enum pw_severity sev)
  */
 static void stall_disconnect_return(int unix_dom)
 {
-	struct recv r = {.unix_dom = unix_dom, .max_n = 100000, .lfd = -1, .cfd = -1};
+	struct recv r = { .unix_dom = unix_dom, .max_n = 100000, .lfd = -1, .cfd = -1 };
 	struct pw_sink_stats st;
 	struct pw_sinks *s;
 	char spec[256];
-	const char *specs[1] = {spec};
+	const char *specs[1] = { spec };
 	int n = 0, eof;
 
 	memset(pad, 'x', 200);
@@ -281,7 +281,8 @@ static pid_t rsyslog_pid;
 
 static int free_port(int type)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sin);
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), port;
 
@@ -358,7 +359,8 @@ static char *wait_lines(const char *path, int want, int ms)
 static void rsyslog_start(char *out, size_t outlen, int *udp, int *tcp)
 {
 	char conf[256], pidf[256], errf[256], probe[256], *got = NULL;
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	double end;
 	FILE *f;
 	int fd;
@@ -477,10 +479,10 @@ static void check_rsyslog_line(const char *line, const char *rule, const char *c
 static void test_rsyslog_parses_udp_and_tcp_as_rfc5424(void **state)
 {
 	char out[256], specs_buf[2][128], line[512], *got, *l, *save = NULL;
-	const char *specs[2] = {specs_buf[0], specs_buf[1]};
+	const char *specs[2] = { specs_buf[0], specs_buf[1] };
 	/* A rule id with the three characters SD-PARAM values escape. */
-	struct pw_alert_attrs a = {.rule_id = "PW-0001", .container_id = "c0ffee"};
-	struct pw_alert_attrs odd = {.rule_id = "PW-\"]\\x", .container_id = "c0ffee"};
+	struct pw_alert_attrs a = { .rule_id = "PW-0001", .container_id = "c0ffee" };
+	struct pw_alert_attrs odd = { .rule_id = "PW-\"]\\x", .container_id = "c0ffee" };
 	struct pw_sink_stats st;
 	struct pw_sinks *s;
 	int udp, tcp, i, n = 0, len, udp_n = 0, tcp_n = 0, odd_n = 0;
@@ -550,9 +552,9 @@ static void test_syslog_local_datagram(void **state)
 {
 	const char *meta = "{\"schema\":\"privwatch.stats/1\"}\n";
 	const char *alert = "{\"rule\":{\"id\":\"PW-0003\"},\"container\":{\"id\":\"c1\"}}\n";
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char spec[256], buf[4096], want[512], host[256];
-	const char *specs[1] = {spec};
+	const char *specs[1] = { spec };
 	struct pw_sink_stats st;
 	struct pw_sinks *s;
 	struct pollfd p;
@@ -572,7 +574,7 @@ static void test_syslog_local_datagram(void **state)
 	pw_sinks_close(s, 0);
 
 	gethostname(host, sizeof(host));
-	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
 	assert_int_equal(poll(&p, 1, 2000), 1);
 	n = read(fd, buf, sizeof(buf) - 1);
 	buf[n] = 0;
@@ -595,7 +597,7 @@ static void test_syslog_local_datagram(void **state)
 static void test_dead_receiver_costs_the_deadline_only(void **state)
 {
 	char spec[256];
-	const char *specs[2] = {spec, "syslog:unix:/nonexistent/log"};
+	const char *specs[2] = { spec, "syslog:unix:/nonexistent/log" };
 	struct pw_sink_stats st;
 	struct pw_sinks *s;
 	double t0;
@@ -621,10 +623,10 @@ static void test_dead_receiver_costs_the_deadline_only(void **state)
  * whole, on the next connection; the first saw only a fragment. */
 static void test_line_cut_by_a_dead_connection_is_resent_whole(void **state)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t big = 1 << 20, got = 0;
 	char spec[256], *line = malloc(big), *buf = malloc(big + 1);
-	const char *specs[1] = {spec};
+	const char *specs[1] = { spec };
 	struct pw_sink_stats st;
 	struct pw_sinks *s;
 	struct pollfd p;
@@ -643,7 +645,7 @@ static void test_line_cut_by_a_dead_connection_is_resent_whole(void **state)
 	pw_sinks_write(s, line, big, PW_REC_ALERT, PW_SEV_HIGH);
 
 	/* first connection: read a little of the line, hang up on the rest */
-	p = (struct pollfd){.fd = lfd, .events = POLLIN};
+	p = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	assert_int_equal(poll(&p, 1, 5000), 1);
 	cfd = accept(lfd, NULL, NULL);
 	assert_true(read(cfd, buf, 1000) > 0);
@@ -652,7 +654,7 @@ static void test_line_cut_by_a_dead_connection_is_resent_whole(void **state)
 	/* second: the whole line, once */
 	assert_int_equal(poll(&p, 1, 5000), 1);
 	cfd = accept(lfd, NULL, NULL);
-	p = (struct pollfd){.fd = cfd, .events = POLLIN};
+	p = (struct pollfd){ .fd = cfd, .events = POLLIN };
 	while (got <= big && poll(&p, 1, 2000) == 1 &&
 	       (n = read(cfd, buf + got, big + 1 - got)) > 0)
 		got += n;
@@ -711,7 +713,8 @@ static long rss_kib(const char *field)
 
 static int listen_tcp(int *port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -725,12 +728,13 @@ static int listen_tcp(int *port)
 static void test_burst_through_every_sink_none_blocks_another(void **state)
 {
 	char file[256], sock[108], spec[4][256], line[1200], big[1001], *got;
-	const char *specs[4] = {spec[0], spec[1], spec[2], spec[3]};
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	const char *specs[4] = { spec[0], spec[1], spec[2], spec[3] };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	socklen_t sl = sizeof(sin);
 	struct pw_sink_stats st[4];
-	struct reader ur = {0};
+	struct reader ur = { 0 };
 	struct pw_sinks *s;
 	int stalled, tport, udp, i, len, n = 10000;
 	long rss_before, rss_during;
@@ -802,8 +806,8 @@ static void test_burst_through_every_sink_none_blocks_another(void **state)
 static void test_throughput_file_and_tcp(void **state)
 {
 	char file[256], spec[256], line[512];
-	const char *specs[1] = {spec};
-	struct reader tr = {0};
+	const char *specs[1] = { spec };
+	struct reader tr = { 0 };
 	struct pw_sink_stats st;
 	struct pw_sinks *s;
 	int port, i, len, n = 200000;

@@ -39,7 +39,8 @@ static void start(struct h_agent *a, uint64_t ringbuf)
 	assert_int_equal(h_agent_start(a, &o), 0);
 }
 
-static int cap_events(struct h_agent *a, pid_t pid, int cap, const struct pw_capability_event **first)
+static int cap_events(struct h_agent *a, pid_t pid, int cap,
+		      const struct pw_capability_event **first)
 {
 	const struct pw_capability_event *e;
 	int i, n = 0;

@@ -45,7 +45,8 @@ static int teardown(void **state)
 #define NEED_V1()                                                                                  \
 	do {                                                                                       \
 		if (no_v1)                                                                         \
-			h_skip_because("no cgroup v1 memory hierarchy on this host (pure cgroup2)"); \
+			h_skip_because(                                                            \
+				"no cgroup v1 memory hierarchy on this host (pure cgroup2)");      \
 	} while (0)
 
 static void test_loader_uses_the_v1_hierarchy(void **state)

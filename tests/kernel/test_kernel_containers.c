@@ -37,7 +37,7 @@ static void make_id(char *out, unsigned int salt)
 
 static int setup(void **state)
 {
-	char *sleep_argv[] = {"/bin/sleep", "300", NULL};
+	char *sleep_argv[] = { "/bin/sleep", "300", NULL };
 
 	if (pw_cgroup2_mount(mnt, sizeof(mnt))) {
 		fprintf(stderr, "no cgroup2 mount on this host\n");
@@ -162,11 +162,11 @@ static void test_cli(void **state)
 {
 	static char out[1 << 20], err[4096];
 	char key[32], want[128];
-	char *ps[] = {(char *)h_privwatch(), "ps", NULL};
-	char *ps_json[] = {(char *)h_privwatch(), "ps", "--json", NULL};
-	char *insp[] = {(char *)h_privwatch(), "inspect", key, NULL};
-	char *insp_none[] = {(char *)h_privwatch(), "inspect", "zzzz", NULL};
-	char *insp_usage[] = {(char *)h_privwatch(), "inspect", NULL};
+	char *ps[] = { (char *)h_privwatch(), "ps", NULL };
+	char *ps_json[] = { (char *)h_privwatch(), "ps", "--json", NULL };
+	char *insp[] = { (char *)h_privwatch(), "inspect", key, NULL };
+	char *insp_none[] = { (char *)h_privwatch(), "inspect", "zzzz", NULL };
+	char *insp_usage[] = { (char *)h_privwatch(), "inspect", NULL };
 
 	assert_int_equal(h_capture(ps, out, sizeof(out), err, sizeof(err)), 0);
 	snprintf(want, sizeof(want), "%.12s", id);

@@ -372,11 +372,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_fork_and_exit_with_code, h_forget_events),
 		cmocka_unit_test_setup(test_exit_by_signal, h_forget_events),
 		cmocka_unit_test_setup(test_thread_exit_is_not_a_process_exit, h_forget_events),
-		cmocka_unit_test_setup(test_process_outside_watched_cgroup_is_silent, h_forget_events),
+		cmocka_unit_test_setup(test_process_outside_watched_cgroup_is_silent,
+				       h_forget_events),
 		cmocka_unit_test_setup(test_cgroup_mkdir_and_rmdir_below_watched, h_forget_events),
 		cmocka_unit_test_setup(test_nested_cgroups, h_forget_events),
-		cmocka_unit_test_setup(test_cgroup_outside_watched_subtree_is_silent, h_forget_events),
-		cmocka_unit_test_setup(test_all_but_root_mode_reports_every_cgroup, h_forget_events),
+		cmocka_unit_test_setup(test_cgroup_outside_watched_subtree_is_silent,
+				       h_forget_events),
+		cmocka_unit_test_setup(test_all_but_root_mode_reports_every_cgroup,
+				       h_forget_events),
 		cmocka_unit_test(test_no_drops),
 	};
 

@@ -43,7 +43,8 @@ static int setup(void **state)
 {
 	snprintf(workload, sizeof(workload), "%s_mount", h_workload());
 	*state = &agent;
-	return h_watch_new_cgroup(&agent, "privwatch-mount", PW_MODE_TRACEPOINT, cg, sizeof(cg), &cg_id);
+	return h_watch_new_cgroup(&agent, "privwatch-mount", PW_MODE_TRACEPOINT, cg, sizeof(cg),
+				  &cg_id);
 }
 
 static int teardown(void **state)
@@ -281,7 +282,7 @@ static void test_new_mount_api_sequence(void **state)
 	assert_mount(open, pid, &w);
 
 	w = (struct want){ PW_MOUNT_FSCONFIG, 0, 0, open->ret, FSCONFIG_SET_STRING, "",
-			   "source=pwnew", "" };
+			   "source=pwnew",    "" };
 	assert_mount(find_op(pid, PW_MOUNT_FSCONFIG, 0), pid, &w);
 	w = (struct want){ PW_MOUNT_FSCONFIG, 0, 0, open->ret, FSCONFIG_CMD_CREATE, "", "", "" };
 	assert_mount(find_op(pid, PW_MOUNT_FSCONFIG, 1), pid, &w);
@@ -289,12 +290,14 @@ static void test_new_mount_api_sequence(void **state)
 	mnt = find_op(pid, PW_MOUNT_FSMOUNT, 0);
 	assert_non_null(mnt);
 	assert_true(mnt->ret >= 3 && mnt->ret != open->ret);
-	w = (struct want){ PW_MOUNT_FSMOUNT, mnt->ret, FSMOUNT_CLOEXEC, open->ret,
-			   MOUNT_ATTR_NODEV, "", "", "" };
+	w = (struct want){
+		PW_MOUNT_FSMOUNT, mnt->ret, FSMOUNT_CLOEXEC, open->ret, MOUNT_ATTR_NODEV, "", "", ""
+	};
 	assert_mount(mnt, pid, &w);
 
-	w = (struct want){ PW_MOUNT_MOVE_MOUNT, 0, MOVE_MOUNT_F_EMPTY_PATH, mnt->ret, 0, "", "",
-			   dir };
+	w = (struct want){
+		PW_MOUNT_MOVE_MOUNT, 0, MOVE_MOUNT_F_EMPTY_PATH, mnt->ret, 0, "", "", dir
+	};
 	assert_mount(find_op(pid, PW_MOUNT_MOVE_MOUNT, 0), pid, &w);
 
 	w = (struct want){ PW_MOUNT_UMOUNT, 0, MNT_DETACH, -1, 0, "", "", dir };
@@ -347,8 +350,9 @@ static void test_open_tree(void **state)
 	char dir[PATH_MAX];
 	const struct pw_mount_event *e;
 	pid_t pid = run_action(cg, "open-tree", dir, sizeof(dir));
-	struct want w = { PW_MOUNT_OPEN_TREE, 0, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, AT_FDCWD, 0,
-			  "", dir, "" };
+	struct want w = {
+		PW_MOUNT_OPEN_TREE, 0, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, AT_FDCWD, 0, "", dir, ""
+	};
 
 	assert_int_equal(h_count(&agent, PW_EVENT_MOUNT, pid), 2);
 	assert_make_private(pid);
@@ -364,8 +368,14 @@ static void test_mount_setattr(void **state)
 	char dir[PATH_MAX];
 	pid_t pid = run_action(cg, "setattr", dir, sizeof(dir));
 	struct want m = { PW_MOUNT_MOUNT, 0, MS_NOSUID, -1, 0, "tmpfs", "pwattr", dir };
-	struct want s = { PW_MOUNT_SETATTR, 0, AT_RECURSIVE, AT_FDCWD,
-			  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, "", "", dir };
+	struct want s = { PW_MOUNT_SETATTR,
+			  0,
+			  AT_RECURSIVE,
+			  AT_FDCWD,
+			  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV,
+			  "",
+			  "",
+			  dir };
 
 	assert_int_equal(h_count(&agent, PW_EVENT_MOUNT, pid), 3);
 	assert_make_private(pid);
@@ -397,11 +407,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_mount_refused_by_seccomp_is_seen, h_forget_events),
 		cmocka_unit_test_setup(test_long_target_is_truncated_and_marked, h_forget_events),
 		cmocka_unit_test_setup(test_new_mount_api_sequence, h_forget_events),
-		cmocka_unit_test_setup(test_fsconfig_long_value_is_truncated_and_marked, h_forget_events),
+		cmocka_unit_test_setup(test_fsconfig_long_value_is_truncated_and_marked,
+				       h_forget_events),
 		cmocka_unit_test_setup(test_pivot_root, h_forget_events),
 		cmocka_unit_test_setup(test_open_tree, h_forget_events),
 		cmocka_unit_test_setup(test_mount_setattr, h_forget_events),
-		cmocka_unit_test_setup(test_mount_outside_watched_cgroup_is_silent, h_forget_events),
+		cmocka_unit_test_setup(test_mount_outside_watched_cgroup_is_silent,
+				       h_forget_events),
 		cmocka_unit_test(test_no_drops),
 	};
 

@@ -21,10 +21,10 @@
 #include "lib/jsonw.h"
 #include "privwatch.skel.h"
 
-#define SYSFS_MAGIC 0x62656572
+#define SYSFS_MAGIC	 0x62656572
 #define PROC_SUPER_MAGIC 0x9fa0
-#define FMODE_READ 1
-#define FMODE_WRITE 2
+#define FMODE_READ	 1
+#define FMODE_WRITE	 2
 
 static struct h_agent agent;
 static char cg[PATH_MAX], tmpdir[PATH_MAX], loopdev[64], image[PATH_MAX];
@@ -110,8 +110,7 @@ static const struct pw_open_event *find_open(pid_t pid, const char *want, char *
 	return e;
 }
 
-static void assert_opened(const struct pw_open_event *e, pid_t pid, uint16_t kind,
-			  uint32_t f_mode)
+static void assert_opened(const struct pw_open_event *e, pid_t pid, uint16_t kind, uint32_t f_mode)
 {
 	assert_non_null(e);
 	assert_int_equal(e->hdr.pid, pid);

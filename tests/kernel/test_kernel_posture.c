@@ -202,7 +202,7 @@ static int mask_and_remount(char *why, size_t len)
 static void test_child_with_masked_paths_and_readonly_sys(void **state)
 {
 	static const char *const files[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
-					      NULL };
+					     NULL };
 	static const char *const dirs[] = { "/proc/acpi", "/sys/firmware", "/proc/scsi", NULL };
 	const char *f = first_existing(files, 0), *d = first_existing(dirs, 1);
 	struct child c;

@@ -237,8 +237,8 @@ static const char *fired(pid_t pid, const struct eval *o, int print)
 	do {                                                                                       \
 		const char *got_ = fired(pid, o, 0);                                               \
 		if (strcmp(got_, want)) {                                                          \
-			print_message("rules fired for pid %d: '%s', want '%s'\n", (int)(pid), got_, \
-				      want);                                                       \
+			print_message("rules fired for pid %d: '%s', want '%s'\n", (int)(pid),     \
+				      got_, want);                                                 \
 			fired(pid, o, 1);                                                          \
 		}                                                                                  \
 		assert_string_equal(got_, want);                                                   \
@@ -461,7 +461,7 @@ static void test_0203_kmsg_write(void **state)
 /* PW-0204: /dev/loop-control (10:237) is a host device no container gets. */
 static void test_0204_host_device(void **state)
 {
-	static const char *const innocent[] = { "/dev/null",	"/dev/zero", "/dev/full",
+	static const char *const innocent[] = { "/dev/null",	"/dev/zero",   "/dev/full",
 						"/dev/urandom", "/dev/random", "/dev/ptmx" };
 	size_t i;
 	pid_t pid;

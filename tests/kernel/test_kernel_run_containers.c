@@ -44,8 +44,8 @@ static const char *jstr(json_t *o, const char *k)
 static void test_mkdir_exec_rmdir(void **state)
 {
 	char mnt[4096], parent[4200], ctr[4300], sub[4400], id[65];
-	char *run_argv[] = {(char *)h_privwatch(), "run", "--events", "--cgroup", parent, NULL};
-	char *true_argv[] = {"/bin/true", NULL};
+	char *run_argv[] = { (char *)h_privwatch(), "run", "--events", "--cgroup", parent, NULL };
+	char *true_argv[] = { "/bin/true", NULL };
 	json_t *j, *c;
 	struct h_proc p;
 	uint64_t cgid = 0, subid = 0, base = (uint64_t)-1, final = (uint64_t)-1, added = 0;

@@ -27,7 +27,8 @@ static int setup(void **state)
 {
 	snprintf(workload, sizeof(workload), "%s_seccomp", h_workload());
 	*state = &agent;
-	return h_watch_new_cgroup(&agent, "privwatch-seccomp", PW_MODE_AUTO, cg, sizeof(cg), &cg_id);
+	return h_watch_new_cgroup(&agent, "privwatch-seccomp", PW_MODE_AUTO, cg, sizeof(cg),
+				  &cg_id);
 }
 
 static int teardown(void **state)

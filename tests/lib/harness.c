@@ -269,7 +269,8 @@ enum pw_attach_mode h_test_mode(void)
 	enum pw_attach_mode mode = PW_MODE_AUTO;
 
 	if (env && pw_mode_parse(env, &mode))
-		fprintf(stderr, "PRIVWATCH_TEST_MODE=%s: not auto, lsm or tracepoint; using auto\n", env);
+		fprintf(stderr, "PRIVWATCH_TEST_MODE=%s: not auto, lsm or tracepoint; using auto\n",
+			env);
 	return mode;
 }
 

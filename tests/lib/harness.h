@@ -71,7 +71,7 @@ enum pw_variant h_variant(const struct h_agent *a, const char *concern);
 /* Skip the current test, saying why on the output (cmocka counts it). */
 #define h_skip_because(...)                                                                        \
 	do {                                                                                       \
-		print_message("[   SKIP   ] " __VA_ARGS__);                                         \
+		print_message("[   SKIP   ] " __VA_ARGS__);                                        \
 		print_message("\n");                                                               \
 		skip();                                                                            \
 	} while (0)

@@ -46,7 +46,9 @@ static void test_repeats_fold_into_one_summary(void **state)
 
 	assert_int_equal(check(f, "PW-1", "c1", "/bin/sh", "/sys/x", 0, "first"), 1);
 	for (i = 1; i <= 99; i++)
-		assert_int_equal(check(f, "PW-1", "c1", "/bin/sh", "/sys/x", i * 1000, i == 1 ? "rep1" : "repN"), 0);
+		assert_int_equal(check(f, "PW-1", "c1", "/bin/sh", "/sys/x", i * 1000,
+				       i == 1 ? "rep1" : "repN"),
+				 0);
 	pw_fold_flush(f, 5 * SEC, 0, on_emit, &em);
 	assert_int_equal(em.n, 0); /* window still open */
 	pw_fold_flush(f, 10 * SEC, 0, on_emit, &em);
@@ -55,7 +57,8 @@ static void test_repeats_fold_into_one_summary(void **state)
 	assert_string_equal(em.head[0], "rep1"); /* the first folded occurrence */
 	/* The storm goes on: one summary per window. */
 	for (i = 0; i < 5; i++)
-		assert_int_equal(check(f, "PW-1", "c1", "/bin/sh", "/sys/x", 11 * SEC + i, "again"), 0);
+		assert_int_equal(check(f, "PW-1", "c1", "/bin/sh", "/sys/x", 11 * SEC + i, "again"),
+				 0);
 	pw_fold_flush(f, 20 * SEC, 0, on_emit, &em);
 	assert_int_equal(em.n, 2);
 	assert_int_equal(em.count[1], 5);

@@ -62,7 +62,8 @@ static const struct pw_view_container ctr_priv = {
 	.ns = "",
 	.phase = PW_VPHASE_STARTED,
 	.mode = PW_VMODE_PRIVILEGED,
-	.relaxed = (1u << PW_DIM_CAPABILITIES) | (1u << PW_DIM_SECCOMP) | (1u << PW_DIM_HOST_DEVICES),
+	.relaxed =
+		(1u << PW_DIM_CAPABILITIES) | (1u << PW_DIM_SECCOMP) | (1u << PW_DIM_HOST_DEVICES),
 };
 
 static const struct pw_view_container ctr_pod = {
@@ -85,8 +86,13 @@ static void view_init(struct pw_view *v, unsigned int kind, const char *kind_nam
 	v->path = v->basename = "";
 	v->cap = -1;
 	v->cap_name = v->mount_op_name = v->fstype = v->source = v->seccomp_op = "";
-	v->proc = (struct pw_view_process){ .pid = 4242, .tid = 4243, .ppid = 4200, .uid = 0,
-					    .gid = 0, .comm = "sh", .exe = "/bin/sh" };
+	v->proc = (struct pw_view_process){ .pid = 4242,
+					    .tid = 4243,
+					    .ppid = 4200,
+					    .uid = 0,
+					    .gid = 0,
+					    .comm = "sh",
+					    .exe = "/bin/sh" };
 }
 
 static void alert_init(struct pw_alert *a, const struct pw_rule_info *r, const struct pw_view *v)
@@ -207,10 +213,10 @@ static void sysfs_alert(struct pw_view *v, struct pw_alert *a)
 
 static void test_open_sysfs_every_field(void **state)
 {
-	static const char *const top[] = { "schema", "time", "host", "rule", "summary", "container",
-					   "process", "event", "capture", "count" };
-	static const char *const ev[] = { "kind", "result", "errno", "path", "basename", "object",
-					  "access" };
+	static const char *const top[] = { "schema",	"time",	   "host",  "rule",    "summary",
+					   "container", "process", "event", "capture", "count" };
+	static const char *const ev[] = { "kind",     "result", "errno", "path",
+					  "basename", "object", "access" };
 	struct pw_view v;
 	struct pw_alert a;
 	json_t *j, *x;
@@ -235,7 +241,7 @@ static void test_open_sysfs_every_field(void **state)
 	assert_string_equal(s_at(j, "container.name"), "web");
 	assert_string_equal(s_at(j, "container.runtime"), "docker");
 	assert_string_equal(s_at(j, "container.image"), "nginx:1.27");
-	assert_null_at(j, "container.pod");	  /* "" is null */
+	assert_null_at(j, "container.pod"); /* "" is null */
 	assert_null_at(j, "container.namespace");
 	assert_string_equal(s_at(j, "container.mode"), "privileged");
 	assert_string_equal(s_at(j, "container.phase"), "started");
@@ -516,7 +522,8 @@ static void test_folded_count_and_head_tail(void **state)
 		pw_alert_tail(&part, f, 5);
 		if (f == PW_FORMAT_ECS) {
 			/* event.created is the writing time: compare the rest */
-			char *c1 = strstr(full.buf, "\"created\":"), *c2 = strstr(part.buf, "\"created\":"),
+			char *c1 = strstr(full.buf, "\"created\":"),
+			     *c2 = strstr(part.buf, "\"created\":"),
 			     *c3 = strstr(text, "\"created\":");
 
 			assert_non_null(c1);
@@ -526,7 +533,8 @@ static void test_folded_count_and_head_tail(void **state)
 		assert_string_equal(full.buf, part.buf);
 		assert_string_equal(full.buf, text);
 		/* and "count" is the last member */
-		assert_non_null(strstr(full.buf, f == PW_FORMAT_ECS ? ",\"count\":5}}" : ",\"count\":5}"));
+		assert_non_null(
+			strstr(full.buf, f == PW_FORMAT_ECS ? ",\"count\":5}}" : ",\"count\":5}"));
 		assert_int_equal(full.buf[full.len - 1], '}');
 		jw_free(&full);
 		jw_free(&part);
@@ -660,7 +668,8 @@ static void test_ecs(void **state)
 	v.container = &ctr_pod;
 	j = ecs(&a);
 	assert_string_equal(s_at(j, "event.outcome"), "failure");
-	assert_string_equal(json_string_value(json_array_get(at(j, "event.category"), 0)), "process");
+	assert_string_equal(json_string_value(json_array_get(at(j, "event.category"), 0)),
+			    "process");
 	assert_string_equal(s_at(j, "error.code"), "EPERM");
 	assert_string_equal(s_at(j, "orchestrator.type"), "kubernetes");
 	assert_string_equal(s_at(j, "orchestrator.namespace"), "prod");

@@ -132,7 +132,9 @@ static const struct shape {
 	{ "/kubepods.slice/kubepods-burstable.slice", NO },
 	/* junk and near misses */
 	{ "/docker/" DP "0", NO },
-	{ "/docker/" "69CCB0FC6744EF51472761BBE852C05F5EE6E24D514A849944656B472EE5C7C1", NO },
+	{ "/docker/"
+	  "69CCB0FC6744EF51472761BBE852C05F5EE6E24D514A849944656B472EE5C7C1",
+	  NO },
 	{ "/docker/69ccb0fc67", NO },
 	{ "/system.slice/docker-" DP ".scopex", NO },
 	{ "/system.slice/docker-.scope", NO },

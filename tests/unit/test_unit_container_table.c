@@ -130,7 +130,10 @@ static void test_runc_pending(void **state)
 	fputs("{}", f);
 	fclose(f);
 
-	c = pw_ctable_exec_unknown(&t, 300, 9, "/bin/sleep", "sleep\0" "300", 10);
+	c = pw_ctable_exec_unknown(&t, 300, 9, "/bin/sleep",
+				   "sleep\0"
+				   "300",
+				   10);
 	assert_non_null(c);
 	assert_ptr_equal(pw_ctable_lookup(&t, 300), c);
 	assert_int_equal(c->ref.runtime, PW_RUNTIME_RUNC);
@@ -244,10 +247,14 @@ static void test_churn_bounded(void **state)
 
 static void test_event_container_json(void **state)
 {
-	struct pw_exit_event e = {.hdr = {.type = PW_EVENT_EXIT, .size = sizeof(e), .pid = 7}};
-	struct pw_view_container v = {.id = "abc", .name = "web", .runtime = "docker",
-				      .image = "", .phase = PW_VPHASE_STARTED,
-				      .mode = PW_VMODE_PARTIAL, .relaxed = 1u << PW_DIM_SECCOMP};
+	struct pw_exit_event e = { .hdr = { .type = PW_EVENT_EXIT, .size = sizeof(e), .pid = 7 } };
+	struct pw_view_container v = { .id = "abc",
+				       .name = "web",
+				       .runtime = "docker",
+				       .image = "",
+				       .phase = PW_VPHASE_STARTED,
+				       .mode = PW_VMODE_PARTIAL,
+				       .relaxed = 1u << PW_DIM_SECCOMP };
 	struct jsonw w;
 	json_t *j, *c;
 	size_t len;

@@ -171,9 +171,14 @@ static void test_seccomp_names(void **state)
 static void test_exec_and_container_start(void **state)
 {
 	struct pw_exec_event e = { 0 };
-	struct pw_view_container c = { .id = "abc", .name = "web", .runtime = "docker",
-				       .image = "nginx", .pod = "", .ns = "",
-				       .phase = PW_VPHASE_STARTED, .mode = PW_VMODE_PRIVILEGED };
+	struct pw_view_container c = { .id = "abc",
+				       .name = "web",
+				       .runtime = "docker",
+				       .image = "nginx",
+				       .pod = "",
+				       .ns = "",
+				       .phase = PW_VPHASE_STARTED,
+				       .mode = PW_VMODE_PRIVILEGED };
 	struct pw_view v;
 
 	HDR(e, PW_EVENT_EXEC);

@@ -113,8 +113,14 @@ static void test_nesting_and_numbers(void **state)
 static void test_exec_event_json(void **state)
 {
 	struct pw_exec_event e = {
-		.hdr = { .type = PW_EVENT_EXEC, .size = sizeof(e), .ts_ns = 1, .cgroup_id = 42,
-			 .pid = 100, .tid = 100, .uid = 0, .gid = 0 },
+		.hdr = { .type = PW_EVENT_EXEC,
+			 .size = sizeof(e),
+			 .ts_ns = 1,
+			 .cgroup_id = 42,
+			 .pid = 100,
+			 .tid = 100,
+			 .uid = 0,
+			 .gid = 0 },
 		.ppid = 7,
 		.old_pid = 100,
 		.args_count = 3,
@@ -142,7 +148,8 @@ static void test_exec_event_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "ppid")), 7);
 	argv = json_object_get(j, "argv");
 	assert_int_equal(json_array_size(argv), 3);
-	assert_string_equal(json_string_value(json_array_get(argv, 2)), "echo \"hi\"\n\xef\xbf\xbd");
+	assert_string_equal(json_string_value(json_array_get(argv, 2)),
+			    "echo \"hi\"\n\xef\xbf\xbd");
 	assert_null(json_object_get(j, "truncated"));
 	/* RFC 3339 UTC with nanoseconds */
 	assert_int_equal(strlen(h_json_str(j, "time")), strlen("2026-11-29T08:40:01.123456789Z"));

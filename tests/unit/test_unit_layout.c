@@ -23,7 +23,8 @@ static void count(void *ctx, const struct pw_event_kind *k, const struct pw_even
 static void test_reader_accepts_exact_records(void **state)
 {
 	struct pw_reader r = { .fallback = count };
-	struct pw_capability_event e = { .hdr = { .type = PW_EVENT_CAPABILITY, .size = sizeof(e) } };
+	struct pw_capability_event e = { .hdr = { .type = PW_EVENT_CAPABILITY,
+						  .size = sizeof(e) } };
 
 	handled = 0;
 	pw_reader_dispatch(&r, &e, sizeof(e));
@@ -35,15 +36,16 @@ static void test_reader_accepts_exact_records(void **state)
 static void test_reader_refuses_bad_records(void **state)
 {
 	struct pw_reader r = { .fallback = count };
-	struct pw_capability_event e = { .hdr = { .type = PW_EVENT_CAPABILITY, .size = sizeof(e) } };
+	struct pw_capability_event e = { .hdr = { .type = PW_EVENT_CAPABILITY,
+						  .size = sizeof(e) } };
 
 	handled = 0;
-	pw_reader_dispatch(&r, &e, 8);			 /* shorter than a header */
-	pw_reader_dispatch(&r, &e, sizeof(e) - 8);	 /* record shorter than its size */
+	pw_reader_dispatch(&r, &e, 8);		   /* shorter than a header */
+	pw_reader_dispatch(&r, &e, sizeof(e) - 8); /* record shorter than its size */
 	e.hdr.size = sizeof(e) - 8;
 	pw_reader_dispatch(&r, &e, sizeof(e) - 8); /* consistent but too short for the type */
 	e.hdr.size = sizeof(e);
-	e.hdr.type = 15;			   /* a type this agent does not know */
+	e.hdr.type = 15; /* a type this agent does not know */
 	pw_reader_dispatch(&r, &e, sizeof(e));
 	e.hdr.type = 60000;
 	pw_reader_dispatch(&r, &e, sizeof(e));
@@ -55,7 +57,8 @@ static void test_reader_dispatches_by_type(void **state)
 {
 	struct pw_reader r = {};
 	struct pw_exec_event x = { .hdr = { .type = PW_EVENT_EXEC, .size = sizeof(x) } };
-	struct pw_capability_event c = { .hdr = { .type = PW_EVENT_CAPABILITY, .size = sizeof(c) } };
+	struct pw_capability_event c = { .hdr = { .type = PW_EVENT_CAPABILITY,
+						  .size = sizeof(c) } };
 
 	handled = 0;
 	pw_reader_on(&r, PW_EVENT_EXEC, count);

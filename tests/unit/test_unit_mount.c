@@ -144,8 +144,8 @@ static void test_op_names(void **state)
 {
 	/* indexed by op; one past the last op is unknown too */
 	static const char *const want[] = {
-		"unknown", "mount", "umount", "fsopen", "fsconfig", "fsmount", "move_mount",
-		"open_tree", "mount_setattr", "pivot_root", "unknown",
+		"unknown",    "mount",	   "umount",	    "fsopen",	  "fsconfig", "fsmount",
+		"move_mount", "open_tree", "mount_setattr", "pivot_root", "unknown",
 	};
 	struct pw_mount_event e;
 	unsigned int op;

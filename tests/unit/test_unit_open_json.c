@@ -54,8 +54,10 @@ static void test_root_itself_and_device(void **state)
 	assert_string_equal(h_json_str(j, "path"), "/");
 	assert_string_equal(h_json_str(j, "object"), "blockdev");
 	assert_string_equal(h_json_str(j, "access"), "read_write");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "device"), "major")), 7);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "device"), "minor")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "device"), "major")),
+			 7);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "device"), "minor")),
+			 2);
 	json_decref(j);
 }
 
@@ -83,8 +85,9 @@ static void test_refused_open_keeps_callers_path(void **state)
 
 static void test_lsm_event_is_pre_check(void **state)
 {
-	struct pw_open_event e = { .hdr = { .type = PW_EVENT_OPEN, .size = sizeof(e),
-					    .flags = PW_F_PRE_CHECK } };
+	struct pw_open_event e = {
+		.hdr = { .type = PW_EVENT_OPEN, .size = sizeof(e), .flags = PW_F_PRE_CHECK }
+	};
 	json_t *j;
 
 	names(&e, "kmsg\0dev", 9, 2);
@@ -99,8 +102,9 @@ static void test_lsm_event_is_pre_check(void **state)
 /* A path the kernel cut short: what is there is still a valid string. */
 static void test_truncated_components_stay_valid(void **state)
 {
-	struct pw_open_event e = { .hdr = { .type = PW_EVENT_OPEN, .size = sizeof(e),
-					    .flags = PW_F_TRUNCATED } };
+	struct pw_open_event e = {
+		.hdr = { .type = PW_EVENT_OPEN, .size = sizeof(e), .flags = PW_F_TRUNCATED }
+	};
 	json_t *j;
 
 	memset(e.path, 'a', sizeof(e.path)); /* no NUL at all */

@@ -106,13 +106,25 @@ static struct pw_seccomp_event seccomp_rec;
 static struct pw_fork_event fork_rec;
 
 static const struct pw_view_container web = {
-	.id = "0123abcd", .name = "web", .runtime = "docker", .image = "nginx:1.25",
-	.pod = "", .ns = "", .phase = PW_VPHASE_STARTED, .mode = PW_VMODE_PRIVILEGED,
+	.id = "0123abcd",
+	.name = "web",
+	.runtime = "docker",
+	.image = "nginx:1.25",
+	.pod = "",
+	.ns = "",
+	.phase = PW_VPHASE_STARTED,
+	.mode = PW_VMODE_PRIVILEGED,
 	.relaxed = (1u << PW_DIM_SECCOMP) | (1u << PW_DIM_CAPABILITIES),
 };
 static const struct pw_view_container setup_ctr = {
-	.id = "ffff", .name = "new", .runtime = "runc", .image = "", .pod = "", .ns = "",
-	.phase = PW_VPHASE_SETUP, .mode = PW_VMODE_UNKNOWN,
+	.id = "ffff",
+	.name = "new",
+	.runtime = "runc",
+	.image = "",
+	.pod = "",
+	.ns = "",
+	.phase = PW_VPHASE_SETUP,
+	.mode = PW_VMODE_UNKNOWN,
 };
 
 static void hdr(struct pw_event_header *h, unsigned int type, size_t size)
@@ -284,7 +296,8 @@ static void test_string_operators(void **state)
 	view_open(&v, "/sys/fs/cgroup/memory/release_agent", PW_OBJ_CGROUPFS, 2, 3);
 	v.container = &web;
 	assert_true(cond_matches("{\"path\": \"/sys/fs/cgroup/memory/release_agent\"}", &v));
-	assert_true(cond_matches("{\"path\": [\"/x\", \"/sys/fs/cgroup/memory/release_agent\"]}", &v));
+	assert_true(
+		cond_matches("{\"path\": [\"/x\", \"/sys/fs/cgroup/memory/release_agent\"]}", &v));
 	assert_false(cond_matches("{\"path\": \"/sys/fs/cgroup\"}", &v));
 	assert_true(cond_matches("{\"path\": {\"prefix\": \"/sys/fs/\"}}", &v));
 	assert_false(cond_matches("{\"path\": {\"prefix\": [\"/proc/\", \"/dev/\"]}}", &v));
@@ -594,7 +607,8 @@ static void test_errors_in_conditions(void **state)
 	expect_error(e, "R1", "$.rules[0].condition.kind[1]", "unknown event kind 'opne'");
 
 	e = one_rule_error(NULL, "{\"capability\": \"CAP_SYS_ADMN\"}", NULL);
-	expect_error(e, "R1", "$.rules[0].condition.capability", "unknown capability 'CAP_SYS_ADMN'");
+	expect_error(e, "R1", "$.rules[0].condition.capability",
+		     "unknown capability 'CAP_SYS_ADMN'");
 
 	e = one_rule_error("{\"caps\": [\"CAP_BPF\", \"CAP_NOPE\"]}", "{\"capability\": \"@caps\"}",
 			   NULL);
@@ -654,8 +668,9 @@ static void test_errors_in_rules_and_files(void **state)
 	assert_int_equal(pw_rules_load(path, NULL, &rs, &e), -1);
 	expect_error(e, "PW-9", "$.rules[0].severity", "unknown severity 'urgent'");
 
-	path = write_file("noid.json", "{\"rules\": [{\"title\": \"t\", \"description\": \"d\", "
-				       "\"severity\": \"low\", \"condition\": {\"kind\": \"open\"}}]}");
+	path = write_file("noid.json",
+			  "{\"rules\": [{\"title\": \"t\", \"description\": \"d\", "
+			  "\"severity\": \"low\", \"condition\": {\"kind\": \"open\"}}]}");
 	assert_int_equal(pw_rules_load(path, NULL, &rs, &e), -1);
 	expect_error(e, "", "$.rules[0]", "missing 'id'");
 
@@ -701,7 +716,8 @@ static void test_directory(void **state)
 	f = fopen(a, "w");
 	/* uses a list the later file defines */
 	fputs("{\"rules\": [{\"id\": \"A-1\", \"title\": \"a\", \"description\": \"d\","
-	      " \"severity\": \"low\", \"condition\": {\"basename\": \"@names\"}}]}", f);
+	      " \"severity\": \"low\", \"condition\": {\"basename\": \"@names\"}}]}",
+	      f);
 	fclose(f);
 	f = fopen(b, "w");
 	fputs("{\"lists\": {\"names\": [\"mem\"]}, \"rules\": [{\"id\": \"B-1\", \"title\": \"b\","

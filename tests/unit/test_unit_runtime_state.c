@@ -133,7 +133,7 @@ static void test_docker_corrupt_and_missing(void **state)
 	lookup(ROOT, "/docker/" DBAD, &m);
 	check_meta("docker corrupt", &m,
 		   &(struct want){ .privileged = PW_PRIV_UNKNOWN,
-				    .sources = PW_SRC_DOCKER_HOSTCONFIG });
+				   .sources = PW_SRC_DOCKER_HOSTCONFIG });
 	/* no state at all: still a container, nothing known */
 	lookup(ROOT, "/docker/" OTHER, &m);
 	check_meta("docker missing", &m, &(struct want){ 0 });
@@ -238,8 +238,9 @@ static void test_runc(void **state)
 
 static void test_hostile_ids_are_refused(void **state)
 {
-	static const char *const bad[] = { "..", ".", "", "../../etc", "a/b", "/etc", "a\nb",
-					   "x y" };
+	static const char *const bad[] = {
+		"..", ".", "", "../../etc", "a/b", "/etc", "a\nb", "x y"
+	};
 	struct pw_container_ref ref;
 	struct pw_container_meta m;
 	char longid[PW_CONTAINER_ID_MAX + 1];

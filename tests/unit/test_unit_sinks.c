@@ -65,42 +65,43 @@ static void test_good_specs(void **state)
 static void test_bad_specs_say_what_is_wrong(void **state)
 {
 	static const char *const bad[][2] = {
-		{"", "output '': no sink kind (stdout, file, syslog, tcp or unix)"},
-		{"stdot",
-		 "output 'stdot': unknown sink kind 'stdot' (stdout, file, syslog, tcp or unix)"},
-		{"stdout:x", "output 'stdout:x': stdout takes no address"},
-		{"file", "output 'file': file needs a path (file:PATH)"},
-		{"file:", "output 'file:': file needs a path (file:PATH)"},
-		{"file,min=urgent:/x", "output 'file,min=urgent:/x': unknown severity 'urgent' "
-				       "(info, low, medium, high, critical)"},
-		{"file,max=10X:/x", "output 'file,max=10X:/x': max '10X' is not a size (bytes, or "
-				    "a number with K, M or G)"},
-		{"file,keep=0:/x",
-		 "output 'file,keep=0:/x': keep '0' is not a number from 1 to 1000"},
-		{"file,queue=5:/x", "output 'file,queue=5:/x': option 'queue' applies to network "
-				    "and syslog sinks only"},
-		{"file,rotate:/x", "output 'file,rotate:/x': option 'rotate' is not KEY=VALUE"},
-		{"file,color=red:/x", "output 'file,color=red:/x': unknown option 'color' (min, "
-				      "max, keep, queue, facility)"},
-		{"tcp,max=1M:h:1", "output 'tcp,max=1M:h:1': option 'max' applies to file only"},
-		{"tcp", "output 'tcp': tcp needs an address (tcp:HOST:PORT)"},
-		{"tcp:localhost", "output 'tcp:localhost': expected HOST:PORT, got 'localhost'"},
-		{"tcp::514", "output 'tcp::514': no host before the port"},
-		{"tcp:h:0", "output 'tcp:h:0': port '0' is not a number from 1 to 65535"},
-		{"tcp:h:70000",
-		 "output 'tcp:h:70000': port '70000' is not a number from 1 to 65535"},
-		{"tcp:h:syslog",
-		 "output 'tcp:h:syslog': port 'syslog' is not a number from 1 to 65535"},
-		{"tcp:[::1]514", "output 'tcp:[::1]514': expected [ADDRESS]:PORT, got '[::1]514'"},
-		{"unix", "output 'unix': unix needs a path (unix:PATH)"},
-		{"syslog:relp:h:1", "output 'syslog:relp:h:1': syslog takes nothing, "
-				    "udp:HOST:PORT, tcp:HOST:PORT or unix:PATH"},
-		{"syslog,facility=kern", "output 'syslog,facility=kern': unknown facility 'kern' "
-					 "(daemon, user, local0 ... local7)"},
-		{"tcp,facility=user:h:1",
-		 "output 'tcp,facility=user:h:1': option 'facility' applies to syslog only"},
-		{"syslog,queue=0:udp:h:1",
-		 "output 'syslog,queue=0:udp:h:1': queue '0' is not a number from 1 to 10000000"},
+		{ "", "output '': no sink kind (stdout, file, syslog, tcp or unix)" },
+		{ "stdot",
+		  "output 'stdot': unknown sink kind 'stdot' (stdout, file, syslog, tcp or unix)" },
+		{ "stdout:x", "output 'stdout:x': stdout takes no address" },
+		{ "file", "output 'file': file needs a path (file:PATH)" },
+		{ "file:", "output 'file:': file needs a path (file:PATH)" },
+		{ "file,min=urgent:/x", "output 'file,min=urgent:/x': unknown severity 'urgent' "
+					"(info, low, medium, high, critical)" },
+		{ "file,max=10X:/x", "output 'file,max=10X:/x': max '10X' is not a size (bytes, or "
+				     "a number with K, M or G)" },
+		{ "file,keep=0:/x",
+		  "output 'file,keep=0:/x': keep '0' is not a number from 1 to 1000" },
+		{ "file,queue=5:/x", "output 'file,queue=5:/x': option 'queue' applies to network "
+				     "and syslog sinks only" },
+		{ "file,rotate:/x", "output 'file,rotate:/x': option 'rotate' is not KEY=VALUE" },
+		{ "file,color=red:/x", "output 'file,color=red:/x': unknown option 'color' (min, "
+				       "max, keep, queue, facility)" },
+		{ "tcp,max=1M:h:1", "output 'tcp,max=1M:h:1': option 'max' applies to file only" },
+		{ "tcp", "output 'tcp': tcp needs an address (tcp:HOST:PORT)" },
+		{ "tcp:localhost", "output 'tcp:localhost': expected HOST:PORT, got 'localhost'" },
+		{ "tcp::514", "output 'tcp::514': no host before the port" },
+		{ "tcp:h:0", "output 'tcp:h:0': port '0' is not a number from 1 to 65535" },
+		{ "tcp:h:70000",
+		  "output 'tcp:h:70000': port '70000' is not a number from 1 to 65535" },
+		{ "tcp:h:syslog",
+		  "output 'tcp:h:syslog': port 'syslog' is not a number from 1 to 65535" },
+		{ "tcp:[::1]514",
+		  "output 'tcp:[::1]514': expected [ADDRESS]:PORT, got '[::1]514'" },
+		{ "unix", "output 'unix': unix needs a path (unix:PATH)" },
+		{ "syslog:relp:h:1", "output 'syslog:relp:h:1': syslog takes nothing, "
+				     "udp:HOST:PORT, tcp:HOST:PORT or unix:PATH" },
+		{ "syslog,facility=kern", "output 'syslog,facility=kern': unknown facility 'kern' "
+					  "(daemon, user, local0 ... local7)" },
+		{ "tcp,facility=user:h:1",
+		  "output 'tcp,facility=user:h:1': option 'facility' applies to syslog only" },
+		{ "syslog,queue=0:udp:h:1",
+		  "output 'syslog,queue=0:udp:h:1': queue '0' is not a number from 1 to 10000000" },
 	};
 	size_t i;
 
@@ -475,7 +476,7 @@ static struct pw_sink *syslog_sink(const char *spec)
 static void test_syslog_frame(void **state)
 {
 	const char line[] = "{\"rule\":{\"id\":\"PW-1\"}}\n";
-	struct pw_alert_attrs a = {.rule_id = "PW-\"1]\\", .container_id = "abc"};
+	struct pw_alert_attrs a = { .rule_id = "PW-\"1]\\", .container_id = "abc" };
 	struct pw_sink *k = syslog_sink("syslog:udp:127.0.0.1:514");
 	char host[256], want[1024], *p;
 	struct pw_qent *e;
