@@ -17,10 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "events/capnames.h"
 #include "host/posture.h"
+#include "host/hostworker.h"
+#include "host/mountinfo.h"
 #include "host/procfs.h"
 
 #define STATUS_MAX	(64 << 10)
@@ -37,16 +44,31 @@
 /* Runtimes built before CAP_PERFMON (38) grant 0..37 (CAP_AUDIT_READ) as "all". */
 #define CAPS_UPTO_AUDIT_READ ((1ULL << 38) - 1)
 
-/* A mountinfo line, split in place. */
-struct mnt {
-	long id, parent;
-	char *root, *point, *opts, *fstype, *super;
+/*
+ * What is the same for every container: where the host mounts its cgroup
+ * hierarchies (from the agent's own mount table), PID 1's bounding set, the
+ * LSM switches. In production (roots "/") read once and kept: the mount
+ * table again only when the kernel says it changed (POLLPRI on an open
+ * /proc/self/mountinfo), the rest when older than HOST_FACTS_TTL_NS (PID 1
+ * may drop capabilities, an admin may setenforce). Fixture roots (unit
+ * tests) are read every time. Measurements take a copy: a worker stuck in a
+ * read never holds the lock.
+ */
+#define HOST_FACTS_TTL_NS (30ULL * 1000000000)
+
+struct cg_mount {
+	int found;
+	char point[1024], root[1024];
 };
 
-struct mounts {
-	char *buf;
-	struct mnt *v;
-	int n;
+struct host_facts {
+	int mounts_rc;		    /* reading the host's mount table: 0 or -errno */
+	struct cg_mount devices_v1; /* the v1 hierarchy with the devices controller */
+	struct cg_mount v2;	    /* the cgroup2 mount */
+	int pid1_known;
+	uint64_t pid1_bnd;
+	int apparmor_on, selinux_on; /* the switch file exists */
+	char apparmor[64], selinux[64];
 };
 
 struct ctx {
@@ -54,7 +76,8 @@ struct ctx {
 	pid_t pid;
 	const char *proc_root, *host_root;
 	char *status;
-	struct mounts mi; /* the container's mount table */
+	struct pw_mounts mi; /* the container's mount table */
+	struct host_facts host;
 };
 
 /* Bounded append to a fixed string; marks truncation with "...". */
@@ -101,7 +124,10 @@ static int path_exists(const char *root, const char *path)
 	char full[4096];
 	struct stat st;
 
-	return !pw_proc_path(full, sizeof(full), root, path) && lstat(full, &st) == 0;
+	if (pw_proc_path(full, sizeof(full), root, path))
+		return 0;
+	pw_hw_reading("%s", full);
+	return lstat(full, &st) == 0;
 }
 
 static int has_token(const char *list, const char *tok)
@@ -119,119 +145,145 @@ static int has_token(const char *list, const char *tok)
 	return 0;
 }
 
-/* "36 25 0:32 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw" */
-static int parse_mountinfo(char *buf, struct mounts *m)
+static void strip_nl(char *s)
 {
-	char *line, *save = NULL;
-	size_t lines = 1;
+	s[strcspn(s, "\n")] = '\0';
+}
 
-	for (line = buf; (line = strchr(line, '\n')); line++)
-		lines++;
-	m->buf = buf;
-	m->n = 0;
-	m->v = calloc(lines, sizeof(*m->v));
-	if (!m->v)
-		return -ENOMEM;
-	for (line = strtok_r(buf, "\n", &save); line && (size_t)m->n < lines;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[6], *tok, *s2 = NULL, *rest;
-		struct mnt *e = &m->v[m->n];
-		int i;
+static void find_cg_mount(const struct pw_mounts *host, const char *controller,
+			  struct cg_mount *out)
+{
+	int i;
 
-		rest = strstr(line, " - ");
-		if (!rest)
+	for (i = 0; i < host->n; i++) {
+		const struct pw_mnt *e = &host->v[i];
+
+		if (controller ? strcmp(e->fstype, "cgroup") || !has_token(e->super, controller)
+			       : strcmp(e->fstype, "cgroup2"))
 			continue;
-		*rest = '\0';
-		rest += 3;
-		for (i = 0, tok = strtok_r(line, " ", &s2); tok && i < 6;
-		     tok = strtok_r(NULL, " ", &s2))
-			f[i++] = tok;
-		if (i < 6)
-			continue;
-		e->id = strtol(f[0], NULL, 10);
-		e->parent = strtol(f[1], NULL, 10);
-		e->root = f[3];
-		e->point = f[4];
-		e->opts = f[5];
-		e->fstype = strtok_r(rest, " ", &s2);
-		if (!e->fstype || !strtok_r(NULL, " ", &s2)) /* source */
-			continue;
-		e->super = strtok_r(NULL, " ", &s2);
-		if (!e->super)
-			e->super = "";
-		m->n++;
+		out->found = snprintf(out->point, sizeof(out->point), "%s", e->point) <
+				     (int)sizeof(out->point) &&
+			     snprintf(out->root, sizeof(out->root), "%s", e->root) <
+				     (int)sizeof(out->root);
+		return;
 	}
-	return 0;
 }
 
-static void free_mounts(struct mounts *m)
+static void read_switch(const char *host_root, const char *path, int *on, char *out, size_t len)
 {
-	free(m->buf);
-	free(m->v);
-	memset(m, 0, sizeof(*m));
+	char *v = NULL;
+
+	*on = !read_path(host_root, path, 64, &v);
+	if (*on) {
+		strip_nl(v);
+		snprintf(out, len, "%s", v);
+	}
+	free(v);
 }
 
-/* The top of the stack of mounts at point on parent (parent itself if none). */
-static const struct mnt *mounted_on(const struct mounts *m, const struct mnt *parent,
-				    const char *point, size_t len)
+static void host_facts_read(const char *proc_root, const char *host_root, struct host_facts *f)
 {
-	const struct mnt *cur = parent;
-	int i, again = 1, guard = 0;
+	struct pw_mounts host;
+	char *buf = NULL;
 
-	while (again && guard++ < m->n) {
-		again = 0;
-		for (i = 0; i < m->n; i++) {
-			const struct mnt *e = &m->v[i];
-
-			if (e != cur && e->parent == cur->id && strlen(e->point) == len &&
-			    !strncmp(e->point, point, len)) {
-				cur = e;
-				again = 1;
-				break;
-			}
+	memset(f, 0, sizeof(*f));
+	f->mounts_rc = read_path(proc_root, "/proc/self/mountinfo", MOUNTINFO_MAX, &buf);
+	if (!f->mounts_rc) {
+		f->mounts_rc = pw_mounts_parse(buf, &host); /* host owns buf from here */
+		if (!f->mounts_rc) {
+			find_cg_mount(&host, "devices", &f->devices_v1);
+			find_cg_mount(&host, NULL, &f->v2);
 		}
+		pw_mounts_free(&host);
 	}
-	return cur;
+	buf = NULL;
+	f->pid1_known = !read_path(proc_root, "/proc/1/status", STATUS_MAX, &buf) &&
+			!pw_proc_status_num(buf, "CapBnd", 16, &f->pid1_bnd);
+	free(buf);
+	read_switch(host_root, "/sys/module/apparmor/parameters/enabled", &f->apparmor_on,
+		    f->apparmor, sizeof(f->apparmor));
+	read_switch(host_root, "/sys/fs/selinux/enforce", &f->selinux_on, f->selinux,
+		    sizeof(f->selinux));
 }
 
-/*
- * The mount that path resolves to in this mount table: from the root mount,
- * component by component, each time the mount on top of the current one at
- * that prefix. Following parent ids rather than the longest mount point means
- * masks hidden under a later mount (a fresh proc over /proc) do not count.
- */
-static const struct mnt *covering(const struct mounts *m, const char *path)
-{
-	const struct mnt *cur = NULL;
-	size_t i;
-	int k, j;
+static struct {
+	pthread_mutex_t mu;
+	int valid, mi_fd;
+	uint64_t read_ns;
+	struct host_facts f;
+	uint64_t reads; /* refreshes, for the tests */
+} facts = { .mu = PTHREAD_MUTEX_INITIALIZER, .mi_fd = -1 };
 
-	/* The root: "/" on a parent outside the table (this namespace's root). */
-	for (k = 0; k < m->n && !cur; k++) {
-		if (strcmp(m->v[k].point, "/"))
-			continue;
-		for (j = 0; j < m->n && m->v[j].id != m->v[k].parent; j++)
-			;
-		if (j == m->n)
-			cur = &m->v[k];
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Has the agent's mount table changed since the fd last saw it? */
+static int mounts_changed(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+static void host_facts(const char *proc_root, const char *host_root, struct host_facts *out)
+{
+	uint64_t now = mono_ns();
+	int fresh, fd = -1;
+
+	if (strcmp(proc_root, "/") || strcmp(host_root, "/")) {
+		host_facts_read(proc_root, host_root, out);
+		return;
 	}
-	if (!cur)
-		return NULL;
-	cur = mounted_on(m, cur, "/", 1);
-	for (i = 1; path[i - 1]; i++)
-		if (path[i] == '/' || path[i] == '\0')
-			cur = mounted_on(m, cur, path, i);
-	return cur;
+	pthread_mutex_lock(&facts.mu);
+	fresh = facts.valid && now - facts.read_ns < HOST_FACTS_TTL_NS &&
+		!mounts_changed(facts.mi_fd);
+	if (fresh)
+		*out = facts.f;
+	pthread_mutex_unlock(&facts.mu);
+	if (fresh)
+		return;
+	/* Opened before the read: a change during it shows at the next poll. */
+	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		mounts_changed(fd); /* the first poll reports the table as new */
+	host_facts_read(proc_root, host_root, out);
+	pthread_mutex_lock(&facts.mu);
+	if (facts.mi_fd >= 0)
+		close(facts.mi_fd);
+	facts.mi_fd = fd;
+	facts.f = *out;
+	facts.valid = fd >= 0;
+	facts.read_ns = now;
+	facts.reads++;
+	pthread_mutex_unlock(&facts.mu);
 }
 
-static const struct mnt *mounted_at(const struct mounts *m, const char *path)
+uint64_t pw_posture_host_facts_reads(void)
 {
-	const struct mnt *e = covering(m, path);
+	uint64_t n;
 
-	return e && !strcmp(e->point, path) ? e : NULL;
+	pthread_mutex_lock(&facts.mu);
+	n = facts.reads;
+	pthread_mutex_unlock(&facts.mu);
+	return n;
 }
 
-static int mnt_ro(const struct mnt *e)
+static const struct pw_mnt *covering(const struct pw_mounts *m, const char *path)
+{
+	return pw_mounts_covering(m, path);
+}
+
+static const struct pw_mnt *mounted_at(const struct pw_mounts *m, const char *path)
+{
+	return pw_mounts_at(m, path);
+}
+
+static int mnt_ro(const struct pw_mnt *e)
 {
 	return has_token(e->opts, "ro") || has_token(e->super, "ro");
 }
@@ -255,9 +307,8 @@ static void add_cap_name(char *dst, size_t len, int cap)
 
 static void measure_caps(struct ctx *c, struct pw_dimension *d)
 {
-	uint64_t bnd, host, extra;
-	char *st1 = NULL;
-	int cap, host_known;
+	uint64_t bnd, host = c->host.pid1_bnd, extra;
+	int cap, host_known = c->host.pid1_known;
 
 	if (pw_proc_status_num(c->status, "CapBnd", 16, &bnd)) {
 		set(d, PW_DIM_NA, "no CapBnd in /proc/%d/status", c->pid);
@@ -265,9 +316,6 @@ static void measure_caps(struct ctx *c, struct pw_dimension *d)
 	}
 	/* The host's own bounding set, not the full set: a host may lack some
 	 * (this one has no CAP_SYS_RESOURCE anywhere). */
-	host_known = !read_path(c->proc_root, "/proc/1/status", STATUS_MAX, &st1) &&
-		     !pw_proc_status_num(st1, "CapBnd", 16, &host);
-	free(st1);
 	if (!host_known)
 		host = PW_CAP_LAST >= 63 ? ~0ULL : (1ULL << (PW_CAP_LAST + 1)) - 1;
 	d->state = (bnd & host) == host || bnd == (host & CAPS_UPTO_AUDIT_READ) ? PW_DIM_RELAXED
@@ -298,7 +346,7 @@ static void measure_masked(struct ctx *c, struct pw_dimension *d)
 
 	for (i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]); i++) {
 		const char *p = masked_paths[i];
-		const struct mnt *e = mounted_at(&c->mi, p);
+		const struct pw_mnt *e = mounted_at(&c->mi, p);
 		const char *root = !strncmp(p, "/proc/", 6) ? c->proc_root : c->host_root;
 
 		/* Something other than the kernel's own file mounted there: a
@@ -334,7 +382,7 @@ static void measure_readonly(struct ctx *c, struct pw_dimension *d)
 	size_t k;
 
 	for (k = 0; k < sizeof(kernel_fs_paths) / sizeof(kernel_fs_paths[0]); k++) {
-		const struct mnt *e = covering(&c->mi, kernel_fs_paths[k]);
+		const struct pw_mnt *e = covering(&c->mi, kernel_fs_paths[k]);
 		int w;
 
 		if (!e)
@@ -347,7 +395,7 @@ static void measure_readonly(struct ctx *c, struct pw_dimension *d)
 			procsys_rw = w;
 	}
 	for (i = 0; i < c->mi.n; i++) {
-		const struct mnt *e = &c->mi.v[i];
+		const struct pw_mnt *e = &c->mi.v[i];
 
 		if (strncmp(e->point, "/sys/fs/cgroup/", 15) ||
 		    (strcmp(e->fstype, "cgroup") && strcmp(e->fstype, "cgroup2")) ||
@@ -369,22 +417,6 @@ static void measure_readonly(struct ctx *c, struct pw_dimension *d)
 	     *rw ? rw : " none", *ro ? ro : " none", cg_rw, cg_ro);
 }
 
-static void strip_nl(char *s)
-{
-	s[strcspn(s, "\n")] = '\0';
-}
-
-/* The LSM's switch under host_root: NULL if the LSM is off, else its text. */
-static char *lsm_switch(const char *host_root, const char *path)
-{
-	char *v = NULL;
-
-	if (read_path(host_root, path, 64, &v))
-		return NULL;
-	strip_nl(v);
-	return v;
-}
-
 static int read_attr(struct ctx *c, const char *name, char **out)
 {
 	int rc = pw_proc_read_alloc(c->piddir, name, 4096, out);
@@ -396,16 +428,13 @@ static int read_attr(struct ctx *c, const char *name, char **out)
 
 static void measure_apparmor(struct ctx *c, struct pw_dimension *d)
 {
-	char *en = lsm_switch(c->host_root, "/sys/module/apparmor/parameters/enabled");
 	char *label = NULL;
 	int rc;
 
-	if (!en || en[0] == 'N') {
+	if (!c->host.apparmor_on || c->host.apparmor[0] == 'N') {
 		set(d, PW_DIM_NA, "AppArmor not enabled on this host");
-		free(en);
 		return;
 	}
-	free(en);
 	/* attr/apparmor/ since 5.8 (LSM stacking); attr/current before. */
 	rc = read_attr(c, "attr/apparmor/current", &label);
 	if (rc)
@@ -437,25 +466,6 @@ static void measure_seccomp(struct ctx *c, struct pw_dimension *d)
 	case 1: set(d, PW_DIM_CONFINED, "strict"); break;
 	default: set(d, PW_DIM_CONFINED, "filter, %d filters", nf ? atoi(nf) : -1); break;
 	}
-}
-
-/* Where the host mounts a cgroup hierarchy: v1 with a controller, or cgroup2. */
-static int host_cgroup_mount(const struct mounts *host, const char *controller, const char **point,
-			     const char **root)
-{
-	int i;
-
-	for (i = 0; i < host->n; i++) {
-		const struct mnt *e = &host->v[i];
-
-		if (controller ? strcmp(e->fstype, "cgroup") || !has_token(e->super, controller)
-			       : strcmp(e->fstype, "cgroup2"))
-			continue;
-		*point = e->point;
-		*root = e->root;
-		return 0;
-	}
-	return -ENOENT;
 }
 
 /* The pid's cgroup path in the hierarchy whose /proc/<pid>/cgroup controller
@@ -508,8 +518,10 @@ static int cgroup_dir(const char *host_root, const char *point, const char *mroo
 static int v2_device_progs(const char *dir)
 {
 	__u32 cnt = 0, flags = 0;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	int fd, rc;
 
+	pw_hw_reading("%s", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/* Effective: a program on an ancestor restricts this cgroup too. */
@@ -520,10 +532,9 @@ static int v2_device_progs(const char *dir)
 
 static void measure_devcgroup(struct ctx *c, struct pw_dimension *d)
 {
-	char *cgroups = NULL, *hostmi = NULL, *list = NULL;
+	char *cgroups = NULL, *list = NULL;
 	char cgpath[4096], dir[4096], file[4096 + 16];
-	const char *point, *mroot;
-	struct mounts host = { 0 };
+	const struct host_facts *host = &c->host;
 	int rc, v1 = 0, allow_all = 0, rules = 0, progs = -ENOENT;
 
 	rc = pw_proc_read_alloc(c->piddir, "cgroup", 64 << 10, &cgroups);
@@ -531,17 +542,15 @@ static void measure_devcgroup(struct ctx *c, struct pw_dimension *d)
 		set(d, PW_DIM_NA, "cannot read /proc/%d/cgroup: %s", c->pid, strerror(-rc));
 		return;
 	}
-	rc = read_path(c->proc_root, "/proc/self/mountinfo", MOUNTINFO_MAX, &hostmi);
-	if (!rc)
-		rc = parse_mountinfo(hostmi, &host); /* host owns hostmi from here */
-	if (rc) {
-		set(d, PW_DIM_NA, "cannot read the host's mount table: %s", strerror(-rc));
+	if (host->mounts_rc) {
+		set(d, PW_DIM_NA, "cannot read the host's mount table: %s",
+		    strerror(-host->mounts_rc));
 		goto out;
 	}
 	/* v1 first: on hybrid hosts the devices controller lives there. */
-	if (!pid_cgroup(cgroups, "devices", cgpath, sizeof(cgpath)) &&
-	    !host_cgroup_mount(&host, "devices", &point, &mroot) &&
-	    !cgroup_dir(c->host_root, point, mroot, cgpath, dir, sizeof(dir))) {
+	if (!pid_cgroup(cgroups, "devices", cgpath, sizeof(cgpath)) && host->devices_v1.found &&
+	    !cgroup_dir(c->host_root, host->devices_v1.point, host->devices_v1.root, cgpath, dir,
+			sizeof(dir))) {
 		snprintf(file, sizeof(file), "%s/devices.list", dir);
 		if (!pw_proc_read_alloc(AT_FDCWD, file, DEVLIST_MAX, &list)) {
 			char *line, *save = NULL;
@@ -557,9 +566,8 @@ static void measure_devcgroup(struct ctx *c, struct pw_dimension *d)
 		}
 	}
 	/* Device programs on cgroup2 apply on hybrid hosts as well. */
-	if (!pid_cgroup(cgroups, "", cgpath, sizeof(cgpath)) &&
-	    !host_cgroup_mount(&host, NULL, &point, &mroot) &&
-	    !cgroup_dir(c->host_root, point, mroot, cgpath, dir, sizeof(dir)))
+	if (!pid_cgroup(cgroups, "", cgpath, sizeof(cgpath)) && host->v2.found &&
+	    !cgroup_dir(c->host_root, host->v2.point, host->v2.root, cgpath, dir, sizeof(dir)))
 		progs = v2_device_progs(dir);
 
 	if (v1 && !allow_all)
@@ -576,7 +584,6 @@ static void measure_devcgroup(struct ctx *c, struct pw_dimension *d)
 	else
 		set(d, PW_DIM_NA, "no devices cgroup found (cgroup2 query: %s)", strerror(-progs));
 out:
-	free_mounts(&host);
 	free(cgroups);
 }
 
@@ -667,10 +674,12 @@ static int scan_dev(int dirfd, const char *prefix, struct devname *v, int *n, in
 static void measure_devices(struct ctx *c, struct pw_dimension *d)
 {
 	struct devname *v;
+	struct statfs sfs;
 	int root, dev, n = 0, seen = 0, total = 0, i, rc;
 
 	/* Follows the magic link to the container's root, which is the point;
 	 * "dev" below it must be a real directory, not a symlink. */
+	pw_hw_reading("/proc/%d/root/dev", c->pid);
 	root = openat(c->piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0) {
 		set(d, PW_DIM_NA, "cannot open /proc/%d/root: %s", c->pid, strerror(errno));
@@ -682,6 +691,22 @@ static void measure_devices(struct ctx *c, struct pw_dimension *d)
 	if (dev < 0) {
 		set(d, PW_DIM_NA, "cannot open the container's /dev: %s%s", strerror(rc),
 		    rc == ELOOP || rc == ENOTDIR ? " (a symlink: not followed)" : "");
+		return;
+	}
+	/* Only devtmpfs (tmpfs or ramfs magic) and tmpfs are listed: a FUSE or network
+	 * filesystem mounted over /dev could stall the listing for good, and
+	 * its nodes say nothing of what the container was given. */
+	if (fstatfs(dev, &sfs)) {
+		rc = errno;
+		close(dev);
+		set(d, PW_DIM_NA, "cannot statfs the container's /dev: %s", strerror(rc));
+		return;
+	}
+	if (sfs.f_type != TMPFS_MAGIC && sfs.f_type != RAMFS_MAGIC) {
+		close(dev);
+		set(d, PW_DIM_NA,
+		    "the container's /dev is not devtmpfs or tmpfs (filesystem 0x%lx): not listed",
+		    (unsigned long)sfs.f_type);
 		return;
 	}
 	v = calloc(DEV_NAMES_MAX, sizeof(*v));
@@ -715,16 +740,14 @@ static void measure_devices(struct ctx *c, struct pw_dimension *d)
 
 static void measure_selinux(struct ctx *c, struct pw_dimension *d)
 {
-	char *enforce = lsm_switch(c->host_root, "/sys/fs/selinux/enforce");
 	char *label = NULL, *type = NULL, *p;
 	int rc, permissive;
 
-	if (!enforce) {
+	if (!c->host.selinux_on) {
 		set(d, PW_DIM_NA, "SELinux not active on this host");
 		return;
 	}
-	permissive = enforce[0] == '0';
-	free(enforce);
+	permissive = c->host.selinux[0] == '0';
 	rc = read_attr(c, "attr/current", &label);
 	if (rc) {
 		set(d, PW_DIM_NA, "cannot read the SELinux label: %s", strerror(-rc));
@@ -764,11 +787,12 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 	if (!rc) {
 		rc = pw_proc_read_alloc(c.piddir, "mountinfo", MOUNTINFO_MAX, &mi);
 		if (!rc)
-			rc = parse_mountinfo(mi, &c.mi); /* c.mi owns mi from here */
+			rc = pw_mounts_parse(mi, &c.mi); /* c.mi owns mi from here */
 	}
 	if (rc)
 		goto out;
 	out->pid = pid;
+	host_facts(proc_root, host_root, &c.host);
 	measure_caps(&c, &out->dim[PW_DIM_CAPABILITIES]);
 	measure_masked(&c, &out->dim[PW_DIM_MASKED_PATHS]);
 	measure_readonly(&c, &out->dim[PW_DIM_READONLY_KERNEL_FS]);
@@ -788,7 +812,7 @@ out:
 	if (rc)
 		memset(out, 0, sizeof(*out));
 	free(c.status);
-	free_mounts(&c.mi);
+	pw_mounts_free(&c.mi);
 	close(c.piddir);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef PW_HOST_POSTURE_H
 #define PW_HOST_POSTURE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include "events/posture_model.h"
 
@@ -20,5 +21,10 @@
  */
 int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 		       struct pw_posture *out);
+
+/* How many times the host-wide facts (cgroup mounts, PID 1's bounding set,
+ * LSM switches) were read for the production roots: once, then only when
+ * they may have changed. */
+uint64_t pw_posture_host_facts_reads(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "host/hostworker.h"
 #include "host/procfs.h"
 
 #define PROC_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
@@ -23,6 +24,24 @@ int pw_proc_path(char *out, size_t len, const char *root, const char *path)
 	return 0;
 }
 
+/* Announce a read to the host-reading worker's deadline (host/hostworker.h). */
+static void note_read(int dirfd, const char *name)
+{
+	char fdpath[32], dir[PW_HW_WHAT_LEN];
+	ssize_t n;
+
+	if (!pw_hw_watching())
+		return;
+	if (dirfd == AT_FDCWD) {
+		pw_hw_reading("%s", name);
+		return;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dirfd);
+	n = readlink(fdpath, dir, sizeof(dir) - 1);
+	dir[n > 0 ? n : 0] = '\0';
+	pw_hw_reading("%s/%s", dir, name);
+}
+
 int pw_proc_open_pid(const char *proc_root, pid_t pid)
 {
 	char rel[32], dir[4096];
@@ -34,6 +53,7 @@ int pw_proc_open_pid(const char *proc_root, pid_t pid)
 	rc = pw_proc_path(dir, sizeof(dir), proc_root ? proc_root : "/", rel);
 	if (rc)
 		return rc;
+	pw_hw_reading("%s", dir);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -42,8 +62,10 @@ ssize_t pw_proc_read_raw(int dirfd, const char *name, char *buf, size_t size)
 {
 	size_t got = 0;
 	ssize_t n;
-	int fd = openat(dirfd, name, PROC_OPEN_FLAGS);
+	int fd;
 
+	note_read(dirfd, name);
+	fd = openat(dirfd, name, PROC_OPEN_FLAGS);
 	if (fd < 0)
 		return -errno;
 	while (got < size) {
@@ -75,6 +97,7 @@ int pw_proc_read_alloc(int dirfd, const char *name, size_t max, char **out)
 
 	if (!buf)
 		return -ENOMEM;
+	note_read(dirfd, name);
 	fd = openat(dirfd, name, PROC_OPEN_FLAGS);
 	if (fd < 0) {
 		err = -errno;
