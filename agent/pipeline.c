@@ -8,6 +8,7 @@
 #include "events/event_json.h"
 #include "lib/log.h"
 #include "pipeline.h"
+#include "host/host_jobs.h"
 #include "host/process_table.h"
 #include "lib/timefmt.h"
 
@@ -41,6 +42,8 @@ static int load_rules(const struct pw_pipeline_opts *o, struct pw_ruleset **out,
 	return 0;
 }
 
+static void want_facts(void *ctx, struct pw_ct_container *c, enum pw_ct_want w);
+
 int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 		     struct pw_sinks *sinks, char *err, size_t errlen)
 {
@@ -57,11 +60,28 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (o->host_worker) {
+		uint64_t rd = o->read_deadline_ns ? o->read_deadline_ns : PW_READ_DEADLINE_NS;
+
+		if (!p->o.hold_ns)
+			p->o.hold_ns = PW_HOLD_NS;
+		/* A whole measurement: a few hundred reads, most of them instant. */
+		p->hw = pw_hw_new(rd, 2 * rd);
+		if (!p->hw) {
+			snprintf(err, errlen, "cannot start the host-reading worker");
+			return -1;
+		}
+		p->table.want = want_facts;
+		p->table.want_ctx = p;
+	}
 	return 0;
 }
 
 void pw_pipeline_free(struct pw_pipeline *p)
 {
+	pw_hw_free(p->hw);
+	free(p->holding);
+	free(p->known_ids);
 	pw_ruleset_free(p->rules);
 	pw_ptable_free(p->procs);
 	pw_fold_free(p->fold);
@@ -93,6 +113,12 @@ static void container_view(const struct pw_ct_container *c, struct pw_view_conta
 	vc->ns = c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns;
 	vc->phase = c->phase == PW_PHASE_STARTED ? PW_VPHASE_STARTED : PW_VPHASE_SETUP;
 	vc->mode = view_mode(c);
+	if (c->facts_pending)
+		vc->facts = "pending";
+	if (c->posture_rc && c->posture_reason[0])
+		vc->mode_reason = c->posture_reason;
+	else if (c->posture_rc == -EAGAIN && c->facts_pending)
+		vc->mode_reason = "not measured yet";
 	if (!c->posture_rc) {
 		vc->posture = &c->posture;
 		for (d = 0; d < PW_DIM_COUNT; d++)
@@ -293,6 +319,7 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 {
 	const struct pw_cgroup_event *cg = (const void *)h;
 	struct pw_ct_container *c;
+	int rc;
 
 	*started = 0;
 	if (h->type == PW_EVENT_CGROUP_MKDIR) {
@@ -301,7 +328,8 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 		/* the record's strings are bounded, not always terminated */
 		snprintf(path, sizeof(path), "%.*s", PW_PATH_MAX, cg->path);
 		snprintf(comm, sizeof(comm), "%.*s", PW_COMM_LEN, h->comm);
-		if (pw_ctable_mkdir_by(&p->table, cg->id, cg->parent_id, path, comm) < 0)
+		rc = pw_ctable_mkdir_by(&p->table, cg->id, cg->parent_id, path, comm);
+		if (rc < 0 && rc != -ENOSPC) /* full: counted, alerted by pw_pipeline_host_poll */
 			pw_warn("container table: out of memory, %s not tracked\n", path);
 	}
 	c = pw_ctable_lookup(&p->table, h->cgroup_id);
@@ -326,17 +354,18 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 	return c;
 }
 
-void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
-{
-	struct pw_pipeline *p = ctx;
-	struct pw_view_container vc;
-	struct pw_ct_container *c;
-	struct pw_view v;
-	int started;
+static void release(struct pw_pipeline *p, struct pw_ct_container *c, uint64_t *cause,
+		    uint64_t now);
 
-	c = track(p, h, &started);
-	if (started)
-		container_started(p, c, h->ts_ns, h->pid);
+/* Everything after the tables: the view, the rules, the event line, then
+ * what the tables forget (after use: an alert on this very record still
+ * names them). c: the record's container as of now. */
+static void deliver(struct pw_pipeline *p, const struct pw_event_kind *kind,
+		    const struct pw_event_header *h, const struct pw_ct_container *c)
+{
+	struct pw_view_container vc;
+	struct pw_view v;
+
 	if (p->rules) {
 		pw_view_from_event(&v, h);
 		if (c) {
@@ -348,11 +377,122 @@ void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind, const struct
 	}
 	if (p->o.events)
 		write_event(p, kind, h, c);
-	/* Forgotten after use: an alert on this very record still names them. */
 	if (h->type == PW_EVENT_EXIT)
 		pw_ptable_exit(p->procs, h->pid);
-	if (h->type == PW_EVENT_CGROUP_RMDIR)
-		pw_ctable_rmdir(&p->table, ((const struct pw_cgroup_event *)h)->id);
+	if (h->type == PW_EVENT_CGROUP_RMDIR) {
+		uint64_t id = ((const struct pw_cgroup_event *)h)->id;
+		struct pw_ct_container *gone = pw_ctable_find(&p->table, id);
+
+		/* Its last cgroup: what it still holds goes first. */
+		if (gone && gone->refs == 1 && gone->hold.count)
+			release(p, gone, &p->holds.container_gone, pw_hw_now_ns());
+		pw_ctable_rmdir(&p->table, id);
+	}
+}
+
+static int holding_add(struct pw_pipeline *p, uint64_t id)
+{
+	if (p->nholding == p->holding_cap) {
+		size_t cap = p->holding_cap ? p->holding_cap * 2 : 16;
+		uint64_t *v = realloc(p->holding, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->holding = v;
+		p->holding_cap = cap;
+	}
+	p->holding[p->nholding++] = id;
+	return 0;
+}
+
+/* Keep a copy of h in c's hold. 0, or the bound it would pass (its counter). */
+static uint64_t *hold(struct pw_pipeline *p, struct pw_ct_container *c,
+		      const struct pw_event_header *h)
+{
+	struct pw_ct_hold *hd = &c->hold;
+
+	if (hd->count >= PW_HOLD_RECORDS)
+		return &p->holds.past_count;
+	if (hd->len + h->size > PW_HOLD_BYTES || p->held_bytes + h->size > PW_HOLD_TOTAL_BYTES)
+		return &p->holds.past_bytes;
+	if (hd->len + h->size > hd->cap) {
+		size_t cap = hd->cap ? hd->cap * 2 : 4096;
+		unsigned char *b;
+
+		while (cap < hd->len + h->size)
+			cap *= 2;
+		b = realloc(hd->buf, cap);
+		if (!b)
+			return &p->holds.past_bytes;
+		hd->buf = b;
+		hd->cap = cap;
+	}
+	if (!hd->count) {
+		if (holding_add(p, c->cgroup_id))
+			return &p->holds.past_bytes;
+		hd->since_ns = pw_hw_now_ns();
+	}
+	memcpy(hd->buf + hd->len, h, h->size);
+	hd->len += h->size;
+	hd->count++;
+	p->held_bytes += h->size;
+	p->holds.held++;
+	return NULL;
+}
+
+/* c's held records, in order, through the rest of the pipeline; cause
+ * counts them. Each finds its container again: one may remove it. */
+static void release(struct pw_pipeline *p, struct pw_ct_container *c, uint64_t *cause, uint64_t now)
+{
+	struct pw_ct_hold hd = c->hold;
+	size_t off = 0;
+
+	memset(&c->hold, 0, sizeof(c->hold));
+	if (!hd.count) {
+		free(hd.buf);
+		return;
+	}
+	if (cause != &p->holds.with_facts)
+		c->hold_over = 1; /* until its facts arrive, its records go straight on */
+	*cause += hd.count;
+	p->held_bytes -= hd.len;
+	if (now - hd.since_ns > p->holds.max_wait_ns)
+		p->holds.max_wait_ns = now - hd.since_ns;
+	while (off < hd.len) {
+		const struct pw_event_header *h = (const void *)(hd.buf + off);
+
+		deliver(p, pw_event_kind(h->type), h, pw_ctable_lookup(&p->table, h->cgroup_id));
+		off += h->size;
+	}
+	free(hd.buf);
+}
+
+void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
+{
+	struct pw_pipeline *p = ctx;
+	struct pw_ct_container *c;
+	uint64_t *past;
+	int started;
+
+	c = track(p, h, &started);
+	if (started) {
+		if (c->facts_pending) {
+			/* evaluated when the posture arrives, before its held records */
+			c->announce = 1;
+			c->start_ts_ns = h->ts_ns;
+		} else {
+			container_started(p, c, h->ts_ns, h->pid);
+		}
+	}
+	/* A container whose facts are on their way: its records wait for
+	 * them (in order, bounded), so rules see its posture. */
+	if (c && p->hw && (c->hold.count || (c->facts_pending && !c->hold_over))) {
+		past = hold(p, c, h);
+		if (!past)
+			return;
+		release(p, c, past, pw_hw_now_ns());
+	}
+	deliver(p, kind, h, c);
 }
 
 static void write_summary(void *ctx, const char *head, size_t len, enum pw_severity sev,
@@ -426,4 +566,279 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 	jw_kv_u64(w, "reloads", p->reloads);
 	jw_kv_u64(w, "reload_failures", p->reload_failures);
 	jw_obj_end(w);
+	if (p->hw) {
+		struct pw_hw_stats hs;
+		char last[PW_HW_WHAT_LEN];
+
+		pw_hw_stats(p->hw, &hs);
+		jw_key(w, "host_reads");
+		jw_obj_begin(w);
+		jw_kv_u64(w, "jobs", hs.submitted);
+		jw_kv_u64(w, "completed", hs.completed);
+		jw_kv_u64(w, "timed_out", hs.timed_out);
+		jw_kv_u64(w, "workers_abandoned", hs.workers_abandoned);
+		jw_kv_u64(w, "workers_stuck", hs.workers_stuck);
+		jw_kv_u64(w, "refused_stuck", hs.refused_stuck);
+		jw_kv_u64(w, "queued", hs.queued);
+		jw_kv_u64(w, "max_job_ms", hs.max_job_ns / 1000000);
+		jw_kv_u64(w, "on_event_thread", pw_hw_event_thread_reads(last, sizeof(last)));
+		if (last[0])
+			jw_kv_str(w, "last_on_event_thread", last);
+		jw_kv_u64(w, "host_facts_reads", pw_posture_host_facts_reads());
+		jw_obj_end(w);
+		jw_key(w, "held");
+		jw_obj_begin(w);
+		jw_kv_u64(w, "records", p->holds.held);
+		jw_kv_u64(w, "with_facts", p->holds.with_facts);
+		jw_kv_u64(w, "past_count", p->holds.past_count);
+		jw_kv_u64(w, "past_bytes", p->holds.past_bytes);
+		jw_kv_u64(w, "past_time", p->holds.past_time);
+		jw_kv_u64(w, "container_gone", p->holds.container_gone);
+		jw_kv_u64(w, "at_exit", p->holds.at_exit);
+		jw_kv_u64(w, "max_wait_ms", p->holds.max_wait_ns / 1000000);
+		jw_kv_u64(w, "now_bytes", p->held_bytes);
+		jw_kv_u64(w, "stale_answers", p->holds.stale_answers);
+		jw_obj_end(w);
+	}
+	jw_kv_u64(w, "container_table_full", p->table.overflow);
+}
+
+static const char *const host_tags[] = { "T1562.001" }; /* Impair Defenses */
+static const struct pw_rule_info read_timeout_rule = {
+	.id = "PW-0010",
+	.title = "privwatch gave up a read of a container's files",
+	.description = "A read of a container's /proc files, /dev, mount table or runtime "
+		       "state did not return within its deadline (a FUSE server that never "
+		       "answers, say). The read was abandoned on its own thread and the "
+		       "container's posture is unknown; events still flow.",
+	.severity = PW_SEV_HIGH,
+	.tags = host_tags,
+	.ntags = 1,
+	.action = PW_ACTION_ALERT,
+	.file = "built-in",
+};
+
+static const struct pw_rule_info table_full_rule = {
+	.id = "PW-0011",
+	.title = "privwatch's container table is full",
+	.description = "More containers or cgroups than the table's bound: the ones past it "
+		       "are not tracked, and their events are reported without a container.",
+	.severity = PW_SEV_HIGH,
+	.tags = host_tags,
+	.ntags = 1,
+	.action = PW_ACTION_ALERT,
+	.file = "built-in",
+};
+
+static void want_facts(void *ctx, struct pw_ct_container *c, enum pw_ct_want w)
+{
+	struct pw_pipeline *p = ctx;
+	struct pw_fact_job *j;
+
+	if (w == PW_CT_WANT_DISCOVERED && p->discover_announce) {
+		c->announce = 1;
+		c->start_ts_ns = pw_hw_now_ns();
+	}
+	j = pw_fact_job_new(&p->table, c, w, p->discover_mount, p->discover_controller, c->path);
+	if (!j) {
+		c->facts_pending--;
+		snprintf(c->posture_reason, sizeof(c->posture_reason), "out of memory");
+		return;
+	}
+	j->base.tag = 1;
+	pw_hw_submit(p->hw, &j->base);
+}
+
+static void facts_arrived(struct pw_pipeline *p, const struct pw_fact_job *j)
+{
+	struct pw_ct_container *c = pw_ctable_find(&p->table, j->cgroup_id);
+	char summary[512];
+
+	if (!c || c->gen != j->gen || c->pending) {
+		p->holds.stale_answers++;
+		return;
+	}
+	if (j->base.timed_out) {
+		p->holds.read_timeouts++;
+		snprintf(summary, sizeof(summary), "container %s (%s): %s; its posture is unknown",
+			 c->ref.id, pw_runtime_name(c->ref.runtime), j->reason);
+		pw_warn("%s\n", summary);
+		pw_pipeline_agent_alert(p, &read_timeout_rule, summary, "host_reads");
+	}
+	pw_ctable_facts(&p->table, c, j->meta_ok ? &j->meta : NULL, j->measured, j->measured_pid,
+			j->posture_rc, &j->posture, j->reason);
+	if (c->facts_pending)
+		return;
+	c->hold_over = 0;
+	if (c->announce) {
+		c->announce = 0;
+		if (c->phase == PW_PHASE_STARTED)
+			container_started(p, c, c->start_ts_ns, c->start_pid);
+	}
+	release(p, c, &p->holds.with_facts, pw_hw_now_ns());
+}
+
+static int has_id(const uint64_t *v, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == id)
+			return 1;
+		if (v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
+{
+	size_t i, gone = 0, before = p->table.containers;
+	int rc;
+
+	p->discovering = 0;
+	if (j->rc) {
+		p->holds.discover_failed++;
+		pw_warn("discovering containers in %s: %s\n", j->mount, j->reason);
+		goto out;
+	}
+	if (p->discover_reconcile) {
+		/* Forget what was tracked when we asked and the walk did not
+		 * find: never a cgroup made since (its mkdir came after). */
+		qsort(j->cs.ids, j->cs.nids, sizeof(*j->cs.ids), cmp_u64);
+		for (i = 0; i < p->nknown; i++) {
+			struct pw_ct_container *c;
+
+			if (has_id(j->cs.ids, j->cs.nids, p->known_ids[i]))
+				continue;
+			c = pw_ctable_find(&p->table, p->known_ids[i]);
+			if (!c)
+				continue;
+			if (c->refs == 1 && c->hold.count)
+				release(p, c, &p->holds.container_gone, pw_hw_now_ns());
+			pw_ctable_rmdir(&p->table, p->known_ids[i]);
+			gone++;
+		}
+	}
+	snprintf(p->discover_mount, sizeof(p->discover_mount), "%s", j->cs.mount);
+	snprintf(p->discover_controller, sizeof(p->discover_controller), "%s", j->cs.controller);
+	/* Only containers not known yet are added, and measured. */
+	rc = pw_ctable_load(&p->table, &j->cs);
+	if (rc)
+		pw_warn("container table: %s\n", strerror(-rc));
+	if (p->discover_reconcile)
+		pw_warn("cgroup records lost: container table repaired from %s (%zu cgroup ids "
+			"forgotten, %zu containers now, %zu before)\n",
+			j->cs.mount, gone, p->table.containers, before);
+out:
+	p->discover_announce = 0;
+	p->discover_reconcile = 0;
+	free(p->known_ids);
+	p->known_ids = NULL;
+	p->nknown = 0;
+}
+
+static void job_done(void *ctx, struct pw_hw_job *j)
+{
+	struct pw_pipeline *p = ctx;
+
+	if (j->tag == 1)
+		facts_arrived(p, (const struct pw_fact_job *)j);
+	else
+		discovered(p, (struct pw_discover_job *)j);
+}
+
+int pw_pipeline_discover(struct pw_pipeline *p, const char *mount, int announce, int reconcile)
+{
+	struct pw_discover_job *j;
+	struct pw_hslot *s;
+	size_t i = 0;
+
+	if (!p->hw)
+		return -EINVAL;
+	if (p->discovering)
+		return -EBUSY;
+	j = pw_discover_job_new(mount, announce);
+	if (!j)
+		return -ENOMEM;
+	if (reconcile && p->table.index.n) {
+		p->known_ids = calloc(p->table.index.n, sizeof(*p->known_ids));
+		if (!p->known_ids) {
+			j->base.free(&j->base);
+			return -ENOMEM;
+		}
+		while ((s = pw_htab_next(&p->table.index, &i)))
+			p->known_ids[p->nknown++] = s->key;
+	}
+	j->base.tag = 2;
+	p->discovering = 1;
+	p->discover_announce = announce;
+	p->discover_reconcile = reconcile;
+	pw_hw_submit(p->hw, &j->base);
+	return 0;
+}
+
+void pw_pipeline_host_poll(struct pw_pipeline *p, uint64_t now)
+{
+	char summary[256];
+	size_t i, kept = 0;
+
+	if (!p->hw)
+		return;
+	pw_hw_collect(p->hw, now, job_done, p);
+	/* Held past the time bound: matched with what is known. */
+	for (i = 0; i < p->nholding; i++) {
+		struct pw_ct_container *c = pw_ctable_find(&p->table, p->holding[i]);
+
+		if (!c || !c->hold.count)
+			continue;
+		if (now - c->hold.since_ns < p->o.hold_ns) {
+			p->holding[kept++] = p->holding[i];
+			continue;
+		}
+		release(p, c, &p->holds.past_time, now);
+	}
+	/* release may have added (a container holding again): keep those */
+	for (; i < p->nholding; i++)
+		p->holding[kept++] = p->holding[i];
+	p->nholding = kept;
+	if (p->table.overflow > p->table_full_alerted) {
+		snprintf(summary, sizeof(summary),
+			 "%llu cgroups not tracked: the container table is full (%zu containers, "
+			 "%zu cgroups)",
+			 (unsigned long long)(p->table.overflow - p->table_full_alerted),
+			 p->table.containers + p->table.pending, p->table.index.n);
+		pw_warn("%s\n", summary);
+		pw_pipeline_agent_alert(p, &table_full_rule, summary, "containers");
+		p->table_full_alerted = p->table.overflow;
+	}
+}
+
+void pw_pipeline_release_all(struct pw_pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nholding; i++) {
+		struct pw_ct_container *c = pw_ctable_find(&p->table, p->holding[i]);
+
+		if (c && c->hold.count)
+			release(p, c, &p->holds.at_exit, pw_hw_now_ns());
+	}
+	p->nholding = 0;
+}
+
+uint64_t pw_pipeline_host_timeouts(const struct pw_pipeline *p)
+{
+	return p->holds.read_timeouts;
 }

@@ -21,6 +21,7 @@
 #include "alerts/alert.h"
 #include "alerts/alert_fold.h"
 #include "host/container_table.h"
+#include "host/hostworker.h"
 #include "events/event_types.h"
 #include "lib/jsonw.h"
 #include "rules/rules.h"
@@ -35,6 +36,33 @@ struct pw_pipeline_opts {
 	int events; /* also write every event (privwatch.event/1) */
 	enum pw_alert_format format;
 	uint64_t fold_window_ns; /* 0: no folding */
+	/* The host-reading worker (host/hostworker.h): runtime state, posture
+	 * and discovery off the event thread; a container's records wait for
+	 * its facts up to hold_ns. 0: read inline (unit tests, one-shots). */
+	int host_worker;
+	uint64_t read_deadline_ns; /* one read of the worker (0: PW_READ_DEADLINE_NS) */
+	uint64_t hold_ns;	   /* (0: PW_HOLD_NS) */
+};
+
+#define PW_READ_DEADLINE_NS (2ULL * 1000000000)
+#define PW_HOLD_NS	    (5ULL * 1000000000)
+#define PW_HOLD_RECORDS	    512		/* per container */
+#define PW_HOLD_BYTES	    (1u << 20)	/* per container */
+#define PW_HOLD_TOTAL_BYTES (16u << 20) /* all containers */
+
+/* Records held for their container's facts, by what let them go. */
+struct pw_hold_counts {
+	uint64_t held;		  /* records that waited */
+	uint64_t with_facts;	  /* ... and went with their container's facts */
+	uint64_t past_count;	  /* ... went without: the container's count bound */
+	uint64_t past_bytes;	  /* ... its byte bound, or the total */
+	uint64_t past_time;	  /* ... the time bound */
+	uint64_t container_gone;  /* ... the container went first */
+	uint64_t at_exit;	  /* ... the agent stopped first */
+	uint64_t max_wait_ns;	  /* the longest wait */
+	uint64_t stale_answers;	  /* worker answers for containers gone meanwhile */
+	uint64_t read_timeouts;	  /* reads given up (the worker abandoned) */
+	uint64_t discover_failed; /* discovery walks that failed or timed out */
 };
 
 struct pw_alert_counts {
@@ -56,6 +84,19 @@ struct pw_pipeline {
 	struct pw_alert_counts alerts;
 	uint64_t reloads, reload_failures;
 	int write_failed;
+	struct pw_hw *hw; /* NULL: the tables read inline */
+	struct pw_hold_counts holds;
+	size_t held_bytes;
+	uint64_t *holding; /* cgroup ids of the containers holding records */
+	size_t nholding, holding_cap;
+	int discovering; /* a discovery job is out */
+	int discover_reconcile;
+	uint64_t *known_ids; /* reconcile: the cgroup ids tracked when it was asked, sorted */
+	size_t nknown;
+	int discover_announce; /* the one out evaluates what it finds as starting */
+	char discover_mount[4096], discover_controller[32];
+	uint64_t table_full_alerted; /* table overflow as of the last alert */
+	uint64_t timeouts_alerted;   /* read timeouts as of the last alert */
 };
 
 /* Load the rules (err names the file, rule and field), build the tables. */
@@ -70,6 +111,26 @@ void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind,
 /* Containers found running at start: evaluated as if they started now
  * (a container without seccomp is news whenever the agent learns of it). */
 void pw_pipeline_running_containers(struct pw_pipeline *p);
+
+/*
+ * With the host-reading worker: discover the containers below mount on it
+ * (announce: evaluate each as starting when its facts arrive; reconcile:
+ * forget the cgroup ids known now that the walk no longer finds). Only
+ * containers not known yet are measured. 0, -EBUSY if one is out already,
+ * -ENOMEM.
+ */
+int pw_pipeline_discover(struct pw_pipeline *p, const char *mount, int announce, int reconcile);
+
+/* The worker's answers, applied; records held past their bound, released.
+ * Called by the event thread in its loop; never waits for a read. */
+void pw_pipeline_host_poll(struct pw_pipeline *p, uint64_t now_mono_ns);
+
+/* Stopping: every held record through the rules now, with what is known. */
+void pw_pipeline_release_all(struct pw_pipeline *p);
+
+/* Host reads given up (the worker abandoned), and cgroups the full table
+ * did not track: causes of privwatch.lost/1. */
+uint64_t pw_pipeline_host_timeouts(const struct pw_pipeline *p);
 
 /* An alert about the agent itself (agent/daemon/health.c), never folded: info is
  * built in, not from a rule file; concern names what it is about. */

@@ -152,6 +152,10 @@ static void write_container(struct jsonw *w, const struct pw_view_container *c)
 	pw_alert_str_or_null(w, "pod", c->pod);
 	pw_alert_str_or_null(w, "namespace", c->ns);
 	jw_kv_str(w, "mode", pw_alert_mode_name(c->mode));
+	if (c->mode_reason)
+		jw_kv_str(w, "mode_reason", c->mode_reason);
+	if (c->facts)
+		jw_kv_str(w, "facts", c->facts);
 	pw_alert_str_or_null(w, "phase", pw_alert_phase_name(c->phase));
 	jw_key(w, "relaxed");
 	jw_arr_begin(w);

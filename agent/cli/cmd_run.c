@@ -51,6 +51,8 @@ enum { /* long-only options */
        OPT_CANARY_TIMEOUT,
        OPT_NO_VARIANT,
        OPT_TRUST_LSM_ATTACH,
+       OPT_READ_DEADLINE,
+       OPT_HOLD,
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -81,7 +83,7 @@ struct run_ctx {
 	struct pw_sinks *sinks;
 	uint64_t cgroup_records_lost; /* as last seen: a rise means the table is stale */
 	uint64_t reconciles;
-	uint64_t lost_reported[4]; /* by cause, as of the last privwatch.lost/1 */
+	uint64_t lost_reported[6]; /* by cause, as of the last privwatch.lost/1 */
 	uint64_t lost_since_ns;	   /* when the interval the next one covers began */
 };
 
@@ -126,63 +128,22 @@ static uint64_t cgroup_records_lost(const struct pw_kstats *ks)
 	return n;
 }
 
-struct id_list {
-	uint64_t *v;
-	size_t n, cap;
-};
-
-static int collect_id(uint64_t id, const char *path, void *ctx)
-{
-	struct id_list *l = ctx;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		uint64_t *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = id;
-	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The table is kept current by cgroup records; when some were lost, it is
- * rebuilt from the hierarchy itself: ids that no longer exist are
- * forgotten, containers that do are (re)loaded. Reported on stderr and
- * counted in the final record.
+ * repaired from the hierarchy itself, on the host-reading worker: ids that
+ * no longer exist are forgotten, containers not known yet are added and
+ * measured (those known are not measured again). Counted in the final
+ * record. 0, or -EBUSY while the last one is still out.
  */
-static void reconcile(struct run_ctx *rc, const struct pw_loader *l, uint64_t lost)
+static int reconcile(struct run_ctx *rc, const struct pw_loader *l)
 {
-	struct id_list ids = {};
-	struct pw_containers cs;
-	size_t gone = 0, before;
-	int n;
+	int n = pw_pipeline_discover(&rc->p, l->cgroup_mount, 0, 1);
 
-	n = pw_cgroup_walk(l->cgroup_mount, collect_id, &ids);
-	if (n == 0) {
-		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_u64);
-		gone = pw_ctable_prune(&rc->p.table, ids.v, ids.n);
-	}
-	free(ids.v);
-	before = rc->p.table.containers;
-	if (pw_containers_discover(&cs, l->cgroup_mount) == 0) {
-		pw_ctable_load(&rc->p.table, &cs);
-		pw_containers_free(&cs);
-	}
-	rc->reconciles++;
-	pw_warn("%llu cgroup records lost: container table rebuilt from %s (%zu cgroup ids "
-		"forgotten, %zu containers now, %zu before)\n",
-		(unsigned long long)lost, l->cgroup_mount, gone, rc->p.table.containers, before);
+	if (!n)
+		rc->reconciles++;
+	else if (n != -EBUSY)
+		pw_warn("repairing the container table: %s\n", strerror(-n));
+	return n;
 }
 
 static void usage(FILE *out)
@@ -221,10 +182,16 @@ static void usage(FILE *out)
 		"                       does not list the BPF LSM as active (the canary decides)\n"
 		"  --ringbuf-size SIZE  ring buffer bytes, a power of two (default 8M)\n"
 		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
+		"  --read-deadline-ms N a read of a container's files (its /proc, /dev, mount\n"
+		"                       table, runtime state) not back by then is given up:\n"
+		"                       posture unknown, PW-0010 (default %d)\n"
+		"  --hold-ms N          a container's events wait at most this long for its\n"
+		"                       runtime state and posture (default %d)\n"
 		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
 		"  --help, --version\n",
 		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_CANARY_S,
-		DEFAULT_CANARY_TIMEOUT_S, DEFAULT_POLL_MS);
+		DEFAULT_CANARY_TIMEOUT_S, DEFAULT_POLL_MS, (int)(PW_READ_DEADLINE_NS / 1000000),
+		(int)(PW_HOLD_NS / 1000000));
 }
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
@@ -329,6 +296,8 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 		{ "canary-timeout", required_argument, NULL, OPT_CANARY_TIMEOUT },
 		{ "no-variant", required_argument, NULL, OPT_NO_VARIANT },
 		{ "trust-lsm-attach", no_argument, NULL, OPT_TRUST_LSM_ATTACH },
+		{ "read-deadline-ms", required_argument, NULL, OPT_READ_DEADLINE },
+		{ "hold-ms", required_argument, NULL, OPT_HOLD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -429,6 +398,21 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 			}
 			break;
 		case OPT_TRUST_LSM_ATTACH: o->trust_lsm_attach = 1; break;
+		case OPT_READ_DEADLINE:
+		case OPT_HOLD: {
+			long ms = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end || ms < 1 || ms > 600000) {
+				fprintf(stderr, "privwatch run: %s '%s': need 1 to 600000 ms\n",
+					c == OPT_HOLD ? "--hold-ms" : "--read-deadline-ms", optarg);
+				return PW_EXIT_USAGE;
+			}
+			if (c == OPT_HOLD)
+				ro->pipeline.hold_ns = (uint64_t)ms * 1000000;
+			else
+				ro->pipeline.read_deadline_ns = (uint64_t)ms * 1000000;
+			break;
+		}
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return PW_EXIT_OK;
 		case 'V': pw_print_version(); return PW_EXIT_OK;
@@ -495,12 +479,18 @@ static void stats_record(struct run_ctx *rc, struct pw_loader *l, struct pw_read
 }
 
 /* Causes of loss reported by privwatch.lost/1. */
-enum { LOST_RINGBUF, LOST_MALFORMED, LOST_WATCH_FULL, LOST_SINKS, LOST_CAUSES };
+enum {
+	LOST_RINGBUF,
+	LOST_MALFORMED,
+	LOST_WATCH_FULL,
+	LOST_SINKS,
+	LOST_HOST_READS,
+	LOST_TABLE_FULL,
+	LOST_CAUSES
+};
 static const char *const lost_names[LOST_CAUSES] = {
-	"ringbuf_full",
-	"malformed_records",
-	"watched_cgroups_full",
-	"sink_queues",
+	"ringbuf_full", "malformed_records",	"watched_cgroups_full",
+	"sink_queues",	"host_reads_timed_out", "container_table_full",
 };
 
 /*
@@ -522,6 +512,9 @@ static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
 	now[LOST_MALFORMED] = r->malformed;
 	now[LOST_WATCH_FULL] = ks->watched_cgroups_full;
 	now[LOST_SINKS] = pw_sinks_dropped(rc->sinks);
+	/* Not records: a container's facts given up, cgroups not tracked. */
+	now[LOST_HOST_READS] = pw_pipeline_host_timeouts(&rc->p);
+	now[LOST_TABLE_FULL] = rc->p.table.overflow;
 	for (c = 0; c < LOST_CAUSES; c++)
 		total += now[c] - rc->lost_reported[c];
 	if (!total)
@@ -649,13 +642,13 @@ static void reload(struct run_ctx *rc)
 
 int pw_cmd_run(int argc, char **argv)
 {
-	static struct run_opts ro = { .loader = { .mode = PW_MODE_AUTO } };
+	static struct run_opts ro = { .loader = { .mode = PW_MODE_AUTO },
+				      .pipeline = { .host_worker = 1 } };
 	static struct run_ctx rc;
 	struct sigaction sa = { .sa_handler = on_stop_signal }, hup = { .sa_handler = on_hup };
 	struct pw_loader l = {};
 	struct pw_reader r = {};
 	struct pw_kstats ks;
-	struct pw_containers cs;
 	struct pw_health_opts health_opts;
 	uint64_t last_tick = 0, last_stats;
 	int n, exit_code = PW_EXIT_FAIL, health_on = 0;
@@ -702,15 +695,19 @@ int pw_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	r.fallback = on_record;
-	/* After attaching: a container made meanwhile is seen by the walk, by
-	 * its mkdir record, or both (then the record is a no-op). */
-	n = pw_containers_discover(&cs, l.cgroup_mount);
+	/* From here on this thread is the event thread: it reads nothing of
+	 * the host a container controls (counted if it did: host_reads in the
+	 * stats). After attaching: a container made meanwhile is seen by the
+	 * walk, by its mkdir record, or both (then the record is a no-op).
+	 * Discovery walks the whole hierarchy; with --cgroup only what is
+	 * watched is ours to announce. */
+	pw_hw_mark_event_thread(1);
+	n = pw_pipeline_discover(&rc.p, l.cgroup_mount, l.watch_mode != PW_WATCH_MAP, 0);
 	if (n)
 		pw_warn("discovering running containers in %s: %s\n", l.cgroup_mount, strerror(-n));
-	else if ((n = pw_ctable_load(&rc.p.table, &cs)))
-		pw_warn("container table: %s\n", strerror(-n));
-	pw_containers_free(&cs);
-	/* Prove every concern before saying what is watched. */
+	/* Prove every concern before saying what is watched; records wait
+	 * until the walk has named the containers too (bounded by the
+	 * worker's deadline). */
 	rc.hold.on = 1;
 	health_opts.interval_ns = (uint64_t)ro.canary_s * 1000000000;
 	health_opts.timeout_ns = (uint64_t)ro.canary_timeout_s * 1000000000;
@@ -719,13 +716,14 @@ int pw_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	health_on = 1;
-	while (rc.health.starting && !stop_requested) {
+	while ((rc.health.starting || rc.p.discovering) && !stop_requested) {
 		n = pw_reader_poll(&r, ro.poll_ms);
 		if (n < 0 && n != -EINTR) {
 			pw_err("reading the ring buffer: %s\n", strerror(-n));
 			goto cleanup;
 		}
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
+		pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
 	}
 	start_record(&rc, &l, ro.poll_ms);
 	if (pw_health_blind(&rc.health)) {
@@ -733,9 +731,6 @@ int pw_cmd_run(int argc, char **argv)
 		pw_health_record(&rc.health, "start");
 	}
 	hold_release(&rc);
-	/* Discovery walks the whole hierarchy; with --cgroup only what is watched is ours. */
-	if (l.watch_mode != PW_WATCH_MAP)
-		pw_pipeline_running_containers(&rc.p);
 	pw_sinks_flush(rc.sinks);
 	last_stats = now_ns(CLOCK_MONOTONIC);
 
@@ -748,6 +743,7 @@ int pw_cmd_run(int argc, char **argv)
 			goto cleanup;
 		}
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
+		pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
 		pw_sinks_flush(rc.sinks);
 		if (reload_requested) {
 			reload_requested = 0;
@@ -761,10 +757,9 @@ int pw_cmd_run(int argc, char **argv)
 		pw_pipeline_tick(&rc.p, t, 0);
 		if (pw_kstats_read(&l, &ks) == 0) {
 			lost_record(&rc, &ks, &r.stats);
-			if (cgroup_records_lost(&ks) > rc.cgroup_records_lost) {
+			if (cgroup_records_lost(&ks) > rc.cgroup_records_lost &&
+			    reconcile(&rc, &l) != -EBUSY)
 				rc.cgroup_records_lost = cgroup_records_lost(&ks);
-				reconcile(&rc, &l, rc.cgroup_records_lost);
-			}
 		}
 		if (ro.stats_s && t - last_stats >= (uint64_t)ro.stats_s * 1000000000) {
 			last_stats = t;
@@ -780,6 +775,10 @@ int pw_cmd_run(int argc, char **argv)
 	pw_loader_detach(&l);
 	while (pw_reader_poll(&r, 0) == PW_READER_BUDGET)
 		;
+	/* Answers already in, then whatever still waits for facts goes with
+	 * what is known (counted as at_exit). */
+	pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
+	pw_pipeline_release_all(&rc.p);
 	pw_pipeline_tick(&rc.p, now_ns(CLOCK_MONOTONIC), 1);
 	if (pw_kstats_read(&l, &ks) == 0)
 		lost_record(&rc, &ks, &r.stats);

@@ -70,6 +70,8 @@ struct pw_view_container {
 	enum pw_view_mode mode;
 	uint32_t relaxed;		  /* bit (1 << enum pw_dim) per relaxed posture dimension */
 	const struct pw_posture *posture; /* NULL: not measured */
+	const char *mode_reason;	  /* mode unknown: why ("timed out reading ..."), or NULL */
+	const char *facts; /* NULL: complete; "pending": matched before they arrived */
 };
 
 struct pw_view_process {

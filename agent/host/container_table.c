@@ -16,6 +16,8 @@ int pw_ctable_init(struct pw_ctable *t, const char *root, int measure)
 	memset(t, 0, sizeof(*t));
 	snprintf(t->root, sizeof(t->root), "%s", root ? root : "/");
 	t->measure = measure;
+	t->max_containers = PW_CT_MAX_CONTAINERS;
+	t->max_cgroups = PW_CT_MAX_CGROUPS;
 	return pw_htab_init(&t->index, CT_MIN_CGROUPS);
 }
 
@@ -29,6 +31,8 @@ static void put(struct pw_ctable *t, struct pw_ct_container *c)
 		t->containers--;
 		t->removed++;
 	}
+	t->hold_dropped += c->hold.count;
+	free(c->hold.buf);
 	free(c);
 }
 
@@ -53,6 +57,11 @@ static struct pw_ct_container *find(const struct pw_ctable *t, uint64_t id)
 	struct pw_hslot *s = pw_htab_find(&t->index, id);
 
 	return s ? ct_of(s) : NULL;
+}
+
+struct pw_ct_container *pw_ctable_find(const struct pw_ctable *t, uint64_t cgroup_id)
+{
+	return find(t, cgroup_id);
 }
 
 struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgroup_id)
@@ -80,6 +89,10 @@ static int insert(struct pw_ctable *t, uint64_t id, struct pw_ct_container *c)
 		return -EINVAL;
 	if (find(t, id))
 		return 0;
+	if (t->index.n >= t->max_cgroups) {
+		t->overflow++;
+		return -ENOSPC;
+	}
 	rc = pw_htab_put(&t->index, id, (uint64_t)(uintptr_t)c);
 	if (rc < 0)
 		return rc;
@@ -97,12 +110,18 @@ static void erase(struct pw_ctable *t, uint64_t id, struct pw_ct_container *c)
 static struct pw_ct_container *new_container(struct pw_ctable *t, uint64_t id,
 					     const struct pw_container_ref *ref)
 {
-	struct pw_ct_container *c = calloc(1, sizeof(*c));
+	struct pw_ct_container *c;
 
+	if (t->containers + t->pending >= t->max_containers) {
+		t->overflow++;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->cgroup_id = id;
 	c->ref = *ref;
+	c->gen = ++t->next_gen;
 	c->posture_rc = -EAGAIN;
 	t->containers++;
 	t->added++;
@@ -137,8 +156,11 @@ int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs)
 			continue;
 		w.c = new_container(t, d->cgroup_id, &d->ref);
 		if (!w.c)
-			return -ENOMEM;
+			return t->containers + t->pending >= t->max_containers ? -ENOSPC : -ENOMEM;
 		w.c->meta = d->meta;
+		/* where its init is looked for (a path too long: no init found) */
+		if (strlen(d->cgroup) < sizeof(w.c->path))
+			strcpy(w.c->path, d->cgroup);
 		w.c->phase = PW_PHASE_STARTED;
 		w.c->start_pid = d->init_pid;
 		w.c->posture_rc = d->posture_rc;
@@ -146,12 +168,25 @@ int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs)
 		rc = insert(t, d->cgroup_id, w.c);
 		if (rc) {
 			free(w.c);
+			t->containers--;
 			return rc;
 		}
 		/* Its sub-cgroups too: their tasks' events carry their own ids.
-		 * A container gone since discovery is no error. */
-		if ((size_t)snprintf(dir, sizeof(dir), "%s%s", cs->mount, d->cgroup) < sizeof(dir))
+		 * A container gone since discovery is no error. Listed by the
+		 * walk (pw_containers_list) or walked here. */
+		if (cs->want_ids) {
+			size_t k;
+
+			for (k = 0; k < d->nsubs && !w.err; k++)
+				w.err = insert(t, d->subs[k], w.c);
+		} else if ((size_t)snprintf(dir, sizeof(dir), "%s%s", cs->mount, d->cgroup) <
+			   sizeof(dir)) {
 			pw_cgroup_walk(dir, add_sub, &w);
+		}
+		if (t->want) {
+			w.c->facts_pending++;
+			t->want(t->want_ctx, w.c, PW_CT_WANT_DISCOVERED);
+		}
 		if (w.err == -ENOMEM)
 			return w.err;
 	}
@@ -162,20 +197,26 @@ int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs)
 static int add_pending(struct pw_ctable *t, uint64_t id, const char *path)
 {
 	struct pw_ct_container *c;
+	int rc;
 
 	if (strlen(path) >= sizeof(c->path))
 		return 0;
+	if (t->containers + t->pending >= t->max_containers) {
+		t->overflow++;
+		return -ENOSPC;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->pending = 1;
 	c->cgroup_id = id;
+	c->gen = ++t->next_gen;
 	strcpy(c->path, path);
 	t->pending++;
-	if (insert(t, id, c)) {
+	if ((rc = insert(t, id, c))) {
 		t->pending--;
 		free(c);
-		return -ENOMEM;
+		return rc;
 	}
 	return 0;
 }
@@ -196,20 +237,25 @@ int pw_ctable_mkdir_by(struct pw_ctable *t, uint64_t id, uint64_t parent_id, con
 		return pw_ctable_lookup(t, id) ? 1 : 0; /* found at start already */
 	c = pw_ctable_lookup(t, parent_id);
 	if (c)
-		return insert(t, id, c) ? -ENOMEM : 1;
+		return (rc = insert(t, id, c)) ? rc : 1;
 	if (!pw_container_from_cgroup_path_at(t->root, path, &ref))
 		return maker_comm && !strcmp(maker_comm, "runc") ? add_pending(t, id, path) : 0;
 	c = new_container(t, id, &ref);
 	if (!c)
-		return -ENOMEM;
-	/* The runtime wrote its state before making the cgroup (docker's
-	 * config.v2.json at create); read again when the entrypoint runs. */
-	pw_runtime_state_read(t->root, &c->ref, &c->meta);
+		return t->containers + t->pending >= t->max_containers ? -ENOSPC : -ENOMEM;
 	rc = insert(t, id, c);
 	if (rc) {
 		free(c);
 		t->containers--;
 		return rc;
+	}
+	/* The runtime wrote its state before making the cgroup (docker's
+	 * config.v2.json at create); read again when the entrypoint runs. */
+	if (t->want) {
+		c->facts_pending++;
+		t->want(t->want_ctx, c, PW_CT_WANT_STATE);
+	} else {
+		pw_runtime_state_read(t->root, &c->ref, &c->meta);
 	}
 	return 1;
 }
@@ -319,10 +365,35 @@ int pw_ctable_exec(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid, co
 		return 0;
 	c->phase = PW_PHASE_STARTED;
 	c->start_pid = pid;
+	if (t->want) {
+		c->facts_pending++;
+		t->want(t->want_ctx, c, PW_CT_WANT_START);
+		return 1;
+	}
 	pw_runtime_state_read(t->root, &c->ref, &c->meta);
 	/* The process exec'd in-kernel before we read this: a short-lived
 	 * entrypoint may be gone already (-ESRCH: posture unknown). */
 	if (t->measure)
 		c->posture_rc = pw_posture_measure(pid, t->root, t->root, &c->posture);
 	return 1;
+}
+
+void pw_ctable_facts(struct pw_ctable *t, struct pw_ct_container *c,
+		     const struct pw_container_meta *meta, int measured, pid_t pid, int posture_rc,
+		     const struct pw_posture *posture, const char *reason)
+{
+	if (meta)
+		c->meta = *meta;
+	if (measured) {
+		if (pid)
+			c->start_pid = pid;
+		c->posture_rc = posture_rc;
+		if (posture_rc)
+			memset(&c->posture, 0, sizeof(c->posture));
+		else
+			c->posture = *posture;
+		snprintf(c->posture_reason, sizeof(c->posture_reason), "%s", reason ? reason : "");
+	}
+	if (c->facts_pending)
+		c->facts_pending--;
 }

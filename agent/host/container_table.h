@@ -29,6 +29,24 @@ struct pw_containers;
 
 enum pw_ct_phase { PW_PHASE_SETUP = 0, PW_PHASE_STARTED };
 
+/* What the table asks of its reader (pw_ctable.want): the facts it used to
+ * read itself, now read by the host-reading worker. */
+enum pw_ct_want {
+	PW_CT_WANT_STATE,      /* a new container: its runtime state */
+	PW_CT_WANT_START,      /* its entrypoint started: state again, and posture */
+	PW_CT_WANT_DISCOVERED, /* found running: state, init pid, posture */
+};
+
+/* A container's records waiting for its facts (kept by pipeline.c). */
+struct pw_ct_hold {
+	unsigned char *buf;
+	size_t len, cap;
+	uint32_t count;
+	uint64_t since_ns; /* when the first of them arrived */
+};
+
+#define PW_CT_REASON_LEN 200
+
 struct pw_ct_container {
 	uint64_t cgroup_id; /* the container's own cgroup (not a sub-cgroup) */
 	struct pw_container_ref ref;
@@ -37,7 +55,14 @@ struct pw_ct_container {
 	pid_t start_pid; /* the entrypoint's pid, or the init found at start */
 	int posture_rc;	 /* 0: measured; -EAGAIN: not yet (setup); or -errno */
 	struct pw_posture posture;
-	unsigned int refs; /* cgroup ids in the index pointing here */
+	unsigned int refs;	    /* cgroup ids in the index pointing here */
+	uint64_t gen;		    /* this entry, to match the worker's answers to it */
+	unsigned int facts_pending; /* answers awaited from the host-reading worker */
+	int announce;		    /* a container_start is due when its facts arrive */
+	uint64_t start_ts_ns;	    /* ... at this time (the entrypoint's exec) */
+	int hold_over;		    /* its records waited past the bound: not held again */
+	struct pw_ct_hold hold;
+	char posture_reason[PW_CT_REASON_LEN]; /* why the posture is unknown, or "" */
 	/* Not known to be a container yet: a cgroup a runtime made whose path
 	 * has no runtime marker (plain runc: /<name>, identified by a
 	 * state.json runc writes after the mkdir). path is resolved again at
@@ -53,7 +78,30 @@ struct pw_ctable {
 	char root[256];		 /* prefix of runtime state and /proc ("/" in production) */
 	int measure;		 /* measure posture at start (off in unit tests) */
 	uint64_t added, removed; /* over the table's life */
+	/* With want set, the table reads nothing itself: it asks (the
+	 * pipeline, which queues a job on the host-reading worker and hands
+	 * the answer back with pw_ctable_facts). Without: reads inline. */
+	void (*want)(void *ctx, struct pw_ct_container *c, enum pw_ct_want w);
+	void *want_ctx;
+	uint64_t next_gen;
+	/* Bounds: containers (pending ones included) and cgroup ids mapped;
+	 * past them a cgroup is not tracked, and counted. */
+	size_t max_containers, max_cgroups;
+	uint64_t overflow;     /* cgroups not tracked because the table was full */
+	uint64_t hold_dropped; /* held records freed with their container (never expected) */
 };
+
+#define PW_CT_MAX_CONTAINERS 16384
+#define PW_CT_MAX_CGROUPS    (256 * 1024)
+
+/* The worker's answer for c: state (meta_ok), posture (measured: rc and
+ * reason). Clears one pending want. */
+void pw_ctable_facts(struct pw_ctable *t, struct pw_ct_container *c,
+		     const struct pw_container_meta *meta, int measured, pid_t pid, int posture_rc,
+		     const struct pw_posture *posture, const char *reason);
+
+/* The container of a cgroup id, pending ones included, or NULL. */
+struct pw_ct_container *pw_ctable_find(const struct pw_ctable *t, uint64_t cgroup_id);
 
 /* root: NULL for "/". measure: pw_posture_measure the entrypoint on start. */
 int pw_ctable_init(struct pw_ctable *t, const char *root, int measure);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "host/cgroupfs.h"
 #include "host/containers.h"
+#include "host/hostworker.h"
 
 #define WALK_DEPTH_MAX 32 /* below a container: runtimes nest one or two levels */
 
@@ -45,6 +46,21 @@ static int add(struct pw_containers *cs, uint64_t id, const char *rel,
 	return 0;
 }
 
+static int push_id(uint64_t **v, size_t *n, size_t *cap, uint64_t id)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		uint64_t *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = id;
+	return 0;
+}
+
 static int under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
@@ -59,11 +75,18 @@ static int visit(uint64_t id, const char *path, void *ctx)
 	struct pw_container_ref ref;
 	const char *rel = path + w->mlen;
 
+	if (cs->want_ids && (w->err = push_id(&cs->ids, &cs->nids, &cs->ids_cap, id)))
+		return w->err;
 	if (!*rel)
 		return 0; /* the root: the host */
 	/* Preorder: a container's sub-cgroups come right after it. */
-	if (cs->n && under(rel, cs->v[cs->n - 1].cgroup))
-		return 0;
+	if (cs->n && under(rel, cs->v[cs->n - 1].cgroup)) {
+		struct pw_container *c = &cs->v[cs->n - 1];
+
+		if (cs->want_ids)
+			w->err = push_id(&c->subs, &c->nsubs, &c->subs_cap, id);
+		return w->err;
+	}
 	if (!pw_container_from_cgroup_path(rel, &ref))
 		return 0;
 	w->err = add(cs, id, rel, &ref);
@@ -78,6 +101,7 @@ static int pid_in(const struct pw_containers *cs, pid_t pid, const char *rel)
 	FILE *f;
 
 	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	pw_hw_reading("%s", file);
 	f = fopen(file, "re");
 	if (!f)
 		return 0;
@@ -115,6 +139,7 @@ static pid_t lowest_pid(int dirfd, int depth)
 	DIR *d;
 	int fd;
 
+	pw_hw_reading("cgroup.procs of a container");
 	fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		FILE *f = fdopen(fd, "re");
@@ -155,6 +180,27 @@ static pid_t lowest_pid(int dirfd, int depth)
 	return best;
 }
 
+pid_t pw_container_init_pid(const struct pw_containers *cs, const struct pw_container *c)
+{
+	char dir[PATH_MAX];
+	pid_t pid = 0;
+	int fd;
+
+	/* The runtime's word, if its process is still there and still ours:
+	 * a recorded pid outlives its container and can be reused. */
+	if (c->meta.init_pid > 0 && pid_in(cs, c->meta.init_pid, c->cgroup))
+		return c->meta.init_pid;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", cs->mount, c->cgroup) < sizeof(dir)) {
+		pw_hw_reading("%s", dir);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			pid = lowest_pid(fd, 0);
+			close(fd);
+		}
+	}
+	return pid;
+}
+
 static void fill(struct pw_containers *cs, struct pw_container *c)
 {
 	char dir[PATH_MAX];
@@ -186,7 +232,7 @@ static int by_runtime_name(const void *a, const void *b)
 	return d ? d : strcmp(x->ref.id, y->ref.id);
 }
 
-int pw_containers_discover(struct pw_containers *cs, const char *mount)
+static int walk_containers(struct pw_containers *cs, const char *mount, int want_ids)
 {
 	struct walk w = { .cs = cs };
 	struct pw_cgroup_v1 v1;
@@ -194,6 +240,7 @@ int pw_containers_discover(struct pw_containers *cs, const char *mount)
 	int rc;
 
 	memset(cs, 0, sizeof(*cs));
+	cs->want_ids = want_ids;
 	if (mount) {
 		if (snprintf(cs->mount, sizeof(cs->mount), "%s", mount) >= (int)sizeof(cs->mount))
 			return -ENAMETOOLONG;
@@ -225,11 +272,27 @@ int pw_containers_discover(struct pw_containers *cs, const char *mount)
 	w.mlen = strlen(cs->mount);
 	while (w.mlen > 1 && cs->mount[w.mlen - 1] == '/')
 		cs->mount[--w.mlen] = '\0';
+	pw_hw_reading("the cgroup hierarchy at %s", cs->mount);
 	rc = pw_cgroup_walk(cs->mount, visit, &w);
 	if (rc || w.err) {
 		pw_containers_free(cs);
 		return rc ? rc : w.err;
 	}
+	return 0;
+}
+
+int pw_containers_list(struct pw_containers *cs, const char *mount)
+{
+	return walk_containers(cs, mount, 1);
+}
+
+int pw_containers_discover(struct pw_containers *cs, const char *mount)
+{
+	size_t i;
+	int rc = walk_containers(cs, mount, 0);
+
+	if (rc)
+		return rc;
 	for (i = 0; i < cs->n; i++)
 		fill(cs, &cs->v[i]);
 	/* Stable output: directory order is whatever the kernel's is. No
@@ -243,11 +306,15 @@ void pw_containers_free(struct pw_containers *cs)
 {
 	size_t i;
 
-	for (i = 0; i < cs->n; i++)
+	for (i = 0; i < cs->n; i++) {
 		free(cs->v[i].cgroup);
+		free(cs->v[i].subs);
+	}
 	free(cs->v);
+	free(cs->ids);
 	cs->v = NULL;
-	cs->n = cs->cap = 0;
+	cs->ids = NULL;
+	cs->n = cs->cap = cs->nids = cs->ids_cap = 0;
 }
 
 static int all_digits(const char *s)

@@ -23,6 +23,8 @@ struct pw_container {
 	pid_t init_pid; /* 0: no process in it (yet) */
 	int posture_rc; /* 0: posture measured; -ESRCH: no process; or -errno */
 	struct pw_posture posture;
+	uint64_t *subs; /* pw_containers_list: the ids of the cgroups below it */
+	size_t nsubs, subs_cap;
 };
 
 struct pw_containers {
@@ -30,6 +32,9 @@ struct pw_containers {
 	char controller[32]; /* "" for cgroup2, else the v1 controller */
 	struct pw_container *v;
 	size_t n, cap;
+	int want_ids;
+	uint64_t *ids; /* pw_containers_list: every cgroup id of the hierarchy, walk order */
+	size_t nids, ids_cap;
 };
 
 /*
@@ -40,6 +45,18 @@ struct pw_containers {
  */
 int pw_containers_discover(struct pw_containers *cs, const char *mount);
 void pw_containers_free(struct pw_containers *cs);
+
+/*
+ * Only the walk of discovery: the containers (cgroup, id, reference, the
+ * ids of their sub-cgroups) and every cgroup id of the hierarchy, without
+ * reading runtime state or measuring anything (the daemon does that per
+ * container, on its host-reading worker). 0 or -errno.
+ */
+int pw_containers_list(struct pw_containers *cs, const char *mount);
+
+/* The container's init: the runtime's recorded pid if it is still in the
+ * container's cgroup, else the lowest pid in it or below. 0: none. */
+pid_t pw_container_init_pid(const struct pw_containers *cs, const struct pw_container *c);
 
 /*
  * The container key names: exact id, exact name, then (all digits) the

@@ -200,11 +200,12 @@ void pw_hw_free(struct pw_hw *hw)
  * whose worker was abandoned. */
 static void give_up(struct pw_hw *hw, struct pw_hw_job *j, uint64_t now, const char *what)
 {
-	struct pw_hw_job *c = malloc(j->size);
+	struct pw_hw_job *c = calloc(1, j->size);
 
 	if (!c)
 		return; /* counted as timed out; the container stays without facts */
-	memcpy(c, j, j->size);
+	/* Only the inputs: the stuck worker may still write the outputs. */
+	memcpy(c, j, j->copy_size ? j->copy_size : j->size);
 	c->timed_out = 1;
 	c->finished_ns = now;
 	c->on_timeout(c, what);

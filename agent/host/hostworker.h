@@ -38,7 +38,9 @@ struct pw_hw_job {
 	 * original's): fill the result of a read that did not return. */
 	void (*on_timeout)(struct pw_hw_job *copy, const char *what);
 	void (*free)(struct pw_hw_job *j);
-	size_t size; /* of the whole job object, for the copy */
+	size_t size;	  /* of the whole job object, for the copy */
+	size_t copy_size; /* what is copied (the inputs); the rest of the copy is zero */
+	int tag;	  /* the submitter's: which kind of job */
 	/* set by the pool */
 	int timed_out;
 	uint64_t submitted_ns, finished_ns;

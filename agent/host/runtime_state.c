@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <jansson.h>
+#include "host/hostworker.h"
 #include "host/runtime_state.h"
 
 #define DOCKER_DIR	 "var/lib/docker/containers"
@@ -38,6 +39,7 @@ static int open_beneath(const char *root, const char *dir, const char *rel, int 
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, dir) >= sizeof(path))
 		return -ENAMETOOLONG;
+	pw_hw_reading("%s/%s", path, rel);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
