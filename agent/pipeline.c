@@ -73,6 +73,7 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 		}
 		p->table.want = want_facts;
 		p->table.want_ctx = p;
+		pw_ptable_no_proc(p->procs);
 	}
 	return 0;
 }
@@ -585,6 +586,8 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 		if (last[0])
 			jw_kv_str(w, "last_on_event_thread", last);
 		jw_kv_u64(w, "host_facts_reads", pw_posture_host_facts_reads());
+		jw_kv_u64(w, "processes_at_start", p->procs_read);
+		jw_kv_u64(w, "processes_given_up", p->procs_lost);
 		jw_obj_end(w);
 		jw_key(w, "held");
 		jw_obj_begin(w);
@@ -749,14 +752,64 @@ out:
 	p->nknown = 0;
 }
 
+static void procs_read(struct pw_pipeline *p, const struct pw_procs_job *j)
+{
+	size_t i, k;
+
+	p->proc_jobs--;
+	if (j->base.timed_out) {
+		p->procs_lost += j->list ? 0 : j->npids;
+		pw_warn("reading processes older than the agent: gave up %zu of them\n", j->npids);
+		return;
+	}
+	for (i = 0; i < j->nprocs; i++)
+		pw_ptable_add(p->procs, &j->procs[i]);
+	p->procs_read += j->nprocs;
+	for (i = 0; i < j->nfound; i += PW_PROCS_CHUNK) {
+		struct pw_procs_job *c = pw_procs_job_new(0);
+
+		if (!c) {
+			p->procs_lost += j->nfound - i;
+			break;
+		}
+		for (k = 0; k < PW_PROCS_CHUNK && i + k < j->nfound; k++)
+			c->pids[c->npids++] = j->found[i + k];
+		c->base.tag = 3;
+		p->proc_jobs++;
+		pw_hw_submit(p->hw, &c->base);
+	}
+}
+
 static void job_done(void *ctx, struct pw_hw_job *j)
 {
 	struct pw_pipeline *p = ctx;
 
 	if (j->tag == 1)
 		facts_arrived(p, (const struct pw_fact_job *)j);
+	else if (j->tag == 3)
+		procs_read(p, (const struct pw_procs_job *)j);
 	else
 		discovered(p, (struct pw_discover_job *)j);
+}
+
+int pw_pipeline_snapshot_procs(struct pw_pipeline *p)
+{
+	struct pw_procs_job *j;
+
+	if (!p->hw)
+		return -EINVAL;
+	j = pw_procs_job_new(1);
+	if (!j)
+		return -ENOMEM;
+	j->base.tag = 3;
+	p->proc_jobs++;
+	pw_hw_submit(p->hw, &j->base);
+	return 0;
+}
+
+int pw_pipeline_starting(const struct pw_pipeline *p)
+{
+	return p->discovering || p->proc_jobs;
 }
 
 int pw_pipeline_discover(struct pw_pipeline *p, const char *mount, int announce, int reconcile)

@@ -91,6 +91,8 @@ struct pw_pipeline {
 	size_t nholding, holding_cap;
 	int discovering; /* a discovery job is out */
 	int discover_reconcile;
+	unsigned int proc_jobs;		 /* process snapshot jobs out */
+	uint64_t procs_read, procs_lost; /* processes of the snapshot: added, given up */
 	uint64_t *known_ids; /* reconcile: the cgroup ids tracked when it was asked, sorted */
 	size_t nknown;
 	int discover_announce; /* the one out evaluates what it finds as starting */
@@ -120,6 +122,13 @@ void pw_pipeline_running_containers(struct pw_pipeline *p);
  * -ENOMEM.
  */
 int pw_pipeline_discover(struct pw_pipeline *p, const char *mount, int announce, int reconcile);
+
+/* With the host-reading worker: read the processes older than the agent
+ * (the event thread never reads /proc for them). 0 or -errno. */
+int pw_pipeline_snapshot_procs(struct pw_pipeline *p);
+
+/* Discovery or the process snapshot still out (the start waits for them). */
+int pw_pipeline_starting(const struct pw_pipeline *p);
 
 /* The worker's answers, applied; records held past their bound, released.
  * Called by the event thread in its loop; never waits for a read. */

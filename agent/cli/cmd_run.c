@@ -705,6 +705,9 @@ int pw_cmd_run(int argc, char **argv)
 	n = pw_pipeline_discover(&rc.p, l.cgroup_mount, l.watch_mode != PW_WATCH_MAP, 0);
 	if (n)
 		pw_warn("discovering running containers in %s: %s\n", l.cgroup_mount, strerror(-n));
+	n = pw_pipeline_snapshot_procs(&rc.p);
+	if (n)
+		pw_warn("reading the processes older than the agent: %s\n", strerror(-n));
 	/* Prove every concern before saying what is watched; records wait
 	 * until the walk has named the containers too (bounded by the
 	 * worker's deadline). */
@@ -716,7 +719,7 @@ int pw_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	health_on = 1;
-	while ((rc.health.starting || rc.p.discovering) && !stop_requested) {
+	while ((rc.health.starting || pw_pipeline_starting(&rc.p)) && !stop_requested) {
 		n = pw_reader_poll(&r, ro.poll_ms);
 		if (n < 0 && n != -EINTR) {
 			pw_err("reading the ring buffer: %s\n", strerror(-n));

@@ -240,6 +240,10 @@ static void encode_container(struct jsonw *w, const struct pw_view_container *c)
 		    : c->phase == PW_VPHASE_SETUP ? "setup"
 						  : NULL);
 	jw_kv_str(w, "mode", pw_view_mode_name(c->mode));
+	if (c->mode_reason)
+		jw_kv_str(w, "mode_reason", c->mode_reason);
+	if (c->facts)
+		jw_kv_str(w, "facts", c->facts);
 	jw_key(w, "relaxed");
 	jw_arr_begin(w);
 	for (d = 0; d < PW_DIM_COUNT; d++)

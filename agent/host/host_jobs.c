@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Jobs of the host-reading worker (host/host_jobs.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -119,5 +120,74 @@ struct pw_discover_job *pw_discover_job_new(const char *mount, int announce)
 	j->base.copy_size = offsetof(struct pw_discover_job, rc);
 	snprintf(j->mount, sizeof(j->mount), "%s", mount ? mount : "");
 	j->announce = announce;
+	return j;
+}
+
+static void procs_run(struct pw_hw_job *b)
+{
+	struct pw_procs_job *j = (struct pw_procs_job *)b;
+	size_t i, cap = 0;
+
+	if (j->list) {
+		struct dirent *de;
+		DIR *d;
+
+		pw_hw_reading("the list of /proc");
+		d = opendir("/proc");
+		if (!d)
+			return;
+		while ((de = readdir(d))) {
+			char *end;
+			unsigned long pid = strtoul(de->d_name, &end, 10);
+
+			if (*end || !pid || pid > UINT32_MAX)
+				continue;
+			if (j->nfound == cap) {
+				uint32_t *v =
+					realloc(j->found, (cap ? cap * 2 : 1024) * sizeof(*v));
+
+				if (!v)
+					break;
+				j->found = v;
+				cap = cap ? cap * 2 : 1024;
+			}
+			j->found[j->nfound++] = (uint32_t)pid;
+		}
+		closedir(d);
+		return;
+	}
+	j->procs = calloc(j->npids ? j->npids : 1, sizeof(*j->procs));
+	if (!j->procs)
+		return;
+	for (i = 0; i < j->npids; i++)
+		if (!pw_ptable_read_proc("/", j->pids[i], &j->procs[j->nprocs]))
+			j->nprocs++;
+}
+
+static void procs_timeout(struct pw_hw_job *b, const char *what)
+{
+}
+
+static void procs_free(struct pw_hw_job *b)
+{
+	struct pw_procs_job *j = (struct pw_procs_job *)b;
+
+	free(j->found);
+	free(j->procs);
+	free(j);
+}
+
+struct pw_procs_job *pw_procs_job_new(int list)
+{
+	struct pw_procs_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->base.run = procs_run;
+	j->base.on_timeout = procs_timeout;
+	j->base.free = procs_free;
+	j->base.size = sizeof(*j);
+	j->base.copy_size = offsetof(struct pw_procs_job, found);
+	j->list = list;
 	return j;
 }

@@ -14,6 +14,7 @@
 #include "host/container_table.h"
 #include "host/containers.h"
 #include "host/hostworker.h"
+#include "host/process_table.h"
 
 struct pw_fact_job {
 	struct pw_hw_job base;
@@ -47,6 +48,26 @@ struct pw_discover_job {
 	struct pw_containers cs; /* listed only: ids and sub-cgroup ids */
 	char reason[PW_CT_REASON_LEN];
 };
+
+/* The processes older than the agent: the pids in /proc (a listing never
+ * waits on a process), then their files in chunks (a process can make a
+ * read of its cmdline wait: a chunk given up loses only its own). */
+#define PW_PROCS_CHUNK 128
+
+struct pw_procs_job {
+	struct pw_hw_job base;
+	/* in */
+	int list; /* 1: list the pids; 0: read pids[] */
+	uint32_t pids[PW_PROCS_CHUNK];
+	size_t npids;
+	/* out */
+	uint32_t *found; /* list: every pid */
+	size_t nfound;
+	struct pw_proc *procs; /* read: the processes still there */
+	size_t nprocs;
+};
+
+struct pw_procs_job *pw_procs_job_new(int list);
 
 /* A fact job for c (NULL: out of memory). */
 struct pw_fact_job *pw_fact_job_new(const struct pw_ctable *t, const struct pw_ct_container *c,

@@ -673,12 +673,23 @@ static int scan_dev(int dirfd, const char *prefix, struct devname *v, int *n, in
 
 static void measure_devices(struct ctx *c, struct pw_dimension *d)
 {
+	const struct pw_mnt *m;
 	struct devname *v;
 	struct statfs sfs;
 	int root, dev, n = 0, seen = 0, total = 0, i, rc;
 
 	/* Follows the magic link to the container's root, which is the point;
 	 * "dev" below it must be a real directory, not a symlink. */
+	/* Only devtmpfs and tmpfs are listed: first by the container's own
+	 * mount table, without touching the filesystem (opening the root of
+	 * a FUSE mount whose server never answers blocks for good), then by
+	 * statfs of what was opened (a mount made since). */
+	m = covering(&c->mi, "/dev");
+	if (m && strcmp(m->fstype, "tmpfs") && strcmp(m->fstype, "devtmpfs")) {
+		set(d, PW_DIM_NA, "the container's /dev is %s, not devtmpfs or tmpfs: not listed",
+		    m->fstype);
+		return;
+	}
 	pw_hw_reading("/proc/%d/root/dev", c->pid);
 	root = openat(c->piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0) {
@@ -693,9 +704,7 @@ static void measure_devices(struct ctx *c, struct pw_dimension *d)
 		    rc == ELOOP || rc == ENOTDIR ? " (a symlink: not followed)" : "");
 		return;
 	}
-	/* Only devtmpfs (tmpfs or ramfs magic) and tmpfs are listed: a FUSE or network
-	 * filesystem mounted over /dev could stall the listing for good, and
-	 * its nodes say nothing of what the container was given. */
+	/* devtmpfs shows tmpfs's magic (ramfs's without shmem). */
 	if (fstatfs(dev, &sfs)) {
 		rc = errno;
 		close(dev);

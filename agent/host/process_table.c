@@ -71,6 +71,7 @@ struct pw_ptable {
 	uint32_t lru_head, lru_tail; /* head: most recently used */
 	struct pw_ptable_stats st;
 	char root[256]; /* prefix of /proc ("/" in production) */
+	int no_proc;	/* never read /proc: filled by pw_ptable_add instead */
 };
 
 static void index_put(struct pw_ptable *t, uint32_t pid, uint32_t node)
@@ -413,7 +414,7 @@ void pw_ptable_exit(struct pw_ptable *t, uint32_t pid)
  * two reads fails them with ESRCH instead of mixing two processes).
  * 0, or -errno (-ENOENT: no such process, or pid is a thread's id).
  */
-static int read_proc(struct pw_ptable *t, uint32_t pid, struct pw_proc *p)
+static int read_proc_at(const char *root, uint32_t pid, struct pw_proc *p)
 {
 	char status[PT_STATUS_MAX];
 	uint64_t ppid, tgid;
@@ -422,7 +423,7 @@ static int read_proc(struct pw_ptable *t, uint32_t pid, struct pw_proc *p)
 
 	if (pid > INT32_MAX)
 		return -ENOENT;
-	dir = pw_proc_open_pid(t->root, (pid_t)pid);
+	dir = pw_proc_open_pid(root, (pid_t)pid);
 	if (dir < 0)
 		return dir;
 	memset(p, 0, sizeof(*p));
@@ -452,6 +453,32 @@ out:
 	return n < 0 ? (int)n : 0;
 }
 
+static int read_proc(struct pw_ptable *t, uint32_t pid, struct pw_proc *p)
+{
+	return read_proc_at(t->root, pid, p);
+}
+
+int pw_ptable_read_proc(const char *proc_root, uint32_t pid, struct pw_proc *p)
+{
+	return read_proc_at(proc_root ? proc_root : "/", pid, p);
+}
+
+void pw_ptable_no_proc(struct pw_ptable *t)
+{
+	t->no_proc = 1;
+}
+
+void pw_ptable_add(struct pw_ptable *t, const struct pw_proc *p)
+{
+	struct pt_node *n;
+
+	if (!p->pid || lookup(t, p->pid))
+		return; /* the kernel's records are newer */
+	miss_forget(t, p->pid);
+	n = alloc_node(t, p->pid, NULL);
+	n->p = *p;
+}
+
 const struct pw_proc *pw_ptable_get(struct pw_ptable *t, uint32_t pid)
 {
 	struct pt_node *n = lookup(t, pid);
@@ -465,7 +492,7 @@ const struct pw_proc *pw_ptable_get(struct pw_ptable *t, uint32_t pid)
 		return &n->p;
 	}
 	m = miss_slot(t, pid);
-	if (*m == pid)
+	if (*m == pid || t->no_proc)
 		return NULL;
 	t->st.proc_reads++;
 	if (read_proc(t, pid, &p)) {

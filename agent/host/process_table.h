@@ -58,4 +58,15 @@ size_t pw_ptable_ancestry(struct pw_ptable *t, uint32_t pid, const struct pw_pro
 
 void pw_ptable_stats(const struct pw_ptable *t, struct pw_ptable_stats *s);
 
+/* The daemon: never read /proc on a miss (the event thread reads nothing a
+ * process controls); processes older than the agent come from a snapshot
+ * read by the host-reading worker, through pw_ptable_add. */
+void pw_ptable_no_proc(struct pw_ptable *t);
+
+/* A process read elsewhere; ignored if the table knows the pid already. */
+void pw_ptable_add(struct pw_ptable *t, const struct pw_proc *p);
+
+/* One process from <proc_root>/proc/<pid>, as the table would read it. 0 or -errno. */
+int pw_ptable_read_proc(const char *proc_root, uint32_t pid, struct pw_proc *p);
+
 #endif

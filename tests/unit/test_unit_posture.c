@@ -320,6 +320,16 @@ static void test_dev_on_other_fs_not_listed(void **state)
 	umount2(dev, MNT_DETACH);
 	rmdir(disk);
 	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_NA, "not devtmpfs or tmpfs");
+	cleanup(state);
+
+	/* FUSE over /dev in the container's own mount table: not even opened
+	 * (opening the root of a FUSE mount waits for its server). */
+	build("privileged");
+	sh("sed -i 's| /dev rw,nosuid - tmpfs tmpfs | /dev rw,nosuid - fuse.hang hang |' "
+	   "'%s/proc/%d/mountinfo'",
+	   tree, PID);
+	measure();
+	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_NA, "is fuse.hang, not devtmpfs or tmpfs");
 }
 
 /*

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel tier: nothing a container does stalls `privwatch run`. Three
+ * stand-in containers (cgroup2 directories shaped like docker's) below a
+ * watched parent:
+ *  A  present at start, its own mount namespace with 4,000 mounts stacked
+ *     on one point and a FUSE filesystem whose server never answers over
+ *     its /dev: measured without touching that /dev (its mount table says
+ *     fuse), so discovery and the start record are not delayed;
+ *  B  made after start, its runtime state directory a FUSE mount that
+ *     never answers (in the agent's own mount namespace, private to the
+ *     test): the host-reading worker's read is given up at the deadline,
+ *     the worker replaced, PW-0010 raised, privwatch.lost/1 says
+ *     host_reads_timed_out, B's events still come, with mode unknown and
+ *     the reason;
+ *  C  an ordinary container made meanwhile: its exec is reported within
+ *     seconds.
+ * Then SIGINT: the agent exits within 5 s, with a worker still stuck in
+ * the kernel, and its final record counts no host read on the event thread.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "host/cgroupfs.h"
+#include "harness.h"
+
+#define STACKED_MOUNTS 4000
+
+static char line[1 << 16];
+static pid_t agent_pid, hostile_pid;
+static char stack_dir[64];
+static char parent[4200], a[4300], b[4300], c[4300];
+static int made_parent;
+
+static int teardown(void **state)
+{
+	if (agent_pid > 0 && kill(agent_pid, SIGKILL) == 0)
+		waitpid(agent_pid, NULL, 0);
+	if (hostile_pid > 0 && kill(hostile_pid, SIGKILL) == 0)
+		waitpid(hostile_pid, NULL, 0);
+	agent_pid = hostile_pid = 0;
+	if (stack_dir[0])
+		rmdir(stack_dir);
+	stack_dir[0] = '\0';
+	if (a[0])
+		rmdir(a);
+	if (b[0])
+		rmdir(b);
+	if (c[0])
+		rmdir(c);
+	if (made_parent)
+		rmdir(parent);
+	a[0] = b[0] = c[0] = '\0';
+	made_parent = 0;
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static void make_id(char *id, unsigned int n)
+{
+	snprintf(id, 65, "%08x%08x%s", (unsigned int)getpid(), n,
+		 "baddeed0baddeed0baddeed0baddeed0baddeed0baddeed0");
+}
+
+/*
+ * Container A's init: in its cgroup, a mount namespace of its own, 4,000
+ * tmpfs stacked on one directory, a FUSE mount over /dev whose fd it holds
+ * and never reads. Tells the parent through ready, then waits to be killed.
+ */
+static pid_t start_hostile(const char *cgroup, int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid) {
+		close(p[1]);
+		*ready_fd = p[0];
+		return pid;
+	}
+	{
+		char procs[4400], opts[128], pidbuf[16];
+		int fd, fuse, i;
+
+		close(p[0]);
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		snprintf(pidbuf, sizeof(pidbuf), "%d", getpid());
+		if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0)
+			_exit(10);
+		close(fd);
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(11);
+		for (i = 0; i < STACKED_MOUNTS; i++)
+			if (mount("pw-stack", stack_dir, "tmpfs", 0, "size=4k"))
+				_exit(12);
+		fuse = open("/dev/fuse", O_RDWR); /* kept open, never read: no answer */
+		if (fuse < 0)
+			_exit(13);
+		snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fuse);
+		if (mount("pw-hang", "/dev", "fuse.pw-hang", MS_NOSUID, opts))
+			_exit(14);
+		if (write(p[1], "r", 1) != 1)
+			_exit(15);
+		for (;;)
+			pause();
+	}
+}
+
+static void test_hostile_containers_do_not_stall_the_agent(void **state)
+{
+	char mnt[4096];
+	char ida[65], idb[65], idc[65], script[2048], ready;
+	char *true_argv[] = { "/bin/true", NULL };
+	char *run_argv[] = {
+		"/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c", script, NULL
+	};
+	struct h_proc p;
+	json_t *j, *ct;
+	int ready_fd = -1, st, saw_a = 0, saw_b = 0, saw_c = 0, alerted = 0;
+	int lost = 0, final = 0;
+	uint64_t t_start, t_c = 0, c_latency = 0, t_int, exit_ms;
+	pid_t in_a, in_b, in_c;
+
+	if (access("/dev/fuse", R_OK | W_OK)) {
+		print_message("[   SKIP   ] no /dev/fuse\n");
+		skip();
+	}
+	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
+	snprintf(parent, sizeof(parent), "%s/docker", mnt);
+	if (!mkdir(parent, 0755))
+		made_parent = 1;
+	else
+		assert_int_equal(errno, EEXIST);
+	make_id(ida, 0xa);
+	make_id(idb, 0xb);
+	make_id(idc, 0xc);
+	snprintf(a, sizeof(a), "%s/%s", parent, ida);
+	snprintf(b, sizeof(b), "%s/%s", parent, idb);
+	snprintf(c, sizeof(c), "%s/%s", parent, idc);
+	snprintf(stack_dir, sizeof(stack_dir), "/tmp/pw-hostile-XXXXXX");
+	assert_non_null(mkdtemp(stack_dir));
+
+	/* A, present before the agent. */
+	assert_int_equal(mkdir(a, 0755), 0);
+	hostile_pid = start_hostile(a, &ready_fd);
+	assert_true(hostile_pid > 0);
+	assert_int_equal(read(ready_fd, &ready, 1), 1);
+	close(ready_fd);
+
+	/* The agent, in a mount namespace of its own where B's state
+	 * directory is a FUSE mount nobody answers (fd 3, held by the agent
+	 * itself and never read). */
+	snprintf(script, sizeof(script),
+		 "set -e; mount -t tmpfs pw-hostile /var/lib; "
+		 "mkdir -p /var/lib/docker/containers/%s; exec 3<>/dev/fuse; "
+		 "mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 pw-hang "
+		 "/var/lib/docker/containers/%s; "
+		 "exec '%s' run --events --cgroup '%s' --read-deadline-ms 500 --hold-ms 3000 "
+		 "--stats-interval 0",
+		 idb, idb, h_privwatch(), parent);
+	t_start = now_ms();
+	assert_int_equal(h_proc_start(&p, run_argv), 0);
+	agent_pid = p.pid;
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0);
+	j = json_loads(line, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(jstr(j, "schema"), "privwatch.start/1");
+	json_decref(j);
+	print_message("[   INFO   ] start record %llu ms after start, A present\n",
+		      (unsigned long long)(now_ms() - t_start));
+
+	/* B: its state read never returns. */
+	assert_int_equal(mkdir(b, 0755), 0);
+	in_b = h_spawn(b, true_argv);
+	assert_true(in_b > 0);
+	assert_int_equal(h_wait(in_b), 0);
+	/* A: measured already, its exec now. C: an ordinary one, meanwhile. */
+	in_a = h_spawn(a, true_argv);
+	assert_true(in_a > 0);
+	assert_int_equal(h_wait(in_a), 0);
+	assert_int_equal(mkdir(c, 0755), 0);
+	t_c = now_ms();
+	in_c = h_spawn(c, true_argv);
+	assert_true(in_c > 0);
+	assert_int_equal(h_wait(in_c), 0);
+
+	while ((!saw_a || !saw_b || !saw_c || !alerted) &&
+	       h_proc_line(&p, line, sizeof(line), 8000) == 0) {
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		ct = json_object_get(j, "container");
+		if (!strcmp(jstr(j, "kind"), "exec") && json_is_object(ct)) {
+			pid_t pid = json_integer_value(json_object_get(j, "pid"));
+
+			if (pid == in_a) {
+				assert_string_equal(jstr(ct, "id"), ida);
+				/* measured: its FUSE /dev did not stop the rest */
+				assert_string_not_equal(jstr(ct, "mode"), "unknown");
+				saw_a = 1;
+			} else if (pid == in_b) {
+				assert_string_equal(jstr(ct, "id"), idb);
+				assert_string_equal(jstr(ct, "mode"), "unknown");
+				assert_non_null(
+					strstr(jstr(ct, "mode_reason"), "timed out reading"));
+				saw_b = 1;
+			} else if (pid == in_c) {
+				assert_string_equal(jstr(ct, "id"), idc);
+				c_latency = now_ms() - t_c;
+				saw_c = 1;
+			}
+		} else if (!strcmp(jstr(j, "schema"), "privwatch.alert/1") &&
+			   !strcmp(jstr(json_object_get(j, "rule"), "id"), "PW-0010")) {
+			assert_non_null(strstr(jstr(j, "summary"), idb));
+			assert_non_null(strstr(jstr(j, "summary"), "timed out reading"));
+			alerted = 1;
+		}
+		json_decref(j);
+	}
+	assert_true(saw_a);
+	assert_true(saw_b);
+	assert_true(saw_c);
+	assert_true(alerted);
+	print_message("[   INFO   ] C's exec reported %llu ms after it ran, B stalled\n",
+		      (unsigned long long)c_latency);
+	assert_true(c_latency < 3000);
+
+	/* Stop with B's worker still stuck in the kernel. */
+	usleep(1200 * 1000); /* a privwatch.lost/1 comes once a second */
+	t_int = now_ms();
+	kill(p.pid, SIGINT);
+	while (h_proc_line(&p, line, sizeof(line), 10000) == 0) {
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (!strcmp(jstr(j, "schema"), "privwatch.lost/1") &&
+		    json_integer_value(json_object_get(json_object_get(j, "dropped"),
+						       "host_reads_timed_out")) >= 1)
+			lost = 1;
+		if (!strcmp(jstr(j, "schema"), "privwatch.stats/1")) {
+			json_t *hr = json_object_get(j, "host_reads");
+
+			assert_true(json_is_object(hr));
+			print_message("[   INFO   ] host_reads %s\n", json_dumps(hr, JSON_COMPACT));
+			assert_int_equal(json_integer_value(json_object_get(hr, "on_event_thread")),
+					 0);
+			assert_true(json_integer_value(json_object_get(hr, "workers_abandoned")) >=
+				    1);
+			final = 1;
+		}
+		json_decref(j);
+	}
+	assert_int_equal(waitpid(p.pid, &st, 0), p.pid);
+	exit_ms = now_ms() - t_int;
+	agent_pid = 0;
+	print_message("[   INFO   ] exited %llu ms after SIGINT\n", (unsigned long long)exit_ms);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(exit_ms < 5000);
+	assert_true(lost);
+	assert_true(final);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_hostile_containers_do_not_stall_the_agent, teardown),
+	};
+
+	h_init(argv[0]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return cmocka_run_group_tests_name("kernel: hostile containers", tests, NULL, NULL);
+}
