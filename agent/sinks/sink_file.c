@@ -6,7 +6,11 @@
  *
  * Files are opened append-only, created 0600 (alerts name hosts, paths and
  * command lines), never through a symlink: privwatch runs as root, and a
- * symlink planted at the path would make it append to any file. Rotation is
+ * symlink planted at the path would make it append to any file. For the
+ * same reason the file must be a regular file with one link, owned by
+ * privwatch's user (root in production), in a directory nobody else may
+ * write to (a hard link planted there is another file, a FIFO would block
+ * the open for good: it is opened O_NONBLOCK and refused). Rotation is
  * by size, done by privwatch itself (PATH -> PATH.1 -> ... -> PATH.N); an
  * external logrotate works too: move the file and send SIGHUP.
  */
@@ -19,12 +23,90 @@
 #include "lib/log.h"
 #include "sinks/sink_int.h"
 
-int pw_file_open(struct pw_sink *k, char *err, size_t errlen)
+static const char *kind_of(mode_t m)
 {
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISDIR(m))
+		return "a directory";
+	return "not a regular file";
+}
+
+/* The file as found: a regular file with one link, ours. 0, or -1 and err. */
+static int check_file(const struct pw_sink *k, const struct stat *st, char *err, size_t errlen)
+{
+	if (!S_ISREG(st->st_mode))
+		snprintf(err, errlen, "output '%s': %s is %s, not a regular file", k->spec, k->path,
+			 kind_of(st->st_mode));
+	else if (st->st_nlink != 1)
+		snprintf(err, errlen,
+			 "output '%s': %s has %lu hard links: refusing to append to another file",
+			 k->spec, k->path, (unsigned long)st->st_nlink);
+	else if (st->st_uid != geteuid())
+		snprintf(err, errlen, "output '%s': %s is owned by uid %u, not %u: refusing it",
+			 k->spec, k->path, (unsigned int)st->st_uid, (unsigned int)geteuid());
+	else
+		return 0;
+	return -1;
+}
+
+/* The directory of the file, opened; -1 and err unless nobody else may write there. */
+static int open_dir(const struct pw_sink *k, const char **base, char *err, size_t errlen)
+{
+	char dir[4096];
+	const char *slash = strrchr(k->path, '/');
 	struct stat st;
 	int fd;
 
-	fd = open(k->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (!slash) {
+		snprintf(dir, sizeof(dir), ".");
+		*base = k->path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == k->path ? 1 : (int)(slash - k->path),
+			 k->path);
+		*base = slash + 1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "output '%s': cannot open the directory %s: %s", k->spec, dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		snprintf(err, errlen,
+			 "output '%s': the directory %s of %s may be written by others "
+			 "(mode %04o, uid %u): refusing it",
+			 k->spec, dir, k->path, (unsigned int)(st.st_mode & 07777),
+			 (unsigned int)st.st_uid);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int pw_file_open(struct pw_sink *k, char *err, size_t errlen)
+{
+	const char *base;
+	struct stat st;
+	int fd, dirfd;
+
+	dirfd = open_dir(k, &base, err, errlen);
+	if (dirfd < 0)
+		return -1;
+	/* What is there now, before opening it (a FIFO is not even opened). */
+	if (!fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) && !S_ISLNK(st.st_mode) &&
+	    check_file(k, &st, err, errlen)) {
+		close(dirfd);
+		return -1;
+	}
+	fd = openat(dirfd, base,
+		    O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	close(dirfd);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			snprintf(err, errlen,
@@ -35,8 +117,14 @@ int pw_file_open(struct pw_sink *k, char *err, size_t errlen)
 				 strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "output '%s': %s is not a regular file", k->spec, k->path);
+	/* And what was opened: it may have changed in between. */
+	if (fstat(fd, &st)) {
+		snprintf(err, errlen, "output '%s': cannot stat %s: %s", k->spec, k->path,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (check_file(k, &st, err, errlen)) {
 		close(fd);
 		return -1;
 	}

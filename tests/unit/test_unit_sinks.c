@@ -5,6 +5,7 @@
  * (mode, append, rotation, reopen after an external mv, symlink refusal)
  * and the RFC 5424 frame.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -459,6 +460,101 @@ static void test_file_refuses_a_symlink(void **state)
 	assert_int_equal(access(target, F_OK), -1); /* nothing created through it */
 }
 
+/* Start a file sink at path: the error it gives (NULL: it started). */
+static const char *start_file(const char *path)
+{
+	static char err[1024];
+	char spec[300];
+	struct pw_sinks *s;
+	int rc;
+
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	s = one_sink(spec);
+	rc = pw_sinks_start(s, err, sizeof(err));
+	pw_sinks_close(s, 0);
+	return rc ? err : NULL;
+}
+
+/* A FIFO at the path would block open(2) for good: refused, at once. */
+static void test_file_refuses_a_fifo(void **state)
+{
+	char path[256];
+	const char *err;
+
+	snprintf(path, sizeof(path), "%s/fifo.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(5); /* a blocking open fails the test instead of hanging it */
+	err = start_file(path);
+	alarm(0);
+	assert_non_null(err);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "is a FIFO, not a regular file"));
+	unlink(path);
+}
+
+/* A hard link planted at the path is another file: not appended to. */
+static void test_file_refuses_a_hard_link(void **state)
+{
+	char path[256], other[256], *got;
+	const char *err;
+	size_t len;
+	FILE *f;
+
+	snprintf(other, sizeof(other), "%s/other", dir);
+	snprintf(path, sizeof(path), "%s/linked.json", dir);
+	f = fopen(other, "we");
+	assert_non_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	assert_int_equal(link(other, path), 0);
+	err = start_file(path);
+	assert_non_null(err);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "has 2 hard links"));
+	got = slurp(other, &len);
+	assert_string_equal(got, "precious\n");
+	free(got);
+	unlink(path);
+	unlink(other);
+}
+
+/* Someone else's file, or a directory others may write: refused. */
+static void test_file_refuses_foreign_owner_and_open_directory(void **state)
+{
+	char path[256], sub[256];
+	const char *err;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/foreign.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 4242, 4242), 0);
+		err = start_file(path);
+		assert_non_null(err);
+		assert_non_null(strstr(err, "is owned by uid 4242"));
+	}
+	unlink(path);
+
+	snprintf(sub, sizeof(sub), "%s/shared", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(chmod(sub, 01777), 0);
+	snprintf(path, sizeof(path), "%s/alerts.json", sub);
+	err = start_file(path);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "the directory"));
+	assert_non_null(strstr(err, "may be written by others"));
+	assert_int_equal(access(path, F_OK), -1); /* nothing created there */
+	assert_int_equal(chmod(sub, 0770), 0);
+	err = start_file(path);
+	assert_non_null(err); /* group-writable too */
+	assert_int_equal(chmod(sub, 0755), 0);
+	assert_null(start_file(path));
+	unlink(path);
+	rmdir(sub);
+}
+
 static struct pw_sink *syslog_sink(const char *spec)
 {
 	static struct pw_sinks *s;
@@ -541,6 +637,9 @@ int main(void)
 		cmocka_unit_test(test_file_reopen_after_mv),
 		cmocka_unit_test(test_file_reopen_refuses_a_planted_symlink),
 		cmocka_unit_test(test_file_refuses_a_symlink),
+		cmocka_unit_test(test_file_refuses_a_fifo),
+		cmocka_unit_test(test_file_refuses_a_hard_link),
+		cmocka_unit_test(test_file_refuses_foreign_owner_and_open_directory),
 		cmocka_unit_test(test_syslog_frame),
 		cmocka_unit_test(test_attrs_from_json),
 	};
