@@ -202,9 +202,12 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 	else
 		snprintf(cgid, sizeof(cgid), "%llu", (unsigned long long)v->cgroup_id);
 	if (!pw_fold_check(p->fold, info->id, container, v->proc.exe, fold_target(v), v->ts_ns, &fe,
-			   &need_head) &&
-	    !need_head)
-		return; /* a repeat, counted in its window */
+			   &need_head)) {
+		/* a repeat, counted in its window; its process kept as evidence */
+		pw_fold_note_process(fe, v->proc.pid, v->proc.exe, v->proc.args, v->proc.args_len);
+		if (!need_head)
+			return;
+	}
 
 	pw_rule_format_output(r, v, summary, sizeof(summary));
 	a.rule = info;
@@ -496,28 +499,81 @@ void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind, const struct
 	deliver(p, kind, h, c);
 }
 
+/* ,"repeated_by":[{"pid":..,"exe":..,"argv":[..],"count":..},...],"repeated_by_others":N
+ * into w (an open object), then its text without the braces in *frag. */
+static const char *repeats_fragment(struct jsonw *w, const struct pw_fold_procs *pr, size_t *len)
+{
+	const char *line;
+	size_t i;
+
+	jw_obj_begin(w);
+	jw_key(w, "repeated_by");
+	jw_arr_begin(w);
+	for (i = 0; pr && i < pr->n; i++) {
+		const struct pw_fold_proc *q = &pr->v[i];
+		size_t off = 0;
+
+		jw_obj_begin(w);
+		jw_kv_u64(w, "pid", q->pid);
+		jw_kv_str(w, "exe", q->exe);
+		jw_key(w, "argv");
+		jw_arr_begin(w);
+		while (off < q->args_len) {
+			size_t n = strnlen(q->args + off, q->args_len - off);
+
+			jw_strn(w, q->args + off, n);
+			off += n + 1;
+		}
+		jw_arr_end(w);
+		jw_kv_u64(w, "count", q->count);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_kv_u64(w, "repeated_by_others", pr ? pr->others : 0);
+	jw_obj_end(w);
+	line = jw_line(w, len);
+	if (!line || *len < 3)
+		return NULL;
+	*len -= 3; /* "{" ... "}\n" */
+	return line + 1;
+}
+
 static void write_summary(void *ctx, const char *head, size_t len, enum pw_severity sev,
-			  uint64_t count)
+			  uint64_t count, const struct pw_fold_procs *procs)
 {
 	struct pw_pipeline *p = ctx;
+	const char *frag;
+	size_t flen = 0;
 	char tail[48];
 	char *line;
+	struct jsonw w;
 	int n;
 
 	if (!head)
 		return; /* could not be kept (out of memory): warned then */
+	jw_init(&w);
+	frag = repeats_fragment(&w, procs, &flen);
+	if (!frag) {
+		jw_free(&w);
+		p->write_failed = 1;
+		return;
+	}
 	/* pw_alert_tail's bytes: ECS keeps the count inside "privwatch" */
 	n = snprintf(tail, sizeof(tail), ",\"count\":%llu}%s\n", (unsigned long long)count,
 		     p->o.format == PW_FORMAT_ECS ? "}" : "");
-	line = malloc(len + n);
+	line = malloc(len + 1 + flen + n);
 	if (!line) {
+		jw_free(&w);
 		p->write_failed = 1;
 		return;
 	}
 	memcpy(line, head, len);
-	memcpy(line + len, tail, n);
-	pw_sinks_write(p->sinks, line, len + n, PW_REC_ALERT, sev);
+	line[len] = ',';
+	memcpy(line + len + 1, frag, flen);
+	memcpy(line + len + 1 + flen, tail, n);
+	pw_sinks_write(p->sinks, line, len + 1 + flen + n, PW_REC_ALERT, sev);
 	free(line);
+	jw_free(&w);
 	p->alerts.written++;
 }
 

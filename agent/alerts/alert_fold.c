@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "alerts/alert_fold.h"
@@ -14,6 +15,9 @@ struct pw_fold_entry {
 	char *head;
 	size_t head_len;
 	enum pw_severity sev;
+	struct pw_fold_proc *procs; /* PW_FOLD_PROCS, allocated at the first note */
+	size_t nprocs;
+	uint64_t others;
 };
 
 struct pw_fold {
@@ -46,6 +50,7 @@ static void entry_free(struct pw_fold_entry *e)
 {
 	free(e->key);
 	free(e->head);
+	free(e->procs);
 	free(e);
 }
 
@@ -151,6 +156,41 @@ int pw_fold_keep_head(struct pw_fold_entry *e, const char *head, size_t len, enu
 	return 0;
 }
 
+void pw_fold_note_process(struct pw_fold_entry *e, uint32_t pid, const char *exe, const char *args,
+			  size_t args_len)
+{
+	size_t i, alen = args_len < PW_FOLD_ARGS_MAX ? args_len : PW_FOLD_ARGS_MAX;
+	struct pw_fold_proc *p;
+
+	if (!args)
+		alen = 0;
+	for (i = 0; i < e->nprocs; i++) {
+		p = &e->procs[i];
+		if (p->pid == pid && p->args_len == alen && !memcmp(p->args, args, alen)) {
+			p->count++;
+			return;
+		}
+	}
+	if (e->nprocs == PW_FOLD_PROCS) {
+		e->others++;
+		return;
+	}
+	if (!e->procs && !(e->procs = calloc(PW_FOLD_PROCS, sizeof(*e->procs)))) {
+		e->others++;
+		return;
+	}
+	p = &e->procs[e->nprocs++];
+	p->pid = pid;
+	p->count = 1;
+	p->args_len = alen;
+	if (alen)
+		memcpy(p->args, args, alen);
+	/* cut mid-way: at the last whole argument kept */
+	while (alen < args_len && p->args_len && p->args[p->args_len - 1])
+		p->args_len--;
+	snprintf(p->exe, sizeof(p->exe), "%s", exe ? exe : "");
+}
+
 void pw_fold_flush(struct pw_fold *f, uint64_t now_ns, int all, pw_fold_emit emit, void *ctx)
 {
 	size_t i;
@@ -164,7 +204,10 @@ void pw_fold_flush(struct pw_fold *f, uint64_t now_ns, int all, pw_fold_emit emi
 				continue;
 			}
 			if (e->repeats) {
-				emit(ctx, e->head, e->head ? e->head_len : 0, e->sev, e->repeats);
+				struct pw_fold_procs pr = { e->procs, e->nprocs, e->others };
+
+				emit(ctx, e->head, e->head ? e->head_len : 0, e->sev, e->repeats,
+				     &pr);
 				f->st.summaries++;
 			}
 			if (e->repeats && !all) {
@@ -173,6 +216,8 @@ void pw_fold_flush(struct pw_fold *f, uint64_t now_ns, int all, pw_fold_emit emi
 				e->window_start = now_ns;
 				free(e->head);
 				e->head = NULL;
+				e->nprocs = 0;
+				e->others = 0;
 				p = &e->next;
 				continue;
 			}

@@ -177,6 +177,27 @@ static void test_alerts_fold_and_reload(void **state)
 	assert_non_null(summary);
 	assert_string_equal(str_at(summary, "rule", "id"), "PW-T001");
 	assert_int_equal(json_integer_value(json_object_get(summary, "count")), 2);
+	/* The repeats' evidence: the two processes behind them, each once. */
+	{
+		json_t *by = json_object_get(summary, "repeated_by");
+		size_t i;
+
+		assert_true(json_is_array(by));
+		assert_int_equal(json_array_size(by), 2);
+		for (i = 0; i < 2; i++) {
+			json_t *e = json_array_get(by, i);
+
+			assert_true(json_integer_value(json_object_get(e, "pid")) > 0);
+			assert_string_equal(json_string_value(json_object_get(e, "exe")),
+					    h_workload());
+			assert_true(json_is_array(json_object_get(e, "argv")));
+			assert_int_equal(json_integer_value(json_object_get(e, "count")), 1);
+		}
+		assert_true(json_integer_value(json_object_get(json_array_get(by, 0), "pid")) !=
+			    json_integer_value(json_object_get(json_array_get(by, 1), "pid")));
+		assert_int_equal(json_integer_value(json_object_get(summary, "repeated_by_others")),
+				 0);
+	}
 	assert_non_null(final);
 	assert_int_equal(int_at(final, "rules", "reloads"), 1);
 	assert_int_equal(int_at(final, "rules", "reload_failures"), 1);

@@ -15,14 +15,24 @@ struct emitted {
 	int n;
 	uint64_t count[16];
 	char head[16][64];
+	struct pw_fold_proc procs[16][PW_FOLD_PROCS];
+	size_t nprocs[16];
+	uint64_t others[16];
 };
 
-static void on_emit(void *ctx, const char *head, size_t len, enum pw_severity sev, uint64_t count)
+static void on_emit(void *ctx, const char *head, size_t len, enum pw_severity sev, uint64_t count,
+		    const struct pw_fold_procs *pr)
 {
 	struct emitted *em = ctx;
 
 	assert_true(em->n < 16);
 	snprintf(em->head[em->n], sizeof(em->head[0]), "%.*s", (int)len, head);
+	assert_non_null(pr);
+	assert_true(pr->n <= PW_FOLD_PROCS);
+	if (pr->n)
+		memcpy(em->procs[em->n], pr->v, pr->n * sizeof(*pr->v));
+	em->nprocs[em->n] = pr->n;
+	em->others[em->n] = pr->others;
 	em->count[em->n++] = count;
 }
 
@@ -70,6 +80,65 @@ static void test_repeats_fold_into_one_summary(void **state)
 	assert_int_equal(st.folded, 104);
 	assert_int_equal(st.summaries, 2);
 	assert_int_equal(check(f, "PW-1", "c1", "/bin/sh", "/sys/x", 31 * SEC, "x"), 1);
+	pw_fold_free(f);
+}
+
+/* The repeats keep their evidence: which processes (pid, exe, argv) made
+ * them, distinct, bounded, with a count of the rest. */
+static void test_repeats_keep_their_processes(void **state)
+{
+	struct pw_fold *f = pw_fold_new(10 * SEC, 0);
+	struct emitted em = {};
+	struct pw_fold_entry *e;
+	char args[64], longargs[400];
+	int need_head, i, len;
+
+	assert_int_equal(check(f, "PW-1", "c1", "/bin/sh", "/sys/x", 0, "first"), 1);
+	/* 3 from pid 100 with one argv, 2 from pid 101, then 20 distinct pids */
+	for (i = 0; i < 25; i++) {
+		uint32_t pid = i < 3 ? 100 : i < 5 ? 101 : 200 + i;
+
+		len = snprintf(args, sizeof(args), "sh%c-c%cecho %u", 0, 0, pid) + 1;
+		assert_int_equal(
+			pw_fold_check(f, "PW-1", "c1", "/bin/sh", "/sys/x", 1 + i, &e, &need_head),
+			0);
+		if (need_head)
+			assert_int_equal(pw_fold_keep_head(e, "h", 1, PW_SEV_HIGH), 0);
+		pw_fold_note_process(e, pid, "/bin/sh", args, len);
+	}
+	/* An argv longer than kept: cut at the last whole argument. */
+	memset(longargs, 'a', sizeof(longargs));
+	longargs[100] = '\0';
+	longargs[sizeof(longargs) - 1] = '\0';
+	assert_int_equal(pw_fold_check(f, "PW-1", "c1", "/bin/sh", "/sys/x", 30, &e, &need_head),
+			 0);
+	pw_fold_note_process(e, 999, "/bin/sh", longargs, sizeof(longargs));
+	pw_fold_flush(f, 10 * SEC, 0, on_emit, &em);
+	assert_int_equal(em.n, 1);
+	assert_int_equal(em.count[0], 26);
+	assert_int_equal(em.nprocs[0], PW_FOLD_PROCS);
+	assert_int_equal(em.procs[0][0].pid, 100);
+	assert_int_equal(em.procs[0][0].count, 3);
+	assert_string_equal(em.procs[0][0].exe, "/bin/sh");
+	assert_int_equal(em.procs[0][0].args_len, strlen("sh-cecho 100") + 3);
+	assert_memory_equal(em.procs[0][0].args, "sh\0-c\0echo 100", 15);
+	assert_int_equal(em.procs[0][1].pid, 101);
+	assert_int_equal(em.procs[0][1].count, 2);
+	assert_int_equal(em.procs[0][2].pid, 205);
+	/* 26 repeats: 3 + 2 + 6 kept distinct, the other 15 counted */
+	assert_int_equal(em.others[0], 26 - 3 - 2 - (PW_FOLD_PROCS - 2));
+	/* The next window starts without them. */
+	assert_int_equal(
+		pw_fold_check(f, "PW-1", "c1", "/bin/sh", "/sys/x", 11 * SEC, &e, &need_head), 0);
+	if (need_head)
+		assert_int_equal(pw_fold_keep_head(e, "h", 1, PW_SEV_HIGH), 0);
+	pw_fold_note_process(e, 999, "/bin/sh", longargs, sizeof(longargs));
+	pw_fold_flush(f, 21 * SEC, 0, on_emit, &em);
+	assert_int_equal(em.n, 2);
+	assert_int_equal(em.nprocs[1], 1);
+	assert_int_equal(em.others[1], 0);
+	assert_int_equal(em.procs[1][0].pid, 999);
+	assert_int_equal(em.procs[1][0].args_len, 101); /* the first argument, whole */
 	pw_fold_free(f);
 }
 
@@ -131,6 +200,7 @@ static void test_flush_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_repeats_keep_their_processes),
 		cmocka_unit_test(test_repeats_fold_into_one_summary),
 		cmocka_unit_test(test_differences_always_alert),
 		cmocka_unit_test(test_full_table_alerts_unfolded),
