@@ -184,12 +184,14 @@ static void read_oci_annotations(json_t *config, struct pw_container_meta *out)
 	TAKE(out->container_name, json_object_get(a, "io.kubernetes.cri.container-name"));
 	TAKE(out->image, json_object_get(a, "io.kubernetes.cri.image-name"));
 	TAKE(out->container_type, json_object_get(a, "io.kubernetes.cri.container-type"));
+	TAKE(out->pod_uid, json_object_get(a, "io.kubernetes.cri.sandbox-uid"));
 
 	TAKE(out->pod_name, json_object_get(a, "io.kubernetes.pod.name"));
 	TAKE(out->pod_namespace, json_object_get(a, "io.kubernetes.pod.namespace"));
 	TAKE(out->container_name, json_object_get(a, "io.kubernetes.container.name"));
 	TAKE(out->image, json_object_get(a, "io.kubernetes.cri-o.ImageName"));
 	TAKE(out->container_type, json_object_get(a, "io.kubernetes.cri-o.ContainerType"));
+	TAKE(out->pod_uid, json_object_get(a, "io.kubernetes.pod.uid"));
 
 	TAKE(out->image, json_object_get(a, "org.opencontainers.image.ref.name"));
 
@@ -224,6 +226,7 @@ static void read_docker(const char *root, const char *id, struct pw_container_me
 		TAKE(out->pod_name, json_object_get(labels, "io.kubernetes.pod.name"));
 		TAKE(out->pod_namespace, json_object_get(labels, "io.kubernetes.pod.namespace"));
 		TAKE(out->container_name, json_object_get(labels, "io.kubernetes.container.name"));
+		TAKE(out->pod_uid, json_object_get(labels, "io.kubernetes.pod.uid"));
 		type = json_string_value(json_object_get(labels, "io.kubernetes.docker.type"));
 		if (type)
 			snprintf(out->container_type, sizeof(out->container_type), "%s",
@@ -403,6 +406,17 @@ static void read_runc(const char *root, const char *id, struct pw_container_meta
 	}
 }
 
+/* Pod uids compare with '_' (systemd's cgroup driver) as '-'. */
+static int same_uid(const char *a, const char *b)
+{
+	if (!*a)
+		return 0;
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '_' || *a == '-') && (*b == '_' || *b == '-')))
+			return 0;
+	return *a == *b;
+}
+
 int pw_runtime_state_read(const char *root, const struct pw_container_ref *ref,
 			  struct pw_container_meta *out)
 {
@@ -427,6 +441,13 @@ int pw_runtime_state_read(const char *root, const struct pw_container_ref *ref,
 	case PW_RUNTIME_CRIO: read_containers_storage(root, ref->id, 1, out); break;
 	case PW_RUNTIME_RUNC: read_runc(root, ref->id, out); break;
 	case PW_RUNTIME_NONE: return -EINVAL;
+	}
+	/* Kubernetes identity only where the pod exists: labels and
+	 * annotations are anyone's to set (docker run --label
+	 * io.kubernetes.pod.name=...), the pod's cgroup is the kubelet's. */
+	if (!ref->pod_uid[0] || !same_uid(out->pod_uid, ref->pod_uid)) {
+		out->pod_name[0] = out->pod_namespace[0] = '\0';
+		out->container_name[0] = out->container_type[0] = '\0';
 	}
 	/* ctr and runc have no name apart from the id the user chose */
 	if (!out->name[0] &&

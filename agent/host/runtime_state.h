@@ -51,9 +51,11 @@ struct pw_container_meta {
 	char image[512];    /* as the user asked for it (nginx:1.27), else a digest */
 	char pod_name[254]; /* Kubernetes object names are at most 253 */
 	char pod_namespace[64];
-	char container_name[64]; /* the container's name in its pod spec */
-	char container_type[16]; /* CRI: "container" or "sandbox" (the pause container) */
-	char bundle[512];	 /* OCI bundle directory, as the runtime recorded it */
+	char container_name[64];	  /* the container's name in its pod spec */
+	char container_type[16];	  /* CRI: "container" or "sandbox" (the pause container) */
+	char pod_uid[PW_POD_UID_MAX + 1]; /* as labelled; pod fields are kept only
+					   * when the cgroup path carries this uid */
+	char bundle[512];		  /* OCI bundle directory, as the runtime recorded it */
 	enum pw_priv_flag privileged;
 	int32_t init_pid;     /* 0 if not recorded or not running */
 	unsigned int sources; /* PW_SRC_* */

@@ -108,7 +108,8 @@ static void test_docker_under_kubelet(void **state)
 {
 	struct pw_container_meta m;
 
-	lookup(ROOT, "/kubepods/besteffort/pod5f3c2a1b-8d7e-4f60-9a1b-2c3d4e5f6a7b/" DK8S, &m);
+	/* the pod its labels name: io.kubernetes.pod.uid */
+	lookup(ROOT, "/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/" DK8S, &m);
 	check_meta(
 		"dockershim", &m,
 		&(struct want){
@@ -123,6 +124,43 @@ static void test_docker_under_kubelet(void **state)
 			.privileged = PW_PRIV_YES,
 			.init_pid = 777,
 			.sources = PW_SRC_DOCKER_CONFIG | PW_SRC_DOCKER_HOSTCONFIG });
+}
+
+/* The same labels where that pod is not: a container outside kubepods
+ * (docker run --label io.kubernetes.pod.name=...), or in another pod's
+ * cgroup, claims no pod. */
+static void test_pod_labels_only_in_their_pod(void **state)
+{
+	static const char *const paths[] = {
+		"/docker/" DK8S,
+		"/system.slice/docker-" DK8S ".scope",
+		"/kubepods/besteffort/pod5f3c2a1b-8d7e-4f60-9a1b-2c3d4e5f6a7b/" DK8S,
+	};
+	struct pw_container_meta m;
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		lookup(ROOT, paths[i], &m);
+		check_meta(
+			paths[i], &m,
+			&(struct want){
+				.name = "k8s_kube-proxy_kube-proxy-x7k2p_kube-system_"
+					"0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b_0",
+				.image =
+					"registry.k8s.io/kube-proxy@sha256:"
+					"0fd6a0b2c4a5b8c1d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4"
+					"b3c2",
+				.privileged = PW_PRIV_YES,
+				.init_pid = 777,
+				.sources = PW_SRC_DOCKER_CONFIG | PW_SRC_DOCKER_HOSTCONFIG });
+	}
+	/* The CRI's annotations in the systemd driver's spelling of its pod. */
+	lookup(ROOT,
+	       "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+	       "0a1b2c3d_4e5f_6071_8293_a4b5c6d7e8f9.slice/cri-containerd-" CRI ".scope",
+	       &m);
+	assert_string_equal(m.pod_name, "");
+	assert_string_equal(m.pod_namespace, "");
 }
 
 static void test_docker_corrupt_and_missing(void **state)
@@ -469,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_docker_privileged),
 		cmocka_unit_test(test_docker_default_not_running),
 		cmocka_unit_test(test_docker_under_kubelet),
+		cmocka_unit_test(test_pod_labels_only_in_their_pod),
 		cmocka_unit_test(test_docker_corrupt_and_missing),
 		cmocka_unit_test(test_cri_containerd_container),
 		cmocka_unit_test(test_cri_containerd_sandbox),
