@@ -660,6 +660,11 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 		jw_obj_end(w);
 	}
 	jw_kv_u64(w, "container_table_full", p->table.overflow);
+	/* Bounded by PW_CT_MAX_CONTAINERS entries and PW_CT_MAX_CGROUPS ids,
+	 * plus the held records (PW_HOLD_TOTAL_BYTES). */
+	jw_kv_u64(w, "container_table_bytes",
+		  (p->table.containers + p->table.pending) * sizeof(struct pw_ct_container) +
+			  pw_htab_bytes(&p->table.index));
 }
 
 static const char *const host_tags[] = { "T1562.001" }; /* Impair Defenses */

@@ -91,7 +91,7 @@ struct pw_ctable {
 	uint64_t hold_dropped; /* held records freed with their container (never expected) */
 };
 
-#define PW_CT_MAX_CONTAINERS 16384
+#define PW_CT_MAX_CONTAINERS 4096 /* x ~8 KiB each: 32 MiB at most */
 #define PW_CT_MAX_CGROUPS    (256 * 1024)
 
 /* The worker's answer for c: state (meta_ok), posture (measured: rc and

@@ -26,6 +26,39 @@ static void docker_path(char *buf, size_t len, unsigned int n, const char *sub)
 	snprintf(buf, len, "/docker/%08x%056d%s", n, 0, sub);
 }
 
+/* Bounded: container-shaped names past the count, cgroups past theirs,
+ * are not tracked, and counted. */
+static void test_bounded(void **state)
+{
+	struct pw_ctable t;
+	char p[256], sub[256];
+	int i;
+
+	assert_int_equal(pw_ctable_init(&t, ROOT, 0), 0);
+	t.max_containers = 3;
+	t.max_cgroups = 5;
+	for (i = 0; i < 3; i++) {
+		docker_path(p, sizeof(p), 10 + i, "");
+		assert_int_equal(pw_ctable_mkdir(&t, 200 + i, 1, p), 1);
+	}
+	docker_path(p, sizeof(p), 99, "");
+	assert_int_equal(pw_ctable_mkdir(&t, 299, 1, p), -ENOSPC);
+	assert_null(pw_ctable_lookup(&t, 299));
+	assert_int_equal(t.containers, 3);
+	assert_int_equal(t.overflow, 1);
+	/* cgroups: two more fit, the third does not */
+	for (i = 0; i < 3; i++) {
+		docker_path(sub, sizeof(sub), 10, i == 0 ? "/a" : i == 1 ? "/b" : "/c");
+		assert_int_equal(pw_ctable_mkdir(&t, 300 + i, 200, sub), i < 2 ? 1 : -ENOSPC);
+	}
+	assert_int_equal(t.index.n, 5);
+	assert_int_equal(t.overflow, 2);
+	/* room again once one goes */
+	pw_ctable_rmdir(&t, 202);
+	assert_int_equal(pw_ctable_mkdir(&t, 299, 1, p), 1);
+	pw_ctable_free(&t);
+}
+
 static void test_mkdir_sub_rmdir(void **state)
 {
 	struct pw_ctable t;
@@ -299,6 +332,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mkdir_sub_rmdir),
+		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_phase),
 		cmocka_unit_test(test_runc_pending),
 		cmocka_unit_test(test_many_and_deletion),
