@@ -261,6 +261,9 @@ ps_checks
 rules_checks
 run_checks
 rules_no_false_alarms
+# shellcheck source=tests/e2e/hostile.sh
+. "$HERE/hostile.sh"
+hostile_checks
 
 echo "### status"
 "$R" status
