@@ -22,8 +22,7 @@ exec sleep 300'
 
 # ms until container id has an alert of rule (at most 15 s), or "timeout".
 alert_latency() { # out id rule t0
-	local i
-	for i in $(seq 150); do
+	for _ in $(seq 150); do
 		if jq -c --arg id "$2" 'select(.schema == "privwatch.alert/1" and .container.id == $id)' "$1" |
 			jqe -s --arg r "$3" 'any(.[]; .rule.id == $r)'; then
 			echo $(($(now_ms) - $4))
@@ -43,12 +42,12 @@ escape_attempt() { # name
 }
 
 hostile_checks() {
-	local hid hpid i ms eid out=$STATE/hostile-run.json pid2 t0 st
+	local hid hpid ms eid out=$STATE/hostile-run.json pid2 t0 st
 	echo "### hostile containers"
 	hid=$("$R" docker run -d --label "$LABEL" --name pw-hostile --network none --privileged \
 		"$IMAGE" sh -c "$HOSTILE_SH") || { ok "hostile: container starts" false; return; }
 	hpid=$("$R" docker inspect -f '{{.State.Pid}}' "$hid")
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		grep -q ' /dev .* - fuse ' "/proc/$hpid/mountinfo" 2>/dev/null && break
 		sleep 0.1
 	done
@@ -67,7 +66,7 @@ hostile_checks() {
 	t0=$(now_ms)
 	"$PW" run --stats-interval 0 >"$out" 2>"$STATE/hostile-run.err" &
 	pid2=$!
-	for i in $(seq 150); do
+	for _ in $(seq 150); do
 		[ -s "$out" ] && break
 		sleep 0.1
 	done
