@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+# runtimes.sh up/down beside a user's containers (issue 22, "safe project
+# scripts"). Before up, a "user" starts, outside anything the tests own:
+#   - a runc container in runc's default root /run/runc, named without pw-;
+#   - a runc container in /run/docker/runtime-runc/moby, where the host's
+#     Docker keeps its runc state (the old down runc-killed all of those);
+#   - a process called containerd-shim-runc-v2 whose command line names the
+#     default socket /run/containerd/containerd.sock (the old down killed
+#     every such shim it found among the host's processes).
+# After down (run with our own dockerd and containerd killed first, so down
+# takes its crash path), all three must still run, and the default paths
+# runtimes' state lives at must be exactly as they were.
+# Sourced by smoke.sh: uses its ok/is helpers, $R, $STATE.
+SAFE_DIR=
+SAFE_NAME=user-bystander-$$
+SAFE_PIDS=()
+SAFE_DEFAULTS="/run/runc /run/docker /run/docker.sock /run/containerd /run/containerd/containerd.sock
+	/var/lib/docker /var/lib/containerd /var/lib/containers /run/containers /run/libpod
+	/etc/docker/key.json /dev/shm/libpod_lock /etc/cni/net.d"
+SAFE_CREATED=() # directories safety_start made for the user's containers
+
+# What is at the default paths (type and, for files, inode), one line each.
+defaults_state() {
+	local p
+	for p in $SAFE_DEFAULTS; do
+		if [ -e "$p" ]; then echo "$p $(stat -c '%F %i' "$p")"; else echo "$p absent"; fi
+	done
+}
+
+safe_runc() { # root, args...: runc as a user runs it, not through runtimes.sh
+	local root=$1
+	shift
+	runc --root "$root" "$@"
+}
+
+safety_start() {
+	local b d p
+	command -v runc >/dev/null || "$HERE/../install-deps.sh" runc busybox-static
+	SAFE_DIR=$(mktemp -d /tmp/privwatch-e2e-user.XXXXXX)
+	b=$SAFE_DIR/bundle
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys"
+	cp /bin/busybox "$b/rootfs/bin/busybox"
+	(cd "$b" && runc spec)
+	jq '.process.terminal = false | .process.args = ["/bin/busybox", "sleep", "3600"]' \
+		"$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+	for d in /run/runc /run/docker /run/docker/runtime-runc /run/docker/runtime-runc/moby; do
+		[ -e "$d" ] || SAFE_CREATED=("$d" "${SAFE_CREATED[@]}")
+	done
+	mkdir -p /run/docker/runtime-runc/moby
+	safe_runc /run/runc run -d --pid-file "$SAFE_DIR/runc.pid" -b "$b" "$SAFE_NAME" \
+		</dev/null >"$SAFE_DIR/runc.log" 2>&1 || cat "$SAFE_DIR/runc.log" >&2
+	safe_runc /run/docker/runtime-runc/moby run -d --pid-file "$SAFE_DIR/moby.pid" -b "$b" \
+		"$SAFE_NAME-moby" </dev/null >"$SAFE_DIR/moby.log" 2>&1 || cat "$SAFE_DIR/moby.log" >&2
+	# A shim by name and command line only: a shell script, so its comm is
+	# the script's name.
+	printf '#!/bin/sh\ntrap "exit 0" TERM\nwhile :; do sleep 1; done\n' >"$SAFE_DIR/containerd-shim-runc-v2"
+	chmod +x "$SAFE_DIR/containerd-shim-runc-v2"
+	"$SAFE_DIR/containerd-shim-runc-v2" -namespace moby -id "$SAFE_NAME" \
+		-address /run/containerd/containerd.sock </dev/null >/dev/null 2>&1 &
+	echo $! >"$SAFE_DIR/shim.pid"
+	for p in runc moby shim; do
+		[ -s "$SAFE_DIR/$p.pid" ] && SAFE_PIDS+=("$p:$(cat "$SAFE_DIR/$p.pid")")
+	done
+	SAFE_BEFORE=$(defaults_state)
+	echo "   the user's: ${SAFE_PIDS[*]}"
+	env_ok "a user's runc container in /run/runc, one in /run/docker/runtime-runc/moby, a shim-named process" \
+		is "${#SAFE_PIDS[@]}" 3
+}
+
+# The user's process: there, not a zombie.
+running() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+
+safety_check() {
+	local e pid
+	for e in "${SAFE_PIDS[@]}"; do
+		pid=${e#*:}
+		case ${e%%:*} in
+		runc) ok "safety: a user's runc container in /run/runc survives up/down" running "$pid" ;;
+		moby) ok "safety: a user's container in /run/docker/runtime-runc/moby survives up/down" running "$pid" ;;
+		shim) ok "safety: a process named containerd-shim on the default socket survives up/down" running "$pid" ;;
+		esac
+	done
+	ok "safety: runc's default root lists the user's container, state running" \
+		is "$(safe_runc /run/runc state "$SAFE_NAME" 2>/dev/null | jq -r .status)" running
+	ok "safety: up/down left the default runtime paths as they were" \
+		is "$(defaults_state)" "$SAFE_BEFORE"
+}
+
+safety_cleanup() {
+	local d
+	[ -n "$SAFE_DIR" ] || return 0
+	safe_runc /run/runc delete -f "$SAFE_NAME" >/dev/null 2>&1 || true
+	safe_runc /run/docker/runtime-runc/moby delete -f "$SAFE_NAME-moby" >/dev/null 2>&1 || true
+	[ -s "$SAFE_DIR/shim.pid" ] && kill "$(cat "$SAFE_DIR/shim.pid")" 2>/dev/null || true
+	for d in "${SAFE_CREATED[@]}"; do
+		rmdir "$d" 2>/dev/null || true
+	done
+	rm -rf "$SAFE_DIR"
+	SAFE_DIR=
+}
+
+# Wait until a pid no longer runs; a generous hang guard, not a timing.
+gone_within() { # seconds pid
+	local i
+	[ -n "$2" ] || return 1
+	for i in $(seq $(($1 * 10))); do
+		running "$2" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The crash path, beside the user's containers: a container of ours runs,
+# our dockerd and containerd are killed (-9), then down. It must end that
+# container and its shim from our own records (our containerd's state,
+# which down starts it again on; runc's state under our exec-root), and
+# nothing of the user's.
+crash_down() {
+	local id pid shim leftover
+	id=$("$R" docker run -d --label "$LABEL" --name pw-leftover --network none "$IMAGE" sleep 300) || id=
+	pid=$("$R" docker inspect -f '{{.State.Pid}}' "$id" 2>/dev/null) || pid=
+	# Its shim: the init's parent.
+	shim=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f2) || shim=
+	echo "   pw-leftover: init $pid, shim $shim ($(tr '\0' ' ' <"/proc/$shim/cmdline" 2>/dev/null | cut -c1-60 || true))"
+	env_ok "a container of ours runs under its shim" \
+		grep -q containerd-shim "/proc/${shim:-none}/cmdline"
+	kill -KILL "$(cut -d' ' -f1 "$STATE/dockerd.pid")" "$(cut -d' ' -f1 "$STATE/containerd.pid")" || true
+	"$R" down
+	DOWN_DONE=1
+	ok "down after our daemons were killed ends our container" gone_within 10 "$pid"
+	ok "down after our daemons were killed ends our shim" gone_within 10 "$shim"
+	ok "down removes our state and data roots" test ! -e "$STATE" -a ! -e "$DATA"
+	# Looking is fine here (down itself never does): nothing runs from our roots.
+	# (the pattern "/[r]un/..." does not match grep's own command line)
+	leftover=$(grep -lsE -- "${STATE:0:1}[${STATE:1:1}]${STATE:2}" /proc/[0-9]*/cmdline || true)
+	ok "down leaves no process naming our state directory" is "$leftover" ""
+}
