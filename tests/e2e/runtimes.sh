@@ -10,6 +10,8 @@
 #   runtimes.sh status   what runs
 #   runtimes.sh docker|podman|runc|ctr ARGS...   the client on our endpoints
 #   runtimes.sh env      the paths below, as shell assignments
+#   runtimes.sh image-tar FILE   the image's rootfs as a tar (make demo on a
+#                        Docker that was already running)
 #
 # Nothing here uses a default socket, state or data root: containerd, dockerd,
 # podman and runc each get their own under $STATE (/run/privwatch-e2e) and
@@ -398,9 +400,16 @@ env)
 	printf 'STATE=%q\nDATA=%q\nDOCKER_SOCK=%q\nCONTAINERD_SOCK=%q\nRUNC_ROOT=%q\nPRIVWATCH_STATE_ROOTS=%q\n' \
 		"$STATE" "$DATA" "$DOCKER_SOCK" "$CONTAINERD_SOCK" "$RUNC_ROOT" "$VIEW"
 	;;
+image-tar) # FILE: the image's rootfs as a tar, for another engine's import
+	[ -n "${2:-}" ] || die "usage: $0 image-tar FILE"
+	d=$(mktemp -d)
+	build_rootfs "$d/rootfs"
+	tar -C "$d/rootfs" -cf "$2" .
+	rm -rf "$d"
+	;;
 docker) shift; dk "$@" ;;
 podman) shift; pm "$@" ;;
 runc) shift; rc "$@" ;;
 ctr) shift; ct "$@" ;;
-*) echo "usage: $0 up|down|status|env|docker ARGS|podman ARGS|runc ARGS|ctr ARGS" >&2; exit 2 ;;
+*) echo "usage: $0 up|down|status|env|image-tar FILE|docker ARGS|podman ARGS|runc ARGS|ctr ARGS" >&2; exit 2 ;;
 esac
