@@ -194,7 +194,7 @@ run_finish() {
 	pids=$("$R" podman ps -aq --no-trunc --filter "label=$LABEL" || true)
 	for c in $pids; do cgs+=("$mount/libpod_parent/libpod-$c"); done
 	# shellcheck disable=SC2086
-	[ -z "$pids" ] || "$R" podman rm -f $pids >/dev/null 2>&1 || true
+	[ -z "$pids" ] || "$R" podman rm -f -t 0 $pids >/dev/null 2>&1 || true
 	for c in pw-runc-default pw-runc-privileged; do
 		cgs+=("$mount/$c")
 		"$R" runc delete -f "$c" >/dev/null 2>&1 || true

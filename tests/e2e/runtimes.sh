@@ -67,11 +67,13 @@ dk() { "$DOCKER" -H "unix://$DOCKER_SOCK" "$@"; }
 # No systemd: cgroupfs manager, file events; crun fails on hybrid cgroups.
 # Own config (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF): file locks under
 # our tmpdir instead of /dev/shm/libpod_lock, which the host's podman uses.
+# The runtime is a wrapper giving runc our root: podman's --runtime-flag is
+# not handed to the "container cleanup" conmon runs when a container ends,
+# whose runc would look in /run/runc and leave the container's cgroup.
 pm() {
 	CONTAINERS_CONF=$STATE/containers.conf CONTAINERS_STORAGE_CONF=$STATE/storage.conf \
 		podman --root "$DATA/podman" --runroot "$STATE/podman" --tmpdir "$STATE/libpod" \
-		--runtime /usr/sbin/runc --runtime-flag "root=$PODMAN_RUNC_ROOT" \
-		--cgroup-manager cgroupfs --events-backend file "$@"
+		--runtime "$STATE/podman-runc.sh" --cgroup-manager cgroupfs --events-backend file "$@"
 }
 rc() { runc --root "$RUNC_ROOT" "$@"; }
 ct() {
@@ -184,6 +186,8 @@ write_configs() {
 	[network]
 	network_config_dir = "$STATE/cni"
 	TOML
+	printf '#!/bin/sh\nexec /usr/sbin/runc --root %s "$@"\n' "$PODMAN_RUNC_ROOT" >"$STATE/podman-runc.sh"
+	chmod +x "$STATE/podman-runc.sh"
 	cat >"$STATE/storage.conf" <<-TOML
 	[storage]
 	driver = "overlay"

@@ -8,8 +8,13 @@
 #   - a process called containerd-shim-runc-v2 whose command line names the
 #     default socket /run/containerd/containerd.sock (the old down killed
 #     every such shim it found among the host's processes).
+#   - if no Docker or containerd is on this host, a "user's" Docker: dockerd
+#     with every default (/run/docker.sock, /var/lib/docker, /run/docker,
+#     its own containerd), and a container of its own, without our label
+#     (PRIVWATCH_E2E_USER_DOCKER=0: not this one). It is stopped and its
+#     paths removed again at the end.
 # After down (run with our own dockerd and containerd killed first, so down
-# takes its crash path), all three must still run, and the default paths
+# takes its crash path), all must still run, and the default paths
 # runtimes' state lives at must be exactly as they were.
 # Sourced by smoke.sh: uses its ok/is helpers, $R, $STATE.
 SAFE_DIR=
@@ -19,6 +24,56 @@ SAFE_DEFAULTS="/run/runc /run/docker /run/docker.sock /run/containerd /run/conta
 	/var/lib/docker /var/lib/containerd /var/lib/containers /run/containers /run/libpod
 	/etc/docker/key.json /dev/shm/libpod_lock /etc/cni/net.d"
 SAFE_CREATED=() # directories safety_start made for the user's containers
+USER_DOCKERD=    # the user's dockerd's pid, if we started one
+USER_CREATED=()  # the default paths that did not exist before it
+USER_PATHS="/run/docker.sock /run/docker.pid /run/docker /var/lib/docker /etc/docker/key.json
+	/etc/docker /run/containerd/s /run/containerd"
+user_docker() { /usr/bin/docker -H unix:///run/docker.sock "$@"; }
+
+# A Docker as a user has it: every default path, dockerd's own containerd.
+user_docker_start() {
+	local p
+	[ "${PRIVWATCH_E2E_USER_DOCKER:-1}" = 1 ] || return 0
+	for p in /run/docker.sock /run/docker.pid /run/docker /var/lib/docker /run/containerd; do
+		if [ -e "$p" ]; then
+			echo "   ($p exists: no user's Docker of our own)"
+			return 0
+		fi
+	done
+	"$HERE/../install-deps.sh" docker.io containerd runc
+	for p in $USER_PATHS; do [ -e "$p" ] || USER_CREATED+=("$p"); done
+	dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
+		--exec-opt native.cgroupdriver=cgroupfs </dev/null >"$SAFE_DIR/user-dockerd.log" 2>&1 &
+	USER_DOCKERD=$!
+	for _ in $(seq 300); do
+		user_docker info >/dev/null 2>&1 && break
+		[ -d "/proc/$USER_DOCKERD" ] || break
+		sleep 0.1
+	done
+	"$HERE/runtimes.sh" image-tar "$SAFE_DIR/image.tar"
+	user_docker import --change 'CMD ["/bin/sh"]' "$SAFE_DIR/image.tar" user/busybox:1 >/dev/null &&
+		user_docker run -d --name user-bystander --network none user/busybox:1 sleep 3600 >/dev/null &&
+		SAFE_PIDS+=("docker:$(user_docker inspect -f '{{.State.Pid}}' user-bystander)") ||
+		cat "$SAFE_DIR/user-dockerd.log" >&2
+}
+
+user_docker_stop() {
+	local p i
+	[ -n "$USER_DOCKERD" ] || return 0
+	user_docker rm -f user-bystander >/dev/null 2>&1 || true
+	kill -TERM "$USER_DOCKERD" 2>/dev/null || true
+	for i in $(seq 200); do
+		[ -d "/proc/$USER_DOCKERD" ] || break
+		sleep 0.1
+	done
+	USER_DOCKERD=
+	for p in "${USER_CREATED[@]}"; do
+		awk -v p="$p" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
+			sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+		rm -rf "$p"
+	done
+	USER_CREATED=()
+}
 
 # What is at the default paths (type and, for files, inode), one line each.
 defaults_state() {
@@ -42,6 +97,7 @@ safety_start() {
 	mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys"
 	cp /bin/busybox "$b/rootfs/bin/busybox"
 	(cd "$b" && runc spec)
+	user_docker_start
 	jq '.process.terminal = false | .process.args = ["/bin/busybox", "sleep", "3600"]' \
 		"$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
 	for d in /run/runc /run/docker /run/docker/runtime-runc /run/docker/runtime-runc/moby; do
@@ -64,8 +120,8 @@ safety_start() {
 	done
 	SAFE_BEFORE=$(defaults_state)
 	echo "   the user's: ${SAFE_PIDS[*]}"
-	env_ok "a user's runc container in /run/runc, one in /run/docker/runtime-runc/moby, a shim-named process" \
-		is "${#SAFE_PIDS[@]}" 3
+	env_ok "the user's containers and processes run (runc in /run/runc and in /run/docker/runtime-runc/moby, a shim-named process$([ -z "$USER_DOCKERD" ] || echo ", a container of the user's dockerd"))" \
+		is "${#SAFE_PIDS[@]}" "$([ -z "$USER_DOCKERD" ] && echo 3 || echo 4)"
 }
 
 # The user's process: there, not a zombie.
@@ -79,6 +135,11 @@ safety_check() {
 		runc) ok "safety: a user's runc container in /run/runc survives up/down" running "$pid" ;;
 		moby) ok "safety: a user's container in /run/docker/runtime-runc/moby survives up/down" running "$pid" ;;
 		shim) ok "safety: a process named containerd-shim on the default socket survives up/down" running "$pid" ;;
+		docker)
+			ok "safety: a container of a user's dockerd (default socket and roots) survives up/down" running "$pid"
+			ok "safety: the user's dockerd still answers, its container running" \
+				is "$(user_docker inspect -f '{{.State.Running}}' user-bystander 2>/dev/null || true)" true
+			;;
 		esac
 	done
 	ok "safety: runc's default root lists the user's container, state running" \
@@ -93,6 +154,7 @@ safety_cleanup() {
 	safe_runc /run/runc delete -f "$SAFE_NAME" >/dev/null 2>&1 || true
 	safe_runc /run/docker/runtime-runc/moby delete -f "$SAFE_NAME-moby" >/dev/null 2>&1 || true
 	[ -s "$SAFE_DIR/shim.pid" ] && kill "$(cat "$SAFE_DIR/shim.pid")" 2>/dev/null || true
+	user_docker_stop
 	for d in "${SAFE_CREATED[@]}"; do
 		rmdir "$d" 2>/dev/null || true
 	done
@@ -125,6 +187,10 @@ crash_down() {
 	echo "   pw-leftover: init $pid, shim $shim ($(tr '\0' ' ' <"/proc/$shim/cmdline" 2>/dev/null | cut -c1-60 || true))"
 	env_ok "a container of ours runs under its shim" \
 		grep -q containerd-shim "/proc/${shim:-none}/cmdline"
+	if [ -n "$USER_DOCKERD" ]; then
+		ok "safety: the user's Docker lists none of our containers" \
+			is "$(user_docker ps -aq --filter "label=$LABEL" | wc -l)" 0
+	fi
 	kill -KILL "$(cut -d' ' -f1 "$STATE/dockerd.pid")" "$(cut -d' ' -f1 "$STATE/containerd.pid")" || true
 	"$R" down
 	DOWN_DONE=1
