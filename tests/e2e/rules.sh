@@ -131,7 +131,7 @@ rules_checks() {
 		is "$(alerts_of "$def" | jq -sc '[.[] | select(.rule.id == "PW-0311") | .event.mount.fstype] | unique')" \
 		'["cgroup","ext4","tmpfs"]'
 	ok "rules: default: refused unshare -m (PW-0312)" has_rule "$def" PW-0312
-	ok "rules: default: nothing above medium" test "$(max_rank_of "$def")" -le 2
+	ok "rules: default: alerts, none above medium" test "$(max_rank_of "$def")" -ge 0 -a "$(max_rank_of "$def")" -le 2
 	ok "rules: every action alerts lower in the default container than in the privileged one" \
 		test "$(max_rank_of "$def")" -lt "$(max_rank_of "$priv")"
 
@@ -167,10 +167,11 @@ rules_no_false_alarms() {
 	done
 	expected+=("$("$R" podman inspect -f '{{.Id}}' pw-podman-privileged 2>/dev/null || true)")
 	expected+=(pw-runc-default pw-runc-privileged)
-	# Ours: every container our own dockerd started, our podman's, our runc's.
+	# Ours: every container our own dockerd started (smoke.sh's docker events
+	# listener, from right after up: dockerd keeps only its last 256 events
+	# for --since), our podman's, our runc's.
 	ours=$({
-		"$R" docker events --since "$SMOKE_T0" --until "$(date +%s)" \
-			--filter type=container --filter event=start --format '{{.ID}}'
+		cat "$DOCKER_STARTS"
 		"$R" podman ps -a --no-trunc --format '{{.ID}}'
 		echo pw-runc-default
 		echo pw-runc-privileged

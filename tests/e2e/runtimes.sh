@@ -411,7 +411,7 @@ image-tar) # FILE: the image's rootfs as a tar, for another engine's import
 	tar -C "$d/rootfs" -cf "$2" .
 	rm -rf "$d"
 	;;
-docker) shift; dk "$@" ;;
+docker) shift; exec "$DOCKER" -H "unix://$DOCKER_SOCK" "$@" ;;
 podman) shift; pm "$@" ;;
 runc) shift; rc "$@" ;;
 ctr) shift; ct "$@" ;;

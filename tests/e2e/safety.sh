@@ -41,7 +41,10 @@ user_docker_start() {
 		fi
 	done
 	"$HERE/../install-deps.sh" docker.io containerd runc
-	for p in $USER_PATHS; do [ -e "$p" ] || USER_CREATED+=("$p"); done
+	for p in $USER_PATHS /sys/fs/cgroup/*/; do
+		case $p in /sys/*) p=${p}docker ;; esac
+		[ -e "$p" ] || USER_CREATED+=("$p")
+	done
 	dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
 		--exec-opt native.cgroupdriver=cgroupfs </dev/null >"$SAFE_DIR/user-dockerd.log" 2>&1 &
 	USER_DOCKERD=$!
@@ -68,6 +71,13 @@ user_docker_stop() {
 	done
 	USER_DOCKERD=
 	for p in "${USER_CREATED[@]}"; do
+		case $p in
+		/sys/fs/cgroup/*)
+			# Cgroups: empty ones only.
+			[ ! -d "$p" ] || find "$p" -depth -type d -exec rmdir {} + 2>/dev/null || true
+			continue
+			;;
+		esac
 		awk -v p="$p" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
 			sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 		rm -rf "$p"

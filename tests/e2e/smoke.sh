@@ -30,8 +30,10 @@ DOWN_DONE=0
 . "$HERE/safety.sh"
 # The agent never outlives the test, even with PRIVWATCH_E2E_KEEP=1; down
 # here only when the run ended early.
+EVENTS_PID=
 on_exit() {
 	[ -z "$RUN_PID" ] || kill "$RUN_PID" 2>/dev/null || true
+	[ -z "$EVENTS_PID" ] || kill "$EVENTS_PID" 2>/dev/null || true
 	[ -z "$SYNC_CG" ] || rmdir "$SYNC_CG" 2>/dev/null || true
 	if [ "${PRIVWATCH_E2E_KEEP:-0}" != 1 ]; then
 		! type rules_teardown >/dev/null 2>&1 || rules_teardown
@@ -107,10 +109,15 @@ echo "### a user's containers, before up"
 [ "${PRIVWATCH_E2E_KEEP:-0}" = 1 ] || safety_start
 
 echo "### up"
-SMOKE_T0=$(date +%s)
 t0=$(now_ms)
 "$R" up || { echo "0 passed, 1 failed"; exit 1; }
 echo "up: $(($(now_ms) - t0)) ms"
+
+# Every container our dockerd starts, for rules_no_false_alarms.
+DOCKER_STARTS=$STATE/docker-starts
+"$R" docker events --filter type=container --filter event=start --format '{{.ID}}' \
+	>"$DOCKER_STARTS" 2>/dev/null &
+EVENTS_PID=$!
 
 # privwatch run from before the first container (run.sh).
 run_start
@@ -293,6 +300,8 @@ ps_checks
 rules_checks
 run_checks
 rules_no_false_alarms
+kill "$EVENTS_PID" 2>/dev/null || true
+EVENTS_PID=
 
 echo "### status"
 "$R" status || true
