@@ -78,6 +78,7 @@ rules_checks() {
 	local priv def ord id n ss=()
 	echo "### rules"
 	rules_setup || return 0
+	agent_stall
 	# An ordinary workload in a default container: a shell loop, writes in
 	# its own filesystem, reads of /proc/self/status.
 	"$R" docker run --label "$LABEL" --name pw-rules-ordinary --network none "$IMAGE" sh -c \

@@ -64,6 +64,20 @@ run_sync() {
 	return 1
 }
 
+# A deliberately delayed reader, to show that no check passes because the
+# agent is behind: PRIVWATCH_E2E_STALL_SECONDS=N stops the agent (SIGSTOP)
+# for N seconds from here; the kernel's events wait in the ring buffer.
+agent_stall() {
+	local n=${PRIVWATCH_E2E_STALL_SECONDS:-0}
+	[ "$n" -gt 0 ] && [ -n "$RUN_PID" ] || return 0
+	echo "   (the agent stopped for $n s: a delayed reader)"
+	kill -STOP "$RUN_PID"
+	(
+		sleep "$n"
+		kill -CONT "$RUN_PID"
+	) &
+}
+
 # Did the agent see this container start (its entrypoint's exec, "started")?
 seen_started() { # id
 	[ -n "$1" ] && jqe --arg id "$1" 'select(.schema == "privwatch.event/1" and .container.id == $id
