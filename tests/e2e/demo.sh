@@ -41,8 +41,9 @@ cleanup() {
 	[ "${PRIVWATCH_DEMO_KEEP:-0}" = 1 ] && return 0
 	# Only what we started, by name and label.
 	for c in "${CONTAINERS[@]}"; do
-		[ "$(dk inspect -f '{{index .Config.Labels "privwatch-e2e"}}' "$c" 2>/dev/null || true)" = 1 ] &&
+		if [ "$(dk inspect -f '{{index .Config.Labels "privwatch-e2e"}}' "$c" 2>/dev/null || true)" = 1 ]; then
 			dk rm -f "$c" >/dev/null 2>&1 || true
+		fi
 	done
 	if [ "$IMPORTED" = 1 ]; then dk rmi "$IMAGE" >/dev/null 2>&1 || true; fi
 	if [ "$OWN" = 1 ]; then "$R" down >/dev/null 2>&1 || true; fi

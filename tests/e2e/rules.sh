@@ -193,6 +193,6 @@ rules_no_false_alarms() {
 	foreign=$(jq -r --argjson ours "$(jq -R . <<<"$ours" | jq -sc .)" \
 		'select(.schema == "privwatch.alert/1" and .container != null
 		and (.container.id as $i | $ours | index($i) | not)) | .container.id' "$RUN_READ" |
-		sort -u | wc -l) || foreign=?
+		sort -u | wc -l) || foreign='?'
 	[ "$foreign" = 0 ] || echo "   (alerts from $foreign containers that are not ours: not judged)"
 }

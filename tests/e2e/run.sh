@@ -86,13 +86,12 @@ seen_started() { # id
 
 # Before any container: the start record's containers_tracked is the baseline.
 run_start() {
-	local i
 	[ -x "$PW" ] || { ok "privwatch built at $PW" false; return; }
 	mkdir -p "$STATE"
 	"$PW" run --events >"$RUN_OUT" 2>"$STATE/run.err" &
 	RUN_PID=$!
 	# A hang guard: the start record comes once the programs are loaded.
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		run_snapshot
 		jqe 'select(.schema == "privwatch.start/1")' "$RUN_READ" 2>/dev/null && break
 		kill -0 "$RUN_PID" 2>/dev/null || break

@@ -61,11 +61,11 @@ user_docker_start() {
 }
 
 user_docker_stop() {
-	local p i
+	local p
 	[ -n "$USER_DOCKERD" ] || return 0
 	user_docker rm -f user-bystander >/dev/null 2>&1 || true
 	kill -TERM "$USER_DOCKERD" 2>/dev/null || true
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ -d "/proc/$USER_DOCKERD" ] || break
 		sleep 0.1
 	done
@@ -174,9 +174,8 @@ safety_cleanup() {
 
 # Wait until a pid no longer runs; a generous hang guard, not a timing.
 gone_within() { # seconds pid
-	local i
 	[ -n "$2" ] || return 1
-	for i in $(seq $(($1 * 10))); do
+	for _ in $(seq $(($1 * 10))); do
 		running "$2" || return 0
 		sleep 0.1
 	done
