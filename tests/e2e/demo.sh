@@ -90,6 +90,8 @@ for c in default privileged; do
 		echo "started pw-demo-$c"
 	else
 		echo "pw-demo-$c did not start (above: what docker said)"
+		[ "$OWN" = 1 ] || echo "(where the host lacks a capability --privileged asks for, e.g. CAP_SYS_RESOURCE:" \
+			"PRIVWATCH_DEMO_OWN_DOCKER=1 uses the tests' dockerd, whose runc wrapper drops it)"
 	fi
 done
 
