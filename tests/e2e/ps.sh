@@ -46,6 +46,12 @@ ps_checks() {
 				is "$(ps_field "$json" "$id" '[.name, .image, .runtime]')" \
 				"[\"$name\",\"$IMAGE\",\"docker\"]"
 		fi
+		if [ "$kind" = podman ]; then
+			# From podman's storage in our root (PRIVWATCH_STATE_ROOTS).
+			ok "ps: $name has its podman name and image" \
+				is "$(ps_field "$json" "$id" '[.name, .image, .runtime]')" \
+				"[\"$name\",\"localhost/$IMAGE\",\"podman\"]"
+		fi
 	done <<-EOF
 	pw-docker-default docker default -
 	pw-docker-privileged docker privileged capabilities,masked_paths,readonly_kernel_fs,seccomp,device_cgroup,host_devices

@@ -154,6 +154,14 @@ run_checks() {
 	ok "run: the default container has started events, none from runc's init" \
 		is "$(events_of "$(cid pw-docker-default)" | jq -sc 'map(select(.container.phase == "started"))
 			| [length > 0, (map(select(.comm | startswith("runc"))) | length)]')" '[true,0]'
+	# Podman: recognised by its cgroup (libpod-<id>), named from its storage.
+	for c in default privileged; do
+		ok "run: pw-podman-$c tagged podman with its name, started at its entrypoint, mode $c" \
+			is "$(events_of "$("$R" podman inspect -f '{{.Id}}' "pw-podman-$c" 2>/dev/null || true)" |
+				jq -sc 'map(select(.container.phase == "started"))[0]
+				| [.kind, .argv, .container.name, .container.runtime, .container.mode]')" \
+			"[\"exec\",[\"sleep\",\"300\"],\"pw-podman-$c\",\"podman\",\"$c\"]"
+	done
 	# Plain runc: recognised once runc has written state.json. If it has
 	# when the agent reads runc init's re-exec, runc's setup is tagged
 	# "setup"; if not, it is untagged and the entrypoint's exec is the
