@@ -28,7 +28,7 @@ ps_checks() {
 		case $kind in
 		docker) id=$("$R" docker inspect -f '{{.Id}}' "$name" 2>/dev/null) || id= ;;
 		podman) id=$("$R" podman inspect -f '{{.Id}}' "$name" 2>/dev/null) || id= ;;
-		runc) id=$name ;;
+		runc | ctr) id=$name ;;
 		esac
 		if [ -z "$id" ]; then
 			ok "ps: $name is running" false
@@ -46,6 +46,11 @@ ps_checks() {
 				is "$(ps_field "$json" "$id" '[.name, .image, .runtime]')" \
 				"[\"$name\",\"$IMAGE\",\"docker\"]"
 		fi
+		if [ "$kind" = ctr ]; then
+			# containerd's task in our state (PRIVWATCH_STATE_ROOTS).
+			ok "ps: $name is containerd's, with its id as name" \
+				is "$(ps_field "$json" "$id" '[.name, .runtime]')" "[\"$name\",\"containerd\"]"
+		fi
 		if [ "$kind" = podman ]; then
 			# From podman's storage in our root (PRIVWATCH_STATE_ROOTS).
 			ok "ps: $name has its podman name and image" \
@@ -62,6 +67,7 @@ ps_checks() {
 	pw-podman-privileged podman privileged capabilities,masked_paths,readonly_kernel_fs,seccomp,device_cgroup,host_devices
 	pw-runc-default runc partial seccomp
 	pw-runc-privileged runc privileged capabilities,masked_paths,readonly_kernel_fs,seccomp,device_cgroup,host_devices
+	pw-ctr-default ctr partial seccomp
 	EOF
 
 	# inspect by name: identity and every dimension with its evidence.

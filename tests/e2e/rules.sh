@@ -167,7 +167,7 @@ rules_no_false_alarms() {
 		expected+=("$(cid "$c")")
 	done
 	expected+=("$("$R" podman inspect -f '{{.Id}}' pw-podman-privileged 2>/dev/null || true)")
-	expected+=(pw-runc-default pw-runc-privileged)
+	expected+=(pw-runc-default pw-runc-privileged pw-ctr-default)
 	# Ours: every container our own dockerd started (smoke.sh's docker events
 	# listener, from right after up: dockerd keeps only its last 256 events
 	# for --since), our podman's, our runc's.
@@ -176,12 +176,13 @@ rules_no_false_alarms() {
 		"$R" podman ps -a --no-trunc --format '{{.ID}}'
 		echo pw-runc-default
 		echo pw-runc-privileged
+		echo pw-ctr-default
 	} | sort -u) || ours=
-	missing=$(comm -23 <(grep -v '^pw-runc' <<<"$ours" | sort -u) \
+	missing=$(comm -23 <(sort -u <<<"$ours") \
 		<(jq -r 'select(.schema == "privwatch.event/1" and .container.phase == "started")
 			| .container.id' "$RUN_READ" | sort -u) || echo "(unreadable)")
 	echo "   containers of ours: $(wc -l <<<"$ours"), not seen started: $(grep -c . <<<"$missing" || true)"
-	ok "rules: every container our dockerd and podman started was seen started (churn included)" \
+	ok "rules: every container our dockerd, podman and ctr started was seen started (churn included)" \
 		is "$missing" ""
 	unexpected=$(jq -c --argjson ids "$(printf '%s\n' "${expected[@]}" | jq -R . | jq -sc .)" \
 		--argjson ours "$(jq -R . <<<"$ours" | jq -sc .)" \

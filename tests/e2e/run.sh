@@ -162,6 +162,11 @@ run_checks() {
 				| [.kind, .argv, .container.name, .container.runtime, .container.mode]')" \
 			"[\"exec\",[\"sleep\",\"300\"],\"pw-podman-$c\",\"podman\",\"$c\"]"
 	done
+	# containerd via ctr: /<namespace>/<id>, believed from its task on disk.
+	ok "run: pw-ctr-default tagged containerd, started at its entrypoint, mode partial" \
+		is "$(events_of pw-ctr-default | jq -sc 'map(select(.container.phase == "started"))[0]
+			| [.kind, .argv, .container.name, .container.runtime, .container.mode]')" \
+		'["exec",["sleep","300"],"pw-ctr-default","containerd","partial"]'
 	# Plain runc: recognised once runc has written state.json. If it has
 	# when the agent reads runc init's re-exec, runc's setup is tagged
 	# "setup"; if not, it is untagged and the entrypoint's exec is the
@@ -220,13 +225,15 @@ run_finish() {
 		cgs+=("$mount/$c")
 		"$R" runc delete -f "$c" >/dev/null 2>&1 || true
 	done
+	cgs+=("$mount/privwatch-e2e/pw-ctr-default")
+	"$R" ctr -n privwatch-e2e task delete -f pw-ctr-default >/dev/null 2>&1 || true
 	# Their cgroups go after the commands return (podman's cleanup runs
 	# from conmon): wait for them, then for the agent to read their records.
 	t0=$SECONDS
 	for c in "${cgs[@]}"; do
 		while [ -d "$c" ] && [ $((SECONDS - t0)) -lt 60 ]; do sleep 0.1; done
 	done
-	ok "run: our containers' cgroups are gone ($(echo $ids $pids | wc -w) docker and podman, 2 runc)" \
+	ok "run: our containers' cgroups are gone ($(echo $ids $pids | wc -w) docker and podman, 2 runc, 1 ctr)" \
 		is "$(for c in "${cgs[@]}"; do [ ! -d "$c" ] || echo "$c"; done)" ""
 	ok "run: the agent caught up with the removals (sync marker)" run_sync
 	kill -INT "$RUN_PID"

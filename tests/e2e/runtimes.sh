@@ -43,7 +43,7 @@ CTR_RUNC_ROOT=$STATE/ctr-runc
 VIEW=$STATE/root # our roots where privwatch looks on a host, for PRIVWATCH_STATE_ROOTS
 # Parent cgroups the runtimes create in every hierarchy (cgroupfs driver);
 # down removes those up created, and only when empty.
-CGROUP_PARENTS="docker libpod_parent"
+CGROUP_PARENTS="docker libpod_parent privwatch-e2e" # the last: ctr's, our namespace
 # A few paths are fixed in these versions: containerd 1.6 puts its shims'
 # sockets in /run/containerd/s whatever its --state (named by a hash of our
 # socket's path, so never a host shim's; a shim removes its own as it ends),
@@ -75,10 +75,14 @@ pm() {
 		--runtime "$STATE/podman-runc.sh" --cgroup-manager cgroupfs --events-backend file "$@"
 }
 rc() { runc --root "$RUNC_ROOT" "$@"; }
+# ctr run: runc's root and the fifos under ours too (ctr's defaults are
+# /run/containerd/runc/<namespace> and /run/containerd/fifo; --runc-root is
+# only honoured with the runtime named).
 ct() {
 	if [ "${1:-}" = run ]; then
 		shift
-		ctr --address "$CONTAINERD_SOCK" run --runc-root "$CTR_RUNC_ROOT" "$@"
+		ctr --address "$CONTAINERD_SOCK" run --runtime io.containerd.runc.v2 \
+			--runc-root "$CTR_RUNC_ROOT" --fifo-dir "$STATE/ctr-fifo" "$@"
 	else
 		ctr --address "$CONTAINERD_SOCK" "$@"
 	fi
@@ -222,24 +226,31 @@ start_containerd() {
 	return 1
 }
 
-# Tasks our containerd left behind when it died (its state names them):
-# started again on the same state, it reconnects to their shims, which end
-# their containers and themselves when the tasks are deleted.
-end_orphan_tasks() {
-	local t ns id
+# The tasks our containerd's state names (namespace/id), one a line.
+our_tasks() {
 	[ -d "$CONTAINERD_STATE/io.containerd.runtime.v2.task" ] || return 0
+	find "$CONTAINERD_STATE/io.containerd.runtime.v2.task" -mindepth 2 -maxdepth 2 -type d |
+		sed 's|.*/\([^/]*\)/\([^/]*\)$|\1/\2|'
+}
+# End them through our running containerd: their shims end their containers
+# and themselves when the tasks are deleted.
+end_tasks() {
+	local t
+	for t in $(our_tasks); do
+		ct -n "${t%/*}" task kill -s SIGKILL "${t#*/}" >/dev/null 2>&1 || true
+		ct -n "${t%/*}" task delete -f "${t#*/}" >/dev/null 2>&1 || true
+	done
+}
+# Tasks our containerd left behind when it died: started again on the same
+# state, it reconnects to their shims.
+end_orphan_tasks() {
+	local t
 	[ -f "$STATE/containerd.toml" ] || return 0
-	t=$(find "$CONTAINERD_STATE/io.containerd.runtime.v2.task" -mindepth 2 -maxdepth 2 -type d)
+	t=$(our_tasks)
 	[ -n "$t" ] || return 0
 	log "containerd left $(wc -l <<<"$t") task(s): starting it again to end them"
 	start_containerd || return 0
-	while read -r t; do
-		id=${t##*/}
-		ns=${t%/*}
-		ns=${ns##*/}
-		ct -n "$ns" task kill -s SIGKILL "$id" >/dev/null 2>&1 || true
-		ct -n "$ns" task delete -f "$id" >/dev/null 2>&1 || true
-	done <<<"$(find "$CONTAINERD_STATE/io.containerd.runtime.v2.task" -mindepth 2 -maxdepth 2 -type d)"
+	end_tasks
 	stop_pid "$STATE/containerd.pid" containerd
 }
 
@@ -335,6 +346,8 @@ down() {
 	fi
 	# Order matters: dockerd talks to containerd while it stops its containers.
 	stop_pid "$STATE/dockerd.pid" dockerd
+	# What else runs on our containerd (ctr's tasks).
+	if alive "$STATE/containerd.pid"; then end_tasks; fi
 	stop_pid "$STATE/containerd.pid" containerd
 	# If dockerd, containerd or podman died without stopping their
 	# containers (crash, kill -9): containerd's tasks through containerd

@@ -3,7 +3,8 @@
 # Smoke test of the real-runtime environment (tests/e2e/runtimes.sh): brings
 # it up, starts one long-lived container per case (docker default,
 # --privileged, --cap-add=ALL, seccomp=unconfined, --device /dev/kmsg; podman
-# default and --privileged; plain runc default and privileged), prints what
+# default and --privileged; plain runc default and privileged; ctr default
+# in containerd namespace privwatch-e2e), prints what
 # the kernel says about each init process, asserts what each case must show,
 # measures start-up times, brings it down beside a user's containers that
 # must survive (safety.sh), and ends with "N passed, N failed".
@@ -288,6 +289,22 @@ if runc_bundles; then
 	fi
 else
 	env_ok "runc bundles built" false
+fi
+
+# containerd without docker: ctr in our namespace privwatch-e2e, the image
+# from our dockerd. ctr's default spec has no seccomp section.
+ctr_case() { # name
+	"$R" ctr -n privwatch-e2e run -d --label "$LABEL" docker.io/$IMAGE "$1" sleep 300 \
+		</dev/null >/dev/null || return 1
+	"$R" ctr -n privwatch-e2e task ls | awk -v n="$1" '$1 == n { print $2 }'
+}
+if "$R" docker save "$IMAGE" | "$R" ctr -n privwatch-e2e images import - >/dev/null &&
+	pid=$(ctr_case pw-ctr-default) && [ -n "$pid" ]; then
+	describe ctr-default "$pid"
+	env_ok "ctr default: Seccomp 0 (no seccomp in ctr's spec)" is "$(field "$pid" Seccomp)" 0
+	env_ok "ctr default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
+else
+	env_ok "ctr default starts" false
 fi
 
 # privwatch ps and inspect while every case runs.
