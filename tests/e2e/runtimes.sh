@@ -61,6 +61,19 @@ die() {
 	exit 1
 }
 
+# down removes $STATE and $DATA whole: never a system or runtime directory.
+for d in "$STATE" "$DATA"; do
+	case $d in
+	/*/*) ;;
+	*) die "PRIVWATCH_E2E_STATE/DATA must be absolute, below a top directory: $d" ;;
+	esac
+	case ${d%/} in
+	/var/lib | /var/run | /run/user | /run/docker* | /run/containerd* | /run/runc* | /run/containers* | \
+		/run/libpod* | /var/lib/docker* | /var/lib/containerd* | /var/lib/containers*)
+		die "PRIVWATCH_E2E_STATE/DATA may not be a runtime's own directory: $d" ;;
+	esac
+done
+
 # Our daemon, whatever DOCKER_HOST says.
 dk() { "$DOCKER" -H "unix://$DOCKER_SOCK" "$@"; }
 # No systemd: cgroupfs manager, file events; crun fails on hybrid cgroups.
