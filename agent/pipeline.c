@@ -303,8 +303,14 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 		snprintf(comm, sizeof(comm), "%.*s", PW_COMM_LEN, h->comm);
 		if (pw_ctable_mkdir_by(&p->table, cg->id, cg->parent_id, path, comm) < 0)
 			pw_warn("container table: out of memory, %s not tracked\n", path);
+		/* The kernel learns it too: a task placed there takes it as origin. */
+		if (p->o.container_cgroup && pw_ctable_lookup(&p->table, cg->id))
+			p->o.container_cgroup(p->o.container_cgroup_ctx, cg->id);
 	}
-	c = pw_ctable_lookup(&p->table, h->cgroup_id);
+	/* Whose is it: the container the task came from, wherever it is now. */
+	c = h->origin_cgroup_id ? pw_ctable_lookup(&p->table, h->origin_cgroup_id) : NULL;
+	if (!c)
+		c = pw_ctable_lookup(&p->table, h->cgroup_id);
 	switch (h->type) {
 	case PW_EVENT_EXEC: {
 		const struct pw_exec_event *e = (const void *)h;
@@ -316,8 +322,11 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 		if (c)
 			*started = pw_ctable_exec(&p->table, c, h->pid, file, e->args, alen) == 1;
 		else if ((c = pw_ctable_exec_unknown(&p->table, h->cgroup_id, h->pid, file, e->args,
-						     alen)))
+						     alen))) {
 			*started = c->phase == PW_PHASE_STARTED;
+			if (p->o.container_cgroup)
+				p->o.container_cgroup(p->o.container_cgroup_ctx, h->cgroup_id);
+		}
 		break;
 	}
 	case PW_EVENT_FORK: pw_ptable_fork(p->procs, (const void *)h); break;

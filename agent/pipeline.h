@@ -35,6 +35,9 @@ struct pw_pipeline_opts {
 	int events; /* also write every event (privwatch.event/1) */
 	enum pw_alert_format format;
 	uint64_t fold_window_ns; /* 0: no folding */
+	/* Called with each cgroup the table takes for a container's (may be NULL). */
+	void (*container_cgroup)(void *ctx, uint64_t cgroup_id);
+	void *container_cgroup_ctx;
 };
 
 struct pw_alert_counts {

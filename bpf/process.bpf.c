@@ -13,6 +13,29 @@
  */
 #include "common.bpf.h"
 
+/*
+ * A new program: the capabilities its predecessor used say nothing about
+ * it, so its first uses are reported again. A task in a container's cgroup
+ * that has no origin yet takes it (the entrypoint, when the runtime placed
+ * its init before the agent knew the cgroup was a container's).
+ */
+static __always_inline void task_exec(__u64 cgid)
+{
+	struct pw_task_state *s = pw_current_task_state(0);
+
+	if (s) {
+		s->caps_seen[0] = s->caps_seen[1] = 0;
+		s->caps_seen[2] = s->caps_seen[3] = 0;
+		if (s->origin_cgroup)
+			return;
+	}
+	if (!bpf_map_lookup_elem(&container_cgroups, &cgid))
+		return;
+	s = s ? s : pw_current_task_state(1);
+	if (s)
+		s->origin_cgroup = cgid;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -22,6 +45,7 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	__u32 len;
 	long n;
 
+	task_exec(cgid);
 	if (!pw_cgroup_is_watched(cgid))
 		return 0;
 	e = pw_reserve(PW_EVENT_EXEC, sizeof(*e), cgid);
@@ -64,6 +88,30 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	return 0;
 }
 
+/*
+ * The child belongs where its parent does: its origin is inherited (its
+ * used capabilities are not: a new task reports its own first uses). A
+ * child born in another cgroup than its parent's, outside the parent's
+ * container (clone3 with CLONE_INTO_CGROUP), left the container.
+ */
+static __always_inline void task_fork(struct task_struct *child, __u64 parent_cgid)
+{
+	struct pw_task_state *ps = pw_current_task_state(0), *cs;
+	struct cgroup *cgrp;
+	__u64 origin, child_cgid;
+
+	if (!ps || !ps->origin_cgroup)
+		return;
+	origin = ps->origin_cgroup;
+	cs = bpf_task_storage_get(&task_state, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cs)
+		cs->origin_cgroup = origin;
+	cgrp = pw_task_cgroup(child);
+	child_cgid = BPF_CORE_READ(cgrp, kn, id);
+	if (child_cgid != parent_cgid && !pw_cgroup_within(cgrp, origin))
+		pw_emit_move(child, cgrp, origin, PW_MOVE_CLONE_INTO);
+}
+
 /* tp_btf/sched_process_fork runs in the parent once the child is fully set
  * up and has its ids; the record is the parent's, filtered on its cgroup
  * (the child starts in the same one). Threads are reported too: child_pid
@@ -74,6 +122,7 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 	struct pw_fork_event *e;
 	__u64 cgid = pw_current_cgroup_id();
 
+	task_fork(child, cgid);
 	if (!pw_cgroup_is_watched(cgid))
 		return 0;
 	e = pw_reserve(PW_EVENT_FORK, sizeof(*e), cgid);

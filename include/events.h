@@ -36,6 +36,7 @@ enum pw_event_type {
 	PW_EVENT_CGROUP_MKDIR = 8,
 	PW_EVENT_CGROUP_RMDIR = 9,
 	PW_EVENT_NAMESPACE = 10,
+	PW_EVENT_CGROUP_MOVE = 11,
 	PW_EVENT_TYPE_MAX = 16,
 };
 
@@ -45,18 +46,19 @@ enum pw_drop_cause {
 	PW_DROP_CAUSE_MAX = 4,
 };
 
-/* Key of the cap_seen map: the in-kernel capability dedup. */
-struct pw_cap_key {
-	__u64 cgroup_id;
-	__u32 pid;
-	__s32 cap;
-	__s32 ret;
-	__u32 ns_level; /* a check in a nested user namespace is another matter */
-};
-
-/* Value of cap_seen: checks folded into the first event of the key. */
-struct pw_cap_count {
-	__u64 repeats;
+/*
+ * Per task, in the kernel (task storage, bpf/maps.bpf.h): what the task is,
+ * whatever it calls itself or wherever it moves.
+ */
+struct pw_task_state {
+	/* The container cgroup the task (or the ancestor it was forked from)
+	 * was placed in: kept when it moves, 0 for host tasks. */
+	__u64 origin_cgroup;
+	/* Capabilities already reported since the task's last exec, by result
+	 * and user namespace: [0] allowed, [1] denied, against the initial user
+	 * namespace; [2] and [3] the same against a nested one. A new program
+	 * (exec) or a new task (fork) starts with none. */
+	__u64 caps_seen[4];
 };
 
 /* Flags in pw_event_header.flags. */
@@ -76,6 +78,9 @@ struct pw_event_header {
 	__u32 uid;
 	__u32 gid;
 	char comm[PW_COMM_LEN];
+	/* The container the task belongs to (pw_task_state.origin_cgroup): the
+	 * identity rules and alerts use, whatever cgroup it moved to. 0: none. */
+	__u64 origin_cgroup_id;
 };
 
 /* tp_btf/sched_process_exec: a task replaced its image. */
@@ -91,10 +96,9 @@ struct pw_exec_event {
 };
 
 /* Capability check. In LSM mode only checks allowed by the capability LSM are
- * seen (see bpf/capability.bpf.c); the tracepoint also sees denials.
- * Only the first check per (cgroup, pid, cap, result, user namespace level)
- * is sent; the repeats
- * are counted in the cap_seen map. */
+ * seen (see bpf/capability.bpf.c); the other variants also see denials.
+ * Only the first check per (task, cap, result, user namespace) since the
+ * task's last exec is sent; the repeats are counted as suppressed. */
 struct pw_capability_event {
 	struct pw_event_header hdr;
 	__s32 cap;	/* CAP_* number */
@@ -213,6 +217,20 @@ struct pw_cgroup_event {
 	__s32 level;
 	__u32 hierarchy_id;
 	char path[PW_PATH_MAX]; /* relative to the hierarchy's root */
+};
+
+/* A task that belongs to a container was moved to a cgroup outside it:
+ * written to cgroup.procs (by itself or another task) or born there with
+ * clone3(CLONE_INTO_CGROUP). The header is the task that did it. */
+enum pw_move_via { PW_MOVE_ATTACH = 1, PW_MOVE_CLONE_INTO = 2 };
+
+struct pw_cgroup_move_event {
+	struct pw_event_header hdr;
+	__u64 dst_id;	   /* the cgroup it is in now */
+	__u64 task_origin; /* the container it belongs to */
+	__u32 task_pid;	   /* the moved task's tgid */
+	__u32 via;	   /* enum pw_move_via */
+	char path[PW_PATH_MAX]; /* the destination, relative to the hierarchy's root */
 };
 
 /* unshare(2) or setns(2) asking for new or other namespaces. */

@@ -590,6 +590,27 @@ static void hold_release(struct run_ctx *rc)
 			(unsigned long long)hd->overflow);
 }
 
+static void mark_container(void *ctx, uint64_t cgroup_id)
+{
+	int rc = pw_loader_mark_container(ctx, cgroup_id);
+
+	if (rc)
+		pw_warn("cannot mark cgroup %llu as a container's: %s\n",
+			(unsigned long long)cgroup_id, strerror(-rc));
+}
+
+/* Every container cgroup the table knows at start, for the kernel. */
+static void mark_containers(struct run_ctx *rc, struct pw_loader *l)
+{
+	struct pw_ct_container *c;
+	uint64_t id;
+	size_t i = 0;
+
+	while ((c = pw_ctable_next(&rc->p.table, &i, &id)))
+		if (!c->pending)
+			mark_container(l, id);
+}
+
 /* Every record: the canary's are counted apart and never reach the rules. */
 static void on_record(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
 {
@@ -710,6 +731,9 @@ int pw_cmd_run(int argc, char **argv)
 	else if ((n = pw_ctable_load(&rc.p.table, &cs)))
 		pw_warn("container table: %s\n", strerror(-n));
 	pw_containers_free(&cs);
+	mark_containers(&rc, &l);
+	rc.p.o.container_cgroup = mark_container;
+	rc.p.o.container_cgroup_ctx = &l;
 	/* Prove every concern before saying what is watched. */
 	rc.hold.on = 1;
 	health_opts.interval_ns = (uint64_t)ro.canary_s * 1000000000;

@@ -100,8 +100,7 @@ int pw_health_init(struct pw_health *h, struct pw_loader *l, struct pw_pipeline 
 	h->l = l;
 	h->p = p;
 	h->o = *o;
-	if (pw_canary_init(&h->canary, l->cgroup_mount, bpf_map__fd(l->skel->maps.cap_seen), err,
-			   errlen))
+	if (pw_canary_init(&h->canary, l->cgroup_mount, err, errlen))
 		return -1;
 	/* In subtree mode the canary's cgroup is outside what is watched: add it. */
 	if (l->watch_mode == PW_WATCH_MAP &&

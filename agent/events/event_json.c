@@ -168,6 +168,17 @@ static void encode_cgroup(struct jsonw *w, const struct pw_event_header *h)
 	jw_kv_strn(w, "path", e->path, sizeof(e->path));
 }
 
+static void encode_cgroup_move(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_cgroup_move_event *e = (const void *)h;
+
+	jw_kv_str(w, "via", e->via == PW_MOVE_CLONE_INTO ? "clone_into_cgroup" : "cgroup.procs");
+	jw_kv_u64(w, "task_pid", e->task_pid);
+	jw_kv_u64(w, "task_origin", e->task_origin);
+	jw_kv_u64(w, "dst_id", e->dst_id);
+	jw_kv_strn(w, "dst_name", e->path, sizeof(e->path));
+}
+
 static void encode_mount(struct jsonw *w, const struct pw_event_header *h)
 {
 	const struct pw_mount_event *e = (const void *)h;
@@ -208,6 +219,7 @@ static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw
 	[PW_EVENT_SECCOMP] = encode_seccomp,	 [PW_EVENT_NAMESPACE] = encode_namespace,
 	[PW_EVENT_FORK] = encode_fork,		 [PW_EVENT_EXIT] = encode_exit,
 	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup, [PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
+	[PW_EVENT_CGROUP_MOVE] = encode_cgroup_move,
 };
 
 static void str_or_null(struct jsonw *w, const char *key, const char *s)
@@ -261,6 +273,8 @@ static void event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
 	jw_kv_str(w, "kind", kind->name);
 	jw_kv_str(w, "time", when);
 	jw_kv_u64(w, "cgroup_id", h->cgroup_id);
+	if (h->origin_cgroup_id)
+		jw_kv_u64(w, "origin_cgroup_id", h->origin_cgroup_id);
 	jw_kv_u64(w, "pid", h->pid);
 	jw_kv_u64(w, "tid", h->tid);
 	jw_kv_u64(w, "uid", h->uid);

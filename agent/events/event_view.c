@@ -17,6 +17,7 @@ static const char *const kind_names[PW_VIEW_KIND_MAX] = {
 	[PW_EVENT_CGROUP_MKDIR] = "cgroup_mkdir",
 	[PW_EVENT_CGROUP_RMDIR] = "cgroup_rmdir",
 	[PW_EVENT_NAMESPACE] = "namespace",
+	[PW_EVENT_CGROUP_MOVE] = "cgroup_move",
 	[PW_VIEW_CONTAINER_START] = "container_start",
 	[PW_VIEW_AGENT_HEALTH] = "agent_health",
 };
@@ -190,6 +191,14 @@ static void view_capability(struct pw_view *v, const struct pw_capability_event 
 	v->userns_level = e->ns_level;
 }
 
+/* path: the destination cgroup's name (the leaf: the kernel gives no more) */
+static void view_cgroup_move(struct pw_view *v, const struct pw_cgroup_move_event *e)
+{
+	v->path = v->basename = copy_bounded(v->path_buf, sizeof(v->path_buf), e->path,
+					     sizeof(e->path));
+	v->result = PW_RESULT_ALLOWED;
+}
+
 static void view_namespace(struct pw_view *v, const struct pw_namespace_event *e)
 {
 	set_result(v, e->ret);
@@ -329,6 +338,7 @@ void pw_view_from_event(struct pw_view *v, const struct pw_event_header *h)
 	case PW_EVENT_MOUNT: view_mount(v, (const void *)h); break;
 	case PW_EVENT_SECCOMP: view_seccomp(v, (const void *)h); break;
 	case PW_EVENT_NAMESPACE: view_namespace(v, (const void *)h); break;
+	case PW_EVENT_CGROUP_MOVE: view_cgroup_move(v, (const void *)h); break;
 	default: break;
 	}
 }

@@ -77,13 +77,11 @@ static void remove_stale(const char *mount)
 	closedir(dir);
 }
 
-int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, int cap_seen_fd, char *err,
-		   size_t errlen)
+int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	c->cap_seen_fd = cap_seen_fd;
 	c->status = -1;
 	remove_stale(cgroup_mount);
 	/* One per agent: two agents on a host (a test beside a daemon) must not
@@ -112,18 +110,6 @@ void pw_canary_free(struct pw_canary *c)
 	}
 	if (c->cgroup[0])
 		rmdir(c->cgroup);
-}
-
-/* A reused pid must not find its capability check already deduplicated. */
-static void forget_capability(struct pw_canary *c, pid_t pid)
-{
-	struct pw_cap_key k = { .cgroup_id = c->cgroup_id, .pid = pid, .cap = CAP_SYSLOG_NR };
-
-	if (c->cap_seen_fd < 0)
-		return;
-	bpf_map_delete_elem(c->cap_seen_fd, &k);
-	k.ret = -EPERM;
-	bpf_map_delete_elem(c->cap_seen_fd, &k);
 }
 
 int pw_canary_start(struct pw_canary *c, uint64_t now_ns, uint64_t timeout_ns)
@@ -160,7 +146,6 @@ int pw_canary_start(struct pw_canary *c, uint64_t now_ns, uint64_t timeout_ns)
 		_exit(127);
 	}
 	close(go[0]);
-	forget_capability(c, pid);
 	c->pid = pid;
 	c->running = 1;
 	c->seen = 0;

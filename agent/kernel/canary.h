@@ -25,7 +25,6 @@
 struct pw_canary {
 	char cgroup[PATH_MAX]; /* the canary's cgroup directory */
 	uint64_t cgroup_id;
-	int cap_seen_fd;      /* the capability dedup map: the canary's keys are cleared */
 	pid_t pid;	      /* the current or last round's process: its records are claimed */
 	int running;	      /* started and not reaped */
 	int status;	      /* exit status of the last round: bit per concern whose action
@@ -37,8 +36,7 @@ struct pw_canary {
 };
 
 /* Create (or reuse) the canary cgroup below mount. 0, or -1 with err. */
-int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, int cap_seen_fd, char *err,
-		   size_t errlen);
+int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, char *err, size_t errlen);
 /* Remove the cgroup; kills a canary still running. */
 void pw_canary_free(struct pw_canary *c);
 

@@ -64,7 +64,7 @@ const struct pw_concern pw_concerns[] = {
 	},
 	{
 		.name = "cgroups",
-		.variants = { { PW_VARIANT_TP, { "cgroup_mkdir", "cgroup_rmdir" },
+		.variants = { { PW_VARIANT_TP, { "cgroup_mkdir", "cgroup_rmdir", "cgroup_attach" },
 				"no other hook serves this concern" } },
 		.required = 1,
 	},

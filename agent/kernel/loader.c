@@ -403,6 +403,16 @@ void pw_loader_stop(struct pw_loader *l)
 	l->skel = NULL;
 }
 
+int pw_loader_mark_container(struct pw_loader *l, uint64_t cgroup_id)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(l->skel->maps.container_cgroups, &cgroup_id, sizeof(cgroup_id),
+				 &one, sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int pw_loader_map_fd(struct pw_loader *l, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, name);

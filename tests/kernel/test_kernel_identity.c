@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel tier: what a task is does not depend on what it calls itself or
+ * where it moves. The container a task came from (task storage, inherited
+ * at fork) stays its identity after it writes itself into another cgroup or
+ * is born in one with clone3(CLONE_INTO_CGROUP); leaving is a record of its
+ * own; and the capability dedup is per task, reset at exec, so a new
+ * program's first use is reported whatever ran before under the same pid.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include <linux/capability.h>
+#include "harness.h"
+#include "host/cgroupfs.h"
+
+static struct h_agent agent;
+static char cg[PATH_MAX], mnt[PATH_MAX];
+static uint64_t cg_id, root_id;
+
+static int setup(void **state)
+{
+	if (pw_cgroup2_mount(mnt, sizeof(mnt)) || pw_cgroup_id(mnt, &root_id))
+		return -1;
+	if (h_watch_new_cgroup(&agent, "privwatch-ident", PW_MODE_AUTO, cg, sizeof(cg), &cg_id))
+		return -1;
+	/* What the agent does when its table takes the cgroup for a container's. */
+	return pw_loader_mark_container(&agent.loader, cg_id);
+}
+
+static int teardown(void **state)
+{
+	return h_unwatch_cgroup(&agent, cg);
+}
+
+static int forget(void **state)
+{
+	h_agent_drain(&agent, 20);
+	h_agent_clear(&agent);
+	return 0;
+}
+
+static pid_t run(char *const argv[])
+{
+	pid_t pid = h_spawn(cg, argv);
+
+	assert_true(pid > 0);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	return pid;
+}
+
+static int syslog_checks(pid_t pid, const struct pw_capability_event **last)
+{
+	const struct pw_capability_event *e;
+	int i, n = 0;
+
+	for (i = 0; (e = h_find(&agent, PW_EVENT_CAPABILITY, pid, i)); i++)
+		if (e->cap == CAP_SYSLOG) {
+			n++;
+			*last = e;
+		}
+	return n;
+}
+
+/* One pid, two programs: each one's first CAP_SYSLOG use is an event. */
+static void test_dedup_resets_at_exec(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "klogctl-exec", NULL };
+	char *storm[] = { (char *)h_workload(), "klogctl", "1000", NULL };
+	const struct pw_capability_event *e = NULL;
+	pid_t pid;
+
+	pid = run(argv);
+	assert_int_equal(syslog_checks(pid, &e), 2);
+	assert_int_equal(e->hdr.origin_cgroup_id, cg_id);
+	/* and one program's repeats stay one event */
+	pid = run(storm);
+	assert_int_equal(syslog_checks(pid, &e), 1);
+}
+
+static const struct pw_cgroup_move_event *move_of(pid_t task)
+{
+	const struct pw_cgroup_move_event *m;
+	int i;
+
+	for (i = 0; i < agent.n_events; i++) {
+		m = agent.events[i];
+		if (m->hdr.type == PW_EVENT_CGROUP_MOVE && m->task_pid == (uint32_t)task)
+			return m;
+	}
+	return NULL;
+}
+
+/* A container process that writes itself into the root cgroup: the move is
+ * a record, and what it does afterwards is still its container's (in
+ * subtree mode the root cgroup is not even watched). */
+static void test_leaving_the_container_is_reported_and_changes_nothing(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "move-self", mnt, NULL };
+	const struct pw_capability_event *e = NULL;
+	const struct pw_cgroup_move_event *m;
+	pid_t pid;
+
+	pid = run(argv);
+	m = move_of(pid);
+	assert_non_null(m);
+	assert_int_equal(m->hdr.pid, pid); /* it moved itself */
+	assert_int_equal(m->via, PW_MOVE_ATTACH);
+	assert_int_equal(m->task_origin, cg_id);
+	assert_int_equal(m->dst_id, root_id);
+	assert_int_equal(syslog_checks(pid, &e), 1);
+	assert_int_equal(e->hdr.cgroup_id, root_id);
+	assert_int_equal(e->hdr.origin_cgroup_id, cg_id);
+}
+
+/* Its own nested cgroups (systemd in a container) are still the container. */
+static void test_nested_cgroup_is_not_leaving(void **state)
+{
+	char nested[PATH_MAX + 16];
+	char *argv[] = { (char *)h_workload(), "move-self", nested, NULL };
+	const struct pw_capability_event *e = NULL;
+	uint64_t nested_id;
+	pid_t pid;
+
+	snprintf(nested, sizeof(nested), "%s/nested", cg);
+	assert_int_equal(mkdir(nested, 0755), 0);
+	assert_int_equal(pw_cgroup_id(nested, &nested_id), 0);
+	pid = run(argv);
+	assert_null(move_of(pid));
+	assert_int_equal(syslog_checks(pid, &e), 1);
+	assert_int_equal(e->hdr.cgroup_id, nested_id);
+	assert_int_equal(e->hdr.origin_cgroup_id, cg_id);
+	assert_int_equal(rmdir(nested), 0);
+}
+
+/* clone3(CLONE_INTO_CGROUP): the child is born outside without a move. */
+static void test_born_outside_is_leaving(void **state)
+{
+	char *argv[] = { (char *)h_workload(), "clone-into", mnt, NULL };
+	const struct pw_cgroup_move_event *m = NULL;
+	const struct pw_capability_event *e = NULL;
+	pid_t pid;
+	int i;
+
+	pid = run(argv);
+	for (i = 0; i < agent.n_events && !m; i++) {
+		const struct pw_cgroup_move_event *x = agent.events[i];
+
+		if (x->hdr.type == PW_EVENT_CGROUP_MOVE && x->hdr.pid == (uint32_t)pid)
+			m = x;
+	}
+	assert_non_null(m);
+	assert_int_equal(m->via, PW_MOVE_CLONE_INTO);
+	assert_int_equal(m->task_origin, cg_id);
+	assert_int_equal(m->dst_id, root_id);
+	assert_true(m->task_pid != (uint32_t)pid);
+	/* the child's own check, in the root cgroup, is its container's */
+	assert_int_equal(syslog_checks(m->task_pid, &e), 1);
+	assert_int_equal(e->hdr.cgroup_id, root_id);
+	assert_int_equal(e->hdr.origin_cgroup_id, cg_id);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_dedup_resets_at_exec, forget),
+		cmocka_unit_test_teardown(test_leaving_the_container_is_reported_and_changes_nothing,
+					  forget),
+		cmocka_unit_test_teardown(test_nested_cgroup_is_not_leaving, forget),
+		cmocka_unit_test_teardown(test_born_outside_is_leaving, forget),
+	};
+
+	h_init(argv[0]);
+	return cmocka_run_group_tests_name("kernel: identity that survives a move, dedup per task",
+					   tests, setup, teardown);
+}
