@@ -315,6 +315,9 @@ ps_checks
 # shellcheck source=tests/e2e/rules.sh
 . "$HERE/rules.sh"
 rules_checks
+# shellcheck source=tests/e2e/evasion.sh
+. "$HERE/evasion.sh"
+evasion_checks
 run_checks
 rules_no_false_alarms
 kill "$EVENTS_PID" 2>/dev/null || true

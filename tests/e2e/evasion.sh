@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+# A hostile container against the agent run.sh started (issue 13): each case
+# is a way a privileged container hid an action from privwatch before, and
+# asserts the alert that must now fire, with its container and severity.
+#   - leaving the container's cgroup: a --privileged container (the host's
+#     cgroup namespace, Docker's default on this hybrid host) mounts cgroup2
+#     and writes itself into its root, where an agent that knew only the
+#     current cgroup stopped watching it, then writes core_pattern back: PW-0601 (critical)
+#     for the move, and the core_pattern write still named as its
+#     container's (PW-0102, critical);
+#   - the capability dedup poisoned by the runtime: runc's init uses
+#     CAP_SYS_ADMIN under the pid that becomes the entrypoint; an entrypoint
+#     that mounts by itself (no fork) used to be deduplicated away. Now its
+#     own use is reported (PW-0401 on the container's pid 1).
+# Sourced by smoke.sh after rules.sh: uses ok, is, jqe, $R, $IMAGE, $LABEL,
+# rules.sh's alerts_of, has_rule, cid and run.sh's run_sync.
+
+evasion_checks() {
+	local esc dedup pid1
+	echo "### evasion"
+	"$R" docker run -d --label "$LABEL" --name pw-evasion-cgroup --network none --privileged \
+		"$IMAGE" sh -c 'mkdir -p /cg2 && mount -t cgroup2 none /cg2 && echo $$ > /cg2/cgroup.procs &&
+			v=$(cat /proc/sys/kernel/core_pattern) && echo "$v" > /proc/sys/kernel/core_pattern;
+			sleep 300' >/dev/null || true
+	"$R" docker run -d --label "$LABEL" --name pw-evasion-dedup --network none --privileged \
+		--entrypoint /bin/mount "$IMAGE" -t tmpfs pwevasion /dev/shm >/dev/null || true
+	esc=$(cid pw-evasion-cgroup)
+	dedup=$(cid pw-evasion-dedup)
+	RULES_ALERTING+=("$esc" "$dedup")
+	"$R" docker wait pw-evasion-dedup >/dev/null 2>&1 || true
+	ok "evasion: the agent caught up (sync marker)" run_sync
+	echo "   cgroup escape: $(rule_ids_of "$esc")"
+	echo "   entrypoint's own mount: $(rule_ids_of "$dedup")"
+	ok "evasion: leaving the container's cgroup is PW-0601 (critical), named as the container's" \
+		has_rule "$esc" PW-0601 '.rule.severity == "critical" and .event.kind == "cgroup_move"'
+	ok "evasion: after leaving, its core_pattern write is still its container's (PW-0102)" \
+		has_rule "$esc" PW-0102 '.event.path == "/proc/sys/kernel/core_pattern"'
+	pid1=$(jq -r --arg id "$dedup" 'select(.schema == "privwatch.event/1" and .container.id == $id
+		and .kind == "exec" and .container.phase == "started") | .pid' "$RUN_READ" | head -1)
+	ok "evasion: the entrypoint's own CAP_SYS_ADMIN use is reported (PW-0401 on its pid $pid1)" \
+		has_rule "$dedup" PW-0401 ".event.capability == \"CAP_SYS_ADMIN\" and .process.pid == ${pid1:-0}"
+	"$R" docker rm -f pw-evasion-cgroup pw-evasion-dedup >/dev/null 2>&1 || true
+}
