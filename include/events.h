@@ -152,7 +152,13 @@ enum pw_object_kind {
 	PW_OBJ_SECURITYFS = 8,
 	PW_OBJ_TRACEFS = 9,
 	PW_OBJ_BPFFS = 10,
-	PW_OBJ_KIND_MAX = 11,
+	PW_OBJ_BINFMT_MISC =
+		11, /* register: the kernel runs an interpreter of the writer's choice */
+	PW_OBJ_CONFIGFS = 12,
+	PW_OBJ_EFIVARFS = 13, /* the firmware's variables */
+	PW_OBJ_SELINUXFS = 14,
+	PW_OBJ_PSTORE = 15,
+	PW_OBJ_KIND_MAX = 16,
 };
 
 #define PW_OPEN_PATH_BUF 512
@@ -226,10 +232,10 @@ enum pw_move_via { PW_MOVE_ATTACH = 1, PW_MOVE_CLONE_INTO = 2 };
 
 struct pw_cgroup_move_event {
 	struct pw_event_header hdr;
-	__u64 dst_id;	   /* the cgroup it is in now */
-	__u64 task_origin; /* the container it belongs to */
-	__u32 task_pid;	   /* the moved task's tgid */
-	__u32 via;	   /* enum pw_move_via */
+	__u64 dst_id;		/* the cgroup it is in now */
+	__u64 task_origin;	/* the container it belongs to */
+	__u32 task_pid;		/* the moved task's tgid */
+	__u32 via;		/* enum pw_move_via */
 	char path[PW_PATH_MAX]; /* the destination, relative to the hierarchy's root */
 };
 

@@ -214,11 +214,16 @@ static void encode_namespace(struct jsonw *w, const struct pw_event_header *h)
 }
 
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
-	[PW_EVENT_EXEC] = encode_exec,		 [PW_EVENT_CAPABILITY] = encode_capability,
-	[PW_EVENT_MOUNT] = encode_mount,	 [PW_EVENT_OPEN] = encode_open,
-	[PW_EVENT_SECCOMP] = encode_seccomp,	 [PW_EVENT_NAMESPACE] = encode_namespace,
-	[PW_EVENT_FORK] = encode_fork,		 [PW_EVENT_EXIT] = encode_exit,
-	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup, [PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
+	[PW_EVENT_EXEC] = encode_exec,
+	[PW_EVENT_CAPABILITY] = encode_capability,
+	[PW_EVENT_MOUNT] = encode_mount,
+	[PW_EVENT_OPEN] = encode_open,
+	[PW_EVENT_SECCOMP] = encode_seccomp,
+	[PW_EVENT_NAMESPACE] = encode_namespace,
+	[PW_EVENT_FORK] = encode_fork,
+	[PW_EVENT_EXIT] = encode_exit,
+	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup,
+	[PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
 	[PW_EVENT_CGROUP_MOVE] = encode_cgroup_move,
 };
 

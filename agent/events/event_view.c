@@ -66,7 +66,9 @@ static const char *const object_kinds[PW_OBJ_KIND_MAX] = {
 	[PW_OBJ_PROCFS] = "procfs",	    [PW_OBJ_PROC_SYS] = "proc_sys",
 	[PW_OBJ_CGROUPFS] = "cgroupfs",	    [PW_OBJ_DEBUGFS] = "debugfs",
 	[PW_OBJ_SECURITYFS] = "securityfs", [PW_OBJ_TRACEFS] = "tracefs",
-	[PW_OBJ_BPFFS] = "bpffs",
+	[PW_OBJ_BPFFS] = "bpffs",	    [PW_OBJ_BINFMT_MISC] = "binfmt_misc",
+	[PW_OBJ_CONFIGFS] = "configfs",	    [PW_OBJ_EFIVARFS] = "efivarfs",
+	[PW_OBJ_SELINUXFS] = "selinuxfs",   [PW_OBJ_PSTORE] = "pstore",
 };
 
 const char *pw_object_kind_name(unsigned int kind)
@@ -194,8 +196,8 @@ static void view_capability(struct pw_view *v, const struct pw_capability_event 
 /* path: the destination cgroup's name (the leaf: the kernel gives no more) */
 static void view_cgroup_move(struct pw_view *v, const struct pw_cgroup_move_event *e)
 {
-	v->path = v->basename = copy_bounded(v->path_buf, sizeof(v->path_buf), e->path,
-					     sizeof(e->path));
+	v->path = v->basename =
+		copy_bounded(v->path_buf, sizeof(v->path_buf), e->path, sizeof(e->path));
 	v->result = PW_RESULT_ALLOWED;
 }
 

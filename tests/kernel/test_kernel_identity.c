@@ -170,8 +170,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_dedup_resets_at_exec, forget),
-		cmocka_unit_test_teardown(test_leaving_the_container_is_reported_and_changes_nothing,
-					  forget),
+		cmocka_unit_test_teardown(
+			test_leaving_the_container_is_reported_and_changes_nothing, forget),
 		cmocka_unit_test_teardown(test_nested_cgroup_is_not_leaving, forget),
 		cmocka_unit_test_teardown(test_born_outside_is_leaving, forget),
 	};

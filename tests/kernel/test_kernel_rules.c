@@ -372,6 +372,31 @@ static void test_0106_proc_sys_write(void **state)
 	assert_fired(pid, in_ctr(), "PW-0102");
 }
 
+/* PW-0108: binfmt_misc mounted in a private mount namespace (a kernel
+ * filesystem mount: PW-0301 and, as every mount, PW-0302; its unshare and
+ * CAP_SYS_ADMIN), then its
+ * status file opened for writing and closed: nothing registered. PW-0109: a
+ * kernel control file (tracefs' trace_marker) opened for writing, nothing
+ * written; innocent: tracefs read. */
+static void test_0108_0109_kernel_control_filesystems(void **state)
+{
+	char dir[PATH_MAX];
+	pid_t pid;
+
+	need_tp("files", "PW-0108");
+	snprintf(dir, sizeof(dir), "%s/binfmt", tmpdir);
+	pid = run(0, wl("_open"), "binfmt-open", dir, NULL);
+	assert_fired(pid, in_ctr(), "PW-0108 PW-0301 PW-0302 PW-0305 PW-0401");
+	pid = run(0, wl("_open"), "open", "/sys/kernel/tracing/trace_marker", "w");
+	assert_fired(pid, in_ctr(), "PW-0109");
+	pid = run(0, wl("_open"), "open", "/sys/kernel/tracing/available_events", "r");
+	assert_fired(pid, in_ctr(), "");
+	/* the same kinds, no host name involved: synthetic efivarfs and pstore writes */
+	assert_synthetic(PW_OBJ_EFIVARFS, 0, 0, 2, "/sys/firmware/efi/efivars/Boot0000-8be4df61",
+			 "PW-0109");
+	assert_synthetic(PW_OBJ_PSTORE, 0, 0, 2, "/sys/fs/pstore/dmesg-ramoops-0", "PW-0109");
+}
+
 /* Shared by every rule: a sysfs write (PW-0105) fires only in a started
  * container. Opened for writing and closed, nothing written. */
 static void test_phase_and_host_exclusions(void **state)
@@ -622,6 +647,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_0103_sysrq_trigger, per_test),
 		cmocka_unit_test_setup(test_0104_uevent_helper, per_test),
 		cmocka_unit_test_setup(test_0106_proc_sys_write, per_test),
+		cmocka_unit_test_setup(test_0108_0109_kernel_control_filesystems, per_test),
 		cmocka_unit_test_setup(test_phase_and_host_exclusions, per_test),
 		cmocka_unit_test_setup(test_0201_dev_mem, per_test),
 		cmocka_unit_test_setup(test_0203_kmsg_write, per_test),
