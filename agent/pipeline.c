@@ -335,6 +335,25 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 	return c;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Rules see only what reaches for privwatch: its own objects, its process. */
+static int about_privwatch(const struct pw_pipeline *p, const struct pw_event_header *h)
+{
+	const struct pw_tamper_event *e = (const void *)h;
+	uint64_t key = (uint64_t)e->arg << 32 | e->id;
+
+	if (h->type != PW_EVENT_TAMPER || e->op != PW_TAMPER_BPF_GET_FD)
+		return 1;
+	return p->o.own_bpf_ids &&
+	       bsearch(&key, p->o.own_bpf_ids, p->o.n_own_bpf_ids, sizeof(key), cmp_u64) != NULL;
+}
+
 void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
 {
 	struct pw_pipeline *p = ctx;
@@ -346,7 +365,7 @@ void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind, const struct
 	c = track(p, h, &started);
 	if (started)
 		container_started(p, c, h->ts_ns, h->pid);
-	if (p->rules) {
+	if (p->rules && about_privwatch(p, h)) {
 		pw_view_from_event(&v, h);
 		if (c) {
 			container_view(c, &vc);

@@ -38,6 +38,10 @@ struct pw_pipeline_opts {
 	/* Called with each cgroup the table takes for a container's (may be NULL). */
 	void (*container_cgroup)(void *ctx, uint64_t cgroup_id);
 	void *container_cgroup_ctx;
+	/* The agent's own BPF object ids (pw_loader_own_ids), sorted: a tamper
+	 * record about another BPF object is not the rules' business. */
+	const uint64_t *own_bpf_ids;
+	size_t n_own_bpf_ids;
 };
 
 struct pw_alert_counts {

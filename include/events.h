@@ -37,6 +37,7 @@ enum pw_event_type {
 	PW_EVENT_CGROUP_RMDIR = 9,
 	PW_EVENT_NAMESPACE = 10,
 	PW_EVENT_CGROUP_MOVE = 11,
+	PW_EVENT_TAMPER = 12,
 	PW_EVENT_TYPE_MAX = 16,
 };
 
@@ -237,6 +238,18 @@ struct pw_cgroup_move_event {
 	__u32 task_pid;		/* the moved task's tgid */
 	__u32 via;		/* enum pw_move_via */
 	char path[PW_PATH_MAX]; /* the destination, relative to the hierarchy's root */
+};
+
+/* A watched task reaching for privwatch itself: a BPF object taken by its
+ * id (whose, the agent knows), or a signal sent to the agent. */
+enum pw_tamper_op { PW_TAMPER_BPF_GET_FD = 1, PW_TAMPER_SIGNAL = 2 };
+
+struct pw_tamper_event {
+	struct pw_event_header hdr;
+	__s32 ret; /* bpf: the fd or -errno; signal: the kernel's TRACE_SIGNAL_* result */
+	__u32 op;  /* enum pw_tamper_op */
+	__u32 arg; /* bpf: the command (BPF_*_GET_FD_BY_ID); signal: its number */
+	__u32 id;  /* bpf: the object id asked for; signal: the agent's pid */
 };
 
 /* unshare(2) or setns(2) asking for new or other namespaces. */

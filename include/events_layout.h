@@ -108,6 +108,12 @@ PW_OFF(pw_cgroup_move_event, task_pid, 80);
 PW_OFF(pw_cgroup_move_event, via, 84);
 PW_OFF(pw_cgroup_move_event, path, 88);
 
+PW_SIZE(pw_tamper_event, 80);
+PW_OFF(pw_tamper_event, ret, 64);
+PW_OFF(pw_tamper_event, op, 68);
+PW_OFF(pw_tamper_event, arg, 72);
+PW_OFF(pw_tamper_event, id, 76);
+
 PW_SIZE(pw_task_state, 40);
 PW_OFF(pw_task_state, caps_seen, 8);
 PW_SIZE(pw_type_stats, 16 + 8 * PW_DROP_CAUSE_MAX);

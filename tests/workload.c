@@ -16,6 +16,8 @@
  *   workload move-self DIR         write itself into DIR/cgroup.procs, then klogctl once
  *   workload clone-into DIR        clone3(CLONE_INTO_CGROUP) a child born in DIR that
  *                                  klogctls once; wait for it
+ *   workload bpf-map-by-id ID      bpf(BPF_MAP_GET_FD_BY_ID, ID), the fd closed
+ *   workload signal PID SIG        kill(PID, SIG)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,8 +32,10 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 static int drop_effective(const int *caps, int n)
@@ -157,6 +161,17 @@ int main(int argc, char **argv)
 		printf("%ld\n", pid);
 		return WEXITSTATUS(st);
 	}
+	if (!strcmp(argv[1], "bpf-map-by-id") && argc == 3) {
+		union bpf_attr attr = { .map_id = strtoul(argv[2], NULL, 10) };
+		int fd = syscall(SYS_bpf, BPF_MAP_GET_FD_BY_ID, &attr, sizeof(attr));
+
+		if (fd < 0)
+			return 1;
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(argv[1], "signal") && argc == 4)
+		return kill(atoi(argv[2]), atoi(argv[3])) != 0;
 	if (!strcmp(argv[1], "nice-denied")) {
 		/* The same without CAP_SYS_NICE: refused (EACCES), and no other
 		 * capability is asked for (klogctl falls back to CAP_SYS_ADMIN on

@@ -76,6 +76,8 @@ struct hold {
 
 struct run_ctx {
 	struct pw_pipeline p;
+	uint64_t own_ids[PW_OWN_IDS_MAX]; /* the agent's BPF objects, for tamper records */
+	uint64_t own_ids_alerts;	  /* health alerts when they were taken: links change */
 	struct pw_health health;
 	struct hold hold;
 	struct pw_sinks *sinks;
@@ -734,6 +736,7 @@ int pw_cmd_run(int argc, char **argv)
 	mark_containers(&rc, &l);
 	rc.p.o.container_cgroup = mark_container;
 	rc.p.o.container_cgroup_ctx = &l;
+	rc.p.o.own_bpf_ids = rc.own_ids;
 	/* Prove every concern before saying what is watched. */
 	rc.hold.on = 1;
 	health_opts.interval_ns = (uint64_t)ro.canary_s * 1000000000;
@@ -751,6 +754,7 @@ int pw_cmd_run(int argc, char **argv)
 		}
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
 	}
+	rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
 	start_record(&rc, &l, ro.poll_ms);
 	if (pw_health_blind(&rc.health)) {
 		pw_err("privwatch is blind to part of what it watches (see the start record)\n");
@@ -772,6 +776,10 @@ int pw_cmd_run(int argc, char **argv)
 			goto cleanup;
 		}
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
+		if (rc.health.alerts != rc.own_ids_alerts) { /* links attached again */
+			rc.own_ids_alerts = rc.health.alerts;
+			rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
+		}
 		pw_sinks_flush(rc.sinks);
 		if (reload_requested) {
 			reload_requested = 0;

@@ -179,6 +179,16 @@ static void encode_cgroup_move(struct jsonw *w, const struct pw_event_header *h)
 	jw_kv_strn(w, "dst_name", e->path, sizeof(e->path));
 }
 
+static void encode_tamper(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_tamper_event *e = (const void *)h;
+
+	jw_kv_str(w, "op", e->op == PW_TAMPER_SIGNAL ? "signal" : "bpf_get_fd_by_id");
+	jw_kv_i64(w, "ret", e->ret);
+	jw_kv_u64(w, e->op == PW_TAMPER_SIGNAL ? "signal" : "bpf_cmd", e->arg);
+	jw_kv_u64(w, e->op == PW_TAMPER_SIGNAL ? "agent_pid" : "bpf_id", e->id);
+}
+
 static void encode_mount(struct jsonw *w, const struct pw_event_header *h)
 {
 	const struct pw_mount_event *e = (const void *)h;
@@ -225,6 +235,7 @@ static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw
 	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup,
 	[PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
 	[PW_EVENT_CGROUP_MOVE] = encode_cgroup_move,
+	[PW_EVENT_TAMPER] = encode_tamper,
 };
 
 static void str_or_null(struct jsonw *w, const char *key, const char *s)

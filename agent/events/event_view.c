@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Raw kernel records decoded once into the view rules and alerts read. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include "events/capnames.h"
 #include "events/event_view.h"
@@ -18,6 +19,7 @@ static const char *const kind_names[PW_VIEW_KIND_MAX] = {
 	[PW_EVENT_CGROUP_RMDIR] = "cgroup_rmdir",
 	[PW_EVENT_NAMESPACE] = "namespace",
 	[PW_EVENT_CGROUP_MOVE] = "cgroup_move",
+	[PW_EVENT_TAMPER] = "tamper",
 	[PW_VIEW_CONTAINER_START] = "container_start",
 	[PW_VIEW_AGENT_HEALTH] = "agent_health",
 };
@@ -201,6 +203,23 @@ static void view_cgroup_move(struct pw_view *v, const struct pw_cgroup_move_even
 	v->result = PW_RESULT_ALLOWED;
 }
 
+/* path: what was reached for, "bpf map 12" or "signal 15" */
+static void view_tamper(struct pw_view *v, const struct pw_tamper_event *e)
+{
+	static const char *const objs[] = { [13] = "prog", [14] = "map", [30] = "link" };
+	const char *obj =
+		e->arg < sizeof(objs) / sizeof(objs[0]) && objs[e->arg] ? objs[e->arg] : "?";
+
+	if (e->op == PW_TAMPER_SIGNAL) {
+		snprintf(v->path_buf, sizeof(v->path_buf), "signal %u", e->arg);
+		v->result = PW_RESULT_ALLOWED;
+	} else {
+		snprintf(v->path_buf, sizeof(v->path_buf), "bpf %s %u", obj, e->id);
+		set_result(v, e->ret);
+	}
+	v->path = v->basename = v->path_buf;
+}
+
 static void view_namespace(struct pw_view *v, const struct pw_namespace_event *e)
 {
 	set_result(v, e->ret);
@@ -341,6 +360,7 @@ void pw_view_from_event(struct pw_view *v, const struct pw_event_header *h)
 	case PW_EVENT_SECCOMP: view_seccomp(v, (const void *)h); break;
 	case PW_EVENT_NAMESPACE: view_namespace(v, (const void *)h); break;
 	case PW_EVENT_CGROUP_MOVE: view_cgroup_move(v, (const void *)h); break;
+	case PW_EVENT_TAMPER: view_tamper(v, (const void *)h); break;
 	default: break;
 	}
 }

@@ -27,8 +27,10 @@ struct pw_canary {
 	uint64_t cgroup_id;
 	pid_t pid;	      /* the current or last round's process: its records are claimed */
 	int running;	      /* started and not reaped */
-	int status;	      /* exit status of the last round: bit per concern whose action
-				* failed; -1: it did not run to the end */
+	int status;	      /* the last round: bit per concern whose action failed;
+			       * -1: it did not run to the end */
+	int status_fd;	      /* where the round's process writes that */
+	uint32_t map_id;      /* one of the agent's maps: the tamper concern's action */
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
 	unsigned int seen;    /* bit per concern index (pw_concerns) seen this round */
 	uint64_t rounds, records;

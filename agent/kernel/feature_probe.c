@@ -69,6 +69,11 @@ const struct pw_concern pw_concerns[] = {
 		.required = 1,
 	},
 	{
+		.name = "tamper",
+		.variants = { { PW_VARIANT_TP, { "tamper_tp_bpf", "tamper_signal" },
+				"no other hook sees the BPF object ids and the signals" } },
+	},
+	{
 		.name = "mounts",
 		.variants = {
 			{ PW_VARIANT_LSM, { "mount_lsm_sb_mount", "mount_lsm_move_mount",

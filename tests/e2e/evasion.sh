@@ -12,12 +12,14 @@
 #   - the capability dedup poisoned by the runtime: runc's init uses
 #     CAP_SYS_ADMIN under the pid that becomes the entrypoint; an entrypoint
 #     that mounts by itself (no fork) used to be deduplicated away. Now its
-#     own use is reported (PW-0401 on the container's pid 1).
+#     own use is reported (PW-0401 on the container's pid 1);
+#   - a container with the host's pid namespace signals the agent (SIGURG,
+#     which it ignores: the stand-in for SIGKILL): PW-0701 (critical).
 # Sourced by smoke.sh after rules.sh: uses ok, is, jqe, $R, $IMAGE, $LABEL,
 # rules.sh's alerts_of, has_rule, cid and run.sh's run_sync.
 
 evasion_checks() {
-	local esc dedup pid1
+	local esc dedup sig pid1
 	echo "### evasion"
 	"$R" docker run -d --label "$LABEL" --name pw-evasion-cgroup --network none --privileged \
 		"$IMAGE" sh -c 'mkdir -p /cg2 && mount -t cgroup2 none /cg2 && echo $$ > /cg2/cgroup.procs &&
@@ -25,9 +27,12 @@ evasion_checks() {
 			sleep 300' >/dev/null || true
 	"$R" docker run -d --label "$LABEL" --name pw-evasion-dedup --network none --privileged \
 		--entrypoint /bin/mount "$IMAGE" -t tmpfs pwevasion /dev/shm >/dev/null || true
+	"$R" docker run --label "$LABEL" --name pw-evasion-signal --network none --pid host \
+		"$IMAGE" kill -URG "$RUN_PID" >/dev/null 2>&1 || true
+	sig=$(cid pw-evasion-signal)
 	esc=$(cid pw-evasion-cgroup)
 	dedup=$(cid pw-evasion-dedup)
-	RULES_ALERTING+=("$esc" "$dedup")
+	RULES_ALERTING+=("$esc" "$dedup" "$sig")
 	"$R" docker wait pw-evasion-dedup >/dev/null 2>&1 || true
 	ok "evasion: the agent caught up (sync marker)" run_sync
 	echo "   cgroup escape: $(rule_ids_of "$esc")"
@@ -40,5 +45,7 @@ evasion_checks() {
 		and .kind == "exec" and .container.phase == "started") | .pid' "$RUN_READ" | head -1)
 	ok "evasion: the entrypoint's own CAP_SYS_ADMIN use is reported (PW-0401 on its pid $pid1)" \
 		has_rule "$dedup" PW-0401 ".event.capability == \"CAP_SYS_ADMIN\" and .process.pid == ${pid1:-0}"
-	"$R" docker rm -f pw-evasion-cgroup pw-evasion-dedup >/dev/null 2>&1 || true
+	ok "evasion: a container signalling the agent is PW-0701 (critical)" \
+		has_rule "$sig" PW-0701 '.rule.severity == "critical" and .event.path == "signal 23"'
+	"$R" docker rm -f pw-evasion-cgroup pw-evasion-dedup pw-evasion-signal >/dev/null 2>&1 || true
 }

@@ -14,9 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <bpf/bpf.h>
 #include <cmocka.h>
 #include <linux/capability.h>
 #include "harness.h"
+#include "privwatch.skel.h"
 #include "host/cgroupfs.h"
 
 static struct h_agent agent;
@@ -166,6 +168,41 @@ static void test_born_outside_is_leaving(void **state)
 	assert_int_equal(e->hdr.origin_cgroup_id, cg_id);
 }
 
+/* Reaching for privwatch: one of its maps by id, a signal to the agent
+ * (here the test process stands for the agent: the harness's loader runs in
+ * it). Both are tamper records with what was asked. A map of someone else
+ * gives a record too; the agent leaves it out of the rules (pipeline.c). */
+static void test_reaching_for_privwatch(void **state)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char id[16], self[16];
+	char *by_id[] = { (char *)h_workload(), "bpf-map-by-id", id, NULL };
+	char *sig[] = { (char *)h_workload(), "signal", self, "23", NULL }; /* SIGURG: ignored */
+	const struct pw_tamper_event *e;
+	pid_t pid;
+
+	assert_int_equal(bpf_obj_get_info_by_fd(bpf_map__fd(agent.loader.skel->maps.type_stats),
+						&info, &len),
+			 0);
+	snprintf(id, sizeof(id), "%u", info.id);
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	pid = run(by_id);
+	e = h_find(&agent, PW_EVENT_TAMPER, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->op, PW_TAMPER_BPF_GET_FD);
+	assert_int_equal(e->arg, 14); /* BPF_MAP_GET_FD_BY_ID */
+	assert_int_equal(e->id, info.id);
+	assert_true(e->ret >= 0);
+	assert_int_equal(e->hdr.origin_cgroup_id, cg_id);
+	pid = run(sig);
+	e = h_find(&agent, PW_EVENT_TAMPER, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->op, PW_TAMPER_SIGNAL);
+	assert_int_equal(e->arg, 23);
+	assert_int_equal(e->id, getpid());
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +211,7 @@ int main(int argc, char **argv)
 			test_leaving_the_container_is_reported_and_changes_nothing, forget),
 		cmocka_unit_test_teardown(test_nested_cgroup_is_not_leaving, forget),
 		cmocka_unit_test_teardown(test_born_outside_is_leaving, forget),
+		cmocka_unit_test_teardown(test_reaching_for_privwatch, forget),
 	};
 
 	h_init(argv[0]);
