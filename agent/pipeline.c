@@ -319,7 +319,14 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 
 		pw_ptable_exec(p->procs, e);
 		snprintf(file, sizeof(file), "%.*s", PW_PATH_MAX, e->filename);
-		if (c)
+		/* What the kernel knows first: the runtime's init re-executing
+		 * itself, or ending with the container's first program. Names
+		 * only where it knows neither (placed before the agent ran). */
+		if (c && (h->flags & PW_F_RUNTIME_INIT_EXEC))
+			*started = pw_ctable_start(&p->table, c, h->pid) == 1;
+		else if (c && (h->flags & PW_F_RUNTIME_INIT))
+			*started = 0;
+		else if (c)
 			*started = pw_ctable_exec(&p->table, c, h->pid, file, e->args, alen) == 1;
 		else if ((c = pw_ctable_exec_unknown(&p->table, h->cgroup_id, h->pid, file, e->args,
 						     alen))) {

@@ -103,11 +103,11 @@ int BPF_PROG(cgroup_attach, struct cgroup *dst, const char *path, struct task_st
 	dst_id = BPF_CORE_READ(dst, kn, id);
 	s = bpf_task_storage_get(&task_state, task, 0, 0);
 	if (!s || !s->origin_cgroup) {
-		if (!bpf_map_lookup_elem(&container_cgroups, &dst_id))
-			return 0;
-		s = bpf_task_storage_get(&task_state, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (s)
-			s->origin_cgroup = dst_id;
+		/* Placed by another task (the runtime): its init. A host task
+		 * that moves itself in is not the runtime's doing. */
+		if (bpf_map_lookup_elem(&container_cgroups, &dst_id) &&
+		    BPF_CORE_READ(task, tgid) != (bpf_get_current_pid_tgid() >> 32))
+			pw_place_runtime_init(task, dst_id);
 		return 0;
 	}
 	if (!pw_cgroup_within(dst, s->origin_cgroup))

@@ -68,6 +68,28 @@ static __always_inline int pw_cgroup_within(struct cgroup *cgrp, __u64 ancestor_
 	return 0;
 }
 
+/* The inode number of a task's executable (0 if unknown). */
+static __always_inline __u32 pw_task_exe_ino(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, mm, exe_file, f_inode, i_ino);
+}
+
+/*
+ * A task with no origin put in a container's cgroup by the runtime: it is
+ * the runtime's init from now until it runs a program of the container's.
+ */
+static __always_inline void pw_place_runtime_init(struct task_struct *t, __u64 cgid)
+{
+	struct pw_task_state *s =
+		bpf_task_storage_get(&task_state, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!s)
+		return;
+	s->origin_cgroup = cgid;
+	s->flags |= PW_F_RUNTIME_INIT;
+	s->runtime_ino = pw_task_exe_ino(t);
+}
+
 /* The id of a cgroup as pw_current_cgroup_id() reports it, and whether the
  * cgroup belongs to the hierarchy that identifies containers. */
 static __always_inline int pw_cgroup_in_watched_hierarchy(struct cgroup *cgrp)
@@ -154,6 +176,7 @@ static __always_inline void pw_count(__u16 type, int drop_cause)
 static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
 {
 	struct pw_event_header *h;
+	struct pw_task_state *s;
 	__u64 id, ugid;
 
 	h = bpf_ringbuf_reserve(&events, size, 0);
@@ -173,7 +196,10 @@ static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
 	h->uid = (__u32)ugid;
 	h->gid = ugid >> 32;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
-	h->origin_cgroup_id = pw_current_origin();
+	s = pw_current_task_state(0);
+	h->origin_cgroup_id = s ? s->origin_cgroup : 0;
+	if (s)
+		h->flags = s->flags & PW_F_RUNTIME_INIT;
 	return h;
 }
 

@@ -60,6 +60,11 @@ struct pw_task_state {
 	 * namespace; [2] and [3] the same against a nested one. A new program
 	 * (exec) or a new task (fork) starts with none. */
 	__u64 caps_seen[4];
+	/* PW_F_RUNTIME_INIT while the task is the runtime's init */
+	__u32 flags;
+	/* The runtime's executable (inode number) when it was placed: its own
+	 * re-exec (or one from a memfd copy of itself) is still the runtime. */
+	__u32 runtime_ino;
 };
 
 /* Flags in pw_event_header.flags. */
@@ -67,6 +72,13 @@ struct pw_task_state {
 /* Seen by an LSM hook before the action: the kernel may still refuse it
  * after us, so ret only says that no LSM before ours denied it. */
 #define PW_F_PRE_CHECK (1u << 1)
+/* The task is the runtime's own init: placed in the container by another
+ * process (the runtime) and not yet running a program of the container's.
+ * A kernel fact, not a name: a container process cannot get it. */
+#define PW_F_RUNTIME_INIT (1u << 2)
+/* This exec ended a runtime init: the container's entrypoint, or the
+ * command of an exec session (docker exec). */
+#define PW_F_RUNTIME_INIT_EXEC (1u << 3)
 
 struct pw_event_header {
 	__u16 type;	 /* enum pw_event_type */

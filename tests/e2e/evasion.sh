@@ -13,13 +13,15 @@
 #     CAP_SYS_ADMIN under the pid that becomes the entrypoint; an entrypoint
 #     that mounts by itself (no fork) used to be deduplicated away. Now its
 #     own use is reported (PW-0401 on the container's pid 1);
+#   - a process that names itself runc's init (runc:[2:INIT]) and unshares:
+#     rules used to leave that name out; now PW-0401 and PW-0305 fire;
 #   - a container with the host's pid namespace signals the agent (SIGURG,
 #     which it ignores: the stand-in for SIGKILL): PW-0701 (critical).
 # Sourced by smoke.sh after rules.sh: uses ok, is, jqe, $R, $IMAGE, $LABEL,
 # rules.sh's alerts_of, has_rule, cid and run.sh's run_sync.
 
 evasion_checks() {
-	local esc dedup sig pid1
+	local esc dedup sig fake pid1
 	echo "### evasion"
 	"$R" docker run -d --label "$LABEL" --name pw-evasion-cgroup --network none --privileged \
 		"$IMAGE" sh -c 'mkdir -p /cg2 && mount -t cgroup2 none /cg2 && echo $$ > /cg2/cgroup.procs &&
@@ -30,9 +32,13 @@ evasion_checks() {
 	"$R" docker run --label "$LABEL" --name pw-evasion-signal --network none --pid host \
 		"$IMAGE" kill -URG "$RUN_PID" >/dev/null 2>&1 || true
 	sig=$(cid pw-evasion-signal)
+	"$R" docker run --label "$LABEL" --name pw-evasion-name --network none --privileged "$IMAGE" \
+		sh -c 'ln -s /bin/busybox "/tmp/runc:[2:INIT]" && exec -a unshare "/tmp/runc:[2:INIT]" -m true' \
+		>/dev/null 2>&1 || true
+	fake=$(cid pw-evasion-name)
 	esc=$(cid pw-evasion-cgroup)
 	dedup=$(cid pw-evasion-dedup)
-	RULES_ALERTING+=("$esc" "$dedup" "$sig")
+	RULES_ALERTING+=("$esc" "$dedup" "$sig" "$fake")
 	"$R" docker wait pw-evasion-dedup >/dev/null 2>&1 || true
 	ok "evasion: the agent caught up (sync marker)" run_sync
 	echo "   cgroup escape: $(rule_ids_of "$esc")"
@@ -47,5 +53,9 @@ evasion_checks() {
 		has_rule "$dedup" PW-0401 ".event.capability == \"CAP_SYS_ADMIN\" and .process.pid == ${pid1:-0}"
 	ok "evasion: a container signalling the agent is PW-0701 (critical)" \
 		has_rule "$sig" PW-0701 '.rule.severity == "critical" and .event.path == "signal 23"'
-	"$R" docker rm -f pw-evasion-cgroup pw-evasion-dedup pw-evasion-signal >/dev/null 2>&1 || true
+	ok "evasion: a process named runc:[2:INIT] is not the runtime (PW-0401, PW-0305)" \
+		has_rule "$fake" PW-0401 '.process.comm == "runc:[2:INIT]" and .event.capability == "CAP_SYS_ADMIN"'
+	ok "evasion: and its unshare is a namespace change (PW-0305)" has_rule "$fake" PW-0305
+	"$R" docker rm -f pw-evasion-cgroup pw-evasion-dedup pw-evasion-signal pw-evasion-name \
+		>/dev/null 2>&1 || true
 }

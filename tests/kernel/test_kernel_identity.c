@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <cmocka.h>
@@ -203,6 +205,58 @@ static void test_reaching_for_privwatch(void **state)
 	assert_int_equal(e->id, getpid());
 }
 
+/*
+ * The runtime's init, as the kernel knows it: a task placed in the container
+ * by another process (here the test, standing for runc) is flagged until it
+ * runs a program other than its own binary; that exec is flagged as its end
+ * (the entrypoint). A task that moves itself in is not the runtime's, and
+ * nothing a container process calls itself changes either.
+ */
+static void test_runtime_init_is_a_kernel_fact(void **state)
+{
+	char procs[PATH_MAX + 16], pid_s[16];
+	char *noop[] = { (char *)h_workload(), "noop", NULL };
+	const struct pw_capability_event *c = NULL;
+	const struct pw_exec_event *x;
+	int go[2], fd;
+	pid_t pid;
+	char b;
+
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(1);
+		klogctl(0, NULL, 0); /* the runtime's own setup */
+		execv(noop[0], noop);
+		_exit(127);
+	}
+	close(go[0]);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)pid);
+	fd = open(procs, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, pid_s, strlen(pid_s)), (ssize_t)strlen(pid_s));
+	close(fd);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	assert_int_equal(syslog_checks(pid, &c), 1);
+	assert_true(c->hdr.flags & PW_F_RUNTIME_INIT);
+	assert_int_equal(c->hdr.origin_cgroup_id, cg_id);
+	x = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	assert_non_null(x);
+	assert_true(x->hdr.flags & PW_F_RUNTIME_INIT_EXEC);
+	assert_false(x->hdr.flags & PW_F_RUNTIME_INIT);
+	/* self-placed (h_spawn's child writes itself in): not the runtime's */
+	pid = run(noop);
+	x = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	assert_non_null(x);
+	assert_false(x->hdr.flags & (PW_F_RUNTIME_INIT | PW_F_RUNTIME_INIT_EXEC));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +266,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_nested_cgroup_is_not_leaving, forget),
 		cmocka_unit_test_teardown(test_born_outside_is_leaving, forget),
 		cmocka_unit_test_teardown(test_reaching_for_privwatch, forget),
+		cmocka_unit_test_teardown(test_runtime_init_is_a_kernel_fact, forget),
 	};
 
 	h_init(argv[0]);

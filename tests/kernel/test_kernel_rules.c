@@ -126,6 +126,7 @@ static const char *wl(const char *suffix)
 struct eval {
 	const struct pw_view_container *c;
 	const char *comm, *exe; /* NULL: from the record / the last exec seen */
+	uint32_t flags;		/* header flags added (PW_F_RUNTIME_INIT: the kernel's verdict) */
 };
 
 #define MAX_IDS 32
@@ -177,6 +178,7 @@ static void eval_one(const struct pw_event_header *h, const struct eval *o, cons
 	v.proc.exe = o->exe ? o->exe : exe ? exe : "";
 	if (o->comm)
 		v.proc.comm = o->comm;
+	v.flags |= o->flags;
 	n = pw_rules_match(rs, &v, hits, 16);
 	assert_true(n <= 16);
 	for (i = 0; i < n; i++) {
@@ -598,16 +600,20 @@ static void test_0411_refused_dangerous_capability(void **state)
 /* ---- seccomp ---- */
 
 /* PW-0503: a filter installed by a started process. Not during setup, not
- * by the runtime's own init (runc installs the container's profile), and a
- * runc-like probe of what seccomp supports installs nothing. */
+ * by the runtime's own init (runc installs the container's profile: the
+ * kernel flags it, tests/kernel/test_kernel_identity.c), and a runc-like
+ * probe of what seccomp supports installs nothing. A process that only
+ * calls itself runc's init is not it. */
 static void test_0503_seccomp_filter(void **state)
 {
-	struct eval init = { .c = &ctr, .comm = "runc:[2:INIT]", .exe = "/proc/self/exe" };
+	struct eval init = { .c = &ctr, .flags = PW_F_RUNTIME_INIT };
+	struct eval impostor = { .c = &ctr, .comm = "runc:[2:INIT]", .exe = "/proc/self/exe" };
 	pid_t pid;
 
 	pid = run(0, wl("_seccomp"), "filter-syscall", NULL, NULL);
 	assert_fired(pid, in_ctr(), "PW-0503");
 	assert_fired(pid, &init, "");
+	assert_fired(pid, &impostor, "PW-0503");
 	container(PW_VMODE_DEFAULT, PW_VPHASE_SETUP);
 	assert_fired(pid, in_ctr(), "");
 	container(PW_VMODE_PRIVILEGED, PW_VPHASE_STARTED);
