@@ -316,6 +316,16 @@ static void write_event(struct pw_pipeline *p, const struct pw_event_kind *kind,
 	pw_pipeline_emit(p, PW_REC_EVENT, PW_SEV_INFO);
 }
 
+/* Whose is it: the container the task came from, wherever it is now. */
+static struct pw_ct_container *record_container(struct pw_pipeline *p,
+						const struct pw_event_header *h)
+{
+	struct pw_ct_container *c =
+		h->origin_cgroup_id ? pw_ctable_lookup(&p->table, h->origin_cgroup_id) : NULL;
+
+	return c ? c : pw_ctable_lookup(&p->table, h->cgroup_id);
+}
+
 /* Follow the kernel's cgroup and exec records; returns the event's
  * container and whether this event started it. */
 static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_event_header *h,
@@ -335,8 +345,11 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 		rc = pw_ctable_mkdir_by(&p->table, cg->id, cg->parent_id, path, comm);
 		if (rc < 0 && rc != -ENOSPC) /* full: counted, alerted by pw_pipeline_host_poll */
 			pw_warn("container table: out of memory, %s not tracked\n", path);
+		/* The kernel learns it too: a task placed there takes it as origin. */
+		if (p->o.container_cgroup && pw_ctable_lookup(&p->table, cg->id))
+			p->o.container_cgroup(p->o.container_cgroup_ctx, cg->id);
 	}
-	c = pw_ctable_lookup(&p->table, h->cgroup_id);
+	c = record_container(p, h);
 	switch (h->type) {
 	case PW_EVENT_EXEC: {
 		const struct pw_exec_event *e = (const void *)h;
@@ -345,17 +358,46 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 
 		pw_ptable_exec(p->procs, e);
 		snprintf(file, sizeof(file), "%.*s", PW_PATH_MAX, e->filename);
-		if (c)
+		/* What the kernel knows first: the runtime's init re-executing
+		 * itself, or ending with the container's first program. Names
+		 * only where it knows neither (placed before the agent ran). */
+		if (c && (h->flags & PW_F_RUNTIME_INIT_EXEC))
+			*started = pw_ctable_start(&p->table, c, h->pid) == 1;
+		else if (c && (h->flags & PW_F_RUNTIME_INIT))
+			*started = 0;
+		else if (c)
 			*started = pw_ctable_exec(&p->table, c, h->pid, file, e->args, alen) == 1;
 		else if ((c = pw_ctable_exec_unknown(&p->table, h->cgroup_id, h->pid, file, e->args,
-						     alen)))
+						     alen))) {
 			*started = c->phase == PW_PHASE_STARTED;
+			if (p->o.container_cgroup)
+				p->o.container_cgroup(p->o.container_cgroup_ctx, h->cgroup_id);
+		}
 		break;
 	}
 	case PW_EVENT_FORK: pw_ptable_fork(p->procs, (const void *)h); break;
 	default: break;
 	}
 	return c;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Rules see only what reaches for privwatch: its own objects, its process. */
+static int about_privwatch(const struct pw_pipeline *p, const struct pw_event_header *h)
+{
+	const struct pw_tamper_event *e = (const void *)h;
+	uint64_t key = (uint64_t)e->arg << 32 | e->id;
+
+	if (h->type != PW_EVENT_TAMPER || e->op != PW_TAMPER_BPF_GET_FD)
+		return 1;
+	return p->o.own_bpf_ids &&
+	       bsearch(&key, p->o.own_bpf_ids, p->o.n_own_bpf_ids, sizeof(key), cmp_u64) != NULL;
 }
 
 static void release(struct pw_pipeline *p, struct pw_ct_container *c, uint64_t *cause,
@@ -370,7 +412,7 @@ static void deliver(struct pw_pipeline *p, const struct pw_event_kind *kind,
 	struct pw_view_container vc;
 	struct pw_view v;
 
-	if (p->rules) {
+	if (p->rules && about_privwatch(p, h)) {
 		pw_view_from_event(&v, h);
 		if (c) {
 			container_view(c, &vc);
@@ -465,7 +507,7 @@ static void release(struct pw_pipeline *p, struct pw_ct_container *c, uint64_t *
 	while (off < hd.len) {
 		const struct pw_event_header *h = (const void *)(hd.buf + off);
 
-		deliver(p, pw_event_kind(h->type), h, pw_ctable_lookup(&p->table, h->cgroup_id));
+		deliver(p, pw_event_kind(h->type), h, record_container(p, h));
 		off += h->size;
 	}
 	free(hd.buf);
@@ -759,13 +801,6 @@ static int has_id(const uint64_t *v, size_t n, uint64_t id)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
 {
 	size_t i, gone = 0, before = p->table.containers;
@@ -801,6 +836,18 @@ static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
 	rc = pw_ctable_load(&p->table, &j->cs);
 	if (rc)
 		pw_warn("container table: %s\n", strerror(-rc));
+	/* The kernel learns them too: a task placed there takes it as origin. */
+	for (i = 0; p->o.container_cgroup && i < j->cs.n; i++) {
+		const struct pw_container *d = &j->cs.v[i];
+		size_t k;
+
+		if (!pw_ctable_lookup(&p->table, d->cgroup_id))
+			continue;
+		p->o.container_cgroup(p->o.container_cgroup_ctx, d->cgroup_id);
+		for (k = 0; k < d->nsubs; k++)
+			if (pw_ctable_lookup(&p->table, d->subs[k]))
+				p->o.container_cgroup(p->o.container_cgroup_ctx, d->subs[k]);
+	}
 	if (p->discover_reconcile)
 		pw_warn("cgroup records lost: container table repaired from %s (%zu cgroup ids "
 			"forgotten, %zu containers now, %zu before)\n",

@@ -42,6 +42,13 @@ struct pw_pipeline_opts {
 	int host_worker;
 	uint64_t read_deadline_ns; /* one read of the worker (0: PW_READ_DEADLINE_NS) */
 	uint64_t hold_ns;	   /* (0: PW_HOLD_NS) */
+	/* Called with each cgroup the table takes for a container's (may be NULL). */
+	void (*container_cgroup)(void *ctx, uint64_t cgroup_id);
+	void *container_cgroup_ctx;
+	/* The agent's own BPF object ids (pw_loader_own_ids), sorted: a tamper
+	 * record about another BPF object is not the rules' business. */
+	const uint64_t *own_bpf_ids;
+	size_t n_own_bpf_ids;
 };
 
 #define PW_READ_DEADLINE_NS (2ULL * 1000000000)

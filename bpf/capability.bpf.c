@@ -71,41 +71,44 @@ static __always_inline bool cap_check_is_noaudit(void *ctx, int cap)
 /*
  * Capability checks are the noisiest event on any host. Checks made with
  * CAP_OPT_NOAUDIT are questions, not uses: counted as suppressed, not sent.
- * Only the first check per (cgroup, process, capability, result, user
- * namespace level) is sent; repeats are counted in cap_seen, where the
- * agent reads them. The key is recorded only once the event is in the ring,
+ * Only the first check of each capability per (task, result, user
+ * namespace) since the task's last exec is sent: a bit in the task's own
+ * state (bpf/process.bpf.c clears them at exec; a new task starts with
+ * none), so whatever ran before under the same pid (the runtime's init,
+ * another program) cannot hide a new program's first use. Repeats are
+ * counted as suppressed. The bit is set only once the event is in the ring,
  * so a dropped first event is not followed by silence.
  */
 static __always_inline void emit_capability(__u64 cgid, int cap, int ret, __u32 opts,
 					    const struct user_namespace *ns)
 {
-	struct pw_cap_key key = {};
-	struct pw_cap_count zero = {}, *seen;
 	struct pw_capability_event *e;
+	struct pw_task_state *s;
+	__u32 level, slot;
+	__u64 bit = 0;
 
 	if (opts & CAP_OPT_NOAUDIT) {
 		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 		return;
 	}
-	key.cgroup_id = cgid;
-	key.pid = bpf_get_current_pid_tgid() >> 32;
-	key.cap = cap;
-	key.ret = ret;
-	key.ns_level = BPF_CORE_READ(ns, level);
-	seen = bpf_map_lookup_elem(&cap_seen, &key);
-	if (seen) {
-		__sync_fetch_and_add(&seen->repeats, 1);
+	level = BPF_CORE_READ(ns, level);
+	slot = (ret ? 1 : 0) + (level ? 2 : 0);
+	s = pw_current_task_state(1);
+	if (cap >= 0 && cap < 64)
+		bit = 1ull << cap;
+	if (s && bit && (s->caps_seen[slot & 3] & bit)) {
 		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 		return;
 	}
 	e = pw_reserve(PW_EVENT_CAPABILITY, sizeof(*e), cgid);
 	if (!e)
 		return;
-	bpf_map_update_elem(&cap_seen, &key, &zero, BPF_NOEXIST);
+	if (s)
+		s->caps_seen[slot & 3] |= bit;
 	e->cap = cap;
 	e->ret = ret;
 	e->opts = opts;
-	e->ns_level = key.ns_level;
+	e->ns_level = level;
 	pw_submit(e);
 }
 

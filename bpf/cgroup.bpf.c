@@ -45,6 +45,9 @@ int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 		return 0;
 	parent_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id);
 	id = BPF_CORE_READ(cgrp, kn, id);
+	/* A cgroup made inside a container's is the container's too. */
+	if (bpf_map_lookup_elem(&container_cgroups, &parent_id))
+		bpf_map_update_elem(&container_cgroups, &id, &one, BPF_ANY);
 	if (watch_mode != PW_WATCH_MAP) {
 		emit_cgroup(PW_EVENT_CGROUP_MKDIR, cgrp, path, id, parent_id);
 		return 0;
@@ -68,6 +71,7 @@ int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 		return 0;
 	id = BPF_CORE_READ(cgrp, kn, id);
 	parent_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id);
+	bpf_map_delete_elem(&container_cgroups, &id);
 	if (watch_mode != PW_WATCH_MAP) {
 		emit_cgroup(PW_EVENT_CGROUP_RMDIR, cgrp, path, id, parent_id);
 		return 0;
@@ -76,5 +80,37 @@ int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 	if (bpf_map_lookup_elem(&watched_cgroups, &id))
 		emit_cgroup(PW_EVENT_CGROUP_RMDIR, cgrp, path, id, parent_id);
 	bpf_map_delete_elem(&watched_cgroups, &id);
+	return 0;
+}
+
+/*
+ * A task written to a cgroup.procs of the hierarchy (by itself or another
+ * task). One with no origin placed in a container's cgroup takes it as its
+ * origin: that is how the runtime puts a container's init (and docker
+ * exec's) in place. One with an origin moved outside its container left it:
+ * the rules alert on that. tp_btf/cgroup_attach_task runs once per
+ * successful move, in the mover's context; no LSM hook sees cgroup moves.
+ */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(cgroup_attach, struct cgroup *dst, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	struct pw_task_state *s;
+	__u64 dst_id;
+
+	if (!pw_cgroup_in_watched_hierarchy(dst))
+		return 0;
+	dst_id = BPF_CORE_READ(dst, kn, id);
+	s = bpf_task_storage_get(&task_state, task, 0, 0);
+	if (!s || !s->origin_cgroup) {
+		/* Placed by another task (the runtime): its init. A host task
+		 * that moves itself in is not the runtime's doing. */
+		if (bpf_map_lookup_elem(&container_cgroups, &dst_id) &&
+		    BPF_CORE_READ(task, tgid) != (bpf_get_current_pid_tgid() >> 32))
+			pw_place_runtime_init(task, dst_id);
+		return 0;
+	}
+	if (!pw_cgroup_within(dst, s->origin_cgroup))
+		pw_emit_move(task, dst, s->origin_cgroup, PW_MOVE_ATTACH);
 	return 0;
 }

@@ -35,6 +35,61 @@ static __always_inline __u64 pw_current_cgroup_id(void)
 	return BPF_CORE_READ(css, cgroup, kn, id);
 }
 
+/* A task's cgroup in the hierarchy that identifies containers (as
+ * pw_current_cgroup_id() does for the current task). */
+static __always_inline struct cgroup *pw_task_cgroup(struct task_struct *t)
+{
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cset = BPF_CORE_READ(t, cgroups);
+	__u32 ssid;
+
+	if (cgroup_v1_ssid < 0)
+		return BPF_CORE_READ(cset, dfl_cgrp);
+	ssid = cgroup_v1_ssid;
+	if (ssid >= CGROUP_SUBSYS_COUNT)
+		return NULL;
+	bpf_core_read(&css, sizeof(css), &cset->subsys[ssid]);
+	return BPF_CORE_READ(css, cgroup);
+}
+
+#define PW_CGROUP_DEPTH_MAX 16
+
+/* Is cgrp the cgroup ancestor_id or below it? (A container's own nested
+ * cgroups, systemd in a container, are still the container.) */
+static __always_inline int pw_cgroup_within(struct cgroup *cgrp, __u64 ancestor_id)
+{
+	int i;
+
+	for (i = 0; i < PW_CGROUP_DEPTH_MAX && cgrp; i++) {
+		if (BPF_CORE_READ(cgrp, kn, id) == ancestor_id)
+			return 1;
+		cgrp = BPF_CORE_READ(cgrp, self.parent, cgroup);
+	}
+	return 0;
+}
+
+/* The inode number of a task's executable (0 if unknown). */
+static __always_inline __u32 pw_task_exe_ino(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, mm, exe_file, f_inode, i_ino);
+}
+
+/*
+ * A task with no origin put in a container's cgroup by the runtime: it is
+ * the runtime's init from now until it runs a program of the container's.
+ */
+static __always_inline void pw_place_runtime_init(struct task_struct *t, __u64 cgid)
+{
+	struct pw_task_state *s =
+		bpf_task_storage_get(&task_state, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!s)
+		return;
+	s->origin_cgroup = cgid;
+	s->flags |= PW_F_RUNTIME_INIT;
+	s->runtime_ino = pw_task_exe_ino(t);
+}
+
 /* The id of a cgroup as pw_current_cgroup_id() reports it, and whether the
  * cgroup belongs to the hierarchy that identifies containers. */
 static __always_inline int pw_cgroup_in_watched_hierarchy(struct cgroup *cgrp)
@@ -59,13 +114,40 @@ static __always_inline unsigned long pw_syscall_arg(int n)
 	return 0;
 }
 
+static __always_inline int pw_cgroup_id_watched(__u64 cgid)
+{
+	if (watch_mode == PW_WATCH_ALL_BUT_ROOT)
+		return cgid != root_cgroup_id;
+	return bpf_map_lookup_elem(&watched_cgroups, &cgid) != NULL;
+}
+
+/* The current task's state, or NULL (host tasks that never were watched). */
+static __always_inline struct pw_task_state *pw_current_task_state(int create)
+{
+	return bpf_task_storage_get(&task_state, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+static __always_inline __u64 pw_current_origin(void)
+{
+	struct pw_task_state *s = pw_current_task_state(0);
+
+	return s ? s->origin_cgroup : 0;
+}
+
+/*
+ * Is the current task watched? By its cgroup, or by the container it came
+ * from: a container process that moved itself to the root cgroup (or to a
+ * cgroup outside the watched subtree) is still watched as its container.
+ */
 static __always_inline int pw_cgroup_is_watched(__u64 cgid)
 {
-	if (watch_mode == PW_WATCH_ALL_BUT_ROOT) {
-		if (cgid == root_cgroup_id)
+	__u64 origin;
+
+	if (!pw_cgroup_id_watched(cgid)) {
+		origin = pw_current_origin();
+		if (!origin || !pw_cgroup_id_watched(origin))
 			return 0;
-	} else if (!bpf_map_lookup_elem(&watched_cgroups, &cgid)) {
-		return 0;
 	}
 	/* Checked last: only watched tasks pay for it. */
 	return (bpf_get_current_pid_tgid() >> 32) != agent_tgid;
@@ -94,6 +176,7 @@ static __always_inline void pw_count(__u16 type, int drop_cause)
 static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
 {
 	struct pw_event_header *h;
+	struct pw_task_state *s;
 	__u64 id, ugid;
 
 	h = bpf_ringbuf_reserve(&events, size, 0);
@@ -113,6 +196,10 @@ static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
 	h->uid = (__u32)ugid;
 	h->gid = ugid >> 32;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	s = pw_current_task_state(0);
+	h->origin_cgroup_id = s ? s->origin_cgroup : 0;
+	if (s)
+		h->flags = s->flags & PW_F_RUNTIME_INIT;
 	return h;
 }
 
@@ -125,6 +212,36 @@ static __always_inline void pw_submit(void *rec)
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(rec, flags);
+}
+
+/*
+ * task, which belongs to the container whose cgroup is origin, is now in
+ * cgrp, outside it. The record is the current task's (who did it), sent
+ * whenever the container is watched: leaving the watched set is exactly
+ * what the record is about.
+ */
+static __always_inline void pw_emit_move(struct task_struct *task, struct cgroup *cgrp,
+					 __u64 origin, __u32 via)
+{
+	struct pw_cgroup_move_event *e;
+	const char *name;
+	long n;
+
+	if (!pw_cgroup_id_watched(origin))
+		return;
+	e = pw_reserve(PW_EVENT_CGROUP_MOVE, sizeof(*e), pw_current_cgroup_id());
+	if (!e)
+		return;
+	e->dst_id = BPF_CORE_READ(cgrp, kn, id);
+	e->task_origin = origin;
+	e->task_pid = BPF_CORE_READ(task, tgid);
+	e->via = via;
+	/* The leaf's name: the agent has the hierarchy to place it. */
+	name = BPF_CORE_READ(cgrp, kn, name);
+	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), name);
+	if (n <= 0)
+		e->path[0] = '\0';
+	pw_submit(e);
 }
 
 #endif /* PRIVWATCH_COMMON_BPF_H */

@@ -27,6 +27,11 @@
 #define SECURITYFS_MAGIC    0x73636673
 #define TRACEFS_MAGIC	    0x74726163
 #define BPF_FS_MAGIC	    0xcafe4a11
+#define BINFMTFS_MAGIC	    0x42494e4d
+#define CONFIGFS_MAGIC	    0x62656570
+#define EFIVARFS_MAGIC	    0xde5e81e4
+#define SELINUX_MAGIC	    0xf97cff8c
+#define PSTOREFS_MAGIC	    0x6165676c
 
 /* include/linux/fs.h: file->f_mode bits. */
 #define FMODE_READ  0x1

@@ -59,14 +59,26 @@ struct {
 	__type(value, __u8);
 } watched_cgroups __weak SEC(".maps");
 
-/* In-kernel capability dedup: first check per key is sent, repeats counted.
- * LRU: an evicted key only means its next check is sent again. */
+/* What each task is (include/events.h): its container of origin and the
+ * capabilities it already used since its last exec. Created for watched
+ * tasks and the children of tasks that have one; freed with the task. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct pw_cap_key);
-	__type(value, struct pw_cap_count);
-} cap_seen __weak SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pw_task_state);
+} task_state __weak SEC(".maps");
+
+/* cgroup id -> 1: the cgroups of containers. The agent adds the ones its
+ * container table identifies (pw_loader_mark_container); their children are added here
+ * as they are made (bpf/cgroup.bpf.c), removed ones leave. A task placed in
+ * one takes it as its origin. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PW_WATCHED_CGROUPS_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} container_cgroups __weak SEC(".maps");
 
 /* Per-CPU scratch for resolving a path: the walk runs in a bpf_loop
  * callback, which cannot write into a ring buffer reservation. */

@@ -45,6 +45,11 @@ static __always_inline __u16 object_kind(struct inode *inode, __u32 mode, __u64 
 	case SECURITYFS_MAGIC: return PW_OBJ_SECURITYFS;
 	case TRACEFS_MAGIC: return PW_OBJ_TRACEFS;
 	case BPF_FS_MAGIC: return PW_OBJ_BPFFS;
+	case BINFMTFS_MAGIC: return PW_OBJ_BINFMT_MISC;
+	case CONFIGFS_MAGIC: return PW_OBJ_CONFIGFS;
+	case EFIVARFS_MAGIC: return PW_OBJ_EFIVARFS;
+	case SELINUX_MAGIC: return PW_OBJ_SELINUXFS;
+	case PSTOREFS_MAGIC: return PW_OBJ_PSTORE;
 	}
 	return PW_OBJ_UNKNOWN;
 }

@@ -36,6 +36,8 @@ enum pw_event_type {
 	PW_EVENT_CGROUP_MKDIR = 8,
 	PW_EVENT_CGROUP_RMDIR = 9,
 	PW_EVENT_NAMESPACE = 10,
+	PW_EVENT_CGROUP_MOVE = 11,
+	PW_EVENT_TAMPER = 12,
 	PW_EVENT_TYPE_MAX = 16,
 };
 
@@ -45,18 +47,24 @@ enum pw_drop_cause {
 	PW_DROP_CAUSE_MAX = 4,
 };
 
-/* Key of the cap_seen map: the in-kernel capability dedup. */
-struct pw_cap_key {
-	__u64 cgroup_id;
-	__u32 pid;
-	__s32 cap;
-	__s32 ret;
-	__u32 ns_level; /* a check in a nested user namespace is another matter */
-};
-
-/* Value of cap_seen: checks folded into the first event of the key. */
-struct pw_cap_count {
-	__u64 repeats;
+/*
+ * Per task, in the kernel (task storage, bpf/maps.bpf.h): what the task is,
+ * whatever it calls itself or wherever it moves.
+ */
+struct pw_task_state {
+	/* The container cgroup the task (or the ancestor it was forked from)
+	 * was placed in: kept when it moves, 0 for host tasks. */
+	__u64 origin_cgroup;
+	/* Capabilities already reported since the task's last exec, by result
+	 * and user namespace: [0] allowed, [1] denied, against the initial user
+	 * namespace; [2] and [3] the same against a nested one. A new program
+	 * (exec) or a new task (fork) starts with none. */
+	__u64 caps_seen[4];
+	/* PW_F_RUNTIME_INIT while the task is the runtime's init */
+	__u32 flags;
+	/* The runtime's executable (inode number) when it was placed: its own
+	 * re-exec (or one from a memfd copy of itself) is still the runtime. */
+	__u32 runtime_ino;
 };
 
 /* Flags in pw_event_header.flags. */
@@ -64,6 +72,13 @@ struct pw_cap_count {
 /* Seen by an LSM hook before the action: the kernel may still refuse it
  * after us, so ret only says that no LSM before ours denied it. */
 #define PW_F_PRE_CHECK (1u << 1)
+/* The task is the runtime's own init: placed in the container by another
+ * process (the runtime) and not yet running a program of the container's.
+ * A kernel fact, not a name: a container process cannot get it. */
+#define PW_F_RUNTIME_INIT (1u << 2)
+/* This exec ended a runtime init: the container's entrypoint, or the
+ * command of an exec session (docker exec). */
+#define PW_F_RUNTIME_INIT_EXEC (1u << 3)
 
 struct pw_event_header {
 	__u16 type;	 /* enum pw_event_type */
@@ -76,6 +91,9 @@ struct pw_event_header {
 	__u32 uid;
 	__u32 gid;
 	char comm[PW_COMM_LEN];
+	/* The container the task belongs to (pw_task_state.origin_cgroup): the
+	 * identity rules and alerts use, whatever cgroup it moved to. 0: none. */
+	__u64 origin_cgroup_id;
 };
 
 /* tp_btf/sched_process_exec: a task replaced its image. */
@@ -91,10 +109,9 @@ struct pw_exec_event {
 };
 
 /* Capability check. In LSM mode only checks allowed by the capability LSM are
- * seen (see bpf/capability.bpf.c); the tracepoint also sees denials.
- * Only the first check per (cgroup, pid, cap, result, user namespace level)
- * is sent; the repeats
- * are counted in the cap_seen map. */
+ * seen (see bpf/capability.bpf.c); the other variants also see denials.
+ * Only the first check per (task, cap, result, user namespace) since the
+ * task's last exec is sent; the repeats are counted as suppressed. */
 struct pw_capability_event {
 	struct pw_event_header hdr;
 	__s32 cap;	/* CAP_* number */
@@ -148,7 +165,13 @@ enum pw_object_kind {
 	PW_OBJ_SECURITYFS = 8,
 	PW_OBJ_TRACEFS = 9,
 	PW_OBJ_BPFFS = 10,
-	PW_OBJ_KIND_MAX = 11,
+	PW_OBJ_BINFMT_MISC =
+		11, /* register: the kernel runs an interpreter of the writer's choice */
+	PW_OBJ_CONFIGFS = 12,
+	PW_OBJ_EFIVARFS = 13, /* the firmware's variables */
+	PW_OBJ_SELINUXFS = 14,
+	PW_OBJ_PSTORE = 15,
+	PW_OBJ_KIND_MAX = 16,
 };
 
 #define PW_OPEN_PATH_BUF 512
@@ -213,6 +236,32 @@ struct pw_cgroup_event {
 	__s32 level;
 	__u32 hierarchy_id;
 	char path[PW_PATH_MAX]; /* relative to the hierarchy's root */
+};
+
+/* A task that belongs to a container was moved to a cgroup outside it:
+ * written to cgroup.procs (by itself or another task) or born there with
+ * clone3(CLONE_INTO_CGROUP). The header is the task that did it. */
+enum pw_move_via { PW_MOVE_ATTACH = 1, PW_MOVE_CLONE_INTO = 2 };
+
+struct pw_cgroup_move_event {
+	struct pw_event_header hdr;
+	__u64 dst_id;		/* the cgroup it is in now */
+	__u64 task_origin;	/* the container it belongs to */
+	__u32 task_pid;		/* the moved task's tgid */
+	__u32 via;		/* enum pw_move_via */
+	char path[PW_PATH_MAX]; /* the destination, relative to the hierarchy's root */
+};
+
+/* A watched task reaching for privwatch itself: a BPF object taken by its
+ * id (whose, the agent knows), or a signal sent to the agent. */
+enum pw_tamper_op { PW_TAMPER_BPF_GET_FD = 1, PW_TAMPER_SIGNAL = 2 };
+
+struct pw_tamper_event {
+	struct pw_event_header hdr;
+	__s32 ret; /* bpf: the fd or -errno; signal: the kernel's TRACE_SIGNAL_* result */
+	__u32 op;  /* enum pw_tamper_op */
+	__u32 arg; /* bpf: the command (BPF_*_GET_FD_BY_ID); signal: its number */
+	__u32 id;  /* bpf: the object id asked for; signal: the agent's pid */
 };
 
 /* unshare(2) or setns(2) asking for new or other namespaces. */

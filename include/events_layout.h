@@ -17,7 +17,7 @@
 	_Static_assert(sizeof(struct type) == (size) && (size) % 8 == 0 && (size) < 65536,         \
 		       "size of " #type)
 
-PW_SIZE(pw_event_header, 56);
+PW_SIZE(pw_event_header, 64);
 PW_OFF(pw_event_header, type, 0);
 PW_OFF(pw_event_header, size, 2);
 PW_OFF(pw_event_header, flags, 4);
@@ -28,84 +28,95 @@ PW_OFF(pw_event_header, tid, 28);
 PW_OFF(pw_event_header, uid, 32);
 PW_OFF(pw_event_header, gid, 36);
 PW_OFF(pw_event_header, comm, 40);
+PW_OFF(pw_event_header, origin_cgroup_id, 56);
 
-PW_SIZE(pw_exec_event, 72 + PW_PATH_MAX + PW_ARGS_MAX);
-PW_OFF(pw_exec_event, ppid, 56);
-PW_OFF(pw_exec_event, old_pid, 60);
-PW_OFF(pw_exec_event, filename_len, 64);
-PW_OFF(pw_exec_event, args_len, 66);
-PW_OFF(pw_exec_event, args_count, 68);
-PW_OFF(pw_exec_event, filename, 72);
-PW_OFF(pw_exec_event, args, 72 + PW_PATH_MAX);
+PW_SIZE(pw_exec_event, 80 + PW_PATH_MAX + PW_ARGS_MAX);
+PW_OFF(pw_exec_event, ppid, 64);
+PW_OFF(pw_exec_event, old_pid, 68);
+PW_OFF(pw_exec_event, filename_len, 72);
+PW_OFF(pw_exec_event, args_len, 74);
+PW_OFF(pw_exec_event, args_count, 76);
+PW_OFF(pw_exec_event, filename, 80);
+PW_OFF(pw_exec_event, args, 80 + PW_PATH_MAX);
 
-PW_SIZE(pw_capability_event, 72);
-PW_OFF(pw_capability_event, cap, 56);
-PW_OFF(pw_capability_event, ret, 60);
-PW_OFF(pw_capability_event, opts, 64);
-PW_OFF(pw_capability_event, ns_level, 68);
+PW_SIZE(pw_capability_event, 80);
+PW_OFF(pw_capability_event, cap, 64);
+PW_OFF(pw_capability_event, ret, 68);
+PW_OFF(pw_capability_event, opts, 72);
+PW_OFF(pw_capability_event, ns_level, 76);
 
-PW_SIZE(pw_mount_event, 80 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX);
-PW_OFF(pw_mount_event, ret, 56);
-PW_OFF(pw_mount_event, op, 60);
-PW_OFF(pw_mount_event, flags, 64);
-PW_OFF(pw_mount_event, fd, 72);
-PW_OFF(pw_mount_event, aux, 76);
-PW_OFF(pw_mount_event, fstype, 80);
-PW_OFF(pw_mount_event, source, 80 + PW_FSTYPE_LEN);
-PW_OFF(pw_mount_event, target, 80 + PW_FSTYPE_LEN + PW_MOUNT_STR);
+PW_SIZE(pw_mount_event, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX);
+PW_OFF(pw_mount_event, ret, 64);
+PW_OFF(pw_mount_event, op, 68);
+PW_OFF(pw_mount_event, flags, 72);
+PW_OFF(pw_mount_event, fd, 80);
+PW_OFF(pw_mount_event, aux, 84);
+PW_OFF(pw_mount_event, fstype, 88);
+PW_OFF(pw_mount_event, source, 88 + PW_FSTYPE_LEN);
+PW_OFF(pw_mount_event, target, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR);
 
 /* 84..87 is an unnamed hole (sb_magic is 8-aligned): both compilers agree
  * on it, which is what these asserts pin. */
-PW_SIZE(pw_open_event, 112 + PW_OPEN_PATH_BUF);
-PW_OFF(pw_open_event, ret, 56);
-PW_OFF(pw_open_event, open_flags, 60);
-PW_OFF(pw_open_event, f_mode, 64);
-PW_OFF(pw_open_event, kind, 68);
-PW_OFF(pw_open_event, path_format, 70);
-PW_OFF(pw_open_event, dev_major, 72);
-PW_OFF(pw_open_event, dev_minor, 76);
-PW_OFF(pw_open_event, inode_mode, 80);
-PW_OFF(pw_open_event, sb_magic, 88);
-PW_OFF(pw_open_event, ino, 96);
-PW_OFF(pw_open_event, path_len, 104);
-PW_OFF(pw_open_event, path_depth, 106);
-PW_OFF(pw_open_event, syscall_nr, 108);
-PW_OFF(pw_open_event, path, 112);
+PW_SIZE(pw_open_event, 120 + PW_OPEN_PATH_BUF);
+PW_OFF(pw_open_event, ret, 64);
+PW_OFF(pw_open_event, open_flags, 68);
+PW_OFF(pw_open_event, f_mode, 72);
+PW_OFF(pw_open_event, kind, 76);
+PW_OFF(pw_open_event, path_format, 78);
+PW_OFF(pw_open_event, dev_major, 80);
+PW_OFF(pw_open_event, dev_minor, 84);
+PW_OFF(pw_open_event, inode_mode, 88);
+PW_OFF(pw_open_event, sb_magic, 96);
+PW_OFF(pw_open_event, ino, 104);
+PW_OFF(pw_open_event, path_len, 112);
+PW_OFF(pw_open_event, path_depth, 114);
+PW_OFF(pw_open_event, syscall_nr, 116);
+PW_OFF(pw_open_event, path, 120);
 
-PW_SIZE(pw_seccomp_event, 80);
-PW_OFF(pw_seccomp_event, ret, 56);
-PW_OFF(pw_seccomp_event, via, 60);
-PW_OFF(pw_seccomp_event, operation, 64);
-PW_OFF(pw_seccomp_event, flags, 68);
-PW_OFF(pw_seccomp_event, mode_after, 72);
+PW_SIZE(pw_seccomp_event, 88);
+PW_OFF(pw_seccomp_event, ret, 64);
+PW_OFF(pw_seccomp_event, via, 68);
+PW_OFF(pw_seccomp_event, operation, 72);
+PW_OFF(pw_seccomp_event, flags, 76);
+PW_OFF(pw_seccomp_event, mode_after, 80);
 
-PW_SIZE(pw_fork_event, 64);
-PW_OFF(pw_fork_event, child_pid, 56);
-PW_OFF(pw_fork_event, child_tid, 60);
+PW_SIZE(pw_fork_event, 72);
+PW_OFF(pw_fork_event, child_pid, 64);
+PW_OFF(pw_fork_event, child_tid, 68);
 
-PW_SIZE(pw_exit_event, 64);
-PW_OFF(pw_exit_event, exit_code, 56);
+PW_SIZE(pw_exit_event, 72);
+PW_OFF(pw_exit_event, exit_code, 64);
 
-PW_SIZE(pw_cgroup_event, 80 + PW_PATH_MAX);
-PW_OFF(pw_cgroup_event, id, 56);
-PW_OFF(pw_cgroup_event, parent_id, 64);
-PW_OFF(pw_cgroup_event, level, 72);
-PW_OFF(pw_cgroup_event, hierarchy_id, 76);
-PW_OFF(pw_cgroup_event, path, 80);
+PW_SIZE(pw_cgroup_event, 88 + PW_PATH_MAX);
+PW_OFF(pw_cgroup_event, id, 64);
+PW_OFF(pw_cgroup_event, parent_id, 72);
+PW_OFF(pw_cgroup_event, level, 80);
+PW_OFF(pw_cgroup_event, hierarchy_id, 84);
+PW_OFF(pw_cgroup_event, path, 88);
 
-PW_SIZE(pw_namespace_event, 80);
-PW_OFF(pw_namespace_event, ret, 56);
-PW_OFF(pw_namespace_event, op, 60);
-PW_OFF(pw_namespace_event, flags, 64);
-PW_OFF(pw_namespace_event, fd, 72);
+PW_SIZE(pw_namespace_event, 88);
+PW_OFF(pw_namespace_event, ret, 64);
+PW_OFF(pw_namespace_event, op, 68);
+PW_OFF(pw_namespace_event, flags, 72);
+PW_OFF(pw_namespace_event, fd, 80);
 
 /* Map keys and values shared with the agent. */
-PW_SIZE(pw_cap_key, 24);
-PW_OFF(pw_cap_key, pid, 8);
-PW_OFF(pw_cap_key, cap, 12);
-PW_OFF(pw_cap_key, ret, 16);
-PW_OFF(pw_cap_key, ns_level, 20);
-PW_SIZE(pw_cap_count, 8);
+PW_SIZE(pw_cgroup_move_event, 88 + PW_PATH_MAX);
+PW_OFF(pw_cgroup_move_event, dst_id, 64);
+PW_OFF(pw_cgroup_move_event, task_origin, 72);
+PW_OFF(pw_cgroup_move_event, task_pid, 80);
+PW_OFF(pw_cgroup_move_event, via, 84);
+PW_OFF(pw_cgroup_move_event, path, 88);
+
+PW_SIZE(pw_tamper_event, 80);
+PW_OFF(pw_tamper_event, ret, 64);
+PW_OFF(pw_tamper_event, op, 68);
+PW_OFF(pw_tamper_event, arg, 72);
+PW_OFF(pw_tamper_event, id, 76);
+
+PW_SIZE(pw_task_state, 48);
+PW_OFF(pw_task_state, flags, 40);
+PW_OFF(pw_task_state, caps_seen, 8);
 PW_SIZE(pw_type_stats, 16 + 8 * PW_DROP_CAUSE_MAX);
 PW_OFF(pw_type_stats, dropped, 8);
 PW_OFF(pw_type_stats, suppressed, 8 + 8 * PW_DROP_CAUSE_MAX);

@@ -11,6 +11,13 @@
  *                                  fallback) from the effective set, klogctl once
  *   workload nice-raise            lower its own nice value by one: one CAP_SYS_NICE use
  *   workload chown-other FILE      chown FILE to uid 12345: one CAP_CHOWN use
+ *   workload nice-denied           nice-raise without CAP_SYS_NICE: one refused check
+ *   workload klogctl-exec          klogctl once, then exec itself to klogctl once more
+ *   workload move-self DIR         write itself into DIR/cgroup.procs, then klogctl once
+ *   workload clone-into DIR        clone3(CLONE_INTO_CGROUP) a child born in DIR that
+ *                                  klogctls once; wait for it
+ *   workload bpf-map-by-id ID      bpf(BPF_MAP_GET_FD_BY_ID, ID), the fd closed
+ *   workload signal PID SIG        kill(PID, SIG)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,7 +32,11 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 static int drop_effective(const int *caps, int n)
 {
@@ -114,6 +125,53 @@ int main(int argc, char **argv)
 		}
 		return klogctl(0, NULL, 0) == -1 && errno == EPERM ? 0 : 1;
 	}
+	if (!strcmp(argv[1], "klogctl-exec")) {
+		char *again[] = { argv[0], "klogctl", "1", NULL };
+
+		klogctl(0, NULL, 0);
+		execv("/proc/self/exe", again);
+		return 1;
+	}
+	if (!strcmp(argv[1], "move-self") && argc == 3) {
+		char procs[4096];
+		int fd;
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", argv[2]);
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			return 1;
+		close(fd);
+		return klogctl(0, NULL, 0) < 0;
+	}
+	if (!strcmp(argv[1], "clone-into") && argc == 3) {
+		struct clone_args ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+		int dir = open(argv[2], O_RDONLY | O_DIRECTORY), st;
+		long pid;
+
+		if (dir < 0)
+			return 1;
+		ca.cgroup = dir;
+		pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid < 0)
+			return 1;
+		if (pid == 0)
+			_exit(klogctl(0, NULL, 0) < 0);
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+			return 1;
+		printf("%ld\n", pid);
+		return WEXITSTATUS(st);
+	}
+	if (!strcmp(argv[1], "bpf-map-by-id") && argc == 3) {
+		union bpf_attr attr = { .map_id = strtoul(argv[2], NULL, 10) };
+		int fd = syscall(SYS_bpf, BPF_MAP_GET_FD_BY_ID, &attr, sizeof(attr));
+
+		if (fd < 0)
+			return 1;
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(argv[1], "signal") && argc == 4)
+		return kill(atoi(argv[2]), atoi(argv[3])) != 0;
 	if (!strcmp(argv[1], "nice-denied")) {
 		/* The same without CAP_SYS_NICE: refused (EACCES), and no other
 		 * capability is asked for (klogctl falls back to CAP_SYS_ADMIN on

@@ -76,6 +76,17 @@ int main(int argc, char **argv)
 			return errno;
 		return write_back("/proc/sys/kernel/hostname");
 	}
+	if (argc == 3 && !strcmp(argv[1], "binfmt-open")) {
+		/* binfmt_misc mounted in a mount namespace of its own, its status
+		 * file opened for writing and closed: nothing registered. */
+		if (unshare(CLONE_NEWNS) || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			return errno;
+		mkdir(argv[2], 0755);
+		if (mount("binfmt_misc", argv[2], "binfmt_misc", 0, NULL))
+			return errno;
+		snprintf(path, sizeof(path), "%s/status", argv[2]);
+		return open_close(path, O_WRONLY);
+	}
 	if (argc == 3 && !strcmp(argv[1], "open-node")) {
 		snprintf(path, sizeof(path), "%s/mem", argv[2]);
 		unlink(path);

@@ -48,6 +48,8 @@ static struct ecs_cat ecs_categorize(const struct pw_view *v)
 	case PW_EVENT_CGROUP_MKDIR: return (struct ecs_cat){ "configuration", "creation" };
 	case PW_EVENT_CGROUP_RMDIR: return (struct ecs_cat){ "configuration", "deletion" };
 	case PW_VIEW_AGENT_HEALTH: return (struct ecs_cat){ "configuration", "change" };
+	case PW_EVENT_CGROUP_MOVE: return (struct ecs_cat){ "process", "change" };
+	case PW_EVENT_TAMPER: return (struct ecs_cat){ "configuration", "access" };
 	default: return (struct ecs_cat){ "host", "info" };
 	}
 }

@@ -78,6 +78,8 @@ struct hold {
 
 struct run_ctx {
 	struct pw_pipeline p;
+	uint64_t own_ids[PW_OWN_IDS_MAX]; /* the agent's BPF objects, for tamper records */
+	uint64_t own_ids_alerts;	  /* health alerts when they were taken: links change */
 	struct pw_health health;
 	struct hold hold;
 	struct pw_sinks *sinks;
@@ -583,6 +585,15 @@ static void hold_release(struct run_ctx *rc)
 			(unsigned long long)hd->overflow);
 }
 
+static void mark_container(void *ctx, uint64_t cgroup_id)
+{
+	int rc = pw_loader_mark_container(ctx, cgroup_id);
+
+	if (rc)
+		pw_warn("cannot mark cgroup %llu as a container's: %s\n",
+			(unsigned long long)cgroup_id, strerror(-rc));
+}
+
 /* Every record: the canary's are counted apart and never reach the rules. */
 static void on_record(void *ctx, const struct pw_event_kind *kind, const struct pw_event_header *h)
 {
@@ -702,6 +713,11 @@ int pw_cmd_run(int argc, char **argv)
 	 * Discovery walks the whole hierarchy; with --cgroup only what is
 	 * watched is ours to announce. */
 	pw_hw_mark_event_thread(1);
+	/* The kernel learns each container cgroup the table takes (discovery's
+	 * included, when its answer is applied). */
+	rc.p.o.container_cgroup = mark_container;
+	rc.p.o.container_cgroup_ctx = &l;
+	rc.p.o.own_bpf_ids = rc.own_ids;
 	n = pw_pipeline_discover(&rc.p, l.cgroup_mount, l.watch_mode != PW_WATCH_MAP, 0);
 	if (n)
 		pw_warn("discovering running containers in %s: %s\n", l.cgroup_mount, strerror(-n));
@@ -728,6 +744,7 @@ int pw_cmd_run(int argc, char **argv)
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
 		pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
 	}
+	rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
 	start_record(&rc, &l, ro.poll_ms);
 	if (pw_health_blind(&rc.health)) {
 		pw_err("privwatch is blind to part of what it watches (see the start record)\n");
@@ -747,6 +764,10 @@ int pw_cmd_run(int argc, char **argv)
 		}
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
 		pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
+		if (rc.health.alerts != rc.own_ids_alerts) { /* links attached again */
+			rc.own_ids_alerts = rc.health.alerts;
+			rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
+		}
 		pw_sinks_flush(rc.sinks);
 		if (reload_requested) {
 			reload_requested = 0;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "daemon/health.h"
 #include "kernel/loader.h"
@@ -93,6 +94,8 @@ static void start_round(struct pw_health *h, uint64_t now)
 int pw_health_init(struct pw_health *h, struct pw_loader *l, struct pw_pipeline *p,
 		   const struct pw_health_opts *o, char *err, size_t errlen)
 {
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
 	__u8 one = 1;
 	struct timespec ts;
 
@@ -100,9 +103,10 @@ int pw_health_init(struct pw_health *h, struct pw_loader *l, struct pw_pipeline 
 	h->l = l;
 	h->p = p;
 	h->o = *o;
-	if (pw_canary_init(&h->canary, l->cgroup_mount, bpf_map__fd(l->skel->maps.cap_seen), err,
-			   errlen))
+	if (pw_canary_init(&h->canary, l->cgroup_mount, err, errlen))
 		return -1;
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(l->skel->maps.type_stats), &info, &len) == 0)
+		h->canary.map_id = info.id;
 	/* In subtree mode the canary's cgroup is outside what is watched: add it. */
 	if (l->watch_mode == PW_WATCH_MAP &&
 	    bpf_map__update_elem(l->skel->maps.watched_cgroups, &h->canary.cgroup_id,

@@ -168,6 +168,27 @@ static void encode_cgroup(struct jsonw *w, const struct pw_event_header *h)
 	jw_kv_strn(w, "path", e->path, sizeof(e->path));
 }
 
+static void encode_cgroup_move(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_cgroup_move_event *e = (const void *)h;
+
+	jw_kv_str(w, "via", e->via == PW_MOVE_CLONE_INTO ? "clone_into_cgroup" : "cgroup.procs");
+	jw_kv_u64(w, "task_pid", e->task_pid);
+	jw_kv_u64(w, "task_origin", e->task_origin);
+	jw_kv_u64(w, "dst_id", e->dst_id);
+	jw_kv_strn(w, "dst_name", e->path, sizeof(e->path));
+}
+
+static void encode_tamper(struct jsonw *w, const struct pw_event_header *h)
+{
+	const struct pw_tamper_event *e = (const void *)h;
+
+	jw_kv_str(w, "op", e->op == PW_TAMPER_SIGNAL ? "signal" : "bpf_get_fd_by_id");
+	jw_kv_i64(w, "ret", e->ret);
+	jw_kv_u64(w, e->op == PW_TAMPER_SIGNAL ? "signal" : "bpf_cmd", e->arg);
+	jw_kv_u64(w, e->op == PW_TAMPER_SIGNAL ? "agent_pid" : "bpf_id", e->id);
+}
+
 static void encode_mount(struct jsonw *w, const struct pw_event_header *h)
 {
 	const struct pw_mount_event *e = (const void *)h;
@@ -203,11 +224,18 @@ static void encode_namespace(struct jsonw *w, const struct pw_event_header *h)
 }
 
 static void (*const encoders[PW_EVENT_TYPE_MAX])(struct jsonw *, const struct pw_event_header *) = {
-	[PW_EVENT_EXEC] = encode_exec,		 [PW_EVENT_CAPABILITY] = encode_capability,
-	[PW_EVENT_MOUNT] = encode_mount,	 [PW_EVENT_OPEN] = encode_open,
-	[PW_EVENT_SECCOMP] = encode_seccomp,	 [PW_EVENT_NAMESPACE] = encode_namespace,
-	[PW_EVENT_FORK] = encode_fork,		 [PW_EVENT_EXIT] = encode_exit,
-	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup, [PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
+	[PW_EVENT_EXEC] = encode_exec,
+	[PW_EVENT_CAPABILITY] = encode_capability,
+	[PW_EVENT_MOUNT] = encode_mount,
+	[PW_EVENT_OPEN] = encode_open,
+	[PW_EVENT_SECCOMP] = encode_seccomp,
+	[PW_EVENT_NAMESPACE] = encode_namespace,
+	[PW_EVENT_FORK] = encode_fork,
+	[PW_EVENT_EXIT] = encode_exit,
+	[PW_EVENT_CGROUP_MKDIR] = encode_cgroup,
+	[PW_EVENT_CGROUP_RMDIR] = encode_cgroup,
+	[PW_EVENT_CGROUP_MOVE] = encode_cgroup_move,
+	[PW_EVENT_TAMPER] = encode_tamper,
 };
 
 static void str_or_null(struct jsonw *w, const char *key, const char *s)
@@ -265,6 +293,8 @@ static void event_to_json(struct jsonw *w, const struct pw_event_kind *kind,
 	jw_kv_str(w, "kind", kind->name);
 	jw_kv_str(w, "time", when);
 	jw_kv_u64(w, "cgroup_id", h->cgroup_id);
+	if (h->origin_cgroup_id)
+		jw_kv_u64(w, "origin_cgroup_id", h->origin_cgroup_id);
 	jw_kv_u64(w, "pid", h->pid);
 	jw_kv_u64(w, "tid", h->tid);
 	jw_kv_u64(w, "uid", h->uid);

@@ -12,6 +12,8 @@ static const struct pw_event_kind kinds[PW_EVENT_TYPE_MAX] = {
 	[PW_EVENT_CGROUP_MKDIR] = { "cgroup_mkdir", sizeof(struct pw_cgroup_event) },
 	[PW_EVENT_CGROUP_RMDIR] = { "cgroup_rmdir", sizeof(struct pw_cgroup_event) },
 	[PW_EVENT_NAMESPACE] = { "namespace", sizeof(struct pw_namespace_event) },
+	[PW_EVENT_CGROUP_MOVE] = { "cgroup_move", sizeof(struct pw_cgroup_move_event) },
+	[PW_EVENT_TAMPER] = { "tamper", sizeof(struct pw_tamper_event) },
 };
 
 const struct pw_event_kind *pw_event_kind(unsigned int type)

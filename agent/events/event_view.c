@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Raw kernel records decoded once into the view rules and alerts read. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include "events/capnames.h"
 #include "events/event_view.h"
@@ -17,6 +18,8 @@ static const char *const kind_names[PW_VIEW_KIND_MAX] = {
 	[PW_EVENT_CGROUP_MKDIR] = "cgroup_mkdir",
 	[PW_EVENT_CGROUP_RMDIR] = "cgroup_rmdir",
 	[PW_EVENT_NAMESPACE] = "namespace",
+	[PW_EVENT_CGROUP_MOVE] = "cgroup_move",
+	[PW_EVENT_TAMPER] = "tamper",
 	[PW_VIEW_CONTAINER_START] = "container_start",
 	[PW_VIEW_AGENT_HEALTH] = "agent_health",
 };
@@ -65,7 +68,9 @@ static const char *const object_kinds[PW_OBJ_KIND_MAX] = {
 	[PW_OBJ_PROCFS] = "procfs",	    [PW_OBJ_PROC_SYS] = "proc_sys",
 	[PW_OBJ_CGROUPFS] = "cgroupfs",	    [PW_OBJ_DEBUGFS] = "debugfs",
 	[PW_OBJ_SECURITYFS] = "securityfs", [PW_OBJ_TRACEFS] = "tracefs",
-	[PW_OBJ_BPFFS] = "bpffs",
+	[PW_OBJ_BPFFS] = "bpffs",	    [PW_OBJ_BINFMT_MISC] = "binfmt_misc",
+	[PW_OBJ_CONFIGFS] = "configfs",	    [PW_OBJ_EFIVARFS] = "efivarfs",
+	[PW_OBJ_SELINUXFS] = "selinuxfs",   [PW_OBJ_PSTORE] = "pstore",
 };
 
 const char *pw_object_kind_name(unsigned int kind)
@@ -188,6 +193,31 @@ static void view_capability(struct pw_view *v, const struct pw_capability_event 
 	v->result = e->ret == 0 ? PW_RESULT_ALLOWED : PW_RESULT_DENIED;
 	v->err = e->ret < 0 ? -e->ret : e->ret;
 	v->userns_level = e->ns_level;
+}
+
+/* path: the destination cgroup's name (the leaf: the kernel gives no more) */
+static void view_cgroup_move(struct pw_view *v, const struct pw_cgroup_move_event *e)
+{
+	v->path = v->basename =
+		copy_bounded(v->path_buf, sizeof(v->path_buf), e->path, sizeof(e->path));
+	v->result = PW_RESULT_ALLOWED;
+}
+
+/* path: what was reached for, "bpf map 12" or "signal 15" */
+static void view_tamper(struct pw_view *v, const struct pw_tamper_event *e)
+{
+	static const char *const objs[] = { [13] = "prog", [14] = "map", [30] = "link" };
+	const char *obj =
+		e->arg < sizeof(objs) / sizeof(objs[0]) && objs[e->arg] ? objs[e->arg] : "?";
+
+	if (e->op == PW_TAMPER_SIGNAL) {
+		snprintf(v->path_buf, sizeof(v->path_buf), "signal %u", e->arg);
+		v->result = PW_RESULT_ALLOWED;
+	} else {
+		snprintf(v->path_buf, sizeof(v->path_buf), "bpf %s %u", obj, e->id);
+		set_result(v, e->ret);
+	}
+	v->path = v->basename = v->path_buf;
 }
 
 static void view_namespace(struct pw_view *v, const struct pw_namespace_event *e)
@@ -329,6 +359,8 @@ void pw_view_from_event(struct pw_view *v, const struct pw_event_header *h)
 	case PW_EVENT_MOUNT: view_mount(v, (const void *)h); break;
 	case PW_EVENT_SECCOMP: view_seccomp(v, (const void *)h); break;
 	case PW_EVENT_NAMESPACE: view_namespace(v, (const void *)h); break;
+	case PW_EVENT_CGROUP_MOVE: view_cgroup_move(v, (const void *)h); break;
+	case PW_EVENT_TAMPER: view_tamper(v, (const void *)h); break;
 	default: break;
 	}
 }

@@ -18,9 +18,12 @@
  * A bare 64-hex directory right under a kubepods pod<uid> (cgroupfs driver)
  * is docker if <root>/var/lib/docker/containers/<id> exists (dockershim,
  * cri-dockerd), else containerd's CRI, the common case; CRI-O marks its own.
+ * With the production root "/", each directory in $PRIVWATCH_STATE_ROOTS is
+ * tried after it (pw_state_root).
  */
 #define _GNU_SOURCE /* memmem */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "host/container_id.h"
@@ -175,22 +178,51 @@ static int split_path(const char *path, struct comp *comps, int max)
 	return n;
 }
 
+const char *pw_state_root(const char *root, int i, char *buf, size_t len)
+{
+	const char *p, *end;
+
+	if (!root || !*root)
+		root = "/";
+	if (i == 0)
+		return root;
+	if (strcmp(root, "/"))
+		return NULL;
+	p = getenv(PW_STATE_ROOTS_ENV);
+	for (; p && *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (*p != '/' || --i)
+			continue;
+		if ((size_t)(end - p) >= len)
+			return NULL;
+		memcpy(buf, p, end - p);
+		buf[end - p] = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
 static int exists_at(const char *root, const char *fmt_dir, const struct comp *a,
 		     const struct comp *b, const char *leaf, int want_dir)
 {
-	char path[4096];
+	char path[4096], rbuf[4096];
+	const char *r;
 	struct stat st;
-	int len;
+	int len, i;
 
-	if (b)
-		len = snprintf(path, sizeof(path), "%s/%s/%.*s/%.*s%s", root, fmt_dir, (int)a->len,
-			       a->s, (int)b->len, b->s, leaf);
-	else
-		len = snprintf(path, sizeof(path), "%s/%s/%.*s%s", root, fmt_dir, (int)a->len, a->s,
-			       leaf);
-	if (len < 0 || (size_t)len >= sizeof(path) || stat(path, &st))
-		return 0;
-	return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
+	for (i = 0; (r = pw_state_root(root, i, rbuf, sizeof(rbuf))); i++) {
+		if (b)
+			len = snprintf(path, sizeof(path), "%s/%s/%.*s/%.*s%s", r, fmt_dir,
+				       (int)a->len, a->s, (int)b->len, b->s, leaf);
+		else
+			len = snprintf(path, sizeof(path), "%s/%s/%.*s%s", r, fmt_dir, (int)a->len,
+				       a->s, leaf);
+		if (len < 0 || (size_t)len >= sizeof(path) || stat(path, &st))
+			continue;
+		if (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))
+			return 1;
+	}
+	return 0;
 }
 
 /* cgroupfs driver: pod<uid>; systemd: <anything>-pod<uid_with_underscores>.slice */

@@ -66,6 +66,17 @@ int pw_container_from_cgroup_path(const char *path, struct pw_container_ref *out
  * max bytes, only [A-Za-z0-9_.-], not "." nor "..": never escapes a directory. */
 int pw_container_name_ok(const char *s, size_t max);
 
+/*
+ * Runtime state is looked for below root and, only when root is "/" (not a
+ * test fixture), below each absolute directory listed, colon-separated, in
+ * $PRIVWATCH_STATE_ROOTS, laid out as below "/" (run/runc, var/lib/docker,
+ * run/containerd, ...): runtimes started with their own state and data
+ * roots, such as the end-to-end tests' isolated dockerd and runc. The i-th
+ * prefix (0: root itself), or NULL past the last; buf holds the copy.
+ */
+#define PW_STATE_ROOTS_ENV "PRIVWATCH_STATE_ROOTS"
+const char *pw_state_root(const char *root, int i, char *buf, size_t len);
+
 const char *pw_runtime_name(enum pw_runtime rt); /* "docker", ..., "" for none */
 const char *pw_qos_name(enum pw_k8s_qos qos);	 /* "burstable", ..., "" for none */
 

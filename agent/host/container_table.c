@@ -363,6 +363,13 @@ int pw_ctable_exec(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid, co
 {
 	if (c->phase != PW_PHASE_SETUP || pw_ct_is_runtime_exec(filename, args, args_len))
 		return 0;
+	return pw_ctable_start(t, c, pid);
+}
+
+int pw_ctable_start(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid)
+{
+	if (c->phase != PW_PHASE_SETUP)
+		return 0;
 	c->phase = PW_PHASE_STARTED;
 	c->start_pid = pid;
 	if (t->want) {

@@ -151,6 +151,9 @@ struct pw_ct_container *pw_ctable_next(const struct pw_ctable *t, size_t *i, uin
  */
 int pw_ctable_exec(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid, const char *filename,
 		   const char *args, size_t args_len);
+/* The kernel says pid's exec ended the runtime's init (PW_F_RUNTIME_INIT_EXEC):
+ * c starts there, whatever the names. 1 if it started c. */
+int pw_ctable_start(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid);
 
 /*
  * An exec in a cgroup lookup does not know: if it is pending, its path is

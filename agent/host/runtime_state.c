@@ -417,10 +417,26 @@ static int same_uid(const char *a, const char *b)
 	return *a == *b;
 }
 
+static void read_at(const char *root, const struct pw_container_ref *ref, const char *ns,
+		    struct pw_container_meta *out)
+{
+	switch (ref->runtime) {
+	case PW_RUNTIME_DOCKER: read_docker(root, ref->id, out); break;
+	case PW_RUNTIME_CONTAINERD:
+	case PW_RUNTIME_CRI_CONTAINERD: read_containerd(root, ns, ref->id, out); break;
+	case PW_RUNTIME_PODMAN: read_containers_storage(root, ref->id, 0, out); break;
+	case PW_RUNTIME_CRIO: read_containers_storage(root, ref->id, 1, out); break;
+	case PW_RUNTIME_RUNC: read_runc(root, ref->id, out); break;
+	case PW_RUNTIME_NONE: break;
+	}
+}
+
 int pw_runtime_state_read(const char *root, const struct pw_container_ref *ref,
 			  struct pw_container_meta *out)
 {
-	const char *ns = ref->ns;
+	const char *ns = ref->ns, *r;
+	char rbuf[4096];
+	int i;
 
 	memset(out, 0, sizeof(*out));
 	if (!root || !*root)
@@ -433,14 +449,19 @@ int pw_runtime_state_read(const char *root, const struct pw_container_ref *ref,
 	    !pw_container_name_ok(ns, PW_CONTAINER_NS_MAX))
 		return -EINVAL;
 
-	switch (ref->runtime) {
-	case PW_RUNTIME_DOCKER: read_docker(root, ref->id, out); break;
-	case PW_RUNTIME_CONTAINERD:
-	case PW_RUNTIME_CRI_CONTAINERD: read_containerd(root, ns, ref->id, out); break;
-	case PW_RUNTIME_PODMAN: read_containers_storage(root, ref->id, 0, out); break;
-	case PW_RUNTIME_CRIO: read_containers_storage(root, ref->id, 1, out); break;
-	case PW_RUNTIME_RUNC: read_runc(root, ref->id, out); break;
-	case PW_RUNTIME_NONE: return -EINVAL;
+	if (ref->runtime == PW_RUNTIME_NONE)
+		return -EINVAL;
+
+	/* The first prefix that holds any of the runtime's state (see
+	 * pw_state_root): root, then $PRIVWATCH_STATE_ROOTS; none: root's. */
+	read_at(root, ref, ns, out);
+	for (i = 1; !out->sources && (r = pw_state_root(root, i, rbuf, sizeof(rbuf))); i++) {
+		struct pw_container_meta alt;
+
+		memset(&alt, 0, sizeof(alt));
+		read_at(r, ref, ns, &alt);
+		if (alt.sources)
+			*out = alt;
 	}
 	/* Kubernetes identity only where the pod exists: labels and
 	 * annotations are anyone's to set (docker run --label

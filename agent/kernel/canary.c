@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/klog.h>
@@ -48,6 +49,7 @@ int pw_canary_concern_of(unsigned int type)
 	case PW_EVENT_CGROUP_MKDIR:
 	case PW_EVENT_CGROUP_RMDIR: return pw_concern_index("cgroups");
 	case PW_EVENT_MOUNT: return pw_concern_index("mounts");
+	case PW_EVENT_TAMPER: return pw_concern_index("tamper");
 	}
 	return -1;
 }
@@ -77,14 +79,13 @@ static void remove_stale(const char *mount)
 	closedir(dir);
 }
 
-int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, int cap_seen_fd, char *err,
-		   size_t errlen)
+int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	c->cap_seen_fd = cap_seen_fd;
 	c->status = -1;
+	c->status_fd = -1;
 	remove_stale(cgroup_mount);
 	/* One per agent: two agents on a host (a test beside a daemon) must not
 	 * claim or remove each other's. */
@@ -110,48 +111,48 @@ void pw_canary_free(struct pw_canary *c)
 		waitpid(c->pid, NULL, 0);
 		c->running = 0;
 	}
+	if (c->status_fd >= 0)
+		close(c->status_fd);
 	if (c->cgroup[0])
 		rmdir(c->cgroup);
 }
 
-/* A reused pid must not find its capability check already deduplicated. */
-static void forget_capability(struct pw_canary *c, pid_t pid)
-{
-	struct pw_cap_key k = { .cgroup_id = c->cgroup_id, .pid = pid, .cap = CAP_SYSLOG_NR };
-
-	if (c->cap_seen_fd < 0)
-		return;
-	bpf_map_delete_elem(c->cap_seen_fd, &k);
-	k.ret = -EPERM;
-	bpf_map_delete_elem(c->cap_seen_fd, &k);
-}
-
 int pw_canary_start(struct pw_canary *c, uint64_t now_ns, uint64_t timeout_ns)
 {
-	char procs[PATH_MAX + 16];
-	int go[2], err;
+	char procs[PATH_MAX + 16], map_id[16];
+	int go[2], st[2], err;
 	pid_t pid;
 
 	if (c->running)
 		return -EBUSY;
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", c->cgroup);
+	snprintf(map_id, sizeof(map_id), "%u", c->map_id);
 	if (pipe2(go, O_CLOEXEC))
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
+	if (pipe2(st, O_CLOEXEC | O_NONBLOCK)) {
 		err = -errno;
 		close(go[0]);
 		close(go[1]);
 		return err;
 	}
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(go[0]);
+		close(go[1]);
+		close(st[0]);
+		close(st[1]);
+		return err;
+	}
 	if (pid == 0) {
 		/* Only async-signal-safe calls here: the agent has threads. */
-		char *argv[] = { "privwatch", PW_CANARY_CMD, c->cgroup, NULL };
+		char *argv[] = { "privwatch", PW_CANARY_CMD, c->cgroup, map_id, NULL };
 		char b;
 		int fd = open(procs, O_WRONLY | O_CLOEXEC);
 
 		close(go[1]);
-		if (fd < 0 || write(fd, "0", 1) != 1)
+		/* fd 3: where the canary says which actions it could not do */
+		if (fd < 0 || write(fd, "0", 1) != 1 || dup2(st[1], 3) != 3)
 			_exit(126);
 		close(fd);
 		if (read(go[0], &b, 1) != 1)
@@ -160,7 +161,10 @@ int pw_canary_start(struct pw_canary *c, uint64_t now_ns, uint64_t timeout_ns)
 		_exit(127);
 	}
 	close(go[0]);
-	forget_capability(c, pid);
+	close(st[1]);
+	if (c->status_fd >= 0)
+		close(c->status_fd);
+	c->status_fd = st[0];
 	c->pid = pid;
 	c->running = 1;
 	c->seen = 0;
@@ -174,6 +178,7 @@ int pw_canary_start(struct pw_canary *c, uint64_t now_ns, uint64_t timeout_ns)
 
 int pw_canary_reap(struct pw_canary *c, uint64_t now_ns)
 {
+	uint32_t failed;
 	int st;
 	pid_t r;
 
@@ -188,7 +193,12 @@ int pw_canary_reap(struct pw_canary *c, uint64_t now_ns)
 		st = -1;
 	}
 	c->running = 0;
-	c->status = st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) < 126 ? WEXITSTATUS(st) : -1;
+	c->status = -1;
+	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+	    read(c->status_fd, &failed, sizeof(failed)) == sizeof(failed))
+		c->status = failed & 0xffff;
+	close(c->status_fd);
+	c->status_fd = -1;
 	return 1;
 }
 
@@ -262,12 +272,25 @@ static int allow_all_seccomp(void)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
+/* The agent's own map by its id, then a signal it ignores (SIGURG): what
+ * the tamper concern watches for, harmless from the agent's own child. */
+static int reach_for_the_agent(const char *map_id)
+{
+	union bpf_attr attr = { .map_id = strtoul(map_id, NULL, 10) };
+	int fd = syscall(SYS_bpf, BPF_MAP_GET_FD_BY_ID, &attr, sizeof(attr));
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return kill(getppid(), SIGURG);
+}
+
 int pw_canary_main(int argc, char **argv)
 {
-	unsigned int failed = 0;
+	uint32_t failed = 0;
 	char sub[PATH_MAX];
 
-	if (argc < 2)
+	if (argc < 3)
 		return 126;
 	if (klogctl(SYSLOG_ACTION_CLOSE, NULL, 0) < 0)
 		failed |= bit("capabilities");
@@ -281,7 +304,10 @@ int pw_canary_main(int argc, char **argv)
 	} else if (mount_private_tmpfs()) {
 		failed |= bit("mounts");
 	}
+	if (reach_for_the_agent(argv[2]))
+		failed |= bit("tamper");
 	if (allow_all_seccomp())
 		failed |= bit("seccomp");
-	return failed;
+	/* fd 3 is the agent's pipe: which actions could not be done here */
+	return write(3, &failed, sizeof(failed)) == sizeof(failed) ? 0 : 125;
 }

@@ -25,11 +25,12 @@
 struct pw_canary {
 	char cgroup[PATH_MAX]; /* the canary's cgroup directory */
 	uint64_t cgroup_id;
-	int cap_seen_fd;      /* the capability dedup map: the canary's keys are cleared */
 	pid_t pid;	      /* the current or last round's process: its records are claimed */
 	int running;	      /* started and not reaped */
-	int status;	      /* exit status of the last round: bit per concern whose action
-				* failed; -1: it did not run to the end */
+	int status;	      /* the last round: bit per concern whose action failed;
+			       * -1: it did not run to the end */
+	int status_fd;	      /* where the round's process writes that */
+	uint32_t map_id;      /* one of the agent's maps: the tamper concern's action */
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
 	unsigned int seen;    /* bit per concern index (pw_concerns) seen this round */
 	uint64_t rounds, records;
@@ -37,8 +38,7 @@ struct pw_canary {
 };
 
 /* Create (or reuse) the canary cgroup below mount. 0, or -1 with err. */
-int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, int cap_seen_fd, char *err,
-		   size_t errlen);
+int pw_canary_init(struct pw_canary *c, const char *cgroup_mount, char *err, size_t errlen);
 /* Remove the cgroup; kills a canary still running. */
 void pw_canary_free(struct pw_canary *c);
 

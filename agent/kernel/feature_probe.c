@@ -64,9 +64,14 @@ const struct pw_concern pw_concerns[] = {
 	},
 	{
 		.name = "cgroups",
-		.variants = { { PW_VARIANT_TP, { "cgroup_mkdir", "cgroup_rmdir" },
+		.variants = { { PW_VARIANT_TP, { "cgroup_mkdir", "cgroup_rmdir", "cgroup_attach" },
 				"no other hook serves this concern" } },
 		.required = 1,
+	},
+	{
+		.name = "tamper",
+		.variants = { { PW_VARIANT_TP, { "tamper_tp_bpf", "tamper_signal" },
+				"no other hook sees the BPF object ids and the signals" } },
 	},
 	{
 		.name = "mounts",

@@ -26,7 +26,7 @@ enum pw_variant {
 	PW_VARIANT_KINDS,
 };
 
-#define PW_MAX_CONCERNS	    8
+#define PW_MAX_CONCERNS	    12
 #define PW_CONCERN_PROGS    12
 #define PW_CONCERN_VARIANTS 4
 #define PW_WHY_LEN	    200

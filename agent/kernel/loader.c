@@ -403,6 +403,50 @@ void pw_loader_stop(struct pw_loader *l)
 	l->skel = NULL;
 }
 
+int pw_loader_mark_container(struct pw_loader *l, uint64_t cgroup_id)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(l->skel->maps.container_cgroups, &cgroup_id, sizeof(cgroup_id),
+				 &one, sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void own_id(int fd, uint64_t cmd, uint64_t *out, size_t *n, size_t max)
+{
+	struct bpf_prog_info info = {}; /* id first in prog, map and link info alike */
+	__u32 len = sizeof(info);
+
+	if (fd >= 0 && *n < max && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+		out[(*n)++] = cmd << 32 | info.id;
+}
+
+size_t pw_loader_own_ids(struct pw_loader *l, uint64_t *out, size_t max)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	size_t n = 0;
+	int c, i;
+
+	bpf_object__for_each_program(prog, l->skel->obj)
+		own_id(bpf_program__fd(prog), 13, out, &n, max);
+	bpf_object__for_each_map(map, l->skel->obj) own_id(bpf_map__fd(map), 14, out, &n, max);
+	for (c = 0; c < PW_MAX_CONCERNS; c++)
+		for (i = 0; i < PW_CONCERN_PROGS; i++)
+			if (l->links[c][i])
+				own_id(bpf_link__fd(l->links[c][i]), 30, out, &n, max);
+	qsort(out, n, sizeof(*out), cmp_u64);
+	return n;
+}
+
 int pw_loader_map_fd(struct pw_loader *l, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, name);

@@ -74,6 +74,18 @@ int pw_loader_reattach(struct pw_loader *l, int c, char *err, size_t errlen);
 /* "8M", "65536", "1G": a power of two, at least one page. 0 or -1. */
 int pw_ringbuf_size_parse(const char *s, uint64_t *out);
 
+/* Tell the kernel that a cgroup is a container's (container_cgroups map):
+ * tasks placed there take it as their origin. 0 or -errno. */
+int pw_loader_mark_container(struct pw_loader *l, uint64_t cgroup_id);
+
+/*
+ * The ids of the agent's own BPF objects, as a tamper record names them:
+ * (BPF_*_GET_FD_BY_ID command << 32) | id, sorted. Links change when a
+ * concern is attached again: ask again then. Returns how many (<= max).
+ */
+#define PW_OWN_IDS_MAX 128
+size_t pw_loader_own_ids(struct pw_loader *l, uint64_t *out, size_t max);
+
 /* The file descriptor of a named map of the loaded object, or -1. */
 int pw_loader_map_fd(struct pw_loader *l, const char *name);
 

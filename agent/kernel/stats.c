@@ -90,7 +90,7 @@ void pw_stats_to_json(struct jsonw *w, const struct pw_kstats *k, const struct p
 		jw_u64(w, k->emitted[t]);
 	}
 	jw_obj_end(w);
-	/* Folded by the in-kernel dedup: not lost, counted per key in cap_seen. */
+	/* Folded by the in-kernel dedup: not lost, counted per task (bpf/capability.bpf.c). */
 	jw_key(w, "suppressed");
 	jw_obj_begin(w);
 	for (t = 0; t < PW_EVENT_TYPE_MAX; t++) {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Capability numbers on stdin, one a line -> a JSON array of CAP_ names, as
 # OCI configs spell them. Unknown numbers are left out.
-set -u
+set -euo pipefail
 names=(CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID
 	CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE
 	CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW
@@ -13,5 +13,5 @@ names=(CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID
 	CAP_MAC_ADMIN CAP_SYSLOG CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ
 	CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE)
 while read -r i; do
-	[ -n "${names[$i]:-}" ] && echo "${names[$i]}"
+	if [ -n "${names[$i]:-}" ]; then echo "${names[$i]}"; fi
 done | jq -R . | jq -cs .

@@ -3,46 +3,96 @@
 # make demo: privwatch with the default rules, a default and a privileged
 # Docker container doing the same things (the background article's: a
 # capability, a mount, a write under /sys written back, a device open),
-# then privwatch ps and the alerts, one line each. Docker is set up as the
-# tests do (tests/e2e/runtimes.sh) and taken down at the end
-# (PRIVWATCH_DEMO_KEEP=1 leaves it up).
-set -u
+# then privwatch ps and the alerts, one line each.
+#
+# Which Docker: one that already runs here (docker info answers on
+# $DOCKER_HOST or /run/docker.sock) is used as it is; the demo touches only
+# what it makes there: its two containers (pw-demo-*, label privwatch-e2e=1)
+# and, if that Docker did not have it, the image privwatch/busybox:e2e, all
+# removed at the end. Otherwise the tests' own isolated dockerd is started
+# (tests/e2e/runtimes.sh: own sockets and roots) and taken down at the end.
+# PRIVWATCH_DEMO_KEEP=1 leaves everything up; PRIVWATCH_DEMO_OWN_DOCKER=1
+# uses the isolated dockerd even when a Docker runs.
+set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 R=$HERE/runtimes.sh
 PW=$HERE/../../.output/privwatch
-STATE=${PRIVWATCH_E2E_STATE:-/run/privwatch-e2e}
 IMAGE=privwatch/busybox:e2e
 LABEL=privwatch-e2e=1
 OUT=${TMPDIR:-/tmp}/privwatch-demo.json
+ERR=${TMPDIR:-/tmp}/privwatch-demo.err
 PW_PID=
+OWN=0          # 1: our isolated dockerd
+IMPORTED=0     # 1: we imported the image into a running Docker
+CONTAINERS=()  # what we started
 
-cleanup() {
-	[ -z "$PW_PID" ] || kill "$PW_PID" 2>/dev/null
-	# shellcheck disable=SC2046
-	"$R" docker rm -f pw-demo-default pw-demo-privileged >/dev/null 2>&1
-	[ "${PRIVWATCH_DEMO_KEEP:-0}" = 1 ] || "$R" down >/dev/null 2>&1
-}
-trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "Docker, as the tests set it up"
-"$R" up >/dev/null || exit 1
-mkdir -p "$STATE"
+# The user's Docker: its own client and endpoint, whatever they are.
+USER_HOST=${DOCKER_HOST:-unix:///run/docker.sock}
+user_docker() { docker -H "$USER_HOST" "$@"; }
+dk() {
+	if [ "$OWN" = 1 ]; then "$R" docker "$@"; else user_docker "$@"; fi
+}
+
+cleanup() {
+	local c
+	if [ -n "$PW_PID" ]; then kill "$PW_PID" 2>/dev/null || true; fi
+	[ "${PRIVWATCH_DEMO_KEEP:-0}" = 1 ] && return 0
+	# Only what we started, by name and label.
+	for c in "${CONTAINERS[@]}"; do
+		if [ "$(dk inspect -f '{{index .Config.Labels "privwatch-e2e"}}' "$c" 2>/dev/null || true)" = 1 ]; then
+			dk rm -f "$c" >/dev/null 2>&1 || true
+		fi
+	done
+	if [ "$IMPORTED" = 1 ]; then dk rmi "$IMAGE" >/dev/null 2>&1 || true; fi
+	if [ "$OWN" = 1 ]; then "$R" down >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || { echo "demo: needs root (privwatch loads BPF programs)" >&2; exit 1; }
+if [ "${PRIVWATCH_DEMO_OWN_DOCKER:-0}" != 1 ] && command -v docker >/dev/null &&
+	timeout 10 docker -H "$USER_HOST" info >/dev/null 2>&1; then
+	say "Docker already runs here ($USER_HOST): using it, touching only pw-demo-* and $IMAGE"
+	if ! user_docker image inspect "$IMAGE" >/dev/null 2>&1; then
+		tar=$(mktemp "${TMPDIR:-/tmp}/privwatch-demo.XXXXXX.tar")
+		"$R" image-tar "$tar"
+		user_docker import --change 'CMD ["/bin/sh"]' --change "LABEL $LABEL" "$tar" "$IMAGE" >/dev/null
+		rm -f "$tar"
+		IMPORTED=1
+	fi
+else
+	say "no running Docker: the tests' own, isolated one (tests/e2e/runtimes.sh)"
+	OWN=1
+	"$R" up >/dev/null
+	# Where privwatch finds its state (its own roots, not /var/lib/docker).
+	eval "$("$R" env)"
+	export PRIVWATCH_STATE_ROOTS
+fi
 
 say "privwatch run, default rules, alerts to $OUT"
 rm -f "$OUT"
-"$PW" run --output "file:$OUT" 2>"$STATE/demo.err" &
+"$PW" run --output "file:$OUT" 2>"$ERR" &
 PW_PID=$!
-for _ in $(seq 50); do [ -s "$OUT" ] && break; sleep 0.1; done
-echo "$(jq -r 'select(.schema == "privwatch.start/1") | "agent up: \(.rules.loaded) rules, kernel \(.kernel)"' "$OUT")"
+for _ in $(seq 100); do
+	[ -n "$(jq -c 'select(.schema == "privwatch.start/1")' "$OUT" 2>/dev/null || true)" ] && break
+	kill -0 "$PW_PID" 2>/dev/null || { cat "$ERR" >&2; exit 1; }
+	sleep 0.1
+done
+jq -r 'select(.schema == "privwatch.start/1") | "agent up: \(.rules.loaded) rules, kernel \(.kernel)"' "$OUT"
 
 say "two containers: one default, one --privileged"
 for c in default privileged; do
-	opt=
-	[ $c = privileged ] && opt=--privileged
-	# shellcheck disable=SC2086
-	"$R" docker run -d --label "$LABEL" --name "pw-demo-$c" --network none $opt "$IMAGE" sleep 600 >/dev/null
-	echo "started pw-demo-$c"
+	opt=()
+	[ $c = privileged ] && opt=(--privileged)
+	CONTAINERS+=("pw-demo-$c")
+	if dk run -d --label "$LABEL" --name "pw-demo-$c" --network none "${opt[@]}" "$IMAGE" sleep 600 >/dev/null; then
+		echo "started pw-demo-$c"
+	else
+		echo "pw-demo-$c did not start (above: what docker said)"
+		[ "$OWN" = 1 ] || echo "(where the host lacks a capability --privileged asks for, e.g. CAP_SYS_RESOURCE:" \
+			"PRIVWATCH_DEMO_OWN_DOCKER=1 uses the tests' dockerd, whose runc wrapper drops it)"
+	fi
 done
 
 # The same four actions in each; what is written is what was read.
@@ -57,19 +107,19 @@ head -c0 /dev/kmsg; [ -z "$made" ] || rm /dev/kmsg # (a node left behind is a ho
 true'
 for c in default privileged; do
 	say "in pw-demo-$c"
-	"$R" docker exec "pw-demo-$c" sh -c "$ACTIONS" 2>&1 | sed 's/^/  /'
+	dk exec "pw-demo-$c" sh -c "$ACTIONS" 2>&1 | sed 's/^/  /' || true
 done
-sleep 2
+sleep 2 # for the reader; nothing is decided by it
 
 say "privwatch ps"
-"$PW" ps
+"$PW" ps || true
 
 kill -INT "$PW_PID"
-wait "$PW_PID"
+wait "$PW_PID" || true
 PW_PID=
 say "alerts"
-jq -r 'select(.schema == "privwatch.alert/1")
-	| "\((.rule.severity | ascii_upcase) + "         " | .[0:9])\(.rule.id)  \(.container.name // "host")  \(.summary)"' "$OUT"
+jq -r 'select(.schema == "privwatch.alert/1" and (.container.name // "" | startswith("pw-demo-")))
+	| "\((.rule.severity | ascii_upcase) + "         " | .[0:9])\(.rule.id)  \(.container.name)  \(.summary)"' "$OUT"
 echo
 jq -r 'select(.schema == "privwatch.stats/1" and .final)
 	| "\(.alerts.written) alerts from \([.events[]] | add) events; \(.dropped_total) lost"' "$OUT"

@@ -23,7 +23,9 @@ exec sleep 300'
 # ms until container id has an alert of rule (at most 15 s), or "timeout".
 alert_latency() { # out id rule t0
 	for _ in $(seq 150); do
-		if jq -c --arg id "$2" 'select(.schema == "privwatch.alert/1" and .container.id == $id)' "$1" |
+		# complete lines only: the agent may be writing the last one
+		if perl -0777 -pe 's/[^\n]+\z//' "$1" |
+			jq -c --arg id "$2" 'select(.schema == "privwatch.alert/1" and .container.id == $id)' |
 			jqe -s --arg r "$3" 'any(.[]; .rule.id == $r)'; then
 			echo $(($(now_ms) - $4))
 			return

@@ -17,18 +17,18 @@ ps_field() { # json id jq-expression
 ps_checks() {
 	local json all=1 id name kind want mode t0 ms fresh seen out d
 
-	[ -x "$PW" ] || { ok "privwatch built at $PW" false; return; }
+	[ -x "$PW" ] || { ok "privwatch built at $PW" false; return 0; }
 	echo "### privwatch ps"
-	"$PW" ps
-	json=$("$PW" ps --json) || { ok "privwatch ps --json exits 0" false; return; }
-	ok "privwatch ps --json is one JSON array" jq -e 'type == "array"' <<<"$json" >/dev/null
+	"$PW" ps || true
+	json=$("$PW" ps --json) || { ok "privwatch ps --json exits 0" false; return 0; }
+	ok "privwatch ps --json is one JSON array" jqe 'type == "array"' <<<"$json"
 
 	# case name, how its id is found, expected "mode relaxed"
 	while read -r name kind want; do
 		case $kind in
-		docker) id=$("$R" docker inspect -f '{{.Id}}' "$name" 2>/dev/null) ;;
-		podman) id=$("$R" podman inspect -f '{{.Id}}' "$name" 2>/dev/null) ;;
-		runc) id=$name ;;
+		docker) id=$("$R" docker inspect -f '{{.Id}}' "$name" 2>/dev/null) || id= ;;
+		podman) id=$("$R" podman inspect -f '{{.Id}}' "$name" 2>/dev/null) || id= ;;
+		runc | ctr) id=$name ;;
 		esac
 		if [ -z "$id" ]; then
 			ok "ps: $name is running" false
@@ -46,6 +46,17 @@ ps_checks() {
 				is "$(ps_field "$json" "$id" '[.name, .image, .runtime]')" \
 				"[\"$name\",\"$IMAGE\",\"docker\"]"
 		fi
+		if [ "$kind" = ctr ]; then
+			# containerd's task in our state (PRIVWATCH_STATE_ROOTS).
+			ok "ps: $name is containerd's, with its id as name" \
+				is "$(ps_field "$json" "$id" '[.name, .runtime]')" "[\"$name\",\"containerd\"]"
+		fi
+		if [ "$kind" = podman ]; then
+			# From podman's storage in our root (PRIVWATCH_STATE_ROOTS).
+			ok "ps: $name has its podman name and image" \
+				is "$(ps_field "$json" "$id" '[.name, .image, .runtime]')" \
+				"[\"$name\",\"localhost/$IMAGE\",\"podman\"]"
+		fi
 	done <<-EOF
 	pw-docker-default docker default -
 	pw-docker-privileged docker privileged capabilities,masked_paths,readonly_kernel_fs,seccomp,device_cgroup,host_devices
@@ -56,10 +67,11 @@ ps_checks() {
 	pw-podman-privileged podman privileged capabilities,masked_paths,readonly_kernel_fs,seccomp,device_cgroup,host_devices
 	pw-runc-default runc partial seccomp
 	pw-runc-privileged runc privileged capabilities,masked_paths,readonly_kernel_fs,seccomp,device_cgroup,host_devices
+	pw-ctr-default ctr partial seccomp
 	EOF
 
 	# inspect by name: identity and every dimension with its evidence.
-	out=$("$PW" inspect pw-docker-privileged)
+	out=$("$PW" inspect pw-docker-privileged) || out=
 	echo "### privwatch inspect pw-docker-privileged"
 	echo "$out"
 	for d in capabilities masked_paths readonly_kernel_fs apparmor seccomp device_cgroup \
@@ -72,18 +84,21 @@ ps_checks() {
 	ok "inspect of no container: exit 1" is "$("$PW" inspect no-such-container 2>/dev/null; echo $?)" 1
 	ok "inspect without a key: exit 2" is "$("$PW" inspect 2>/dev/null; echo $?)" 2
 
-	# A container started now is in ps within a second of docker run returning.
-	fresh=$("$R" docker run -d --label "$LABEL" --name pw-docker-fresh --network none "$IMAGE" sleep 300)
+	# A container started now is in ps, measured default. How soon is
+	# printed (some 50 ms here), not judged: the deadline is a hang guard.
+	fresh=$("$R" docker run -d --label "$LABEL" --name pw-docker-fresh --network none "$IMAGE" sleep 300) ||
+		fresh=
 	t0=$(now_ms)
 	seen=0
-	while [ "$(($(now_ms) - t0))" -lt 1000 ]; do
-		if "$PW" ps --json | jq -e --arg id "$fresh" 'any(.[]; .id == $id and .mode == "default")' >/dev/null; then
+	while [ -n "$fresh" ] && [ "$(($(now_ms) - t0))" -lt 30000 ]; do
+		if "$PW" ps --json | jqe --arg id "$fresh" 'any(.[]; .id == $id and .mode == "default")'; then
 			seen=1
 			break
 		fi
+		sleep 0.02
 	done
 	ms=$(($(now_ms) - t0))
 	echo "   fresh container in ps after ${ms} ms"
-	ok "ps sees a fresh docker container, measured, within 1 s" is "$seen" 1
-	"$R" docker rm -f pw-docker-fresh >/dev/null
+	ok "ps sees a fresh docker container, measured default" is "$seen" 1
+	"$R" docker rm -f pw-docker-fresh >/dev/null || true
 }

@@ -3,27 +3,46 @@
 # Smoke test of the real-runtime environment (tests/e2e/runtimes.sh): brings
 # it up, starts one long-lived container per case (docker default,
 # --privileged, --cap-add=ALL, seccomp=unconfined, --device /dev/kmsg; podman
-# default and --privileged; plain runc default and privileged), prints what
+# default and --privileged; plain runc default and privileged; ctr default
+# in containerd namespace privwatch-e2e), prints what
 # the kernel says about each init process, asserts what each case must show,
-# measures start-up times, brings it down, and ends with "N passed, N failed".
+# measures start-up times, brings it down beside a user's containers that
+# must survive (safety.sh), and ends with "N passed, N failed".
+# Checks of privwatch (and of the project's scripts) are counted apart from
+# checks of the runtimes themselves (docker, podman, runc do what their flags
+# say), which would pass with privwatch deleted: those are "environment".
 # PRIVWATCH_E2E_KEEP=1 leaves the environment up for a look.
-set -u
+set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 R=$HERE/runtimes.sh
-STATE=${PRIVWATCH_E2E_STATE:-/run/privwatch-e2e}
+# Our runtimes' roots (runtimes.sh env): STATE, DATA, the sockets, and
+# PRIVWATCH_STATE_ROOTS, where the agent finds their state.
+eval "$("$R" env)"
+export PRIVWATCH_STATE_ROOTS
 IMAGE=privwatch/busybox:e2e
 LABEL=privwatch-e2e=1
-passed=0 failed=0
+passed=0 failed=0 env_passed=0 env_failed=0
+DOWN_DONE=0
 
 [ "$(id -u)" = 0 ] || { echo "smoke: needs root"; echo "0 passed, 1 failed"; exit 1; }
 # shellcheck source=tests/e2e/run.sh
 . "$HERE/run.sh"
-# The agent never outlives the test, even with PRIVWATCH_E2E_KEEP=1.
-if [ "${PRIVWATCH_E2E_KEEP:-0}" = 1 ]; then
-	trap '[ -z "$RUN_PID" ] || kill "$RUN_PID"' EXIT
-else
-	trap '[ -z "$RUN_PID" ] || kill "$RUN_PID"; type rules_teardown >/dev/null 2>&1 && rules_teardown; "$R" down' EXIT
-fi
+# shellcheck source=tests/e2e/safety.sh
+. "$HERE/safety.sh"
+# The agent never outlives the test, even with PRIVWATCH_E2E_KEEP=1; down
+# here only when the run ended early.
+EVENTS_PID=
+on_exit() {
+	[ -z "$RUN_PID" ] || kill "$RUN_PID" 2>/dev/null || true
+	[ -z "$EVENTS_PID" ] || kill "$EVENTS_PID" 2>/dev/null || true
+	[ -z "$SYNC_CG" ] || rmdir "$SYNC_CG" 2>/dev/null || true
+	if [ "${PRIVWATCH_E2E_KEEP:-0}" != 1 ]; then
+		! type rules_teardown >/dev/null 2>&1 || rules_teardown
+		[ "$DOWN_DONE" = 1 ] || "$R" down || true
+	fi
+	safety_cleanup
+}
+trap on_exit EXIT
 
 ok() { # description, then a command that must succeed
 	local d=$1
@@ -34,6 +53,18 @@ ok() { # description, then a command that must succeed
 	else
 		echo "  FAIL $d"
 		failed=$((failed + 1))
+	fi
+}
+# A check of the runtime, not of privwatch: counted on the environment line.
+env_ok() {
+	local d=$1
+	shift
+	if "$@"; then
+		echo "  env  $d"
+		env_passed=$((env_passed + 1))
+	else
+		echo "  FAIL env: $d"
+		env_failed=$((env_failed + 1))
 	fi
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -75,10 +106,19 @@ describe() { # name pid
 		"/sys: $(sys_ro "$pid" && echo ro || echo rw)"
 }
 
+echo "### a user's containers, before up"
+[ "${PRIVWATCH_E2E_KEEP:-0}" = 1 ] || safety_start
+
 echo "### up"
 t0=$(now_ms)
 "$R" up || { echo "0 passed, 1 failed"; exit 1; }
 echo "up: $(($(now_ms) - t0)) ms"
+
+# Every container our dockerd starts, for rules_no_false_alarms.
+DOCKER_STARTS=$STATE/docker-starts
+"$R" docker events --filter type=container --filter event=start --format '{{.ID}}' \
+	>"$DOCKER_STARTS" 2>/dev/null &
+EVENTS_PID=$!
 
 # privwatch run from before the first container (run.sh).
 run_start
@@ -104,74 +144,74 @@ t0=$(now_ms)
 if pid=$(docker_case docker-default); then
 	echo "one docker run -d: $(($(now_ms) - t0)) ms"
 	describe docker-default "$pid"
-	ok "docker default: Seccomp 2" is "$(field "$pid" Seccomp)" 2
-	ok "docker default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
-	ok "docker default: /proc/keys masked" masked "$pid" /proc/keys
-	ok "docker default: /sys ro" sys_ro "$pid"
-	ok "docker default: no /dev/kmsg" not has_dev "$pid" kmsg
+	env_ok "docker default: Seccomp 2" is "$(field "$pid" Seccomp)" 2
+	env_ok "docker default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
+	env_ok "docker default: /proc/keys masked" masked "$pid" /proc/keys
+	env_ok "docker default: /sys ro" sys_ro "$pid"
+	env_ok "docker default: no /dev/kmsg" not has_dev "$pid" kmsg
 	DEFAULT_BND=$(field "$pid" CapBnd)
 else
-	ok "docker default starts" false
+	env_ok "docker default starts" false
 	DEFAULT_BND=none
 fi
 
 if pid=$(docker_case docker-privileged --privileged); then
 	describe docker-privileged "$pid"
-	ok "docker --privileged: CapBnd == host's (caps 0-37)" caps_eq "$(field "$pid" CapBnd)" "$DOCKER_ALL"
-	ok "docker --privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
-	ok "docker --privileged: /proc/keys not masked" not masked "$pid" /proc/keys
-	ok "docker --privileged: /sys rw" not sys_ro "$pid"
-	ok "docker --privileged: host /dev (kmsg)" has_dev "$pid" kmsg
+	env_ok "docker --privileged: CapBnd == host's (caps 0-37)" caps_eq "$(field "$pid" CapBnd)" "$DOCKER_ALL"
+	env_ok "docker --privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
+	env_ok "docker --privileged: /proc/keys not masked" not masked "$pid" /proc/keys
+	env_ok "docker --privileged: /sys rw" not sys_ro "$pid"
+	env_ok "docker --privileged: host /dev (kmsg)" has_dev "$pid" kmsg
 	# exec hands runc a process file with docker's full capability list.
-	ok "docker exec --privileged into it (runc-hostcaps exec --process)" \
+	env_ok "docker exec --privileged into it (runc-hostcaps exec --process)" \
 		"$R" docker exec --privileged "$("$R" docker ps -lq)" true
 else
-	ok "docker --privileged starts" false
+	env_ok "docker --privileged starts" false
 fi
 
 if pid=$(docker_case docker-cap-add-all --cap-add=ALL); then
 	describe docker-cap-add-all "$pid"
-	ok "docker --cap-add=ALL: CapBnd == host's (caps 0-37)" caps_eq "$(field "$pid" CapBnd)" "$DOCKER_ALL"
-	ok "docker --cap-add=ALL: Seccomp 2" is "$(field "$pid" Seccomp)" 2
-	ok "docker --cap-add=ALL: /proc/keys masked" masked "$pid" /proc/keys
+	env_ok "docker --cap-add=ALL: CapBnd == host's (caps 0-37)" caps_eq "$(field "$pid" CapBnd)" "$DOCKER_ALL"
+	env_ok "docker --cap-add=ALL: Seccomp 2" is "$(field "$pid" Seccomp)" 2
+	env_ok "docker --cap-add=ALL: /proc/keys masked" masked "$pid" /proc/keys
 else
-	ok "docker --cap-add=ALL starts" false
+	env_ok "docker --cap-add=ALL starts" false
 fi
 
 if pid=$(docker_case docker-seccomp-unconfined --security-opt seccomp=unconfined); then
 	describe docker-seccomp-unconfined "$pid"
-	ok "docker seccomp=unconfined: Seccomp 0" is "$(field "$pid" Seccomp)" 0
-	ok "docker seccomp=unconfined: default caps" is "$(field "$pid" CapBnd)" "$DEFAULT_BND"
+	env_ok "docker seccomp=unconfined: Seccomp 0" is "$(field "$pid" Seccomp)" 0
+	env_ok "docker seccomp=unconfined: default caps" is "$(field "$pid" CapBnd)" "$DEFAULT_BND"
 else
-	ok "docker seccomp=unconfined starts" false
+	env_ok "docker seccomp=unconfined starts" false
 fi
 
 if pid=$(docker_case docker-device-kmsg --device /dev/kmsg); then
 	describe docker-device-kmsg "$pid"
-	ok "docker --device /dev/kmsg: /dev/kmsg present" has_dev "$pid" kmsg
-	ok "docker --device /dev/kmsg: Seccomp 2, default caps" \
+	env_ok "docker --device /dev/kmsg: /dev/kmsg present" has_dev "$pid" kmsg
+	env_ok "docker --device /dev/kmsg: Seccomp 2, default caps" \
 		is "$(field "$pid" Seccomp) $(field "$pid" CapBnd)" "2 $DEFAULT_BND"
 else
-	ok "docker --device /dev/kmsg starts" false
+	env_ok "docker --device /dev/kmsg starts" false
 fi
 
 if pid=$(podman_case podman-default); then
 	describe podman-default "$pid"
-	ok "podman default: Seccomp 2" is "$(field "$pid" Seccomp)" 2
-	ok "podman default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
-	ok "podman default: /proc/keys masked" masked "$pid" /proc/keys
+	env_ok "podman default: Seccomp 2" is "$(field "$pid" Seccomp)" 2
+	env_ok "podman default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
+	env_ok "podman default: /proc/keys masked" masked "$pid" /proc/keys
 else
-	ok "podman default starts" false
+	env_ok "podman default starts" false
 fi
 
 if pid=$(podman_case podman-privileged --privileged); then
 	describe podman-privileged "$pid"
-	ok "podman --privileged: CapBnd == host's" caps_eq "$(field "$pid" CapBnd)" "$HOST_BND"
-	ok "podman --privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
-	ok "podman --privileged: /proc/keys not masked" not masked "$pid" /proc/keys
-	ok "podman --privileged: /sys rw" not sys_ro "$pid"
+	env_ok "podman --privileged: CapBnd == host's" caps_eq "$(field "$pid" CapBnd)" "$HOST_BND"
+	env_ok "podman --privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
+	env_ok "podman --privileged: /proc/keys not masked" not masked "$pid" /proc/keys
+	env_ok "podman --privileged: /sys rw" not sys_ro "$pid"
 else
-	ok "podman --privileged starts" false
+	env_ok "podman --privileged starts" false
 fi
 
 # The host's top-level device nodes as OCI linux.devices, but the ones runc
@@ -196,7 +236,7 @@ runc_bundles() {
 	cid=$("$R" docker create --label "$LABEL" --network none "$IMAGE" /bin/true) || return 1
 	"$R" docker export "$cid" | tar -C "$b/rootfs" -x || return 1
 	"$R" docker rm "$cid" >/dev/null
-	(cd "$b" && runc spec) || return 1
+	(cd "$b" && "$R" runc spec) || return 1
 	# runc wants root.path absolute and not a symlink; both bundles share it.
 	jq --arg root "$b/rootfs" '.process.terminal = false | .process.args = ["sleep", "300"]
 		| .root.path = $root' "$b/config.json" >"$b/default.json"
@@ -229,26 +269,42 @@ runc_case() { # name bundle
 if runc_bundles; then
 	if pid=$(runc_case pw-runc-default default); then
 		describe runc-default "$pid"
-		ok "runc default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
+		env_ok "runc default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
 		# `runc spec` has no seccomp section: a plain default runc is unfiltered.
-		ok "runc default: Seccomp 0 (runc spec has no seccomp)" is "$(field "$pid" Seccomp)" 0
-		ok "runc default: /proc/keys masked" masked "$pid" /proc/keys
-		ok "runc default: /sys ro" sys_ro "$pid"
+		env_ok "runc default: Seccomp 0 (runc spec has no seccomp)" is "$(field "$pid" Seccomp)" 0
+		env_ok "runc default: /proc/keys masked" masked "$pid" /proc/keys
+		env_ok "runc default: /sys ro" sys_ro "$pid"
 	else
-		ok "runc default starts" false
+		env_ok "runc default starts" false
 	fi
 	if pid=$(runc_case pw-runc-privileged privileged); then
 		describe runc-privileged "$pid"
-		ok "runc privileged: CapBnd == host's" caps_eq "$(field "$pid" CapBnd)" "$HOST_BND"
-		ok "runc privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
-		ok "runc privileged: /proc/keys not masked" not masked "$pid" /proc/keys
-		ok "runc privileged: /sys rw" not sys_ro "$pid"
-		ok "runc privileged: host /dev (kmsg)" has_dev "$pid" kmsg
+		env_ok "runc privileged: CapBnd == host's" caps_eq "$(field "$pid" CapBnd)" "$HOST_BND"
+		env_ok "runc privileged: Seccomp 0" is "$(field "$pid" Seccomp)" 0
+		env_ok "runc privileged: /proc/keys not masked" not masked "$pid" /proc/keys
+		env_ok "runc privileged: /sys rw" not sys_ro "$pid"
+		env_ok "runc privileged: host /dev (kmsg)" has_dev "$pid" kmsg
 	else
-		ok "runc privileged starts" false
+		env_ok "runc privileged starts" false
 	fi
 else
-	ok "runc bundles built" false
+	env_ok "runc bundles built" false
+fi
+
+# containerd without docker: ctr in our namespace privwatch-e2e, the image
+# from our dockerd. ctr's default spec has no seccomp section.
+ctr_case() { # name
+	"$R" ctr -n privwatch-e2e run -d --label "$LABEL" docker.io/$IMAGE "$1" sleep 300 \
+		</dev/null >/dev/null || return 1
+	"$R" ctr -n privwatch-e2e task ls | awk -v n="$1" '$1 == n { print $2 }'
+}
+if "$R" docker save "$IMAGE" | "$R" ctr -n privwatch-e2e images import - >/dev/null &&
+	pid=$(ctr_case pw-ctr-default) && [ -n "$pid" ]; then
+	describe ctr-default "$pid"
+	env_ok "ctr default: Seccomp 0 (no seccomp in ctr's spec)" is "$(field "$pid" Seccomp)" 0
+	env_ok "ctr default: fewer caps than host" caps_fewer "$(field "$pid" CapBnd)" "$HOST_BND"
+else
+	env_ok "ctr default starts" false
 fi
 
 # privwatch ps and inspect while every case runs.
@@ -259,31 +315,51 @@ ps_checks
 # shellcheck source=tests/e2e/rules.sh
 . "$HERE/rules.sh"
 rules_checks
+# shellcheck source=tests/e2e/evasion.sh
+. "$HERE/evasion.sh"
+evasion_checks
 run_checks
 rules_no_false_alarms
 # shellcheck source=tests/e2e/hostile.sh
 . "$HERE/hostile.sh"
 hostile_checks
+kill "$EVENTS_PID" 2>/dev/null || true
+EVENTS_PID=
 
 echo "### status"
-"$R" status
+"$R" status || true
 
 echo "### timings"
 t0=$(now_ms)
 n=0
 for _ in $(seq 20); do
-	"$R" docker run --rm --label "$LABEL" --network none "$IMAGE" true && n=$((n + 1))
+	if "$R" docker run --rm --label "$LABEL" --network none "$IMAGE" true; then n=$((n + 1)); fi
 done
 ms=$(($(now_ms) - t0))
 echo "20 x docker run --rm true: $ms ms ($((ms / 20)) ms each)"
-ok "20 short-lived docker run --rm all succeed" is "$n" 20
+env_ok "20 short-lived docker run --rm all succeed" is "$n" 20
 
 # Every container removed: the agent's table is back to its starting size.
 echo "### privwatch run final"
 run_finish
 
-# For tests/run-everything.sh, which sums every part into one line.
-[ -n "${PRIVWATCH_RESULTS:-}" ] && echo "$passed $failed 0" >"$PRIVWATCH_RESULTS"
+# down after our dockerd and containerd were killed, beside the user's
+# containers (safety.sh): down ends ours from its own records only.
+if [ "${PRIVWATCH_E2E_KEEP:-0}" != 1 ]; then
+	# The agent's output outlives our state, for a look after the run.
+	cp -f "$RUN_OUT" "${TMPDIR:-/tmp}/privwatch-e2e-run.json" 2>/dev/null || true
+	echo "### down, our daemons killed first, beside a user's containers"
+	crash_down
+	safety_check
+fi
+
+# For tests/run-everything.sh, which sums every part into one line; the
+# environment checks on a line of their own.
+if [ -n "${PRIVWATCH_RESULTS:-}" ]; then
+	echo "$passed $failed 0" >"$PRIVWATCH_RESULTS"
+	echo "$env_passed $env_failed" >"$PRIVWATCH_RESULTS.env"
+fi
 echo
+echo "environment (docker, podman, runc themselves): $env_passed passed, $env_failed failed"
 echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+[ "$failed" = 0 ] && [ "$env_failed" = 0 ]

@@ -126,6 +126,7 @@ static const char *wl(const char *suffix)
 struct eval {
 	const struct pw_view_container *c;
 	const char *comm, *exe; /* NULL: from the record / the last exec seen */
+	uint32_t flags;		/* header flags added (PW_F_RUNTIME_INIT: the kernel's verdict) */
 };
 
 #define MAX_IDS 32
@@ -177,6 +178,7 @@ static void eval_one(const struct pw_event_header *h, const struct eval *o, cons
 	v.proc.exe = o->exe ? o->exe : exe ? exe : "";
 	if (o->comm)
 		v.proc.comm = o->comm;
+	v.flags |= o->flags;
 	n = pw_rules_match(rs, &v, hits, 16);
 	assert_true(n <= 16);
 	for (i = 0; i < n; i++) {
@@ -370,6 +372,31 @@ static void test_0106_proc_sys_write(void **state)
 	 * opened for writing and closed, nothing written */
 	pid = run(0, wl("_open"), "open", "/proc/sys/kernel/core_pattern", "w");
 	assert_fired(pid, in_ctr(), "PW-0102");
+}
+
+/* PW-0108: binfmt_misc mounted in a private mount namespace (a kernel
+ * filesystem mount: PW-0301 and, as every mount, PW-0302; its unshare and
+ * CAP_SYS_ADMIN), then its
+ * status file opened for writing and closed: nothing registered. PW-0109: a
+ * kernel control file (tracefs' trace_marker) opened for writing, nothing
+ * written; innocent: tracefs read. */
+static void test_0108_0109_kernel_control_filesystems(void **state)
+{
+	char dir[PATH_MAX];
+	pid_t pid;
+
+	need_tp("files", "PW-0108");
+	snprintf(dir, sizeof(dir), "%s/binfmt", tmpdir);
+	pid = run(0, wl("_open"), "binfmt-open", dir, NULL);
+	assert_fired(pid, in_ctr(), "PW-0108 PW-0301 PW-0302 PW-0305 PW-0401");
+	pid = run(0, wl("_open"), "open", "/sys/kernel/tracing/trace_marker", "w");
+	assert_fired(pid, in_ctr(), "PW-0109");
+	pid = run(0, wl("_open"), "open", "/sys/kernel/tracing/available_events", "r");
+	assert_fired(pid, in_ctr(), "");
+	/* the same kinds, no host name involved: synthetic efivarfs and pstore writes */
+	assert_synthetic(PW_OBJ_EFIVARFS, 0, 0, 2, "/sys/firmware/efi/efivars/Boot0000-8be4df61",
+			 "PW-0109");
+	assert_synthetic(PW_OBJ_PSTORE, 0, 0, 2, "/sys/fs/pstore/dmesg-ramoops-0", "PW-0109");
 }
 
 /* Shared by every rule: a sysfs write (PW-0105) fires only in a started
@@ -573,16 +600,20 @@ static void test_0411_refused_dangerous_capability(void **state)
 /* ---- seccomp ---- */
 
 /* PW-0503: a filter installed by a started process. Not during setup, not
- * by the runtime's own init (runc installs the container's profile), and a
- * runc-like probe of what seccomp supports installs nothing. */
+ * by the runtime's own init (runc installs the container's profile: the
+ * kernel flags it, tests/kernel/test_kernel_identity.c), and a runc-like
+ * probe of what seccomp supports installs nothing. A process that only
+ * calls itself runc's init is not it. */
 static void test_0503_seccomp_filter(void **state)
 {
-	struct eval init = { .c = &ctr, .comm = "runc:[2:INIT]", .exe = "/proc/self/exe" };
+	struct eval init = { .c = &ctr, .flags = PW_F_RUNTIME_INIT };
+	struct eval impostor = { .c = &ctr, .comm = "runc:[2:INIT]", .exe = "/proc/self/exe" };
 	pid_t pid;
 
 	pid = run(0, wl("_seccomp"), "filter-syscall", NULL, NULL);
 	assert_fired(pid, in_ctr(), "PW-0503");
 	assert_fired(pid, &init, "");
+	assert_fired(pid, &impostor, "PW-0503");
 	container(PW_VMODE_DEFAULT, PW_VPHASE_SETUP);
 	assert_fired(pid, in_ctr(), "");
 	container(PW_VMODE_PRIVILEGED, PW_VPHASE_STARTED);
@@ -622,6 +653,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_0103_sysrq_trigger, per_test),
 		cmocka_unit_test_setup(test_0104_uevent_helper, per_test),
 		cmocka_unit_test_setup(test_0106_proc_sys_write, per_test),
+		cmocka_unit_test_setup(test_0108_0109_kernel_control_filesystems, per_test),
 		cmocka_unit_test_setup(test_phase_and_host_exclusions, per_test),
 		cmocka_unit_test_setup(test_0201_dev_mem, per_test),
 		cmocka_unit_test_setup(test_0203_kmsg_write, per_test),

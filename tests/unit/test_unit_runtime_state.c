@@ -274,6 +274,42 @@ static void test_runc(void **state)
 				   .sources = PW_SRC_RUNC_STATE | PW_SRC_OCI_CONFIG });
 }
 
+/* PRIVWATCH_STATE_ROOTS: with the production root "/", runtimes kept under
+ * another prefix (the e2e tests' own roots) are found there; relative
+ * entries are ignored; a fixture root never looks at the variable. */
+static void test_extra_state_roots(void **state)
+{
+	struct pw_container_ref ref;
+	struct pw_container_meta m;
+	char abs[4096], env[8300];
+	char buf[16];
+
+	assert_non_null(realpath(ROOT, abs));
+	unsetenv(PW_STATE_ROOTS_ENV);
+	assert_int_equal(pw_container_from_cgroup_path_at("/", "/mybox", &ref), 0);
+	snprintf(env, sizeof(env), "relative/x::%s/nonexistent:%s", abs, abs);
+	setenv(PW_STATE_ROOTS_ENV, env, 1);
+	lookup("/", "/mybox", &m);
+	check_meta("runc under an extra root", &m,
+		   &(struct want){ .name = "mybox",
+				   .image = "busybox:1.36",
+				   .bundle = "/srv/bundles/mybox",
+				   .init_pid = 5151,
+				   .sources = PW_SRC_RUNC_STATE | PW_SRC_OCI_CONFIG });
+	lookup("/", "/docker/" DPL, &m);
+	check_meta("docker under an extra root", &m,
+		   &(struct want){ .name = "web",
+				   .image = "nginx:1.27",
+				   .privileged = PW_PRIV_NO,
+				   .sources = PW_SRC_DOCKER_CONFIG | PW_SRC_DOCKER_HOSTCONFIG });
+	assert_string_equal(pw_state_root("/", 0, buf, sizeof(buf)), "/");
+	assert_null(pw_state_root("/", 1, buf, sizeof(buf))); /* longer than buf */
+	assert_null(pw_state_root(ROOT, 1, abs, sizeof(abs)));
+	setenv(PW_STATE_ROOTS_ENV, "/nonexistent", 1);
+	assert_int_equal(pw_container_from_cgroup_path_at("/", "/mybox", &ref), 0);
+	unsetenv(PW_STATE_ROOTS_ENV);
+}
+
 static void test_hostile_ids_are_refused(void **state)
 {
 	static const char *const bad[] = {
@@ -515,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_podman),
 		cmocka_unit_test(test_crio),
 		cmocka_unit_test(test_runc),
+		cmocka_unit_test(test_extra_state_roots),
 		cmocka_unit_test(test_hostile_ids_are_refused),
 		cmocka_unit_test_setup_teardown(test_size_limit, make_tmp_root, remove_tmp_root),
 		cmocka_unit_test_setup_teardown(test_fifo_symlink_and_wrong_types, make_tmp_root,

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+# A hostile container against the agent run.sh started (issue 13): each case
+# is a way a privileged container hid an action from privwatch before, and
+# asserts the alert that must now fire, with its container and severity.
+#   - leaving the container's cgroup: a --privileged container (the host's
+#     cgroup namespace, Docker's default on this hybrid host) mounts cgroup2
+#     and writes itself into its root, where an agent that knew only the
+#     current cgroup stopped watching it, then writes core_pattern back: PW-0601 (critical)
+#     for the move, and the core_pattern write still named as its
+#     container's (PW-0102, critical);
+#   - the capability dedup poisoned by the runtime: runc's init uses
+#     CAP_SYS_ADMIN under the pid that becomes the entrypoint; an entrypoint
+#     that mounts by itself (no fork) used to be deduplicated away. Now its
+#     own use is reported (PW-0401 on the container's pid 1);
+#   - a process that names itself runc's init (runc:[2:INIT]) and unshares:
+#     rules used to leave that name out; now PW-0401 and PW-0305 fire;
+#   - a container with the host's pid namespace signals the agent (SIGURG,
+#     which it ignores: the stand-in for SIGKILL): PW-0701 (critical).
+# Sourced by smoke.sh after rules.sh: uses ok, is, jqe, $R, $IMAGE, $LABEL,
+# rules.sh's alerts_of, has_rule, cid and run.sh's run_sync.
+
+evasion_checks() {
+	local esc dedup sig fake pid1
+	echo "### evasion"
+	"$R" docker run -d --label "$LABEL" --name pw-evasion-cgroup --network none --privileged \
+		"$IMAGE" sh -c 'mkdir -p /cg2 && mount -t cgroup2 none /cg2 && echo $$ > /cg2/cgroup.procs &&
+			v=$(cat /proc/sys/kernel/core_pattern) && echo "$v" > /proc/sys/kernel/core_pattern;
+			sleep 300' >/dev/null || true
+	"$R" docker run -d --label "$LABEL" --name pw-evasion-dedup --network none --privileged \
+		--entrypoint /bin/mount "$IMAGE" -t tmpfs pwevasion /dev/shm >/dev/null || true
+	"$R" docker run --label "$LABEL" --name pw-evasion-signal --network none --pid host \
+		"$IMAGE" kill -URG "$RUN_PID" >/dev/null 2>&1 || true
+	sig=$(cid pw-evasion-signal)
+	"$R" docker run --label "$LABEL" --name pw-evasion-name --network none --privileged "$IMAGE" \
+		sh -c 'ln -s /bin/busybox "/tmp/runc:[2:INIT]" && exec -a unshare "/tmp/runc:[2:INIT]" -m true' \
+		>/dev/null 2>&1 || true
+	fake=$(cid pw-evasion-name)
+	esc=$(cid pw-evasion-cgroup)
+	dedup=$(cid pw-evasion-dedup)
+	RULES_ALERTING+=("$esc" "$dedup" "$sig" "$fake")
+	"$R" docker wait pw-evasion-dedup >/dev/null 2>&1 || true
+	ok "evasion: the agent caught up (sync marker)" run_sync
+	echo "   cgroup escape: $(rule_ids_of "$esc")"
+	echo "   entrypoint's own mount: $(rule_ids_of "$dedup")"
+	ok "evasion: leaving the container's cgroup is PW-0601 (critical), named as the container's" \
+		has_rule "$esc" PW-0601 '.rule.severity == "critical" and .event.kind == "cgroup_move"'
+	ok "evasion: after leaving, its core_pattern write is still its container's (PW-0102)" \
+		has_rule "$esc" PW-0102 '.event.path == "/proc/sys/kernel/core_pattern"'
+	pid1=$(jq -r --arg id "$dedup" 'select(.schema == "privwatch.event/1" and .container.id == $id
+		and .kind == "exec" and .container.phase == "started") | .pid' "$RUN_READ" | head -1)
+	ok "evasion: the entrypoint's own CAP_SYS_ADMIN use is reported (PW-0401 on its pid $pid1)" \
+		has_rule "$dedup" PW-0401 ".event.capability == \"CAP_SYS_ADMIN\" and .process.pid == ${pid1:-0}"
+	ok "evasion: a container signalling the agent is PW-0701 (critical)" \
+		has_rule "$sig" PW-0701 '.rule.severity == "critical" and .event.path == "signal 23"'
+	ok "evasion: a process named runc:[2:INIT] is not the runtime (PW-0401, PW-0305)" \
+		has_rule "$fake" PW-0401 '.process.comm == "runc:[2:INIT]" and .event.capability == "CAP_SYS_ADMIN"'
+	ok "evasion: and its unshare is a namespace change (PW-0305)" has_rule "$fake" PW-0305
+	"$R" docker rm -f pw-evasion-cgroup pw-evasion-dedup pw-evasion-signal pw-evasion-name \
+		>/dev/null 2>&1 || true
+}
