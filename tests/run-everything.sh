@@ -66,9 +66,9 @@ if [ "$what" = vm ] || [ "$what" = all ]; then
 	#       the BPF LSM is built but never called, auto mode must not use it;
 	#   vm-6.12: Debian's 6.12 (Debian 13, RHEL 10 generation), BPF LSM active.
 	lsm_choice=process=tracepoint,capabilities=fentry,files=lsm,seccomp=tracepoint
-	lsm_choice=$lsm_choice,namespaces=tracepoint,cgroups=tracepoint,mounts=lsm
+	lsm_choice=$lsm_choice,namespaces=tracepoint,cgroups=tracepoint,tamper=tracepoint,mounts=lsm
 	tp_choice=process=tracepoint,capabilities=fentry,files=tracepoint,seccomp=tracepoint
-	tp_choice=$tp_choice,namespaces=tracepoint,cgroups=tracepoint,mounts=tracepoint
+	tp_choice=$tp_choice,namespaces=tracepoint,cgroups=tracepoint,tamper=tracepoint,mounts=tracepoint
 	# Given to each VM, so no PRIVWATCH_VM_KERNEL or PRIVWATCH_VM_LSM changes a part.
 	nobpf=lockdown,capability,landlock,yama,apparmor
 	bpf=$nobpf,bpf

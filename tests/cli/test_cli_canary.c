@@ -108,7 +108,7 @@ static void test_start_record_proves_every_concern(void **state)
 	j = start_agent(&p, argv);
 	assert_string_equal(str_at(j, "schema", NULL, NULL), "privwatch.start/1");
 	concerns = json_object_get(j, "concerns");
-	assert_int_equal(json_object_size(concerns), 7);
+	assert_int_equal(json_object_size(concerns), pw_concern_count);
 	json_object_foreach(concerns, name, c)
 	{
 		if (strcmp(json_string_value(json_object_get(c, "proof")), "seen"))

@@ -279,7 +279,7 @@ enum pw_attach_mode h_test_mode(void)
  * their own in PRIVWATCH_EXPECT_CHOICE (tests/run-everything.sh). */
 #define H_HOST_CHOICE                                                                              \
 	"process=tracepoint,capabilities=tracepoint,files=tracepoint,seccomp=tracepoint,"          \
-	"namespaces=tracepoint,cgroups=tracepoint,mounts=tracepoint"
+	"namespaces=tracepoint,cgroups=tracepoint,tamper=tracepoint,mounts=tracepoint"
 
 const char *h_expected_variant(const char *concern)
 {

@@ -14,18 +14,8 @@
 #include "lib/jsonw.h"
 #include "lib/timefmt.h"
 
-_Static_assert(offsetof(struct pw_mount_event, ret) == 56, "mount ret");
-_Static_assert(offsetof(struct pw_mount_event, op) == 60, "mount op");
-_Static_assert(offsetof(struct pw_mount_event, flags) == 64, "mount flags");
-_Static_assert(offsetof(struct pw_mount_event, fd) == 72, "mount fd");
-_Static_assert(offsetof(struct pw_mount_event, aux) == 76, "mount aux");
-_Static_assert(offsetof(struct pw_mount_event, fstype) == 80, "mount fstype");
-_Static_assert(offsetof(struct pw_mount_event, source) == 80 + PW_FSTYPE_LEN, "mount source");
-_Static_assert(offsetof(struct pw_mount_event, target) == 80 + PW_FSTYPE_LEN + PW_MOUNT_STR,
-	       "mount target");
-_Static_assert(sizeof(struct pw_mount_event) == 80 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX,
-	       "mount size");
-_Static_assert(sizeof(struct pw_mount_event) % 8 == 0, "ring buffer records are 8-aligned");
+/* Sizes and offsets: include/events_layout.h, checked by both compilers. */
+
 /* bpf/mount.bpf.c bounds the fsconfig '=' offset with PW_MOUNT_STR - 1 as a mask. */
 _Static_assert((PW_MOUNT_STR & (PW_MOUNT_STR - 1)) == 0, "PW_MOUNT_STR is a power of two");
 /* Values on the wire: never renumbered. */
