@@ -69,6 +69,7 @@ CLANG_FORMAT ?= clang-format-16
 FORMAT_FILES = $(wildcard agent/*.[ch] agent/*/*.[ch] bpf/*.[ch] include/*.h \
 	tests/*.c tests/*/*.[ch])
 
+.PHONY: fuzz fuzz-build
 .PHONY: all deps run check lint format format-check sanitize sanitize-build sanitize-bins \
 	test test-host test-vm test-e2e demo bench bench-deps clean vmlinux help
 .DELETE_ON_ERROR:
@@ -84,7 +85,10 @@ help:
 	@echo "make lint       layering of agent/ includes, repository paths named in comments"
 	@echo "make format     clang-format-16 -i on agent/ bpf/ include/ tests/ (format-check: only check)"
 	@echo "make sanitize   unit and cli suites built with ASan+UBSan in $(SAN_OUTPUT)/, run"
-	@echo "make test       deps + build + every test suite (sanitize included), one summary line at the end"
+	@echo "make test       deps + build + every test suite (sanitize and 10 s of each fuzz target"
+	@echo "                included), one summary line at the end"
+	@echo "make fuzz       libFuzzer targets for every parser of outside input, each run"
+	@echo "                FUZZ_SECONDS (60) from tests/fuzz/corpus/; crashes in $(FUZZ_OUTPUT)/crashes/"
 	@echo "make test-host  the suites on this kernel only"
 	@echo "make test-vm    the kernel and cli suites in a VM on Debian's 6.1 kernel with the BPF LSM,"
 	@echo "                then the kernel suites there forced to tracepoints, on 6.1 booted"
@@ -134,10 +138,42 @@ sanitize-build:
 
 sanitize-bins: all $(UNIT_TESTS) $(CLI_TESTS) $(WORKLOADS)
 
+# `make fuzz`: libFuzzer targets (tests/fuzz/fuzz_*.c) for the parsers of
+# outside input, built with clang and ASan+UBSan against the agent built the
+# same way, each run FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/).
+# make test runs each for 10 s; a long run: make fuzz FUZZ_SECONDS=3600.
+FUZZ_OUTPUT := $(OUTPUT)/fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -Iinclude -Iagent -I$(OUTPUT) -DPW_VERSION='"$(VERSION)"' $(FUZZ_SAN)
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJS := $(patsubst agent/%.c,$(FUZZ_OUTPUT)/agent/%.o,$(AGENT_SRCS))
+
+fuzz: fuzz-build
+	$(Q)./tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_TARGETS)
+
+$(FUZZ_OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/privwatch.skel.h
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_OUTPUT)/libprivwatch.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUTPUT)/libprivwatch.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OUTPUT)/libprivwatch.a $(LDLIBS) -o $@
+
 # Host suites, the sanitized unit and cli suites, the VM matrix, then the
 # real-runtime checks (tests/run-everything.sh says which part is which).
-test: deps all $(TEST_BINS) sanitize-build
-	$(Q)$(SUITES) $(SAN_SUITES) $(SAN_ENV) ./tests/run-everything.sh all
+test: deps all $(TEST_BINS) sanitize-build fuzz-build
+	$(Q)$(SUITES) $(SAN_SUITES) $(SAN_ENV) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+		./tests/run-everything.sh all
 
 test-host: deps all $(TEST_BINS)
 	$(Q)$(SUITES) ./tests/run-everything.sh host

@@ -9,7 +9,8 @@
 #        case checked, everything stopped again.
 #   sanitize: the unit and cli suites built with ASan and UBSan
 #             ($SANITIZE_UNIT, $SANITIZE_CLI; make sanitize).
-# Usage: run-everything.sh host|vm|e2e|sanitize|all
+#   fuzz: each libFuzzer target ($FUZZ_TARGETS) for ${FUZZ_SECONDS:-10} s.
+# Usage: run-everything.sh host|vm|e2e|sanitize|fuzz|all
 #        (suite lists in $UNIT, $KERNEL, $CLI, $SANITIZE_UNIT, $SANITIZE_CLI)
 # A VM that cannot boot or times out counts as one failure, with the reason.
 # A part may also write "passed failed" to $PRIVWATCH_RESULTS.env: checks of
@@ -54,6 +55,11 @@ if [ "$what" = sanitize ] || { [ "$what" = all ] && [ -n "${SANITIZE_UNIT:-}" ];
 	# shellcheck disable=SC2086
 	ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 run_part sanitize-cli \
 		tests/run-all.sh $SANITIZE_CLI
+fi
+# The fuzz targets, 10 s each from their seed corpora (make fuzz for longer).
+if [ "$what" = fuzz ] || { [ "$what" = all ] && [ -n "${FUZZ_TARGETS:-}" ]; }; then
+	# shellcheck disable=SC2086
+	run_part fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}" $FUZZ_TARGETS
 fi
 if [ "$what" = vm ] || [ "$what" = all ]; then
 	# The VM matrix. Each part states the attach choice it expects per

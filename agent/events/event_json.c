@@ -39,7 +39,7 @@ static void encode_capability(struct jsonw *w, const struct pw_event_header *h)
 	jw_kv_i64(w, "cap", e->cap);
 	jw_kv_str(w, "cap_name", name);
 	jw_kv_str(w, "result", e->ret == 0 ? "allowed" : "denied");
-	jw_kv_i64(w, "errno", e->ret < 0 ? -e->ret : e->ret);
+	jw_kv_i64(w, "errno", e->ret < 0 ? -(int64_t)e->ret : e->ret);
 	jw_kv_u64(w, "userns_level", e->ns_level);
 	if (e->opts) {
 		jw_kv_u64(w, "opts", e->opts);
@@ -63,7 +63,7 @@ static void write_result(struct jsonw *w, const struct pw_event_header *h, int32
 		  : ret >= 0		      ? "allowed"
 					      : "denied");
 	jw_kv_i64(w, "ret", ret);
-	jw_kv_i64(w, "errno", ret < 0 ? -ret : 0);
+	jw_kv_i64(w, "errno", ret < 0 ? -(int64_t)ret : 0);
 }
 
 static void encode_open(struct jsonw *w, const struct pw_event_header *h)

@@ -2,6 +2,7 @@
 /* Raw kernel records decoded once into the view rules and alerts read. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include "events/capnames.h"
 #include "events/event_view.h"
@@ -163,6 +164,14 @@ static const char *basename_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* |ret| as an errno; a kernel program's garbage (INT32_MIN) stays positive. */
+static int32_t err_of(int32_t ret)
+{
+	if (ret == INT32_MIN)
+		return INT32_MAX;
+	return ret < 0 ? -ret : ret;
+}
+
 /* As event_json.c's write_result: an LSM hook's ret is not the outcome. */
 static void set_result(struct pw_view *v, int32_t ret)
 {
@@ -170,7 +179,7 @@ static void set_result(struct pw_view *v, int32_t ret)
 		v->result = PW_RESULT_PRE_CHECK;
 	else
 		v->result = ret >= 0 ? PW_RESULT_ALLOWED : PW_RESULT_DENIED;
-	v->err = ret < 0 ? -ret : 0;
+	v->err = ret < 0 ? err_of(ret) : 0;
 }
 
 static void view_exec(struct pw_view *v, const struct pw_exec_event *e)
@@ -191,7 +200,7 @@ static void view_capability(struct pw_view *v, const struct pw_capability_event 
 	v->cap_name = name ? name : "";
 	/* As event_json.c: only 0 is allowed (no pre_check for capabilities). */
 	v->result = e->ret == 0 ? PW_RESULT_ALLOWED : PW_RESULT_DENIED;
-	v->err = e->ret < 0 ? -e->ret : e->ret;
+	v->err = err_of(e->ret);
 	v->userns_level = e->ns_level;
 }
 

@@ -264,7 +264,7 @@ static int finish(struct pw_ruleset *rs, struct pw_rules_error *err)
 		struct pw_rule *r = &rs->rules[i];
 
 		r->set = rs;
-		r->info.tags = rs->tags + r->tag_first;
+		r->info.tags = rs->tags ? rs->tags + r->tag_first : NULL; /* no tags at all */
 		if (r->disabled) {
 			rs->ndisabled++;
 			continue;
