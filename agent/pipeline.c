@@ -532,13 +532,21 @@ void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind, const struct
 	}
 	/* A container whose facts are on their way: its records wait for
 	 * them (in order, bounded), so rules see its posture. */
-	if (c && p->hw && (c->hold.count || (c->facts_pending && !c->hold_over))) {
+	if (!c && p->hw) {
+		/* a cgroup the worker is identifying: its records wait too */
+		struct pw_ct_container *pc = pw_ctable_find(&p->table, h->cgroup_id);
+
+		if (pc && pc->pending && (pc->hold.count || (pc->identifying && !pc->hold_over)))
+			c = pc;
+	}
+	if (c && p->hw &&
+	    (c->hold.count || ((c->facts_pending || c->identifying) && !c->hold_over))) {
 		past = hold(p, c, h);
 		if (!past)
 			return;
 		release(p, c, past, pw_hw_now_ns());
 	}
-	deliver(p, kind, h, c);
+	deliver(p, kind, h, record_container(p, h));
 }
 
 /* ,"repeated_by":[{"pid":..,"exe":..,"argv":[..],"count":..},...],"repeated_by_others":N
@@ -755,11 +763,46 @@ static void want_facts(void *ctx, struct pw_ct_container *c, enum pw_ct_want w)
 	pw_hw_submit(p->hw, &j->base);
 }
 
+/* A pending cgroup identified by the worker: a container (started if its
+ * first exec asked), or not (its held records go as the host's). */
+static void identified(struct pw_pipeline *p, struct pw_ct_container *c,
+		       const struct pw_fact_job *j)
+{
+	uint64_t id = c->cgroup_id, gen = c->gen;
+	int ok = j->identified && !j->base.timed_out;
+
+	if (j->base.timed_out) {
+		p->holds.read_timeouts++;
+		pw_warn("cgroup %s: %s; not taken for a container\n", c->path, j->reason);
+	}
+	if (!ok) {
+		release(p, c, &p->holds.with_facts, pw_hw_now_ns());
+		c = pw_ctable_find(&p->table, id); /* a held rmdir may have taken it */
+		if (c && c->gen == gen)
+			pw_ctable_identified(&p->table, c, 0, NULL, NULL);
+		return;
+	}
+	if (pw_ctable_identified(&p->table, c, 1, &j->found, &j->meta)) {
+		c->announce = 1;
+		c->start_ts_ns = c->hold.count
+					 ? ((const struct pw_event_header *)c->hold.buf)->ts_ns
+					 : pw_hw_now_ns();
+	}
+	if (p->o.container_cgroup)
+		p->o.container_cgroup(p->o.container_cgroup_ctx, id);
+	if (!c->facts_pending)
+		release(p, c, &p->holds.with_facts, pw_hw_now_ns());
+}
+
 static void facts_arrived(struct pw_pipeline *p, const struct pw_fact_job *j)
 {
 	struct pw_ct_container *c = pw_ctable_find(&p->table, j->cgroup_id);
 	char summary[512];
 
+	if (c && c->gen == j->gen && c->pending && j->want == PW_CT_WANT_IDENTIFY) {
+		identified(p, c, j);
+		return;
+	}
 	if (!c || c->gen != j->gen || c->pending) {
 		p->holds.stale_answers++;
 		return;

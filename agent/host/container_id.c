@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "host/container_id.h"
+#include "host/hostworker.h"
 
 #define MAX_COMPONENTS 64
 #define HEX_ID_LEN     64
@@ -211,6 +212,7 @@ static int exists_at(const char *root, const char *fmt_dir, const struct comp *a
 	int len, i;
 
 	for (i = 0; (r = pw_state_root(root, i, rbuf, sizeof(rbuf))); i++) {
+		pw_hw_reading("runtime state under %s", r);
 		if (b)
 			len = snprintf(path, sizeof(path), "%s/%s/%.*s/%.*s%s", r, fmt_dir,
 				       (int)a->len, a->s, (int)b->len, b->s, leaf);
@@ -286,8 +288,10 @@ static void set_id(struct pw_container_ref *out, enum pw_runtime rt, const char 
 	out->id[len] = '\0';
 }
 
-int pw_container_from_cgroup_path_at(const char *root, const char *path,
-				     struct pw_container_ref *out)
+/* need: NULL to look for evidence on disk; else nothing is looked at, and
+ * *need is set where evidence would decide (the caller asks the host-reading
+ * worker). */
+static int from_path(const char *root, const char *path, struct pw_container_ref *out, int *need)
 {
 	struct comp comps[MAX_COMPONENTS];
 	enum pw_k8s_qos qos = PW_QOS_NONE;
@@ -341,17 +345,27 @@ int pw_container_from_cgroup_path_at(const char *root, const char *path,
 			   is_hex_id(comps[i + 1].s, comps[i + 1].len)) {
 			set_id(out, PW_RUNTIME_DOCKER, comps[i + 1].s, HEX_ID_LEN);
 		} else if (pod_at >= 0 && i == pod_at + 1 && is_hex_id(c->s, c->len)) {
-			int docker = exists_at(root, DOCKER_ROOT, c, NULL, "", 1);
+			int docker;
+
+			if (need) {
+				*need = 1;
+				break;
+			}
+			docker = exists_at(root, DOCKER_ROOT, c, NULL, "", 1);
 
 			set_id(out, docker ? PW_RUNTIME_DOCKER : PW_RUNTIME_CRI_CONTAINERD, c->s,
 			       c->len);
+		} else if (i == 0 && n >= 2 && name_ok(c->s, c->len, PW_CONTAINER_NS_MAX) &&
+			   name_ok(comps[1].s, comps[1].len, PW_CONTAINER_ID_MAX) && need) {
+			*need = 1;
+			break;
 		} else if (i == 0 && n >= 2 && name_ok(c->s, c->len, PW_CONTAINER_NS_MAX) &&
 			   name_ok(comps[1].s, comps[1].len, PW_CONTAINER_ID_MAX) &&
 			   exists_at(root, CONTAINERD_TASKS, c, &comps[1], "", 1)) {
 			set_id(out, PW_RUNTIME_CONTAINERD, comps[1].s, comps[1].len);
 			memcpy(out->ns, c->s, c->len);
 			out->ns[c->len] = '\0';
-		} else if (!in_kubepods && name_ok(c->s, c->len, PW_CONTAINER_ID_MAX) &&
+		} else if (!need && !in_kubepods && name_ok(c->s, c->len, PW_CONTAINER_ID_MAX) &&
 			   exists_at(root, RUNC_ROOT, c, NULL, "/state.json", 0)) {
 			set_id(out, PW_RUNTIME_RUNC, c->s, c->len);
 		} else {
@@ -370,6 +384,18 @@ int pw_container_from_cgroup_path_at(const char *root, const char *path,
 		out->qos = qos;
 	}
 	return 1;
+}
+
+int pw_container_from_cgroup_path_at(const char *root, const char *path,
+				     struct pw_container_ref *out)
+{
+	return from_path(root, path, out, NULL);
+}
+
+int pw_container_from_cgroup_path_nostat(const char *path, struct pw_container_ref *out, int *need)
+{
+	*need = 0;
+	return from_path("/", path, out, need);
 }
 
 int pw_container_from_cgroup_path(const char *path, struct pw_container_ref *out)

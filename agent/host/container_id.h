@@ -61,6 +61,11 @@ struct pw_container_ref {
 int pw_container_from_cgroup_path_at(const char *root, const char *path,
 				     struct pw_container_ref *out);
 int pw_container_from_cgroup_path(const char *path, struct pw_container_ref *out);
+/* The same without looking at anything on disk (the event thread): 0 with
+ * *need set where only runtime state could tell (a bare id under a pod,
+ * containerd's /<namespace>/<id>); the plain-runc /<id> shape is not
+ * recognised at all. */
+int pw_container_from_cgroup_path_nostat(const char *path, struct pw_container_ref *out, int *need);
 
 /* Can s name a container or namespace in a path we build? Non-empty, at most
  * max bytes, only [A-Za-z0-9_.-], not "." nor "..": never escapes a directory. */

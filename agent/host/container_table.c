@@ -238,8 +238,27 @@ int pw_ctable_mkdir_by(struct pw_ctable *t, uint64_t id, uint64_t parent_id, con
 	c = pw_ctable_lookup(t, parent_id);
 	if (c)
 		return (rc = insert(t, id, c)) ? rc : 1;
-	if (!pw_container_from_cgroup_path_at(t->root, path, &ref))
+	if (t->want) {
+		int need;
+
+		/* Nothing read here: where only runtime state can tell, the
+		 * cgroup waits pending for the worker's answer. */
+		if (!pw_container_from_cgroup_path_nostat(path, &ref, &need)) {
+			if (!need)
+				return maker_comm && !strcmp(maker_comm, "runc")
+					       ? add_pending(t, id, path)
+					       : 0;
+			rc = add_pending(t, id, path);
+			c = find(t, id);
+			if (!rc && c) {
+				c->identifying = 1;
+				t->want(t->want_ctx, c, PW_CT_WANT_IDENTIFY);
+			}
+			return rc;
+		}
+	} else if (!pw_container_from_cgroup_path_at(t->root, path, &ref)) {
 		return maker_comm && !strcmp(maker_comm, "runc") ? add_pending(t, id, path) : 0;
+	}
 	c = new_container(t, id, &ref);
 	if (!c)
 		return t->containers + t->pending >= t->max_containers ? -ENOSPC : -ENOMEM;
@@ -325,6 +344,19 @@ struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgr
 	 * execs): not the entrypoint, and not the one try. */
 	if (pw_ct_is_runtime_exec(filename, args, args_len))
 		return NULL;
+	if (t->want) {
+		/* The worker looks (runc's state.json is there by now); this
+		 * exec starts the container if it is one. */
+		if (!c->start_on_identify) {
+			c->start_on_identify = 1;
+			c->start_pid = pid;
+		}
+		if (!c->identifying) {
+			c->identifying = 1;
+			t->want(t->want_ctx, c, PW_CT_WANT_IDENTIFY);
+		}
+		return NULL;
+	}
 	/* One try: a cgroup that is no container at its first exec stays none. */
 	if (!pw_container_from_cgroup_path_at(t->root, c->path, &ref)) {
 		erase(t, cgroup_id, c);
@@ -403,4 +435,24 @@ void pw_ctable_facts(struct pw_ctable *t, struct pw_ct_container *c,
 	}
 	if (c->facts_pending)
 		c->facts_pending--;
+}
+
+int pw_ctable_identified(struct pw_ctable *t, struct pw_ct_container *c, int ok,
+			 const struct pw_container_ref *ref, const struct pw_container_meta *meta)
+{
+	if (!c->pending)
+		return 0;
+	if (!ok) {
+		erase(t, c->cgroup_id, c); /* its only cgroup: pending entries map one */
+		return 0;
+	}
+	c->pending = 0;
+	c->identifying = 0;
+	c->ref = *ref;
+	c->meta = *meta;
+	c->posture_rc = -EAGAIN;
+	t->pending--;
+	t->containers++;
+	t->added++;
+	return c->start_on_identify ? pw_ctable_start(t, c, c->start_pid) : 0;
 }

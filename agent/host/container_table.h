@@ -35,6 +35,7 @@ enum pw_ct_want {
 	PW_CT_WANT_STATE,      /* a new container: its runtime state */
 	PW_CT_WANT_START,      /* its entrypoint started: state again, and posture */
 	PW_CT_WANT_DISCOVERED, /* found running: state, init pid, posture */
+	PW_CT_WANT_IDENTIFY,   /* a pending cgroup: is it a container (runtime state says)? */
 };
 
 /* A container's records waiting for its facts (kept by pipeline.c). */
@@ -61,6 +62,8 @@ struct pw_ct_container {
 	int announce;		    /* a container_start is due when its facts arrive */
 	uint64_t start_ts_ns;	    /* ... at this time (the entrypoint's exec) */
 	int hold_over;		    /* its records waited past the bound: not held again */
+	int identifying;	    /* pending, PW_CT_WANT_IDENTIFY asked */
+	int start_on_identify;	    /* ... at the first exec in it (start_pid): start it then */
 	struct pw_ct_hold hold;
 	char posture_reason[PW_CT_REASON_LEN]; /* why the posture is unknown, or "" */
 	/* Not known to be a container yet: a cgroup a runtime made whose path
@@ -99,6 +102,14 @@ struct pw_ctable {
 void pw_ctable_facts(struct pw_ctable *t, struct pw_ct_container *c,
 		     const struct pw_container_meta *meta, int measured, pid_t pid, int posture_rc,
 		     const struct pw_posture *posture, const char *reason);
+
+/*
+ * The worker's answer to PW_CT_WANT_IDENTIFY for pending c: a container
+ * (ref, meta) or not (ok 0: its entry is erased, c is gone). A container
+ * whose first exec asked is started (1 returned; its posture is wanted).
+ */
+int pw_ctable_identified(struct pw_ctable *t, struct pw_ct_container *c, int ok,
+			 const struct pw_container_ref *ref, const struct pw_container_meta *meta);
 
 /* The container of a cgroup id, pending ones included, or NULL. */
 struct pw_ct_container *pw_ctable_find(const struct pw_ctable *t, uint64_t cgroup_id);

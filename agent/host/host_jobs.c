@@ -19,6 +19,12 @@ static void fact_run(struct pw_hw_job *b)
 	struct pw_fact_job *j = (struct pw_fact_job *)b;
 	pid_t pid = j->pid;
 
+	if (j->want == PW_CT_WANT_IDENTIFY) {
+		j->identified = pw_container_from_cgroup_path_at(j->root, j->cgroup, &j->found);
+		if (j->identified)
+			j->meta_ok = pw_runtime_state_read(j->root, &j->found, &j->meta) == 0;
+		return;
+	}
 	j->meta_ok = pw_runtime_state_read(j->root, &j->ref, &j->meta) == 0;
 	if (!j->measure)
 		return;
@@ -66,14 +72,16 @@ struct pw_fact_job *pw_fact_job_new(const struct pw_ctable *t, const struct pw_c
 	j->base.on_timeout = fact_timeout;
 	j->base.free = job_free;
 	j->base.size = sizeof(*j);
-	j->base.copy_size = offsetof(struct pw_fact_job, meta_ok);
+	j->base.copy_size = offsetof(struct pw_fact_job, identified);
 	j->cgroup_id = c->cgroup_id;
 	j->gen = c->gen;
 	j->want = want;
 	j->ref = c->ref;
 	j->pid = want == PW_CT_WANT_START ? c->start_pid : 0;
-	j->measure = want != PW_CT_WANT_STATE && t->measure;
+	j->measure = want != PW_CT_WANT_STATE && want != PW_CT_WANT_IDENTIFY && t->measure;
 	snprintf(j->root, sizeof(j->root), "%s", t->root);
+	if (want == PW_CT_WANT_IDENTIFY)
+		snprintf(j->cgroup, sizeof(j->cgroup), "%s", c->path);
 	if (want == PW_CT_WANT_DISCOVERED && mount && cgroup) {
 		snprintf(j->mount, sizeof(j->mount), "%s", mount);
 		snprintf(j->controller, sizeof(j->controller), "%s", controller ? controller : "");

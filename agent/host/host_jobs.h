@@ -27,6 +27,8 @@ struct pw_fact_job {
 	char root[256];
 	char mount[4096], controller[32], cgroup[1024]; /* to find the init */
 	/* out */
+	int identified; /* PW_CT_WANT_IDENTIFY: a container, found filled */
+	struct pw_container_ref found;
 	int meta_ok;
 	struct pw_container_meta meta;
 	int measured;

@@ -242,12 +242,69 @@ static void test_time_bound(void **state)
 	pw_sinks_close(s, 0);
 }
 
+/* Shapes only runtime state can tell (containerd's /<namespace>/<id>) are
+ * not looked up on the event thread: the cgroup waits pending, its records
+ * with it, until the worker says. Then a container (its first exec starts
+ * it, posture measured) or the host's. */
+static void test_identified_by_the_worker(void **state)
+{
+	static struct line v[8];
+	char roots[4200], cwd[4096];
+	struct pw_pipeline p;
+	struct pw_sinks *s;
+	int i;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(roots, sizeof(roots), "%s/tests/fixtures/root", cwd);
+	setenv("PRIVWATCH_STATE_ROOTS", roots, 1); /* its run/containerd has default/web1 */
+	start(&p, &s);
+	mkdir_record(&p, 8000, "/default/web1");
+	mkdir_record(&p, 8001, "/pw-not-a-namespace/nothing");
+	assert_null(pw_ctable_lookup(&p.table, 8000)); /* not known yet */
+	assert_non_null(pw_ctable_find(&p.table, 8000));
+	exec_record(&p, 8000, 0);
+	exec_record(&p, 8001, 0);
+	assert_int_equal(p.holds.held, 2);
+	for (i = 0;
+	     i < 500 && (p.holds.held > p.holds.with_facts || !pw_ctable_lookup(&p.table, 8000) ||
+			 pw_ctable_lookup(&p.table, 8000)->facts_pending);
+	     i++) {
+		pw_pipeline_host_poll(&p, pw_hw_now_ns());
+		usleep(10000);
+	}
+	pw_sinks_flush(s);
+	assert_non_null(pw_ctable_lookup(&p.table, 8000));
+	assert_string_equal(pw_ctable_lookup(&p.table, 8000)->ref.id, "web1");
+	assert_int_equal(pw_ctable_lookup(&p.table, 8000)->phase, PW_PHASE_STARTED);
+	assert_null(pw_ctable_find(&p.table, 8001)); /* none: forgotten */
+	assert_int_equal(read_execs(8000, v, 8), 1);
+	assert_string_not_equal(v[0].mode, "unknown");
+	assert_string_equal(v[0].facts, "");
+	/* the other went as the host's: container null, not lost */
+	{
+		char buf[1 << 16];
+		FILE *f = fopen(out, "re");
+		int host = 0;
+
+		assert_non_null(f);
+		while (fgets(buf, sizeof(buf), f))
+			host += strstr(buf, "\"cgroup_id\":8001") &&
+				strstr(buf, "\"container\":null");
+		fclose(f);
+		assert_int_equal(host, 1);
+	}
+	unsetenv("PRIVWATCH_STATE_ROOTS");
+	pw_pipeline_free(&p);
+	pw_sinks_close(s, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records_wait_for_the_posture),
 		cmocka_unit_test(test_past_the_bound_they_go_marked),
 		cmocka_unit_test(test_time_bound),
+		cmocka_unit_test(test_identified_by_the_worker),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
