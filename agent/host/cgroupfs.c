@@ -10,13 +10,16 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include "host/cgroupfs.h"
+#include "host/hostworker.h"
 
 int pw_cgroup2_mount(char *out, size_t len)
 {
 	char line[4096], mnt[4096], fstype[64];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *f;
 	int rc = -ENOENT;
 
+	pw_hw_reading("/proc/self/mountinfo");
+	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return -errno;
 	/* "36 25 0:32 / /sys/fs/cgroup/unified rw,... - cgroup2 cgroup2 rw" */
@@ -43,9 +46,11 @@ int pw_cgroup2_mount(char *out, size_t len)
 static int v1_mount(const char *controller, char *out, size_t len)
 {
 	char line[4096], mnt[4096], fstype[64], opts[1024], *tok, *save;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *f;
 	int rc = -ENOENT;
 
+	pw_hw_reading("/proc/self/mountinfo");
+	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return -errno;
 	while (rc && fgets(line, sizeof(line), f)) {
@@ -67,10 +72,12 @@ static int v1_mount(const char *controller, char *out, size_t len)
 static int v1_ids(const char *controller, int *ssid, unsigned int *hierarchy)
 {
 	char line[256], name[32];
-	FILE *f = fopen("/proc/cgroups", "re");
+	FILE *f;
 	int i = 0, rc = -ENOENT;
 	unsigned int h;
 
+	pw_hw_reading("/proc/cgroups");
+	f = fopen("/proc/cgroups", "re");
 	if (!f)
 		return -errno;
 	while (rc && fgets(line, sizeof(line), f)) {
@@ -173,6 +180,7 @@ int pw_cgroup_walk(const char *path, int (*fn)(uint64_t id, const char *path, vo
 	walk_fn = fn;
 	walk_ctx = ctx;
 	walk_rc = 0;
+	pw_hw_reading("the cgroup hierarchy at %s", path);
 	rc = nftw(path, visit, 32, FTW_PHYS | FTW_MOUNT);
 	if (rc == -1)
 		return -errno;
