@@ -686,6 +686,7 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 		jw_kv_u64(w, "workers_abandoned", hs.workers_abandoned);
 		jw_kv_u64(w, "workers_stuck", hs.workers_stuck);
 		jw_kv_u64(w, "refused_stuck", hs.refused_stuck);
+		jw_kv_u64(w, "cancelled", hs.cancelled);
 		jw_kv_u64(w, "queued", hs.queued);
 		jw_kv_u64(w, "max_job_ms", hs.max_job_ns / 1000000);
 		jw_kv_u64(w, "on_event_thread", pw_hw_event_thread_reads(last, sizeof(last)));
@@ -753,6 +754,11 @@ static void want_facts(void *ctx, struct pw_ct_container *c, enum pw_ct_want w)
 		c->announce = 1;
 		c->start_ts_ns = pw_hw_now_ns();
 	}
+	if (c->quarantined) {
+		/* One stuck worker per container at most: it is not read again. */
+		c->facts_pending--;
+		return;
+	}
 	j = pw_fact_job_new(&p->table, c, w, p->discover_mount, p->discover_controller, c->path);
 	if (!j) {
 		c->facts_pending--;
@@ -760,6 +766,7 @@ static void want_facts(void *ctx, struct pw_ct_container *c, enum pw_ct_want w)
 		return;
 	}
 	j->base.tag = 1;
+	j->base.key = c->gen;
 	pw_hw_submit(p->hw, &j->base);
 }
 
@@ -807,15 +814,24 @@ static void facts_arrived(struct pw_pipeline *p, const struct pw_fact_job *j)
 		p->holds.stale_answers++;
 		return;
 	}
-	if (j->base.timed_out) {
+	if (j->base.timed_out && !c->quarantined) {
 		p->holds.read_timeouts++;
 		snprintf(summary, sizeof(summary), "container %s (%s): %s; its posture is unknown",
 			 c->ref.id, pw_runtime_name(c->ref.runtime), j->reason);
 		pw_warn("%s\n", summary);
 		pw_pipeline_agent_alert(p, &read_timeout_rule, summary, "host_reads");
+		/* Its other reads would stall the next worker too: none more. */
+		c->quarantined = 1;
+		pw_hw_cancel(p->hw, c->gen, "nothing: an earlier read of this container timed out");
 	}
-	pw_ctable_facts(&p->table, c, j->meta_ok ? &j->meta : NULL, j->measured, j->measured_pid,
-			j->posture_rc, &j->posture, j->reason);
+	/* A cancelled job keeps the reason of the read that timed out. */
+	pw_ctable_facts(&p->table, c, j->meta_ok ? &j->meta : NULL,
+			j->measured && !(j->base.timed_out && c->posture_reason[0]),
+			j->measured_pid, j->posture_rc, &j->posture, j->reason);
+	if (j->base.timed_out && c->posture_rc == -EAGAIN) {
+		c->posture_rc = -ETIMEDOUT;
+		snprintf(c->posture_reason, sizeof(c->posture_reason), "%s", j->reason);
+	}
 	if (c->facts_pending)
 		return;
 	c->hold_over = 0;

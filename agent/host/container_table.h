@@ -63,6 +63,7 @@ struct pw_ct_container {
 	uint64_t start_ts_ns;	    /* ... at this time (the entrypoint's exec) */
 	int hold_over;		    /* its records waited past the bound: not held again */
 	int identifying;	    /* pending, PW_CT_WANT_IDENTIFY asked */
+	int quarantined;	    /* a read of it timed out: not read again */
 	int start_on_identify;	    /* ... at the first exec in it (start_pid): start it then */
 	struct pw_ct_hold hold;
 	char posture_reason[PW_CT_REASON_LEN]; /* why the posture is unknown, or "" */

@@ -308,6 +308,30 @@ size_t pw_hw_collect(struct pw_hw *hw, uint64_t now_ns,
 	return n;
 }
 
+size_t pw_hw_cancel(struct pw_hw *hw, uint64_t key, const char *why)
+{
+	struct pw_hw_job **pp, *j;
+	size_t n = 0;
+
+	pthread_mutex_lock(&hw->mu);
+	hw->qtail = NULL;
+	for (pp = &hw->qhead; (j = *pp);) {
+		if (j->key != key) {
+			hw->qtail = j;
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		hw->st.queued--;
+		hw->st.cancelled++;
+		give_up(hw, j, pw_hw_now_ns(), why);
+		j->free(j);
+		n++;
+	}
+	pthread_mutex_unlock(&hw->mu);
+	return n;
+}
+
 void pw_hw_stats(struct pw_hw *hw, struct pw_hw_stats *s)
 {
 	pthread_mutex_lock(&hw->mu);

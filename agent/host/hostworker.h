@@ -41,6 +41,7 @@ struct pw_hw_job {
 	size_t size;	  /* of the whole job object, for the copy */
 	size_t copy_size; /* what is copied (the inputs); the rest of the copy is zero */
 	int tag;	  /* the submitter's: which kind of job */
+	uint64_t key;	  /* the submitter's: what it is about (pw_hw_cancel) */
 	/* set by the pool */
 	int timed_out;
 	uint64_t submitted_ns, finished_ns;
@@ -52,6 +53,7 @@ struct pw_hw_stats {
 	uint64_t workers_abandoned; /* over the pool's life */
 	uint64_t workers_stuck;	    /* abandoned and not returned yet */
 	uint64_t refused_stuck;	    /* jobs not run: too many stuck workers */
+	uint64_t cancelled;	    /* jobs not run: pw_hw_cancel */
 	uint64_t spawn_failed;
 	uint64_t queued;
 	uint64_t max_job_ns; /* the longest job that returned */
@@ -76,6 +78,10 @@ void pw_hw_submit(struct pw_hw *hw, struct pw_hw_job *j);
  */
 size_t pw_hw_collect(struct pw_hw *hw, uint64_t now_ns,
 		     void (*done)(void *ctx, struct pw_hw_job *j), void *ctx);
+
+/* Queued jobs with this key come back unrun, as timed out with why. The
+ * number cancelled. */
+size_t pw_hw_cancel(struct pw_hw *hw, uint64_t key, const char *why);
 
 void pw_hw_stats(struct pw_hw *hw, struct pw_hw_stats *s);
 

@@ -222,6 +222,48 @@ static void test_stuck_workers_are_bounded(void **state)
 	pw_hw_free(hw);
 }
 
+/* Queued jobs about one key come back unrun; the others run. */
+static void test_cancel_by_key(void **state)
+{
+	struct pw_hw *hw = pw_hw_new(2000 * MS, 0);
+	struct pw_hw_stats st;
+	struct got g = {};
+	struct tjob *j;
+	int p[2], i, ran = 0, cancelled = 0;
+
+	assert_non_null(hw);
+	assert_int_equal(pipe(p), 0);
+	pw_hw_submit(hw, &tjob(0, p[0])->base); /* holds the worker */
+	for (i = 1; i <= 3; i++) {
+		j = tjob(i, -1);
+		j->base.key = i == 2 ? 8 : 7;
+		pw_hw_submit(hw, &j->base);
+	}
+	usleep(20000);
+	assert_int_equal(pw_hw_cancel(hw, 7, "cancelled: key 7"), 2);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	collect_until(hw, &g, 4, 2000);
+	assert_int_equal(g.n, 4);
+	for (i = 0; i < g.n; i++) {
+		if (g.ids[i] == 1 || g.ids[i] == 3) {
+			assert_int_equal(g.timed_out[i], 1);
+			assert_string_equal(g.what[i], "cancelled: key 7");
+			cancelled++;
+		} else {
+			assert_int_equal(g.ran[i], 1);
+			ran++;
+		}
+	}
+	assert_int_equal(cancelled, 2);
+	assert_int_equal(ran, 2);
+	pw_hw_stats(hw, &st);
+	assert_int_equal(st.cancelled, 2);
+	assert_int_equal(st.queued, 0);
+	close(p[0]);
+	close(p[1]);
+	pw_hw_free(hw);
+}
+
 static void test_event_thread_reads_are_counted(void **state)
 {
 	char *buf = NULL, last[PW_HW_WHAT_LEN];
@@ -245,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_jobs_come_back_in_order),
 		cmocka_unit_test(test_a_read_that_never_returns_is_abandoned),
 		cmocka_unit_test(test_stuck_workers_are_bounded),
+		cmocka_unit_test(test_cancel_by_key),
 		cmocka_unit_test(test_event_thread_reads_are_counted),
 	};
 
