@@ -184,6 +184,7 @@ int pw_ctable_load(struct pw_ctable *t, const struct pw_containers *cs)
 			pw_cgroup_walk(dir, add_sub, &w);
 		}
 		if (t->want) {
+			w.c->posture_rc = -EAGAIN; /* listed only: measured by the worker */
 			w.c->facts_pending++;
 			t->want(t->want_ctx, w.c, PW_CT_WANT_DISCOVERED);
 		}
