@@ -51,7 +51,8 @@
  * table again only when the kernel says it changed (POLLPRI on an open
  * /proc/self/mountinfo), the rest when older than HOST_FACTS_TTL_NS (PID 1
  * may drop capabilities, an admin may setenforce). Fixture roots (unit
- * tests) are read every time. Measurements take a copy: a worker stuck in a
+ * tests) are read every time. Measurements take a copy (and a reference to
+ * the host's mount table, indexed, shared read-only): a worker stuck in a
  * read never holds the lock.
  */
 #define HOST_FACTS_TTL_NS (30ULL * 1000000000)
@@ -61,8 +62,15 @@ struct cg_mount {
 	char point[1024], root[1024];
 };
 
+/* The agent's (the host's) mount table, parsed and indexed once per change. */
+struct host_mounts {
+	int refs; /* atomic */
+	struct pw_mounts m;
+};
+
 struct host_facts {
 	int mounts_rc;		    /* reading the host's mount table: 0 or -errno */
+	struct host_mounts *mounts; /* a reference (NULL if unreadable): host->mounts->m */
 	struct cg_mount devices_v1; /* the v1 hierarchy with the devices controller */
 	struct cg_mount v2;	    /* the cgroup2 mount */
 	int pid1_known;
@@ -181,20 +189,42 @@ static void read_switch(const char *host_root, const char *path, int *on, char *
 	free(v);
 }
 
+static void host_mounts_get(struct host_mounts *hm)
+{
+	if (hm)
+		__atomic_add_fetch(&hm->refs, 1, __ATOMIC_RELAXED);
+}
+
+static void host_mounts_put(struct host_mounts *hm)
+{
+	if (hm && !__atomic_sub_fetch(&hm->refs, 1, __ATOMIC_ACQ_REL)) {
+		pw_mounts_free(&hm->m);
+		free(hm);
+	}
+}
+
+/* f's mount table reference is the caller's. */
 static void host_facts_read(const char *proc_root, const char *host_root, struct host_facts *f)
 {
-	struct pw_mounts host;
+	struct host_mounts *hm = calloc(1, sizeof(*hm));
 	char *buf = NULL;
 
 	memset(f, 0, sizeof(*f));
-	f->mounts_rc = read_path(proc_root, "/proc/self/mountinfo", MOUNTINFO_MAX, &buf);
+	f->mounts_rc =
+		hm ? read_path(proc_root, "/proc/self/mountinfo", MOUNTINFO_MAX, &buf) : -ENOMEM;
 	if (!f->mounts_rc) {
-		f->mounts_rc = pw_mounts_parse(buf, &host); /* host owns buf from here */
+		f->mounts_rc = pw_mounts_parse(buf, &hm->m); /* hm owns buf from here */
 		if (!f->mounts_rc) {
-			find_cg_mount(&host, "devices", &f->devices_v1);
-			find_cg_mount(&host, NULL, &f->v2);
+			find_cg_mount(&hm->m, "devices", &f->devices_v1);
+			find_cg_mount(&hm->m, NULL, &f->v2);
+			hm->refs = 1;
+			f->mounts = hm;
+			hm = NULL;
 		}
-		pw_mounts_free(&host);
+	}
+	if (hm) {
+		pw_mounts_free(&hm->m);
+		free(hm);
 	}
 	buf = NULL;
 	f->pid1_known = !read_path(proc_root, "/proc/1/status", STATUS_MAX, &buf) &&
@@ -242,8 +272,10 @@ static void host_facts(const char *proc_root, const char *host_root, struct host
 	pthread_mutex_lock(&facts.mu);
 	fresh = facts.valid && now - facts.read_ns < HOST_FACTS_TTL_NS &&
 		!mounts_changed(facts.mi_fd);
-	if (fresh)
+	if (fresh) {
 		*out = facts.f;
+		host_mounts_get(out->mounts);
+	}
 	pthread_mutex_unlock(&facts.mu);
 	if (fresh)
 		return;
@@ -256,7 +288,9 @@ static void host_facts(const char *proc_root, const char *host_root, struct host
 	if (facts.mi_fd >= 0)
 		close(facts.mi_fd);
 	facts.mi_fd = fd;
+	host_mounts_put(facts.f.mounts);
 	facts.f = *out;
+	host_mounts_get(facts.f.mounts); /* the cache's reference */
 	facts.valid = fd >= 0;
 	facts.read_ns = now;
 	facts.reads++;
@@ -782,7 +816,7 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 {
 	struct ctx c = { .pid = pid, .proc_root = proc_root, .host_root = host_root };
 	char *mi = NULL;
-	int rc;
+	int rc, have_facts = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (pid <= 0)
@@ -802,6 +836,7 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 		goto out;
 	out->pid = pid;
 	host_facts(proc_root, host_root, &c.host);
+	have_facts = 1;
 	measure_caps(&c, &out->dim[PW_DIM_CAPABILITIES]);
 	measure_masked(&c, &out->dim[PW_DIM_MASKED_PATHS]);
 	measure_readonly(&c, &out->dim[PW_DIM_READONLY_KERNEL_FS]);
@@ -820,6 +855,8 @@ out:
 		rc = -ESRCH;
 	if (rc)
 		memset(out, 0, sizeof(*out));
+	if (have_facts)
+		host_mounts_put(c.host.mounts);
 	free(c.status);
 	pw_mounts_free(&c.mi);
 	close(c.piddir);

@@ -468,6 +468,32 @@ static void test_gone_process(void **state)
 	assert_int_equal(p.pid, 0);
 }
 
+/* The host-wide facts for the real roots: read once, again only when the
+ * agent's mount table changes (here: a tmpfs mounted). */
+static void test_host_facts_read_once(void **state)
+{
+	char dir[] = "/tmp/pw-facts-XXXXXX";
+	uint64_t n0, n1;
+
+	assert_int_equal(pw_posture_measure(getpid(), "/", "/", &p), 0);
+	n0 = pw_posture_host_facts_reads();
+	assert_true(n0 >= 1);
+	assert_int_equal(pw_posture_measure(getpid(), "/", "/", &p), 0);
+	assert_int_equal(pw_posture_measure(getpid(), "/", "/", &p), 0);
+	assert_int_equal(pw_posture_host_facts_reads(), n0);
+	assert_non_null(mkdtemp(dir));
+	if (mount("tmpfs", dir, "tmpfs", 0, NULL)) {
+		rmdir(dir);
+		print_message("[   SKIP   ] mounting needs root\n");
+		skip();
+	}
+	assert_int_equal(pw_posture_measure(getpid(), "/", "/", &p), 0);
+	n1 = pw_posture_host_facts_reads();
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	assert_int_equal(n1, n0 + 1);
+}
+
 static void test_derive(void **state)
 {
 	struct pw_posture x;
@@ -503,6 +529,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_json_and_print, cleanup),
 		cmocka_unit_test_teardown(test_gone_process, cleanup),
 		cmocka_unit_test(test_derive),
+		cmocka_unit_test(test_host_facts_read_once),
 	};
 	char self[PATH_MAX];
 
