@@ -114,6 +114,9 @@ PW_OFF(pw_tamper_event, op, 68);
 PW_OFF(pw_tamper_event, arg, 72);
 PW_OFF(pw_tamper_event, id, 76);
 
+PW_SIZE(pw_budget, 24);
+PW_OFF(pw_budget, dropped, 16);
+
 PW_SIZE(pw_task_state, 48);
 PW_OFF(pw_task_state, flags, 40);
 PW_OFF(pw_task_state, caps_seen, 8);

@@ -76,6 +76,14 @@ int main(int argc, char **argv)
 			return errno;
 		return write_back("/proc/sys/kernel/hostname");
 	}
+	if (argc == 4 && !strcmp(argv[1], "open-n")) { /* a flood: PATH opened N times */
+		long i, n = atol(argv[3]);
+
+		for (i = 0; i < n; i++)
+			if (open_close(argv[2], O_RDONLY))
+				return 1;
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "binfmt-open")) {
 		/* binfmt_misc mounted in a mount namespace of its own, its status
 		 * file opened for writing and closed: nothing registered. */
