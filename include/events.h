@@ -66,6 +66,12 @@ struct pw_task_state {
 	/* The runtime's executable (inode number) when it was placed: its own
 	 * re-exec (or one from a memfd copy of itself) is still the runtime. */
 	__u32 runtime_ino;
+	/* Opens already reported since the last exec, of the devices every
+	 * container gets (bit 2 * device + written, bpf/open.bpf.c) */
+	__u32 devices_seen;
+	/* and of refused opens: hashes of (errno, path), the last 8 */
+	__u32 refused_next;
+	__u32 refused_seen[8];
 };
 
 /* Per container (its cgroup of origin), in the kernel: what is left of its

@@ -90,6 +90,43 @@ static void test_a_flood_costs_the_flooder_only(void **state)
 	h_agent_stop(&a);
 }
 
+/* The noise every program makes is one record per program: 1,000 opens of
+ * /dev/null, 1,000 identical refused writes (and one other refusal). */
+static void test_repeats_of_ordinary_opens_are_counted_not_sent(void **state)
+{
+	static struct h_agent a;
+	struct pw_loader_opts o = { .cgroup_path = parent };
+	char wl[PATH_MAX], dir[PATH_MAX];
+	char *null[] = { wl, "open-n", "/dev/null", "1000", NULL };
+	char *refused[] = { wl, "refused-n", dir, "1000", NULL };
+	const struct pw_open_event *e;
+	struct pw_kstats before, after;
+	pid_t pid;
+	int i, n;
+
+	snprintf(wl, sizeof(wl), "%s_open", h_workload());
+	snprintf(dir, sizeof(dir), "/tmp/privwatch-refused-%d", (int)getpid());
+	assert_int_equal(h_agent_start(&a, &o), 0);
+	assert_int_equal(pw_kstats_read(&a.loader, &before), 0);
+	pid = h_spawn(flooder, null);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&a, 100);
+	for (i = 0, n = 0; (e = h_find(&a, PW_EVENT_OPEN, pid, i)); i++)
+		n += e->kind == PW_OBJ_CHARDEV && e->dev_major == 1 && e->dev_minor == 3;
+	assert_int_equal(n, 1);
+	pid = h_spawn(flooder, refused);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&a, 100);
+	for (i = 0, n = 0; (e = h_find(&a, PW_EVENT_OPEN, pid, i)); i++)
+		n += e->ret == -30; /* EROFS */
+	assert_int_equal(n, 2);
+	assert_int_equal(pw_kstats_read(&a.loader, &after), 0);
+	assert_true(after.suppressed[PW_EVENT_OPEN] - before.suppressed[PW_EVENT_OPEN] >=
+		    999 + 999);
+	h_agent_stop(&a);
+	rmdir(dir);
+}
+
 /* Through the binary: the loss is a privwatch.lost/1 record that names
  * the flooder's cgroup, and only it. */
 static void test_the_lost_record_names_the_flooder(void **state)
@@ -136,6 +173,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_flood_costs_the_flooder_only),
+		cmocka_unit_test(test_repeats_of_ordinary_opens_are_counted_not_sent),
 		cmocka_unit_test(test_the_lost_record_names_the_flooder),
 	};
 
