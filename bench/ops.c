@@ -138,16 +138,19 @@ static int cmd_ops(const char *op, double secs, const char *path)
 }
 
 /* Busy-paced: sleeping would batch the events. */
+/* n opens of a sysfs file (each one an event: opens of /dev/null count once
+ * per program in the kernel), paced at rate per second (0: flat out). */
 static int cmd_rate(long n, double rate)
 {
+	const char *path = "/sys/kernel/mm/transparent_hugepage/enabled";
 	double t0 = now(CLOCK_MONOTONIC), t = t0;
 	long i;
 
 	for (i = 0; i < n; i++) {
-		int fd = open("/dev/null", O_RDONLY);
+		int fd = open(path, O_RDONLY);
 
 		if (fd < 0)
-			return die("/dev/null");
+			return die(path);
 		close(fd);
 		if (rate > 0)
 			do

@@ -172,13 +172,56 @@ static __always_inline void pw_count(__u16 type, int drop_cause)
 		s->dropped[drop_cause]++;
 }
 
+/*
+ * One container's flood costs its own events, not another's: a token
+ * bucket per container (its cgroup of origin), refilled at budget_rate per
+ * second up to budget_burst. The records that tell the agent what exists
+ * (cgroups made and removed, processes gone) and what attacks privwatch
+ * (leaving the container, tampering) are never held back. Updates race across CPUs: the
+ * bucket is approximate, the drop count is exact.
+ */
+static __always_inline int pw_budget_take(__u16 type, __u64 key)
+{
+	struct pw_budget *b, fresh = {};
+	__u64 now, add;
+
+	if (!budget_rate || type == PW_EVENT_CGROUP_MKDIR || type == PW_EVENT_CGROUP_RMDIR ||
+	    type == PW_EVENT_EXIT || type == PW_EVENT_CGROUP_MOVE || type == PW_EVENT_TAMPER)
+		return 1;
+	now = bpf_ktime_get_ns();
+	b = bpf_map_lookup_elem(&budgets, &key);
+	if (!b) {
+		fresh.tokens = budget_burst ? budget_burst - 1 : 0;
+		fresh.last_ns = now;
+		bpf_map_update_elem(&budgets, &key, &fresh, BPF_NOEXIST);
+		return 1;
+	}
+	if (now > b->last_ns) {
+		add = (now - b->last_ns) / (1000000000ull / budget_rate + 1);
+		if (add) {
+			b->tokens = b->tokens + add > budget_burst ? budget_burst : b->tokens + add;
+			b->last_ns = now;
+		}
+	}
+	if (!b->tokens) {
+		__sync_fetch_and_add(&b->dropped, 1);
+		return 0;
+	}
+	b->tokens--;
+	return 1;
+}
+
 /* Reserve a record of a constant size and fill its common header. */
 static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
 {
 	struct pw_event_header *h;
-	struct pw_task_state *s;
+	struct pw_task_state *s = pw_current_task_state(0);
 	__u64 id, ugid;
 
+	if (!pw_budget_take(type, s && s->origin_cgroup ? s->origin_cgroup : cgid)) {
+		pw_count(type, PW_DROP_BUDGET);
+		return NULL;
+	}
 	h = bpf_ringbuf_reserve(&events, size, 0);
 	if (!h) {
 		pw_count(type, PW_DROP_RINGBUF_FULL);
@@ -196,7 +239,6 @@ static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
 	h->uid = (__u32)ugid;
 	h->gid = ugid >> 32;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
-	s = pw_current_task_state(0);
 	h->origin_cgroup_id = s ? s->origin_cgroup : 0;
 	if (s)
 		h->flags = s->flags & PW_F_RUNTIME_INIT;

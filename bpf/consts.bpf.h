@@ -15,8 +15,9 @@
 #define S_IFBLK 0060000
 
 /* include/linux/kdev_t.h: dev_t inside the kernel is 12 bits major, 20 minor. */
-#define MINORBITS 20
-#define MINORMASK ((1U << MINORBITS) - 1)
+#define MINORBITS	       20
+#define MINORMASK	       ((1U << MINORBITS) - 1)
+#define UNIX98_PTY_SLAVE_MAJOR 136 /* /dev/pts/N */
 
 /* include/uapi/linux/magic.h: superblock magic numbers (sb->s_magic). */
 #define SYSFS_MAGIC	    0x62656572

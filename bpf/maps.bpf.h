@@ -37,6 +37,11 @@ __weak const volatile __s32 cgroup_v1_ssid = -1;
 /* hierarchy_id of that hierarchy: 0 for cgroup2, from /proc/cgroups for v1. */
 __weak const volatile __u32 watch_hierarchy_id = 0;
 
+/* Per container, events per second and the burst it may send above that
+ * (--container-budget); 0: no budget. */
+__weak const volatile __u64 budget_rate = 0;
+__weak const volatile __u64 budget_burst = 0;
+
 /* The one channel to userspace. Size set by the agent (--ringbuf-size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -79,6 +84,15 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } container_cgroups __weak SEC(".maps");
+
+/* Container cgroup (of origin) -> its event budget (include/events.h). LRU:
+ * a container forgotten starts again with a full budget. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pw_budget);
+} budgets __weak SEC(".maps");
 
 /* Per-CPU scratch for resolving a path: the walk runs in a bpf_loop
  * callback, which cannot write into a ring buffer reservation. */

@@ -54,7 +54,28 @@ static __always_inline __u16 object_kind(struct inode *inode, __u32 mode, __u64 
 	return PW_OBJ_UNKNOWN;
 }
 
-/* Report an opened file if it is of a kind we watch. */
+/* The devices every container gets (null, zero, full, random, urandom, tty,
+ * ptmx, its pts): a shell opens them all the time. Their index, or -1. */
+static __always_inline int ordinary_device(__u32 major, __u32 minor)
+{
+	if (major == 1) {
+		switch (minor) {
+		case 3: return 0;
+		case 5: return 1;
+		case 7: return 2;
+		case 8: return 3;
+		case 9: return 4;
+		}
+		return -1;
+	}
+	if (major == 5)
+		return minor == 0 ? 5 : minor == 2 ? 6 : -1;
+	return major == UNIX98_PTY_SLAVE_MAJOR ? 7 : -1;
+}
+
+/* Report an opened file if it is of a kind we watch. Opens of ordinary
+ * devices count once per program (per device, read or write); repeats are
+ * counted as suppressed, so a flood of them is not a flood of records. */
 static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, __u32 open_flags,
 				      __u32 syscall_nr, __u32 flags)
 {
@@ -62,16 +83,31 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 	__u32 mode = BPF_CORE_READ(inode, i_mode);
 	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
 	__u16 kind = object_kind(inode, mode, magic);
+	struct pw_task_state *s = NULL;
 	struct pw_open_event *e;
+	__u32 rdev, bit = 0;
 	int truncated;
-	__u32 rdev;
 
 	if (kind == PW_OBJ_UNKNOWN)
 		return;
+	rdev = BPF_CORE_READ(inode, i_rdev);
+	if (kind == PW_OBJ_CHARDEV) {
+		int dev = ordinary_device(rdev >> MINORBITS, rdev & MINORMASK);
+
+		if (dev >= 0) {
+			s = pw_current_task_state(1);
+			bit = 1u << (2 * dev + !!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE));
+			if (s && (s->devices_seen & bit)) {
+				pw_count(PW_EVENT_OPEN, PW_COUNT_SUPPRESSED);
+				return;
+			}
+		}
+	}
 	e = pw_reserve(PW_EVENT_OPEN, sizeof(*e), cgid);
 	if (!e)
 		return;
-	rdev = BPF_CORE_READ(inode, i_rdev);
+	if (s)
+		s->devices_seen |= bit;
 	e->hdr.flags |= flags;
 	e->ret = ret;
 	e->open_flags = open_flags;
@@ -96,16 +132,58 @@ static __always_inline int refused(long ret)
 	return ret == -EPERM || ret == -EACCES || ret == -EROFS || ret == -ENXIO || ret == -ENODEV;
 }
 
+#define REFUSED_KEY 64
+
+/*
+ * A refusal's key: errno and the first 64 bytes of the path, hashed
+ * (FNV-1a; never 0, an empty slot). A program that keeps trying the same
+ * refused open (a default container probing /proc/sys in a loop) is one
+ * record and a count: the task remembers the last 8 it reported since its
+ * exec, each once it is in the ring.
+ */
+static __always_inline __u32 refusal_key(long ret, const char *upath)
+{
+	char key[REFUSED_KEY] = {};
+	__u32 h = 2166136261u ^ (__u32)ret;
+	int i;
+
+	if (upath)
+		bpf_probe_read_user_str(key, sizeof(key), upath);
+	for (i = 0; i < REFUSED_KEY; i++)
+		h = (h ^ (__u8)key[i]) * 16777619u;
+	return h | 1;
+}
+
+static __always_inline int refusal_seen(const struct pw_task_state *s, __u32 h)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (s->refused_seen[i] == h)
+			return 1;
+	return 0;
+}
+
 /* A failed open: the caller's path string and flags, and the errno. */
 static __always_inline void emit_refused(__u64 cgid, long ret, const char *upath, __u32 open_flags,
 					 __u32 syscall_nr)
 {
+	struct pw_task_state *s = pw_current_task_state(1);
+	__u32 key = refusal_key(ret, upath);
 	struct pw_open_event *e;
 	long n = 0;
 
+	if (s && refusal_seen(s, key)) {
+		pw_count(PW_EVENT_OPEN, PW_COUNT_SUPPRESSED);
+		return;
+	}
 	e = pw_reserve(PW_EVENT_OPEN, sizeof(*e), cgid);
 	if (!e)
 		return;
+	if (s) {
+		s->refused_seen[s->refused_next & 7] = key;
+		s->refused_next++;
+	}
 	e->ret = ret;
 	e->open_flags = open_flags;
 	e->f_mode = 0;

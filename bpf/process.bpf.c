@@ -41,6 +41,8 @@ static __always_inline __u32 task_exec(__u64 cgid, struct linux_binprm *bprm)
 	if (s) {
 		s->caps_seen[0] = s->caps_seen[1] = 0;
 		s->caps_seen[2] = s->caps_seen[3] = 0;
+		s->devices_seen = 0;
+		__builtin_memset(s->refused_seen, 0, sizeof(s->refused_seen));
 		if (s->flags & PW_F_RUNTIME_INIT) {
 			f = BPF_CORE_READ(bprm, file);
 			if (BPF_CORE_READ(f, f_inode, i_ino) == s->runtime_ino || is_memfd(f))

@@ -44,6 +44,7 @@ enum pw_event_type {
 /* Why an event did not reach userspace; each cause counted per event type. */
 enum pw_drop_cause {
 	PW_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_reserve() failed */
+	PW_DROP_BUDGET = 1,	  /* the container spent its event budget (a flood) */
 	PW_DROP_CAUSE_MAX = 4,
 };
 
@@ -65,6 +66,20 @@ struct pw_task_state {
 	/* The runtime's executable (inode number) when it was placed: its own
 	 * re-exec (or one from a memfd copy of itself) is still the runtime. */
 	__u32 runtime_ino;
+	/* Opens already reported since the last exec, of the devices every
+	 * container gets (bit 2 * device + written, bpf/open.bpf.c) */
+	__u32 devices_seen;
+	/* and of refused opens: hashes of (errno, path), the last 8 */
+	__u32 refused_next;
+	__u32 refused_seen[8];
+};
+
+/* Per container (its cgroup of origin), in the kernel: what is left of its
+ * event budget, and what it lost once the budget was spent. */
+struct pw_budget {
+	__u64 tokens;  /* events it may still send now */
+	__u64 last_ns; /* when tokens were last added */
+	__u64 dropped; /* events refused for want of budget, ever */
 };
 
 /* Flags in pw_event_header.flags. */

@@ -76,6 +76,31 @@ int main(int argc, char **argv)
 			return errno;
 		return write_back("/proc/sys/kernel/hostname");
 	}
+	if (argc == 4 && !strcmp(argv[1], "open-n")) { /* a flood: PATH opened N times */
+		long i, n = atol(argv[3]);
+
+		for (i = 0; i < n; i++)
+			if (open_close(argv[2], O_RDONLY))
+				return 1;
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "refused-n")) {
+		/* In a mount namespace of its own, a read-only tmpfs on DIR: N
+		 * writes of DIR/a refused (EROFS), then one of DIR/b. */
+		long i, n = atol(argv[3]);
+
+		if (unshare(CLONE_NEWNS) || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			return errno;
+		mkdir(argv[2], 0755);
+		if (mount("pwro", argv[2], "tmpfs", MS_RDONLY, NULL))
+			return errno;
+		snprintf(path, sizeof(path), "%s/a", argv[2]);
+		for (i = 0; i < n; i++)
+			if (open(path, O_WRONLY | O_CREAT, 0600) >= 0 || errno != EROFS)
+				return 1;
+		snprintf(path, sizeof(path), "%s/b", argv[2]);
+		return open(path, O_WRONLY | O_CREAT, 0600) >= 0 || errno != EROFS;
+	}
 	if (argc == 3 && !strcmp(argv[1], "binfmt-open")) {
 		/* binfmt_misc mounted in a mount namespace of its own, its status
 		 * file opened for writing and closed: nothing registered. */

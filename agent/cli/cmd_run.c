@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli/cli.h"
 #include "host/container_table.h"
@@ -34,6 +35,8 @@
 #define DEFAULT_STATS_S		 60
 #define MAX_DISABLED		 64
 #define DEFAULT_CANARY_S	 300
+#define DEFAULT_BUDGET_RATE	 20000
+#define DEFAULT_BUDGET_BURST	 200000
 #define DEFAULT_CANARY_TIMEOUT_S 10
 #define HOLD_MAX		 (16u << 20) /* records held while the start canary runs */
 
@@ -53,6 +56,7 @@ enum { /* long-only options */
        OPT_TRUST_LSM_ATTACH,
        OPT_READ_DEADLINE,
        OPT_HOLD,
+       OPT_BUDGET,
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -76,6 +80,28 @@ struct hold {
 	uint64_t overflow; /* records handled at once because the hold was full */
 };
 
+/* Causes of loss reported by privwatch.lost/1. */
+enum {
+	LOST_RINGBUF,
+	LOST_BUDGET,
+	LOST_MALFORMED,
+	LOST_WATCH_FULL,
+	LOST_SINKS,
+	LOST_HOST_READS,
+	LOST_TABLE_FULL,
+	LOST_CAUSES
+};
+static const char *const lost_names[LOST_CAUSES] = {
+	"ringbuf_full", "container_budget",	"malformed_records",	"watched_cgroups_full",
+	"sink_queues",	"host_reads_timed_out", "container_table_full",
+};
+
+/* Budget drops already reported, per container cgroup (the worst offenders). */
+#define LOST_BY_CONTAINER 32
+struct budget_seen {
+	uint64_t cgroup_id, dropped;
+};
+
 struct run_ctx {
 	struct pw_pipeline p;
 	uint64_t own_ids[PW_OWN_IDS_MAX]; /* the agent's BPF objects, for tamper records */
@@ -85,8 +111,10 @@ struct run_ctx {
 	struct pw_sinks *sinks;
 	uint64_t cgroup_records_lost; /* as last seen: a rise means the table is stale */
 	uint64_t reconciles;
-	uint64_t lost_reported[6]; /* by cause, as of the last privwatch.lost/1 */
-	uint64_t lost_since_ns;	   /* when the interval the next one covers began */
+	uint64_t lost_reported[LOST_CAUSES];
+	struct budget_seen
+		budget_seen[LOST_BY_CONTAINER]; /* by cause, as of the last privwatch.lost/1 */
+	uint64_t lost_since_ns;			/* when the interval the next one covers began */
 };
 
 struct run_opts {
@@ -180,6 +208,9 @@ static void usage(FILE *out)
 		"                       (default %d; 0: only at start)\n"
 		"  --canary-timeout SEC a canary round that has not ended by then is killed\n"
 		"                       (default %d)\n"
+		"  --container-budget RATE[/BURST]  events per second each container may send,\n"
+		"                       and the burst above it (default %d/%d; 0: none): one\n"
+		"                       container's flood costs its own events, counted against it\n"
 		"  --trust-lsm-attach   testing: use LSM programs that attach even where the kernel\n"
 		"                       does not list the BPF LSM as active (the canary decides)\n"
 		"  --ringbuf-size SIZE  ring buffer bytes, a power of two (default 8M)\n"
@@ -192,8 +223,8 @@ static void usage(FILE *out)
 		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
 		"  --help, --version\n",
 		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_CANARY_S,
-		DEFAULT_CANARY_TIMEOUT_S, DEFAULT_POLL_MS, (int)(PW_READ_DEADLINE_NS / 1000000),
-		(int)(PW_HOLD_NS / 1000000));
+		DEFAULT_CANARY_TIMEOUT_S, DEFAULT_BUDGET_RATE, DEFAULT_BUDGET_BURST,
+		DEFAULT_POLL_MS, (int)(PW_READ_DEADLINE_NS / 1000000), (int)(PW_HOLD_NS / 1000000));
 }
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
@@ -278,6 +309,30 @@ static int parse_seconds(const char *opt, const char *arg, int max, int *out)
 	return 0;
 }
 
+/* RATE[/BURST]: events per second per container, and the burst (default
+ * ten seconds' worth); 0 turns the budget off. */
+static int parse_budget(const char *arg, struct pw_loader_opts *o)
+{
+	unsigned long long rate, burst;
+	char *end;
+
+	rate = strtoull(arg, &end, 10);
+	burst = rate * 10;
+	if (end != arg && *end == '/')
+		burst = strtoull(end + 1, &end, 10);
+	if (end == arg || *end || rate > 10000000 || (rate && !burst) || burst > 1000000000) {
+		fprintf(stderr,
+			"privwatch run: --container-budget '%s': need RATE[/BURST], events per "
+			"second per container and the burst above it, e.g. 20000/200000 "
+			"(0: no budget)\n",
+			arg);
+		return -1;
+	}
+	o->budget_rate = rate;
+	o->budget_burst = rate ? burst : 0;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct run_opts *ro)
 {
 	static const struct option opts[] = {
@@ -300,6 +355,7 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 		{ "trust-lsm-attach", no_argument, NULL, OPT_TRUST_LSM_ATTACH },
 		{ "read-deadline-ms", required_argument, NULL, OPT_READ_DEADLINE },
 		{ "hold-ms", required_argument, NULL, OPT_HOLD },
+		{ "container-budget", required_argument, NULL, OPT_BUDGET },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -312,6 +368,8 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 	ro->poll_ms = DEFAULT_POLL_MS;
 	ro->stats_s = DEFAULT_STATS_S;
 	ro->canary_s = DEFAULT_CANARY_S;
+	o->budget_rate = DEFAULT_BUDGET_RATE;
+	o->budget_burst = DEFAULT_BUDGET_BURST;
 	ro->canary_timeout_s = DEFAULT_CANARY_TIMEOUT_S;
 	while ((c = getopt_long(argc, argv, "c:m:r:p:vhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -415,6 +473,10 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 				ro->pipeline.read_deadline_ns = (uint64_t)ms * 1000000;
 			break;
 		}
+		case OPT_BUDGET:
+			if (parse_budget(optarg, o))
+				return PW_EXIT_USAGE;
+			break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return PW_EXIT_OK;
 		case 'V': pw_print_version(); return PW_EXIT_OK;
@@ -480,27 +542,57 @@ static void stats_record(struct run_ctx *rc, struct pw_loader *l, struct pw_read
 	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
 }
 
-/* Causes of loss reported by privwatch.lost/1. */
-enum {
-	LOST_RINGBUF,
-	LOST_MALFORMED,
-	LOST_WATCH_FULL,
-	LOST_SINKS,
-	LOST_HOST_READS,
-	LOST_TABLE_FULL,
-	LOST_CAUSES
-};
-static const char *const lost_names[LOST_CAUSES] = {
-	"ringbuf_full", "malformed_records",	"watched_cgroups_full",
-	"sink_queues",	"host_reads_timed_out", "container_table_full",
-};
-
 /*
  * Whenever something was lost since the last report, a privwatch.lost/1
  * line says how much, by cause, over which interval: a gap in the stream
  * is never silent.
  */
-static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
+/* Who lost what to its budget since the last report: "by_container", each
+ * container's cgroup, id and name where known, and its count. */
+static void budget_by_container(struct run_ctx *rc, struct pw_loader *l, struct jsonw *w)
+{
+	int fd = bpf_map__fd(l->skel->maps.budgets);
+	uint64_t key, next, *prev = NULL;
+	const struct pw_ct_container *c;
+	struct pw_budget b;
+	int i, free_slot;
+
+	jw_key(w, "by_container");
+	jw_arr_begin(w);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &b) || !b.dropped)
+			continue;
+		for (i = 0, free_slot = -1; i < LOST_BY_CONTAINER; i++) {
+			if (rc->budget_seen[i].cgroup_id == key)
+				break;
+			if (free_slot < 0 && !rc->budget_seen[i].cgroup_id)
+				free_slot = i;
+		}
+		if (i == LOST_BY_CONTAINER) {
+			if (free_slot < 0)
+				continue; /* counted in the total all the same */
+			i = free_slot;
+			rc->budget_seen[i].cgroup_id = key;
+		}
+		if (b.dropped == rc->budget_seen[i].dropped)
+			continue;
+		c = pw_ctable_lookup(&rc->p.table, key);
+		jw_obj_begin(w);
+		jw_kv_u64(w, "cgroup_id", key);
+		jw_key(w, "container");
+		c ? jw_str(w, c->ref.id) : jw_null(w);
+		jw_key(w, "name");
+		c && c->meta.name[0] ? jw_str(w, c->meta.name) : jw_null(w);
+		jw_kv_u64(w, "dropped", b.dropped - rc->budget_seen[i].dropped);
+		jw_obj_end(w);
+		rc->budget_seen[i].dropped = b.dropped;
+	}
+	jw_arr_end(w);
+}
+
+static void lost_record(struct run_ctx *rc, struct pw_loader *l, const struct pw_kstats *ks,
 			const struct pw_reader_stats *r)
 {
 	uint64_t now[LOST_CAUSES] = {}, total = 0, t_now = now_ns(CLOCK_REALTIME);
@@ -510,7 +602,7 @@ static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
 
 	for (t = 0; t < PW_EVENT_TYPE_MAX; t++)
 		for (d = 0; d < PW_DROP_CAUSE_MAX; d++)
-			now[LOST_RINGBUF] += ks->dropped[t][d];
+			now[d == PW_DROP_BUDGET ? LOST_BUDGET : LOST_RINGBUF] += ks->dropped[t][d];
 	now[LOST_MALFORMED] = r->malformed;
 	now[LOST_WATCH_FULL] = ks->watched_cgroups_full;
 	now[LOST_SINKS] = pw_sinks_dropped(rc->sinks);
@@ -533,6 +625,8 @@ static void lost_record(struct run_ctx *rc, const struct pw_kstats *ks,
 			jw_kv_u64(w, lost_names[c], now[c] - rc->lost_reported[c]);
 	jw_obj_end(w);
 	jw_kv_u64(w, "total", total);
+	if (now[LOST_BUDGET] != rc->lost_reported[LOST_BUDGET])
+		budget_by_container(rc, l, w);
 	jw_obj_end(w);
 	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
 	memcpy(rc->lost_reported, now, sizeof(now));
@@ -780,7 +874,7 @@ int pw_cmd_run(int argc, char **argv)
 		last_tick = t;
 		pw_pipeline_tick(&rc.p, t, 0);
 		if (pw_kstats_read(&l, &ks) == 0) {
-			lost_record(&rc, &ks, &r.stats);
+			lost_record(&rc, &l, &ks, &r.stats);
 			if (cgroup_records_lost(&ks) > rc.cgroup_records_lost &&
 			    reconcile(&rc, &l) != -EBUSY)
 				rc.cgroup_records_lost = cgroup_records_lost(&ks);
@@ -805,7 +899,7 @@ int pw_cmd_run(int argc, char **argv)
 	pw_pipeline_release_all(&rc.p);
 	pw_pipeline_tick(&rc.p, now_ns(CLOCK_MONOTONIC), 1);
 	if (pw_kstats_read(&l, &ks) == 0)
-		lost_record(&rc, &ks, &r.stats);
+		lost_record(&rc, &l, &ks, &r.stats);
 	stats_record(&rc, &l, &r, 1);
 	/* Network sinks get a last chance to send the final records. */
 	pw_sinks_stop(rc.sinks, 2000);

@@ -27,6 +27,7 @@ const char *pw_drop_cause_name(unsigned int cause)
 {
 	switch (cause) {
 	case PW_DROP_RINGBUF_FULL: return "ringbuf_full";
+	case PW_DROP_BUDGET: return "container_budget";
 	default: return NULL;
 	}
 }

@@ -214,6 +214,8 @@ static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *
 	 * timer collects the data (see pw_submit in bpf/common.bpf.h). */
 	s->rodata->wakeup_bytes = l->ringbuf_bytes / 16;
 	s->rodata->agent_tgid = getpid();
+	s->rodata->budget_rate = o->budget_rate;
+	s->rodata->budget_burst = o->budget_burst;
 	configure_noaudit(l);
 	return 0;
 }

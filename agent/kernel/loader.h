@@ -22,6 +22,8 @@ struct pw_loader_opts {
 	int trust_lsm_attach;	       /* testing: take an attached LSM program as called */
 	const char *cgroup_path;       /* NULL: every cgroup but the root */
 	uint64_t ringbuf_bytes;	       /* 0: PW_RINGBUF_DEFAULT */
+	/* Per container: events per second and burst (0: no budget). */
+	uint64_t budget_rate, budget_burst;
 	/* Identify containers by their cgroup in this v1 controller's hierarchy
 	 * instead of cgroup2. Chosen automatically when cgroup2 is not mounted. */
 	const char *cgroup_v1;

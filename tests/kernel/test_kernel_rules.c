@@ -638,10 +638,11 @@ static void test_ordinary_workload_fires_nothing(void **state)
 		 "for i in 1 2 3; do echo $i > %s; cat /proc/self/status >/dev/null; done", out);
 	pid = run(0, "/bin/sh", "-c", script, NULL);
 	assert_true(h_count(&agent, PW_EVENT_EXEC, 0) >= 4); /* sh and 3 x cat */
-	/* not vacuous: each round opens /dev/null (1:3) and a procfs file */
+	/* not vacuous: each cat opens a procfs file, and the shell /dev/null
+	 * (1:3, reported once per program: it opens it three times) */
 	print_message("ordinary workload: %d events, %d opens\n", agent.n_events,
 		      h_count(&agent, PW_EVENT_OPEN, 0));
-	assert_true(h_count(&agent, PW_EVENT_OPEN, 0) >= 6);
+	assert_true(h_count(&agent, PW_EVENT_OPEN, 0) >= 4);
 	assert_fired(0, in_ctr(), "");
 	(void)pid;
 	unlink(out);
