@@ -124,6 +124,14 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 	e->path_len = pw_resolve_path(&file->f_path, e->path, &e->path_depth, &truncated);
 	if (truncated)
 		e->hdr.flags |= PW_F_TRUNCATED;
+	e->fs_path_len = e->fs_path_depth = 0;
+	e->_pad2 = 0;
+	if (kind > PW_OBJ_BLOCKDEV) {
+		e->fs_path_len = pw_resolve_fs_path(&file->f_path, e->fs_path, &e->fs_path_depth,
+						    &truncated);
+		if (truncated)
+			e->hdr.flags |= PW_F_TRUNCATED;
+	}
 	pw_submit(e);
 }
 
@@ -205,6 +213,8 @@ static __always_inline void emit_refused(__u64 cgid, long ret, const char *upath
 		e->hdr.flags |= PW_F_TRUNCATED;
 	e->path_len = n - 1;
 	e->path_depth = 0;
+	e->fs_path_len = e->fs_path_depth = 0;
+	e->_pad2 = 0;
 	pw_submit(e);
 }
 

@@ -190,6 +190,7 @@ enum pw_object_kind {
 };
 
 #define PW_OPEN_PATH_BUF 512
+#define PW_FS_PATH_BUF	 256
 /* How pw_open_event.path is laid out. */
 #define PW_OPEN_PATH_COMPONENTS 1 /* resolved: names leaf first, each NUL-terminated */
 #define PW_OPEN_PATH_USER	2 /* the string the caller passed (failed opens) */
@@ -212,6 +213,13 @@ struct pw_open_event {
 	__u16 path_depth; /* components in path (PW_OPEN_PATH_COMPONENTS) */
 	__u32 syscall_nr; /* which syscall (tracepoint mode), or 0 (LSM file_open) */
 	char path[PW_OPEN_PATH_BUF];
+	/* Kernel filesystems: the same file's names up to its filesystem's own
+	 * root, whatever the mount point or the task's root (chroot), leaf
+	 * first ("core_pattern", "kernel", "sys" in procfs). 0 bytes otherwise. */
+	__u16 fs_path_len;
+	__u16 fs_path_depth;
+	__u32 _pad2;
+	char fs_path[PW_FS_PATH_BUF];
 };
 
 /* seccomp(2) or prctl(PR_SET_SECCOMP): filters being installed or probed. */

@@ -57,7 +57,9 @@ PW_OFF(pw_mount_event, target, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR);
 
 /* 84..87 is an unnamed hole (sb_magic is 8-aligned): both compilers agree
  * on it, which is what these asserts pin. */
-PW_SIZE(pw_open_event, 120 + PW_OPEN_PATH_BUF);
+PW_SIZE(pw_open_event, 128 + PW_OPEN_PATH_BUF + PW_FS_PATH_BUF);
+PW_OFF(pw_open_event, fs_path_len, 120 + PW_OPEN_PATH_BUF);
+PW_OFF(pw_open_event, fs_path, 128 + PW_OPEN_PATH_BUF);
 PW_OFF(pw_open_event, ret, 64);
 PW_OFF(pw_open_event, open_flags, 68);
 PW_OFF(pw_open_event, f_mode, 72);

@@ -95,6 +95,13 @@ static void encode_open(struct jsonw *w, const struct pw_event_header *h)
 		jw_kv_u64(w, "inode", e->ino);
 		jw_kv_u64(w, "fs_magic", e->sb_magic);
 	}
+	if (e->fs_path_len) {
+		/* from the filesystem's own root, leaf first like path */
+		jw_key(w, "fs_path");
+		write_components_path(w, e->fs_path,
+				      e->fs_path_len < sizeof(e->fs_path) ? e->fs_path_len
+									  : sizeof(e->fs_path));
+	}
 	if (e->syscall_nr) {
 		jw_kv_u64(w, "syscall_nr", e->syscall_nr);
 	}

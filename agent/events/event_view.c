@@ -228,6 +228,41 @@ static void view_namespace(struct pw_view *v, const struct pw_namespace_event *e
 	v->ns_flags = e->flags;
 }
 
+/* Where each kernel filesystem is mounted on a standard host. */
+static const char *fs_mount_point(unsigned int kind)
+{
+	switch (kind) {
+	case PW_OBJ_SYSFS: return "/sys";
+	case PW_OBJ_PROCFS:
+	case PW_OBJ_PROC_SYS: return "/proc";
+	case PW_OBJ_CGROUPFS: return "/sys/fs/cgroup";
+	case PW_OBJ_DEBUGFS: return "/sys/kernel/debug";
+	case PW_OBJ_SECURITYFS: return "/sys/kernel/security";
+	case PW_OBJ_TRACEFS: return "/sys/kernel/tracing";
+	case PW_OBJ_BPFFS: return "/sys/fs/bpf";
+	case PW_OBJ_BINFMT_MISC: return "/proc/sys/fs/binfmt_misc";
+	case PW_OBJ_CONFIGFS: return "/sys/kernel/config";
+	case PW_OBJ_EFIVARFS: return "/sys/firmware/efi/efivars";
+	case PW_OBJ_SELINUXFS: return "/sys/fs/selinux";
+	case PW_OBJ_PSTORE: return "/sys/fs/pstore";
+	}
+	return NULL;
+}
+
+static void view_fs_path(struct pw_view *v, const struct pw_open_event *e)
+{
+	size_t len = e->fs_path_len < sizeof(e->fs_path) ? e->fs_path_len : sizeof(e->fs_path);
+	const char *mnt = fs_mount_point(e->kind);
+	size_t n;
+
+	v->fs_path = "";
+	if (!len || !mnt)
+		return;
+	n = snprintf(v->fs_path_buf, sizeof(v->fs_path_buf), "%s", mnt);
+	pw_path_from_components(e->fs_path, len, v->fs_path_buf + n, sizeof(v->fs_path_buf) - n);
+	v->fs_path = v->fs_path_buf;
+}
+
 static void view_open(struct pw_view *v, const struct pw_open_event *e)
 {
 	size_t len = e->path_len < sizeof(e->path) ? e->path_len : sizeof(e->path);
@@ -246,6 +281,7 @@ static void view_open(struct pw_view *v, const struct pw_open_event *e)
 	/* FMODE_READ and FMODE_WRITE are PW_ACCESS_READ and PW_ACCESS_WRITE. */
 	v->access = acc & (PW_ACCESS_READ | PW_ACCESS_WRITE);
 	v->open_flags = e->open_flags;
+	view_fs_path(v, e);
 }
 
 const char *pw_mount_kind_name(unsigned int k)
@@ -315,7 +351,7 @@ static void view_reset(struct pw_view *v, unsigned int kind)
 	v->flags = 0;
 	v->result = PW_RESULT_NONE;
 	v->err = 0;
-	v->path = v->basename = "";
+	v->path = v->basename = v->fs_path = "";
 	v->object = PW_OBJ_UNKNOWN;
 	v->dev_major = v->dev_minor = 0;
 	v->access = 0;

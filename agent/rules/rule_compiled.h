@@ -39,6 +39,7 @@ enum pw_field_id {
 	/* strings */
 	PW_FLD_PATH,
 	PW_FLD_BASENAME,
+	PW_FLD_FS_PATH,
 	PW_FLD_MOUNT_SOURCE,
 	PW_FLD_MOUNT_FSTYPE,
 	PW_FLD_PROC_EXE,

@@ -27,6 +27,9 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_NS_TYPES] = { "namespace.types", PW_FT_ENUM, "namespace type" },
 	[PW_FLD_PATH] = { "path", PW_FT_STR, "path" },
 	[PW_FLD_BASENAME] = { "basename", PW_FT_STR, "basename" },
+	[PW_FLD_FS_PATH] = { "fs_path", PW_FT_STR,
+			     "a kernel filesystem file's path on a standard host, from its "
+			     "filesystem's root (mount point and chroot do not change it)" },
 	[PW_FLD_MOUNT_SOURCE] = { "mount.source", PW_FT_STR, "mount source" },
 	[PW_FLD_MOUNT_FSTYPE] = { "mount.fstype", PW_FT_STR, "filesystem type" },
 	[PW_FLD_PROC_EXE] = { "proc.exe", PW_FT_STR, "executable" },
@@ -228,6 +231,7 @@ const char *pw_field_str(int id, const struct pw_view *v)
 	switch (id) {
 	case PW_FLD_PATH: return nz(v->path);
 	case PW_FLD_BASENAME: return nz(v->basename);
+	case PW_FLD_FS_PATH: return nz(v->fs_path);
 	case PW_FLD_MOUNT_SOURCE: return nz(v->source);
 	case PW_FLD_MOUNT_FSTYPE: return nz(v->fstype);
 	case PW_FLD_PROC_EXE: return nz(v->proc.exe);

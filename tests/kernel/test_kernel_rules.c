@@ -374,6 +374,25 @@ static void test_0106_proc_sys_write(void **state)
 	assert_fired(pid, in_ctr(), "PW-0102");
 }
 
+/* Critical files by identity: core_pattern reached through a chroot into
+ * /proc/sys/kernel ("/core_pattern" to the task) and through a bind mount
+ * elsewhere is still core_pattern (PW-0102, critical), not a lower rule or
+ * none. Opened for writing and closed: nothing written. */
+static void test_0102_critical_file_by_identity(void **state)
+{
+	const struct pw_open_event *e;
+	pid_t pid;
+
+	need_tp("files", "PW-0102");
+	pid = run(0, wl("_open"), "chroot-open", "/proc/sys/kernel", "core_pattern");
+	e = h_find(&agent, PW_EVENT_OPEN, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->path_len, strlen("core_pattern") + 1); /* "/core_pattern" to the task */
+	assert_fired(pid, in_ctr(), "PW-0102");
+	pid = run(0, wl("_open"), "bind-open", "/proc/sys/kernel", "core_pattern");
+	assert_fired(pid, in_ctr(), "PW-0102 PW-0302 PW-0305 PW-0401");
+}
+
 /* PW-0108: binfmt_misc mounted in a private mount namespace (a kernel
  * filesystem mount: PW-0301 and, as every mount, PW-0302; its unshare and
  * CAP_SYS_ADMIN), then its
@@ -655,6 +674,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_0104_uevent_helper, per_test),
 		cmocka_unit_test_setup(test_0106_proc_sys_write, per_test),
 		cmocka_unit_test_setup(test_0108_0109_kernel_control_filesystems, per_test),
+		cmocka_unit_test_setup(test_0102_critical_file_by_identity, per_test),
 		cmocka_unit_test_setup(test_phase_and_host_exclusions, per_test),
 		cmocka_unit_test_setup(test_0201_dev_mem, per_test),
 		cmocka_unit_test_setup(test_0203_kmsg_write, per_test),
