@@ -127,8 +127,8 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 	e->fs_path_len = e->fs_path_depth = 0;
 	e->_pad2 = 0;
 	if (kind > PW_OBJ_BLOCKDEV) {
-		e->fs_path_len = pw_resolve_fs_path(&file->f_path, e->fs_path, &e->fs_path_depth,
-						    &truncated);
+		e->fs_path_len = pw_resolve_short(&file->f_path, 1, e->fs_path, &e->fs_path_depth,
+						  &truncated);
 		if (truncated)
 			e->hdr.flags |= PW_F_TRUNCATED;
 	}

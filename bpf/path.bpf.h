@@ -112,12 +112,14 @@ static __always_inline __u32 pw_resolve_path(const struct path *path, char *out,
 	return w.off < PW_OPEN_PATH_BUF ? w.off : PW_OPEN_PATH_BUF;
 }
 
-/* The same file's names up to its filesystem's root (PW_FS_PATH_BUF bytes):
- * its identity whatever the mount point or chroot. */
-static __always_inline __u32 pw_resolve_fs_path(const struct path *path, char *out, __u16 *depth,
-						int *truncated)
+/* Into PW_FS_PATH_BUF bytes: the file's names up to its filesystem's root
+ * (fs_only: its identity whatever the mount point or chroot), or as the
+ * task sees the path (a mount target beside the caller's string). */
+static __always_inline __u32 pw_resolve_short(const struct path *path, int fs_only, char *out,
+					      __u16 *depth, int *truncated)
 {
-	struct pw_path_walk w = { .fs_only = 1 };
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pw_path_walk w = { .fs_only = fs_only };
 	struct pw_path_scratch *s;
 	__u32 zero = 0;
 
@@ -125,6 +127,10 @@ static __always_inline __u32 pw_resolve_fs_path(const struct path *path, char *o
 	if (!s)
 		return 0;
 	w.dentry = BPF_CORE_READ(path, dentry);
+	w.vfsmnt = BPF_CORE_READ(path, mnt);
+	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+	w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 	bpf_loop(PW_PATH_DEPTH, pw_path_step, &w, 0);
 	if (!w.finished || w.off > PW_FS_PATH_BUF)
 		w.truncated = 1;

@@ -150,8 +150,9 @@ enum pw_mount_op {
 	PW_MOUNT_PIVOT_ROOT = 9, /* pivot_root(2) / lsm sb_pivotroot */
 };
 
-#define PW_FSTYPE_LEN 32
-#define PW_MOUNT_STR  128
+#define PW_FSTYPE_LEN  32
+#define PW_FS_PATH_BUF 256 /* paths resolved in the kernel beside another path */
+#define PW_MOUNT_STR   128
 
 struct pw_mount_event {
 	struct pw_event_header hdr;
@@ -165,7 +166,18 @@ struct pw_mount_event {
 	char fstype[PW_FSTYPE_LEN];
 	char source[PW_MOUNT_STR]; /* device / source path / fsconfig key=value */
 	char target[PW_PATH_MAX];  /* mount point / new root */
+	/* The target as the kernel resolved it, names leaf first: the hook's
+	 * own struct path (LSM), or, for a relative target at syscall exit, the
+	 * caller's working directory to join it to. */
+	__u16 resolved_len;
+	__u16 resolved_depth;
+	__u32 resolved_kind; /* PW_MOUNT_RESOLVED_* */
+	char resolved[PW_FS_PATH_BUF];
 };
+
+#define PW_MOUNT_RESOLVED_NONE	 0
+#define PW_MOUNT_RESOLVED_TARGET 1 /* resolved is the target itself */
+#define PW_MOUNT_RESOLVED_CWD	 2 /* resolved is the cwd a relative target is in */
 
 /* What an opened file is, decided from its inode and superblock. */
 enum pw_object_kind {
@@ -190,7 +202,6 @@ enum pw_object_kind {
 };
 
 #define PW_OPEN_PATH_BUF 512
-#define PW_FS_PATH_BUF	 256
 /* How pw_open_event.path is laid out. */
 #define PW_OPEN_PATH_COMPONENTS 1 /* resolved: names leaf first, each NUL-terminated */
 #define PW_OPEN_PATH_USER	2 /* the string the caller passed (failed opens) */

@@ -45,7 +45,9 @@ PW_OFF(pw_capability_event, ret, 68);
 PW_OFF(pw_capability_event, opts, 72);
 PW_OFF(pw_capability_event, ns_level, 76);
 
-PW_SIZE(pw_mount_event, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX);
+PW_SIZE(pw_mount_event, 96 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX + PW_FS_PATH_BUF);
+PW_OFF(pw_mount_event, resolved_len, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX);
+PW_OFF(pw_mount_event, resolved, 96 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX);
 PW_OFF(pw_mount_event, ret, 64);
 PW_OFF(pw_mount_event, op, 68);
 PW_OFF(pw_mount_event, flags, 72);

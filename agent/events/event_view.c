@@ -156,6 +156,11 @@ static const char *copy_bounded(char *dst, size_t dst_size, const char *src, siz
 	return dst;
 }
 
+static size_t min_len(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 static const char *basename_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -311,6 +316,40 @@ static unsigned int mount_kind(uint64_t flags)
 	return PW_MOUNT_KIND_NEW;
 }
 
+/*
+ * base + "/" + rel, lexically normalised ("." dropped, ".." up one): where a
+ * relative mount target is, from the cwd the kernel resolved. Symlinks in
+ * rel are not followed: the LSM variant's own struct path has no such gap.
+ */
+static void join_normalised(const char *base, const char *rel, char *out, size_t size)
+{
+	char tmp[PW_VIEW_PATH_MAX * 2], *tok, *save = NULL;
+	size_t len = 0, n;
+
+	snprintf(tmp, sizeof(tmp), "%s/%s", base, rel);
+	out[0] = '\0';
+	for (tok = strtok_r(tmp, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+			out[len] = '\0';
+			continue;
+		}
+		n = strlen(tok);
+		if (len + 1 + n >= size)
+			break;
+		out[len++] = '/';
+		memcpy(out + len, tok, n + 1);
+		len += n;
+	}
+	if (!len && size > 1)
+		snprintf(out, size, "/");
+}
+
 static void view_mount(struct pw_view *v, const struct pw_mount_event *e)
 {
 	const char *op = pw_mount_op_name(e->op);
@@ -326,6 +365,17 @@ static void view_mount(struct pw_view *v, const struct pw_mount_event *e)
 	v->source =
 		copy_bounded(v->source_buf, sizeof(v->source_buf), e->source, sizeof(e->source));
 	v->path = copy_bounded(v->path_buf, sizeof(v->path_buf), e->target, sizeof(e->target));
+	if (e->resolved_len && e->resolved_kind == PW_MOUNT_RESOLVED_TARGET) {
+		pw_path_from_components(e->resolved, min_len(e->resolved_len, sizeof(e->resolved)),
+					v->path_buf, sizeof(v->path_buf));
+	} else if (e->resolved_len && e->resolved_kind == PW_MOUNT_RESOLVED_CWD) {
+		char cwd[PW_VIEW_PATH_MAX], rel[PW_PATH_MAX + 1];
+
+		pw_path_from_components(e->resolved, min_len(e->resolved_len, sizeof(e->resolved)),
+					cwd, sizeof(cwd));
+		copy_bounded(rel, sizeof(rel), e->target, sizeof(e->target));
+		join_normalised(cwd, rel, v->path_buf, sizeof(v->path_buf));
+	}
 	v->basename = basename_of(v->path);
 }
 

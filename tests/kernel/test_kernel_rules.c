@@ -567,6 +567,11 @@ static void test_0304_umount_masked_path(void **state)
 	assert_fired(pid, in_ctr(), "PW-0302 PW-0304 PW-0305 PW-0401");
 	pid = run(0, wl("_mount"), "tmpfs", subdir("xyz"), NULL);
 	assert_fired(pid, in_ctr(), "PW-0302 PW-0305 PW-0401");
+	/* the same masked path unmounted by a relative, roundabout name from
+	 * its parent (chdir /proc; umount2("./acpi/../acpi")): the kernel's cwd
+	 * makes it absolute, and 0304 still fires */
+	pid = run(0, wl("_mount"), "umount-relative", masked, NULL);
+	assert_fired(pid, in_ctr(), "PW-0302 PW-0304 PW-0305 PW-0401");
 }
 
 /* ---- capabilities ---- */
