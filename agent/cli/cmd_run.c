@@ -884,6 +884,7 @@ int pw_cmd_run(int argc, char **argv)
 		last_tick = t;
 		pw_pipeline_tick(&rc.p, t, 0);
 		if (pw_kstats_read(&l, &ks) == 0) {
+			pw_health_watch_full(&rc.health, ks.watched_cgroups_full);
 			lost_record(&rc, &l, &ks, &r.stats);
 			if (cgroup_records_lost(&ks) > rc.cgroup_records_lost) {
 				rc.cgroup_records_lost = cgroup_records_lost(&ks);
