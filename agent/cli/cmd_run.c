@@ -511,6 +511,7 @@ static void stats_more(void *ctx, struct jsonw *w)
 	struct run_ctx *rc = ctx;
 	struct pw_sink_stats ss;
 	size_t i;
+	unsigned int t;
 
 	pw_pipeline_counts_json(&rc->p, w);
 	/* The canary's own records, counted apart from the events above. */
@@ -518,6 +519,13 @@ static void stats_more(void *ctx, struct jsonw *w)
 	jw_obj_begin(w);
 	jw_kv_u64(w, "rounds", rc->health.canary.rounds);
 	jw_kv_u64(w, "records", rc->health.canary.records);
+	/* included in events and kernel_sent above: by kind, to take them out */
+	jw_key(w, "by_kind");
+	jw_obj_begin(w);
+	for (t = 0; t < PW_EVENT_TYPE_MAX; t++)
+		if (rc->health.canary.by_type[t] && pw_event_kind(t))
+			jw_kv_u64(w, pw_event_kind(t)->name, rc->health.canary.by_type[t]);
+	jw_obj_end(w);
 	jw_kv_u64(w, "foreign_records", rc->health.canary.foreign);
 	jw_kv_u64(w, "blind_alerts", rc->health.alerts);
 	jw_obj_end(w);
