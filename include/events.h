@@ -94,6 +94,9 @@ struct pw_budget {
 /* This exec ended a runtime init: the container's entrypoint, or the
  * command of an exec session (docker exec). */
 #define PW_F_RUNTIME_INIT_EXEC (1u << 3)
+/* open: a procfs file of a process outside the opener's container
+ * (/proc/<pid>/mem of a host process, a neighbour's environ). */
+#define PW_F_OTHER_PROCESS (1u << 4)
 
 struct pw_event_header {
 	__u16 type;	 /* enum pw_event_type */

@@ -50,6 +50,9 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_PROC_UID] = { "proc.uid", PW_FT_NUM, "uid" },
 	[PW_FLD_PROC_GID] = { "proc.gid", PW_FT_NUM, "gid" },
 	[PW_FLD_USERNS_LEVEL] = { "userns_level", PW_FT_NUM, "user namespace level" },
+	[PW_FLD_OTHER_PROCESS] = { "file.other_process", PW_FT_NUM,
+				   "1: a /proc/<pid> file of a process outside the opener's "
+				   "container (kernel fact), else 0" },
 	[PW_FLD_PROC_RUNTIME_INIT] = { "proc.runtime_init", PW_FT_NUM,
 				       "1: the runtime's own init (kernel fact), else 0" },
 };
@@ -268,6 +271,7 @@ int pw_field_num(int id, const struct pw_view *v, int64_t *out)
 	case PW_FLD_CAP: *out = v->cap; return v->cap >= 0;
 	case PW_FLD_USERNS_LEVEL: *out = v->userns_level; return v->kind == PW_EVENT_CAPABILITY;
 	case PW_FLD_PROC_RUNTIME_INIT: *out = !!(v->flags & PW_F_RUNTIME_INIT); return 1;
+	case PW_FLD_OTHER_PROCESS: *out = !!(v->flags & PW_F_OTHER_PROCESS); return 1;
 	default: return 0;
 	}
 }

@@ -374,6 +374,23 @@ static void test_0106_proc_sys_write(void **state)
 	assert_fired(pid, in_ctr(), "PW-0102");
 }
 
+/* PW-0110: another process's /proc files. The test process lives outside the
+ * watched cgroup: its environ, read from inside, is a process outside the
+ * container (the kernel's proc inode says whose, not the pid in the path).
+ * Innocent: its own environ, through /proc/self. */
+static void test_0110_other_process_proc_files(void **state)
+{
+	char other[64];
+	pid_t pid;
+
+	need_tp("files", "PW-0110");
+	snprintf(other, sizeof(other), "/proc/%d/environ", (int)getpid());
+	pid = run(0, wl("_open"), "open", other, "r");
+	assert_fired(pid, in_ctr(), "PW-0110");
+	pid = run(0, wl("_open"), "open", "/proc/self/environ", "r");
+	assert_fired(pid, in_ctr(), "");
+}
+
 /* Critical files by identity: core_pattern reached through a chroot into
  * /proc/sys/kernel ("/core_pattern" to the task) and through a bind mount
  * elsewhere is still core_pattern (PW-0102, critical), not a lower rule or
@@ -680,6 +697,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_0106_proc_sys_write, per_test),
 		cmocka_unit_test_setup(test_0108_0109_kernel_control_filesystems, per_test),
 		cmocka_unit_test_setup(test_0102_critical_file_by_identity, per_test),
+		cmocka_unit_test_setup(test_0110_other_process_proc_files, per_test),
 		cmocka_unit_test_setup(test_phase_and_host_exclusions, per_test),
 		cmocka_unit_test_setup(test_0201_dev_mem, per_test),
 		cmocka_unit_test_setup(test_0203_kmsg_write, per_test),
