@@ -291,14 +291,16 @@ struct pw_cgroup_move_event {
 
 /* A watched task reaching for privwatch itself: a BPF object taken by its
  * id (whose, the agent knows), or a signal sent to the agent. */
-enum pw_tamper_op { PW_TAMPER_BPF_GET_FD = 1, PW_TAMPER_SIGNAL = 2 };
+enum pw_tamper_op { PW_TAMPER_BPF_GET_FD = 1, PW_TAMPER_SIGNAL = 2, PW_TAMPER_PTRACE = 3 };
 
 struct pw_tamper_event {
 	struct pw_event_header hdr;
 	__s32 ret; /* bpf: the fd or -errno; signal: the kernel's TRACE_SIGNAL_* result */
 	__u32 op;  /* enum pw_tamper_op */
-	__u32 arg; /* bpf: the command (BPF_*_GET_FD_BY_ID); signal: its number */
-	__u32 id;  /* bpf: the object id asked for; signal: the agent's pid */
+	__u32 arg; /* bpf: the command (BPF_*_GET_FD_BY_ID); signal: its number;
+		     * ptrace: the request (PTRACE_ATTACH, PTRACE_SEIZE) */
+	__u32 id;  /* bpf: the object id asked for; signal: the agent's pid;
+		     * ptrace: the tracee's tgid */
 };
 
 /* unshare(2) or setns(2) asking for new or other namespaces. */

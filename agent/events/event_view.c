@@ -218,6 +218,9 @@ static void view_tamper(struct pw_view *v, const struct pw_tamper_event *e)
 	if (e->op == PW_TAMPER_SIGNAL) {
 		snprintf(v->path_buf, sizeof(v->path_buf), "signal %u", e->arg);
 		v->result = PW_RESULT_ALLOWED;
+	} else if (e->op == PW_TAMPER_PTRACE) {
+		snprintf(v->path_buf, sizeof(v->path_buf), "ptrace %u", e->id);
+		v->result = PW_RESULT_ALLOWED;
 	} else {
 		snprintf(v->path_buf, sizeof(v->path_buf), "bpf %s %u", obj, e->id);
 		set_result(v, e->ret);
