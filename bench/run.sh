@@ -308,8 +308,9 @@ tp_run() { # RATE
 	echo "$st" >> "$WORK/throughput-stats.jsonl"
 	jq -r '.alerts // empty | if type == "object" then "\(.matched // "?") matched, \(.written // "?") written" else tostring end' <<<"$st" >> "$WORK/throughput-alerts"
 	achieved=$(awk '{ sub("/s", "", $NF); print $NF }' <<<"$gen")
-	recv=$(jq '.events.open' <<<"$st")
-	sent=$(jq '.kernel_sent.open' <<<"$st")
+	# the canary's own opens (counted in events and kernel_sent, never written) out
+	recv=$(jq '.events.open - (.canary.by_kind.open // 0)' <<<"$st")
+	sent=$(jq '.kernel_sent.open - (.canary.by_kind.open // 0)' <<<"$st")
 	drops=$(jq '.drops.ringbuf_full.open' <<<"$st")
 	dtot=$(jq '.dropped_total' <<<"$st") # other kinds too (the generator's exit...)
 	lines=$(grep -c '"kind":"open"' "$out" || true)

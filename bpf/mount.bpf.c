@@ -18,7 +18,7 @@
  *    open_tree and mount_setattr have no hook of their own.
  * Both only observe.
  */
-#include "common.bpf.h"
+#include "path.bpf.h"
 
 /* Reserve a mount record with its body cleared: ring buffer memory holds
  * older records, and string reads stop at their NUL. */
@@ -70,6 +70,32 @@ static __always_inline void fsconfig_source(struct pw_mount_event *e, unsigned l
 	eq = (n - 1) & (PW_MOUNT_STR - 1);
 	e->source[eq] = '=';
 	user_str(e, e->source + eq + 1, PW_MOUNT_STR - 1 - eq, value);
+}
+
+/* Resolve a struct path into the record's resolved field. */
+static __always_inline void resolve(struct pw_mount_event *e, const struct path *p, __u32 kind)
+{
+	int truncated = 0;
+
+	e->resolved_len = pw_resolve_short(p, 0, e->resolved, &e->resolved_depth, &truncated);
+	e->resolved_kind = kind;
+	if (truncated)
+		e->hdr.flags |= PW_F_TRUNCATED;
+}
+
+/* A target the caller gave relative to its working directory (chdir /proc;
+ * umount2("keys")): the kernel resolved it from there, so the record says
+ * where that is. dfd-relative calls (*at) are taken from the cwd too. */
+static __always_inline void relative_target(struct pw_mount_event *e)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct path pwd;
+
+	if (!e->target[0] || e->target[0] == '/')
+		return;
+	if (bpf_core_read(&pwd, sizeof(pwd), &task->fs->pwd))
+		return;
+	resolve(e, &pwd, PW_MOUNT_RESOLVED_CWD);
 }
 
 /*
@@ -142,6 +168,7 @@ static __always_inline int mount_exit(__u16 op, long ret)
 		user_str(e, e->source, sizeof(e->source), pw_syscall_arg(2));
 		break;
 	}
+	relative_target(e);
 	pw_submit(e);
 	return 0;
 }
@@ -204,7 +231,7 @@ int mount_tp_pivot_root(struct trace_event_raw_sys_exit *ctx)
 /*
  * The LSM variant: filter and reserve here, each hook fills its own fields.
  * Strings are the kernel's copies. A struct path is reported by its
- * dentry's own name only, until the path walker (bpf/path.bpf.h) exists.
+ * dentry's own name in target and resolved in full (bpf/path.bpf.h).
  */
 static __always_inline struct pw_mount_event *mount_lsm_begin(__u16 op, int ret, __u64 flags)
 {
@@ -240,6 +267,7 @@ int BPF_PROG(mount_lsm_sb_mount, const char *dev_name, const struct path *path, 
 		kernel_str(e, e->source, sizeof(e->source), dev_name);
 		kernel_str(e, e->fstype, sizeof(e->fstype), type);
 		dentry_name(e, e->target, sizeof(e->target), BPF_CORE_READ(path, dentry));
+		resolve(e, path, PW_MOUNT_RESOLVED_TARGET);
 		pw_submit(e);
 	}
 	/* Observe only: hand back the verdict of the programs before us. */
@@ -256,6 +284,7 @@ int BPF_PROG(mount_lsm_move_mount, const struct path *from_path, const struct pa
 	if (e) {
 		dentry_name(e, e->source, sizeof(e->source), BPF_CORE_READ(from_path, dentry));
 		dentry_name(e, e->target, sizeof(e->target), BPF_CORE_READ(to_path, dentry));
+		resolve(e, to_path, PW_MOUNT_RESOLVED_TARGET);
 		pw_submit(e);
 	}
 	return ret;
@@ -265,6 +294,7 @@ SEC("lsm/sb_umount")
 int BPF_PROG(mount_lsm_sb_umount, struct vfsmount *mnt, int flags, int ret)
 {
 	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_UMOUNT, ret, (__u32)flags);
+	struct path at = {};
 	struct mount *m;
 
 	if (e) {
@@ -272,6 +302,11 @@ int BPF_PROG(mount_lsm_sb_umount, struct vfsmount *mnt, int flags, int ret)
 		 * (the kernel's real_mount()), at a relocated offset. */
 		m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
 		dentry_name(e, e->target, sizeof(e->target), BPF_CORE_READ(m, mnt_mountpoint));
+		/* where it is mounted: its mount point in the parent mount */
+		at.dentry = BPF_CORE_READ(m, mnt_mountpoint);
+		at.mnt = (struct vfsmount *)((void *)BPF_CORE_READ(m, mnt_parent) +
+					     bpf_core_field_offset(struct mount, mnt));
+		resolve(e, &at, PW_MOUNT_RESOLVED_TARGET);
 		pw_submit(e);
 	}
 	return ret;
@@ -287,6 +322,7 @@ int BPF_PROG(mount_lsm_sb_pivotroot, const struct path *old_path, const struct p
 		/* old_path is put_old, new_path the new root. */
 		dentry_name(e, e->source, sizeof(e->source), BPF_CORE_READ(old_path, dentry));
 		dentry_name(e, e->target, sizeof(e->target), BPF_CORE_READ(new_path, dentry));
+		resolve(e, new_path, PW_MOUNT_RESOLVED_TARGET);
 		pw_submit(e);
 	}
 	return ret;

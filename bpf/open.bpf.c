@@ -29,6 +29,32 @@ static __always_inline int proc_inode_is_sysctl(struct inode *inode)
 	return BPF_CORE_READ(pi, sysctl) != NULL;
 }
 
+/*
+ * A /proc/<pid>/... file of a process outside the opener's container (its
+ * origin, else its cgroup)? The proc inode names the process by its struct
+ * pid: its task's cgroup says where it lives, whatever pid namespace the
+ * path was written in.
+ */
+static __always_inline int proc_inode_is_other_process(struct inode *inode, __u64 cgid)
+{
+	struct proc_inode *pi = container_of(inode, struct proc_inode, vfs_inode);
+	struct pid *pid = BPF_CORE_READ(pi, pid);
+	struct hlist_node *first;
+	struct task_struct *t;
+	struct cgroup *cgrp;
+	__u64 home;
+
+	if (!pid)
+		return 0;
+	first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return 0;
+	t = container_of(first, struct task_struct, pid_links[PIDTYPE_PID]);
+	cgrp = pw_task_cgroup(t);
+	home = pw_current_origin();
+	return !pw_cgroup_within(cgrp, home ? home : cgid);
+}
+
 /* The kind of the object behind an inode; PW_OBJ_UNKNOWN: not reported. */
 static __always_inline __u16 object_kind(struct inode *inode, __u32 mode, __u64 magic)
 {
@@ -108,6 +134,8 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 		return;
 	if (s)
 		s->devices_seen |= bit;
+	if (kind == PW_OBJ_PROCFS && proc_inode_is_other_process(inode, cgid))
+		e->hdr.flags |= PW_F_OTHER_PROCESS;
 	e->hdr.flags |= flags;
 	e->ret = ret;
 	e->open_flags = open_flags;
@@ -124,6 +152,14 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 	e->path_len = pw_resolve_path(&file->f_path, e->path, &e->path_depth, &truncated);
 	if (truncated)
 		e->hdr.flags |= PW_F_TRUNCATED;
+	e->fs_path_len = e->fs_path_depth = 0;
+	e->_pad2 = 0;
+	if (kind > PW_OBJ_BLOCKDEV) {
+		e->fs_path_len = pw_resolve_short(&file->f_path, 1, e->fs_path, &e->fs_path_depth,
+						  &truncated);
+		if (truncated)
+			e->hdr.flags |= PW_F_TRUNCATED;
+	}
 	pw_submit(e);
 }
 
@@ -205,6 +241,8 @@ static __always_inline void emit_refused(__u64 cgid, long ret, const char *upath
 		e->hdr.flags |= PW_F_TRUNCATED;
 	e->path_len = n - 1;
 	e->path_depth = 0;
+	e->fs_path_len = e->fs_path_depth = 0;
+	e->_pad2 = 0;
 	pw_submit(e);
 }
 

@@ -29,6 +29,7 @@ struct pw_path_walk {
 	__u16 depth;
 	__u8 truncated;
 	__u8 finished;
+	__u8 fs_only; /* up to the filesystem's root: no mount crossed, no task root */
 };
 
 static long pw_path_step(__u32 i, void *ctx)
@@ -44,10 +45,15 @@ static long pw_path_step(__u32 i, void *ctx)
 	__u32 zero = 0;
 	long n;
 
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (w->fs_only) {
+		if (dentry == parent)
+			goto done; /* the filesystem's root */
+		goto name;
+	}
 	if (dentry == w->root_dentry && vfsmnt == w->root_mnt)
 		goto done; /* the task's "/" */
 	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	parent = BPF_CORE_READ(dentry, d_parent);
 	if (dentry == mnt_root || dentry == parent) {
 		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -58,6 +64,7 @@ static long pw_path_step(__u32 i, void *ctx)
 		w->vfsmnt = &up->mnt;
 		return 0;
 	}
+name:
 	if (w->off >= PW_PATH_HALF) {
 		w->truncated = 1;
 		goto done;
@@ -103,6 +110,34 @@ static __always_inline __u32 pw_resolve_path(const struct path *path, char *out,
 	*depth = w.depth;
 	*truncated = w.truncated;
 	return w.off < PW_OPEN_PATH_BUF ? w.off : PW_OPEN_PATH_BUF;
+}
+
+/* Into PW_FS_PATH_BUF bytes: the file's names up to its filesystem's root
+ * (fs_only: its identity whatever the mount point or chroot), or as the
+ * task sees the path (a mount target beside the caller's string). */
+static __always_inline __u32 pw_resolve_short(const struct path *path, int fs_only, char *out,
+					      __u16 *depth, int *truncated)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pw_path_walk w = { .fs_only = fs_only };
+	struct pw_path_scratch *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!s)
+		return 0;
+	w.dentry = BPF_CORE_READ(path, dentry);
+	w.vfsmnt = BPF_CORE_READ(path, mnt);
+	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+	w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	bpf_loop(PW_PATH_DEPTH, pw_path_step, &w, 0);
+	if (!w.finished || w.off > PW_FS_PATH_BUF)
+		w.truncated = 1;
+	bpf_probe_read_kernel(out, PW_FS_PATH_BUF, s->buf);
+	*depth = w.depth;
+	*truncated = w.truncated;
+	return w.off < PW_FS_PATH_BUF ? w.off : PW_FS_PATH_BUF;
 }
 
 #endif /* PRIVWATCH_PATH_BPF_H */

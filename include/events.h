@@ -94,6 +94,9 @@ struct pw_budget {
 /* This exec ended a runtime init: the container's entrypoint, or the
  * command of an exec session (docker exec). */
 #define PW_F_RUNTIME_INIT_EXEC (1u << 3)
+/* open: a procfs file of a process outside the opener's container
+ * (/proc/<pid>/mem of a host process, a neighbour's environ). */
+#define PW_F_OTHER_PROCESS (1u << 4)
 
 struct pw_event_header {
 	__u16 type;	 /* enum pw_event_type */
@@ -150,8 +153,9 @@ enum pw_mount_op {
 	PW_MOUNT_PIVOT_ROOT = 9, /* pivot_root(2) / lsm sb_pivotroot */
 };
 
-#define PW_FSTYPE_LEN 32
-#define PW_MOUNT_STR  128
+#define PW_FSTYPE_LEN  32
+#define PW_FS_PATH_BUF 256 /* paths resolved in the kernel beside another path */
+#define PW_MOUNT_STR   128
 
 struct pw_mount_event {
 	struct pw_event_header hdr;
@@ -165,7 +169,18 @@ struct pw_mount_event {
 	char fstype[PW_FSTYPE_LEN];
 	char source[PW_MOUNT_STR]; /* device / source path / fsconfig key=value */
 	char target[PW_PATH_MAX];  /* mount point / new root */
+	/* The target as the kernel resolved it, names leaf first: the hook's
+	 * own struct path (LSM), or, for a relative target at syscall exit, the
+	 * caller's working directory to join it to. */
+	__u16 resolved_len;
+	__u16 resolved_depth;
+	__u32 resolved_kind; /* PW_MOUNT_RESOLVED_* */
+	char resolved[PW_FS_PATH_BUF];
 };
+
+#define PW_MOUNT_RESOLVED_NONE	 0
+#define PW_MOUNT_RESOLVED_TARGET 1 /* resolved is the target itself */
+#define PW_MOUNT_RESOLVED_CWD	 2 /* resolved is the cwd a relative target is in */
 
 /* What an opened file is, decided from its inode and superblock. */
 enum pw_object_kind {
@@ -212,6 +227,13 @@ struct pw_open_event {
 	__u16 path_depth; /* components in path (PW_OPEN_PATH_COMPONENTS) */
 	__u32 syscall_nr; /* which syscall (tracepoint mode), or 0 (LSM file_open) */
 	char path[PW_OPEN_PATH_BUF];
+	/* Kernel filesystems: the same file's names up to its filesystem's own
+	 * root, whatever the mount point or the task's root (chroot), leaf
+	 * first ("core_pattern", "kernel", "sys" in procfs). 0 bytes otherwise. */
+	__u16 fs_path_len;
+	__u16 fs_path_depth;
+	__u32 _pad2;
+	char fs_path[PW_FS_PATH_BUF];
 };
 
 /* seccomp(2) or prctl(PR_SET_SECCOMP): filters being installed or probed. */
@@ -269,14 +291,16 @@ struct pw_cgroup_move_event {
 
 /* A watched task reaching for privwatch itself: a BPF object taken by its
  * id (whose, the agent knows), or a signal sent to the agent. */
-enum pw_tamper_op { PW_TAMPER_BPF_GET_FD = 1, PW_TAMPER_SIGNAL = 2 };
+enum pw_tamper_op { PW_TAMPER_BPF_GET_FD = 1, PW_TAMPER_SIGNAL = 2, PW_TAMPER_PTRACE = 3 };
 
 struct pw_tamper_event {
 	struct pw_event_header hdr;
 	__s32 ret; /* bpf: the fd or -errno; signal: the kernel's TRACE_SIGNAL_* result */
 	__u32 op;  /* enum pw_tamper_op */
-	__u32 arg; /* bpf: the command (BPF_*_GET_FD_BY_ID); signal: its number */
-	__u32 id;  /* bpf: the object id asked for; signal: the agent's pid */
+	__u32 arg; /* bpf: the command (BPF_*_GET_FD_BY_ID); signal: its number;
+		     * ptrace: the request (PTRACE_ATTACH, PTRACE_SEIZE) */
+	__u32 id;  /* bpf: the object id asked for; signal: the agent's pid;
+		     * ptrace: the tracee's tgid */
 };
 
 /* unshare(2) or setns(2) asking for new or other namespaces. */

@@ -45,7 +45,9 @@ PW_OFF(pw_capability_event, ret, 68);
 PW_OFF(pw_capability_event, opts, 72);
 PW_OFF(pw_capability_event, ns_level, 76);
 
-PW_SIZE(pw_mount_event, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX);
+PW_SIZE(pw_mount_event, 96 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX + PW_FS_PATH_BUF);
+PW_OFF(pw_mount_event, resolved_len, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX);
+PW_OFF(pw_mount_event, resolved, 96 + PW_FSTYPE_LEN + PW_MOUNT_STR + PW_PATH_MAX);
 PW_OFF(pw_mount_event, ret, 64);
 PW_OFF(pw_mount_event, op, 68);
 PW_OFF(pw_mount_event, flags, 72);
@@ -57,7 +59,9 @@ PW_OFF(pw_mount_event, target, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR);
 
 /* 84..87 is an unnamed hole (sb_magic is 8-aligned): both compilers agree
  * on it, which is what these asserts pin. */
-PW_SIZE(pw_open_event, 120 + PW_OPEN_PATH_BUF);
+PW_SIZE(pw_open_event, 128 + PW_OPEN_PATH_BUF + PW_FS_PATH_BUF);
+PW_OFF(pw_open_event, fs_path_len, 120 + PW_OPEN_PATH_BUF);
+PW_OFF(pw_open_event, fs_path, 128 + PW_OPEN_PATH_BUF);
 PW_OFF(pw_open_event, ret, 64);
 PW_OFF(pw_open_event, open_flags, 68);
 PW_OFF(pw_open_event, f_mode, 72);

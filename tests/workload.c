@@ -18,6 +18,8 @@
  *                                  klogctls once; wait for it
  *   workload bpf-map-by-id ID      bpf(BPF_MAP_GET_FD_BY_ID, ID), the fd closed
  *   workload signal PID SIG        kill(PID, SIG)
+ *   workload ptrace-seize PID      PTRACE_SEIZE PID (released when it exits)
+ *   workload ptrace-child          fork a child, PTRACE_SEIZE it, end it
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +38,7 @@
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 
 static int drop_effective(const int *caps, int n)
@@ -169,6 +172,25 @@ int main(int argc, char **argv)
 			return 1;
 		close(fd);
 		return 0;
+	}
+	if (!strcmp(argv[1], "ptrace-seize") && argc == 3) {
+		long pid = atol(argv[2]);
+
+		/* a running tracee cannot be detached: the tracer's exit does it */
+		return ptrace(PTRACE_SEIZE, pid, 0, 0) != 0;
+	}
+	if (!strcmp(argv[1], "ptrace-child")) {
+		pid_t c = fork();
+		int st;
+
+		if (c == 0) {
+			pause();
+			_exit(0);
+		}
+		if (ptrace(PTRACE_SEIZE, c, 0, 0))
+			return 1;
+		kill(c, SIGKILL);
+		return waitpid(c, &st, 0) != c;
 	}
 	if (!strcmp(argv[1], "signal") && argc == 4)
 		return kill(atoi(argv[2]), atoi(argv[3])) != 0;

@@ -244,6 +244,20 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(act, "setattr"))
 		return private_ns(dir) || setattr(dir);
+	if (!strcmp(act, "umount-relative")) {
+		/* DIR covered, then unmounted by a relative, roundabout name from
+		 * its parent: the kernel resolves it from the cwd. */
+		char parent[4096], rel[4200];
+		const char *slash = strrchr(dir, '/');
+
+		if (!slash || private_ns(NULL) || tmpfs_on(dir, "pwrel"))
+			return 1;
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - dir), dir);
+		snprintf(rel, sizeof(rel), "./%s/../%s", slash + 1, slash + 1);
+		if (chdir(parent[0] ? parent : "/"))
+			return fail("chdir");
+		return syscall(SYS_umount2, rel, 0) ? fail("umount2") : 0;
+	}
 	if (!strcmp(act, "umount-masked")) {
 		/* DIR is not made: it is a kernel directory such as /proc/acpi,
 		 * covered the way runc masks it, in our own namespace only. */

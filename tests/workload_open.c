@@ -84,6 +84,25 @@ int main(int argc, char **argv)
 				return 1;
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "chroot-open")) {
+		/* chroot(DIR), then FILE opened for writing and closed: nothing
+		 * written */
+		if (chroot(argv[2]) || chdir("/"))
+			return errno;
+		return open_close(argv[3], O_WRONLY);
+	}
+	if (argc == 4 && !strcmp(argv[1], "bind-open")) {
+		/* DIR bind-mounted on MNT in a mount namespace of its own, then
+		 * MNT/FILE opened for writing and closed: nothing written */
+		if (unshare(CLONE_NEWNS) || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			return errno;
+		snprintf(path, sizeof(path), "/tmp/privwatch-bind-%d", (int)getpid());
+		mkdir(path, 0755);
+		if (mount(argv[2], path, NULL, MS_BIND, NULL))
+			return errno;
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", argv[3]);
+		return open_close(path, O_WRONLY);
+	}
 	if (argc == 4 && !strcmp(argv[1], "refused-n")) {
 		/* In a mount namespace of its own, a read-only tmpfs on DIR: N
 		 * writes of DIR/a refused (EROFS), then one of DIR/b. */

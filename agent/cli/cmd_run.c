@@ -503,6 +503,7 @@ static void stats_more(void *ctx, struct jsonw *w)
 	struct run_ctx *rc = ctx;
 	struct pw_sink_stats ss;
 	size_t i;
+	unsigned int t;
 
 	pw_pipeline_counts_json(&rc->p, w);
 	/* The canary's own records, counted apart from the events above. */
@@ -510,6 +511,13 @@ static void stats_more(void *ctx, struct jsonw *w)
 	jw_obj_begin(w);
 	jw_kv_u64(w, "rounds", rc->health.canary.rounds);
 	jw_kv_u64(w, "records", rc->health.canary.records);
+	/* included in events and kernel_sent above: by kind, to take them out */
+	jw_key(w, "by_kind");
+	jw_obj_begin(w);
+	for (t = 0; t < PW_EVENT_TYPE_MAX; t++)
+		if (rc->health.canary.by_type[t] && pw_event_kind(t))
+			jw_kv_u64(w, pw_event_kind(t)->name, rc->health.canary.by_type[t]);
+	jw_obj_end(w);
 	jw_kv_u64(w, "foreign_records", rc->health.canary.foreign);
 	jw_kv_u64(w, "blind_alerts", rc->health.alerts);
 	jw_obj_end(w);
@@ -874,6 +882,7 @@ int pw_cmd_run(int argc, char **argv)
 		last_tick = t;
 		pw_pipeline_tick(&rc.p, t, 0);
 		if (pw_kstats_read(&l, &ks) == 0) {
+			pw_health_watch_full(&rc.health, ks.watched_cgroups_full);
 			lost_record(&rc, &l, &ks, &r.stats);
 			if (cgroup_records_lost(&ks) > rc.cgroup_records_lost &&
 			    reconcile(&rc, &l) != -EBUSY)

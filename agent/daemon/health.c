@@ -57,6 +57,35 @@ static const struct pw_rule_info rewatch_rule = {
 	.file = "built-in",
 };
 
+static const struct pw_rule_info full_rule = {
+	.id = "PW-0003",
+	.title = "privwatch cannot watch every cgroup",
+	.description = "The kernel's set of watched cgroups is full: cgroups made since are not "
+		       "watched and their processes are not seen. Raise the limit or watch a "
+		       "smaller subtree.",
+	.severity = PW_SEV_HIGH,
+	.tags = blind_tags,
+	.ntags = 1,
+	.action = PW_ACTION_ALERT,
+	.file = "built-in",
+};
+
+void pw_health_watch_full(struct pw_health *h, uint64_t full)
+{
+	char summary[256];
+
+	if (full <= h->watch_full)
+		return;
+	snprintf(summary, sizeof(summary),
+		 "%llu cgroups could not be added to the watched set (full at %d): they are not "
+		 "watched",
+		 (unsigned long long)(full - h->watch_full), PW_WATCHED_CGROUPS_MAX);
+	pw_pipeline_agent_alert(h->p, &full_rule, summary, "cgroups");
+	pw_err("%s\n", summary);
+	h->watch_full = full;
+	h->alerts++;
+}
+
 /* Subtree mode: the watched set is what the attacker would edit first. */
 static void check_watched_set(struct pw_health *h)
 {

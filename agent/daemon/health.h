@@ -40,6 +40,7 @@ struct pw_health {
 	uint64_t drops_before;	  /* kernel drops when the round started */
 	int inconclusive;	  /* rounds in a row spoiled by ring buffer drops */
 	uint64_t alerts, records; /* PW-0001 alerts and health records written */
+	uint64_t watch_full;	  /* watched-set refusals already alerted on */
 };
 
 /* Make the canary cgroup (watched in subtree mode) and start the first round. */
@@ -58,6 +59,9 @@ void pw_health_tick(struct pw_health *h, uint64_t now_ns);
 
 /* Concerns that cannot see (blind, or no variant at all): a bit per concern. */
 unsigned int pw_health_blind(const struct pw_health *h);
+
+/* The watched set's refusals so far (stats): an alert (PW-0003) when they rose. */
+void pw_health_watch_full(struct pw_health *h, uint64_t full);
 
 /* A privwatch.health/1 record on every sink (critical while blind). */
 void pw_health_record(struct pw_health *h, const char *reason);

@@ -95,6 +95,13 @@ static void encode_open(struct jsonw *w, const struct pw_event_header *h)
 		jw_kv_u64(w, "inode", e->ino);
 		jw_kv_u64(w, "fs_magic", e->sb_magic);
 	}
+	if (e->fs_path_len) {
+		/* from the filesystem's own root, leaf first like path */
+		jw_key(w, "fs_path");
+		write_components_path(w, e->fs_path,
+				      e->fs_path_len < sizeof(e->fs_path) ? e->fs_path_len
+									  : sizeof(e->fs_path));
+	}
 	if (e->syscall_nr) {
 		jw_kv_u64(w, "syscall_nr", e->syscall_nr);
 	}
@@ -183,10 +190,15 @@ static void encode_tamper(struct jsonw *w, const struct pw_event_header *h)
 {
 	const struct pw_tamper_event *e = (const void *)h;
 
-	jw_kv_str(w, "op", e->op == PW_TAMPER_SIGNAL ? "signal" : "bpf_get_fd_by_id");
+	static const char *const ops[] = { "?", "bpf_get_fd_by_id", "signal", "ptrace" };
+	static const char *const args[] = { "arg", "bpf_cmd", "signal", "request" };
+	static const char *const ids[] = { "id", "bpf_id", "agent_pid", "tracee_pid" };
+	unsigned int op = e->op <= PW_TAMPER_PTRACE ? e->op : 0;
+
+	jw_kv_str(w, "op", ops[op]);
 	jw_kv_i64(w, "ret", e->ret);
-	jw_kv_u64(w, e->op == PW_TAMPER_SIGNAL ? "signal" : "bpf_cmd", e->arg);
-	jw_kv_u64(w, e->op == PW_TAMPER_SIGNAL ? "agent_pid" : "bpf_id", e->id);
+	jw_kv_u64(w, args[op], e->arg);
+	jw_kv_u64(w, ids[op], e->id);
 }
 
 static void encode_mount(struct jsonw *w, const struct pw_event_header *h)

@@ -157,6 +157,11 @@ static const char *copy_bounded(char *dst, size_t dst_size, const char *src, siz
 	return dst;
 }
 
+static size_t min_len(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 static const char *basename_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -222,6 +227,9 @@ static void view_tamper(struct pw_view *v, const struct pw_tamper_event *e)
 	if (e->op == PW_TAMPER_SIGNAL) {
 		snprintf(v->path_buf, sizeof(v->path_buf), "signal %u", e->arg);
 		v->result = PW_RESULT_ALLOWED;
+	} else if (e->op == PW_TAMPER_PTRACE) {
+		snprintf(v->path_buf, sizeof(v->path_buf), "ptrace %u", e->id);
+		v->result = PW_RESULT_ALLOWED;
 	} else {
 		snprintf(v->path_buf, sizeof(v->path_buf), "bpf %s %u", obj, e->id);
 		set_result(v, e->ret);
@@ -235,6 +243,41 @@ static void view_namespace(struct pw_view *v, const struct pw_namespace_event *e
 	v->ns_op = e->op;
 	v->ns_op_name = pw_ns_op_name(e->op);
 	v->ns_flags = e->flags;
+}
+
+/* Where each kernel filesystem is mounted on a standard host. */
+static const char *fs_mount_point(unsigned int kind)
+{
+	switch (kind) {
+	case PW_OBJ_SYSFS: return "/sys";
+	case PW_OBJ_PROCFS:
+	case PW_OBJ_PROC_SYS: return "/proc";
+	case PW_OBJ_CGROUPFS: return "/sys/fs/cgroup";
+	case PW_OBJ_DEBUGFS: return "/sys/kernel/debug";
+	case PW_OBJ_SECURITYFS: return "/sys/kernel/security";
+	case PW_OBJ_TRACEFS: return "/sys/kernel/tracing";
+	case PW_OBJ_BPFFS: return "/sys/fs/bpf";
+	case PW_OBJ_BINFMT_MISC: return "/proc/sys/fs/binfmt_misc";
+	case PW_OBJ_CONFIGFS: return "/sys/kernel/config";
+	case PW_OBJ_EFIVARFS: return "/sys/firmware/efi/efivars";
+	case PW_OBJ_SELINUXFS: return "/sys/fs/selinux";
+	case PW_OBJ_PSTORE: return "/sys/fs/pstore";
+	}
+	return NULL;
+}
+
+static void view_fs_path(struct pw_view *v, const struct pw_open_event *e)
+{
+	size_t len = e->fs_path_len < sizeof(e->fs_path) ? e->fs_path_len : sizeof(e->fs_path);
+	const char *mnt = fs_mount_point(e->kind);
+	size_t n;
+
+	v->fs_path = "";
+	if (!len || !mnt)
+		return;
+	n = snprintf(v->fs_path_buf, sizeof(v->fs_path_buf), "%s", mnt);
+	pw_path_from_components(e->fs_path, len, v->fs_path_buf + n, sizeof(v->fs_path_buf) - n);
+	v->fs_path = v->fs_path_buf;
 }
 
 static void view_open(struct pw_view *v, const struct pw_open_event *e)
@@ -255,6 +298,7 @@ static void view_open(struct pw_view *v, const struct pw_open_event *e)
 	/* FMODE_READ and FMODE_WRITE are PW_ACCESS_READ and PW_ACCESS_WRITE. */
 	v->access = acc & (PW_ACCESS_READ | PW_ACCESS_WRITE);
 	v->open_flags = e->open_flags;
+	view_fs_path(v, e);
 }
 
 const char *pw_mount_kind_name(unsigned int k)
@@ -284,6 +328,40 @@ static unsigned int mount_kind(uint64_t flags)
 	return PW_MOUNT_KIND_NEW;
 }
 
+/*
+ * base + "/" + rel, lexically normalised ("." dropped, ".." up one): where a
+ * relative mount target is, from the cwd the kernel resolved. Symlinks in
+ * rel are not followed: the LSM variant's own struct path has no such gap.
+ */
+static void join_normalised(const char *base, const char *rel, char *out, size_t size)
+{
+	char tmp[PW_VIEW_PATH_MAX * 2], *tok, *save = NULL;
+	size_t len = 0, n;
+
+	snprintf(tmp, sizeof(tmp), "%s/%s", base, rel);
+	out[0] = '\0';
+	for (tok = strtok_r(tmp, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+			out[len] = '\0';
+			continue;
+		}
+		n = strlen(tok);
+		if (len + 1 + n >= size)
+			break;
+		out[len++] = '/';
+		memcpy(out + len, tok, n + 1);
+		len += n;
+	}
+	if (!len && size > 1)
+		snprintf(out, size, "/");
+}
+
 static void view_mount(struct pw_view *v, const struct pw_mount_event *e)
 {
 	const char *op = pw_mount_op_name(e->op);
@@ -299,6 +377,17 @@ static void view_mount(struct pw_view *v, const struct pw_mount_event *e)
 	v->source =
 		copy_bounded(v->source_buf, sizeof(v->source_buf), e->source, sizeof(e->source));
 	v->path = copy_bounded(v->path_buf, sizeof(v->path_buf), e->target, sizeof(e->target));
+	if (e->resolved_len && e->resolved_kind == PW_MOUNT_RESOLVED_TARGET) {
+		pw_path_from_components(e->resolved, min_len(e->resolved_len, sizeof(e->resolved)),
+					v->path_buf, sizeof(v->path_buf));
+	} else if (e->resolved_len && e->resolved_kind == PW_MOUNT_RESOLVED_CWD) {
+		char cwd[PW_VIEW_PATH_MAX], rel[PW_PATH_MAX + 1];
+
+		pw_path_from_components(e->resolved, min_len(e->resolved_len, sizeof(e->resolved)),
+					cwd, sizeof(cwd));
+		copy_bounded(rel, sizeof(rel), e->target, sizeof(e->target));
+		join_normalised(cwd, rel, v->path_buf, sizeof(v->path_buf));
+	}
 	v->basename = basename_of(v->path);
 }
 
@@ -324,7 +413,7 @@ static void view_reset(struct pw_view *v, unsigned int kind)
 	v->flags = 0;
 	v->result = PW_RESULT_NONE;
 	v->err = 0;
-	v->path = v->basename = "";
+	v->path = v->basename = v->fs_path = "";
 	v->object = PW_OBJ_UNKNOWN;
 	v->dev_major = v->dev_minor = 0;
 	v->access = 0;

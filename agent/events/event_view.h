@@ -96,7 +96,11 @@ struct pw_view {
 	/* The object acted on. open: the file; mount: the target (mount point,
 	 * new root for pivot_root); exec: the executable; else "". */
 	const char *path;
-	const char *basename;	       /* last component of path */
+	const char *basename; /* last component of path */
+	/* Kernel filesystems: where the file is on a standard host, from its
+	 * own filesystem's root (e.g. "/proc/sys/kernel/core_pattern" however
+	 * it was mounted or chrooted to); else "". What critical rules match. */
+	const char *fs_path;
 	unsigned int object;	       /* enum pw_object_kind (open), else PW_OBJ_UNKNOWN */
 	uint32_t dev_major, dev_minor; /* char/block devices */
 	uint32_t access;	       /* PW_ACCESS_* (open) */
@@ -124,6 +128,7 @@ struct pw_view {
 	const struct pw_view_container *container; /* NULL: on the host */
 
 	char path_buf[PW_VIEW_PATH_MAX]; /* path when it had to be assembled */
+	char fs_path_buf[PW_VIEW_PATH_MAX];
 	/* Record strings are bounded, not always terminated: copies that are. */
 	char comm_buf[PW_COMM_LEN + 1];
 	char fstype_buf[PW_FSTYPE_LEN + 1];

@@ -216,6 +216,8 @@ int pw_canary_claim(struct pw_canary *c, const struct pw_event_header *h)
 	if (concern >= 0)
 		c->seen |= 1u << concern;
 	c->records++;
+	if (h->type < PW_EVENT_TYPE_MAX)
+		c->by_type[h->type]++;
 	return 1;
 }
 

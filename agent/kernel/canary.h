@@ -34,7 +34,8 @@ struct pw_canary {
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
 	unsigned int seen;    /* bit per concern index (pw_concerns) seen this round */
 	uint64_t rounds, records;
-	uint64_t foreign; /* records of other processes in the canary cgroup */
+	uint64_t by_type[PW_EVENT_TYPE_MAX]; /* records by event type */
+	uint64_t foreign;		     /* records of other processes in the canary cgroup */
 };
 
 /* Create (or reuse) the canary cgroup below mount. 0, or -1 with err. */

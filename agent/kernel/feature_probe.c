@@ -70,7 +70,7 @@ const struct pw_concern pw_concerns[] = {
 	},
 	{
 		.name = "tamper",
-		.variants = { { PW_VARIANT_TP, { "tamper_tp_bpf", "tamper_signal" },
+		.variants = { { PW_VARIANT_TP, { "tamper_tp_bpf", "tamper_signal", "tamper_tp_ptrace" },
 				"no other hook sees the BPF object ids and the signals" } },
 	},
 	{

@@ -302,9 +302,13 @@ static int add_watched(uint64_t id, const char *path, void *ctx)
 
 	if (bpf_map__update_elem(l->skel->maps.watched_cgroups, &id, sizeof(id), &one, sizeof(one),
 				 BPF_ANY)) {
-		pw_err("cannot watch %s: %s (at most %d cgroups)\n", path, strerror(errno),
-		       PW_WATCHED_CGROUPS_MAX);
-		return 1; /* positive: stops the walk, not an errno */
+		/* Counted like the kernel's own refusals (privwatch.lost/1 and an
+		 * alert say so); the agent starts all the same. */
+		if (!l->skel->bss->watched_cgroups_full++)
+			pw_err("cannot watch %s: %s (at most %d cgroups): the cgroups left over "
+			       "are not watched\n",
+			       path, strerror(errno), PW_WATCHED_CGROUPS_MAX);
+		return 0;
 	}
 	l->watched_at_start++;
 	return 0;
@@ -380,7 +384,7 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 		rc = pw_cgroup_walk(l->watch_path, add_watched, l);
 		if (rc) {
 			snprintf(err, errlen, "cannot list the cgroups below %s: %s", l->watch_path,
-				 rc < 0 ? strerror(-rc) : "watched_cgroups map full");
+				 strerror(rc < 0 ? -rc : EIO));
 			goto fail;
 		}
 	}

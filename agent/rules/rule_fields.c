@@ -27,6 +27,9 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_NS_TYPES] = { "namespace.types", PW_FT_ENUM, "namespace type" },
 	[PW_FLD_PATH] = { "path", PW_FT_STR, "path" },
 	[PW_FLD_BASENAME] = { "basename", PW_FT_STR, "basename" },
+	[PW_FLD_FS_PATH] = { "fs_path", PW_FT_STR,
+			     "a kernel filesystem file's path on a standard host, from its "
+			     "filesystem's root (mount point and chroot do not change it)" },
 	[PW_FLD_MOUNT_SOURCE] = { "mount.source", PW_FT_STR, "mount source" },
 	[PW_FLD_MOUNT_FSTYPE] = { "mount.fstype", PW_FT_STR, "filesystem type" },
 	[PW_FLD_PROC_EXE] = { "proc.exe", PW_FT_STR, "executable" },
@@ -47,6 +50,9 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_PROC_UID] = { "proc.uid", PW_FT_NUM, "uid" },
 	[PW_FLD_PROC_GID] = { "proc.gid", PW_FT_NUM, "gid" },
 	[PW_FLD_USERNS_LEVEL] = { "userns_level", PW_FT_NUM, "user namespace level" },
+	[PW_FLD_OTHER_PROCESS] = { "file.other_process", PW_FT_NUM,
+				   "1: a /proc/<pid> file of a process outside the opener's "
+				   "container (kernel fact), else 0" },
 	[PW_FLD_PROC_RUNTIME_INIT] = { "proc.runtime_init", PW_FT_NUM,
 				       "1: the runtime's own init (kernel fact), else 0" },
 };
@@ -228,6 +234,7 @@ const char *pw_field_str(int id, const struct pw_view *v)
 	switch (id) {
 	case PW_FLD_PATH: return nz(v->path);
 	case PW_FLD_BASENAME: return nz(v->basename);
+	case PW_FLD_FS_PATH: return nz(v->fs_path);
 	case PW_FLD_MOUNT_SOURCE: return nz(v->source);
 	case PW_FLD_MOUNT_FSTYPE: return nz(v->fstype);
 	case PW_FLD_PROC_EXE: return nz(v->proc.exe);
@@ -264,6 +271,7 @@ int pw_field_num(int id, const struct pw_view *v, int64_t *out)
 	case PW_FLD_CAP: *out = v->cap; return v->cap >= 0;
 	case PW_FLD_USERNS_LEVEL: *out = v->userns_level; return v->kind == PW_EVENT_CAPABILITY;
 	case PW_FLD_PROC_RUNTIME_INIT: *out = !!(v->flags & PW_F_RUNTIME_INIT); return 1;
+	case PW_FLD_OTHER_PROCESS: *out = !!(v->flags & PW_F_OTHER_PROCESS); return 1;
 	default: return 0;
 	}
 }

@@ -15,13 +15,22 @@
 #     own use is reported (PW-0401 on the container's pid 1);
 #   - a process that names itself runc's init (runc:[2:INIT]) and unshares:
 #     rules used to leave that name out; now PW-0401 and PW-0305 fire;
+#   - critical files by identity and mounts resolved in the kernel: a
+#     privileged container reaches core_pattern through a bind mount of
+#     /proc/sys/kernel (PW-0102 on fs_path), opens binfmt_misc's register for
+#     writing (nothing written: PW-0108), and unmounts a masked path by a
+#     relative name from /proc (PW-0304);
+#   - a flood: a default container opens a sysfs file far past its budget
+#     (run.sh's agent: 2000/s, burst 20000) while the container above acts:
+#     its alerts arrive, the loss is counted against the flooder in
+#     privwatch.lost/1;
 #   - a container with the host's pid namespace signals the agent (SIGURG,
 #     which it ignores: the stand-in for SIGKILL): PW-0701 (critical).
 # Sourced by smoke.sh after rules.sh: uses ok, is, jqe, $R, $IMAGE, $LABEL,
 # rules.sh's alerts_of, has_rule, cid and run.sh's run_sync.
 
 evasion_checks() {
-	local esc dedup sig fake pid1
+	local esc dedup sig fake files flood pid1
 	echo "### evasion"
 	"$R" docker run -d --label "$LABEL" --name pw-evasion-cgroup --network none --privileged \
 		"$IMAGE" sh -c 'mkdir -p /cg2 && mount -t cgroup2 none /cg2 && echo $$ > /cg2/cgroup.procs &&
@@ -36,9 +45,26 @@ evasion_checks() {
 		sh -c 'ln -s /bin/busybox "/tmp/runc:[2:INIT]" && exec -a unshare "/tmp/runc:[2:INIT]" -m true' \
 		>/dev/null 2>&1 || true
 	fake=$(cid pw-evasion-name)
+	"$R" docker run --label "$LABEL" -d --name pw-evasion-flood --network none "$IMAGE" \
+		sh -c 'f=/sys/kernel/mm/transparent_hugepage/enabled; set --;
+			i=0; while [ $i -lt 2000 ]; do set -- "$@" $f; i=$((i+1)); done;
+			i=0; while [ $i -lt 40 ]; do cat "$@" >/dev/null; i=$((i+1)); done' \
+		>/dev/null 2>&1 || true
+	flood=$(cid pw-evasion-flood)
+	# the victim acts while the flood runs
+	"$R" docker run --label "$LABEL" --name pw-evasion-files --network none --privileged "$IMAGE" \
+		sh -c 'mkdir -p /k /bf && mount --bind /proc/sys/kernel /k &&
+			v=$(cat /k/core_pattern) && echo "$v" > /k/core_pattern;
+			mount -t binfmt_misc none /bf && : >> /bf/register; umount /bf;
+			m=/proc/bus; [ -d /proc/acpi ] && m=/proc/acpi;
+			mount -t tmpfs pwmask $m && cd /proc && umount "./${m#/proc/}/../${m#/proc/}"' \
+		>/dev/null 2>&1 || true
+	files=$(cid pw-evasion-files)
+	"$R" docker wait pw-evasion-flood >/dev/null 2>&1 || true
+
 	esc=$(cid pw-evasion-cgroup)
 	dedup=$(cid pw-evasion-dedup)
-	RULES_ALERTING+=("$esc" "$dedup" "$sig" "$fake")
+	RULES_ALERTING+=("$esc" "$dedup" "$sig" "$fake" "$files")
 	"$R" docker wait pw-evasion-dedup >/dev/null 2>&1 || true
 	ok "evasion: the agent caught up (sync marker)" run_sync
 	echo "   cgroup escape: $(rule_ids_of "$esc")"
@@ -53,9 +79,22 @@ evasion_checks() {
 		has_rule "$dedup" PW-0401 ".event.capability == \"CAP_SYS_ADMIN\" and .process.pid == ${pid1:-0}"
 	ok "evasion: a container signalling the agent is PW-0701 (critical)" \
 		has_rule "$sig" PW-0701 '.rule.severity == "critical" and .event.path == "signal 23"'
+	ok "evasion: core_pattern through a bind mount is still core_pattern (PW-0102 on its fs_path)" \
+		has_rule "$files" PW-0102 '.event.path == "/k/core_pattern" and
+			.event.fs_path == "/proc/sys/kernel/core_pattern"'
+	ok "evasion: binfmt_misc's register opened for writing (PW-0108, critical)" \
+		has_rule "$files" PW-0108 '.event.basename == "register" and .rule.severity == "critical"'
+	ok "evasion: a masked path unmounted by a relative name from /proc (PW-0304, absolute target)" \
+		has_rule "$files" PW-0304 '.event.mount.target | test("^/proc/(acpi|bus)$")'
+	ok "evasion: the flooder lost events to its budget, counted against it in privwatch.lost/1" \
+		jqe -s --arg id "$flood" 'map(select(.schema == "privwatch.lost/1") | .by_container[]?
+			| select(.container == $id) | .dropped) | add > 0' "$RUN_READ"
+	ok "evasion: the flooder's own events were there until its budget ran out" \
+		jqe -s --arg id "$flood" 'map(select(.schema == "privwatch.event/1" and .container.id == $id
+			and .kind == "open")) | length >= 1000' "$RUN_READ"
 	ok "evasion: a process named runc:[2:INIT] is not the runtime (PW-0401, PW-0305)" \
 		has_rule "$fake" PW-0401 '.process.comm == "runc:[2:INIT]" and .event.capability == "CAP_SYS_ADMIN"'
 	ok "evasion: and its unshare is a namespace change (PW-0305)" has_rule "$fake" PW-0305
 	"$R" docker rm -f pw-evasion-cgroup pw-evasion-dedup pw-evasion-signal pw-evasion-name \
-		>/dev/null 2>&1 || true
+		pw-evasion-files pw-evasion-flood >/dev/null 2>&1 || true
 }

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
@@ -205,6 +206,33 @@ static void test_reaching_for_privwatch(void **state)
 	assert_int_equal(e->id, getpid());
 }
 
+/* ptrace from the container: to a process outside it (a sleeper in the
+ * test's own cgroup) is a record naming the tracee; to its own child is
+ * nothing. */
+static void test_ptrace_outside_the_container(void **state)
+{
+	char tracee_s[16];
+	char *outside[] = { (char *)h_workload(), "ptrace-seize", tracee_s, NULL };
+	char *own[] = { (char *)h_workload(), "ptrace-child", NULL };
+	char *sleeper[] = { "/bin/sleep", "30", NULL };
+	const struct pw_tamper_event *e;
+	pid_t tracee, pid;
+
+	tracee = h_spawn(NULL, sleeper);
+	assert_true(tracee > 0);
+	snprintf(tracee_s, sizeof(tracee_s), "%d", (int)tracee);
+	pid = run(outside);
+	kill(tracee, SIGKILL);
+	h_wait(tracee);
+	e = h_find(&agent, PW_EVENT_TAMPER, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->op, PW_TAMPER_PTRACE);
+	assert_int_equal(e->arg, 0x4206); /* PTRACE_SEIZE */
+	assert_int_equal(e->id, tracee);
+	pid = run(own);
+	assert_null(h_find(&agent, PW_EVENT_TAMPER, pid, 0));
+}
+
 /*
  * The runtime's init, as the kernel knows it: a task placed in the container
  * by another process (here the test, standing for runc) is flagged until it
@@ -267,6 +295,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_born_outside_is_leaving, forget),
 		cmocka_unit_test_teardown(test_reaching_for_privwatch, forget),
 		cmocka_unit_test_teardown(test_runtime_init_is_a_kernel_fact, forget),
+		cmocka_unit_test_teardown(test_ptrace_outside_the_container, forget),
 	};
 
 	h_init(argv[0]);

@@ -374,6 +374,42 @@ static void test_0106_proc_sys_write(void **state)
 	assert_fired(pid, in_ctr(), "PW-0102");
 }
 
+/* PW-0110: another process's /proc files. The test process lives outside the
+ * watched cgroup: its environ, read from inside, is a process outside the
+ * container (the kernel's proc inode says whose, not the pid in the path).
+ * Innocent: its own environ, through /proc/self. */
+static void test_0110_other_process_proc_files(void **state)
+{
+	char other[64];
+	pid_t pid;
+
+	need_tp("files", "PW-0110");
+	snprintf(other, sizeof(other), "/proc/%d/environ", (int)getpid());
+	pid = run(0, wl("_open"), "open", other, "r");
+	assert_fired(pid, in_ctr(), "PW-0110");
+	pid = run(0, wl("_open"), "open", "/proc/self/environ", "r");
+	assert_fired(pid, in_ctr(), "");
+}
+
+/* Critical files by identity: core_pattern reached through a chroot into
+ * /proc/sys/kernel ("/core_pattern" to the task) and through a bind mount
+ * elsewhere is still core_pattern (PW-0102, critical), not a lower rule or
+ * none. Opened for writing and closed: nothing written. */
+static void test_0102_critical_file_by_identity(void **state)
+{
+	const struct pw_open_event *e;
+	pid_t pid;
+
+	need_tp("files", "PW-0102");
+	pid = run(0, wl("_open"), "chroot-open", "/proc/sys/kernel", "core_pattern");
+	e = h_find(&agent, PW_EVENT_OPEN, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->path_len, strlen("core_pattern") + 1); /* "/core_pattern" to the task */
+	assert_fired(pid, in_ctr(), "PW-0102");
+	pid = run(0, wl("_open"), "bind-open", "/proc/sys/kernel", "core_pattern");
+	assert_fired(pid, in_ctr(), "PW-0102 PW-0302 PW-0305 PW-0401");
+}
+
 /* PW-0108: binfmt_misc mounted in a private mount namespace (a kernel
  * filesystem mount: PW-0301 and, as every mount, PW-0302; its unshare and
  * CAP_SYS_ADMIN), then its
@@ -548,6 +584,11 @@ static void test_0304_umount_masked_path(void **state)
 	assert_fired(pid, in_ctr(), "PW-0302 PW-0304 PW-0305 PW-0401");
 	pid = run(0, wl("_mount"), "tmpfs", subdir("xyz"), NULL);
 	assert_fired(pid, in_ctr(), "PW-0302 PW-0305 PW-0401");
+	/* the same masked path unmounted by a relative, roundabout name from
+	 * its parent (chdir /proc; umount2("./acpi/../acpi")): the kernel's cwd
+	 * makes it absolute, and 0304 still fires */
+	pid = run(0, wl("_mount"), "umount-relative", masked, NULL);
+	assert_fired(pid, in_ctr(), "PW-0302 PW-0304 PW-0305 PW-0401");
 }
 
 /* ---- capabilities ---- */
@@ -655,6 +696,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_0104_uevent_helper, per_test),
 		cmocka_unit_test_setup(test_0106_proc_sys_write, per_test),
 		cmocka_unit_test_setup(test_0108_0109_kernel_control_filesystems, per_test),
+		cmocka_unit_test_setup(test_0102_critical_file_by_identity, per_test),
+		cmocka_unit_test_setup(test_0110_other_process_proc_files, per_test),
 		cmocka_unit_test_setup(test_phase_and_host_exclusions, per_test),
 		cmocka_unit_test_setup(test_0201_dev_mem, per_test),
 		cmocka_unit_test_setup(test_0203_kmsg_write, per_test),
