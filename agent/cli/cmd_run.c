@@ -765,6 +765,8 @@ static void reload(struct run_ctx *rc)
 	pw_sinks_reopen(rc->sinks);
 	if (pw_pipeline_reload(&rc->p, err, sizeof(err)))
 		pw_err("SIGHUP: the rules were not reloaded, the running set stays: %s\n", err);
+	else if (!rc->p.rules) /* --no-rules: output files reopened, nothing to load */
+		pw_info("SIGHUP: output files reopened; no rules (--no-rules)\n");
 	else
 		pw_info("SIGHUP: %zu rules loaded from %s\n", pw_ruleset_count(rc->p.rules),
 			rc->p.o.rules_path);
