@@ -71,14 +71,16 @@ run_suite() { # tier binary
 # The suite's skips against the list; adds the breaches to f.
 check_skips() { # suite log complete(1 if the suite ran to its summary)
 	local suite=$1 log=$2 complete=$3 name got want
+	# Files, not <(...): the test VM has no /dev/fd.
+	got=$(mktemp) want=$(mktemp)
 	# cmocka: "[  SKIPPED ] test_x" when it skips (and again in the summary)
-	got=$(sed -n 's/^\[  SKIPPED \] \([A-Za-z_][A-Za-z0-9_]*\)$/\1/p' "$log" | sort -u)
-	want=$(sed -n "s/^$suite:\\(.*\\)/\\1/p" <<<"$expected_skips" | sort -u)
-	for name in $(comm -23 <(echo "$got") <(echo "$want")); do
+	sed -n 's/^\[  SKIPPED \] \([A-Za-z_][A-Za-z0-9_]*\)$/\1/p' "$log" | sort -u >"$got"
+	echo "$expected_skips" | sed -n "s/^$suite:\\(.*\\)/\\1/p" | sort -u >"$want"
+	for name in $(comm -23 "$got" "$want"); do
 		echo "!!! $suite: $name skipped, but tests/skips/$skip_env.txt does not expect it to: counted as 1 failure"
 		f=$((${f:-0} + 1))
 	done
-	for name in $(comm -13 <(echo "$got") <(echo "$want")); do
+	for name in $(comm -13 "$got" "$want"); do
 		if grep -Eq "^\[ +(OK|FAILED|ERROR) +\] $name\$" "$log"; then
 			echo "!!! $suite: $name ran, but tests/skips/$skip_env.txt says it skips here: counted as 1 failure"
 		elif [ -n "$complete" ] && [ -z "${PW_TEST_FILTER:-}${PW_TEST_SKIP:-}" ]; then
@@ -88,6 +90,7 @@ check_skips() { # suite log complete(1 if the suite ran to its summary)
 		fi
 		f=$((${f:-0} + 1))
 	done
+	rm -f "$got" "$want"
 }
 
 for t in "$@"; do
