@@ -552,6 +552,9 @@ static void stats_record(struct run_ctx *rc, struct pw_loader *l, struct pw_read
 
 	if (pw_kstats_read(l, &ks))
 		return;
+	/* The file and stdout sinks batch lines until a flush: flushed first,
+	 * their "written" counts every line before this record. */
+	pw_sinks_flush(rc->sinks);
 	table_stats(&rc->p.table, &ts);
 	ts.reconciles = rc->reconciles;
 	pw_stats_to_json(&rc->p.w, &ks, &r->stats, &ts, final, stats_more, rc);
