@@ -9,6 +9,8 @@
 #   make bench            full run (about 6 minutes on 2 cores)
 #   make bench QUICK=1    smoke run: one short round, small counts (seconds)
 #
+# Exits non-zero when a throughput run is not counted exactly (the
+# correctness gate, at the end); the speed targets are reported only.
 # Writes a table on stdout, bench/results.md and bench/overhead.png (full
 # runs only: QUICK=1 writes them under the work directory instead).
 # Needs root, cgroup2 (pure, or hybrid at /sys/fs/cgroup/unified), tracefs.
@@ -606,3 +608,16 @@ sed -n '/^## Targets/,$p' "$OUT_DIR/results.md" | grep '^| ' | tail -n +3 | sed 
 echo
 echo "bench: $OUT_DIR/results.md, $OUT_DIR/overhead.png (${ELAPSED} s)"
 DONE=1
+
+# --- the correctness gate ----------------------------------------------------
+# Speed targets are reported above, never failed on; exact counting is a
+# correctness property: every throughput run must account for every open
+# (received + counted drops = generated, the kernel's sent count = received)
+# and write every event received as a line. Any other run fails the bench.
+if [ "$TP_EXACT" != yes ]; then
+	echo
+	echo "bench: FAIL: throughput runs not counted exactly (received + dropped != generated, or lines != received):"
+	awk '$10 != "yes" { printf "bench:   target %s/s: generated %s, received %s, kernel sent %s, open dropped %s, lines %s\n", ($1 ? $1 : "max"), $3, $4, $5, $6, $8 }' "$WORK/throughput.txt"
+	exit 1
+fi
+echo "bench: every throughput run counted exactly ($(wc -l <"$WORK/throughput.txt") runs)"
