@@ -323,7 +323,7 @@ tp_run() { # RATE
 	tail -1 "$WORK/throughput.txt" | awk '{ printf "bench:   target %s/s: achieved %s/s, %s generated, %s received, %s dropped (exact: %s)\n", ($1 ? $1 : "max"), $2, $3, $4, $6, $10 }'
 }
 
-echo "bench: throughput: /dev/null opens in a watched container, every event to the file ($SINK_NOTE)"
+echo "bench: throughput: sysfs file opens in a watched container, every event to the file ($SINK_NOTE)"
 : > "$WORK/throughput.txt"
 for rate in $RATES; do
 	tp_run "$rate"
@@ -498,7 +498,7 @@ echo "![overhead by workload and configuration](overhead.png)"
 echo
 echo "## Throughput"
 echo
-echo "/dev/null opens paced at a target rate in the watched container for ${TP_SECS} s each, a fresh agent per rate"
+echo "Opens of a sysfs file (/sys/kernel/mm/transparent_hugepage/enabled) paced at a target rate in the watched container for ${TP_SECS} s each, a fresh agent per rate"
 echo "writing every event to its file ($SINK_NOTE$([ -n "$HAS_EVENTS" ] && echo ', --events')); counts from the final \`privwatch.stats/1\` record."
 echo "\"exact\": the open drops counted equal generated − received, the kernel's sent count equals received, and"
 echo "every event received is a line in the file (the file sink with \`max=0\`: not rotated)."
