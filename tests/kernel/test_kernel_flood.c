@@ -122,7 +122,8 @@ static void test_repeats_of_ordinary_opens_are_counted_not_sent(void **state)
 	/* refusals are the syscall exits' (the LSM hook is not reached for an
 	 * EROFS: a gap of that mode, README) */
 	assert_int_equal(n, strcmp(h_expected_variant("files"), "lsm") ? 2 : 0);
-	assert_int_equal(pw_kstats_read(&a.loader, &after), 0);	assert_true(after.suppressed[PW_EVENT_OPEN] - before.suppressed[PW_EVENT_OPEN] >=
+	assert_int_equal(pw_kstats_read(&a.loader, &after), 0);
+	assert_true(after.suppressed[PW_EVENT_OPEN] - before.suppressed[PW_EVENT_OPEN] >=
 		    999 + (strcmp(h_expected_variant("files"), "lsm") ? 999 : 0));
 	h_agent_stop(&a);
 	rmdir(dir);
