@@ -9,6 +9,8 @@
 #   make bench            full run (about 6 minutes on 2 cores)
 #   make bench QUICK=1    smoke run: one short round, small counts (seconds)
 #
+# Exits non-zero when a throughput run is not counted exactly (the
+# correctness gate, at the end); the speed targets are reported only.
 # Writes a table on stdout, bench/results.md and bench/overhead.png (full
 # runs only: QUICK=1 writes them under the work directory instead).
 # Needs root, cgroup2 (pure, or hybrid at /sys/fs/cgroup/unified), tracefs.
@@ -321,7 +323,7 @@ tp_run() { # RATE
 	tail -1 "$WORK/throughput.txt" | awk '{ printf "bench:   target %s/s: achieved %s/s, %s generated, %s received, %s dropped (exact: %s)\n", ($1 ? $1 : "max"), $2, $3, $4, $6, $10 }'
 }
 
-echo "bench: throughput: /dev/null opens in a watched container, every event to the file ($SINK_NOTE)"
+echo "bench: throughput: sysfs file opens in a watched container, every event to the file ($SINK_NOTE)"
 : > "$WORK/throughput.txt"
 for rate in $RATES; do
 	tp_run "$rate"
@@ -496,7 +498,7 @@ echo "![overhead by workload and configuration](overhead.png)"
 echo
 echo "## Throughput"
 echo
-echo "/dev/null opens paced at a target rate in the watched container for ${TP_SECS} s each, a fresh agent per rate"
+echo "Opens of a sysfs file (/sys/kernel/mm/transparent_hugepage/enabled) paced at a target rate in the watched container for ${TP_SECS} s each, a fresh agent per rate"
 echo "writing every event to its file ($SINK_NOTE$([ -n "$HAS_EVENTS" ] && echo ', --events')); counts from the final \`privwatch.stats/1\` record."
 echo "\"exact\": the open drops counted equal generated − received, the kernel's sent count equals received, and"
 echo "every event received is a line in the file (the file sink with \`max=0\`: not rotated)."
@@ -606,3 +608,16 @@ sed -n '/^## Targets/,$p' "$OUT_DIR/results.md" | grep '^| ' | tail -n +3 | sed 
 echo
 echo "bench: $OUT_DIR/results.md, $OUT_DIR/overhead.png (${ELAPSED} s)"
 DONE=1
+
+# --- the correctness gate ----------------------------------------------------
+# Speed targets are reported above, never failed on; exact counting is a
+# correctness property: every throughput run must account for every open
+# (received + counted drops = generated, the kernel's sent count = received)
+# and write every event received as a line. Any other run fails the bench.
+if [ "$TP_EXACT" != yes ]; then
+	echo
+	echo "bench: FAIL: throughput runs not counted exactly (received + dropped != generated, or lines != received):"
+	awk '$10 != "yes" { printf "bench:   target %s/s: generated %s, received %s, kernel sent %s, open dropped %s, lines %s\n", ($1 ? $1 : "max"), $3, $4, $5, $6, $8 }' "$WORK/throughput.txt"
+	exit 1
+fi
+echo "bench: every throughput run counted exactly ($(wc -l <"$WORK/throughput.txt") runs)"

@@ -9,16 +9,34 @@
 # and counted as failed, so one hang does not stop the rest (nor a VM run:
 # tests/vm/run-in-vm.sh). With PRIVWATCH_RESULTS=FILE the three counts are
 # also written to FILE.
+#
+# Skips are pinned: tests/skips/$PRIVWATCH_SKIP_LIST.txt (default host, this
+# machine kind) lists, one "suite:test  reason" a line, every test that must
+# skip in this environment. A suite's skipped test not on the list, or a
+# listed test of a suite run here that did not skip, counts as 1 failure
+# each, with the reason printed: a skip never hides a regression, and the
+# list stays true. (Listed tests no case of the run reached, with
+# PW_TEST_FILTER or PW_TEST_SKIP set, are not judged.)
 set -u
 suite_timeout=${PRIVWATCH_SUITE_TIMEOUT:-300}
 passed=0 failed=0 skipped=0
+skip_env=${PRIVWATCH_SKIP_LIST:-host}
+skip_list=$(dirname "$0")/skips/$skip_env.txt
+if [ -r "$skip_list" ]; then
+	# "suite:test" per entry; comments and blank lines dropped
+	expected_skips=$(sed -e 's/#.*//' -e 's/[[:space:]].*//' "$skip_list" | grep -v '^$')
+else
+	echo "!!! no expected-skip list $skip_list for environment '$skip_env': counted as 1 failure"
+	failed=1
+	expected_skips=
+fi
 tpid=""
 # timeout runs the suite in its own process group: pass our signals on.
 trap '[ -n "$tpid" ] && kill -TERM "$tpid" 2>/dev/null; exit 130' INT
 trap '[ -n "$tpid" ] && kill -TERM "$tpid" 2>/dev/null; exit 143' TERM
 
 run_suite() { # tier binary
-	local tier=$1 bin=$2 log p f s rc
+	local tier=$1 bin=$2 log p f s rc complete=
 	log=$(mktemp)
 	echo "=== $tier: $(basename "$bin")"
 	timeout -k 10 "$suite_timeout" stdbuf -oL -eL "$bin" >"$log" 2>&1 &
@@ -40,11 +58,39 @@ run_suite() { # tier binary
 	elif [ "$rc" != 0 ] && [ -z "$f" ]; then
 		echo "!!! $(basename "$bin") exited $rc after its summary: counted as 1 failure"
 		f=1
+	else
+		complete=1
 	fi
+	check_skips "$(basename "$bin")" "$log" "$complete"
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-0}))
 	skipped=$((skipped + ${s:-0}))
 	rm -f "$log"
+}
+
+# The suite's skips against the list; adds the breaches to f.
+check_skips() { # suite log complete(1 if the suite ran to its summary)
+	local suite=$1 log=$2 complete=$3 name got want
+	# Files, not <(...): the test VM has no /dev/fd.
+	got=$(mktemp) want=$(mktemp)
+	# cmocka: "[  SKIPPED ] test_x" when it skips (and again in the summary)
+	sed -n 's/^\[  SKIPPED \] \([A-Za-z_][A-Za-z0-9_]*\)$/\1/p' "$log" | sort -u >"$got"
+	echo "$expected_skips" | sed -n "s/^$suite:\\(.*\\)/\\1/p" | sort -u >"$want"
+	for name in $(comm -23 "$got" "$want"); do
+		echo "!!! $suite: $name skipped, but tests/skips/$skip_env.txt does not expect it to: counted as 1 failure"
+		f=$((${f:-0} + 1))
+	done
+	for name in $(comm -13 "$got" "$want"); do
+		if grep -Eq "^\[ +(OK|FAILED|ERROR) +\] $name\$" "$log"; then
+			echo "!!! $suite: $name ran, but tests/skips/$skip_env.txt says it skips here: counted as 1 failure"
+		elif [ -n "$complete" ] && [ -z "${PW_TEST_FILTER:-}${PW_TEST_SKIP:-}" ]; then
+			echo "!!! $suite: $name never ran, but tests/skips/$skip_env.txt says it skips here: counted as 1 failure"
+		else
+			continue
+		fi
+		f=$((${f:-0} + 1))
+	done
+	rm -f "$got" "$want"
 }
 
 for t in "$@"; do

@@ -544,6 +544,9 @@ static void stats_record(struct run_ctx *rc, struct pw_loader *l, struct pw_read
 
 	if (pw_kstats_read(l, &ks))
 		return;
+	/* The file and stdout sinks batch lines until a flush: flushed first,
+	 * their "written" counts every line before this record. */
+	pw_sinks_flush(rc->sinks);
 	table_stats(&rc->p.table, &ts);
 	ts.reconciles = rc->reconciles;
 	pw_stats_to_json(&rc->p.w, &ks, &r->stats, &ts, final, stats_more, rc);
@@ -748,6 +751,8 @@ static void reload(struct run_ctx *rc)
 	pw_sinks_reopen(rc->sinks);
 	if (pw_pipeline_reload(&rc->p, err, sizeof(err)))
 		pw_err("SIGHUP: the rules were not reloaded, the running set stays: %s\n", err);
+	else if (!rc->p.rules) /* --no-rules: output files reopened, nothing to load */
+		pw_info("SIGHUP: output files reopened; no rules (--no-rules)\n");
 	else
 		pw_info("SIGHUP: %zu rules loaded from %s\n", pw_ruleset_count(rc->p.rules),
 			rc->p.o.rules_path);

@@ -121,7 +121,7 @@ static void assert_opened(const struct pw_open_event *e, pid_t pid, uint16_t kin
 	assert_int_equal(e->f_mode, f_mode);
 	assert_int_equal(e->path_format, PW_OPEN_PATH_COMPONENTS);
 	assert_false(e->hdr.flags & PW_F_TRUNCATED);
-	if (h_variant(&agent, "files") == PW_VARIANT_LSM) {
+	if (h_expect_variant(&agent, "files") == PW_VARIANT_LSM) {
 		/* file_open runs before the open completes: no fd, no syscall */
 		assert_true(e->hdr.flags & PW_F_PRE_CHECK);
 		assert_int_equal(e->ret, 0);
@@ -245,7 +245,7 @@ static void test_dev_mem_node(void **state)
 	assert_non_null(e);
 	assert_int_equal(e->hdr.cgroup_id, cg_id);
 	assert_int_equal(e->open_flags & O_ACCMODE, O_RDONLY);
-	if (status == ENXIO && h_variant(&agent, "files") == PW_VARIANT_TP) {
+	if (status == ENXIO && h_expect_variant(&agent, "files") == PW_VARIANT_TP) {
 		assert_int_equal(e->ret, -ENXIO);
 		assert_int_equal(e->kind, PW_OBJ_UNKNOWN);
 		assert_int_equal(e->path_format, PW_OPEN_PATH_USER);
@@ -266,7 +266,7 @@ static void test_read_only_sysfs_erofs(void **state)
 	pid_t pid;
 	int i;
 
-	if (h_variant(&agent, "files") == PW_VARIANT_LSM)
+	if (h_expect_variant(&agent, "files") == PW_VARIANT_LSM)
 		h_skip_because("LSM mode: an open refused for a read-only mount fails before the "
 			       "file_open hook; only the tracepoint variant reports refused opens");
 
@@ -298,7 +298,7 @@ static void test_io_uring_open_of_sysfs(void **state)
 	assert_int_equal(h_wait(pid), 0);
 	h_agent_drain(&agent, 100);
 	e = find_open(pid, want, path);
-	if (h_variant(&agent, "files") != PW_VARIANT_LSM) {
+	if (h_expect_variant(&agent, "files") != PW_VARIANT_LSM) {
 		/* documented gap of tracepoint mode */
 		assert_null(e);
 		h_skip_because("tracepoint mode: io_uring opens make no open syscall; "

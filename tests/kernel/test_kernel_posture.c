@@ -271,11 +271,16 @@ static void write_file(const char *dir, const char *name, const char *text)
 static void test_v1_devices_cgroup(void **state)
 {
 	struct pw_cgroup_v1 v1;
+	char env_mount[PATH_MAX];
 	struct child c;
 	int rc;
 
-	if (pw_cgroup_v1_find("devices", &v1))
-		h_skip_because("no cgroup v1 devices hierarchy on this host");
+	/* whether to run: the mount table's word, not the cgroupfs code's */
+	if (h_env_cgroup_mount("devices", env_mount, sizeof(env_mount)))
+		h_skip_because(
+			"no cgroup v1 devices hierarchy mounted here (/proc/self/mountinfo)");
+	assert_int_equal(pw_cgroup_v1_find("devices", &v1), 0);
+	assert_string_equal(v1.mount, env_mount);
 	snprintf(join_dir, sizeof(join_dir), "%s/privwatch-posture-%d", v1.mount, getpid());
 	assert_true(mkdir(join_dir, 0755) == 0 || errno == EEXIST);
 	write_file(join_dir, "devices.deny", "a");
@@ -305,8 +310,12 @@ static void test_v2_device_program(void **state)
 	uint64_t id;
 	int prog, cgfd, rc;
 
-	if (h_cgroup_create(NULL, "privwatch-posture", join_dir, sizeof(join_dir), &id))
-		h_skip_because("no cgroup2 hierarchy on this host");
+	char env_mount[PATH_MAX];
+
+	if (h_env_cgroup_mount(NULL, env_mount, sizeof(env_mount)))
+		h_skip_because("no cgroup2 hierarchy mounted here (/proc/self/mountinfo)");
+	assert_int_equal(
+		h_cgroup_create(NULL, "privwatch-posture", join_dir, sizeof(join_dir), &id), 0);
 	prog = bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "pw_dev_allow", "GPL", allow, 2, NULL);
 	cgfd = open(join_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(prog >= 0 && cgfd >= 0);

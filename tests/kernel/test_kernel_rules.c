@@ -256,7 +256,7 @@ static const struct eval *in_ctr(void)
 
 static void need_tp(const char *concern, const char *rule)
 {
-	if (h_variant(&agent, concern) == PW_VARIANT_LSM)
+	if (h_expect_variant(&agent, concern) == PW_VARIANT_LSM)
 		h_skip_because("LSM mode (%s): the LSM hook reports the action as pre_check, and "
 			       "%s matches only result allowed",
 			       concern, rule);
@@ -478,7 +478,8 @@ static void test_0201_dev_mem(void **state)
 	h_agent_drain(&agent, 100);
 	/* The LSM hook runs before the driver's open: it sees the device
 	 * even where the open then fails, and 0201 takes pre_check. */
-	if (status == 0 || (status == ENXIO && h_variant(&agent, "files") == PW_VARIANT_LSM)) {
+	if (status == 0 ||
+	    (status == ENXIO && h_expect_variant(&agent, "files") == PW_VARIANT_LSM)) {
 		got = fired(pid, in_ctr(), 1);
 		assert_non_null(strstr(got, "PW-0201"));
 		assert_null(strstr(got, "PW-0204"));
@@ -623,7 +624,7 @@ static void test_0411_refused_dangerous_capability(void **state)
 {
 	pid_t pid;
 
-	if (h_variant(&agent, "capabilities") == PW_VARIANT_LSM)
+	if (h_expect_variant(&agent, "capabilities") == PW_VARIANT_LSM)
 		h_skip_because("LSM mode (capabilities): lsm/capable sees only allowed checks "
 			       "(the capability LSM denies first); PW-0411 needs denied ones");
 	container(PW_VMODE_DEFAULT, PW_VPHASE_STARTED);

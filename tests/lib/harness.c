@@ -377,6 +377,53 @@ enum pw_variant h_variant(const struct h_agent *a, const char *concern)
 	return PW_VARIANT_NONE;
 }
 
+enum pw_variant h_expect_variant(const struct h_agent *a, const char *concern)
+{
+	const char *want = h_expected_variant(concern);
+	enum pw_variant v;
+
+	if (pw_variant_parse(want, &v))
+		fail_msg(
+			"no variant for %s written for this environment (PRIVWATCH_EXPECT_CHOICE): %s",
+			concern, want);
+	if (h_variant(a, concern) != v)
+		fail_msg("concern %s: the agent chose %s, this environment expects %s", concern,
+			 pw_variant_name(h_variant(a, concern)), want);
+	return v;
+}
+
+int h_env_cgroup_mount(const char *controller, char *mount, size_t len)
+{
+	char line[4096], mnt[PATH_MAX], fstype[64], opts[1024];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	/* "id parent maj:min root mountpoint options [tags] - fstype source superoptions" */
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+		char *o, *save = NULL;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
+			continue;
+		if (!controller) {
+			found = !strcmp(fstype, "cgroup2");
+			continue;
+		}
+		if (strcmp(fstype, "cgroup"))
+			continue;
+		for (o = strtok_r(opts, ",", &save); o && !found; o = strtok_r(NULL, ",", &save))
+			found = !strcmp(o, controller);
+	}
+	fclose(f);
+	if (!found)
+		return -ENOENT;
+	snprintf(mount, len, "%s", mnt);
+	return 0;
+}
+
 void h_agent_clear(struct h_agent *a)
 {
 	int i;

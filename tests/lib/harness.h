@@ -68,6 +68,16 @@ int h_kernel_has_btf_tracepoint(const char *name);
 const char *h_expected_variant(const char *concern);
 /* The variant the loader chose for a concern ("files", "capabilities"...). */
 enum pw_variant h_variant(const struct h_agent *a, const char *concern);
+/* The variant written for this environment (h_expected_variant), once the
+ * test has asserted that the agent (started in auto mode) chose it: what a
+ * test branches or skips on, so a wrong choice fails instead of steering
+ * the test. */
+enum pw_variant h_expect_variant(const struct h_agent *a, const char *concern);
+/* Environment facts, read from /proc/self/mountinfo and never through the
+ * agent's own cgroupfs code: the mount point of the cgroup v1 hierarchy of
+ * controller (its name among the super options), or of cgroup2 (controller
+ * NULL). 0, or -ENOENT when this environment has none mounted. */
+int h_env_cgroup_mount(const char *controller, char *mount, size_t len);
 /* Skip the current test, saying why on the output (cmocka counts it). */
 #define h_skip_because(...)                                                                        \
 	do {                                                                                       \
