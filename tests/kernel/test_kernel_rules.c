@@ -254,14 +254,6 @@ static const struct eval *in_ctr(void)
 	return &e;
 }
 
-static void need_tp(const char *concern, const char *rule)
-{
-	if (h_expect_variant(&agent, concern) == PW_VARIANT_LSM)
-		h_skip_because("LSM mode (%s): the LSM hook reports the action as pre_check, and "
-			       "%s matches only result allowed",
-			       concern, rule);
-}
-
 /* ---- synthetic records, for files this kernel does not have ---- */
 
 /* An allowed open as the tracepoint reports it: the path's names leaf first. */
@@ -321,7 +313,6 @@ static void test_0103_sysrq_trigger(void **state)
 {
 	pid_t pid;
 
-	need_tp("files", "PW-0103");
 	if (access("/proc/sysrq-trigger", F_OK)) {
 		print_message("no /proc/sysrq-trigger here: firing on a synthetic record\n");
 		assert_synthetic(PW_OBJ_PROCFS, 0, 0, 2, "/proc/sysrq-trigger", "PW-0103");
@@ -342,7 +333,6 @@ static void test_0104_uevent_helper(void **state)
 {
 	pid_t pid;
 
-	need_tp("files", "PW-0104");
 	if (access("/sys/kernel/uevent_helper", F_OK)) {
 		print_message("no /sys/kernel/uevent_helper here: firing on a synthetic record\n");
 		assert_synthetic(PW_OBJ_SYSFS, 0, 0, 2, "/sys/kernel/uevent_helper", "PW-0104");
@@ -362,7 +352,6 @@ static void test_0106_proc_sys_write(void **state)
 {
 	pid_t pid;
 
-	need_tp("files", "PW-0106");
 	pid = run(0, wl("_open"), "procsys-write", NULL, NULL);
 	assert_fired(pid, in_ctr(), "PW-0106 PW-0305 PW-0401");
 	/* innocent: reading it */
@@ -383,7 +372,6 @@ static void test_0110_other_process_proc_files(void **state)
 	char other[64];
 	pid_t pid;
 
-	need_tp("files", "PW-0110");
 	snprintf(other, sizeof(other), "/proc/%d/environ", (int)getpid());
 	pid = run(0, wl("_open"), "open", other, "r");
 	assert_fired(pid, in_ctr(), "PW-0110");
@@ -400,7 +388,6 @@ static void test_0102_critical_file_by_identity(void **state)
 	const struct pw_open_event *e;
 	pid_t pid;
 
-	need_tp("files", "PW-0102");
 	pid = run(0, wl("_open"), "chroot-open", "/proc/sys/kernel", "core_pattern");
 	e = h_find(&agent, PW_EVENT_OPEN, pid, 0);
 	assert_non_null(e);
@@ -421,7 +408,6 @@ static void test_0108_0109_kernel_control_filesystems(void **state)
 	char dir[PATH_MAX];
 	pid_t pid;
 
-	need_tp("files", "PW-0108");
 	snprintf(dir, sizeof(dir), "%s/binfmt", tmpdir);
 	pid = run(0, wl("_open"), "binfmt-open", dir, NULL);
 	assert_fired(pid, in_ctr(), "PW-0108 PW-0301 PW-0302 PW-0305 PW-0401");
@@ -443,7 +429,6 @@ static void test_phase_and_host_exclusions(void **state)
 	struct eval host = { .c = NULL };
 	pid_t pid;
 
-	need_tp("files", "PW-0105");
 	pid = run(0, wl("_open"), "open", attr, "w");
 	assert_fired(pid, in_ctr(), "PW-0105");
 	assert_fired(pid, &host, "");
@@ -507,7 +492,6 @@ static void test_0203_kmsg_write(void **state)
 	FILE *f;
 	pid_t pid;
 
-	need_tp("files", "PW-0203");
 	pid = run(0, wl("_open"), "open", "/dev/kmsg", "w");
 	assert_fired(pid, in_ctr(), "PW-0203");
 	/* innocent: reading it. With kernel.dmesg_restrict = 1 reading the log
@@ -530,7 +514,6 @@ static void test_0204_host_device(void **state)
 	size_t i;
 	pid_t pid;
 
-	need_tp("files", "PW-0204");
 	if (access("/dev/loop-control", F_OK))
 		h_skip_because("no /dev/loop-control on this kernel");
 	pid = run(0, wl("_open"), "open", "/dev/loop-control", "r");
@@ -559,7 +542,6 @@ static void test_0303_pivot_root(void **state)
 {
 	pid_t pid;
 
-	need_tp("mounts", "PW-0303");
 	pid = run(0, wl("_mount"), "pivot", subdir("newroot"), NULL);
 	assert_fired(pid, in_ctr(), "PW-0302 PW-0303 PW-0305 PW-0401");
 	/* innocent: a runtime pivots into the rootfs during setup */
@@ -580,7 +562,6 @@ static void test_0304_umount_masked_path(void **state)
 	const char *masked = access("/proc/acpi", F_OK) == 0 ? "/proc/acpi" : "/proc/irq";
 	pid_t pid;
 
-	need_tp("mounts", "PW-0304");
 	pid = run(0, wl("_mount"), "umount-masked", masked, NULL);
 	assert_fired(pid, in_ctr(), "PW-0302 PW-0304 PW-0305 PW-0401");
 	pid = run(0, wl("_mount"), "tmpfs", subdir("xyz"), NULL);
