@@ -852,6 +852,10 @@ static void measure_host_ns(struct ctx *c, struct pw_posture *p, int ref, const 
 			addf(own, sizeof(own), " %s", name);
 		}
 	}
+	if (!*shared && !*own) {
+		set(d, PW_DIM_NA, "cannot read /proc/%d/ns", c->pid);
+		return;
+	}
 	d->state = p->host_ns & PW_HOSTNS_COUNTED ? PW_DIM_RELAXED : PW_DIM_CONFINED;
 	d->evidence[0] = '\0';
 	addf(d->evidence, sizeof(d->evidence), "the host's:%s; own:%s", *shared ? shared : " none",
