@@ -156,13 +156,15 @@ struct pw_posture {
 #define PW_CAPS_PSS_BASELINE (PW_CAPS_RUNTIME_DEFAULT & ~(1ULL << 13))
 /* Restricted: only NET_BIND_SERVICE (10) may be held. */
 #define PW_CAPS_PSS_RESTRICTED (1ULL << 10)
-/* Capabilities that hand a container power over the host: dac_read_search
- * (2), net_admin (12), sys_module (16), sys_rawio (17), sys_ptrace (19),
- * sys_admin (21), sys_boot (22), mac_override (32), mac_admin (33), syslog
- * (34), perfmon (38), bpf (39). */
+/* Capabilities that hand a container power over the host, the rules'
+ * @dangerous_caps (rules/00-lists.json): dac_read_search (2), net_admin (12),
+ * sys_module (16), sys_rawio (17), sys_ptrace (19), sys_admin (21), sys_boot
+ * (22), sys_time (25), mac_override (32), mac_admin (33), syslog (34),
+ * perfmon (38), bpf (39). */
 #define PW_CAPS_DANGEROUS                                                                          \
 	((1ULL << 2) | (1ULL << 12) | (1ULL << 16) | (1ULL << 17) | (1ULL << 19) | (1ULL << 21) |  \
-	 (1ULL << 22) | (1ULL << 32) | (1ULL << 33) | (1ULL << 34) | (1ULL << 38) | (1ULL << 39))
+	 (1ULL << 22) | (1ULL << 25) | (1ULL << 32) | (1ULL << 33) | (1ULL << 34) | (1ULL << 38) | \
+	 (1ULL << 39))
 
 /*
  * mode: privileged when every applicable one of the seed's eight is relaxed
