@@ -212,11 +212,13 @@ enum pw_pss_level pw_pss_derive(struct pw_posture *p)
 		cap_list(caps & ~PW_CAPS_RUNTIME_DEFAULT, buf, sizeof(buf));
 		violate(p, PW_PSS_B_CAPABILITIES, buf);
 	}
-	if (p->nhost_mounts) {
+	if (p->nhost_mounts || p->nhost_paths) {
 		buf[0] = '\0';
 		for (i = 0, n = 0; i < p->nhost_mounts && n < sizeof(buf); i++)
 			n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "",
 				      p->host_mounts[i].source);
+		if (p->nhost_paths && n < sizeof(buf))
+			snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", p->host_paths);
 		violate(p, PW_PSS_B_HOST_PATH, buf);
 	}
 	if (relaxed(p, PW_DIM_APPARMOR))

@@ -136,7 +136,11 @@ struct pw_posture {
 	uint32_t host_mount_classes, host_mount_classes_rw; /* bit (1 << enum pw_mount_class) */
 	int nhost_mounts;
 	struct pw_host_mount host_mounts[PW_HOST_MOUNTS_MAX];
-	int64_t uid; /* euid of the init as the host sees it; -1 unknown */
+	/* Other host paths mounted (not on the sensitive list, not the
+	 * runtime's own files): a hostPath volume all the same for the PSS. */
+	int nhost_paths;
+	char host_paths[PW_PSS_DETAIL_LEN]; /* "/srv/data,/opt/x", cut short */
+	int64_t uid;			    /* euid of the init as the host sees it; -1 unknown */
 
 	enum pw_pss_level pss;
 	uint32_t pss_violated; /* bit (1 << enum pw_pss_control) */

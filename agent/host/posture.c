@@ -945,6 +945,32 @@ static int host_path_of(const struct mounts *host, const struct mnt *e, char *ou
 	return 0;
 }
 
+/* Files the runtime itself mounts from the host into every container (its
+ * /etc/hosts, resolv.conf, hostname, .containerenv; kubelet's emptyDir,
+ * secret and configMap volumes; named volumes): not hostPath volumes. */
+static int runtime_own(const char *src)
+{
+	static const char *const own[] = {
+		"/var/lib/docker/containers/",
+		"/var/lib/docker/volumes/",
+		"/var/lib/kubelet/pods/",
+		"/var/lib/containers/storage/",
+		"/run/containers/storage/",
+		"/var/run/containers/storage/",
+		"/run/containerd/",
+		"/var/run/containerd/",
+		"/run/libpod/",
+		"/var/lib/containerd/",
+		"/var/lib/rancher/k3s/agent/",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strncmp(src, own[i], strlen(own[i])))
+			return 1;
+	return 0;
+}
+
 /*
  * Sensitive host paths mounted into the container: each mount of its table
  * whose device the host has mounted is a host path (mountinfo's root within
@@ -959,7 +985,7 @@ static void measure_host_mounts(struct ctx *c, struct pw_posture *p)
 	struct pw_dimension *d = &p->dim[PW_DIM_HOST_MOUNTS];
 	const struct mnt *root = covering(&c->mi, "/");
 	struct mounts host = { 0 };
-	char *hostmi = NULL;
+	char *hostmi = NULL, other[256] = "";
 	int rc, i, total = 0;
 
 	rc = read_path(c->proc_root, "/proc/self/mountinfo", MOUNTINFO_MAX, &hostmi);
@@ -984,8 +1010,19 @@ static void measure_host_mounts(struct ctx *c, struct pw_posture *p)
 		if (host_path_of(&host, e, src, sizeof(src)))
 			continue;
 		cls = pw_sensitive_match(src);
-		if (cls < 0)
+		if (cls < 0) {
+			/* --ipc=host hands over the host's /dev/shm with its ipc
+			 * namespace: host_namespaces says so. */
+			if (runtime_own(src) ||
+			    (!strcmp(src, "/dev/shm") && !strcmp(e->point, "/dev/shm")))
+				continue;
+			p->nhost_paths++;
+			addf(p->host_paths, sizeof(p->host_paths), "%s%s",
+			     p->nhost_paths > 1 ? "," : "", src);
+			addf(other, sizeof(other), " %s on %s %s", src, e->point,
+			     mnt_ro(e) ? "ro" : "rw");
 			continue;
+		}
 		total++;
 		p->host_mount_classes |= 1u << cls;
 		if (!mnt_ro(e))
@@ -1005,6 +1042,8 @@ static void measure_host_mounts(struct ctx *c, struct pw_posture *p)
 	if (!total)
 		snprintf(d->evidence, sizeof(d->evidence), "no sensitive host path among %d mounts",
 			 c->mi.n);
+	if (*other)
+		addf(d->evidence, sizeof(d->evidence), "; other host paths:%s", other);
 	free_mounts(&host);
 }
 

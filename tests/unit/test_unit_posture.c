@@ -493,9 +493,26 @@ static void test_host_mounts_innocent(void **state)
 		      "2106 1031 0:27 /myapp /run/myapp rw,relatime - tmpfs tmpfs rw\n"
 		      "2107 1031 0:999 / /scratch rw,relatime - tmpfs tmpfs rw\n");
 	measure();
-	assert_dim(PW_DIM_HOST_MOUNTS, PW_DIM_CONFINED, "no sensitive host path");
+	assert_dim(PW_DIM_HOST_MOUNTS, PW_DIM_CONFINED,
+		   "no sensitive host path among 40 mounts; other host paths: /srv/data on /data "
+		   "rw /run/myapp on /run/myapp rw");
 	assert_int_equal(p.mode, PW_POSTURE_DEFAULT);
-	assert_int_equal(p.pss, PW_PSS_BASELINE);
+	/* Not host power, but hostPath volumes all the same for the PSS; the
+	 * named volume (/var/lib/docker/volumes) is not one. */
+	assert_int_equal(p.nhost_paths, 2);
+	assert_int_equal(p.pss, PW_PSS_PRIVILEGED);
+	assert_string_equal(p.pss_detail[PW_PSS_B_HOST_PATH], "/srv/data,/run/myapp");
+	cleanup(state);
+
+	/* --ipc=host: the host's /dev/shm comes with the ipc namespace. */
+	build(NULL);
+	append_mounts("2110 1033 0:28 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw\n");
+	sh("echo '41 25 0:28 / /dev/shm rw,nosuid,nodev shared:4 - tmpfs tmpfs rw' >> "
+	   "'%s/proc/self/mountinfo'",
+	   tree);
+	measure();
+	assert_int_equal(p.nhost_paths, 0);
+	assert_int_equal(p.nhost_mounts, 0);
 	cleanup(state);
 
 	/* A file below /etc, /var/run written as such, a parent of /var/lib/docker. */

@@ -122,6 +122,13 @@ static void test_baseline_host_path(void **state)
 	relax(PW_DIM_HOST_MOUNTS);
 	assert_only(PW_PSS_B_HOST_PATH, "baseline: hostPath volumes (/run/docker.sock,/etc)");
 	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+	/* Any host directory is a hostPath volume, sensitive or not; it is
+	 * not host power by itself (mode default). */
+	hardened();
+	p.nhost_paths = 1;
+	snprintf(p.host_paths, sizeof(p.host_paths), "/srv/data");
+	assert_only(PW_PSS_B_HOST_PATH, "baseline: hostPath volumes (/srv/data)");
+	assert_int_equal(p.mode, PW_POSTURE_DEFAULT);
 }
 
 static void test_baseline_apparmor(void **state)
