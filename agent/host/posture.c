@@ -948,8 +948,15 @@ static int host_path_of(const struct mounts *host, const struct mnt *e, char *ou
 /* Files the runtime itself mounts from the host into every container (its
  * /etc/hosts, resolv.conf, hostname, .containerenv; kubelet's emptyDir,
  * secret and configMap volumes; named volumes): not hostPath volumes. */
-static int runtime_own(const char *src)
+static int runtime_own(const char *src, const char *target)
 {
+	/* Wherever the runtime keeps its state: the files it writes for every
+	 * container, by the name it gives them. */
+	static const char *const files[] = {
+		"/etc/hosts",	      "/etc/hostname",	      "/etc/resolv.conf",
+		"/run/.containerenv", "/dev/termination-log",
+	};
+	const char *sb = strrchr(src, '/'), *tb = strrchr(target, '/');
 	static const char *const own[] = {
 		"/var/lib/docker/containers/",
 		"/var/lib/docker/volumes/",
@@ -967,6 +974,11 @@ static int runtime_own(const char *src)
 
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		if (!strncmp(src, own[i], strlen(own[i])))
+			return 1;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!strcmp(target, files[i]) && sb && tb &&
+		    (!strcmp(sb, tb) || !strncmp(sb + 1, "termination-log", 15) ||
+		     !strcmp(sb, "/containerenv")))
 			return 1;
 	return 0;
 }
@@ -1013,7 +1025,7 @@ static void measure_host_mounts(struct ctx *c, struct pw_posture *p)
 		if (cls < 0) {
 			/* --ipc=host hands over the host's /dev/shm with its ipc
 			 * namespace: host_namespaces says so. */
-			if (runtime_own(src) ||
+			if (runtime_own(src, e->point) ||
 			    (!strcmp(src, "/dev/shm") && !strcmp(e->point, "/dev/shm")))
 				continue;
 			p->nhost_paths++;

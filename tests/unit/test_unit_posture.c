@@ -504,6 +504,20 @@ static void test_host_mounts_innocent(void **state)
 	assert_string_equal(p.pss_detail[PW_PSS_B_HOST_PATH], "/srv/data,/run/myapp");
 	cleanup(state);
 
+	/* A runtime with its state elsewhere (dockerd --data-root): its own
+	 * /etc/hosts, hostname and resolv.conf are still not hostPath volumes. */
+	build(NULL);
+	append_mounts(
+		"2111 1031 254:1 /srv/docker/containers/abc/hosts /etc/hosts rw - ext4 "
+		"/dev/vda1 rw\n"
+		"2112 1031 254:1 /srv/docker/containers/abc/resolv.conf /etc/resolv.conf rw - "
+		"ext4 /dev/vda1 rw\n"
+		"2113 1031 254:1 /srv/notes.txt /etc/hostname rw - ext4 /dev/vda1 rw\n");
+	measure();
+	assert_int_equal(p.nhost_paths, 1);
+	assert_string_equal(p.host_paths, "/srv/notes.txt");
+	cleanup(state);
+
 	/* --ipc=host: the host's /dev/shm comes with the ipc namespace. */
 	build(NULL);
 	append_mounts("2110 1033 0:28 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw\n");
