@@ -359,6 +359,23 @@ static int exposes(const char *a, const char *b)
 	return !strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/');
 }
 
+/* The API sockets of container runtimes, by the name they are given
+ * wherever a daemon is told to listen (dockerd -H unix:///srv/x/docker.sock). */
+static int runtime_socket_name(const char *p)
+{
+	static const char *const names[] = {
+		"docker.sock", "containerd.sock", "crio.sock",
+		"podman.sock", "dockershim.sock", "cri-dockerd.sock",
+	};
+	const char *b = strrchr(p, '/');
+	size_t i;
+
+	for (i = 0; b && i < N(names); i++)
+		if (!strcmp(b + 1, names[i]))
+			return 1;
+	return 0;
+}
+
 int pw_sensitive_match(const char *host_path)
 {
 	char p[PW_MOUNT_PATH_LEN];
@@ -367,6 +384,8 @@ int pw_sensitive_match(const char *host_path)
 	load_builtin();
 	if (normalize(host_path, p, sizeof(p)))
 		return -1;
+	if (runtime_socket_name(p))
+		return PW_MCLASS_RUNTIME_SOCKET;
 	/* Most specific first: an exact match or a path below an entry, then
 	 * an ancestor (the mount exposes an entry). */
 	for (i = 0; i < nsens; i++)

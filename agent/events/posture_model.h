@@ -198,7 +198,8 @@ void pw_pss_violation_text(const struct pw_posture *p, unsigned int c, char *buf
  * Sensitive host paths: a host path mounted into a container is reported
  * when it is one of these or an ancestor of one (it exposes it); a path
  * ending in "/" followed by "**" also matches what is below it; "/var/run/x"
- * is "/run/x". The default list is built in; pw_sensitive_add adds one
+ * is "/run/x". A runtime's API socket (docker.sock, containerd.sock,
+ * crio.sock, podman.sock...) is one wherever its daemon listens. The default list is built in; pw_sensitive_add adds one
  * (class other). Not thread-safe: configure before use.
  */
 int pw_sensitive_add(const char *path); /* 0, -EINVAL, -ENOSPC */

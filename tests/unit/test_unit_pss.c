@@ -250,6 +250,12 @@ static void test_sensitive_paths(void **state)
 	assert_int_equal(pw_sensitive_match("/lib/modules/6.1.0"), PW_MCLASS_KERNEL_MODULES);
 	assert_int_equal(pw_sensitive_match("/home/alice"), PW_MCLASS_HOME);
 	assert_int_equal(pw_sensitive_match("/var/lib/kubelet"), PW_MCLASS_RUNTIME_STATE);
+	/* A daemon told to listen elsewhere: its socket by name. */
+	assert_int_equal(pw_sensitive_match("/run/privwatch-e2e/docker.sock"),
+			 PW_MCLASS_RUNTIME_SOCKET);
+	assert_int_equal(pw_sensitive_match("/srv/k8s/containerd.sock"), PW_MCLASS_RUNTIME_SOCKET);
+	assert_int_equal(pw_sensitive_match("/srv/docker.socket"), -1);
+	assert_int_equal(pw_sensitive_match("/srv/docker.sock.d/x"), -1);
 	/* A parent exposes what is below it. */
 	assert_int_equal(pw_sensitive_match("/var/lib"), PW_MCLASS_RUNTIME_STATE);
 	assert_int_equal(pw_sensitive_match("/run"), PW_MCLASS_RUNTIME_SOCKET);
