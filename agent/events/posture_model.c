@@ -172,6 +172,11 @@ static void cap_list(uint64_t caps, char *buf, size_t len)
 		} else {
 			snprintf(low, sizeof(low), "cap_%d", cap);
 		}
+		/* Cut between names, and say so. */
+		if (n + strlen(low) + 1 + 4 >= len) {
+			snprintf(buf + n, len - n, "%s...", n ? "," : "");
+			return;
+		}
 		n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", low);
 	}
 }
