@@ -946,7 +946,7 @@ static int host_path_of(const struct mounts *host, const struct mnt *e, char *ou
 }
 
 /* Files the runtime itself mounts from the host into every container (its
- * /etc/hosts, resolv.conf, hostname, .containerenv; kubelet's emptyDir,
+ * /etc/hosts, resolv.conf, hostname, .containerenv, podman's /dev/shm; kubelet's emptyDir,
  * secret and configMap volumes; named volumes): not hostPath volumes. */
 static int runtime_own(const char *src, const char *target)
 {
@@ -954,7 +954,7 @@ static int runtime_own(const char *src, const char *target)
 	 * container, by the name it gives them. */
 	static const char *const files[] = {
 		"/etc/hosts",	      "/etc/hostname",	      "/etc/resolv.conf",
-		"/run/.containerenv", "/dev/termination-log",
+		"/run/.containerenv", "/dev/termination-log", "/dev/shm",
 	};
 	const char *sb = strrchr(src, '/'), *tb = strrchr(target, '/');
 	static const char *const own[] = {

@@ -184,6 +184,14 @@ posture_checks() {
 		is "$(posture_q "$j" privileged '.pss.violations[0]')" \
 		"baseline: privileged container (all of --privileged's eight relaxed)"
 	posture_dim "$j" privileged capabilities relaxed "the full set"
+	# The other runtimes' defaults, as smoke.sh started them: podman's own
+	# /dev/shm, /etc/hosts... are not hostPath volumes; `runc spec` has no
+	# seccomp, which baseline forbids.
+	ok "posture: podman default: PSS baseline" \
+		is "$(jq -r '.[] | select(.name == "pw-podman-default") | .pss.level' <<<"$j")" baseline
+	ok "posture: runc spec default: PSS privileged, seccomp unconfined" \
+		is "$(jq -r '.[] | select(.id == "pw-runc-default") | "\(.pss.level) \(.pss.controls | index("seccomp") != null)"' <<<"$j")" \
+		"privileged true"
 	# The runtime's own flag, next to the measured mode.
 	ok "posture: cap-sys-admin: docker's own privileged flag false, no mismatch" \
 		is "$(posture_q "$j" cap-sys-admin '[.runtime_privileged, .privileged_mismatch] | @csv')" "false,false"

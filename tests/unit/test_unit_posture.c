@@ -512,7 +512,9 @@ static void test_host_mounts_innocent(void **state)
 		"/dev/vda1 rw\n"
 		"2112 1031 254:1 /srv/docker/containers/abc/resolv.conf /etc/resolv.conf rw - "
 		"ext4 /dev/vda1 rw\n"
-		"2113 1031 254:1 /srv/notes.txt /etc/hostname rw - ext4 /dev/vda1 rw\n");
+		"2113 1031 254:1 /srv/notes.txt /etc/hostname rw - ext4 /dev/vda1 rw\n"
+		/* podman's /dev/shm: a tmpfs it mounts in its userdata */
+		"2114 1033 0:27 /podman/abc/userdata/shm /dev/shm rw - tmpfs shm rw\n");
 	measure();
 	assert_int_equal(p.nhost_paths, 1);
 	assert_string_equal(p.host_paths, "/srv/notes.txt");
