@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "alerts/alert_fields.h"
 #include "events/event_json.h"
 #include "lib/log.h"
 #include "pipeline.h"
@@ -303,6 +304,81 @@ void pw_pipeline_running_containers(struct pw_pipeline *p)
 	while ((c = pw_ctable_next(&p->table, &i, &id)))
 		if (id == c->cgroup_id && !c->pending && c->phase == PW_PHASE_STARTED)
 			container_started(p, c, now, c->start_pid);
+}
+
+static void inventory_container(struct jsonw *w, const struct pw_ct_container *c)
+{
+	const struct pw_posture *pp = c->posture_rc ? NULL : &c->posture;
+	uint32_t md = pp ? pw_posture_mode_dims(pp) : 0;
+	int d;
+
+	jw_obj_begin(w);
+	jw_kv_str(w, "id", c->ref.id);
+	pw_alert_str_or_null(w, "name", c->meta.name);
+	jw_kv_str(w, "runtime", pw_runtime_name(c->ref.runtime));
+	pw_alert_str_or_null(w, "image", c->meta.image);
+	pw_alert_str_or_null(w, "pod", c->meta.pod_name);
+	pw_alert_str_or_null(w, "namespace",
+			     c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns);
+	jw_kv_str(w, "phase", c->phase == PW_PHASE_STARTED ? "started" : "setup");
+	jw_key(w, "runtime_privileged");
+	if (c->meta.privileged == PW_PRIV_UNKNOWN)
+		jw_null(w);
+	else
+		jw_bool(w, c->meta.privileged == PW_PRIV_YES);
+	jw_kv_str(w, "mode", pp ? pw_posture_mode_name(pp->mode) : "unknown");
+	jw_key(w, "mode_relaxed");
+	jw_arr_begin(w);
+	for (d = 0; d < PW_DIM_COUNT; d++)
+		if (md & (1u << d))
+			jw_str(w, pw_dim_name(d));
+	jw_arr_end(w);
+	jw_key(w, "relaxed");
+	jw_arr_begin(w);
+	for (d = 0; pp && d < PW_DIM_COUNT; d++)
+		if (pp->dim[d].state == PW_DIM_RELAXED)
+			jw_str(w, pw_dim_name(d));
+	jw_arr_end(w);
+	{
+		struct pw_view_container vc = { .posture = pp };
+
+		pw_alert_write_posture(w, &vc, 0);
+	}
+	jw_obj_end(w);
+}
+
+void pw_pipeline_inventory(struct pw_pipeline *p, const char *reason)
+{
+	struct jsonw *w = &p->w;
+	struct pw_ct_container *c;
+	char when[PW_TIME_LEN];
+	struct timespec ts;
+	uint64_t id, n = 0;
+	size_t i = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pw_format_time((uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, when);
+	jw_obj_begin(w);
+	jw_kv_str(w, "schema", PW_INVENTORY_SCHEMA);
+	jw_kv_str(w, "time", when);
+	jw_key(w, "host");
+	jw_obj_begin(w);
+	pw_alert_str_or_null(w, "hostname", p->host.hostname);
+	pw_alert_str_or_null(w, "boot_id", p->host.boot_id);
+	jw_obj_end(w);
+	jw_kv_str(w, "reason", reason);
+	jw_key(w, "containers");
+	jw_arr_begin(w);
+	/* each container once: at the slot of its own cgroup */
+	while ((c = pw_ctable_next(&p->table, &i, &id)))
+		if (id == c->cgroup_id && !c->pending) {
+			inventory_container(w, c);
+			n++;
+		}
+	jw_arr_end(w);
+	jw_kv_u64(w, "count", n);
+	jw_obj_end(w);
+	pw_pipeline_emit(p, PW_REC_META, PW_SEV_INFO);
 }
 
 static void write_event(struct pw_pipeline *p, const struct pw_event_kind *kind,

@@ -148,6 +148,13 @@ void pw_pipeline_release_all(struct pw_pipeline *p);
  * did not track: causes of privwatch.lost/1. */
 uint64_t pw_pipeline_host_timeouts(const struct pw_pipeline *p);
 
+#define PW_INVENTORY_SCHEMA "privwatch.inventory/1"
+
+/* A privwatch.inventory/1 record on every sink: every container the table
+ * knows (started or not), with its mode, PSS level and relaxed dimensions.
+ * reason: "start", "interval". */
+void pw_pipeline_inventory(struct pw_pipeline *p, const char *reason);
+
 /* An alert about the agent itself (agent/daemon/health.c), never folded: info is
  * built in, not from a rule file; concern names what it is about. */
 void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *info,

@@ -247,6 +247,7 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 		jw_arr_begin(w);
 		pw_alert_write_relaxed(w, c->relaxed);
 		jw_arr_end(w);
+		pw_alert_write_posture(w, c, 1);
 		/* containerd's namespace without a pod has no ECS field. */
 		if (c->ns && *c->ns && !(c->pod && *c->pod)) {
 			jw_kv_str(w, "namespace", c->ns);

@@ -29,6 +29,10 @@ void pw_alert_str_or_null(struct jsonw *w, const char *key, const char *s);
 void pw_alert_write_argv(struct jsonw *w, const struct pw_view_process *p);
 /* Relaxed posture dimension names, one array member each. */
 void pw_alert_write_relaxed(struct jsonw *w, uint32_t relaxed);
+/* The measured posture's members beyond mode and relaxed: pss, host_namespaces,
+ * capabilities_added, capabilities_dangerous, host_mounts, uid. Not measured:
+ * null and empty arrays (native), nothing at all (omit_empty, ECS). */
+void pw_alert_write_posture(struct jsonw *w, const struct pw_view_container *c, int omit_empty);
 /* "CAP_SYS_ADMIN", or the number as a string when this build has no name. */
 void pw_alert_write_cap(struct jsonw *w, const struct pw_view *v);
 

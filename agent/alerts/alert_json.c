@@ -123,6 +123,77 @@ void pw_alert_write_relaxed(struct jsonw *w, uint32_t relaxed)
 			jw_str(w, pw_dim_name(d));
 }
 
+static void write_caps(struct jsonw *w, const char *key, uint64_t caps)
+{
+	char num[16];
+	int cap;
+
+	jw_key(w, key);
+	jw_arr_begin(w);
+	for (cap = 0; cap < 64; cap++) {
+		if (!(caps & (1ULL << cap)))
+			continue;
+		snprintf(num, sizeof(num), "%d", cap);
+		jw_str(w, pw_cap_name(cap) ? pw_cap_name(cap) : num);
+	}
+	jw_arr_end(w);
+}
+
+void pw_alert_write_posture(struct jsonw *w, const struct pw_view_container *c, int omit_empty)
+{
+	const struct pw_posture *p = c->posture;
+	int i;
+
+	if (!p) {
+		if (omit_empty)
+			return;
+		jw_key(w, "pss");
+		jw_null(w);
+		jw_key(w, "host_namespaces");
+		jw_arr_begin(w);
+		jw_arr_end(w);
+		jw_key(w, "capabilities_added");
+		jw_arr_begin(w);
+		jw_arr_end(w);
+		jw_key(w, "capabilities_dangerous");
+		jw_arr_begin(w);
+		jw_arr_end(w);
+		jw_key(w, "host_mounts");
+		jw_arr_begin(w);
+		jw_arr_end(w);
+		jw_key(w, "uid");
+		jw_null(w);
+		return;
+	}
+	jw_key(w, "pss");
+	pw_pss_to_json(w, p);
+	jw_key(w, "host_namespaces");
+	jw_arr_begin(w);
+	for (i = 0; i < PW_HOSTNS_COUNT; i++)
+		if (p->host_ns & (1u << i))
+			jw_str(w, pw_hostns_name(i));
+	jw_arr_end(w);
+	write_caps(w, "capabilities_added", p->caps_added);
+	write_caps(w, "capabilities_dangerous", p->caps_dangerous);
+	jw_key(w, "host_mounts");
+	jw_arr_begin(w);
+	for (i = 0; i < p->nhost_mounts; i++) {
+		jw_obj_begin(w);
+		jw_kv_str(w, "source", p->host_mounts[i].source);
+		jw_kv_str(w, "target", p->host_mounts[i].target);
+		jw_kv_str(w, "class", pw_mount_class_name(p->host_mounts[i].mclass));
+		jw_kv_bool(w, "rw", p->host_mounts[i].rw);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	if (p->uid >= 0) {
+		jw_kv_i64(w, "uid", p->uid);
+	} else if (!omit_empty) {
+		jw_key(w, "uid");
+		jw_null(w);
+	}
+}
+
 void pw_alert_write_cap(struct jsonw *w, const struct pw_view *v)
 {
 	const char *name = v->cap_name && *v->cap_name ? v->cap_name : pw_cap_name(v->cap);
@@ -161,6 +232,7 @@ static void write_container(struct jsonw *w, const struct pw_view_container *c)
 	jw_arr_begin(w);
 	pw_alert_write_relaxed(w, c->relaxed);
 	jw_arr_end(w);
+	pw_alert_write_posture(w, c, 0);
 	jw_obj_end(w);
 }
 

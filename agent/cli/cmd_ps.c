@@ -14,14 +14,22 @@ static const char *mode_name(const struct pw_container *c)
 	return c->posture_rc ? "?" : pw_posture_mode_name(c->posture.mode);
 }
 
-static void relaxed_list(const struct pw_container *c, char *buf, size_t len)
+static const char *pss_name(const struct pw_container *c)
 {
+	return c->posture_rc ? "?" : pw_pss_level_name(c->posture.pss);
+}
+
+/* The relaxed dimensions; mode_only: those the mode counts. */
+static void relaxed_list(const struct pw_container *c, int mode_only, char *buf, size_t len)
+{
+	uint32_t md = c->posture_rc ? 0 : pw_posture_mode_dims(&c->posture);
 	size_t n = 0;
 	int i;
 
 	buf[0] = '\0';
 	for (i = 0; !c->posture_rc && i < PW_DIM_COUNT; i++)
-		if (c->posture.dim[i].state == PW_DIM_RELAXED && n < len)
+		if (c->posture.dim[i].state == PW_DIM_RELAXED && (!mode_only || md & (1u << i)) &&
+		    n < len)
 			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", pw_dim_name(i));
 }
 
@@ -32,7 +40,7 @@ const char *pw_cli_ns_of(const struct pw_container *c)
 
 void pw_cli_container_json(struct jsonw *w, const struct pw_container *c)
 {
-	char relaxed[256];
+	char relaxed[512];
 
 	jw_obj_begin(w);
 	jw_kv_str(w, "id", c->ref.id);
@@ -52,10 +60,15 @@ void pw_cli_container_json(struct jsonw *w, const struct pw_container *c)
 	jw_kv_str(w, "mode", c->posture_rc ? "unknown" : pw_posture_mode_name(c->posture.mode));
 	jw_key(w, "relaxed");
 	jw_arr_begin(w);
-	relaxed_list(c, relaxed, sizeof(relaxed));
+	relaxed_list(c, 0, relaxed, sizeof(relaxed));
 	for (char *t = strtok(relaxed, ","); t; t = strtok(NULL, ","))
 		jw_str(w, t);
 	jw_arr_end(w);
+	jw_key(w, "pss");
+	if (c->posture_rc)
+		jw_null(w);
+	else
+		pw_pss_to_json(w, &c->posture);
 	/* What the runtime recorded; null when it records nothing we can read. */
 	jw_key(w, "runtime_privileged");
 	if (c->meta.privileged == PW_PRIV_UNKNOWN)
@@ -103,9 +116,14 @@ static void ps_usage(FILE *out)
 {
 	fprintf(out, "usage: privwatch ps [--json]\n\n"
 		     "Lists the running containers with their measured posture: MODE is\n"
-		     "privileged, partial or default (? when no process could be measured),\n"
-		     "RELAXED the dimensions that are relaxed. A '!' after MODE: the runtime's\n"
-		     "own privileged flag disagrees with the measured mode (see NOTE).\n"
+		     "privileged (the eight things --privileged changes, all relaxed),\n"
+		     "partial (some of them, a host namespace or a sensitive host mount) or\n"
+		     "default (? when no process could be measured); PSS the Pod Security\n"
+		     "Standards level the measured posture meets (privileged, baseline,\n"
+		     "restricted; privwatch inspect lists the violated controls); RELAXED the\n"
+		     "dimensions the mode counts, then after '+' the other relaxed ones\n"
+		     "(user, no_new_privs...). A '!' after MODE: the runtime's own privileged\n"
+		     "flag disagrees with the measured mode (see NOTE).\n"
 		     "  --json        one JSON array of containers on one line\n"
 		     "  --help, --version\n");
 }
@@ -170,21 +188,34 @@ int pw_cmd_ps(int argc, char **argv)
 		pw_containers_free(&cs);
 		return rc;
 	}
-	printf("%-12s  %-24s  %-14s  %-24s  %-11s  %-40s  %s\n", "ID", "NAME", "RUNTIME", "IMAGE",
-	       "MODE", "RELAXED", "NOTE");
+	printf("%-12s  %-24s  %-14s  %-24s  %-11s  %-10s  %-40s  %s\n", "ID", "NAME", "RUNTIME",
+	       "IMAGE", "MODE", "PSS", "RELAXED", "NOTE");
 	for (i = 0; i < cs.n; i++) {
 		const struct pw_container *c = &cs.v[i];
-		char id[13], mode[16], relaxed[256], nt[128];
+		char id[13], mode[16], counted[512], all[512], relaxed[1100], nt[128];
+		size_t k;
 
 		snprintf(mode, sizeof(mode), "%s%s", mode_name(c),
 			 pw_container_priv_mismatch(c) ? "!" : "");
-		relaxed_list(c, relaxed, sizeof(relaxed));
+		relaxed_list(c, 1, counted, sizeof(counted));
+		relaxed_list(c, 0, all, sizeof(all));
+		/* The mode's ones first, "+" the others (all is a superset, in order). */
+		snprintf(relaxed, sizeof(relaxed), "%s", counted[0] ? counted : "-");
+		for (char *t = strtok(all, ","); t; t = strtok(NULL, ",")) {
+			k = strlen(t);
+			if (strstr(counted, t) &&
+			    (strstr(counted, t)[k] == ',' || strstr(counted, t)[k] == '\0'))
+				continue;
+			snprintf(relaxed + strlen(relaxed), sizeof(relaxed) - strlen(relaxed),
+				 "%s%s", strchr(relaxed, '+') ? "," : " +", t);
+		}
 		note(c, nt, sizeof(nt));
-		printf("%-12s  %-24.24s  %-14s  %-24.24s  %-11s  ", pw_container_short_id(c, id),
-		       c->meta.name[0] ? c->meta.name : "-", pw_runtime_name(c->ref.runtime),
-		       c->meta.image[0] ? c->meta.image : "-", mode);
+		printf("%-12s  %-24.24s  %-14s  %-24.24s  %-11s  %-10s  ",
+		       pw_container_short_id(c, id), c->meta.name[0] ? c->meta.name : "-",
+		       pw_runtime_name(c->ref.runtime), c->meta.image[0] ? c->meta.image : "-",
+		       mode, pss_name(c));
 		/* NOTE is rare: no trailing blanks without it. */
-		printf(nt[0] ? "%-40s  %s\n" : "%s\n", relaxed[0] ? relaxed : "-", nt);
+		printf(nt[0] ? "%-40s  %s\n" : "%s\n", relaxed, nt);
 	}
 	pw_containers_free(&cs);
 	return PW_EXIT_OK;

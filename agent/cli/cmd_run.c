@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "host/container_table.h"
 #include "host/containers.h"
+#include "events/posture_model.h"
 #include "daemon/health.h"
 #include "kernel/loader.h"
 #include "lib/log.h"
@@ -33,6 +34,7 @@
 #define DEFAULT_POLL_MS		 10
 #define DEFAULT_FOLD_S		 10
 #define DEFAULT_STATS_S		 60
+#define DEFAULT_INVENTORY_S	 900
 #define MAX_DISABLED		 64
 #define DEFAULT_CANARY_S	 300
 #define DEFAULT_BUDGET_RATE	 20000
@@ -57,6 +59,8 @@ enum { /* long-only options */
        OPT_READ_DEADLINE,
        OPT_HOLD,
        OPT_BUDGET,
+       OPT_INVENTORY_INTERVAL,
+       OPT_SENSITIVE_MOUNT,
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -125,6 +129,7 @@ struct run_opts {
 	int noutputs;
 	int poll_ms;
 	int stats_s;
+	int inventory_s;
 	int canary_s, canary_timeout_s;
 	int no_rules;
 };
@@ -196,6 +201,11 @@ static void usage(FILE *out)
 		"  --fold-window SEC    identical alerts within SEC seconds are folded into one\n"
 		"                       with a count (default %d; 0: never fold)\n"
 		"  --stats-interval SEC a privwatch.stats/1 record every SEC seconds (default %d; 0: off)\n"
+		"  --inventory-interval SEC  a privwatch.inventory/1 record (every container, its\n"
+		"                       mode, PSS level and relaxed dimensions) at start and every\n"
+		"                       SEC seconds (default %d, 15 minutes; 0: at start only)\n"
+		"  --sensitive-mount PATH  also report this host path mounted into a container\n"
+		"                       (PATH/** for what is below it too; repeatable)\n"
 		"  --cgroup PATH        watch only this cgroup directory and the cgroups below it\n"
 		"                       (default: every cgroup except the root)\n"
 		"  --cgroup-v1 CTRL     identify containers by their cgroup in this v1 controller's\n"
@@ -222,9 +232,10 @@ static void usage(FILE *out)
 		"                       runtime state and posture (default %d)\n"
 		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
 		"  --help, --version\n",
-		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_CANARY_S,
-		DEFAULT_CANARY_TIMEOUT_S, DEFAULT_BUDGET_RATE, DEFAULT_BUDGET_BURST,
-		DEFAULT_POLL_MS, (int)(PW_READ_DEADLINE_NS / 1000000), (int)(PW_HOLD_NS / 1000000));
+		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_INVENTORY_S,
+		DEFAULT_CANARY_S, DEFAULT_CANARY_TIMEOUT_S, DEFAULT_BUDGET_RATE,
+		DEFAULT_BUDGET_BURST, DEFAULT_POLL_MS, (int)(PW_READ_DEADLINE_NS / 1000000),
+		(int)(PW_HOLD_NS / 1000000));
 }
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
@@ -349,6 +360,8 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "fold-window", required_argument, NULL, OPT_FOLD_WINDOW },
 		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+		{ "inventory-interval", required_argument, NULL, OPT_INVENTORY_INTERVAL },
+		{ "sensitive-mount", required_argument, NULL, OPT_SENSITIVE_MOUNT },
 		{ "canary-interval", required_argument, NULL, OPT_CANARY_INTERVAL },
 		{ "canary-timeout", required_argument, NULL, OPT_CANARY_TIMEOUT },
 		{ "no-variant", required_argument, NULL, OPT_NO_VARIANT },
@@ -367,6 +380,7 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 
 	ro->poll_ms = DEFAULT_POLL_MS;
 	ro->stats_s = DEFAULT_STATS_S;
+	ro->inventory_s = DEFAULT_INVENTORY_S;
 	ro->canary_s = DEFAULT_CANARY_S;
 	o->budget_rate = DEFAULT_BUDGET_RATE;
 	o->budget_burst = DEFAULT_BUDGET_BURST;
@@ -437,6 +451,20 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 		case OPT_STATS_INTERVAL:
 			if (parse_seconds("--stats-interval", optarg, 86400, &ro->stats_s))
 				return PW_EXIT_USAGE;
+			break;
+		case OPT_INVENTORY_INTERVAL:
+			if (parse_seconds("--inventory-interval", optarg, 7 * 86400,
+					  &ro->inventory_s))
+				return PW_EXIT_USAGE;
+			break;
+		case OPT_SENSITIVE_MOUNT:
+			if (pw_sensitive_add(optarg)) {
+				fprintf(stderr,
+					"privwatch run: --sensitive-mount '%s': need an absolute path "
+					"(PATH, or PATH/** for what is below too), at most %d in all\n",
+					optarg, PW_SENSITIVE_MAX);
+				return PW_EXIT_USAGE;
+			}
 			break;
 		case OPT_CANARY_INTERVAL:
 			if (parse_seconds("--canary-interval", optarg, 86400, &ro->canary_s))
@@ -768,7 +796,7 @@ int pw_cmd_run(int argc, char **argv)
 	struct pw_reader r = {};
 	struct pw_kstats ks;
 	struct pw_health_opts health_opts;
-	uint64_t last_tick = 0, last_stats;
+	uint64_t last_tick = 0, last_stats, last_inventory;
 	int n, exit_code = PW_EXIT_FAIL, health_on = 0;
 	char err[1200], rules_buf[PATH_MAX];
 
@@ -858,8 +886,9 @@ int pw_cmd_run(int argc, char **argv)
 		pw_health_record(&rc.health, "start");
 	}
 	hold_release(&rc);
+	pw_pipeline_inventory(&rc.p, "start");
 	pw_sinks_flush(rc.sinks);
-	last_stats = now_ns(CLOCK_MONOTONIC);
+	last_stats = last_inventory = now_ns(CLOCK_MONOTONIC);
 
 	while (!stop_requested && !rc.p.write_failed) {
 		uint64_t t;
@@ -896,6 +925,10 @@ int pw_cmd_run(int argc, char **argv)
 		if (ro.stats_s && t - last_stats >= (uint64_t)ro.stats_s * 1000000000) {
 			last_stats = t;
 			stats_record(&rc, &l, &r, 0);
+		}
+		if (ro.inventory_s && t - last_inventory >= (uint64_t)ro.inventory_s * 1000000000) {
+			last_inventory = t;
+			pw_pipeline_inventory(&rc.p, "interval");
 		}
 	}
 	if (rc.p.write_failed) {

@@ -64,6 +64,7 @@ static int split(char *buf, struct pw_mounts *m)
 			continue;
 		e->id = strtol(f[0], NULL, 10);
 		e->parent = strtol(f[1], NULL, 10);
+		e->dev = f[2];
 		e->root = f[3];
 		e->point = f[4];
 		e->opts = f[5];

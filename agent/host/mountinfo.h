@@ -13,6 +13,7 @@
 /* A mountinfo line, split in place. */
 struct pw_mnt {
 	long id, parent;
+	char *dev; /* major:minor of the filesystem */
 	char *root, *point, *opts, *fstype, *super;
 };
 

@@ -36,11 +36,6 @@
 #define DEV_ENTRIES_MAX 16384 /* looked at in /dev and its subdirectories together */
 #define DEV_NAMES_MAX	1024  /* of which kept, to pick the evidence from */
 
-/* Docker's default bounding set (moby oci/caps/defaults.go). */
-#define DOCKER_DEFAULT_CAPS                                                                        \
-	((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) | (1ULL << 6) |       \
-	 (1ULL << 7) | (1ULL << 8) | (1ULL << 10) | (1ULL << 13) | (1ULL << 18) | (1ULL << 27) |   \
-	 (1ULL << 29) | (1ULL << 31))
 /* Runtimes built before CAP_PERFMON (38) grant 0..37 (CAP_AUDIT_READ) as "all". */
 #define CAPS_UPTO_AUDIT_READ ((1ULL << 38) - 1)
 
@@ -336,32 +331,44 @@ static void add_cap_name(char *dst, size_t len, int cap)
 	for (i = 0; n[i + 4] && i < sizeof(low) - 1; i++)
 		low[i] = n[i + 4] >= 'A' && n[i + 4] <= 'Z' ? n[i + 4] - 'A' + 'a' : n[i + 4];
 	low[i] = '\0';
-	addf(dst, len, " %s", low);
+	addf(dst, len, " %s%s", low, (PW_CAPS_DANGEROUS >> cap) & 1 ? "(!)" : "");
 }
 
-static void measure_caps(struct ctx *c, struct pw_dimension *d)
+/*
+ * Graded: relaxed when CapBnd or CapEff holds anything beyond the runtime
+ * default set, each added one named and the dangerous ones marked "(!)";
+ * caps_full says whether CapBnd is everything the host has, which is what
+ * --privileged gives.
+ */
+static void measure_caps(struct ctx *c, struct pw_posture *p, struct pw_dimension *d)
 {
-	uint64_t bnd, host = c->host.pid1_bnd, extra;
+	uint64_t bnd, eff = 0, host = c->host.pid1_bnd, extra;
 	int cap, host_known = c->host.pid1_known;
 
 	if (pw_proc_status_num(c->status, "CapBnd", 16, &bnd)) {
 		set(d, PW_DIM_NA, "no CapBnd in /proc/%d/status", c->pid);
 		return;
 	}
+	pw_proc_status_num(c->status, "CapEff", 16, &eff);
 	/* The host's own bounding set, not the full set: a host may lack some
 	 * (this one has no CAP_SYS_RESOURCE anywhere). */
 	if (!host_known)
 		host = PW_CAP_LAST >= 63 ? ~0ULL : (1ULL << (PW_CAP_LAST + 1)) - 1;
-	d->state = (bnd & host) == host || bnd == (host & CAPS_UPTO_AUDIT_READ) ? PW_DIM_RELAXED
-										: PW_DIM_CONFINED;
-	snprintf(d->evidence, sizeof(d->evidence), "CapBnd %016" PRIx64 " (host %016" PRIx64 "%s);",
-		 bnd, host, host_known ? "" : ", guessed");
-	extra = bnd & ~DOCKER_DEFAULT_CAPS;
+	p->cap_bnd = bnd;
+	p->cap_eff = eff;
+	p->caps_full = (bnd & host) == host || bnd == (host & CAPS_UPTO_AUDIT_READ);
+	extra = (bnd | eff) & ~PW_CAPS_RUNTIME_DEFAULT;
+	p->caps_added = extra;
+	p->caps_dangerous = extra & PW_CAPS_DANGEROUS;
+	d->state = extra ? PW_DIM_RELAXED : PW_DIM_CONFINED;
+	snprintf(d->evidence, sizeof(d->evidence),
+		 "CapBnd %016" PRIx64 " CapEff %016" PRIx64 " (host %016" PRIx64 "%s)%s;", bnd, eff,
+		 host, host_known ? "" : ", guessed", p->caps_full ? ", the full set" : "");
 	if (!extra) {
-		addf(d->evidence, sizeof(d->evidence), " nothing beyond docker's default");
+		addf(d->evidence, sizeof(d->evidence), " nothing beyond the runtime default set");
 		return;
 	}
-	addf(d->evidence, sizeof(d->evidence), " beyond docker's default:");
+	addf(d->evidence, sizeof(d->evidence), " beyond the runtime default set:");
 	for (cap = 0; cap < 64; cap++)
 		if (extra & (1ULL << cap))
 			add_cap_name(d->evidence, sizeof(d->evidence), cap);
@@ -811,12 +818,365 @@ static void measure_selinux(struct ctx *c, struct pw_dimension *d)
 	free(label);
 }
 
+/*
+ * The namespace link of a process ("pid:[4026531836]"), read from its
+ * /proc directory: the kernel writes it, the container cannot choose it.
+ */
+static int ns_link(int dirfd, const char *type, char *out, size_t len)
+{
+	char rel[32];
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "ns/%s", type);
+	n = readlinkat(dirfd, rel, out, len - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * The host's namespaces to compare with. /proc/1/ns/ is refused even to
+ * root on some hosts (here: PID 1 is a sandbox's own process), so the first
+ * choice is kthreadd (pid 2, Name kthreadd, PPid 0): a kernel thread lives in
+ * the initial namespaces by construction. Then PID 1, then the agent itself,
+ * which must run in the host's namespaces to watch every container.
+ */
+static int host_ns_ref(struct ctx *c, char *who, size_t wlen)
+{
+	static const struct {
+		pid_t pid;
+		const char *name;
+	} refs[] = { { 2, "kthreadd (pid 2)" }, { 1, "pid 1" }, { 0, "the agent (/proc/self)" } };
+	char link[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		int fd;
+
+		if (refs[i].pid) {
+			fd = pw_proc_open_pid(c->proc_root, refs[i].pid);
+		} else {
+			char full[4096];
+
+			fd = pw_proc_path(full, sizeof(full), c->proc_root, "/proc/self")
+				     ? -ENAMETOOLONG
+				     : open(full, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				fd = -errno;
+		}
+		if (fd < 0)
+			continue;
+		if (refs[i].pid == 2) {
+			char *st = NULL;
+			const char *name;
+			uint64_t ppid = 1;
+			int ok = !pw_proc_read_alloc(fd, "status", STATUS_MAX, &st) &&
+				 (name = pw_proc_status_field(st, "Name")) &&
+				 !strncmp(name, "kthreadd", 8) && (name[8] == '\n' || !name[8]) &&
+				 !pw_proc_status_num(st, "PPid", 10, &ppid) && ppid == 0;
+
+			free(st);
+			if (!ok) {
+				close(fd);
+				continue;
+			}
+		}
+		if (ns_link(fd, "pid", link, sizeof(link))) {
+			close(fd);
+			continue;
+		}
+		snprintf(who, wlen, "%s", refs[i].name);
+		return fd;
+	}
+	return -ENOENT;
+}
+
+static void measure_host_ns(struct ctx *c, struct pw_posture *p, int ref, const char *who)
+{
+	struct pw_dimension *d = &p->dim[PW_DIM_HOST_NAMESPACES];
+	char shared[128] = "", own[128] = "", unknown[128] = "";
+	int t;
+
+	if (ref < 0) {
+		set(d, PW_DIM_NA, "no host process to compare namespaces with");
+		return;
+	}
+	for (t = 0; t < PW_HOSTNS_COUNT; t++) {
+		const char *name = pw_hostns_name(t);
+		char a[64], b[64];
+
+		if (ns_link(c->piddir, name, a, sizeof(a)) || ns_link(ref, name, b, sizeof(b))) {
+			addf(unknown, sizeof(unknown), " %s", name);
+			continue;
+		}
+		if (!strcmp(a, b)) {
+			p->host_ns |= 1u << t;
+			addf(shared, sizeof(shared), " %s", name);
+		} else {
+			addf(own, sizeof(own), " %s", name);
+		}
+	}
+	if (!*shared && !*own) {
+		set(d, PW_DIM_NA, "cannot read /proc/%d/ns", c->pid);
+		return;
+	}
+	d->state = p->host_ns & PW_HOSTNS_COUNTED ? PW_DIM_RELAXED : PW_DIM_CONFINED;
+	d->evidence[0] = '\0';
+	addf(d->evidence, sizeof(d->evidence), "the host's:%s; own:%s", *shared ? shared : " none",
+	     *own ? own : " none");
+	if (*unknown)
+		addf(d->evidence, sizeof(d->evidence), "; unreadable:%s", unknown);
+	if (p->host_ns & ~PW_HOSTNS_COUNTED)
+		addf(d->evidence, sizeof(d->evidence),
+		     " (cgroup, time: the runtime default, not counted)");
+	addf(d->evidence, sizeof(d->evidence), "; compared with %s", who);
+}
+
+static void measure_userns(struct ctx *c, struct pw_dimension *d, int ref, const char *who)
+{
+	char a[64], b[64], *map = NULL;
+
+	if (ref < 0 || ns_link(ref, "user", b, sizeof(b))) {
+		set(d, PW_DIM_NA, "no host user namespace to compare with");
+		return;
+	}
+	if (ns_link(c->piddir, "user", a, sizeof(a))) {
+		set(d, PW_DIM_NA, "cannot read /proc/%d/ns/user: %s", c->pid, strerror(errno));
+		return;
+	}
+	if (!strcmp(a, b)) {
+		set(d, PW_DIM_RELAXED, "%s is the host's (%s): container root is host root", a,
+		    who);
+		return;
+	}
+	set(d, PW_DIM_CONFINED, "%s, not the host's %s", a, b);
+	if (!pw_proc_read_alloc(c->piddir, "uid_map", 4096, &map)) {
+		char *nl = strchr(map, '\n');
+
+		char *r, *w;
+
+		if (nl && nl[1])
+			*nl = ',';
+		strip_nl(map);
+		/* "         0     100000      65536" -> " 0 100000 65536" */
+		for (r = w = map; *r; r++)
+			if (*r != ' ' || (w > map && w[-1] != ' ') || w == map)
+				*w++ = *r;
+		*w = '\0';
+		addf(d->evidence, sizeof(d->evidence), "; uid_map%s%s", map[0] == ' ' ? "" : " ",
+		     map);
+		free(map);
+	}
+}
+
+/* The host path a container mount shows: the host mount of the same
+ * device whose root is the longest prefix of the mount's root, and what is
+ * below it. 0, or -ENOENT when the device is not mounted on the host. */
+static int host_path_of(const struct pw_mounts *host, const struct pw_mnt *e, char *out, size_t len)
+{
+	const struct pw_mnt *best = NULL;
+	size_t blen = 0;
+	int i;
+
+	for (i = 0; i < host->n; i++) {
+		const struct pw_mnt *h = &host->v[i];
+		size_t rl = strlen(h->root);
+
+		if (strcmp(h->dev, e->dev))
+			continue;
+		if (!strcmp(h->root, "/"))
+			rl = 0;
+		else if (strncmp(e->root, h->root, rl) || (e->root[rl] != '/' && e->root[rl]))
+			continue;
+		if (!best || rl > blen) {
+			best = h;
+			blen = rl;
+		}
+	}
+	if (!best)
+		return -ENOENT;
+	{
+		const char *rest = e->root + blen;
+
+		if (!strcmp(rest, "/"))
+			rest = "";
+		if (!strcmp(best->point, "/"))
+			snprintf(out, len, "%s", *rest ? rest : "/");
+		else
+			snprintf(out, len, "%s%s", best->point, rest);
+	}
+	/* " (deleted)" or octal escapes: the path as the kernel printed it. */
+	return 0;
+}
+
+/* Files the runtime itself mounts from the host into every container (its
+ * /etc/hosts, resolv.conf, hostname, .containerenv, podman's /dev/shm; kubelet's emptyDir,
+ * secret and configMap volumes; named volumes): not hostPath volumes. */
+static int runtime_own(const char *src, const char *target)
+{
+	/* Wherever the runtime keeps its state: the files it writes for every
+	 * container, by the name it gives them. */
+	static const char *const files[] = {
+		"/etc/hosts",	      "/etc/hostname",	      "/etc/resolv.conf",
+		"/run/.containerenv", "/dev/termination-log", "/dev/shm",
+	};
+	const char *sb = strrchr(src, '/'), *tb = strrchr(target, '/');
+	static const char *const own[] = {
+		"/var/lib/docker/containers/",
+		"/var/lib/docker/volumes/",
+		"/var/lib/kubelet/pods/",
+		"/var/lib/containers/storage/",
+		"/run/containers/storage/",
+		"/var/run/containers/storage/",
+		"/run/containerd/",
+		"/var/run/containerd/",
+		"/run/libpod/",
+		"/var/lib/containerd/",
+		"/var/lib/rancher/k3s/agent/",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strncmp(src, own[i], strlen(own[i])))
+			return 1;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!strcmp(target, files[i]) && sb && tb &&
+		    (!strcmp(sb, tb) || !strncmp(sb + 1, "termination-log", 15) ||
+		     !strcmp(sb, "/containerenv")))
+			return 1;
+	return 0;
+}
+
+/*
+ * Sensitive host paths mounted into the container: each mount of its table
+ * whose device the host has mounted is a host path (mountinfo's root within
+ * the device, placed under the host's mount point); the ones on the list
+ * (events/posture_model.h) are reported with rw/ro. Not host paths: the
+ * container's root, cgroup and kernel-made filesystems the runtime mounts
+ * itself (sysfs on /sys is the host's sysfs with a host network namespace,
+ * still the runtime's own mount).
+ */
+static void measure_host_mounts(struct ctx *c, struct pw_posture *p)
+{
+	struct pw_dimension *d = &p->dim[PW_DIM_HOST_MOUNTS];
+	const struct pw_mnt *root = covering(&c->mi, "/");
+	/* the host's table, read and indexed once per change (host facts) */
+	const struct pw_mounts *host = c->host.mounts ? &c->host.mounts->m : NULL;
+	char other[256] = "";
+	int i, total = 0;
+
+	if (!host) {
+		set(d, PW_DIM_NA, "cannot read the host's mount table: %s",
+		    strerror(-(c->host.mounts_rc ? c->host.mounts_rc : -ENOENT)));
+		return;
+	}
+	d->evidence[0] = '\0';
+	for (i = 0; i < c->mi.n; i++) {
+		const struct pw_mnt *e = &c->mi.v[i];
+		char src[PW_MOUNT_PATH_LEN];
+		int cls;
+
+		if (e == root || !strcmp(e->fstype, "cgroup") || !strcmp(e->fstype, "cgroup2") ||
+		    !strcmp(e->fstype, "mqueue") || !strcmp(e->fstype, "devpts") ||
+		    (!strcmp(e->fstype, "sysfs") && !strcmp(e->point, "/sys")) ||
+		    (!strcmp(e->fstype, "proc") && !strcmp(e->point, "/proc")))
+			continue;
+		if (host_path_of(host, e, src, sizeof(src)))
+			continue;
+		cls = pw_sensitive_match(src);
+		if (cls < 0) {
+			/* --ipc=host hands over the host's /dev/shm with its ipc
+			 * namespace: host_namespaces says so. */
+			if (runtime_own(src, e->point) ||
+			    (!strcmp(src, "/dev/shm") && !strcmp(e->point, "/dev/shm")))
+				continue;
+			p->nhost_paths++;
+			addf(p->host_paths, sizeof(p->host_paths), "%s%s",
+			     p->nhost_paths > 1 ? "," : "", src);
+			addf(other, sizeof(other), " %s on %s %s", src, e->point,
+			     mnt_ro(e) ? "ro" : "rw");
+			continue;
+		}
+		total++;
+		p->host_mount_classes |= 1u << cls;
+		if (!mnt_ro(e))
+			p->host_mount_classes_rw |= 1u << cls;
+		if (p->nhost_mounts < PW_HOST_MOUNTS_MAX) {
+			struct pw_host_mount *m = &p->host_mounts[p->nhost_mounts++];
+
+			snprintf(m->source, sizeof(m->source), "%s", src);
+			snprintf(m->target, sizeof(m->target), "%s", e->point);
+			m->mclass = cls;
+			m->rw = !mnt_ro(e);
+		}
+		addf(d->evidence, sizeof(d->evidence), "%s%s on %s %s (%s)", total > 1 ? "; " : "",
+		     src, e->point, mnt_ro(e) ? "ro" : "rw", pw_mount_class_name(cls));
+	}
+	d->state = total ? PW_DIM_RELAXED : PW_DIM_CONFINED;
+	if (!total)
+		snprintf(d->evidence, sizeof(d->evidence), "no sensitive host path among %d mounts",
+			 c->mi.n);
+	if (*other)
+		addf(d->evidence, sizeof(d->evidence), "; other host paths:%s", other);
+}
+
+static void measure_nnp(struct ctx *c, struct pw_dimension *d)
+{
+	uint64_t v;
+
+	if (pw_proc_status_num(c->status, "NoNewPrivs", 10, &v))
+		set(d, PW_DIM_NA, "no NoNewPrivs in /proc/%d/status", c->pid);
+	else if (v)
+		set(d, PW_DIM_CONFINED, "NoNewPrivs 1");
+	else
+		set(d, PW_DIM_RELAXED,
+		    "NoNewPrivs 0: setuid and file capabilities raise privilege");
+}
+
+/* "Uid: real effective saved fs", as the host sees them. */
+static void measure_user(struct ctx *c, struct pw_posture *p, struct pw_dimension *d)
+{
+	const char *u = pw_proc_status_field(c->status, "Uid");
+	long real, eff;
+	char *end;
+
+	p->uid = -1;
+	if (!u) {
+		set(d, PW_DIM_NA, "no Uid in /proc/%d/status", c->pid);
+		return;
+	}
+	real = strtol(u, &end, 10);
+	eff = strtol(end, &end, 10);
+	if (end == u || real < 0 || eff < 0) {
+		set(d, PW_DIM_NA, "unreadable Uid in /proc/%d/status", c->pid);
+		return;
+	}
+	p->uid = eff;
+	if (eff == 0 || real == 0)
+		set(d, PW_DIM_RELAXED, "uid %ld euid %ld: host root", real, eff);
+	else
+		set(d, PW_DIM_CONFINED, "uid %ld euid %ld on the host", real, eff);
+}
+
+static void measure_rootfs(struct ctx *c, struct pw_dimension *d)
+{
+	const struct pw_mnt *root = covering(&c->mi, "/");
+
+	if (!root)
+		set(d, PW_DIM_NA, "no root mount in /proc/%d/mountinfo", c->pid);
+	else if (mnt_ro(root))
+		set(d, PW_DIM_CONFINED, "/ %s ro", root->fstype);
+	else
+		set(d, PW_DIM_RELAXED, "/ %s rw", root->fstype);
+}
+
 int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 		       struct pw_posture *out)
 {
 	struct ctx c = { .pid = pid, .proc_root = proc_root, .host_root = host_root };
-	char *mi = NULL;
-	int rc, have_facts = 0;
+	char *mi = NULL, who[64] = "";
+	int rc, have_facts = 0, ref;
 
 	memset(out, 0, sizeof(*out));
 	if (pid <= 0)
@@ -837,7 +1197,7 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 	out->pid = pid;
 	host_facts(proc_root, host_root, &c.host);
 	have_facts = 1;
-	measure_caps(&c, &out->dim[PW_DIM_CAPABILITIES]);
+	measure_caps(&c, out, &out->dim[PW_DIM_CAPABILITIES]);
 	measure_masked(&c, &out->dim[PW_DIM_MASKED_PATHS]);
 	measure_readonly(&c, &out->dim[PW_DIM_READONLY_KERNEL_FS]);
 	measure_apparmor(&c, &out->dim[PW_DIM_APPARMOR]);
@@ -845,6 +1205,15 @@ int pw_posture_measure(pid_t pid, const char *proc_root, const char *host_root,
 	measure_devcgroup(&c, &out->dim[PW_DIM_DEVICE_CGROUP]);
 	measure_devices(&c, &out->dim[PW_DIM_HOST_DEVICES]);
 	measure_selinux(&c, &out->dim[PW_DIM_SELINUX]);
+	ref = host_ns_ref(&c, who, sizeof(who));
+	measure_host_ns(&c, out, ref, who);
+	measure_userns(&c, &out->dim[PW_DIM_USER_NAMESPACE], ref, who);
+	if (ref >= 0)
+		close(ref);
+	measure_host_mounts(&c, out);
+	measure_nnp(&c, &out->dim[PW_DIM_NO_NEW_PRIVS]);
+	measure_user(&c, out, &out->dim[PW_DIM_USER]);
+	measure_rootfs(&c, &out->dim[PW_DIM_READONLY_ROOTFS]);
 	/* Still alive? Otherwise some reads may have seen it half gone. The
 	 * dir fd pins this process: a new one reusing the pid is not it. */
 	rc = pw_proc_dead(c.piddir) ? -ESRCH : 0;

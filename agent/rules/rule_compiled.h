@@ -36,6 +36,13 @@ enum pw_field_id {
 	PW_FLD_MOUNT_KIND,
 	PW_FLD_NS_OP,
 	PW_FLD_NS_TYPES,
+	PW_FLD_CONTAINER_PSS,
+	PW_FLD_CONTAINER_PSS_VIOLATIONS,
+	PW_FLD_CONTAINER_HOST_NS,
+	PW_FLD_CONTAINER_CAPS_ADDED,
+	PW_FLD_CONTAINER_CAPS_DANGEROUS,
+	PW_FLD_CONTAINER_HOST_MOUNTS,
+	PW_FLD_CONTAINER_HOST_MOUNTS_RW,
 	/* strings */
 	PW_FLD_PATH,
 	PW_FLD_BASENAME,
@@ -63,6 +70,7 @@ enum pw_field_id {
 	PW_FLD_USERNS_LEVEL,
 	PW_FLD_PROC_RUNTIME_INIT,
 	PW_FLD_OTHER_PROCESS,
+	PW_FLD_CONTAINER_UID,
 	PW_FLD_COUNT,
 };
 
@@ -78,6 +86,8 @@ int pw_field_lookup(const char *name); /* id, or -1 */
 /* Enum values: name of value i (NULL: no such value), values < 64. */
 const char *pw_field_value_name(int id, unsigned int i);
 unsigned int pw_field_nvalues(int id);
+/* Enum fields whose values are capabilities (capability, container.capabilities...). */
+int pw_field_is_capability(int id);
 /* Enum value by name (capability: pw_cap_from_name), or -1. */
 int pw_field_value_parse(int id, const char *name);
 int pw_errno_parse(const char *name); /* "EPERM" -> 1, or -1 */

@@ -55,6 +55,19 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 				   "container (kernel fact), else 0" },
 	[PW_FLD_PROC_RUNTIME_INIT] = { "proc.runtime_init", PW_FT_NUM,
 				       "1: the runtime's own init (kernel fact), else 0" },
+	[PW_FLD_CONTAINER_PSS] = { "container.pss", PW_FT_ENUM, "Pod Security Standards level" },
+	[PW_FLD_CONTAINER_PSS_VIOLATIONS] = { "container.pss_violations", PW_FT_ENUM,
+					      "Pod Security Standards control" },
+	[PW_FLD_CONTAINER_HOST_NS] = { "container.host_namespaces", PW_FT_ENUM, "namespace type" },
+	[PW_FLD_CONTAINER_CAPS_ADDED] = { "container.capabilities_added", PW_FT_ENUM,
+					  "capability" },
+	[PW_FLD_CONTAINER_CAPS_DANGEROUS] = { "container.capabilities_dangerous", PW_FT_ENUM,
+					      "capability" },
+	[PW_FLD_CONTAINER_HOST_MOUNTS] = { "container.host_mounts", PW_FT_ENUM,
+					   "host mount class" },
+	[PW_FLD_CONTAINER_HOST_MOUNTS_RW] = { "container.host_mounts_rw", PW_FT_ENUM,
+					      "host mount class" },
+	[PW_FLD_CONTAINER_UID] = { "container.uid", PW_FT_NUM, "container init uid" },
 };
 
 const struct pw_field *pw_field_get(int id)
@@ -100,8 +113,21 @@ const char *pw_field_value_name(int id, unsigned int i)
 	case PW_FLD_MOUNT_KIND: return pw_mount_kind_name(i);
 	case PW_FLD_NS_OP: return i < N(ns_ops) ? ns_ops[i] : NULL;
 	case PW_FLD_NS_TYPES: return pw_ns_type_name(i);
+	case PW_FLD_CONTAINER_PSS: return pw_pss_level_name(i);
+	case PW_FLD_CONTAINER_PSS_VIOLATIONS: return pw_pss_control_name(i);
+	case PW_FLD_CONTAINER_HOST_NS: return pw_hostns_name(i);
+	case PW_FLD_CONTAINER_CAPS_ADDED:
+	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return pw_cap_name(i);
+	case PW_FLD_CONTAINER_HOST_MOUNTS:
+	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return pw_mount_class_name(i);
 	default: return NULL;
 	}
+}
+
+int pw_field_is_capability(int id)
+{
+	return id == PW_FLD_CAPABILITY || id == PW_FLD_CONTAINER_CAPS_ADDED ||
+	       id == PW_FLD_CONTAINER_CAPS_DANGEROUS;
 }
 
 unsigned int pw_field_nvalues(int id)
@@ -121,6 +147,13 @@ unsigned int pw_field_nvalues(int id)
 	case PW_FLD_MOUNT_KIND: return PW_MOUNT_KIND_COUNT;
 	case PW_FLD_NS_OP: return N(ns_ops);
 	case PW_FLD_NS_TYPES: return PW_NS_TYPES;
+	case PW_FLD_CONTAINER_PSS: return PW_PSS_RESTRICTED + 1;
+	case PW_FLD_CONTAINER_PSS_VIOLATIONS: return PW_PSS_CONTROL_COUNT;
+	case PW_FLD_CONTAINER_HOST_NS: return PW_HOSTNS_COUNT;
+	case PW_FLD_CONTAINER_CAPS_ADDED:
+	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return PW_CAP_LAST + 1;
+	case PW_FLD_CONTAINER_HOST_MOUNTS:
+	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return PW_MCLASS_COUNT;
 	default: return 0;
 	}
 }
@@ -129,7 +162,7 @@ int pw_field_value_parse(int id, const char *name)
 {
 	unsigned int i, n = pw_field_nvalues(id);
 
-	if (id == PW_FLD_CAPABILITY)
+	if (pw_field_is_capability(id))
 		return pw_cap_from_name(name);
 	for (i = 0; i < n; i++) {
 		const char *s = pw_field_value_name(id, i);
@@ -198,6 +231,7 @@ static inline uint64_t bit(unsigned int i)
 uint64_t pw_field_bits(int id, const struct pw_view *v)
 {
 	const struct pw_view_container *c = v->container;
+	const struct pw_posture *pc = c ? c->posture : NULL; /* NULL: not measured */
 
 	switch (id) {
 	case PW_FLD_KIND: return bit(v->kind);
@@ -218,6 +252,13 @@ uint64_t pw_field_bits(int id, const struct pw_view *v)
 	case PW_FLD_MOUNT_KIND: return v->mount_kind ? bit(v->mount_kind) : 0;
 	case PW_FLD_NS_OP: return v->ns_op ? bit(v->ns_op - 1) : 0;
 	case PW_FLD_NS_TYPES: return v->kind == PW_EVENT_NAMESPACE ? ns_type_bits(v->ns_flags) : 0;
+	case PW_FLD_CONTAINER_PSS: return pc ? bit(pc->pss) : 0;
+	case PW_FLD_CONTAINER_PSS_VIOLATIONS: return pc ? pc->pss_violated : 0;
+	case PW_FLD_CONTAINER_HOST_NS: return pc ? pc->host_ns : 0;
+	case PW_FLD_CONTAINER_CAPS_ADDED: return pc ? pc->caps_added : 0;
+	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return pc ? pc->caps_dangerous : 0;
+	case PW_FLD_CONTAINER_HOST_MOUNTS: return pc ? pc->host_mount_classes : 0;
+	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return pc ? pc->host_mount_classes_rw : 0;
 	default: return 0;
 	}
 }
@@ -272,6 +313,11 @@ int pw_field_num(int id, const struct pw_view *v, int64_t *out)
 	case PW_FLD_USERNS_LEVEL: *out = v->userns_level; return v->kind == PW_EVENT_CAPABILITY;
 	case PW_FLD_PROC_RUNTIME_INIT: *out = !!(v->flags & PW_F_RUNTIME_INIT); return 1;
 	case PW_FLD_OTHER_PROCESS: *out = !!(v->flags & PW_F_OTHER_PROCESS); return 1;
+	case PW_FLD_CONTAINER_UID:
+		if (!v->container || !v->container->posture || v->container->posture->uid < 0)
+			return 0;
+		*out = v->container->posture->uid;
+		return 1;
 	default: return 0;
 	}
 }

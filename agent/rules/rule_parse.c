@@ -128,7 +128,7 @@ static void expected_names(int field, char *buf, size_t size)
 	unsigned int i, n = pw_field_nvalues(field);
 	size_t off = 0;
 
-	if (field == PW_FLD_CAPABILITY) {
+	if (pw_field_is_capability(field)) {
 		snprintf(buf, size, "CAP_CHOWN ... CAP_CHECKPOINT_RESTORE, with or without CAP_");
 		return;
 	}

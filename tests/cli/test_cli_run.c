@@ -216,6 +216,18 @@ static void test_run_start_events_stats(void **state)
 	assert_string_equal(get_str(j, "watch.path"), cg);
 	json_decref(j);
 
+	/* Then the fleet inventory: every container the agent knows (others
+	 * may run on this host: only the record's shape is ours to check). */
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), 5000), 0);
+	j = parse(line);
+	assert_string_equal(get_str(j, "schema"), "privwatch.inventory/1");
+	assert_string_equal(get_str(j, "reason"), "start");
+	assert_non_null(get_str(j, "time"));
+	assert_true(json_is_array(json_object_get(j, "containers")));
+	assert_int_equal(json_integer_value(json_object_get(j, "count")),
+			 json_array_size(json_object_get(j, "containers")));
+	json_decref(j);
+
 	wpid = h_spawn(cg, workload);
 	assert_int_equal(h_wait(wpid), 0);
 	while (!(saw_exec && saw_syslog) && h_proc_line(&p, line, sizeof(line), 2000) == 0) {

@@ -2,13 +2,14 @@
 # shellcheck shell=bash
 # `privwatch ps` and `inspect` against the containers smoke.sh started, while
 # they run. Sourced by smoke.sh: uses its ok/is helpers, $R, $IMAGE, $LABEL.
-# Each case names the mode and exactly the relaxed dimensions a user expects
-# from its flags (AppArmor and SELinux are n/a on this host).
+# Each case names the mode and exactly the relaxed dimensions the mode counts
+# that a user expects from its flags (AppArmor and SELinux are n/a on this
+# host); the other dimensions (user, no_new_privs...) are posture.sh's.
 PW=${PRIVWATCH:-$HERE/../../.output/privwatch}
 
 # "mode relaxed,dims" of the container with this id in the ps --json output.
 ps_posture() { # json id
-	jq -r --arg id "$2" '.[] | select(.id == $id) | "\(.mode) \(.relaxed | join(",") | if . == "" then "-" else . end)"' <<<"$1"
+	jq -r --arg id "$2" '.[] | select(.id == $id) | "\(.mode) \(.posture.mode_relaxed // [] | join(",") | if . == "" then "-" else . end)"' <<<"$1"
 }
 ps_field() { # json id jq-expression
 	jq -c --arg id "$2" ".[] | select(.id == \$id) | $3" <<<"$1"
@@ -75,7 +76,8 @@ ps_checks() {
 	echo "### privwatch inspect pw-docker-privileged"
 	echo "$out"
 	for d in capabilities masked_paths readonly_kernel_fs apparmor seccomp device_cgroup \
-		host_devices selinux; do
+		host_devices selinux host_namespaces user_namespace host_mounts no_new_privs user \
+		readonly_rootfs; do
 		grep -q "^  $d " <<<"$out" || all=0
 	done
 	ok "inspect pw-docker-privileged: every dimension printed" is "$all" 1

@@ -318,6 +318,10 @@ rules_checks
 # shellcheck source=tests/e2e/evasion.sh
 . "$HERE/evasion.sh"
 evasion_checks
+# Posture beyond --privileged: host namespaces, mounts, capabilities, PSS.
+# shellcheck source=tests/e2e/posture.sh
+. "$HERE/posture.sh"
+posture_checks
 run_checks
 rules_no_false_alarms
 # shellcheck source=tests/e2e/hostile.sh

@@ -152,9 +152,20 @@ static void test_child_with_seccomp_and_fewer_caps(void **state)
 	pw_posture_print(stdout, &p);
 	assert_int_equal(stop_child(&c), 0);
 	assert_dim(PW_DIM_SECCOMP, PW_DIM_CONFINED, "filter, 1 filters");
-	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "sys_rawio");
-	assert_null(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, "sys_admin"));
-	assert_null(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, "sys_module"));
+	/* Graded: still far beyond the runtime default set (its effective set
+	 * keeps sys_admin until an exec), but no longer the full set. */
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "sys_rawio(!)");
+	assert_false(p.caps_full);
+	assert_false(p.cap_bnd & (1ULL << CAP_SYS_ADMIN));
+	assert_false(p.cap_bnd & (1ULL << CAP_SYS_MODULE));
+	assert_null(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, "the full set"));
+	assert_dim(PW_DIM_NO_NEW_PRIVS, PW_DIM_CONFINED, "NoNewPrivs 1");
+	/* A child of the test shares every namespace with the host, compared
+	 * with kthreadd's (PID 1's are refused here). */
+	assert_dim(PW_DIM_HOST_NAMESPACES, PW_DIM_RELAXED,
+		   "the host's: pid net ipc uts cgroup time; own: none");
+	assert_dim(PW_DIM_USER_NAMESPACE, PW_DIM_RELAXED, "container root is host root");
+	assert_dim(PW_DIM_USER, PW_DIM_RELAXED, "uid 0 euid 0");
 	assert_int_equal(p.pid, c.pid);
 	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
 }
@@ -197,6 +208,83 @@ static int mask_and_remount(char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/* Host paths a child binds into its own mount namespace, as -v would. */
+static char bind_dir[64];
+
+static int bind_host_paths(char *why, size_t len)
+{
+	char dst[128], src[128];
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		snprintf(why, len, "unshare or MS_PRIVATE: %s", strerror(errno));
+		return -1;
+	}
+	/* The host's /proc read-only, a file named like docker's socket, a
+	 * plain data directory read-write. */
+	snprintf(dst, sizeof(dst), "%s/hostproc", bind_dir);
+	if (mount("/proc", dst, NULL, MS_BIND, NULL) ||
+	    mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)) {
+		snprintf(why, len, "bind /proc: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(src, sizeof(src), "%s/docker.sock", bind_dir);
+	snprintf(dst, sizeof(dst), "%s/sock", bind_dir);
+	if (mount(src, dst, NULL, MS_BIND, NULL)) {
+		snprintf(why, len, "bind the socket file: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(src, sizeof(src), "%s/data", bind_dir);
+	snprintf(dst, sizeof(dst), "%s/mnt", bind_dir);
+	if (mount(src, dst, NULL, MS_BIND, NULL)) {
+		snprintf(why, len, "bind the data directory: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The sources are found in the host's mount table by device and root, not
+ * taken from the child's mount points. */
+static void test_child_with_host_binds(void **state)
+{
+	char cmd[256], want[256];
+	struct child c;
+	int i, proc_ro = 0, sock = 0;
+
+	snprintf(bind_dir, sizeof(bind_dir), "/tmp/pw-posture-binds-%d", getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/hostproc %s/data %s/mnt && : > %s/docker.sock && : > %s/sock",
+		 bind_dir, bind_dir, bind_dir, bind_dir, bind_dir);
+	assert_int_equal(system(cmd), 0);
+	if (start_child(&c, bind_host_paths))
+		fail_msg("child setup: %s", c.why);
+	assert_int_equal(pw_posture_measure(c.pid, "/", "/", &p), 0);
+	pw_posture_print(stdout, &p);
+	assert_int_equal(stop_child(&c), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", bind_dir);
+	assert_int_equal(system(cmd), 0);
+
+	for (i = 0; i < p.nhost_mounts; i++) {
+		const struct pw_host_mount *m = &p.host_mounts[i];
+
+		if (!strcmp(m->source, "/proc") &&
+		    !strcmp(m->target + strlen(bind_dir), "/hostproc"))
+			proc_ro = m->mclass == PW_MCLASS_PROC && !m->rw;
+		if (!strcmp(m->target + strlen(bind_dir), "/sock"))
+			sock = m->mclass == PW_MCLASS_RUNTIME_SOCKET && m->rw &&
+			       !strcmp(m->source + strlen(bind_dir), "/docker.sock");
+	}
+	assert_true(proc_ro);
+	assert_true(sock);
+	assert_true(p.host_mount_classes & (1u << PW_MCLASS_PROC));
+	assert_false(p.host_mount_classes_rw & (1u << PW_MCLASS_PROC));
+	assert_true(p.host_mount_classes_rw & (1u << PW_MCLASS_RUNTIME_SOCKET));
+	assert_dim(PW_DIM_HOST_MOUNTS, PW_DIM_RELAXED, NULL);
+	/* The data directory: a hostPath volume, not a sensitive one. */
+	snprintf(want, sizeof(want), "%s/data", bind_dir);
+	assert_non_null(strstr(p.host_paths, want));
+	assert_true(p.pss_violated & (1u << PW_PSS_B_HOST_PATH));
 }
 
 static void test_child_with_masked_paths_and_readonly_sys(void **state)
@@ -371,6 +459,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pid1),
 		cmocka_unit_test(test_child_with_seccomp_and_fewer_caps),
 		cmocka_unit_test(test_child_with_masked_paths_and_readonly_sys),
+		cmocka_unit_test(test_child_with_host_binds),
 		cmocka_unit_test(test_self_sees_host_devices),
 		cmocka_unit_test(test_v1_devices_cgroup),
 		cmocka_unit_test(test_v2_device_program),

@@ -646,6 +646,186 @@ static void test_0503_seccomp_filter(void **state)
 	assert_fired(pid, in_ctr(), "");
 }
 
+/* ---- container_start: the posture's exposures (rules/80-posture.json) ---- */
+
+/* A default docker container as measured: the default set, root, no
+ * no_new_privs, a writable rootfs, nothing of the host's. */
+static struct pw_posture posture_default(void)
+{
+	struct pw_posture p;
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < PW_DIM_COUNT; i++)
+		p.dim[i].state = PW_DIM_CONFINED;
+	p.dim[PW_DIM_USER_NAMESPACE].state = PW_DIM_RELAXED;
+	p.dim[PW_DIM_NO_NEW_PRIVS].state = PW_DIM_RELAXED;
+	p.dim[PW_DIM_USER].state = PW_DIM_RELAXED;
+	p.dim[PW_DIM_READONLY_ROOTFS].state = PW_DIM_RELAXED;
+	p.cap_bnd = p.cap_eff = PW_CAPS_RUNTIME_DEFAULT;
+	p.host_ns = 1u << PW_HOSTNS_CGROUP | 1u << PW_HOSTNS_TIME;
+	p.uid = 0;
+	return p;
+}
+
+static void add_caps(struct pw_posture *p, uint64_t caps)
+{
+	p->cap_bnd |= caps;
+	p->cap_eff |= caps;
+	p->caps_added = (p->cap_bnd | p->cap_eff) & ~PW_CAPS_RUNTIME_DEFAULT;
+	p->caps_dangerous = p->caps_added & PW_CAPS_DANGEROUS;
+	if (p->caps_added)
+		p->dim[PW_DIM_CAPABILITIES].state = PW_DIM_RELAXED;
+}
+
+static void add_mount(struct pw_posture *p, const char *src, const char *dst, int cls, int rw)
+{
+	struct pw_host_mount *m = &p->host_mounts[p->nhost_mounts++];
+
+	snprintf(m->source, sizeof(m->source), "%s", src);
+	snprintf(m->target, sizeof(m->target), "%s", dst);
+	m->mclass = cls;
+	m->rw = rw;
+	p->host_mount_classes |= 1u << cls;
+	if (rw)
+		p->host_mount_classes_rw |= 1u << cls;
+	p->dim[PW_DIM_HOST_MOUNTS].state = PW_DIM_RELAXED;
+}
+
+static void share_ns(struct pw_posture *p, int ns)
+{
+	p->host_ns |= 1u << ns;
+	if (PW_HOSTNS_COUNTED & (1u << ns))
+		p->dim[PW_DIM_HOST_NAMESPACES].state = PW_DIM_RELAXED;
+}
+
+/* The rules a container_start view of this posture fires, sorted, as the
+ * pipeline builds the view (mode and relaxed bits from the posture). */
+static const char *start_fired(struct pw_posture *p)
+{
+	static char buf[256];
+	const struct pw_rule *hits[16];
+	struct idset s = { .n = 0 };
+	struct pw_view_container c;
+	struct pw_view v;
+	size_t n, i;
+	int d;
+
+	pw_posture_derive(p);
+	container(p->mode == PW_POSTURE_PRIVILEGED ? PW_VMODE_PRIVILEGED
+		  : p->mode == PW_POSTURE_PARTIAL  ? PW_VMODE_PARTIAL
+						   : PW_VMODE_DEFAULT,
+		  PW_VPHASE_STARTED);
+	c = ctr;
+	c.posture = p;
+	c.relaxed = 0;
+	for (d = 0; d < PW_DIM_COUNT; d++)
+		if (p->dim[d].state == PW_DIM_RELAXED)
+			c.relaxed |= 1u << d;
+	pw_view_container_start(&v, &c, cg_id, 1);
+	n = pw_rules_match(rs, &v, hits, 16);
+	for (i = 0; i < n && i < 16; i++)
+		idset_add(&s, pw_rule_info(hits[i])->id);
+	return idset_str(&s, buf, sizeof(buf));
+}
+
+static void test_0800_default_container_fires_nothing(void **state)
+{
+	struct pw_posture p = posture_default();
+
+	assert_string_equal(start_fired(&p), "");
+	assert_int_equal(p.mode, PW_POSTURE_DEFAULT);
+	assert_int_equal(p.pss, PW_PSS_BASELINE);
+}
+
+/* -v /var/run/docker.sock:/var/run/docker.sock; its neighbour: a
+ * runtime's state directory mounted read-only (hostPath, but no socket). */
+static void test_0801_runtime_socket(void **state)
+{
+	struct pw_posture p = posture_default();
+
+	add_mount(&p, "/run/docker.sock", "/var/run/docker.sock", PW_MCLASS_RUNTIME_SOCKET, 1);
+	assert_string_equal(start_fired(&p), "PW-0801");
+	p = posture_default();
+	add_mount(&p, "/run/containerd/containerd.sock", "/c.sock", PW_MCLASS_RUNTIME_SOCKET, 0);
+	assert_string_equal(start_fired(&p), "PW-0801"); /* ro is no help with a socket */
+
+	p = posture_default();
+	add_mount(&p, "/var/lib/docker", "/docker", PW_MCLASS_RUNTIME_STATE, 0);
+	assert_string_equal(start_fired(&p), "");
+	assert_int_equal(p.pss, PW_PSS_PRIVILEGED); /* hostPath all the same */
+}
+
+/* -v /proc:/host/proc, -v /:/host, the /sys of -v /:/host:ro; neighbours:
+ * / read-only, /etc writable (hostPath, not a kernel interface). */
+static void test_0802_host_root_proc_sys_rw(void **state)
+{
+	struct pw_posture p = posture_default();
+
+	add_mount(&p, "/proc", "/host/proc", PW_MCLASS_PROC, 1);
+	assert_string_equal(start_fired(&p), "PW-0802");
+	p = posture_default();
+	add_mount(&p, "/", "/host", PW_MCLASS_HOST_ROOT, 1);
+	assert_string_equal(start_fired(&p), "PW-0802");
+	p = posture_default();
+	add_mount(&p, "/", "/host", PW_MCLASS_HOST_ROOT, 0);
+	add_mount(&p, "/sys", "/host/sys", PW_MCLASS_SYS, 1);
+	assert_string_equal(start_fired(&p), "PW-0802");
+
+	p = posture_default();
+	add_mount(&p, "/", "/host", PW_MCLASS_HOST_ROOT, 0);
+	add_mount(&p, "/proc", "/host/proc", PW_MCLASS_PROC, 0);
+	assert_string_equal(start_fired(&p), "");
+	p = posture_default();
+	add_mount(&p, "/etc", "/host-etc", PW_MCLASS_ETC, 1);
+	assert_string_equal(start_fired(&p), "");
+}
+
+/* --pid=host --cap-add SYS_PTRACE; neighbours: either one alone. */
+static void test_0803_host_pid_with_ptrace(void **state)
+{
+	struct pw_posture p = posture_default();
+
+	share_ns(&p, PW_HOSTNS_PID);
+	add_caps(&p, 1ULL << 19);
+	assert_string_equal(start_fired(&p), "PW-0803 PW-0804");
+
+	p = posture_default();
+	share_ns(&p, PW_HOSTNS_PID);
+	assert_string_equal(start_fired(&p), "");
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+	p = posture_default();
+	share_ns(&p, PW_HOSTNS_NET);
+	add_caps(&p, 1ULL << 19);
+	assert_string_equal(start_fired(&p), "PW-0804");
+}
+
+/* --cap-add SYS_ADMIN; neighbours: --cap-add SYS_NICE (beyond the default,
+ * not dangerous), --privileged (PW-0502's, not this one's). */
+static void test_0804_dangerous_capability(void **state)
+{
+	struct pw_posture p = posture_default();
+	int d;
+
+	add_caps(&p, 1ULL << 21);
+	assert_string_equal(start_fired(&p), "PW-0804");
+	p = posture_default();
+	add_caps(&p, 1ULL << 12 | 1ULL << 39); /* NET_ADMIN, BPF */
+	assert_string_equal(start_fired(&p), "PW-0804");
+
+	p = posture_default();
+	add_caps(&p, 1ULL << 23);
+	assert_string_equal(start_fired(&p), "");
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+
+	p = posture_default();
+	add_caps(&p, (1ULL << 38) - 1);
+	for (d = 0; d < PW_DIM_SEED_COUNT; d++)
+		p.dim[d].state = PW_DIM_RELAXED;
+	p.caps_full = 1;
+	assert_string_equal(start_fired(&p), "PW-0501 PW-0502");
+}
+
 /* ---- no noise ---- */
 
 /* An ordinary workload in a default container: not one rule fires over any
@@ -689,6 +869,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_0402_non_default_capability, per_test),
 		cmocka_unit_test_setup(test_0411_refused_dangerous_capability, per_test),
 		cmocka_unit_test_setup(test_0503_seccomp_filter, per_test),
+		cmocka_unit_test_setup(test_0800_default_container_fires_nothing, per_test),
+		cmocka_unit_test_setup(test_0801_runtime_socket, per_test),
+		cmocka_unit_test_setup(test_0802_host_root_proc_sys_rw, per_test),
+		cmocka_unit_test_setup(test_0803_host_pid_with_ptrace, per_test),
+		cmocka_unit_test_setup(test_0804_dangerous_capability, per_test),
 		cmocka_unit_test_setup(test_ordinary_workload_fires_nothing, per_test),
 	};
 

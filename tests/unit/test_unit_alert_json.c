@@ -481,6 +481,77 @@ static void test_container_start(void **state)
 	json_decref(j);
 }
 
+/* A measured posture: the PSS level, host namespaces, capabilities and host
+ * mounts in the native alert (and its schema) and under privwatch.container
+ * in ECS; not measured: null and empty (native), absent (ECS). */
+static void test_container_start_posture(void **state)
+{
+	struct pw_view_container c = ctr_priv;
+	struct pw_posture p;
+	struct pw_view v;
+	struct pw_alert a;
+	json_t *j;
+
+	memset(&p, 0, sizeof(p));
+	p.mode = PW_POSTURE_PARTIAL;
+	p.host_ns = 1u << PW_HOSTNS_PID | 1u << PW_HOSTNS_CGROUP;
+	p.caps_added = 1ULL << 19 | 1ULL << 23; /* SYS_PTRACE, SYS_NICE */
+	p.caps_dangerous = 1ULL << 19;
+	p.nhost_mounts = 1;
+	snprintf(p.host_mounts[0].source, sizeof(p.host_mounts[0].source), "/run/docker.sock");
+	snprintf(p.host_mounts[0].target, sizeof(p.host_mounts[0].target), "/var/run/docker.sock");
+	p.host_mounts[0].mclass = PW_MCLASS_RUNTIME_SOCKET;
+	p.host_mounts[0].rw = 1;
+	p.dim[PW_DIM_HOST_NAMESPACES].state = PW_DIM_RELAXED;
+	p.dim[PW_DIM_HOST_MOUNTS].state = PW_DIM_RELAXED;
+	p.dim[PW_DIM_USER].state = PW_DIM_RELAXED;
+	p.uid = 0;
+	pw_pss_derive(&p);
+	c.posture = &p;
+	c.mode = PW_VMODE_PARTIAL;
+	view_init(&v, PW_VIEW_CONTAINER_START, "container_start");
+	v.result = PW_RESULT_NONE;
+	v.container = &c;
+	alert_init(&a, &rule_sysfs, &v);
+	j = native(&a);
+	assert_string_equal(s_at(j, "container.pss.level"), "privileged");
+	assert_string_equal(json_string_value(json_array_get(at(j, "container.pss.violations"), 0)),
+			    "baseline: host namespaces (pid)");
+	assert_string_equal(json_string_value(json_array_get(at(j, "container.pss.controls"), 1)),
+			    "host_path");
+	assert_string_equal(
+		json_string_value(json_array_get(at(j, "container.host_namespaces"), 1)), "cgroup");
+	assert_int_equal(json_array_size(at(j, "container.capabilities_added")), 2);
+	assert_string_equal(
+		json_string_value(json_array_get(at(j, "container.capabilities_dangerous"), 0)),
+		"CAP_SYS_PTRACE");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(at(j, "container.host_mounts"), 0), "class")),
+			    "runtime_socket");
+	assert_true(json_is_true(
+		json_object_get(json_array_get(at(j, "container.host_mounts"), 0), "rw")));
+	assert_int_equal(i_at(j, "container.uid"), 0);
+	json_decref(j);
+	j = ecs(&a);
+	assert_string_equal(s_at(j, "privwatch.container.pss.level"), "privileged");
+	assert_string_equal(
+		json_string_value(json_array_get(at(j, "privwatch.container.host_namespaces"), 0)),
+		"pid");
+	assert_int_equal(i_at(j, "privwatch.container.uid"), 0);
+	json_decref(j);
+
+	c.posture = NULL;
+	j = native(&a);
+	assert_null_at(j, "container.pss");
+	assert_null_at(j, "container.uid");
+	assert_int_equal(json_array_size(at(j, "container.host_mounts")), 0);
+	json_decref(j);
+	j = ecs(&a);
+	assert_absent(j, "privwatch.container.pss");
+	assert_absent(j, "privwatch.container.uid");
+	json_decref(j);
+}
+
 static void test_folded_count_and_head_tail(void **state)
 {
 	struct pw_view v;
@@ -797,6 +868,7 @@ int main(void)
 		cmocka_unit_test(test_mount),
 		cmocka_unit_test(test_seccomp_truncated),
 		cmocka_unit_test(test_container_start),
+		cmocka_unit_test(test_container_start_posture),
 		cmocka_unit_test(test_folded_count_and_head_tail),
 		cmocka_unit_test(test_nasty_bytes),
 		cmocka_unit_test(test_ecs),

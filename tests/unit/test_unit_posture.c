@@ -146,6 +146,12 @@ static void set_capbnd(const char *rel, const char *hex)
 /* The posture under test is p. */
 #define assert_dim(d, s, has) h_assert_dim(&p, d, s, has)
 
+/* Relaxed in a default docker container, as in the fixture: its own user is
+ * root, no user namespace, no no_new_privs, a writable root filesystem. */
+#define DEFAULT_RELAXED                                                                            \
+	(1u << PW_DIM_USER_NAMESPACE | 1u << PW_DIM_NO_NEW_PRIVS | 1u << PW_DIM_USER |             \
+	 1u << PW_DIM_READONLY_ROOTFS)
+
 /* Exactly the dimensions in relaxed (a bit mask of enum pw_dim) relaxed. */
 static void assert_relaxed_only(unsigned int relaxed)
 {
@@ -182,7 +188,7 @@ static void test_default_container(void **state)
 	measure();
 	assert_int_equal(p.pid, PID);
 	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "CapBnd 00000000a80425fb");
-	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "nothing beyond docker's default");
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "nothing beyond the runtime default set");
 	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_CONFINED, "7 masked: /proc/kcore /proc/keys");
 	assert_dim(PW_DIM_MASKED_PATHS, PW_DIM_CONFINED, "/sys/firmware");
 	assert_dim(PW_DIM_READONLY_KERNEL_FS, PW_DIM_CONFINED,
@@ -193,7 +199,31 @@ static void test_default_container(void **state)
 	assert_dim(PW_DIM_DEVICE_CGROUP, PW_DIM_CONFINED, "12 rules");
 	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_CONFINED, "no device nodes beyond");
 	assert_dim(PW_DIM_SELINUX, PW_DIM_CONFINED, "container_t");
+	/* cgroup and time are shared by default: reported, not counted. */
+	assert_dim(PW_DIM_HOST_NAMESPACES, PW_DIM_CONFINED,
+		   "the host's: cgroup time; own: pid net ipc uts (cgroup, time: the runtime "
+		   "default, not counted); compared with kthreadd (pid 2)");
+	assert_int_equal(p.host_ns, 1u << PW_HOSTNS_CGROUP | 1u << PW_HOSTNS_TIME);
+	assert_dim(
+		PW_DIM_USER_NAMESPACE, PW_DIM_RELAXED,
+		"user:[4026531837] is the host's (kthreadd (pid 2)): container root is host root");
+	/* docker's own binds (/etc/hosts... from /var/lib/docker/containers) are not. */
+	assert_dim(PW_DIM_HOST_MOUNTS, PW_DIM_CONFINED, "no sensitive host path among");
+	assert_int_equal(p.nhost_mounts, 0);
+	assert_dim(PW_DIM_NO_NEW_PRIVS, PW_DIM_RELAXED, "NoNewPrivs 0");
+	assert_dim(PW_DIM_USER, PW_DIM_RELAXED, "uid 0 euid 0: host root");
+	assert_int_equal(p.uid, 0);
+	assert_dim(PW_DIM_READONLY_ROOTFS, PW_DIM_RELAXED, "/ overlay rw");
+	assert_relaxed_only(DEFAULT_RELAXED);
 	assert_int_equal(p.mode, PW_POSTURE_DEFAULT);
+	/* Baseline: what restricted forbids is root, setuid, the default set. */
+	assert_int_equal(p.pss, PW_PSS_BASELINE);
+	assert_int_equal(p.pss_violated, 1u << PW_PSS_R_PRIVILEGE_ESCALATION |
+						 1u << PW_PSS_R_RUN_AS_NON_ROOT |
+						 1u << PW_PSS_R_CAPABILITIES);
+	assert_string_equal(p.pss_detail[PW_PSS_R_CAPABILITIES],
+			    "chown,dac_override,fowner,fsetid,kill,setgid,setuid,setpcap,net_raw,"
+			    "sys_chroot,mknod,audit_write,setfcap");
 }
 
 static void test_privileged_container(void **state)
@@ -215,15 +245,25 @@ static void test_privileged_container(void **state)
 	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_RELAXED,
 		   "21 extra device nodes: vda vda1 kmsg mem port ttyS0 ttyS1 autofs ...");
 	assert_dim(PW_DIM_SELINUX, PW_DIM_RELAXED, "spc_t");
+	assert_true(p.caps_full);
 	assert_int_equal(p.mode, PW_POSTURE_PRIVILEGED);
+	assert_int_equal(p.pss, PW_PSS_PRIVILEGED);
+	assert_true(p.pss_violated & 1u << PW_PSS_B_PRIVILEGED);
+	assert_true(p.pss_violated & 1u << PW_PSS_B_SECCOMP);
+	assert_true(p.pss_violated & 1u << PW_PSS_B_PROC_MOUNT);
+	assert_true(p.pss_violated & 1u << PW_PSS_B_APPARMOR);
+	assert_true(p.pss_violated & 1u << PW_PSS_B_SELINUX);
+	assert_true(p.caps_dangerous & 1ULL << 21);
 }
 
 static void test_partial_caps_only(void **state)
 {
 	build("partial-caps");
 	measure();
-	assert_relaxed_only(1u << PW_DIM_CAPABILITIES);
+	assert_relaxed_only(DEFAULT_RELAXED | 1u << PW_DIM_CAPABILITIES);
 	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "checkpoint_restore");
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "sys_admin(!)");
+	assert_true(p.caps_full);
 	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
 }
 
@@ -231,7 +271,7 @@ static void test_partial_seccomp_only(void **state)
 {
 	build("partial-seccomp");
 	measure();
-	assert_relaxed_only(1u << PW_DIM_SECCOMP);
+	assert_relaxed_only(DEFAULT_RELAXED | 1u << PW_DIM_SECCOMP);
 	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
 }
 
@@ -239,7 +279,8 @@ static void test_partial_devices_only(void **state)
 {
 	build("partial-devices");
 	measure();
-	assert_relaxed_only(1u << PW_DIM_DEVICE_CGROUP | 1u << PW_DIM_HOST_DEVICES);
+	assert_relaxed_only(DEFAULT_RELAXED | 1u << PW_DIM_DEVICE_CGROUP |
+			    1u << PW_DIM_HOST_DEVICES);
 	assert_dim(PW_DIM_HOST_DEVICES, PW_DIM_RELAXED, "21 extra device nodes");
 	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
 }
@@ -276,15 +317,262 @@ static void test_capabilities_compared_with_the_host(void **state)
 	set_capbnd("proc/4242/status", "0000003ffeffffff");
 	measure();
 	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, NULL);
-	/* One more missing (CAP_SYS_ADMIN): confined, the rest named. */
+	assert_true(p.caps_full);
+	/* One more missing (CAP_SYS_ADMIN): still beyond the default set, so
+	 * relaxed, the rest named; but not the full set --privileged means. */
 	set_capbnd("proc/4242/status", "0000003ffedfffff");
 	measure();
-	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "sys_module sys_rawio");
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "sys_module(!) sys_rawio(!)");
 	assert_false(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, "sys_admin"));
+	assert_false(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, "the full set"));
+	assert_false(p.caps_full);
 	/* Some of the newer ones but not CAP_PERFMON: not the older runtime's "all". */
 	set_capbnd("proc/4242/status", "000000bffeffffff");
 	measure();
-	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "audit_read bpf");
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "audit_read bpf(!)");
+	assert_false(p.caps_full);
+}
+
+/* Graded: one capability beyond the default set relaxes the dimension and
+ * makes the container partial; the default set itself does not. */
+static void test_capabilities_graded(void **state)
+{
+	build(NULL);
+	/* docker run --cap-add SYS_ADMIN */
+	set_capbnd("proc/4242/status", "00000000a82425fb");
+	measure();
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED,
+		   "beyond the runtime default set: sys_admin(!)");
+	assert_int_equal(p.caps_added, 1ULL << 21);
+	assert_int_equal(p.caps_dangerous, 1ULL << 21);
+	assert_false(p.caps_full);
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+	assert_int_equal(p.pss, PW_PSS_PRIVILEGED);
+	assert_string_equal(p.pss_detail[PW_PSS_B_CAPABILITIES], "sys_admin");
+	/* --cap-add SYS_NICE: beyond the default, not dangerous: still partial. */
+	set_capbnd("proc/4242/status", "00000000a88425fb");
+	measure();
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "sys_nice");
+	assert_false(strstr(p.dim[PW_DIM_CAPABILITIES].evidence, "(!)"));
+	assert_int_equal(p.caps_dangerous, 0);
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+	/* Added only to the effective set (ambient, file capabilities...). */
+	set_capbnd("proc/4242/status", "00000000a80425fb");
+	sh("sed -i 's/^CapEff:.*/CapEff:\t00000000a80c25fb/' '%s/proc/4242/status'", tree);
+	measure();
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_RELAXED, "sys_ptrace(!)");
+	/* --cap-drop ALL: nothing at all. */
+	set_capbnd("proc/4242/status", "0000000000000000");
+	sh("sed -i 's/^CapEff:.*/CapEff:\t0000000000000000/' '%s/proc/4242/status'", tree);
+	measure();
+	assert_dim(PW_DIM_CAPABILITIES, PW_DIM_CONFINED, "nothing beyond");
+	assert_false(p.pss_violated & 1u << PW_PSS_R_CAPABILITIES);
+}
+
+static void ns_link(const char *type, const char *target)
+{
+	sh("ln -sfn '%s' '%s/proc/%d/ns/%s'", target, tree, PID, type);
+}
+
+/* docker run --pid=host --net=host: the init's namespaces are kthreadd's. */
+static void test_host_namespaces(void **state)
+{
+	build(NULL);
+	ns_link("pid", "pid:[4026531836]");
+	ns_link("net", "net:[4026531833]");
+	measure();
+	assert_dim(PW_DIM_HOST_NAMESPACES, PW_DIM_RELAXED,
+		   "the host's: pid net cgroup time; own: ipc uts");
+	assert_int_equal(p.host_ns, 1u << PW_HOSTNS_PID | 1u << PW_HOSTNS_NET |
+					    1u << PW_HOSTNS_CGROUP | 1u << PW_HOSTNS_TIME);
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+	assert_int_equal(p.pss, PW_PSS_PRIVILEGED);
+	assert_string_equal(p.pss_detail[PW_PSS_B_HOST_NAMESPACES], "pid,net");
+	cleanup(state);
+
+	/* --uts=host: host power (partial) but no PSS control names it. */
+	build(NULL);
+	ns_link("uts", "uts:[4026531838]");
+	measure();
+	assert_dim(PW_DIM_HOST_NAMESPACES, PW_DIM_RELAXED, "the host's: uts cgroup time");
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+	assert_int_equal(p.pss, PW_PSS_BASELINE);
+	cleanup(state);
+
+	/* --ipc=host */
+	build(NULL);
+	ns_link("ipc", "ipc:[4026531839]");
+	measure();
+	assert_string_equal(p.pss_detail[PW_PSS_B_HOST_NAMESPACES], "ipc");
+}
+
+/* Which host process the namespaces are compared with, and when none. */
+static void test_host_namespace_reference(void **state)
+{
+	build(NULL);
+	/* pid 2 that is not kthreadd (a pid namespace of its own): not used. */
+	sh("sed -i 's/^Name:.*/Name:\tsh/' '%s/proc/2/status'", tree);
+	measure();
+	assert_dim(PW_DIM_HOST_NAMESPACES, PW_DIM_NA, "no host process");
+	assert_dim(PW_DIM_USER_NAMESPACE, PW_DIM_NA, "no host user namespace");
+	/* PID 1's, when readable. */
+	sh("cp -a '%s/proc/2/ns' '%s/proc/1/ns'", tree, tree);
+	measure();
+	assert_dim(PW_DIM_HOST_NAMESPACES, PW_DIM_CONFINED, "compared with pid 1");
+	/* Else the agent's own. */
+	sh("mv '%s/proc/1/ns' '%s/proc/self/ns'", tree, tree);
+	measure();
+	assert_dim(PW_DIM_HOST_NAMESPACES, PW_DIM_CONFINED, "compared with the agent (/proc/self)");
+	/* A container whose links cannot be read: said, not guessed. */
+	sh("rm '%s/proc/%d/ns/ipc'", tree, PID);
+	measure();
+	assert_dim(PW_DIM_HOST_NAMESPACES, PW_DIM_CONFINED, "unreadable: ipc");
+}
+
+/* userns-remap: root in the container is uid 100000 on the host. */
+static void test_user_namespace_mapped(void **state)
+{
+	build(NULL);
+	ns_link("user", "user:[4026532410]");
+	put("proc/4242/uid_map", "         0     100000      65536\n");
+	sh("sed -i 's/^Uid:.*/Uid:\t100000\t100000\t100000\t100000/' '%s/proc/%d/status'", tree,
+	   PID);
+	measure();
+	assert_dim(PW_DIM_USER_NAMESPACE, PW_DIM_CONFINED,
+		   "user:[4026532410], not the host's user:[4026531837]; uid_map 0 100000 65536");
+	assert_dim(PW_DIM_USER, PW_DIM_CONFINED, "uid 100000 euid 100000 on the host");
+	assert_int_equal(p.uid, 100000);
+	assert_false(p.pss_violated & 1u << PW_PSS_R_RUN_AS_NON_ROOT);
+}
+
+static void append_mounts(const char *lines)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/%d/mountinfo", tree, PID);
+	f = fopen(path, "ae");
+	assert_non_null(f);
+	fputs(lines, f);
+	fclose(f);
+}
+
+/* -v /var/run/docker.sock:/var/run/docker.sock: the source is found in the
+ * host's mount table by device (tmpfs on /run), whatever the container calls it. */
+static void test_host_mounts_docker_socket(void **state)
+{
+	build(NULL);
+	append_mounts("2100 1031 0:27 /docker.sock /var/run/docker.sock rw,nosuid,nodev,noexec,"
+		      "relatime - tmpfs tmpfs rw,size=803036k,mode=755\n");
+	measure();
+	assert_dim(PW_DIM_HOST_MOUNTS, PW_DIM_RELAXED,
+		   "/run/docker.sock on /var/run/docker.sock rw (runtime_socket)");
+	assert_int_equal(p.nhost_mounts, 1);
+	assert_string_equal(p.host_mounts[0].source, "/run/docker.sock");
+	assert_string_equal(p.host_mounts[0].target, "/var/run/docker.sock");
+	assert_int_equal(p.host_mounts[0].mclass, PW_MCLASS_RUNTIME_SOCKET);
+	assert_true(p.host_mounts[0].rw);
+	assert_int_equal(p.host_mount_classes, 1u << PW_MCLASS_RUNTIME_SOCKET);
+	assert_int_equal(p.host_mount_classes_rw, 1u << PW_MCLASS_RUNTIME_SOCKET);
+	assert_int_equal(p.mode, PW_POSTURE_PARTIAL);
+	assert_int_equal(p.pss, PW_PSS_PRIVILEGED);
+	assert_string_equal(p.pss_detail[PW_PSS_B_HOST_PATH], "/run/docker.sock");
+}
+
+/* -v /:/host:ro with docker 20.10's non-recursive ro: / ro, its /proc rw. */
+static void test_host_mounts_root_ro_proc_rw(void **state)
+{
+	build(NULL);
+	append_mounts(
+		"2101 1031 254:1 / /host ro,relatime - ext4 /dev/vda1 rw\n"
+		"2102 2101 0:21 / /host/proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n"
+		"2103 2101 0:22 / /host/sys rw,nosuid,nodev,noexec,relatime - sysfs sysfs rw\n");
+	measure();
+	assert_dim(PW_DIM_HOST_MOUNTS, PW_DIM_RELAXED,
+		   "/ on /host ro (host_root); /proc on /host/proc rw (proc); /sys on /host/sys rw "
+		   "(sys)");
+	assert_int_equal(p.host_mount_classes,
+			 1u << PW_MCLASS_HOST_ROOT | 1u << PW_MCLASS_PROC | 1u << PW_MCLASS_SYS);
+	assert_int_equal(p.host_mount_classes_rw, 1u << PW_MCLASS_PROC | 1u << PW_MCLASS_SYS);
+}
+
+/* Innocent neighbours: a data directory, docker's own files, a named volume. */
+static void test_host_mounts_innocent(void **state)
+{
+	build(NULL);
+	append_mounts("2104 1031 254:1 /srv/data /data rw,relatime - ext4 /dev/vda1 rw\n"
+		      "2105 1031 254:1 /var/lib/docker/volumes/v/_data /v rw,relatime - ext4 "
+		      "/dev/vda1 rw\n"
+		      "2106 1031 0:27 /myapp /run/myapp rw,relatime - tmpfs tmpfs rw\n"
+		      "2107 1031 0:999 / /scratch rw,relatime - tmpfs tmpfs rw\n");
+	measure();
+	assert_dim(PW_DIM_HOST_MOUNTS, PW_DIM_CONFINED,
+		   "no sensitive host path among 40 mounts; other host paths: /srv/data on /data "
+		   "rw /run/myapp on /run/myapp rw");
+	assert_int_equal(p.mode, PW_POSTURE_DEFAULT);
+	/* Not host power, but hostPath volumes all the same for the PSS; the
+	 * named volume (/var/lib/docker/volumes) is not one. */
+	assert_int_equal(p.nhost_paths, 2);
+	assert_int_equal(p.pss, PW_PSS_PRIVILEGED);
+	assert_string_equal(p.pss_detail[PW_PSS_B_HOST_PATH], "/srv/data,/run/myapp");
+	cleanup(state);
+
+	/* A runtime with its state elsewhere (dockerd --data-root): its own
+	 * /etc/hosts, hostname and resolv.conf are still not hostPath volumes. */
+	build(NULL);
+	append_mounts(
+		"2111 1031 254:1 /srv/docker/containers/abc/hosts /etc/hosts rw - ext4 "
+		"/dev/vda1 rw\n"
+		"2112 1031 254:1 /srv/docker/containers/abc/resolv.conf /etc/resolv.conf rw - "
+		"ext4 /dev/vda1 rw\n"
+		"2113 1031 254:1 /srv/notes.txt /etc/hostname rw - ext4 /dev/vda1 rw\n"
+		/* podman's /dev/shm: a tmpfs it mounts in its userdata */
+		"2114 1033 0:27 /podman/abc/userdata/shm /dev/shm rw - tmpfs shm rw\n");
+	measure();
+	assert_int_equal(p.nhost_paths, 1);
+	assert_string_equal(p.host_paths, "/srv/notes.txt");
+	cleanup(state);
+
+	/* --ipc=host: the host's /dev/shm comes with the ipc namespace. */
+	build(NULL);
+	append_mounts("2110 1033 0:28 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw\n");
+	sh("echo '41 25 0:28 / /dev/shm rw,nosuid,nodev shared:4 - tmpfs tmpfs rw' >> "
+	   "'%s/proc/self/mountinfo'",
+	   tree);
+	measure();
+	assert_int_equal(p.nhost_paths, 0);
+	assert_int_equal(p.nhost_mounts, 0);
+	cleanup(state);
+
+	/* A file below /etc, /var/run written as such, a parent of /var/lib/docker. */
+	build(NULL);
+	append_mounts("2108 1031 254:1 /etc/shadow /x/shadow ro,relatime - ext4 /dev/vda1 rw\n"
+		      "2109 1031 254:1 /var/lib /x/lib ro,relatime - ext4 /dev/vda1 rw\n");
+	measure();
+	assert_dim(PW_DIM_HOST_MOUNTS, PW_DIM_RELAXED,
+		   "/etc/shadow on /x/shadow ro (etc); /var/lib on /x/lib ro (runtime_state)");
+	assert_int_equal(p.host_mount_classes_rw, 0);
+}
+
+/* --user 1000 --cap-drop ALL --security-opt no-new-privileges --read-only */
+static void test_hardened_is_restricted(void **state)
+{
+	build(NULL);
+	set_capbnd("proc/4242/status", "0000000000000000");
+	sh("sed -i -e 's/^CapEff:.*/CapEff:\t0000000000000000/' -e 's/^CapPrm:.*/CapPrm:\t0000000000000000/' "
+	   "-e 's/^NoNewPrivs:.*/NoNewPrivs:\t1/' -e 's/^Uid:.*/Uid:\t1000\t1000\t1000\t1000/' "
+	   "'%s/proc/%d/status'",
+	   tree, PID);
+	sh("sed -i 's|^1031 880 0:119 / / rw,|1031 880 0:119 / / ro,|' '%s/proc/%d/mountinfo'",
+	   tree, PID);
+	measure();
+	assert_dim(PW_DIM_NO_NEW_PRIVS, PW_DIM_CONFINED, "NoNewPrivs 1");
+	assert_dim(PW_DIM_USER, PW_DIM_CONFINED, "uid 1000 euid 1000");
+	assert_dim(PW_DIM_READONLY_ROOTFS, PW_DIM_CONFINED, "/ overlay ro");
+	assert_relaxed_only(1u << PW_DIM_USER_NAMESPACE);
+	assert_int_equal(p.mode, PW_POSTURE_DEFAULT);
+	assert_int_equal(p.pss, PW_PSS_RESTRICTED);
+	assert_int_equal(p.pss_violated, 0);
 }
 
 /* A container whose /dev is a symlink to the host's /dev must not be
@@ -427,9 +715,20 @@ static void test_json_and_print(void **state)
 	measure();
 	j = to_json();
 	assert_string_equal(json_string_value(json_object_get(j, "mode")), "partial");
-	relaxed = json_object_get(j, "relaxed");
+	relaxed = json_object_get(j, "mode_relaxed");
 	assert_int_equal(json_array_size(relaxed), 1);
 	assert_string_equal(json_string_value(json_array_get(relaxed, 0)), "seccomp");
+	relaxed = json_object_get(j, "relaxed");
+	assert_int_equal(json_array_size(relaxed), 5);
+	assert_string_equal(json_string_value(json_array_get(relaxed, 0)), "seccomp");
+	assert_string_equal(json_string_value(json_array_get(relaxed, 1)), "user_namespace");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "pss"), "level")),
+			    "privileged");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(j, "pss"), "violations"), 0)),
+			    "baseline: seccomp unconfined");
+	assert_int_equal(json_integer_value(json_object_get(j, "uid")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "host_mounts")), 0);
 	dims = json_object_get(j, "dimensions");
 	assert_int_equal(json_object_size(dims), PW_DIM_COUNT);
 	assert_string_equal(
@@ -453,6 +752,9 @@ static void test_json_and_print(void **state)
 	fclose(f);
 	assert_true(!strncmp(text, "pid 4242: partial (relaxed: seccomp)\n", 37));
 	assert_non_null(strstr(text, "\n  selinux            n/a      SELinux not active"));
+	assert_non_null(
+		strstr(text, "\npss:       privileged\n  violates baseline: seccomp unconfined\n"));
+	assert_non_null(strstr(text, "\n  violates restricted: runs as root (uid 0)\n"));
 	free(text);
 }
 
@@ -521,6 +823,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_partial_devices_only, cleanup),
 		cmocka_unit_test_teardown(test_lsms_off_are_not_applicable, cleanup),
 		cmocka_unit_test_teardown(test_capabilities_compared_with_the_host, cleanup),
+		cmocka_unit_test_teardown(test_capabilities_graded, cleanup),
+		cmocka_unit_test_teardown(test_host_namespaces, cleanup),
+		cmocka_unit_test_teardown(test_host_namespace_reference, cleanup),
+		cmocka_unit_test_teardown(test_user_namespace_mapped, cleanup),
+		cmocka_unit_test_teardown(test_host_mounts_docker_socket, cleanup),
+		cmocka_unit_test_teardown(test_host_mounts_root_ro_proc_rw, cleanup),
+		cmocka_unit_test_teardown(test_host_mounts_innocent, cleanup),
+		cmocka_unit_test_teardown(test_hardened_is_restricted, cleanup),
 		cmocka_unit_test_teardown(test_dev_symlinks_not_followed, cleanup),
 		cmocka_unit_test_teardown(test_dev_on_other_fs_not_listed, cleanup),
 		cmocka_unit_test_teardown(test_60000_mounts_measured_fast, cleanup),

@@ -534,6 +534,60 @@ static void test_match_order_and_max(void **state)
 	pw_ruleset_free(rs);
 }
 
+/* The measured posture's facts as rule fields (container_start rules). */
+static void test_posture_fields(void **state)
+{
+	struct pw_posture p;
+	struct pw_view_container c = web;
+	struct pw_ruleset *rs;
+	struct pw_view v;
+	char buf[256];
+
+	memset(&p, 0, sizeof(p));
+	p.caps_added = 1ULL << 21 | 1ULL << 23;
+	p.caps_dangerous = 1ULL << 21;
+	p.host_ns = 1u << PW_HOSTNS_PID | 1u << PW_HOSTNS_TIME;
+	p.host_mount_classes = 1u << PW_MCLASS_RUNTIME_SOCKET | 1u << PW_MCLASS_HOST_ROOT;
+	p.host_mount_classes_rw = 1u << PW_MCLASS_RUNTIME_SOCKET;
+	p.pss = PW_PSS_PRIVILEGED;
+	p.pss_violated = 1u << PW_PSS_B_HOST_NAMESPACES | 1u << PW_PSS_R_RUN_AS_NON_ROOT;
+	p.uid = 0;
+	c.posture = &p;
+	c.mode = PW_VMODE_PARTIAL;
+	pw_view_container_start(&v, &c, 1, 2);
+	assert_true(cond_matches("{\"container.pss\": \"privileged\"}", &v));
+	assert_false(cond_matches("{\"container.pss\": [\"baseline\", \"restricted\"]}", &v));
+	assert_true(cond_matches("{\"container.pss_violations\": \"host_namespaces\"}", &v));
+	assert_true(cond_matches("{\"container.pss_violations\": \"run_as_non_root\"}", &v));
+	assert_false(cond_matches("{\"container.pss_violations\": \"seccomp\"}", &v));
+	assert_true(cond_matches("{\"container.host_namespaces\": \"pid\"}", &v));
+	assert_false(cond_matches("{\"container.host_namespaces\": [\"net\", \"ipc\"]}", &v));
+	assert_true(cond_matches("{\"container.capabilities_added\": \"SYS_NICE\"}", &v));
+	assert_false(cond_matches("{\"container.capabilities_dangerous\": \"sys_nice\"}", &v));
+	assert_true(cond_matches("{\"container.capabilities_dangerous\": \"CAP_SYS_ADMIN\"}", &v));
+	assert_true(cond_matches("{\"container.host_mounts\": \"host_root\"}", &v));
+	assert_false(cond_matches("{\"container.host_mounts_rw\": \"host_root\"}", &v));
+	assert_true(cond_matches("{\"container.host_mounts_rw\": \"runtime_socket\"}", &v));
+	assert_true(cond_matches("{\"container.uid\": 0}", &v));
+	assert_false(cond_matches("{\"container.uid\": {\"min\": 1}}", &v));
+	/* Not measured (or on the host): none of them matches. */
+	c.posture = NULL;
+	assert_false(cond_matches(
+		"{\"container.pss\": [\"privileged\", \"baseline\", \"restricted\"]}", &v));
+	assert_false(cond_matches("{\"container.uid\": {\"min\": 0}}", &v));
+	assert_false(cond_matches("{\"container.host_mounts\": \"runtime_socket\"}", &v));
+	c.posture = &p;
+
+	rs = one_rule(NULL, "{\"kind\": \"container_start\"}",
+		      "\"output\": \"{container.pss} {container.host_namespaces} "
+		      "{container.capabilities_dangerous} {container.host_mounts_rw} "
+		      "{container.pss_violations} {container.uid}\",");
+	pw_rule_format_output(pw_ruleset_rule(rs, 0), &v, buf, sizeof(buf));
+	assert_string_equal(buf, "privileged pid,time CAP_SYS_ADMIN runtime_socket "
+				 "host_namespaces,run_as_non_root 0");
+	pw_ruleset_free(rs);
+}
+
 static void test_output_template(void **state)
 {
 	struct pw_ruleset *rs;
@@ -606,6 +660,13 @@ static void test_errors_in_conditions(void **state)
 	e = one_rule_error(NULL, "{\"kind\": [\"open\", \"opne\"]}", NULL);
 	expect_error(e, "R1", "$.rules[0].condition.kind[1]", "unknown event kind 'opne'");
 
+	e = one_rule_error(NULL, "{\"container.pss\": \"baselin\"}", NULL);
+	expect_error(e, "R1", "$.rules[0].condition.container.pss",
+		     "unknown Pod Security Standards level 'baselin' (expected privileged, "
+		     "baseline, restricted)");
+	e = one_rule_error(NULL, "{\"container.host_mounts\": \"docker_sock\"}", NULL);
+	expect_error(e, "R1", "$.rules[0].condition.container.host_mounts",
+		     "unknown host mount class 'docker_sock'");
 	e = one_rule_error(NULL, "{\"capability\": \"CAP_SYS_ADMN\"}", NULL);
 	expect_error(e, "R1", "$.rules[0].condition.capability",
 		     "unknown capability 'CAP_SYS_ADMN'");
@@ -784,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_glob_edges),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_match_order_and_max),
+		cmocka_unit_test(test_posture_fields),
 		cmocka_unit_test(test_output_template),
 		cmocka_unit_test(test_errors_in_conditions),
 		cmocka_unit_test(test_errors_in_rules_and_files),
