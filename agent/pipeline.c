@@ -8,6 +8,7 @@
 #include "alerts/alert_fields.h"
 #include "events/event_json.h"
 #include "lib/log.h"
+#include "lib/idset.h"
 #include "pipeline.h"
 #include "host/host_jobs.h"
 #include "host/process_table.h"
@@ -457,13 +458,6 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 	return c;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Rules see only what reaches for privwatch: its own objects, its process. */
 static int about_privwatch(const struct pw_pipeline *p, const struct pw_event_header *h)
 {
@@ -472,8 +466,7 @@ static int about_privwatch(const struct pw_pipeline *p, const struct pw_event_he
 
 	if (h->type != PW_EVENT_TAMPER || e->op != PW_TAMPER_BPF_GET_FD)
 		return 1;
-	return p->o.own_bpf_ids &&
-	       bsearch(&key, p->o.own_bpf_ids, p->o.n_own_bpf_ids, sizeof(key), cmp_u64) != NULL;
+	return p->o.own_bpf_ids && pw_ids_has(p->o.own_bpf_ids, p->o.n_own_bpf_ids, key);
 }
 
 static void release(struct pw_pipeline *p, struct pw_ct_container *c, uint64_t *cause,
@@ -919,23 +912,6 @@ static void facts_arrived(struct pw_pipeline *p, const struct pw_fact_job *j)
 	release(p, c, &p->holds.with_facts, pw_hw_now_ns());
 }
 
-static int has_id(const uint64_t *v, size_t n, uint64_t id)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] == id)
-			return 1;
-		if (v[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
 static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
 {
 	size_t i, gone = 0, before = p->table.containers;
@@ -950,11 +926,11 @@ static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
 	if (p->discover_reconcile) {
 		/* Forget what was tracked when we asked and the walk did not
 		 * find: never a cgroup made since (its mkdir came after). */
-		qsort(j->cs.ids, j->cs.nids, sizeof(*j->cs.ids), cmp_u64);
+		pw_ids_sort(j->cs.ids, j->cs.nids);
 		for (i = 0; i < p->nknown; i++) {
 			struct pw_ct_container *c;
 
-			if (has_id(j->cs.ids, j->cs.nids, p->known_ids[i]))
+			if (pw_ids_has(j->cs.ids, j->cs.nids, p->known_ids[i]))
 				continue;
 			c = pw_ctable_find(&p->table, p->known_ids[i]);
 			if (!c)

@@ -85,27 +85,40 @@ done:
 	return 1;
 }
 
-/* Resolve path into out (PW_OPEN_PATH_BUF bytes). Returns the bytes used;
- * *depth gets the number of names, *truncated whether some were left out. */
-static __always_inline __u32 pw_resolve_path(const struct path *path, char *out, __u16 *depth,
-					     int *truncated)
+/* Walk path's names into the per-CPU scratch buffer (fs_only: up to its
+ * filesystem's root, else as the task sees it). The scratch, or NULL. */
+static __always_inline struct pw_path_scratch *pw_walk(const struct path *path, int fs_only,
+						       struct pw_path_walk *w)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct pw_path_walk w = {};
 	struct pw_path_scratch *s;
 	__u32 zero = 0;
 
 	s = bpf_map_lookup_elem(&path_scratch, &zero);
 	if (!s)
+		return NULL;
+	w->fs_only = fs_only;
+	w->dentry = BPF_CORE_READ(path, dentry);
+	w->vfsmnt = BPF_CORE_READ(path, mnt);
+	w->mnt = container_of(w->vfsmnt, struct mount, mnt);
+	w->root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	w->root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	bpf_loop(PW_PATH_DEPTH, pw_path_step, w, 0);
+	if (!w->finished)
+		w->truncated = 1; /* deeper than PW_PATH_DEPTH */
+	return s;
+}
+
+/* Resolve path into out (PW_OPEN_PATH_BUF bytes). Returns the bytes used;
+ * *depth gets the number of names, *truncated whether some were left out. */
+static __always_inline __u32 pw_resolve_path(const struct path *path, char *out, __u16 *depth,
+					     int *truncated)
+{
+	struct pw_path_walk w = {};
+	struct pw_path_scratch *s = pw_walk(path, 0, &w);
+
+	if (!s)
 		return 0;
-	w.dentry = BPF_CORE_READ(path, dentry);
-	w.vfsmnt = BPF_CORE_READ(path, mnt);
-	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
-	w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-	w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-	bpf_loop(PW_PATH_DEPTH, pw_path_step, &w, 0);
-	if (!w.finished)
-		w.truncated = 1; /* deeper than PW_PATH_DEPTH */
 	bpf_probe_read_kernel(out, PW_OPEN_PATH_BUF, s->buf);
 	*depth = w.depth;
 	*truncated = w.truncated;
@@ -118,25 +131,14 @@ static __always_inline __u32 pw_resolve_path(const struct path *path, char *out,
 static __always_inline __u32 pw_resolve_short(const struct path *path, int fs_only, char *out,
 					      __u16 *depth, int *truncated)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pw_path_walk w = { .fs_only = fs_only };
-	struct pw_path_scratch *s;
-	__u32 zero = 0;
+	struct pw_path_walk w = {};
+	struct pw_path_scratch *s = pw_walk(path, fs_only, &w);
 
-	s = bpf_map_lookup_elem(&path_scratch, &zero);
 	if (!s)
 		return 0;
-	w.dentry = BPF_CORE_READ(path, dentry);
-	w.vfsmnt = BPF_CORE_READ(path, mnt);
-	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
-	w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-	w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-	bpf_loop(PW_PATH_DEPTH, pw_path_step, &w, 0);
-	if (!w.finished || w.off > PW_FS_PATH_BUF)
-		w.truncated = 1;
 	bpf_probe_read_kernel(out, PW_FS_PATH_BUF, s->buf);
 	*depth = w.depth;
-	*truncated = w.truncated;
+	*truncated = w.truncated || w.off > PW_FS_PATH_BUF;
 	return w.off < PW_FS_PATH_BUF ? w.off : PW_FS_PATH_BUF;
 }
 

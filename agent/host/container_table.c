@@ -6,6 +6,7 @@
 #include <string.h>
 #include "host/cgroupfs.h"
 #include "host/container_table.h"
+#include "lib/idset.h"
 #include "host/containers.h"
 #include "lib/hashtab.h"
 
@@ -288,23 +289,6 @@ void pw_ctable_rmdir(struct pw_ctable *t, uint64_t id)
 		erase(t, id, c);
 }
 
-static int has_id(const uint64_t *v, size_t n, uint64_t id)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] == id)
-			return 1;
-		if (v[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
 size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n)
 {
 	struct pw_hslot *s;
@@ -316,7 +300,7 @@ size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n)
 	if (!dead)
 		return 0;
 	for (i = 0; (s = pw_htab_next(&t->index, &i));)
-		if (!has_id(live, n, s->key))
+		if (!pw_ids_has(live, n, s->key))
 			dead[gone++] = s->key;
 	for (i = 0; i < gone; i++)
 		pw_ctable_rmdir(t, dead[i]);

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel/loader.h"
+#include "lib/idset.h"
 #include "kernel/noaudit.h"
 #include "lib/log.h"
 #include "privwatch.skel.h"
@@ -419,13 +420,6 @@ int pw_loader_mark_container(struct pw_loader *l, uint64_t cgroup_id)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void own_id(int fd, uint64_t cmd, uint64_t *out, size_t *n, size_t max)
 {
 	struct bpf_prog_info info = {}; /* id first in prog, map and link info alike */
@@ -449,7 +443,7 @@ size_t pw_loader_own_ids(struct pw_loader *l, uint64_t *out, size_t max)
 		for (i = 0; i < PW_CONCERN_PROGS; i++)
 			if (l->links[c][i])
 				own_id(bpf_link__fd(l->links[c][i]), 30, out, &n, max);
-	qsort(out, n, sizeof(*out), cmp_u64);
+	pw_ids_sort(out, n);
 	return n;
 }
 
