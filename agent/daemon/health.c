@@ -33,15 +33,8 @@ static const struct pw_rule_info blind_rule = {
 static uint64_t kernel_drops(struct pw_loader *l)
 {
 	struct pw_kstats ks;
-	uint64_t n = 0;
-	int t, d;
 
-	if (pw_kstats_read(l, &ks))
-		return 0;
-	for (t = 0; t < PW_EVENT_TYPE_MAX; t++)
-		for (d = 0; d < PW_DROP_CAUSE_MAX; d++)
-			n += ks.dropped[t][d];
-	return n;
+	return pw_kstats_read(l, &ks) ? 0 : pw_kstats_dropped(&ks);
 }
 
 static const struct pw_rule_info rewatch_rule = {

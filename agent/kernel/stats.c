@@ -38,15 +38,20 @@ int pw_kstats_read(struct pw_loader *l, struct pw_kstats *out)
 	return 0;
 }
 
-uint64_t pw_stats_dropped_total(const struct pw_kstats *k, const struct pw_reader_stats *r)
+uint64_t pw_kstats_dropped(const struct pw_kstats *k)
 {
-	uint64_t sum = r->malformed + k->watched_cgroups_full;
+	uint64_t sum = 0;
 	int t, d;
 
 	for (t = 0; t < PW_EVENT_TYPE_MAX; t++)
 		for (d = 0; d < PW_DROP_CAUSE_MAX; d++)
 			sum += k->dropped[t][d];
 	return sum;
+}
+
+uint64_t pw_stats_dropped_total(const struct pw_kstats *k, const struct pw_reader_stats *r)
+{
+	return r->malformed + k->watched_cgroups_full + pw_kstats_dropped(k);
 }
 
 static const char *type_name(int t)

@@ -21,6 +21,8 @@ struct pw_kstats {
 };
 
 int pw_kstats_read(struct pw_loader *l, struct pw_kstats *out);
+/* Records the kernel could not send, every type and cause. */
+uint64_t pw_kstats_dropped(const struct pw_kstats *k);
 uint64_t pw_stats_dropped_total(const struct pw_kstats *k, const struct pw_reader_stats *r);
 /* The live container table's counters (privwatch run). */
 struct pw_table_stats {
