@@ -151,6 +151,8 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 	json_t *j, *ct;
 	int ready_fd = -1, st, saw_a = 0, saw_b = 0, saw_c = 0, alerted = 0;
 	int lost = 0, final = 0;
+	/* the VM runner says it is one (PW_VM_KERNEL): an environment fact */
+	int deadline_ms = getenv("PW_VM_KERNEL") ? 2000 : 500;
 	uint64_t t_start, t_c = 0, c_latency = 0, t_int, exit_ms;
 	pid_t in_a, in_b, in_c;
 
@@ -186,14 +188,16 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 	/* The agent, in a mount namespace of its own where B's state
 	 * directory is a FUSE mount nobody answers (fd 3, held by the agent
 	 * itself and never read). */
+	/* Under the VM's emulation an honest read of /proc can take longer than
+	 * 500 ms: the deadline there is the hang guard's, not a speed claim. */
 	snprintf(script, sizeof(script),
 		 "set -e; mount -t tmpfs pw-hostile /var/lib; "
 		 "mkdir -p /var/lib/docker/containers/%s; exec 3<>/dev/fuse; "
 		 "mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 pw-hang "
 		 "/var/lib/docker/containers/%s; "
-		 "exec '%s' run --events --cgroup '%s' --read-deadline-ms 500 --hold-ms 3000 "
+		 "exec '%s' run --events --cgroup '%s' --read-deadline-ms %d --hold-ms 3000 "
 		 "--stats-interval 0",
-		 idb, idb, h_privwatch(), parent);
+		 idb, idb, h_privwatch(), parent, deadline_ms);
 	t_start = now_ms();
 	assert_int_equal(h_proc_start(&p, run_argv), 0);
 	agent_pid = p.pid;
@@ -258,7 +262,7 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 	assert_true(alerted);
 	print_message("[   INFO   ] C's exec reported %llu ms after it ran, B stalled\n",
 		      (unsigned long long)c_latency);
-	assert_true(c_latency < 3000);
+	assert_true(c_latency < 2500 + (uint64_t)deadline_ms);
 
 	/* Stop with B's worker still stuck in the kernel. */
 	usleep(1200 * 1000); /* a privwatch.lost/1 comes once a second */
