@@ -236,17 +236,21 @@ void pw_hw_submit(struct pw_hw *hw, struct pw_hw_job *j)
 	pthread_mutex_unlock(&hw->mu);
 }
 
+static size_t cancel_locked(struct pw_hw *hw, uint64_t key, const char *why);
+
 /* With hw->mu held: the live worker's job past a deadline is given up. */
 static void check_deadline(struct pw_hw *hw, uint64_t now)
 {
 	struct worker *w = hw->cur;
 	char what[PW_HW_WHAT_LEN + 32];
+	uint64_t key;
 
 	if (!w || !w->job)
 		return;
 	if (now - w->read_since <= hw->read_deadline_ns &&
 	    now - w->job_since <= hw->job_deadline_ns)
 		return;
+	key = w->job->key;
 	snprintf(what, sizeof(what), "%s", w->what);
 	if (now - w->read_since <= hw->read_deadline_ns)
 		snprintf(what, sizeof(what), "%s (whole measurement past %llu ms)", w->what,
@@ -257,6 +261,11 @@ static void check_deadline(struct pw_hw *hw, uint64_t now)
 	hw->st.timed_out++;
 	hw->st.workers_abandoned++;
 	hw->st.workers_stuck++;
+	/* Its other jobs would stall the next worker the same way: not run,
+	 * before a new worker can pick one up (the submitter cancels too, but
+	 * only once it has seen the timeout). */
+	if (key)
+		cancel_locked(hw, key, "nothing: an earlier read of this container timed out");
 	if (hw->st.workers_stuck < PW_HW_STUCK_MAX) {
 		/* The queue goes on with a new worker. */
 		if (spawn(hw) == 0)
@@ -308,12 +317,12 @@ size_t pw_hw_collect(struct pw_hw *hw, uint64_t now_ns,
 	return n;
 }
 
-size_t pw_hw_cancel(struct pw_hw *hw, uint64_t key, const char *why)
+/* With hw->mu held: queued jobs with this key come back unrun. */
+static size_t cancel_locked(struct pw_hw *hw, uint64_t key, const char *why)
 {
 	struct pw_hw_job **pp, *j;
 	size_t n = 0;
 
-	pthread_mutex_lock(&hw->mu);
 	hw->qtail = NULL;
 	for (pp = &hw->qhead; (j = *pp);) {
 		if (j->key != key) {
@@ -328,6 +337,15 @@ size_t pw_hw_cancel(struct pw_hw *hw, uint64_t key, const char *why)
 		j->free(j);
 		n++;
 	}
+	return n;
+}
+
+size_t pw_hw_cancel(struct pw_hw *hw, uint64_t key, const char *why)
+{
+	size_t n;
+
+	pthread_mutex_lock(&hw->mu);
+	n = cancel_locked(hw, key, why);
 	pthread_mutex_unlock(&hw->mu);
 	return n;
 }
