@@ -282,9 +282,14 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 			print_message("[   INFO   ] host_reads %s\n", json_dumps(hr, JSON_COMPACT));
 			assert_int_equal(json_integer_value(json_object_get(hr, "on_event_thread")),
 					 0);
-			/* one per stalling container: its other reads are not made */
-			assert_int_equal(
-				json_integer_value(json_object_get(hr, "workers_abandoned")), 1);
+			/* One stuck for good per stalling container: its other reads
+			 * are not made. Honest reads slower than the deadline (the
+			 * emulated VM under load) are given up too, but come back:
+			 * abandoned, not stuck. */
+			assert_int_equal(json_integer_value(json_object_get(hr, "workers_stuck")),
+					 1);
+			assert_true(json_integer_value(json_object_get(hr, "workers_abandoned")) >=
+				    1);
 			final = 1;
 		}
 		json_decref(j);
