@@ -239,12 +239,16 @@ posture_checks() {
 	# The fleet inventory (run.sh's agent: --inventory-interval 5): a
 	# record after the cases started names each with the mode and PSS
 	# level ps measured.
-	# Records come every 5 s: wait (bounded) for one written after the
-	# cases started, reading what the agent wrote as of each run_sync.
-	for _ in $(seq 20); do
+	# Records come every 5 s: wait (bounded) for one written once every
+	# case's facts were in (the worker measures them asynchronously), reading
+	# what the agent wrote as of each run_sync.
+	for _ in $(seq 30); do
 		run_sync || break
 		inv=$(jq -c 'select(.schema == "privwatch.inventory/1" and .reason == "interval"
-			and any(.containers[]; .name == "pw-posture-privileged"))' "$RUN_READ" | tail -1) || inv=
+			and ([.containers[].name] as $have | ["default", "hardened", "cap-sys-admin",
+			"pid-host", "docker-sock", "data", "privileged"]
+			| all(.[]; ("pw-posture-" + .) as $n | $have | index($n) != null)))' \
+			"$RUN_READ" | tail -1) || inv=
 		if [ -n "$inv" ]; then break; fi
 		sleep 0.5
 	done
