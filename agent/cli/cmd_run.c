@@ -593,6 +593,8 @@ static void budget_by_container(struct run_ctx *rc, struct pw_loader *l, struct 
 	int fd = bpf_map__fd(l->skel->maps.budgets);
 	uint64_t key, next, *prev = NULL;
 	const struct pw_ct_container *c;
+	const struct pw_ct_gone *gone;
+	const char *id, *name;
 	struct pw_budget b;
 	int i, free_slot;
 
@@ -618,12 +620,16 @@ static void budget_by_container(struct run_ctx *rc, struct pw_loader *l, struct 
 		if (b.dropped == rc->budget_seen[i].dropped)
 			continue;
 		c = pw_ctable_lookup(&rc->p.table, key);
+		/* A flood often ends with its container: named all the same. */
+		gone = c ? NULL : pw_ctable_gone(&rc->p.table, key);
+		id = c ? c->ref.id : gone ? gone->id : NULL;
+		name = c ? c->meta.name : gone ? gone->name : NULL;
 		jw_obj_begin(w);
 		jw_kv_u64(w, "cgroup_id", key);
 		jw_key(w, "container");
-		c ? jw_str(w, c->ref.id) : jw_null(w);
+		id ? jw_str(w, id) : jw_null(w);
 		jw_key(w, "name");
-		c && c->meta.name[0] ? jw_str(w, c->meta.name) : jw_null(w);
+		name &&name[0] ? jw_str(w, name) : jw_null(w);
 		jw_kv_u64(w, "dropped", b.dropped - rc->budget_seen[i].dropped);
 		jw_obj_end(w);
 		rc->budget_seen[i].dropped = b.dropped;

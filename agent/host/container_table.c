@@ -29,8 +29,13 @@ static void put(struct pw_ctable *t, struct pw_ct_container *c)
 	if (c->pending) {
 		t->pending--;
 	} else {
+		struct pw_ct_gone *g = &t->gone[t->gone_next++ % PW_CT_GONE];
+
 		t->containers--;
 		t->removed++;
+		g->cgroup_id = c->cgroup_id;
+		snprintf(g->id, sizeof(g->id), "%s", c->ref.id);
+		snprintf(g->name, sizeof(g->name), "%s", c->meta.name);
 	}
 	t->hold_dropped += c->hold.count;
 	free(c->hold.buf);
@@ -63,6 +68,16 @@ static struct pw_ct_container *find(const struct pw_ctable *t, uint64_t id)
 struct pw_ct_container *pw_ctable_find(const struct pw_ctable *t, uint64_t cgroup_id)
 {
 	return find(t, cgroup_id);
+}
+
+const struct pw_ct_gone *pw_ctable_gone(const struct pw_ctable *t, uint64_t cgroup_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < PW_CT_GONE; i++)
+		if (t->gone[i].cgroup_id == cgroup_id && cgroup_id)
+			return &t->gone[i];
+	return NULL;
 }
 
 struct pw_ct_container *pw_ctable_lookup(const struct pw_ctable *t, uint64_t cgroup_id)

@@ -48,6 +48,15 @@ struct pw_ct_hold {
 
 #define PW_CT_REASON_LEN 200
 
+/* A container removed from the table, remembered a while: records about it
+ * can come after its cgroup went (the once-a-second loss report). */
+struct pw_ct_gone {
+	uint64_t cgroup_id;
+	char id[PW_CONTAINER_ID_MAX + 1];
+	char name[256];
+};
+#define PW_CT_GONE 64
+
 struct pw_ct_container {
 	uint64_t cgroup_id; /* the container's own cgroup (not a sub-cgroup) */
 	struct pw_container_ref ref;
@@ -64,6 +73,8 @@ struct pw_ct_container {
 	int hold_over;		    /* its records waited past the bound: not held again */
 	int identifying;	    /* pending, PW_CT_WANT_IDENTIFY asked */
 	int quarantined;	    /* a read of it timed out: not read again */
+	int remeasured;		    /* ... unless that read came back late: read again once */
+	int announce_late;	    /* then its container_start again, facts "late" */
 	int start_on_identify;	    /* ... at the first exec in it (start_pid): start it then */
 	struct pw_ct_hold hold;
 	char posture_reason[PW_CT_REASON_LEN]; /* why the posture is unknown, or "" */
@@ -93,6 +104,8 @@ struct pw_ctable {
 	size_t max_containers, max_cgroups;
 	uint64_t overflow;     /* cgroups not tracked because the table was full */
 	uint64_t hold_dropped; /* held records freed with their container (never expected) */
+	struct pw_ct_gone gone[PW_CT_GONE]; /* the last containers removed, a ring */
+	unsigned int gone_next;
 };
 
 #define PW_CT_MAX_CONTAINERS 4096 /* x ~8 KiB each: 32 MiB at most */
@@ -111,6 +124,9 @@ void pw_ctable_facts(struct pw_ctable *t, struct pw_ct_container *c,
  */
 int pw_ctable_identified(struct pw_ctable *t, struct pw_ct_container *c, int ok,
 			 const struct pw_container_ref *ref, const struct pw_container_meta *meta);
+
+/* A container removed lately whose own cgroup was cgroup_id, or NULL. */
+const struct pw_ct_gone *pw_ctable_gone(const struct pw_ctable *t, uint64_t cgroup_id);
 
 /* The container of a cgroup id, pending ones included, or NULL. */
 struct pw_ct_container *pw_ctable_find(const struct pw_ctable *t, uint64_t cgroup_id);

@@ -86,9 +86,18 @@ evasion_checks() {
 		has_rule "$files" PW-0108 '.event.basename == "register" and .rule.severity == "critical"'
 	ok "evasion: a masked path unmounted by a relative name from /proc (PW-0304, absolute target)" \
 		has_rule "$files" PW-0304 '.event.mount.target | test("^/proc/(acpi|bus)$")'
-	ok "evasion: the flooder lost events to its budget, counted against it in privwatch.lost/1" \
+	# Losses are reported once a second: the last report can follow the
+	# flooder's exit (bounded wait, what the agent wrote as of each run_sync).
+	flood_lost() {
 		jqe -s --arg id "$flood" 'map(select(.schema == "privwatch.lost/1") | .by_container[]?
 			| select(.container == $id) | .dropped) | add > 0' "$RUN_READ"
+	}
+	for _ in $(seq 10); do
+		flood_lost && break
+		sleep 0.5
+		run_sync || break
+	done
+	ok "evasion: the flooder lost events to its budget, counted against it in privwatch.lost/1" flood_lost
 	ok "evasion: the flooder's own events were there until its budget ran out" \
 		jqe -s --arg id "$flood" 'map(select(.schema == "privwatch.event/1" and .container.id == $id
 			and .kind == "open")) | length >= 1000' "$RUN_READ"

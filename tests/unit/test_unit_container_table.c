@@ -94,6 +94,11 @@ static void test_mkdir_sub_rmdir(void **state)
 	assert_int_equal(t.index.n, 0);
 	assert_int_equal(t.added, 1);
 	assert_int_equal(t.removed, 1);
+	/* Gone, but still named for records that come after (losses). */
+	assert_non_null(pw_ctable_gone(&t, 100));
+	assert_string_equal(pw_ctable_gone(&t, 100)->id, p + strlen("/docker/"));
+	assert_null(pw_ctable_gone(&t, 101));
+	assert_null(pw_ctable_gone(&t, 0));
 	pw_ctable_free(&t);
 }
 
