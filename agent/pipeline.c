@@ -118,6 +118,8 @@ static void container_view(const struct pw_ct_container *c, struct pw_view_conta
 	vc->mode = view_mode(c);
 	if (c->facts_pending)
 		vc->facts = "pending";
+	else if (c->announce_late)
+		vc->facts = "late";
 	if (c->posture_rc && c->posture_reason[0])
 		vc->mode_reason = c->posture_reason;
 	else if (c->posture_rc == -EAGAIN && c->facts_pending)
@@ -328,6 +330,10 @@ static void inventory_container(struct jsonw *w, const struct pw_ct_container *c
 	else
 		jw_bool(w, c->meta.privileged == PW_PRIV_YES);
 	jw_kv_str(w, "mode", pp ? pw_posture_mode_name(pp->mode) : "unknown");
+	if (!pp && c->posture_reason[0])
+		jw_kv_str(w, "mode_reason", c->posture_reason);
+	else if (!pp && c->facts_pending)
+		jw_kv_str(w, "mode_reason", "not measured yet");
 	jw_key(w, "mode_relaxed");
 	jw_arr_begin(w);
 	for (d = 0; d < PW_DIM_COUNT; d++)
@@ -756,6 +762,8 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 		jw_kv_u64(w, "workers_stuck", hs.workers_stuck);
 		jw_kv_u64(w, "refused_stuck", hs.refused_stuck);
 		jw_kv_u64(w, "cancelled", hs.cancelled);
+		jw_kv_u64(w, "late_answers", hs.late_answers);
+		jw_kv_u64(w, "remeasured", p->holds.remeasured);
 		jw_kv_u64(w, "queued", hs.queued);
 		jw_kv_u64(w, "max_job_ms", hs.max_job_ns / 1000000);
 		jw_kv_u64(w, "on_event_thread", pw_hw_event_thread_reads(last, sizeof(last)));
@@ -908,8 +916,38 @@ static void facts_arrived(struct pw_pipeline *p, const struct pw_fact_job *j)
 		c->announce = 0;
 		if (c->phase == PW_PHASE_STARTED)
 			container_started(p, c, c->start_ts_ns, c->start_pid);
+	} else if (c->announce_late) {
+		/* Its start went out with posture unknown: again, measured. */
+		if (c->phase == PW_PHASE_STARTED && !j->base.timed_out)
+			container_started(p, c, c->start_ts_ns, c->start_pid);
+		c->announce_late = 0;
 	}
 	release(p, c, &p->holds.with_facts, pw_hw_now_ns());
+}
+
+/*
+ * The real answer of a read given up on came back: the read was slow (an
+ * honest container on a loaded host), not stuck. Its container is read
+ * again, once and in full (the jobs cancelled behind the slow one never
+ * ran): its posture, and the container_start rules, then stand on facts. A
+ * container slow again stays quarantined (PW-0010 a second time).
+ */
+static void facts_late(struct pw_pipeline *p, const struct pw_fact_job *j)
+{
+	struct pw_ct_container *c = pw_ctable_find(&p->table, j->cgroup_id);
+
+	if (!c || c->gen != j->gen || c->pending || !c->quarantined || c->remeasured)
+		return;
+	pw_warn("container %s (%s): the read given up on came back after %llu ms; "
+		"measuring it again\n",
+		c->ref.id, pw_runtime_name(c->ref.runtime),
+		(unsigned long long)((j->base.finished_ns - j->base.submitted_ns) / 1000000));
+	p->holds.remeasured++;
+	c->quarantined = 0;
+	c->remeasured = 1;
+	c->announce_late = c->phase == PW_PHASE_STARTED;
+	c->facts_pending++;
+	want_facts(p, c, c->announce_late ? PW_CT_WANT_START : PW_CT_WANT_STATE);
 }
 
 static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
@@ -1003,7 +1041,11 @@ static void job_done(void *ctx, struct pw_hw_job *j)
 {
 	struct pw_pipeline *p = ctx;
 
-	if (j->tag == 1)
+	if (j->tag == 1 && j->late)
+		facts_late(p, (const struct pw_fact_job *)j);
+	else if (j->late)
+		return; /* discovery and the process snapshot came back timed out already */
+	else if (j->tag == 1)
 		facts_arrived(p, (const struct pw_fact_job *)j);
 	else if (j->tag == 3)
 		procs_read(p, (const struct pw_procs_job *)j);

@@ -69,6 +69,7 @@ struct pw_hold_counts {
 	uint64_t max_wait_ns;	  /* the longest wait */
 	uint64_t stale_answers;	  /* worker answers for containers gone meanwhile */
 	uint64_t read_timeouts;	  /* reads given up (the worker abandoned) */
+	uint64_t remeasured;	  /* containers read again: a given-up read came back */
 	uint64_t discover_failed; /* discovery walks that failed or timed out */
 };
 

@@ -101,8 +101,13 @@ static void *worker_main(void *arg)
 		t = pw_hw_now_ns();
 		pthread_mutex_lock(&hw->mu);
 		if (w->abandoned) {
-			/* Too late: a copy went back in its place. */
-			j->free(j);
+			/* Too late: a copy went back in its place. The real
+			 * answer goes back too, marked late: the read was slow,
+			 * not stuck, and the submitter may use it. */
+			j->late = 1;
+			j->finished_ns = t;
+			hw->st.late_answers++;
+			push(&hw->dhead, &hw->dtail, j);
 			break;
 		}
 		w->job = NULL;
@@ -207,6 +212,7 @@ static void give_up(struct pw_hw *hw, struct pw_hw_job *j, uint64_t now, const c
 	/* Only the inputs: the stuck worker may still write the outputs. */
 	memcpy(c, j, j->copy_size ? j->copy_size : j->size);
 	c->timed_out = 1;
+	c->late = 0;
 	c->finished_ns = now;
 	c->on_timeout(c, what);
 	push(&hw->dhead, &hw->dtail, c);
@@ -217,6 +223,7 @@ void pw_hw_submit(struct pw_hw *hw, struct pw_hw_job *j)
 	pthread_mutex_lock(&hw->mu);
 	hw->st.submitted++;
 	j->timed_out = 0;
+	j->late = 0;
 	j->submitted_ns = pw_hw_now_ns();
 	if (!hw->cur) {
 		char what[PW_HW_WHAT_LEN];
@@ -305,7 +312,7 @@ size_t pw_hw_collect(struct pw_hw *hw, uint64_t now_ns,
 	while ((j = list)) {
 		list = j->next;
 		j->next = NULL;
-		if (!j->timed_out) {
+		if (!j->timed_out && !j->late) {
 			pthread_mutex_lock(&hw->mu);
 			hw->st.completed++;
 			pthread_mutex_unlock(&hw->mu);

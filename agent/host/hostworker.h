@@ -14,7 +14,8 @@
  * is abandoned: left where it is, counted, and a new one takes the next
  * job; the late job comes back at once as a copy whose on_timeout filled
  * its result ("timed out reading ..."). An abandoned worker that returns
- * some day frees its job and exits. Past PW_HW_STUCK_MAX abandoned workers
+ * some day hands its job back too, marked late (the real answer of a read
+ * that was slow, not stuck), and exits. Past PW_HW_STUCK_MAX abandoned workers
  * still stuck, jobs are not run any more: they come back as timed out
  * ("... workers stuck"), so a hostile host cannot make the agent spawn
  * threads without bound.
@@ -44,6 +45,7 @@ struct pw_hw_job {
 	uint64_t key;	  /* the submitter's: what it is about (pw_hw_cancel) */
 	/* set by the pool */
 	int timed_out;
+	int late; /* the original of a timed-out job, returned after all */
 	uint64_t submitted_ns, finished_ns;
 	struct pw_hw_job *next;
 };
@@ -54,6 +56,7 @@ struct pw_hw_stats {
 	uint64_t workers_stuck;	    /* abandoned and not returned yet */
 	uint64_t refused_stuck;	    /* jobs not run: too many stuck workers */
 	uint64_t cancelled;	    /* jobs not run: pw_hw_cancel */
+	uint64_t late_answers;	    /* abandoned jobs that returned after all */
 	uint64_t spawn_failed;
 	uint64_t queued;
 	uint64_t max_job_ns; /* the longest job that returned */

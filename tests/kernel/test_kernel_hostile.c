@@ -308,10 +308,148 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 	assert_true(final);
 }
 
+/* The fuse connection of the mount at path in pid's mount table: its
+ * minor device number (fusectl names connections so), or -1. */
+static int fuse_conn_of(pid_t pid, const char *path)
+{
+	char mi[64], buf[8192];
+	unsigned int maj, min;
+	FILE *f;
+	int conn = -1;
+
+	snprintf(mi, sizeof(mi), "/proc/%d/mountinfo", pid);
+	f = fopen(mi, "re");
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		char mp[4096];
+
+		if (sscanf(buf, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) == 3 &&
+		    !strcmp(mp, path) && strstr(buf, " - fuse"))
+			conn = (int)min;
+	}
+	fclose(f);
+	return conn;
+}
+
+/*
+ * A read slow, not stuck: B's state directory is a FUSE mount that answers
+ * nothing until the test aborts the connection (fusectl), as an honest read
+ * on a loaded host returns after the deadline. The read is given up
+ * (PW-0010, mode unknown: no start rule can match), then comes back: B is
+ * measured again, once, and its start rules fire then (a host process
+ * stands in for it: privileged, PW-0501), facts "late"; no worker is left
+ * stuck.
+ */
+static void test_a_slow_read_that_returns_is_measured_again(void **state)
+{
+	char mnt[4096], idb[65], script[2048], abort_path[128], path[512];
+	char *sleep_argv[] = { "/bin/sleep", "30", NULL };
+	char *run_argv[] = {
+		"/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c", script, NULL
+	};
+	struct h_proc p;
+	json_t *j, *ct;
+	int alerted = 0, late_start = 0, final = 0, conn = -1, fd, i;
+	int deadline_ms = getenv("PW_VM_KERNEL") ? 2000 : 500;
+	pid_t in_b;
+
+	if (access("/dev/fuse", F_OK) && system("modprobe -q fuse 2>/dev/null") != 0)
+		print_message("[   INFO   ] modprobe fuse failed\n");
+	if (access("/dev/fuse", R_OK | W_OK)) {
+		print_message("[   SKIP   ] no /dev/fuse\n");
+		skip();
+	}
+	/* fusectl: where a connection is aborted (mounted once, left so) */
+	if (mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, NULL) && errno != EBUSY) {
+		print_message("[   SKIP   ] cannot mount fusectl: %s\n", strerror(errno));
+		skip();
+	}
+	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
+	snprintf(parent, sizeof(parent), "%s/docker", mnt);
+	if (!mkdir(parent, 0755))
+		made_parent = 1;
+	else
+		assert_int_equal(errno, EEXIST);
+	make_id(idb, 0xd);
+	snprintf(b, sizeof(b), "%s/%s", parent, idb);
+	snprintf(script, sizeof(script),
+		 "set -e; mount -t tmpfs pw-hostile /var/lib; "
+		 "mkdir -p /var/lib/docker/containers/%s; exec 3<>/dev/fuse; "
+		 "mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 pw-slow "
+		 "/var/lib/docker/containers/%s; "
+		 "exec '%s' run --events --cgroup '%s' --read-deadline-ms %d --hold-ms 3000 "
+		 "--stats-interval 0",
+		 idb, idb, h_privwatch(), parent, deadline_ms);
+	assert_int_equal(h_proc_start(&p, run_argv), 0);
+	agent_pid = p.pid;
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0);
+
+	/* B's entrypoint stays: measured from it once its read came back. */
+	assert_int_equal(mkdir(b, 0755), 0);
+	in_b = h_spawn(b, sleep_argv);
+	assert_true(in_b > 0);
+	hostile_pid = in_b;
+	snprintf(path, sizeof(path), "/var/lib/docker/containers/%s", idb);
+	while (!late_start && h_proc_line(&p, line, sizeof(line), 10000) == 0) {
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		ct = json_object_get(j, "container");
+		if (!strcmp(jstr(j, "schema"), "privwatch.alert/1") &&
+		    !strcmp(jstr(json_object_get(j, "rule"), "id"), "PW-0010") && !alerted) {
+			assert_non_null(strstr(jstr(j, "summary"), idb));
+			alerted = 1;
+			/* Given up on: now let the read return (ENOTCONN). */
+			for (i = 0; i < 100 && conn < 0; i++, usleep(10000))
+				conn = fuse_conn_of(agent_pid, path);
+			assert_true(conn >= 0);
+			snprintf(abort_path, sizeof(abort_path),
+				 "/sys/fs/fuse/connections/%d/abort", conn);
+			fd = open(abort_path, O_WRONLY | O_CLOEXEC);
+			assert_true(fd >= 0);
+			assert_int_equal(write(fd, "1", 1), 1);
+			close(fd);
+		} else if (!strcmp(jstr(j, "schema"), "privwatch.alert/1") &&
+			   !strcmp(jstr(json_object_get(j, "event"), "kind"), "container_start") &&
+			   json_is_object(ct) && !strcmp(jstr(ct, "id"), idb)) {
+			/* Its start rules (a host process: privileged, no seccomp)
+			 * fire once its posture is known: after the read came back. */
+			assert_true(alerted);
+			assert_string_equal(jstr(ct, "facts"), "late");
+			assert_string_not_equal(jstr(ct, "mode"), "unknown");
+			late_start = 1;
+		}
+		json_decref(j);
+	}
+	assert_true(alerted);
+	assert_true(late_start);
+	kill(p.pid, SIGINT);
+	while (h_proc_line(&p, line, sizeof(line), 10000) == 0) {
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (!strcmp(jstr(j, "schema"), "privwatch.stats/1")) {
+			json_t *hr = json_object_get(j, "host_reads");
+
+			print_message("[   INFO   ] host_reads %s\n", json_dumps(hr, JSON_COMPACT));
+			assert_int_equal(json_integer_value(json_object_get(hr, "workers_stuck")),
+					 0);
+			assert_true(json_integer_value(json_object_get(hr, "late_answers")) >= 1);
+			assert_int_equal(json_integer_value(json_object_get(hr, "remeasured")), 1);
+			final = 1;
+		}
+		json_decref(j);
+	}
+	assert_int_equal(waitpid(p.pid, NULL, 0), p.pid);
+	agent_pid = 0;
+	assert_true(final);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_hostile_containers_do_not_stall_the_agent, teardown),
+		cmocka_unit_test_teardown(test_a_slow_read_that_returns_is_measured_again,
+					  teardown),
 	};
 
 	h_init(argv[0]);

@@ -78,7 +78,7 @@ static struct tjob *tjob(int id, int fd)
 }
 
 struct got {
-	int n, ids[64], timed_out[64], ran[64];
+	int n, ids[64], timed_out[64], ran[64], late[64];
 	char what[64][PW_HW_WHAT_LEN];
 };
 
@@ -91,6 +91,7 @@ static void on_done(void *ctx, struct pw_hw_job *b)
 	g->ids[g->n] = j->id;
 	g->timed_out[g->n] = j->base.timed_out;
 	g->ran[g->n] = j->ran;
+	g->late[g->n] = j->base.late;
 	snprintf(g->what[g->n], PW_HW_WHAT_LEN, "%s", j->what);
 	g->n++;
 }
@@ -166,7 +167,8 @@ static void test_a_read_that_never_returns_is_abandoned(void **state)
 	assert_int_equal(st.workers_abandoned, 1);
 	assert_int_equal(st.workers_stuck, 1);
 
-	/* The stuck worker's read returns some day: it frees its job and leaves. */
+	/* The stuck worker's read returns some day: it hands the real answer
+	 * back, marked late, and leaves. */
 	assert_int_equal(write(p[1], "x", 1), 1);
 	for (i = 0; i < 200; i++) {
 		pw_hw_stats(hw, &st);
@@ -175,7 +177,15 @@ static void test_a_read_that_never_returns_is_abandoned(void **state)
 		usleep(5000);
 	}
 	assert_int_equal(st.workers_stuck, 0);
-	assert_int_equal(freed, 3); /* two collected, and the stuck original */
+	assert_int_equal(st.late_answers, 1);
+	collect_until(hw, &g, 3, 1000);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.ids[2], 1);
+	assert_int_equal(g.late[2], 1);
+	assert_int_equal(g.timed_out[2], 0);
+	assert_int_equal(g.ran[2], 1);
+	assert_int_equal(g.late[0] + g.late[1], 0);
+	assert_int_equal(freed, 3); /* the copy, job 2 and the late original */
 	close(p[0]);
 	close(p[1]);
 	pw_hw_free(hw);
