@@ -702,8 +702,22 @@ static void write_summary(void *ctx, const char *head, size_t len, enum pw_sever
 	p->alerts.written++;
 }
 
+/* Started at the setup bound (container_table.h): as at an entrypoint's exec. */
+static void started_at_bound(void *ctx, struct pw_ct_container *c)
+{
+	struct pw_pipeline *p = ctx;
+
+	if (c->facts_pending) {
+		c->announce = 1;
+		c->start_ts_ns = pw_hw_now_ns();
+	} else {
+		container_started(p, c, pw_hw_now_ns(), c->start_pid);
+	}
+}
+
 void pw_pipeline_tick(struct pw_pipeline *p, uint64_t now_mono_ns, int all)
 {
+	pw_ctable_setup_bound(&p->table, now_mono_ns, started_at_bound, p);
 	pw_fold_flush(p->fold, now_mono_ns, all, write_summary, p);
 }
 
@@ -788,6 +802,7 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 		jw_obj_end(w);
 	}
 	jw_kv_u64(w, "container_table_full", p->table.overflow);
+	jw_kv_u64(w, "setup_bound_starts", p->table.setup_bound_starts);
 	/* Bounded by PW_CT_MAX_CONTAINERS entries and PW_CT_MAX_CGROUPS ids,
 	 * plus the held records (PW_HOLD_TOTAL_BYTES). */
 	jw_kv_u64(w, "container_table_bytes",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "host/cgroupfs.h"
 #include "host/container_table.h"
 #include "lib/idset.h"
@@ -26,6 +27,8 @@ static void put(struct pw_ctable *t, struct pw_ct_container *c)
 {
 	if (--c->refs)
 		return;
+	if (c->names_setup_ns)
+		t->names_setup--;
 	if (c->pending) {
 		t->pending--;
 	} else {
@@ -323,6 +326,18 @@ size_t pw_ctable_prune(struct pw_ctable *t, const uint64_t *live, size_t n)
 	return gone;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct pw_ct_container *identify_at_exec(struct pw_ctable *t, struct pw_ct_container *c,
+						uint64_t cgroup_id, pid_t pid, const char *filename,
+						const char *args, size_t args_len);
+
 static const char *base(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -335,15 +350,34 @@ struct pw_ct_container *pw_ctable_exec_unknown(struct pw_ctable *t, uint64_t cgr
 					       size_t args_len)
 {
 	struct pw_ct_container *c = find(t, cgroup_id);
-	struct pw_container_ref ref;
 
 	if (!c || !c->pending)
 		return NULL;
 	/* runc re-executing itself as "runc init" may land in the cgroup
 	 * before its state.json exists (the parent moves the child while it
-	 * execs): not the entrypoint, and not the one try. */
-	if (pw_ct_is_runtime_exec(filename, args, args_len))
+	 * execs): not the entrypoint, and not the one try (until the setup
+	 * bound: names alone decided). */
+	if (pw_ct_is_runtime_exec(filename, args, args_len)) {
+		if (!c->names_setup_ns)
+			t->names_setup++;
+		c->names_setup_ns = mono_ns();
+		c->names_setup_pid = pid;
 		return NULL;
+	}
+	return identify_at_exec(t, c, cgroup_id, pid, filename, args, args_len);
+}
+
+/* Pending c's first exec that is not the runtime's: is it a container? */
+static struct pw_ct_container *identify_at_exec(struct pw_ctable *t, struct pw_ct_container *c,
+						uint64_t cgroup_id, pid_t pid, const char *filename,
+						const char *args, size_t args_len)
+{
+	struct pw_container_ref ref;
+
+	if (c->names_setup_ns) {
+		t->names_setup--;
+		c->names_setup_ns = 0;
+	}
 	if (t->want) {
 		/* The worker looks (runc's state.json is there by now); this
 		 * exec starts the container if it is one. */
@@ -393,15 +427,52 @@ int pw_ct_is_runtime_exec(const char *filename, const char *args, size_t args_le
 int pw_ctable_exec(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid, const char *filename,
 		   const char *args, size_t args_len)
 {
-	if (c->phase != PW_PHASE_SETUP || pw_ct_is_runtime_exec(filename, args, args_len))
+	if (c->phase != PW_PHASE_SETUP)
 		return 0;
+	if (pw_ct_is_runtime_exec(filename, args, args_len)) {
+		/* Names only: the clock starts at the latest such exec. */
+		if (!c->names_setup_ns)
+			t->names_setup++;
+		c->names_setup_ns = mono_ns();
+		c->names_setup_pid = pid;
+		return 0;
+	}
 	return pw_ctable_start(t, c, pid);
+}
+
+void pw_ctable_setup_bound(struct pw_ctable *t, uint64_t now_ns,
+			   void (*started)(void *ctx, struct pw_ct_container *c), void *ctx)
+{
+	struct pw_ct_container *c;
+	uint64_t id;
+	size_t i = 0;
+
+	while (t->names_setup && (c = pw_ctable_next(t, &i, &id))) {
+		if (id != c->cgroup_id || !c->names_setup_ns ||
+		    now_ns - c->names_setup_ns < PW_CT_SETUP_BOUND_NS)
+			continue;
+		t->setup_bound_starts++;
+		if (c->pending) {
+			/* Plain runc's cgroup: identified now, started if a
+			 * container. Inline, one that is none is erased: the walk
+			 * may then miss an entry, which the next tick sees. */
+			c = identify_at_exec(t, c, id, c->names_setup_pid, "", "", 0);
+			if (c && c->phase == PW_PHASE_STARTED)
+				started(ctx, c);
+		} else if (pw_ctable_start(t, c, c->names_setup_pid) == 1) {
+			started(ctx, c);
+		}
+	}
 }
 
 int pw_ctable_start(struct pw_ctable *t, struct pw_ct_container *c, pid_t pid)
 {
 	if (c->phase != PW_PHASE_SETUP)
 		return 0;
+	if (c->names_setup_ns) {
+		t->names_setup--;
+		c->names_setup_ns = 0;
+	}
 	c->phase = PW_PHASE_STARTED;
 	c->start_pid = pid;
 	if (t->want) {

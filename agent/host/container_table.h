@@ -76,6 +76,12 @@ struct pw_ct_container {
 	int remeasured;		    /* ... unless that read came back late: read again once */
 	int announce_late;	    /* then its container_start again, facts "late" */
 	int start_on_identify;	    /* ... at the first exec in it (start_pid): start it then */
+	/* An exec in setup taken for the runtime's own by names alone (the
+	 * kernel did not know its init): when, and its pid. Past
+	 * PW_CT_SETUP_BOUND_NS without another, it is taken for the entrypoint
+	 * (an image can name its entrypoint like runc's init). */
+	uint64_t names_setup_ns;
+	pid_t names_setup_pid;
 	struct pw_ct_hold hold;
 	char posture_reason[PW_CT_REASON_LEN]; /* why the posture is unknown, or "" */
 	/* Not known to be a container yet: a cgroup a runtime made whose path
@@ -102,11 +108,17 @@ struct pw_ctable {
 	/* Bounds: containers (pending ones included) and cgroup ids mapped;
 	 * past them a cgroup is not tracked, and counted. */
 	size_t max_containers, max_cgroups;
-	uint64_t overflow;     /* cgroups not tracked because the table was full */
-	uint64_t hold_dropped; /* held records freed with their container (never expected) */
+	uint64_t overflow;	     /* cgroups not tracked because the table was full */
+	uint64_t hold_dropped;	     /* held records freed with their container (never expected) */
+	size_t names_setup;	     /* containers in setup on a names-only runtime exec */
+	uint64_t setup_bound_starts; /* ... started at the bound */
 	struct pw_ct_gone gone[PW_CT_GONE]; /* the last containers removed, a ring */
 	unsigned int gone_next;
 };
+
+/* runc's init re-executes itself and execs the entrypoint within
+ * milliseconds of its setup (or waits for `runc start`, its setup done). */
+#define PW_CT_SETUP_BOUND_NS (10ULL * 1000000000)
 
 #define PW_CT_MAX_CONTAINERS 4096 /* x ~8 KiB each: 32 MiB at most */
 #define PW_CT_MAX_CGROUPS    (256 * 1024)
@@ -124,6 +136,14 @@ void pw_ctable_facts(struct pw_ctable *t, struct pw_ct_container *c,
  */
 int pw_ctable_identified(struct pw_ctable *t, struct pw_ct_container *c, int ok,
 			 const struct pw_container_ref *ref, const struct pw_container_meta *meta);
+
+/*
+ * Containers still in setup PW_CT_SETUP_BOUND_NS after an exec taken for the
+ * runtime's by its names alone are started at that exec's pid (posture
+ * wanted), each handed to started(ctx, c). now_ns: CLOCK_MONOTONIC.
+ */
+void pw_ctable_setup_bound(struct pw_ctable *t, uint64_t now_ns,
+			   void (*started)(void *ctx, struct pw_ct_container *c), void *ctx);
 
 /* A container removed lately whose own cgroup was cgroup_id, or NULL. */
 const struct pw_ct_gone *pw_ctable_gone(const struct pw_ctable *t, uint64_t cgroup_id);

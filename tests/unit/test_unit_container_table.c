@@ -191,6 +191,97 @@ static void test_runc_pending(void **state)
 	assert_int_equal(system(file), 0);
 }
 
+static int bound_started_n;
+static struct pw_ct_container *bound_started_c;
+
+static void bound_started(void *ctx, struct pw_ct_container *c)
+{
+	bound_started_n++;
+	bound_started_c = c;
+}
+
+/* An image can name its entrypoint like runc's init ("runc" with argv
+ * "init") and work without another exec. Where the kernel did not know the
+ * runtime's init, names alone kept such a container in setup for good: no
+ * rule that needs "started", no posture. Past the setup bound it is started
+ * at that exec's pid; an honest runtime's real entrypoint comes first. */
+static void test_setup_bound(void **state)
+{
+	static const char runc_init[] = "runc\0init";
+	char root[] = "/tmp/pw-ctable-XXXXXX", p[256], cmd[320];
+	struct pw_ct_container *c;
+	struct pw_ctable t;
+	uint64_t t0;
+
+	assert_int_equal(pw_ctable_init(&t, ROOT, 0), 0);
+	docker_path(p, sizeof(p), 7, "");
+	assert_int_equal(pw_ctable_mkdir(&t, 700, 1, p), 1);
+	c = pw_ctable_lookup(&t, 700);
+	assert_int_equal(pw_ctable_exec(&t, c, 77, "/runc", runc_init, sizeof(runc_init)), 0);
+	t0 = c->names_setup_ns;
+	assert_true(t0 > 0);
+	bound_started_n = 0;
+	pw_ctable_setup_bound(&t, t0 + PW_CT_SETUP_BOUND_NS - 1, bound_started, NULL);
+	assert_int_equal(bound_started_n, 0);
+	assert_int_equal(c->phase, PW_PHASE_SETUP);
+	pw_ctable_setup_bound(&t, t0 + PW_CT_SETUP_BOUND_NS, bound_started, NULL);
+	assert_int_equal(bound_started_n, 1);
+	assert_ptr_equal(bound_started_c, c);
+	assert_int_equal(c->phase, PW_PHASE_STARTED);
+	assert_int_equal(c->start_pid, 77);
+	assert_int_equal(t.names_setup, 0);
+	assert_int_equal(t.setup_bound_starts, 1);
+	/* Once: nothing more at the next tick. */
+	pw_ctable_setup_bound(&t, t0 + 2 * PW_CT_SETUP_BOUND_NS, bound_started, NULL);
+	assert_int_equal(bound_started_n, 1);
+
+	/* The honest runtime: its re-exec, then the entrypoint, well within it. */
+	docker_path(p, sizeof(p), 8, "");
+	assert_int_equal(pw_ctable_mkdir(&t, 800, 1, p), 1);
+	c = pw_ctable_lookup(&t, 800);
+	assert_int_equal(pw_ctable_exec(&t, c, 88, "/proc/self/exe", runc_init, sizeof(runc_init)),
+			 0);
+	assert_int_equal(t.names_setup, 1);
+	assert_int_equal(pw_ctable_exec(&t, c, 88, "/bin/sh", "sh", 3), 1);
+	assert_int_equal(t.names_setup, 0);
+	pw_ctable_setup_bound(&t, c->names_setup_ns + 3 * PW_CT_SETUP_BOUND_NS, bound_started,
+			      NULL);
+	assert_int_equal(bound_started_n, 1);
+	/* A container removed in setup leaves no count behind. */
+	docker_path(p, sizeof(p), 9, "");
+	assert_int_equal(pw_ctable_mkdir(&t, 900, 1, p), 1);
+	c = pw_ctable_lookup(&t, 900);
+	assert_int_equal(pw_ctable_exec(&t, c, 99, "/runc", runc_init, sizeof(runc_init)), 0);
+	pw_ctable_rmdir(&t, 900);
+	assert_int_equal(t.names_setup, 0);
+	pw_ctable_free(&t);
+
+	/* Plain runc: the cgroup is pending; the disguised entrypoint does not
+	 * keep it from being identified (and started) at the bound. */
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(pw_ctable_init(&t, root, 0), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/run/runc/pw-runc-y && echo {} > %s/run/runc/pw-runc-y/state.json",
+		 root, root);
+	assert_int_equal(pw_ctable_mkdir_by(&t, 310, 1, "/pw-runc-y", "runc"), 0);
+	assert_null(pw_ctable_exec_unknown(&t, 310, 31, "/runc", runc_init, sizeof(runc_init)));
+	assert_int_equal(system(cmd), 0); /* runc writes its state after the mkdir */
+	c = pw_ctable_find(&t, 310);
+	assert_non_null(c);
+	assert_true(c->pending);
+	bound_started_n = 0;
+	pw_ctable_setup_bound(&t, c->names_setup_ns + PW_CT_SETUP_BOUND_NS, bound_started, NULL);
+	assert_int_equal(bound_started_n, 1);
+	c = pw_ctable_lookup(&t, 310);
+	assert_non_null(c);
+	assert_string_equal(c->ref.id, "pw-runc-y");
+	assert_int_equal(c->phase, PW_PHASE_STARTED);
+	assert_int_equal(c->start_pid, 31);
+	pw_ctable_free(&t);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Many containers at once, removed in another order: every survivor still
  * found after each deletion (backward-shift deletion keeps probe runs whole). */
 static void test_many_and_deletion(void **state)
@@ -339,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_mkdir_sub_rmdir),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_phase),
+		cmocka_unit_test(test_setup_bound),
 		cmocka_unit_test(test_runc_pending),
 		cmocka_unit_test(test_many_and_deletion),
 		cmocka_unit_test(test_prune_after_lost_records),
