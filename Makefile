@@ -71,7 +71,7 @@ FORMAT_FILES = $(wildcard agent/*.[ch] agent/*/*.[ch] bpf/*.[ch] include/*.h \
 
 .PHONY: fuzz fuzz-build
 .PHONY: all deps run check lint format format-check sanitize sanitize-build sanitize-bins \
-	test test-host test-vm test-e2e demo bench bench-deps clean vmlinux help
+	test test-host test-vm test-e2e demo bench bench-deps soak clean vmlinux help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -101,6 +101,9 @@ help:
 	@echo "make bench      deps + build + bench/run.sh: overhead against a baseline and bpftrace,"
 	@echo "                throughput, memory, latency; bench/results.md and bench/overhead.png"
 	@echo "                (QUICK=1: one short round, small counts; not part of make test)"
+	@echo "make soak       SOAK_SECONDS (300) of container churn, an event flood, a sink outage,"
+	@echo "                rule reloads and a hostile container against one agent: RSS bounded,"
+	@echo "                no stall past the read deadline, exit on SIGINT, every event accounted"
 	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
 	@echo "make clean      remove $(OUTPUT)/"
 	@echo "V=1 shows the commands."
@@ -194,6 +197,12 @@ demo: deps all
 bench: bench-deps all $(OUTPUT)/bench/ops
 	$(Q)QUICK=$(QUICK) PRIVWATCH=$(OUTPUT)/privwatch OPS=$(OUTPUT)/bench/ops ./bench/run.sh
 
+# `make soak`: minutes of churn, flood, sink outages, reloads and a hostile
+# container against one agent (tests/soak/soak.c); never part of make test.
+SOAK_SECONDS ?= 300
+soak: deps all $(OUTPUT)/tests/soak $(WORKLOADS)
+	$(Q)$(OUTPUT)/tests/soak $(SOAK_SECONDS)
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h
 
@@ -249,6 +258,10 @@ $(OUTPUT)/tests/%: tests/kernel/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 
 $(OUTPUT)/tests/%: tests/cli/%.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/soak: tests/soak/soak.c $(OUTPUT)/libprivwatch.a $(TEST_HELPERS) | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_HELPERS) $(OUTPUT)/libprivwatch.a $(LDLIBS) -lcmocka -o $@
 

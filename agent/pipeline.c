@@ -863,16 +863,29 @@ static void want_facts(void *ctx, struct pw_ct_container *c, enum pw_ct_want w)
 }
 
 /* A pending cgroup identified by the worker: a container (started if its
- * first exec asked), or not (its held records go as the host's). */
+ * first exec asked), or not (its held records go as the host's). A read
+ * given up on leaves it pending, its records going as the host's
+ * meanwhile: the answer, if it comes back late, still decides (an honest
+ * cgroup on a loaded host is a container all the same). */
 static void identified(struct pw_pipeline *p, struct pw_ct_container *c,
 		       const struct pw_fact_job *j)
 {
 	uint64_t id = c->cgroup_id, gen = c->gen;
 	int ok = j->identified && !j->base.timed_out;
+	char summary[512];
 
 	if (j->base.timed_out) {
 		p->holds.read_timeouts++;
-		pw_warn("cgroup %s: %s; not taken for a container\n", c->path, j->reason);
+		snprintf(summary, sizeof(summary),
+			 "cgroup %s: %s; not taken for a container unless the read comes back",
+			 c->path, j->reason);
+		pw_warn("%s\n", summary);
+		pw_pipeline_agent_alert(p, &read_timeout_rule, summary, "host_reads");
+		release(p, c, &p->holds.with_facts, pw_hw_now_ns());
+		c = pw_ctable_find(&p->table, id); /* a held rmdir may have taken it */
+		if (c && c->gen == gen)
+			c->hold_over = 1;
+		return;
 	}
 	if (!ok) {
 		release(p, c, &p->holds.with_facts, pw_hw_now_ns());
@@ -951,6 +964,13 @@ static void facts_late(struct pw_pipeline *p, const struct pw_fact_job *j)
 {
 	struct pw_ct_container *c = pw_ctable_find(&p->table, j->cgroup_id);
 
+	if (c && c->gen == j->gen && c->pending && j->want == PW_CT_WANT_IDENTIFY) {
+		pw_warn("cgroup %s: the read given up on came back after %llu ms\n", c->path,
+			(unsigned long long)((j->base.finished_ns - j->base.submitted_ns) /
+					     1000000));
+		identified(p, c, j);
+		return;
+	}
 	if (!c || c->gen != j->gen || c->pending || !c->quarantined || c->remeasured)
 		return;
 	pw_warn("container %s (%s): the read given up on came back after %llu ms; "

@@ -21,7 +21,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,6 +38,7 @@
 #include <jansson.h>
 #include "host/cgroupfs.h"
 #include "harness.h"
+#include "hostile.h"
 
 #define STACKED_MOUNTS 4000
 
@@ -92,53 +92,6 @@ static void make_id(char *id, unsigned int n)
 		 "baddeed0baddeed0baddeed0baddeed0baddeed0baddeed0");
 }
 
-/*
- * Container A's init: in its cgroup, a mount namespace of its own, 4,000
- * tmpfs stacked on one directory, a FUSE mount over /dev whose fd it holds
- * and never reads. Tells the parent through ready, then waits to be killed.
- */
-static pid_t start_hostile(const char *cgroup, int *ready_fd)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid) {
-		close(p[1]);
-		*ready_fd = p[0];
-		return pid;
-	}
-	{
-		char procs[4400], opts[128], pidbuf[16];
-		int fd, fuse, i;
-
-		close(p[0]);
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
-		fd = open(procs, O_WRONLY | O_CLOEXEC);
-		snprintf(pidbuf, sizeof(pidbuf), "%d", getpid());
-		if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0)
-			_exit(10);
-		close(fd);
-		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-			_exit(11);
-		for (i = 0; i < STACKED_MOUNTS; i++)
-			if (mount("pw-stack", stack_dir, "tmpfs", 0, "size=4k"))
-				_exit(12);
-		fuse = open("/dev/fuse", O_RDWR); /* kept open, never read: no answer */
-		if (fuse < 0)
-			_exit(13);
-		snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fuse);
-		if (mount("pw-hang", "/dev", "fuse.pw-hang", MS_NOSUID, opts))
-			_exit(14);
-		if (write(p[1], "r", 1) != 1)
-			_exit(15);
-		for (;;)
-			pause();
-	}
-}
-
 static void test_hostile_containers_do_not_stall_the_agent(void **state)
 {
 	char mnt[4096];
@@ -180,7 +133,7 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 
 	/* A, present before the agent. */
 	assert_int_equal(mkdir(a, 0755), 0);
-	hostile_pid = start_hostile(a, &ready_fd);
+	hostile_pid = h_hostile_start(a, stack_dir, STACKED_MOUNTS, &ready_fd);
 	assert_true(hostile_pid > 0);
 	assert_int_equal(read(ready_fd, &ready, 1), 1);
 	close(ready_fd);
@@ -190,14 +143,11 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 	 * itself and never read). */
 	/* Under the VM's emulation an honest read of /proc can take longer than
 	 * 500 ms: the deadline there is the hang guard's, not a speed claim. */
-	snprintf(script, sizeof(script),
-		 "set -e; mount -t tmpfs pw-hostile /var/lib; "
-		 "mkdir -p /var/lib/docker/containers/%s; exec 3<>/dev/fuse; "
-		 "mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 pw-hang "
-		 "/var/lib/docker/containers/%s; "
+	assert_int_equal(h_hostile_state_dir_script(script, sizeof(script), idb, "pw-hang"), 0);
+	snprintf(script + strlen(script), sizeof(script) - strlen(script),
 		 "exec '%s' run --events --cgroup '%s' --read-deadline-ms %d --hold-ms 3000 "
 		 "--stats-interval 0",
-		 idb, idb, h_privwatch(), parent, deadline_ms);
+		 h_privwatch(), parent, deadline_ms);
 	t_start = now_ms();
 	assert_int_equal(h_proc_start(&p, run_argv), 0);
 	agent_pid = p.pid;
@@ -373,14 +323,11 @@ static void test_a_slow_read_that_returns_is_measured_again(void **state)
 		assert_int_equal(errno, EEXIST);
 	make_id(idb, 0xd);
 	snprintf(b, sizeof(b), "%s/%s", parent, idb);
-	snprintf(script, sizeof(script),
-		 "set -e; mount -t tmpfs pw-hostile /var/lib; "
-		 "mkdir -p /var/lib/docker/containers/%s; exec 3<>/dev/fuse; "
-		 "mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 pw-slow "
-		 "/var/lib/docker/containers/%s; "
+	assert_int_equal(h_hostile_state_dir_script(script, sizeof(script), idb, "pw-slow"), 0);
+	snprintf(script + strlen(script), sizeof(script) - strlen(script),
 		 "exec '%s' run --events --cgroup '%s' --read-deadline-ms %d --hold-ms 3000 "
 		 "--stats-interval 0",
-		 idb, idb, h_privwatch(), parent, deadline_ms);
+		 h_privwatch(), parent, deadline_ms);
 	assert_int_equal(h_proc_start(&p, run_argv), 0);
 	agent_pid = p.pid;
 	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0);

@@ -298,6 +298,59 @@ static void test_identified_by_the_worker(void **state)
 	pw_sinks_close(s, 0);
 }
 
+/* An identification given up on (a read past the deadline: here any read,
+ * the deadline being 1 ns) that comes back late still decides: the cgroup
+ * is a container from then on, not forgotten as the host's for good. */
+static void test_identified_late(void **state)
+{
+	struct pw_pipeline_opts o = {
+		.events = 1, .host_worker = 1, .hold_ns = 60000000000ULL, .read_deadline_ns = 1
+	};
+	char roots[4200], cwd[4096], err[512], spec[128];
+	struct pw_pipeline p;
+	struct pw_sinks *s;
+	uint64_t id = 8100;
+	int i, late = 0;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(roots, sizeof(roots), "%s/tests/fixtures/root", cwd);
+	setenv("PRIVWATCH_STATE_ROOTS", roots, 1); /* its run/containerd has default/web1 */
+	unlink(out);
+	s = pw_sinks_new();
+	snprintf(spec, sizeof(spec), "file:%s", out);
+	assert_int_equal(pw_sinks_add(s, spec, err, sizeof(err)), 0);
+	assert_int_equal(pw_sinks_start(s, err, sizeof(err)), 0);
+	assert_int_equal(pw_pipeline_init(&p, &o, s, err, sizeof(err)), 0);
+	/* A worker quicker than the poll is not given up: try again, until
+	 * the identification (not a later posture read) is the one timed out. */
+	for (; id < 8600 && !late; id++) {
+		uint64_t before = p.holds.read_timeouts;
+		struct pw_ct_container *c;
+
+		mkdir_record(&p, id, "/default/web1");
+		exec_record(&p, id, 0);
+		for (i = 0; i < 100000 && (c = pw_ctable_find(&p.table, id)) && c->pending; i++) {
+			pw_pipeline_host_poll(&p, pw_hw_now_ns() + 1000000000);
+			if (p.holds.read_timeouts > before && (c = pw_ctable_find(&p.table, id)) &&
+			    c->pending) {
+				late = 1;
+				break;
+			}
+		}
+	}
+	assert_true(late);
+	id--;
+	for (i = 0; i < 500 && !pw_ctable_lookup(&p.table, id); i++) {
+		pw_pipeline_host_poll(&p, pw_hw_now_ns());
+		usleep(10000);
+	}
+	assert_non_null(pw_ctable_lookup(&p.table, id));
+	assert_string_equal(pw_ctable_lookup(&p.table, id)->ref.id, "web1");
+	unsetenv("PRIVWATCH_STATE_ROOTS");
+	pw_pipeline_free(&p);
+	pw_sinks_close(s, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_past_the_bound_they_go_marked),
 		cmocka_unit_test(test_time_bound),
 		cmocka_unit_test(test_identified_by_the_worker),
+		cmocka_unit_test(test_identified_late),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
