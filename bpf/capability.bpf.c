@@ -116,6 +116,8 @@ SEC("tp_btf/cap_capable")
 int BPF_PROG(capability_tp, const struct cred *cred, struct user_namespace *target_ns,
 	     const struct user_namespace *capable_ns, int cap, int ret)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid = pw_current_cgroup_id();
 
 	/* The cgroup test is cheaper than the stack walk: first. */
@@ -134,6 +136,8 @@ SEC("lsm/capable")
 int BPF_PROG(capability_lsm, const struct cred *cred, struct user_namespace *ns, int cap,
 	     unsigned int opts, int ret)
 {
+	if (pw_floor)
+		return ret;
 	__u64 cgid = pw_current_cgroup_id();
 
 	if (!pw_cgroup_is_watched(cgid))
@@ -150,6 +154,8 @@ SEC("fexit/cap_capable")
 int BPF_PROG(capability_fexit, const struct cred *cred, struct user_namespace *target_ns, int cap,
 	     unsigned int opts, int ret)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid = pw_current_cgroup_id();
 
 	if (!pw_cgroup_is_watched(cgid))
@@ -181,6 +187,8 @@ SEC("kprobe/cap_capable")
 int BPF_KPROBE(capability_kprobe, const struct cred *cred, struct user_namespace *target_ns,
 	       int cap, unsigned int opts)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_cap_call call = { .cred = cred, .ns = target_ns, .cap = cap, .opts = opts };
 	__u64 tid = bpf_get_current_pid_tgid();
 
@@ -193,6 +201,8 @@ int BPF_KPROBE(capability_kprobe, const struct cred *cred, struct user_namespace
 SEC("kretprobe/cap_capable")
 int BPF_KRETPROBE(capability_kretprobe, int ret)
 {
+	if (pw_floor)
+		return 0;
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct pw_cap_call *call = bpf_map_lookup_elem(&cap_calls, &tid);
 	struct pw_cap_call c;

@@ -38,6 +38,8 @@ static __always_inline void emit_cgroup(__u16 type, struct cgroup *cgrp, const c
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
+	if (pw_floor)
+		return 0;
 	__u64 id, parent_id;
 	__u8 one = 1;
 
@@ -65,6 +67,8 @@ int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 {
+	if (pw_floor)
+		return 0;
 	__u64 id, parent_id;
 
 	if (!pw_cgroup_in_watched_hierarchy(cgrp))
@@ -95,6 +99,8 @@ SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(cgroup_attach, struct cgroup *dst, const char *path, struct task_struct *task,
 	     bool threadgroup)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_task_state *s;
 	__u64 dst_id;
 

@@ -64,6 +64,8 @@ static __always_inline __u32 task_exec(__u64 cgid, struct linux_binprm *bprm)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_exec_event *e;
 	unsigned long arg_start, arg_end;
 	__u64 cgid = pw_current_cgroup_id();
@@ -154,6 +156,8 @@ static __always_inline void task_fork(struct task_struct *child, __u64 parent_cg
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_fork_event *e;
 	__u64 cgid = pw_current_cgroup_id();
 
@@ -175,6 +179,8 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(process_exit, struct task_struct *p)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_exit_event *e;
 	__u64 cgid;
 

@@ -217,6 +217,7 @@ static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *
 	s->rodata->agent_tgid = getpid();
 	s->rodata->budget_rate = o->budget_rate;
 	s->rodata->budget_burst = o->budget_burst;
+	s->rodata->pw_floor = o->floor ? 1 : 0;
 	configure_noaudit(l);
 	return 0;
 }

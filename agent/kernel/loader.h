@@ -27,6 +27,8 @@ struct pw_loader_opts {
 	/* Identify containers by their cgroup in this v1 controller's hierarchy
 	 * instead of cgroup2. Chosen automatically when cgroup2 is not mounted. */
 	const char *cgroup_v1;
+	/* Benchmark only (--bench-floor): every program returns at once. */
+	int floor;
 };
 
 struct pw_loader {
