@@ -657,7 +657,7 @@ echo "latency ($LAT_KIND): p50 $LAT_P50 ms, p99 $LAT_P99 ms"
 echo
 grep -q '^\*\*The baseline was not clean' "$OUT_DIR/results.md" &&
 	echo "WARNING: BPF tracing programs of other processes were loaded during the baselines: overhead ratios not trustworthy"
-sed -n '/^## Targets/,$p' "$OUT_DIR/results.md" | grep '^| ' | tail -n +3 | sed 's/^| //; s/ |$//; s/ | /  /g'
+sed -n '/^## Targets/,$p' "$OUT_DIR/results.md" | grep '^| ' | tail -n +2 | sed 's/^| //; s/ |$//; s/ | /  /g'
 echo
 echo "bench: $OUT_DIR/results.md, $OUT_DIR/overhead.png (${ELAPSED} s)"
 DONE=1
