@@ -112,6 +112,10 @@ struct {
 	__type(value, struct pw_path_scratch);
 } path_scratch __weak SEC(".maps");
 
+/* Bumped after every change to watched_cgroups (here and by the agent):
+ * a task's cached verdict of another generation is computed again. */
+__weak __u32 watch_gen = 1;
+
 /* Updates of watched_cgroups refused because the map was full: those cgroups
  * are not watched, and the agent reports the count. */
 __weak __u64 watched_cgroups_full = 0;

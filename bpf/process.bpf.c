@@ -56,8 +56,10 @@ static __always_inline __u32 task_exec(__u64 cgid, struct linux_binprm *bprm)
 	if (!bpf_map_lookup_elem(&container_cgroups, &cgid))
 		return 0;
 	s = s ? s : pw_current_task_state(1);
-	if (s)
+	if (s) {
 		s->origin_cgroup = cgid;
+		s->verdict_cgroup = 0;
+	}
 	return 0;
 }
 

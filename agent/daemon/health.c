@@ -141,6 +141,7 @@ int pw_health_init(struct pw_health *h, struct pw_loader *l, struct pw_pipeline 
 		snprintf(err, errlen, "cannot watch the canary cgroup %s", h->canary.cgroup);
 		return -1;
 	}
+	pw_loader_watch_changed(l);
 	h->starting = 1;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	start_round(h, (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);

@@ -78,6 +78,10 @@ int pw_loader_reattach(struct pw_loader *l, int c, char *err, size_t errlen);
 /* "8M", "65536", "1G": a power of two, at least one page. 0 or -1. */
 int pw_ringbuf_size_parse(const char *s, uint64_t *out);
 
+/* After adding to the watched set: the tasks' cached verdicts
+ * (bpf/common.bpf.h, pw_task_is_watched) are computed again. */
+void pw_loader_watch_changed(struct pw_loader *l);
+
 /* Tell the kernel that a cgroup is a container's (container_cgroups map):
  * tasks placed there take it as their origin. 0 or -errno. */
 int pw_loader_mark_container(struct pw_loader *l, uint64_t cgroup_id);
