@@ -79,24 +79,39 @@ static __always_inline bool cap_check_is_noaudit(void *ctx, int cap)
  * counted as suppressed. The bit is set only once the event is in the ring,
  * so a dropped first event is not followed by silence.
  */
+static __always_inline __u32 cap_slot(int ret, const struct user_namespace *ns)
+{
+	return (ret ? 1 : 0) + (BPF_CORE_READ(ns, level) ? 2 : 0);
+}
+
+static __always_inline __u64 cap_bit(int cap)
+{
+	return cap >= 0 && cap < 64 ? 1ull << cap : 0;
+}
+
+/* A repeat: reported before, by this task since its last exec. */
+static __always_inline bool cap_seen(const struct pw_task_state *s, int cap, __u32 slot)
+{
+	__u64 bit = cap_bit(cap);
+
+	return s && bit && (s->caps_seen[slot & 3] & bit);
+}
+
 static __always_inline void emit_capability(__u64 cgid, int cap, int ret, __u32 opts,
 					    const struct user_namespace *ns)
 {
 	struct pw_capability_event *e;
 	struct pw_task_state *s;
-	__u32 level, slot;
-	__u64 bit = 0;
+	__u32 slot;
+	__u64 bit = cap_bit(cap);
 
 	if (opts & CAP_OPT_NOAUDIT) {
 		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 		return;
 	}
-	level = BPF_CORE_READ(ns, level);
-	slot = (ret ? 1 : 0) + (level ? 2 : 0);
+	slot = cap_slot(ret, ns);
 	s = pw_current_task_state(1);
-	if (cap >= 0 && cap < 64)
-		bit = 1ull << cap;
-	if (s && bit && (s->caps_seen[slot & 3] & bit)) {
+	if (cap_seen(s, cap, slot)) {
 		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 		return;
 	}
@@ -108,7 +123,7 @@ static __always_inline void emit_capability(__u64 cgid, int cap, int ret, __u32 
 	e->cap = cap;
 	e->ret = ret;
 	e->opts = opts;
-	e->ns_level = level;
+	e->ns_level = BPF_CORE_READ(ns, level);
 	pw_submit(e);
 }
 
@@ -116,11 +131,20 @@ SEC("tp_btf/cap_capable")
 int BPF_PROG(capability_tp, const struct cred *cred, struct user_namespace *target_ns,
 	     const struct user_namespace *capable_ns, int cap, int ret)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid = pw_current_cgroup_id();
+	struct pw_task_state *s = pw_current_task_state(0);
 
 	/* The cgroup test is cheaper than the stack walk: first. */
-	if (!pw_cgroup_is_watched(cgid))
+	if (!pw_task_is_watched(s, cgid))
 		return 0;
+	/* Then the repeat, the common case: suppressed whatever the checks
+	 * below would say (not own, noaudit: suppressed too). */
+	if (cap_seen(s, cap, cap_slot(ret, target_ns))) {
+		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
+		return 0;
+	}
 	if (!cap_check_is_own(cred)) {
 		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 		return 0;
@@ -134,6 +158,8 @@ SEC("lsm/capable")
 int BPF_PROG(capability_lsm, const struct cred *cred, struct user_namespace *ns, int cap,
 	     unsigned int opts, int ret)
 {
+	if (pw_floor)
+		return ret;
 	__u64 cgid = pw_current_cgroup_id();
 
 	if (!pw_cgroup_is_watched(cgid))
@@ -150,6 +176,8 @@ SEC("fexit/cap_capable")
 int BPF_PROG(capability_fexit, const struct cred *cred, struct user_namespace *target_ns, int cap,
 	     unsigned int opts, int ret)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid = pw_current_cgroup_id();
 
 	if (!pw_cgroup_is_watched(cgid))
@@ -181,6 +209,8 @@ SEC("kprobe/cap_capable")
 int BPF_KPROBE(capability_kprobe, const struct cred *cred, struct user_namespace *target_ns,
 	       int cap, unsigned int opts)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_cap_call call = { .cred = cred, .ns = target_ns, .cap = cap, .opts = opts };
 	__u64 tid = bpf_get_current_pid_tgid();
 
@@ -193,6 +223,8 @@ int BPF_KPROBE(capability_kprobe, const struct cred *cred, struct user_namespace
 SEC("kretprobe/cap_capable")
 int BPF_KRETPROBE(capability_kretprobe, int ret)
 {
+	if (pw_floor)
+		return 0;
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct pw_cap_call *call = bpf_map_lookup_elem(&cap_calls, &tid);
 	struct pw_cap_call c;

@@ -38,6 +38,8 @@ static __always_inline void emit_cgroup(__u16 type, struct cgroup *cgrp, const c
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
+	if (pw_floor)
+		return 0;
 	__u64 id, parent_id;
 	__u8 one = 1;
 
@@ -56,6 +58,8 @@ int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 		return 0;
 	if (bpf_map_update_elem(&watched_cgroups, &id, &one, BPF_ANY) != 0)
 		__sync_fetch_and_add(&watched_cgroups_full, 1);
+	else
+		__sync_fetch_and_add(&watch_gen, 1);
 	/* Reported even when the map was full: the agent learns of the
 	 * container either way, and counts the cgroups it cannot watch. */
 	emit_cgroup(PW_EVENT_CGROUP_MKDIR, cgrp, path, id, parent_id);
@@ -65,6 +69,8 @@ int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 {
+	if (pw_floor)
+		return 0;
 	__u64 id, parent_id;
 
 	if (!pw_cgroup_in_watched_hierarchy(cgrp))
@@ -79,7 +85,8 @@ int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 	/* Looked up before the delete: only a watched cgroup is reported. */
 	if (bpf_map_lookup_elem(&watched_cgroups, &id))
 		emit_cgroup(PW_EVENT_CGROUP_RMDIR, cgrp, path, id, parent_id);
-	bpf_map_delete_elem(&watched_cgroups, &id);
+	if (!bpf_map_delete_elem(&watched_cgroups, &id))
+		__sync_fetch_and_add(&watch_gen, 1);
 	return 0;
 }
 
@@ -95,6 +102,8 @@ SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(cgroup_attach, struct cgroup *dst, const char *path, struct task_struct *task,
 	     bool threadgroup)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_task_state *s;
 	__u64 dst_id;
 

@@ -86,6 +86,7 @@ static __always_inline void pw_place_runtime_init(struct task_struct *t, __u64 c
 	if (!s)
 		return;
 	s->origin_cgroup = cgid;
+	s->verdict_cgroup = 0;
 	s->flags |= PW_F_RUNTIME_INIT;
 	s->runtime_ino = pw_task_exe_ino(t);
 }
@@ -136,21 +137,42 @@ static __always_inline __u64 pw_current_origin(void)
 }
 
 /*
- * Is the current task watched? By its cgroup, or by the container it came
- * from: a container process that moved itself to the root cgroup (or to a
- * cgroup outside the watched subtree) is still watched as its container.
+ * Is the current task (state s, NULL if it has none) watched? By its
+ * cgroup, or by the container it came from: a container process that moved
+ * itself to the root cgroup (or out of the watched subtree) is still
+ * watched as its container. Never the agent itself.
+ *
+ * A task with a state keeps the verdict there: the hooks' hottest path
+ * (every capability check, every open) then costs one task storage lookup
+ * instead of up to two hash lookups and the pid. It is computed again when
+ * the task is in another cgroup (a move, CLONE_INTO_CGROUP), its origin
+ * changes (which clears it) or the watched set changes (watch_gen, read
+ * before the lookups and bumped after each change, so a verdict racing
+ * with a change is never kept as current). Removals by someone else do
+ * not bump it: a task stays watched, never the other way round.
  */
+static __always_inline int pw_task_is_watched(struct pw_task_state *s, __u64 cgid)
+{
+	__u32 gen = watch_gen;
+	int watched;
+
+	if (s && s->verdict_cgroup == cgid && s->verdict_gen == gen)
+		return s->verdict;
+	watched = pw_cgroup_id_watched(cgid) ||
+		  (s && s->origin_cgroup && pw_cgroup_id_watched(s->origin_cgroup));
+	if (watched)
+		watched = (bpf_get_current_pid_tgid() >> 32) != agent_tgid;
+	if (s) {
+		s->verdict = watched;
+		s->verdict_gen = gen;
+		s->verdict_cgroup = cgid;
+	}
+	return watched;
+}
+
 static __always_inline int pw_cgroup_is_watched(__u64 cgid)
 {
-	__u64 origin;
-
-	if (!pw_cgroup_id_watched(cgid)) {
-		origin = pw_current_origin();
-		if (!origin || !pw_cgroup_id_watched(origin))
-			return 0;
-	}
-	/* Checked last: only watched tasks pay for it. */
-	return (bpf_get_current_pid_tgid() >> 32) != agent_tgid;
+	return pw_task_is_watched(pw_current_task_state(0), cgid);
 }
 
 #define PW_COUNT_EMITTED    -1

@@ -37,6 +37,11 @@ __weak const volatile __s32 cgroup_v1_ssid = -1;
 /* hierarchy_id of that hierarchy: 0 for cgroup2, from /proc/cgroups for v1. */
 __weak const volatile __u32 watch_hierarchy_id = 0;
 
+/* privwatch run --bench-floor: every program returns at once (its first
+ * line). The verifier prunes the rest at load, so what is left is the cost
+ * of the hooks themselves, which any agent attached there pays. */
+__weak const volatile __u32 pw_floor = 0;
+
 /* Per container, events per second and the burst it may send above that
  * (--container-budget); 0: no budget. */
 __weak const volatile __u64 budget_rate = 0;
@@ -106,6 +111,10 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pw_path_scratch);
 } path_scratch __weak SEC(".maps");
+
+/* Bumped after every change to watched_cgroups (here and by the agent):
+ * a task's cached verdict of another generation is computed again. */
+__weak __u32 watch_gen = 1;
 
 /* Updates of watched_cgroups refused because the map was full: those cgroups
  * are not watched, and the agent reports the count. */

@@ -176,6 +176,8 @@ static __always_inline int mount_exit(__u16 op, long ret)
 SEC("tp/syscalls/sys_exit_mount")
 int mount_tp_mount(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_MOUNT, ctx->ret);
 }
 
@@ -183,48 +185,64 @@ int mount_tp_mount(struct trace_event_raw_sys_exit *ctx)
 SEC("tp/syscalls/sys_exit_umount")
 int mount_tp_umount(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_UMOUNT, ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_fsopen")
 int mount_tp_fsopen(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_FSOPEN, ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_fsconfig")
 int mount_tp_fsconfig(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_FSCONFIG, ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_fsmount")
 int mount_tp_fsmount(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_FSMOUNT, ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_move_mount")
 int mount_tp_move_mount(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_MOVE_MOUNT, ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_open_tree")
 int mount_tp_open_tree(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_OPEN_TREE, ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_mount_setattr")
 int mount_tp_mount_setattr(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_SETATTR, ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_pivot_root")
 int mount_tp_pivot_root(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return mount_exit(PW_MOUNT_PIVOT_ROOT, ctx->ret);
 }
 
@@ -259,6 +277,8 @@ SEC("lsm/sb_mount")
 int BPF_PROG(mount_lsm_sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags, void *data, int ret)
 {
+	if (pw_floor)
+		return ret;
 	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_MOUNT, ret, flags);
 
 	if (e) {
@@ -279,6 +299,8 @@ SEC("lsm/move_mount")
 int BPF_PROG(mount_lsm_move_mount, const struct path *from_path, const struct path *to_path,
 	     int ret)
 {
+	if (pw_floor)
+		return ret;
 	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_MOVE_MOUNT, ret, 0);
 
 	if (e) {
@@ -293,6 +315,8 @@ int BPF_PROG(mount_lsm_move_mount, const struct path *from_path, const struct pa
 SEC("lsm/sb_umount")
 int BPF_PROG(mount_lsm_sb_umount, struct vfsmount *mnt, int flags, int ret)
 {
+	if (pw_floor)
+		return ret;
 	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_UMOUNT, ret, (__u32)flags);
 	struct path at = {};
 	struct mount *m;
@@ -316,6 +340,8 @@ SEC("lsm/sb_pivotroot")
 int BPF_PROG(mount_lsm_sb_pivotroot, const struct path *old_path, const struct path *new_path,
 	     int ret)
 {
+	if (pw_floor)
+		return ret;
 	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_PIVOT_ROOT, ret, 0);
 
 	if (e) {

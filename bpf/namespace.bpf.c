@@ -28,6 +28,8 @@ static __always_inline void emit_namespace(__u64 cgid, long ret, __u32 op, __u64
 SEC("tp/syscalls/sys_exit_unshare")
 int namespace_tp_unshare(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid = pw_current_cgroup_id();
 	__u64 flags;
 
@@ -44,6 +46,8 @@ int namespace_tp_unshare(struct trace_event_raw_sys_exit *ctx)
 SEC("tp/syscalls/sys_exit_setns")
 int namespace_tp_setns(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid = pw_current_cgroup_id();
 
 	if (!pw_cgroup_is_watched(cgid))

@@ -297,36 +297,48 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 SEC("tp/syscalls/sys_exit_openat")
 int open_tp_openat(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return on_open_exit(ctx, 2, 3, 0);
 }
 
 SEC("tp/syscalls/sys_exit_open")
 int open_tp_open(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return on_open_exit(ctx, 1, 2, 0);
 }
 
 SEC("tp/syscalls/sys_exit_creat")
 int open_tp_creat(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return on_open_exit(ctx, 1, 0, O_CREAT | O_WRONLY | O_TRUNC);
 }
 
 SEC("tp/syscalls/sys_exit_open_by_handle_at")
 int open_tp_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return on_open_exit(ctx, 0, 3, 0);
 }
 
 SEC("tp/syscalls/sys_exit_openat2")
 int open_tp_openat2(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	return on_open_exit(ctx, 2, FLAGS_IN_OPEN_HOW, 0);
 }
 
 SEC("lsm/file_open")
 int BPF_PROG(open_lsm_file_open, struct file *file, int ret)
 {
+	if (pw_floor)
+		return ret;
 	__u64 cgid = pw_current_cgroup_id();
 
 	if (ret == 0 && pw_cgroup_is_watched(cgid))

@@ -56,14 +56,18 @@ static __always_inline __u32 task_exec(__u64 cgid, struct linux_binprm *bprm)
 	if (!bpf_map_lookup_elem(&container_cgroups, &cgid))
 		return 0;
 	s = s ? s : pw_current_task_state(1);
-	if (s)
+	if (s) {
 		s->origin_cgroup = cgid;
+		s->verdict_cgroup = 0;
+	}
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_exec_event *e;
 	unsigned long arg_start, arg_end;
 	__u64 cgid = pw_current_cgroup_id();
@@ -154,6 +158,8 @@ static __always_inline void task_fork(struct task_struct *child, __u64 parent_cg
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_fork_event *e;
 	__u64 cgid = pw_current_cgroup_id();
 
@@ -175,6 +181,8 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(process_exit, struct task_struct *p)
 {
+	if (pw_floor)
+		return 0;
 	struct pw_exit_event *e;
 	__u64 cgid;
 

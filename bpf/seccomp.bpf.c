@@ -34,6 +34,8 @@ static __always_inline void emit_seccomp(__u64 cgid, long ret, __u32 via, __u32 
 SEC("tp/syscalls/sys_exit_seccomp")
 int seccomp_tp_seccomp(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid = pw_current_cgroup_id();
 
 	if (!pw_cgroup_is_watched(cgid))
@@ -46,6 +48,8 @@ int seccomp_tp_seccomp(struct trace_event_raw_sys_exit *ctx)
 SEC("tp/syscalls/sys_exit_prctl")
 int seccomp_tp_prctl(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid = pw_current_cgroup_id();
 
 	if (!pw_cgroup_is_watched(cgid))

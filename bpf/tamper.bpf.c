@@ -42,6 +42,8 @@ static __always_inline void emit_tamper(__u64 cgid, __s32 ret, __u32 op, __u32 a
 SEC("tp/syscalls/sys_exit_bpf")
 int tamper_tp_bpf(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid;
 	__u32 cmd, id = 0;
 
@@ -62,6 +64,8 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(tamper_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
 {
+	if (pw_floor)
+		return 0;
 	__u64 cgid;
 
 	if (BPF_CORE_READ(task, tgid) != agent_tgid || sig == SIGCHLD)
@@ -76,6 +80,8 @@ int BPF_PROG(tamper_signal, int sig, struct kernel_siginfo *info, struct task_st
 SEC("tp/syscalls/sys_exit_ptrace")
 int tamper_tp_ptrace(struct trace_event_raw_sys_exit *ctx)
 {
+	if (pw_floor)
+		return 0;
 	struct task_struct *me, *tracee;
 	struct list_head *first;
 	__u64 cgid, home;

@@ -72,6 +72,12 @@ struct pw_task_state {
 	/* and of refused opens: hashes of (errno, path), the last 8 */
 	__u32 refused_next;
 	__u32 refused_seen[8];
+	/* pw_cgroup_is_watched's last verdict (bpf/common.bpf.h), valid while
+	 * the task is in verdict_cgroup, the watched set at verdict_gen and
+	 * its origin unchanged (0: none yet). */
+	__u64 verdict_cgroup;
+	__u32 verdict_gen;
+	__u32 verdict;
 };
 
 /* Per container (its cgroup of origin), in the kernel: what is left of its

@@ -59,6 +59,7 @@ enum { /* long-only options */
        OPT_READ_DEADLINE,
        OPT_HOLD,
        OPT_BUDGET,
+       OPT_BENCH_FLOOR,
        OPT_INVENTORY_INTERVAL,
        OPT_SENSITIVE_MOUNT,
 };
@@ -369,6 +370,8 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 		{ "read-deadline-ms", required_argument, NULL, OPT_READ_DEADLINE },
 		{ "hold-ms", required_argument, NULL, OPT_HOLD },
 		{ "container-budget", required_argument, NULL, OPT_BUDGET },
+		/* Not in --help: bench/run.sh's floor, never a way to run. */
+		{ "bench-floor", no_argument, NULL, OPT_BENCH_FLOOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -501,6 +504,7 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 				ro->pipeline.read_deadline_ns = (uint64_t)ms * 1000000;
 			break;
 		}
+		case OPT_BENCH_FLOOR: o->floor = 1; break;
 		case OPT_BUDGET:
 			if (parse_budget(optarg, o))
 				return PW_EXIT_USAGE;
@@ -809,6 +813,8 @@ int pw_cmd_run(int argc, char **argv)
 	n = parse_args(argc, argv, &ro);
 	if (n >= 0)
 		return n;
+	if (ro.loader.floor)
+		pw_warn("--bench-floor: every program returns at once, nothing is seen\n");
 	if (!ro.no_rules && !ro.pipeline.rules_path) {
 		if (pw_rules_default_path(rules_buf, sizeof(rules_buf))) {
 			fprintf(stderr,
@@ -871,6 +877,8 @@ int pw_cmd_run(int argc, char **argv)
 	rc.hold.on = 1;
 	health_opts.interval_ns = (uint64_t)ro.canary_s * 1000000000;
 	health_opts.timeout_ns = (uint64_t)ro.canary_timeout_s * 1000000000;
+	/* The floor's programs return at once: a canary would only fall back. */
+	health_opts.off = ro.loader.floor;
 	if (pw_health_init(&rc.health, &l, &rc.p, &health_opts, err, sizeof(err))) {
 		pw_err("%s\n", err);
 		goto cleanup;

@@ -125,6 +125,11 @@ int pw_health_init(struct pw_health *h, struct pw_loader *l, struct pw_pipeline 
 	h->l = l;
 	h->p = p;
 	h->o = *o;
+	if (o->off) {
+		h->o.interval_ns = 0;
+		h->canary.status_fd = -1;
+		return 0;
+	}
 	if (pw_canary_init(&h->canary, l->cgroup_mount, err, errlen))
 		return -1;
 	if (bpf_obj_get_info_by_fd(bpf_map__fd(l->skel->maps.type_stats), &info, &len) == 0)
@@ -136,6 +141,7 @@ int pw_health_init(struct pw_health *h, struct pw_loader *l, struct pw_pipeline 
 		snprintf(err, errlen, "cannot watch the canary cgroup %s", h->canary.cgroup);
 		return -1;
 	}
+	pw_loader_watch_changed(l);
 	h->starting = 1;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	start_round(h, (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);

@@ -26,6 +26,7 @@ struct pw_pipeline;
 struct pw_health_opts {
 	uint64_t interval_ns; /* between rounds while running; 0: only at start */
 	uint64_t timeout_ns;  /* a round's process is killed after this */
+	int off;	      /* --bench-floor: the programs see nothing, no rounds */
 };
 
 struct pw_health {

@@ -217,6 +217,7 @@ static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *
 	s->rodata->agent_tgid = getpid();
 	s->rodata->budget_rate = o->budget_rate;
 	s->rodata->budget_burst = o->budget_burst;
+	s->rodata->pw_floor = o->floor ? 1 : 0;
 	configure_noaudit(l);
 	return 0;
 }
@@ -315,6 +316,11 @@ static int add_watched(uint64_t id, const char *path, void *ctx)
 	return 0;
 }
 
+void pw_loader_watch_changed(struct pw_loader *l)
+{
+	__atomic_fetch_add(&l->skel->data->watch_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 struct rewatch {
 	struct pw_loader *l;
 	int restored;
@@ -352,6 +358,8 @@ int pw_loader_rewatch(struct pw_loader *l, uint64_t extra)
 	    bpf_map__update_elem(l->skel->maps.watched_cgroups, &extra, sizeof(extra), &one,
 				 sizeof(one), BPF_ANY) == 0)
 		rw.restored++;
+	if (rw.restored)
+		pw_loader_watch_changed(l);
 	return rw.restored;
 }
 
@@ -383,6 +391,7 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 		goto fail;
 	if (l->watch_mode == PW_WATCH_MAP) {
 		rc = pw_cgroup_walk(l->watch_path, add_watched, l);
+		pw_loader_watch_changed(l);
 		if (rc) {
 			snprintf(err, errlen, "cannot list the cgroups below %s: %s", l->watch_path,
 				 strerror(rc < 0 ? -rc : EIO));

@@ -27,6 +27,8 @@ struct pw_loader_opts {
 	/* Identify containers by their cgroup in this v1 controller's hierarchy
 	 * instead of cgroup2. Chosen automatically when cgroup2 is not mounted. */
 	const char *cgroup_v1;
+	/* Benchmark only (--bench-floor): every program returns at once. */
+	int floor;
 };
 
 struct pw_loader {
@@ -75,6 +77,10 @@ int pw_loader_reattach(struct pw_loader *l, int c, char *err, size_t errlen);
 
 /* "8M", "65536", "1G": a power of two, at least one page. 0 or -1. */
 int pw_ringbuf_size_parse(const char *s, uint64_t *out);
+
+/* After adding to the watched set: the tasks' cached verdicts
+ * (bpf/common.bpf.h, pw_task_is_watched) are computed again. */
+void pw_loader_watch_changed(struct pw_loader *l);
 
 /* Tell the kernel that a cgroup is a container's (container_cgroups map):
  * tasks placed there take it as their origin. 0 or -errno. */
