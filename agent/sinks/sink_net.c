@@ -352,6 +352,10 @@ out:
 	__atomic_add_fetch(&k->dropped, left, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&k->lock);
 	free(cur);
+	/* After the final stats record: said here, or nowhere. */
+	if (left)
+		pw_warn("output '%s': %llu lines not delivered by the stop deadline: dropped\n",
+			k->spec, (unsigned long long)left);
 	return NULL;
 }
 

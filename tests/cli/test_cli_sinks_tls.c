@@ -7,11 +7,13 @@
  * client certificate, an expired server certificate and a CA that signed
  * none of them. Every receiver has its own config, pid file and ports there
  * and is killed by the pid this suite started; the system's rsyslog is not
- * touched. Pure userspace: runs on the host and in the test VM alike.
+ * touched. And privwatch run itself with a sink it must refuse (root: it
+ * loads its BPF programs). Runs on the host and in the test VM alike.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -542,7 +544,118 @@ static void test_json_lines_over_tls(void **state)
 	assert_memory_equal(got, want, want_len);
 	free(got);
 	free(want);
+	/* By address: no SNI (RFC 6066 3). By name: the name is sent. */
+	got = slurp(errf);
+	assert_non_null(strstr(got, "sni None\n"));
+	assert_null(strstr(got, "sni localhost\n"));
+	free(got);
+	snprintf(spec, sizeof(spec),
+		 "tls,ca=%1$s/ca.pem,cert=%1$s/client.pem,key=%1$s/client.key:localhost:%2$d", dir,
+		 port);
+	s = sinks_or_fail(specs, 1);
+	pw_sinks_write(s, "{\"by\":\"name\"}\n", 14, PW_REC_META, PW_SEV_INFO);
+	pw_sinks_stop(s, 5000);
+	pw_sinks_stats(s, 0, &st);
+	assert_int_equal(st.written, 1);
+	pw_sinks_close(s, 0);
+	end = now_s() + 5;
+	do {
+		got = slurp(errf);
+		if (got && strstr(got, "sni localhost\n"))
+			break;
+		free(got);
+		got = NULL;
+		usleep(20000);
+	} while (now_s() < end);
+	assert_non_null(got);
+	free(got);
 	kill_wait(&recv_pid);
+}
+
+static json_t *sink_of(json_t *stats, size_t i)
+{
+	return json_array_get(json_object_get(stats, "sinks"), i);
+}
+
+static long long u(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/*
+ * privwatch run with a TLS sink it must refuse: it runs on, says why on
+ * stderr, counts the attempts in its stats records and, at SIGINT, the
+ * lines never sent as dropped; stdout beside it is untouched; exit 0.
+ */
+static void test_agent_runs_on_with_a_refused_tls_sink(void **state)
+{
+	char cg[PATH_MAX], spec[1024], want[1400], errf[256], line[1 << 16], *err;
+	uint64_t cg_id;
+	struct h_proc p;
+	json_t *j, *last = NULL;
+	double end;
+	int rc, seen = 0;
+
+	assert_int_equal(h_cgroup_create(NULL, "privwatch-tls", cg, sizeof(cg), &cg_id), 0);
+	snprintf(spec, sizeof(spec), "syslog,ca=%s/other-ca.pem:tls:localhost:%d", dir, port_ok);
+	snprintf(want, sizeof(want),
+		 "output '%s': certificate verify failed: unable to get local issuer certificate "
+		 "(CA file %s/other-ca.pem)",
+		 spec, dir);
+	char *argv[] = { (char *)h_privwatch(),
+			 "run",
+			 "--no-rules",
+			 "--cgroup",
+			 cg,
+			 "--stats-interval",
+			 "1",
+			 "--output",
+			 "stdout",
+			 "--output",
+			 spec,
+			 NULL };
+
+	stderr_capture("agent.err");
+	rc = h_proc_start(&p, argv);
+	free(stderr_release("agent.err")); /* the agent keeps the file */
+	assert_int_equal(rc, 0);
+	end = now_s() + 30;
+	while (!seen && now_s() < end && !h_proc_line(&p, line, sizeof(line), 5000)) {
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (!strcmp(json_string_value(json_object_get(j, "schema")), "privwatch.stats/1") &&
+		    u(sink_of(j, 1), "connect_failures") >= 2) {
+			assert_int_equal(u(sink_of(j, 1), "written"), 0);
+			assert_true(u(sink_of(j, 1), "queued") >= 1);
+			assert_true(u(sink_of(j, 0), "written") >= 1);
+			seen = 1;
+		}
+		json_decref(j);
+	}
+	assert_true(seen);
+	assert_int_equal(kill(p.pid, 0), 0); /* still running */
+	assert_int_equal(h_proc_stop(&p, SIGINT), 0);
+	while (h_proc_line(&p, line, sizeof(line), 1000) == 0) {
+		json_decref(last);
+		last = json_loads(line, 0, NULL);
+	}
+	assert_non_null(last);
+	assert_true(json_is_true(json_object_get(last, "final")));
+	/* Written before the sinks' last 2 s: what they did not send is said
+	 * on stderr after it. */
+	assert_int_equal(u(sink_of(last, 1), "written"), 0);
+	assert_true(u(sink_of(last, 1), "queued") >= 1);
+	json_decref(last);
+	in_dir(errf, sizeof(errf), "agent.err");
+	err = slurp(errf);
+	if (!err || !strstr(err, want))
+		fail_msg("expected on the agent's stderr: %s\ngot: %s", want, err ? err : "");
+	snprintf(want, sizeof(want), "output '%s': ", spec);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, " lines not delivered by the stop deadline: dropped\n"));
+	print_message("%s", err);
+	free(err);
+	h_cgroup_remove(cg);
 }
 
 /* A file named in the spec that is missing or wrong stops the start. */
@@ -619,6 +732,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_syslog_tls_name_mismatch_refused, rsyslog_setup),
 		cmocka_unit_test_setup(test_syslog_tls_client_certificate_required, rsyslog_setup),
 		cmocka_unit_test(test_json_lines_over_tls),
+		cmocka_unit_test_setup(test_agent_runs_on_with_a_refused_tls_sink, rsyslog_setup),
 		cmocka_unit_test(test_bad_files_refused_at_start),
 	};
 

@@ -3,7 +3,8 @@
 """A TLS receiver for the tls: sink test: listens on 127.0.0.1:PORT with
 CERT and KEY, requires a client certificate signed by CA, and appends every
 byte received, connection after connection, to OUT. Writes "ready" to stderr
-once listening. Ends on SIGTERM."""
+once listening and "sni NAME" for each handshake (None: no SNI sent). Ends
+on SIGTERM."""
 import socket
 import ssl
 import sys
@@ -13,6 +14,13 @@ ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
 ctx.load_verify_locations(ca)
 ctx.verify_mode = ssl.CERT_REQUIRED
+
+
+def sni(sock, name, c):
+    print("sni %s" % name, file=sys.stderr, flush=True)
+
+
+ctx.sni_callback = sni
 ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", port))
