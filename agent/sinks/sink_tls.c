@@ -197,7 +197,7 @@ static int remaining_ms(uint64_t until)
  */
 static int await_verdict(struct pw_sink *k, SSL *ssl, char *why, size_t len)
 {
-	uint64_t until = pw_now_mono_ns() + 500 * 1000000ULL;
+	uint64_t until = pw_now_mono_ns() + 1000 * 1000000ULL;
 	char buf[256];
 	int fd = SSL_get_fd(ssl);
 
