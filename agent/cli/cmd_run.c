@@ -197,7 +197,9 @@ static void usage(FILE *out)
 		"  --events             also write every event (privwatch.event/1)\n"
 		"  --output SPEC        where lines go (repeatable; default stdout): stdout,\n"
 		"                       file:PATH, syslog, syslog:udp:HOST:PORT, syslog:tcp:HOST:PORT,\n"
-		"                       tcp:HOST:PORT, unix:PATH (docs/sinks.md)\n"
+		"                       syslog:tls:HOST:PORT (RFC 5425), tcp:HOST:PORT, tls:HOST:PORT,\n"
+		"                       unix:PATH; options KIND,KEY=VALUE,...: min=, queue=, ...; TLS:\n"
+		"                       ca=PATH, cert=PATH, key=PATH, name=NAME (docs/sinks.md)\n"
 		"  --format FORMAT      native (default) or ecs (Elastic Common Schema)\n"
 		"  --fold-window SEC    identical alerts within SEC seconds are folded into one\n"
 		"                       with a count (default %d; 0: never fold)\n"
@@ -563,6 +565,7 @@ static void stats_more(void *ctx, struct jsonw *w)
 		jw_kv_u64(w, "filtered", ss.filtered);
 		jw_kv_u64(w, "dropped", ss.dropped);
 		jw_kv_u64(w, "reconnects", ss.reconnects);
+		jw_kv_u64(w, "connect_failures", ss.connect_failures);
 		jw_kv_u64(w, "queued", ss.queued);
 		jw_obj_end(w);
 	}

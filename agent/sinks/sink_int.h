@@ -3,8 +3,8 @@
  * Inside the sinks: one struct per sink, whatever its kind, and the pieces
  * each file provides (sinks.c the registry and SPEC parser, sink_queue.c
  * the bounded queue, sink_file.c files and stdout, sink_syslog.c the RFC
- * 5424 frame, sink_net.c the sending thread). Not for use outside
- * agent/sinks/.
+ * 5424 frame, sink_net.c the sending thread, sink_tls.c TLS on top of
+ * it). Not for use outside agent/sinks/.
  */
 #ifndef PW_SINK_INT_H
 #define PW_SINK_INT_H
@@ -20,8 +20,8 @@ enum pw_sink_kind {
 	PW_SINK_FILE,
 	PW_SINK_SYSLOG_LOCAL, /* unix datagram, /dev/log */
 	PW_SINK_SYSLOG_UDP,
-	PW_SINK_SYSLOG_TCP, /* octet-counted framing, RFC 6587 */
-	PW_SINK_TCP,	    /* JSON lines */
+	PW_SINK_SYSLOG_TCP, /* octet-counted framing, RFC 6587; with tls RFC 5425 */
+	PW_SINK_TCP,	    /* JSON lines, over TLS with tls */
 	PW_SINK_UNIX,	    /* JSON lines on a unix stream socket */
 };
 
@@ -76,8 +76,14 @@ struct pw_sink {
 	/* network: HOST and PORT, or path (unix, syslog local) */
 	char *host, *port;
 
+	/* TLS (tcp and syslog:tcp only): files, the name checked (NULL: host),
+	 * the context built at start (sink_tls.c) */
+	int tls;
+	char *tls_ca, *tls_cert, *tls_key, *tls_name;
+	struct pw_tls_ctx *tls_ctx;
+
 	/* counters, read with pw_sinks_stats from any thread */
-	uint64_t written, filtered, dropped, reconnects;
+	uint64_t written, filtered, dropped, reconnects, connect_failures;
 
 	/* network: queue and thread */
 	pthread_mutex_t lock;
@@ -130,11 +136,31 @@ void pw_alert_attrs_from_json(const char *line, size_t len, struct pw_alert_attr
 			      size_t buflen);
 
 /* sink_net.c */
+/* Past the close deadline: give up what is left. */
+int pw_net_expired(struct pw_sink *k);
+/* poll one fd up to ms, less if the close deadline comes first. */
+int pw_net_wait_fd(struct pw_sink *k, int fd, short events, int ms);
 int pw_net_start(struct pw_sink *k, char *err, size_t errlen);
 void pw_net_enqueue(struct pw_sink *k, struct pw_qent *e);
 /* Tell the thread to finish by deadline_ns (every sink first, so that they
  * drain in parallel), then wait for it; what is left is counted dropped. */
 void pw_net_stop_request(struct pw_sink *k, uint64_t deadline_ns);
 void pw_net_join(struct pw_sink *k);
+
+/* sink_tls.c. The context (CA, client certificate) is loaded at start so
+ * that a bad file stops privwatch there; sessions live in the sink thread. */
+struct pw_tls;
+int pw_tls_ctx_new(struct pw_sink *k, char *err, size_t errlen);
+void pw_tls_ctx_free(struct pw_sink *k);
+/* Handshake on a connected non-blocking fd, bounded by ms (and the close
+ * deadline). A session, or NULL with why filled. */
+struct pw_tls *pw_tls_connect(struct pw_sink *k, int fd, int ms, char *why, size_t len);
+/* 0 sent whole, 1 broken (why filled), 2 the close deadline passed. */
+int pw_tls_send(struct pw_sink *k, struct pw_tls *t, const void *buf, size_t n, char *why,
+		size_t len);
+/* Has the receiver closed or failed the session? Never blocks. */
+int pw_tls_peer_gone(struct pw_tls *t);
+/* clean: close_notify if it goes out at once. Then free; the fd is the caller's. */
+void pw_tls_close(struct pw_tls *t, int clean);
 
 #endif

@@ -14,7 +14,9 @@
  * count longer than what follows), never a line spliced from two.
  *
  * Sockets are non-blocking and every wait is bounded, so pw_sinks_close's
- * deadline holds even against a receiver that stopped reading.
+ * deadline holds even against a receiver that stopped reading. With tls
+ * the handshake is part of connecting (sink_tls.c), bounded the same way,
+ * and a failed one is a failed attempt like a refused connect.
  */
 #define _GNU_SOURCE /* POLLRDHUP, memmem */
 #include <errno.h>
@@ -48,15 +50,13 @@ static int is_stream(const struct pw_sink *k)
 	return k->kind == PW_SINK_TCP || k->kind == PW_SINK_UNIX || k->kind == PW_SINK_SYSLOG_TCP;
 }
 
-/* Past the close deadline: give up what is left. */
-static int expired(struct pw_sink *k)
+int pw_net_expired(struct pw_sink *k)
 {
 	return __atomic_load_n(&k->stopping, __ATOMIC_ACQUIRE) &&
 	       pw_now_mono_ns() >= __atomic_load_n(&k->deadline_ns, __ATOMIC_RELAXED);
 }
 
-/* Wait for fd up to ms, less if the close deadline comes first. */
-static int wait_fd(struct pw_sink *k, int fd, short events, int ms)
+int pw_net_wait_fd(struct pw_sink *k, int fd, short events, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 
@@ -82,7 +82,7 @@ static int connect_fd(struct pw_sink *k, int fd, const struct sockaddr *sa, sock
 		snprintf(why, len, "%s", strerror(errno));
 		return -1;
 	}
-	if (wait_fd(k, fd, POLLOUT, CONNECT_TIMEOUT_MS) <= 0) {
+	if (pw_net_wait_fd(k, fd, POLLOUT, CONNECT_TIMEOUT_MS) <= 0) {
 		snprintf(why, len, "connection timed out");
 		return -1;
 	}
@@ -153,6 +153,35 @@ static int peer_gone(int fd)
 
 enum send_result { SENT = 0, BROKEN, REFUSED_LINE, EXPIRED };
 
+/* A connection: the socket and, with tls, its session. */
+struct conn {
+	int fd;
+	struct pw_tls *tls;
+};
+
+static void conn_close(struct conn *c, int clean)
+{
+	pw_tls_close(c->tls, clean);
+	c->tls = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+static enum send_result send_tls(struct pw_sink *k, struct pw_tls *t, const struct pw_qent *e,
+				 char *why, size_t len)
+{
+	if (pw_tls_peer_gone(t)) {
+		snprintf(why, len, "connection lost: closed by the receiver");
+		return BROKEN;
+	}
+	switch (pw_tls_send(k, t, e->data, e->len, why, len)) {
+	case 0: return SENT;
+	case 2: return EXPIRED;
+	default: return BROKEN;
+	}
+}
+
 static enum send_result send_line(struct pw_sink *k, int fd, const struct pw_qent *e, int *err)
 {
 	size_t off = 0;
@@ -173,9 +202,9 @@ static enum send_result send_line(struct pw_sink *k, int fd, const struct pw_qen
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-			if (expired(k))
+			if (pw_net_expired(k))
 				return EXPIRED;
-			wait_fd(k, fd, POLLOUT, 200);
+			pw_net_wait_fd(k, fd, POLLOUT, 200);
 			continue;
 		}
 		if (!is_stream(k)) {
@@ -230,12 +259,22 @@ static void backoff_sleep(struct pw_sink *k, int ms)
 	pthread_mutex_unlock(&k->lock);
 }
 
+/* A failed attempt: counted, reported, and the wait before the next. */
+static void attempt_failed(struct pw_sink *k, const char *why, int *backoff)
+{
+	__atomic_add_fetch(&k->connect_failures, 1, __ATOMIC_RELAXED);
+	warn_down(k, why);
+	backoff_sleep(k, *backoff);
+	*backoff = *backoff * 2 > PW_BACKOFF_MAX_MS ? PW_BACKOFF_MAX_MS : *backoff * 2;
+}
+
 static void *net_thread(void *arg)
 {
 	struct pw_sink *k = arg;
 	struct pw_qent *cur = NULL;
-	int fd = -1, backoff = PW_BACKOFF_MIN_MS, connected_once = 0;
-	char why[256];
+	struct conn c = { .fd = -1 };
+	int backoff = PW_BACKOFF_MIN_MS, connected_once = 0;
+	char why[512];
 	uint64_t left;
 
 	for (;;) {
@@ -249,16 +288,22 @@ static void *net_thread(void *arg)
 			if (!cur) /* stopping, and everything went out */
 				break;
 		}
-		if (expired(k))
+		if (pw_net_expired(k))
 			break;
-		if (fd < 0) {
-			fd = net_connect(k, why, sizeof(why));
-			if (fd < 0) {
-				warn_down(k, why);
-				backoff_sleep(k, backoff);
-				backoff = backoff * 2 > PW_BACKOFF_MAX_MS ? PW_BACKOFF_MAX_MS
-									  : backoff * 2;
+		if (c.fd < 0) {
+			c.fd = net_connect(k, why, sizeof(why));
+			if (c.fd < 0) {
+				attempt_failed(k, why, &backoff);
 				continue;
+			}
+			if (k->tls) {
+				c.tls = pw_tls_connect(k, c.fd, CONNECT_TIMEOUT_MS, why,
+						       sizeof(why));
+				if (!c.tls) {
+					conn_close(&c, 0);
+					attempt_failed(k, why, &backoff);
+					continue;
+				}
 			}
 			if (connected_once)
 				__atomic_add_fetch(&k->reconnects, 1, __ATOMIC_RELAXED);
@@ -272,8 +317,10 @@ static void *net_thread(void *arg)
 		}
 		{
 			int e = 0;
+			enum send_result r = c.tls ? send_tls(k, c.tls, cur, why, sizeof(why))
+						   : send_line(k, c.fd, cur, &e);
 
-			switch (send_line(k, fd, cur, &e)) {
+			switch (r) {
 			case SENT: __atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED); break;
 			case REFUSED_LINE:
 				__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
@@ -281,11 +328,12 @@ static void *net_thread(void *arg)
 					cur->len, strerror(e));
 				break;
 			case BROKEN:
-				snprintf(why, sizeof(why), "connection lost: %s",
-					 e == EPIPE ? "closed by the receiver" : strerror(e));
+				if (!c.tls)
+					snprintf(why, sizeof(why), "connection lost: %s",
+						 e == EPIPE ? "closed by the receiver"
+							    : strerror(e));
 				warn_down(k, why);
-				close(fd);
-				fd = -1;
+				conn_close(&c, 0);
 				continue; /* cur is kept and sent whole again */
 			case EXPIRED: goto out;
 			}
@@ -297,14 +345,17 @@ static void *net_thread(void *arg)
 		pthread_mutex_unlock(&k->lock);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
+	conn_close(&c, 1);
 	pthread_mutex_lock(&k->lock);
 	left = pw_queue_clear(&k->q) + !!cur;
 	k->inflight = 0;
 	__atomic_add_fetch(&k->dropped, left, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&k->lock);
 	free(cur);
+	/* After the final stats record: said here, or nowhere. */
+	if (left)
+		pw_warn("output '%s': %llu lines not delivered by the stop deadline: dropped\n",
+			k->spec, (unsigned long long)left);
 	return NULL;
 }
 

@@ -173,6 +173,21 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 			return fail(err, errlen, k->spec,
 				    "queue '%s' is not a number from 1 to 10000000", val);
 		k->q.max_count = u;
+	} else if (!strcmp(opt, "ca") || !strcmp(opt, "cert") || !strcmp(opt, "key") ||
+		   !strcmp(opt, "name")) {
+		char **dst = opt[0] == 'c'   ? (opt[1] == 'a' ? &k->tls_ca : &k->tls_cert)
+			     : opt[0] == 'k' ? &k->tls_key
+					     : &k->tls_name;
+
+		if (!k->tls)
+			return fail(err, errlen, k->spec,
+				    "option '%s' applies to tls and syslog:tls only", opt);
+		if (!*val)
+			return fail(err, errlen, k->spec, "option '%s' needs a value", opt);
+		free(*dst);
+		*dst = strdup(val);
+		if (!*dst)
+			return fail(err, errlen, k->spec, "out of memory");
 	} else if (!strcmp(opt, "facility")) {
 		int f = parse_facility(val);
 
@@ -186,7 +201,9 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 		k->syslog_facility = f;
 	} else {
 		return fail(err, errlen, k->spec,
-			    "unknown option '%s' (min, max, keep, queue, facility)", opt);
+			    "unknown option '%s' (min, max, keep, queue, facility, ca, cert, key, "
+			    "name)",
+			    opt);
 	}
 	return 0;
 }
@@ -202,6 +219,11 @@ static void sink_free(struct pw_sink *k)
 	free(k->path);
 	free(k->host);
 	free(k->port);
+	free(k->tls_ca);
+	free(k->tls_cert);
+	free(k->tls_key);
+	free(k->tls_name);
+	pw_tls_ctx_free(k);
 	free(k->buf);
 	free(k);
 }
@@ -244,7 +266,7 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 		*addr++ = 0;
 	kind = strtok_r(head, ",", &save);
 	if (!kind) {
-		fail(err, errlen, k->spec, "no sink kind (stdout, file, syslog, tcp or unix)");
+		fail(err, errlen, k->spec, "no sink kind (stdout, file, syslog, tcp, tls or unix)");
 		goto out;
 	}
 	if (!strcmp(kind, "stdout")) {
@@ -257,10 +279,12 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 		k->kind = PW_SINK_FILE;
 		if (parse_path(k, addr, "file", PATH_MAX, err, errlen))
 			goto out;
-	} else if (!strcmp(kind, "tcp")) {
+	} else if (!strcmp(kind, "tcp") || !strcmp(kind, "tls")) {
 		k->kind = PW_SINK_TCP;
+		k->tls = kind[1] == 'l';
 		if (!addr) {
-			fail(err, errlen, k->spec, "tcp needs an address (tcp:HOST:PORT)");
+			fail(err, errlen, k->spec, "%s needs an address (%s:HOST:PORT)", kind,
+			     kind);
 			goto out;
 		}
 		if (parse_hostport(k, addr, err, errlen))
@@ -274,8 +298,10 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 		if (!addr) {
 			k->kind = PW_SINK_SYSLOG_LOCAL;
 			k->path = strdup("/dev/log");
-		} else if (!strncmp(addr, "udp:", 4) || !strncmp(addr, "tcp:", 4)) {
+		} else if (!strncmp(addr, "udp:", 4) || !strncmp(addr, "tcp:", 4) ||
+			   !strncmp(addr, "tls:", 4)) {
 			k->kind = addr[0] == 'u' ? PW_SINK_SYSLOG_UDP : PW_SINK_SYSLOG_TCP;
+			k->tls = addr[1] == 'l';
 			if (parse_hostport(k, addr + 4, err, errlen))
 				goto out;
 		} else if (!strncmp(addr, "unix:", 5)) {
@@ -285,17 +311,22 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 				goto out;
 		} else {
 			fail(err, errlen, k->spec,
-			     "syslog takes nothing, udp:HOST:PORT, tcp:HOST:PORT or unix:PATH");
+			     "syslog takes nothing, udp:HOST:PORT, tcp:HOST:PORT, tls:HOST:PORT or "
+			     "unix:PATH");
 			goto out;
 		}
 	} else {
 		fail(err, errlen, k->spec,
-		     "unknown sink kind '%s' (stdout, file, syslog, tcp or unix)", kind);
+		     "unknown sink kind '%s' (stdout, file, syslog, tcp, tls or unix)", kind);
 		goto out;
 	}
 	while ((opt = strtok_r(NULL, ",", &save)))
 		if (parse_option(k, opt, err, errlen))
 			goto out;
+	if (k->tls_key && !k->tls_cert) {
+		fail(err, errlen, k->spec, "key= without cert=");
+		goto out;
+	}
 	rc = 0;
 out:
 	free(head);
@@ -338,8 +369,11 @@ int pw_sinks_start(struct pw_sinks *s, char *err, size_t errlen)
 		else if (k->kind == PW_SINK_FILE) {
 			if (pw_file_open(k, err, errlen))
 				return -1;
-		} else if (pw_net_start(k, err, errlen)) {
-			return -1;
+		} else {
+			if (k->tls && pw_tls_ctx_new(k, err, errlen))
+				return -1;
+			if (pw_net_start(k, err, errlen))
+				return -1;
 		}
 	}
 	return 0;
@@ -475,6 +509,7 @@ void pw_sinks_stats(const struct pw_sinks *s, size_t i, struct pw_sink_stats *ou
 	out->filtered = __atomic_load_n(&k->filtered, __ATOMIC_RELAXED);
 	out->dropped = __atomic_load_n(&k->dropped, __ATOMIC_RELAXED);
 	out->reconnects = __atomic_load_n(&k->reconnects, __ATOMIC_RELAXED);
+	out->connect_failures = __atomic_load_n(&k->connect_failures, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&k->lock);
 	out->spec = k->spec;
 }

@@ -6,7 +6,7 @@
  *   KIND[,KEY=VALUE]...[:ADDRESS]
  *
  *   stdout | file:PATH | syslog | syslog:udp:HOST:PORT | syslog:tcp:HOST:PORT
- *   | tcp:HOST:PORT | unix:PATH
+ *   | syslog:tls:HOST:PORT | tcp:HOST:PORT | tls:HOST:PORT | unix:PATH
  *
  * Options sit between the kind and the first ':' so that whatever follows
  * (a path, a host) is taken verbatim and never clashes with them:
@@ -18,6 +18,12 @@
  *   queue=N        network and syslog sinks: lines queued at most (default 10000;
  *                  16 MiB of lines at most whatever N)
  *   facility=NAME  syslog: daemon (default), user, local0 ... local7
+ *   ca=PATH        tls: the CA certificates (PEM) the receiver is checked
+ *                  against (default: the system store)
+ *   cert=PATH      tls: client certificate chain (PEM); key=PATH its key
+ *                  (default: in the cert file)
+ *   name=NAME      tls: the name sent (SNI) and checked in the receiver's
+ *                  certificate (default: HOST)
  * e.g. file,min=high,max=10M,keep=3:/var/log/privwatch.json
  *      syslog,min=critical:udp:10.0.0.5:514
  * docs/sinks.md has the framing, the queue and drop policy and examples.
@@ -45,7 +51,8 @@ struct pw_sink_stats {
 	uint64_t filtered; /* alerts below the sink's minimum severity */
 	uint64_t dropped;  /* lost: queue full, or a write that failed for good */
 	uint64_t reconnects;
-	uint64_t queued; /* waiting now */
+	uint64_t connect_failures; /* attempts that failed, TLS handshakes included */
+	uint64_t queued;	   /* waiting now */
 };
 
 struct pw_sinks *pw_sinks_new(void);

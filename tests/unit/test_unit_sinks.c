@@ -49,6 +49,10 @@ static void test_good_specs(void **state)
 		"tcp:siem.example.com:9000",
 		"tcp,queue=1:127.0.0.1:1",
 		"unix:/run/fluent.sock",
+		"tls:siem.example.com:6514",
+		"tls,ca=/etc/pw/ca.pem,cert=/etc/pw/c.pem,key=/etc/pw/c.key,name=siem:10.0.0.5:1",
+		"syslog:tls:[::1]:6514",
+		"syslog,facility=local3,ca=/ca.pem,min=high:tls:siem:6514",
 	};
 	size_t i;
 
@@ -66,9 +70,9 @@ static void test_good_specs(void **state)
 static void test_bad_specs_say_what_is_wrong(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "", "output '': no sink kind (stdout, file, syslog, tcp or unix)" },
-		{ "stdot",
-		  "output 'stdot': unknown sink kind 'stdot' (stdout, file, syslog, tcp or unix)" },
+		{ "", "output '': no sink kind (stdout, file, syslog, tcp, tls or unix)" },
+		{ "stdot", "output 'stdot': unknown sink kind 'stdot' (stdout, file, syslog, tcp, "
+			   "tls or unix)" },
 		{ "stdout:x", "output 'stdout:x': stdout takes no address" },
 		{ "file", "output 'file': file needs a path (file:PATH)" },
 		{ "file:", "output 'file:': file needs a path (file:PATH)" },
@@ -82,7 +86,7 @@ static void test_bad_specs_say_what_is_wrong(void **state)
 				     "and syslog sinks only" },
 		{ "file,rotate:/x", "output 'file,rotate:/x': option 'rotate' is not KEY=VALUE" },
 		{ "file,color=red:/x", "output 'file,color=red:/x': unknown option 'color' (min, "
-				       "max, keep, queue, facility)" },
+				       "max, keep, queue, facility, ca, cert, key, name)" },
 		{ "tcp,max=1M:h:1", "output 'tcp,max=1M:h:1': option 'max' applies to file only" },
 		{ "tcp", "output 'tcp': tcp needs an address (tcp:HOST:PORT)" },
 		{ "tcp:localhost", "output 'tcp:localhost': expected HOST:PORT, got 'localhost'" },
@@ -96,7 +100,17 @@ static void test_bad_specs_say_what_is_wrong(void **state)
 		  "output 'tcp:[::1]514': expected [ADDRESS]:PORT, got '[::1]514'" },
 		{ "unix", "output 'unix': unix needs a path (unix:PATH)" },
 		{ "syslog:relp:h:1", "output 'syslog:relp:h:1': syslog takes nothing, "
-				     "udp:HOST:PORT, tcp:HOST:PORT or unix:PATH" },
+				     "udp:HOST:PORT, tcp:HOST:PORT, tls:HOST:PORT or unix:PATH" },
+		{ "tls", "output 'tls': tls needs an address (tls:HOST:PORT)" },
+		{ "tls:siem", "output 'tls:siem': expected HOST:PORT, got 'siem'" },
+		{ "tcp,ca=/ca.pem:h:1",
+		  "output 'tcp,ca=/ca.pem:h:1': option 'ca' applies to tls and syslog:tls only" },
+		{ "syslog,name=x:tcp:h:1",
+		  "output 'syslog,name=x:tcp:h:1': option 'name' applies to tls and syslog:tls only" },
+		{ "file,cert=/c.pem:/x",
+		  "output 'file,cert=/c.pem:/x': option 'cert' applies to tls and syslog:tls only" },
+		{ "tls,key=/k.pem:h:1", "output 'tls,key=/k.pem:h:1': key= without cert=" },
+		{ "tls,ca=:h:1", "output 'tls,ca=:h:1': option 'ca' needs a value" },
 		{ "syslog,facility=kern", "output 'syslog,facility=kern': unknown facility 'kern' "
 					  "(daemon, user, local0 ... local7)" },
 		{ "tcp,facility=user:h:1",
