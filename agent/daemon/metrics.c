@@ -23,9 +23,18 @@ static uint64_t mono_ns(void)
 static void window(struct pw_metrics *m, struct pw_mx_history *hs, uint64_t events,
 		   uint64_t dropped)
 {
+	/* Full: the slot about to be written holds the oldest tick. */
 	unsigned int oldest = hs->filled < PW_MX_WINDOW ? 0 : hs->next;
 	int i;
 
+	if (hs->filled) {
+		m->window_events = events - hs->events[oldest];
+		m->window_dropped = dropped - hs->dropped[oldest];
+		m->window_s = hs->filled < PW_MX_WINDOW ? hs->filled : PW_MX_WINDOW;
+		for (i = 0; i < m->nsinks; i++)
+			m->sinks[i].window_dropped =
+				m->sinks[i].dropped - hs->sink_dropped[oldest][i];
+	}
 	hs->events[hs->next] = events;
 	hs->dropped[hs->next] = dropped;
 	for (i = 0; i < m->nsinks; i++)
@@ -33,11 +42,6 @@ static void window(struct pw_metrics *m, struct pw_mx_history *hs, uint64_t even
 	if (hs->filled < PW_MX_WINDOW)
 		hs->filled++;
 	hs->next = (hs->next + 1) % PW_MX_WINDOW;
-	m->window_events = events - hs->events[oldest];
-	m->window_dropped = dropped - hs->dropped[oldest];
-	m->window_s = hs->filled - 1;
-	for (i = 0; i < m->nsinks; i++)
-		m->sinks[i].window_dropped = m->sinks[i].dropped - hs->sink_dropped[oldest][i];
 }
 
 void pw_metrics_collect(struct pw_metrics *m, struct pw_mx_history *hs, struct pw_loader *l,
