@@ -16,6 +16,52 @@
 
 #define PW_MAX_HITS 32 /* rules one event can fire at once */
 
+const double pw_latency_bounds[PW_LATENCY_BUCKETS - 1] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5,
+};
+
+static void count_rule(struct pw_pipeline *p, const struct pw_rule_info *info)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_rule_counts; i++)
+		if (p->rule_counts[i].sev == info->severity &&
+		    !strcmp(p->rule_counts[i].id, info->id))
+			break;
+	if (!p->rule_counts)
+		p->rule_counts = calloc(PW_RULE_COUNTS_MAX, sizeof(*p->rule_counts));
+	if (i == p->n_rule_counts) {
+		if (!p->rule_counts || i == PW_RULE_COUNTS_MAX ||
+		    strlen(info->id) >= PW_RULE_ID_LEN) {
+			p->rule_counts_other++;
+			return;
+		}
+		snprintf(p->rule_counts[i].id, PW_RULE_ID_LEN, "%s", info->id);
+		p->rule_counts[i].sev = info->severity;
+		p->n_rule_counts++;
+	}
+	p->rule_counts[i].n++;
+}
+
+static void count_latency(struct pw_pipeline *p, uint64_t event_ns)
+{
+	struct timespec ts;
+	uint64_t now, d;
+	int b;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (!event_ns || event_ns > now)
+		return;
+	d = now - event_ns;
+	for (b = 0; b < PW_LATENCY_BUCKETS - 1; b++)
+		if (d <= (uint64_t)(pw_latency_bounds[b] * 1e9))
+			break;
+	p->latency.bucket[b]++;
+	p->latency.count++;
+	p->latency.sum_ns += d;
+}
+
 void pw_pipeline_emit(struct pw_pipeline *p, enum pw_record_class cls, enum pw_severity sev)
 {
 	size_t len;
@@ -83,6 +129,7 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 void pw_pipeline_free(struct pw_pipeline *p)
 {
 	pw_hw_free(p->hw);
+	free(p->rule_counts);
 	free(p->holding);
 	free(p->known_ids);
 	pw_ruleset_free(p->rules);
@@ -201,6 +248,8 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 
 	p->alerts.matched++;
 	p->alerts.by_severity[info->severity]++;
+	count_rule(p, info);
+	count_latency(p, v->ts_ns);
 	if (v->container)
 		container = v->container->id;
 	else
@@ -254,6 +303,7 @@ void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *i
 	v.ts_ns = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	p->alerts.matched++;
 	p->alerts.by_severity[info->severity]++;
+	count_rule(p, info);
 	a.rule = info;
 	a.summary = summary;
 	a.v = &v;
@@ -733,6 +783,19 @@ int pw_pipeline_reload(struct pw_pipeline *p, char *err, size_t errlen)
 	p->rules = rs;
 	p->reloads++;
 	return 0;
+}
+
+void pw_pipeline_modes(const struct pw_pipeline *p, uint64_t out[PW_VMODE_COUNT])
+{
+	const struct pw_ct_container *c;
+	uint64_t id;
+	size_t i = 0;
+
+	memset(out, 0, sizeof(uint64_t) * PW_VMODE_COUNT);
+	/* each container once: at the slot of its own cgroup */
+	while ((c = pw_ctable_next(&p->table, &i, &id)))
+		if (id == c->cgroup_id && !c->pending)
+			out[c->facts_pending ? PW_VMODE_UNKNOWN : view_mode(c)]++;
 }
 
 void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)

@@ -23,6 +23,7 @@
 #include "host/container_table.h"
 #include "host/hostworker.h"
 #include "events/event_types.h"
+#include "events/event_view.h"
 #include "lib/jsonw.h"
 #include "rules/rules.h"
 #include "sinks/sinks.h"
@@ -80,6 +81,25 @@ struct pw_alert_counts {
 	uint64_t truncated;		    /* events matching more rules than evaluated at once */
 };
 
+/* Alerts by rule id and severity (metrics): ids are bounded by the rule
+ * files; past PW_RULE_COUNTS_MAX pairs they are counted in other. */
+#define PW_RULE_COUNTS_MAX 1024
+#define PW_RULE_ID_LEN	   48
+struct pw_rule_count {
+	char id[PW_RULE_ID_LEN];
+	enum pw_severity sev;
+	uint64_t n;
+};
+
+/* Event-to-alert latency: kernel timestamp to the rule's match, by upper
+ * bound in seconds (the last bucket is +Inf). */
+#define PW_LATENCY_BUCKETS 12
+extern const double pw_latency_bounds[PW_LATENCY_BUCKETS - 1];
+struct pw_latency {
+	uint64_t bucket[PW_LATENCY_BUCKETS]; /* not cumulative */
+	uint64_t count, sum_ns;
+};
+
 struct pw_pipeline {
 	struct pw_pipeline_opts o;
 	struct pw_ctable table;
@@ -90,6 +110,10 @@ struct pw_pipeline {
 	struct pw_host_info host;
 	struct jsonw w;
 	struct pw_alert_counts alerts;
+	struct pw_rule_count *rule_counts; /* PW_RULE_COUNTS_MAX */
+	size_t n_rule_counts;
+	uint64_t rule_counts_other;
+	struct pw_latency latency;
 	uint64_t reloads, reload_failures;
 	int write_failed;
 	struct pw_hw *hw; /* NULL: the tables read inline */
@@ -169,6 +193,10 @@ void pw_pipeline_tick(struct pw_pipeline *p, uint64_t now_mono_ns, int all);
 
 /* SIGHUP: load the rules again; on error keep the running set (err says why). 0 or -1. */
 int pw_pipeline_reload(struct pw_pipeline *p, char *err, size_t errlen);
+
+/* Containers in the table by mode (enum pw_view_mode: default, partial,
+ * privileged, unknown while not measured or given up). */
+void pw_pipeline_modes(const struct pw_pipeline *p, uint64_t out[PW_VMODE_COUNT]);
 
 /* The run's own counters as members of an open JSON object (stats records). */
 void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w);

@@ -125,6 +125,9 @@ HAS_RULES= HAS_SINKS= HAS_EVENTS=
 has_opt '--rules' && [ -d rules ] && HAS_RULES=1
 has_opt '--output' && HAS_SINKS=1
 has_opt '--events' && HAS_EVENTS=1
+# No HTTP endpoint: its default port may be another agent's.
+HAS_HTTP=
+has_opt '--http' && HAS_HTTP=1
 if [ -n "$HAS_SINKS" ]; then SINK_NOTE="--output file:PATH"; else SINK_NOTE="stdout redirected to a file (no --output yet)"; fi
 if [ -n "$HAS_RULES" ]; then RULES_NOTE="default rules (--rules rules): alerts only, every event too only where --events is said"; else RULES_NOTE="no rules yet (every event is written)"; fi
 
@@ -135,6 +138,7 @@ agent_start() {
 	local args=("$@")
 	[ -n "$HAS_RULES" ] && args+=(--rules rules)
 	[ "$events" = 1 ] && [ -n "$HAS_EVENTS" ] && args+=(--events)
+	[ -n "$HAS_HTTP" ] && args+=(--http none)
 	: > "$out"
 	if [ -n "$HAS_SINKS" ]; then
 		# max=0: no rotation, so that every line written is counted

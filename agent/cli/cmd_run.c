@@ -21,6 +21,8 @@
 #include "host/containers.h"
 #include "events/posture_model.h"
 #include "daemon/health.h"
+#include "daemon/http.h"
+#include "daemon/metrics.h"
 #include "kernel/loader.h"
 #include "lib/log.h"
 #include "pipeline.h"
@@ -40,6 +42,7 @@
 #define DEFAULT_BUDGET_RATE	 20000
 #define DEFAULT_BUDGET_BURST	 200000
 #define DEFAULT_CANARY_TIMEOUT_S 10
+#define DEFAULT_READY_DROP_RATE	 0.01
 #define HOLD_MAX		 (16u << 20) /* records held while the start canary runs */
 
 enum { /* long-only options */
@@ -62,6 +65,8 @@ enum { /* long-only options */
        OPT_BENCH_FLOOR,
        OPT_INVENTORY_INTERVAL,
        OPT_SENSITIVE_MOUNT,
+       OPT_HTTP,
+       OPT_READY_DROP_RATE,
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -120,6 +125,9 @@ struct run_ctx {
 	struct budget_seen
 		budget_seen[LOST_BY_CONTAINER]; /* by cause, as of the last privwatch.lost/1 */
 	uint64_t lost_since_ns;			/* when the interval the next one covers began */
+	struct pw_http *http;			/* NULL: --http none */
+	struct pw_metrics mx;			/* the snapshot being built */
+	struct pw_mx_history mxh;
 };
 
 struct run_opts {
@@ -133,6 +141,8 @@ struct run_opts {
 	int inventory_s;
 	int canary_s, canary_timeout_s;
 	int no_rules;
+	const char *http; /* NULL: none */
+	struct pw_ready_opts ready;
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -233,12 +243,17 @@ static void usage(FILE *out)
 		"                       posture unknown, PW-0010 (default %d)\n"
 		"  --hold-ms N          a container's events wait at most this long for its\n"
 		"                       runtime state and posture (default %d)\n"
+		"  --http ADDR:PORT     serve /healthz, /readyz and /metrics (Prometheus) there\n"
+		"                       (default %s; none: no HTTP endpoint; docs/operations.md)\n"
+		"  --ready-max-drop-rate R  /readyz fails while the kernel dropped more than this\n"
+		"                       share of its records over the last %d s (default %g)\n"
 		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
 		"  --help, --version\n",
 		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_INVENTORY_S,
 		DEFAULT_CANARY_S, DEFAULT_CANARY_TIMEOUT_S, DEFAULT_BUDGET_RATE,
 		DEFAULT_BUDGET_BURST, DEFAULT_POLL_MS, (int)(PW_READ_DEADLINE_NS / 1000000),
-		(int)(PW_HOLD_NS / 1000000));
+		(int)(PW_HOLD_NS / 1000000), PW_HTTP_DEFAULT, PW_MX_WINDOW,
+		DEFAULT_READY_DROP_RATE);
 }
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
@@ -374,6 +389,8 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 		{ "container-budget", required_argument, NULL, OPT_BUDGET },
 		/* Not in --help: bench/run.sh's floor, never a way to run. */
 		{ "bench-floor", no_argument, NULL, OPT_BENCH_FLOOR },
+		{ "http", required_argument, NULL, OPT_HTTP },
+		{ "ready-max-drop-rate", required_argument, NULL, OPT_READY_DROP_RATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -390,6 +407,13 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 	o->budget_rate = DEFAULT_BUDGET_RATE;
 	o->budget_burst = DEFAULT_BUDGET_BURST;
 	ro->canary_timeout_s = DEFAULT_CANARY_TIMEOUT_S;
+	ro->http = PW_HTTP_DEFAULT;
+	ro->ready = (struct pw_ready_opts){
+		.max_drop_rate = DEFAULT_READY_DROP_RATE,
+		.drain_ns = 5ULL * 1000000000,	/* the reader polls every poll-ms */
+		.stall_ns = 10ULL * 1000000000, /* past the sinks' backoff, 10 s at most */
+		.queue_pct = 90,
+	};
 	while ((c = getopt_long(argc, argv, "c:m:r:p:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->cgroup_path = optarg; break;
@@ -511,6 +535,35 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 			if (parse_budget(optarg, o))
 				return PW_EXIT_USAGE;
 			break;
+		case OPT_HTTP: {
+			char addr[64];
+			unsigned short port;
+
+			if (!strcmp(optarg, "none")) {
+				ro->http = NULL;
+				break;
+			}
+			if (pw_http_parse(optarg, addr, sizeof(addr), &port, errbuf,
+					  sizeof(errbuf))) {
+				fprintf(stderr, "privwatch run: %s\n", errbuf);
+				return PW_EXIT_USAGE;
+			}
+			ro->http = optarg;
+			break;
+		}
+		case OPT_READY_DROP_RATE: {
+			double r = strtod(optarg, &end);
+
+			if (!*optarg || *end || !(r >= 0 && r <= 1)) {
+				fprintf(stderr,
+					"privwatch run: --ready-max-drop-rate '%s': need a share "
+					"from 0 to 1, e.g. 0.01\n",
+					optarg);
+				return PW_EXIT_USAGE;
+			}
+			ro->ready.max_drop_rate = r;
+			break;
+		}
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return PW_EXIT_OK;
 		case 'V': pw_print_version(); return PW_EXIT_OK;
@@ -753,6 +806,16 @@ static void on_record(void *ctx, const struct pw_event_kind *kind, const struct 
 		pw_pipeline_event(&rc->p, kind, h);
 }
 
+/* The counters for the HTTP endpoint, copied out of the live state. */
+static void publish(struct run_ctx *rc, struct pw_loader *l, const struct pw_reader *r,
+		    int starting)
+{
+	if (!rc->http)
+		return;
+	pw_metrics_collect(&rc->mx, &rc->mxh, l, r, &rc->p, rc->sinks, &rc->health, starting);
+	pw_http_publish(rc->http, &rc->mx);
+}
+
 /* 0, or the exit code: a bad SPEC is a usage error, a sink that cannot start a failure. */
 static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
 {
@@ -836,6 +899,15 @@ int pw_cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	pw_clock_init();
 	rc.lost_since_ns = now_ns(CLOCK_REALTIME);
+	/* First: a port in use is a usage error, said before anything loads. */
+	if (ro.http) {
+		rc.http = pw_http_start(ro.http, &ro.ready, err, sizeof(err));
+		if (!rc.http) {
+			fprintf(stderr, "privwatch run: %s\n", err);
+			exit_code = PW_EXIT_USAGE;
+			goto cleanup;
+		}
+	}
 	n = open_sinks(&rc, &ro);
 	if (n) {
 		exit_code = n;
@@ -887,14 +959,23 @@ int pw_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	health_on = 1;
+	pw_reader_map_positions(&r, bpf_map__fd(l.skel->maps.events), l.ringbuf_bytes);
 	while ((rc.health.starting || pw_pipeline_starting(&rc.p)) && !stop_requested) {
+		uint64_t t;
+
 		n = pw_reader_poll(&r, ro.poll_ms);
 		if (n < 0 && n != -EINTR) {
 			pw_err("reading the ring buffer: %s\n", strerror(-n));
 			goto cleanup;
 		}
-		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
+		t = now_ns(CLOCK_MONOTONIC);
+		pw_http_heartbeat(rc.http, t);
+		pw_health_tick(&rc.health, t);
 		pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
+		if (t - last_tick >= 1000000000) {
+			last_tick = t;
+			publish(&rc, &l, &r, 1);
+		}
 	}
 	rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
 	start_record(&rc, &l, ro.poll_ms);
@@ -905,6 +986,7 @@ int pw_cmd_run(int argc, char **argv)
 	hold_release(&rc);
 	pw_pipeline_inventory(&rc.p, "start");
 	pw_sinks_flush(rc.sinks);
+	publish(&rc, &l, &r, 0);
 	last_stats = last_inventory = now_ns(CLOCK_MONOTONIC);
 
 	while (!stop_requested && !rc.p.write_failed) {
@@ -915,11 +997,13 @@ int pw_cmd_run(int argc, char **argv)
 			pw_err("reading the ring buffer: %s\n", strerror(-n));
 			goto cleanup;
 		}
+		pw_http_heartbeat(rc.http, now_ns(CLOCK_MONOTONIC));
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
 		pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
 		if (rc.health.alerts != rc.own_ids_alerts) { /* links attached again */
 			rc.own_ids_alerts = rc.health.alerts;
 			rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
+			publish(&rc, &l, &r, 0); /* a concern went blind: say so now */
 		}
 		pw_sinks_flush(rc.sinks);
 		if (reload_requested) {
@@ -947,6 +1031,7 @@ int pw_cmd_run(int argc, char **argv)
 			last_inventory = t;
 			pw_pipeline_inventory(&rc.p, "interval");
 		}
+		publish(&rc, &l, &r, 0);
 	}
 	if (rc.p.write_failed) {
 		pw_err("out of memory writing a record\n");
@@ -969,6 +1054,8 @@ int pw_cmd_run(int argc, char **argv)
 	pw_sinks_stop(rc.sinks, 2000);
 	exit_code = PW_EXIT_OK;
 cleanup:
+	pw_http_stop(rc.http);
+	rc.http = NULL;
 	if (health_on)
 		pw_health_free(&rc.health);
 	free(rc.hold.buf);

@@ -182,7 +182,7 @@ static void flush_locked(struct pw_sink *k)
 		__atomic_add_fetch(&k->dropped, k->blines, __ATOMIC_RELAXED);
 		warn_errno(k, e);
 	} else {
-		__atomic_add_fetch(&k->written, k->blines, __ATOMIC_RELAXED);
+		pw_sink_delivered(k, k->blines, k->blen);
 	}
 	k->blen = 0;
 	k->blines = 0;
@@ -226,7 +226,7 @@ void pw_fd_write(struct pw_sink *k, const char *line, size_t len)
 		warn_errno(k, e);
 		return;
 	}
-	__atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED);
+	pw_sink_delivered(k, 1, len);
 }
 
 static void rotated_name(const struct pw_sink *k, unsigned int i, char *buf, size_t len)
@@ -292,7 +292,7 @@ void pw_file_write(struct pw_sink *k, const char *line, size_t len)
 		warn_errno(k, e);
 		return;
 	}
-	__atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED);
+	pw_sink_delivered(k, 1, len);
 }
 
 void pw_file_reopen(struct pw_sink *k)

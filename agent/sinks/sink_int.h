@@ -84,6 +84,8 @@ struct pw_sink {
 
 	/* counters, read with pw_sinks_stats from any thread */
 	uint64_t written, filtered, dropped, reconnects, connect_failures;
+	uint64_t bytes;	       /* delivered, framing included */
+	uint64_t delivered_ns; /* CLOCK_MONOTONIC of the last delivery (metrics) */
 
 	/* network: queue and thread */
 	pthread_mutex_t lock;
@@ -105,6 +107,8 @@ static inline int pw_sink_is_queued(const struct pw_sink *k)
 }
 
 uint64_t pw_now_mono_ns(void);
+/* Count lines delivered: written, bytes, when. */
+void pw_sink_delivered(struct pw_sink *k, uint64_t lines, uint64_t bytes);
 /* sinks.c: the i-th sink (for the unit tests). */
 struct pw_sink *pw_sinks_get(struct pw_sinks *s, size_t i);
 

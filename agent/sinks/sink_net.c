@@ -321,7 +321,7 @@ static void *net_thread(void *arg)
 						   : send_line(k, c.fd, cur, &e);
 
 			switch (r) {
-			case SENT: __atomic_add_fetch(&k->written, 1, __ATOMIC_RELAXED); break;
+			case SENT: pw_sink_delivered(k, 1, cur->len); break;
 			case REFUSED_LINE:
 				__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
 				pw_warn("output '%s': a line of %zu bytes refused: %s\n", k->spec,

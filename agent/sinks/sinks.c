@@ -22,6 +22,14 @@ struct pw_sinks {
 	int stopped;
 };
 
+/* By enum pw_sink_kind: a bounded label for metrics. */
+static const char *const kind_names[] = {
+	[PW_SINK_STDOUT] = "stdout",	   [PW_SINK_FILE] = "file",
+	[PW_SINK_SYSLOG_LOCAL] = "syslog", [PW_SINK_SYSLOG_UDP] = "syslog",
+	[PW_SINK_SYSLOG_TCP] = "syslog",   [PW_SINK_TCP] = "tcp",
+	[PW_SINK_UNIX] = "unix",
+};
+
 struct pw_sinks *pw_sinks_new(void)
 {
 	return calloc(1, sizeof(struct pw_sinks));
@@ -510,8 +518,19 @@ void pw_sinks_stats(const struct pw_sinks *s, size_t i, struct pw_sink_stats *ou
 	out->dropped = __atomic_load_n(&k->dropped, __ATOMIC_RELAXED);
 	out->reconnects = __atomic_load_n(&k->reconnects, __ATOMIC_RELAXED);
 	out->connect_failures = __atomic_load_n(&k->connect_failures, __ATOMIC_RELAXED);
+	out->bytes = __atomic_load_n(&k->bytes, __ATOMIC_RELAXED);
+	out->delivered_ns = __atomic_load_n(&k->delivered_ns, __ATOMIC_RELAXED);
+	out->queue_max = pw_sink_is_queued(k) ? k->q.max_count : 0;
 	pthread_mutex_unlock(&k->lock);
 	out->spec = k->spec;
+	out->kind = kind_names[k->kind];
+}
+
+void pw_sink_delivered(struct pw_sink *k, uint64_t lines, uint64_t bytes)
+{
+	__atomic_add_fetch(&k->written, lines, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&k->bytes, bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->delivered_ns, pw_now_mono_ns(), __ATOMIC_RELAXED);
 }
 
 void pw_sinks_stop(struct pw_sinks *s, int timeout_ms)

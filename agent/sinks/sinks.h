@@ -53,6 +53,12 @@ struct pw_sink_stats {
 	uint64_t reconnects;
 	uint64_t connect_failures; /* attempts that failed, TLS handshakes included */
 	uint64_t queued;	   /* waiting now */
+	uint64_t bytes;		   /* delivered, framing included */
+	/* Network and syslog sinks: the queue's bound in lines (0: no queue),
+	 * and when a line last went out (CLOCK_MONOTONIC, 0: never). */
+	uint64_t queue_max;
+	uint64_t delivered_ns;
+	const char *kind; /* "stdout", "file", "syslog", "tcp", "unix" */
 };
 
 struct pw_sinks *pw_sinks_new(void);

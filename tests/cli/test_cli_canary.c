@@ -99,7 +99,7 @@ static json_t *wait_for(struct h_proc *p, const char *schema, const char *rule, 
 /* Every concern proven at start; the canary's records never leave as events. */
 static void test_start_record_proves_every_concern(void **state)
 {
-	char *argv[] = { PW, "run", "--events", "--cgroup", cg, NULL };
+	char *argv[] = { PW, "run", "--http", "none", "--events", "--cgroup", cg, NULL };
 	struct h_proc p;
 	json_t *j, *concerns, *c;
 	const char *name, *canary_cg;
@@ -147,6 +147,8 @@ static void test_blind_concern_is_loud(void **state)
 			 "3",
 			 PW,
 			 "run",
+			 "--http",
+			 "none",
 			 "--no-variant",
 			 "files:tracepoint",
 			 "--no-variant",
@@ -192,7 +194,7 @@ static void test_blind_concern_is_loud(void **state)
  */
 static void test_lsm_attached_but_never_called_falls_back(void **state)
 {
-	char *argv[] = { PW, "run", "--trust-lsm-attach", "--cgroup", cg, NULL };
+	char *argv[] = { PW, "run", "--http", "none", "--trust-lsm-attach", "--cgroup", cg, NULL };
 	char lsm[256] = "";
 	struct h_proc p;
 	json_t *j;
@@ -278,7 +280,9 @@ static int agent_map(pid_t pid, const char *name)
  */
 static void test_detaching_programs_is_a_critical_alert(void **state)
 {
-	char *argv[] = { PW, "run", "--canary-interval", "1", "--cgroup", cg, NULL };
+	char *argv[] = {
+		PW, "run", "--http", "none", "--canary-interval", "1", "--cgroup", cg, NULL
+	};
 	int fds[64], n, i, detached = 0, refused = 0;
 	struct h_proc p;
 	json_t *j, *c;
@@ -351,7 +355,8 @@ static pid_t blind_the_ring(int ring_fd, int secs)
 
 static void test_blinding_the_ring_is_a_critical_alert(void **state)
 {
-	char *argv[] = { PW, "run", "--events", "--canary-interval", "1", "--cgroup", cg, NULL };
+	char *argv[] = { PW,  "run",	  "--http", "none", "--events", "--canary-interval",
+			 "1", "--cgroup", cg,	    NULL };
 	char *workload[] = { (char *)h_workload(), "klogctl", "1", NULL };
 	struct h_proc p;
 	json_t *j;
@@ -399,7 +404,8 @@ static void test_blinding_the_ring_is_a_critical_alert(void **state)
  * and the removal is a critical alert. */
 static void test_editing_the_watched_set_is_a_critical_alert(void **state)
 {
-	char *argv[] = { PW, "run", "--events", "--canary-interval", "1", "--cgroup", cg, NULL };
+	char *argv[] = { PW,  "run",	  "--http", "none", "--events", "--canary-interval",
+			 "1", "--cgroup", cg,	    NULL };
 	char *workload[] = { (char *)h_workload(), "noop", NULL };
 	struct h_proc p;
 	json_t *j;

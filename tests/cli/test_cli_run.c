@@ -63,6 +63,8 @@ static void test_bad_command_lines_exit_2(void **state)
 		{ PW, "run", "--poll-ms", "0", NULL },
 		{ PW, "run", "--no-such-option", NULL },
 		{ PW, "run", "extra", NULL },
+		{ PW, "run", "--http", "localhost", NULL },
+		{ PW, "run", "--ready-max-drop-rate", "2", NULL },
 		{ PW, "probe", "--mode", "x", NULL },
 	};
 	size_t i;
@@ -133,9 +135,9 @@ static void test_probe_reports_choices_with_reasons(void **state)
 /* A missing feature or bad target: one clear line, exit 1, no libbpf dump. */
 static void test_errors_are_one_line(void **state)
 {
-	char *lsm[] = { PW, "run", "--mode", "lsm", NULL };
-	char *nocg[] = { PW, "run", "--cgroup", "/nonexistent/cg", NULL };
-	char *notcg[] = { PW, "run", "--cgroup", "/tmp", NULL };
+	char *lsm[] = { PW, "run", "--http", "none", "--mode", "lsm", NULL };
+	char *nocg[] = { PW, "run", "--http", "none", "--cgroup", "/nonexistent/cg", NULL };
+	char *notcg[] = { PW, "run", "--http", "none", "--cgroup", "/tmp", NULL };
 
 	if (strcmp(h_expected_variant("files"), "lsm")) {
 		assert_int_equal(h_capture(lsm, out, sizeof(out), err, sizeof(err)), 1);
@@ -193,7 +195,7 @@ static void test_run_start_events_stats(void **state)
 	double secs;
 
 	assert_int_equal(h_cgroup_create(NULL, "privwatch-cli", cg, sizeof(cg), &cg_id), 0);
-	char *argv[] = { PW, "run", "--events", "--cgroup", cg, NULL };
+	char *argv[] = { PW, "run", "--http", "none", "--events", "--cgroup", cg, NULL };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(h_proc_start(&p, argv), 0);
