@@ -54,6 +54,11 @@ static void entry_free(struct pw_fold_entry *e)
 	free(e);
 }
 
+void pw_fold_set_window(struct pw_fold *f, uint64_t window_ns)
+{
+	f->window_ns = window_ns;
+}
+
 void pw_fold_free(struct pw_fold *f)
 {
 	size_t i;

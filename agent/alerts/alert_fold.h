@@ -51,6 +51,9 @@ struct pw_fold_stats {
 /* window_ns: 0 disables folding (every alert is written). */
 struct pw_fold *pw_fold_new(uint64_t window_ns, size_t max_keys);
 void pw_fold_free(struct pw_fold *f);
+/* A reload's new window: open windows end by the new length (0: no more
+ * folding; what is pending goes out at the next flush). */
+void pw_fold_set_window(struct pw_fold *f, uint64_t window_ns);
 
 /*
  * An alert happened at now_ns (monotonic). 1: write it now. 0: folded;

@@ -20,6 +20,7 @@
 #include "host/container_table.h"
 #include "host/containers.h"
 #include "events/posture_model.h"
+#include "daemon/config.h"
 #include "daemon/health.h"
 #include "daemon/http.h"
 #include "daemon/metrics.h"
@@ -31,43 +32,9 @@
 #include "kernel/stats.h"
 #include "lib/timefmt.h"
 
-#define PW_START_SCHEMA		 "privwatch.start/1"
-#define PW_LOST_SCHEMA		 "privwatch.lost/1"
-#define DEFAULT_POLL_MS		 10
-#define DEFAULT_FOLD_S		 10
-#define DEFAULT_STATS_S		 60
-#define DEFAULT_INVENTORY_S	 900
-#define MAX_DISABLED		 64
-#define DEFAULT_CANARY_S	 300
-#define DEFAULT_BUDGET_RATE	 20000
-#define DEFAULT_BUDGET_BURST	 200000
-#define DEFAULT_CANARY_TIMEOUT_S 10
-#define DEFAULT_READY_DROP_RATE	 0.01
-#define HOLD_MAX		 (16u << 20) /* records held while the start canary runs */
-
-enum { /* long-only options */
-       OPT_CGROUP_V1 = 256,
-       OPT_RULES,
-       OPT_NO_RULES,
-       OPT_DISABLE_RULE,
-       OPT_EVENTS,
-       OPT_OUTPUT,
-       OPT_FORMAT,
-       OPT_FOLD_WINDOW,
-       OPT_STATS_INTERVAL,
-       OPT_CANARY_INTERVAL,
-       OPT_CANARY_TIMEOUT,
-       OPT_NO_VARIANT,
-       OPT_TRUST_LSM_ATTACH,
-       OPT_READ_DEADLINE,
-       OPT_HOLD,
-       OPT_BUDGET,
-       OPT_BENCH_FLOOR,
-       OPT_INVENTORY_INTERVAL,
-       OPT_SENSITIVE_MOUNT,
-       OPT_HTTP,
-       OPT_READY_DROP_RATE,
-};
+#define PW_START_SCHEMA "privwatch.start/1"
+#define PW_LOST_SCHEMA	"privwatch.lost/1"
+#define HOLD_MAX	(16u << 20) /* records held while the start canary runs */
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -128,14 +95,18 @@ struct run_ctx {
 	struct pw_http *http;			/* NULL: --http none */
 	struct pw_metrics mx;			/* the snapshot being built */
 	struct pw_mx_history mxh;
+	struct pw_config cfg, cli;	 /* running (file + command line), command line alone */
+	const char *config_path;	 /* --config, NULL: the default */
+	char *rules_default, *rules_old; /* the default rules path, as resolved */
+	uint64_t sinks_dropped_base;	 /* drops of the sinks a reload replaced */
+	uint64_t config_reloads, config_reload_failures;
 };
 
 struct run_opts {
 	struct pw_loader_opts loader;
 	struct pw_pipeline_opts pipeline;
-	const char *disabled[MAX_DISABLED];
-	const char *outputs[32];
-	int noutputs;
+	const char *const *outputs; /* into the config's list */
+	size_t noutputs;
 	int poll_ms;
 	int stats_s;
 	int inventory_s;
@@ -143,6 +114,7 @@ struct run_opts {
 	int no_rules;
 	const char *http; /* NULL: none */
 	struct pw_ready_opts ready;
+	int verbose;
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -195,65 +167,19 @@ static int reconcile(struct run_ctx *rc, const struct pw_loader *l)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: privwatch run [options]\n\n"
+		"usage: privwatch run [--config PATH] [options]\n\n"
 		"Loads the sensors and the rules, and writes one JSON line per alert\n"
 		"(privwatch.alert/1) to each output until SIGINT or SIGTERM, then a final\n"
-		"privwatch.stats/1 record. SIGHUP reloads the rules (a bad set is reported\n"
-		"and the running one kept) and reopens output files.\n\n"
-		"  --rules PATH         rule file or directory (default: %s,\n"
-		"                       else the rules/ directory of the source tree)\n"
-		"  --no-rules           no rules: with --events, a plain event stream\n"
-		"  --disable-rule ID    leave a rule out (repeatable)\n"
-		"  --events             also write every event (privwatch.event/1)\n"
-		"  --output SPEC        where lines go (repeatable; default stdout): stdout,\n"
-		"                       file:PATH, syslog, syslog:udp:HOST:PORT, syslog:tcp:HOST:PORT,\n"
-		"                       syslog:tls:HOST:PORT (RFC 5425), tcp:HOST:PORT, tls:HOST:PORT,\n"
-		"                       unix:PATH; options KIND,KEY=VALUE,...: min=, queue=, ...; TLS:\n"
-		"                       ca=PATH, cert=PATH, key=PATH, name=NAME (docs/sinks.md)\n"
-		"  --format FORMAT      native (default) or ecs (Elastic Common Schema)\n"
-		"  --fold-window SEC    identical alerts within SEC seconds are folded into one\n"
-		"                       with a count (default %d; 0: never fold)\n"
-		"  --stats-interval SEC a privwatch.stats/1 record every SEC seconds (default %d; 0: off)\n"
-		"  --inventory-interval SEC  a privwatch.inventory/1 record (every container, its\n"
-		"                       mode, PSS level and relaxed dimensions) at start and every\n"
-		"                       SEC seconds (default %d, 15 minutes; 0: at start only)\n"
-		"  --sensitive-mount PATH  also report this host path mounted into a container\n"
-		"                       (PATH/** for what is below it too; repeatable)\n"
-		"  --cgroup PATH        watch only this cgroup directory and the cgroups below it\n"
-		"                       (default: every cgroup except the root)\n"
-		"  --cgroup-v1 CTRL     identify containers by their cgroup in this v1 controller's\n"
-		"                       hierarchy (default: cgroup2; a v1 one where it is missing)\n"
-		"  --mode MODE          auto (default), lsm or tracepoint\n"
-		"  --no-variant [CONCERN:]KIND  never use this kind of hook (lsm, tracepoint,\n"
-		"                       fentry, kprobe), for one concern or all (repeatable;\n"
-		"                       privwatch probe shows the order)\n"
-		"  --canary-interval SEC  prove every concern with the canary every SEC seconds\n"
-		"                       (default %d; 0: only at start)\n"
-		"  --canary-timeout SEC a canary round that has not ended by then is killed\n"
-		"                       (default %d)\n"
-		"  --container-budget RATE[/BURST]  events per second each container may send,\n"
-		"                       and the burst above it (default %d/%d; 0: none): one\n"
-		"                       container's flood costs its own events, counted against it\n"
-		"  --trust-lsm-attach   testing: use LSM programs that attach even where the kernel\n"
-		"                       does not list the BPF LSM as active (the canary decides)\n"
-		"  --ringbuf-size SIZE  ring buffer bytes, a power of two (default 8M)\n"
-		"  --poll-ms N          reader poll interval, 1-1000 ms (default %d)\n"
-		"  --read-deadline-ms N a read of a container's files (its /proc, /dev, mount\n"
-		"                       table, runtime state) not back by then is given up:\n"
-		"                       posture unknown, PW-0010 (default %d)\n"
-		"  --hold-ms N          a container's events wait at most this long for its\n"
-		"                       runtime state and posture (default %d)\n"
-		"  --http ADDR:PORT     serve /healthz, /readyz and /metrics (Prometheus) there\n"
-		"                       (default %s; none: no HTTP endpoint; docs/operations.md)\n"
-		"  --ready-max-drop-rate R  /readyz fails while the kernel dropped more than this\n"
-		"                       share of its records over the last %d s (default %g)\n"
-		"  -v, --verbose        more diagnostics on stderr (twice: libbpf's too)\n"
-		"  --help, --version\n",
-		PW_RULES_DIR, DEFAULT_FOLD_S, DEFAULT_STATS_S, DEFAULT_INVENTORY_S,
-		DEFAULT_CANARY_S, DEFAULT_CANARY_TIMEOUT_S, DEFAULT_BUDGET_RATE,
-		DEFAULT_BUDGET_BURST, DEFAULT_POLL_MS, (int)(PW_READ_DEADLINE_NS / 1000000),
-		(int)(PW_HOLD_NS / 1000000), PW_HTTP_DEFAULT, PW_MX_WINDOW,
-		DEFAULT_READY_DROP_RATE);
+		"privwatch.stats/1 record. SIGHUP reloads the configuration and the rules\n"
+		"(a bad file is reported and the running settings kept) and reopens output\n"
+		"files; the sensors stay attached.\n\n"
+		"  --config PATH        configuration file (default %s\n"
+		"                       if present), then the .json files of %s/ beside\n"
+		"                       it in name order; each option below is a key\n"
+		"                       (docs/config.md); the command line wins\n",
+		PW_CONFIG_DEFAULT, PW_CONFIG_DROPIN);
+	pw_config_usage(out);
+	fprintf(out, "  --help, --version\n");
 }
 
 static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll_ms)
@@ -325,266 +251,123 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
 }
 
-static int parse_seconds(const char *opt, const char *arg, int max, int *out)
+/* The run's options from the effective configuration (pointers into it:
+ * it lives as long as they are used). 0, or -1 with err. */
+static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char *err,
+			    size_t errlen)
 {
-	char *end;
-	long v = strtol(arg, &end, 10);
-
-	if (!*arg || *end || v < 0 || v > max) {
-		fprintf(stderr, "privwatch run: %s '%s': need 0 to %d seconds\n", opt, arg, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* RATE[/BURST]: events per second per container, and the burst (default
- * ten seconds' worth); 0 turns the budget off. */
-static int parse_budget(const char *arg, struct pw_loader_opts *o)
-{
-	unsigned long long rate, burst;
-	char *end;
-
-	rate = strtoull(arg, &end, 10);
-	burst = rate * 10;
-	if (end != arg && *end == '/')
-		burst = strtoull(end + 1, &end, 10);
-	if (end == arg || *end || rate > 10000000 || (rate && !burst) || burst > 1000000000) {
-		fprintf(stderr,
-			"privwatch run: --container-budget '%s': need RATE[/BURST], events per "
-			"second per container and the burst above it, e.g. 20000/200000 "
-			"(0: no budget)\n",
-			arg);
-		return -1;
-	}
-	o->budget_rate = rate;
-	o->budget_burst = rate ? burst : 0;
-	return 0;
-}
-
-static int parse_args(int argc, char **argv, struct run_opts *ro)
-{
-	static const struct option opts[] = {
-		{ "cgroup", required_argument, NULL, 'c' },
-		{ "cgroup-v1", required_argument, NULL, OPT_CGROUP_V1 },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "ringbuf-size", required_argument, NULL, 'r' },
-		{ "poll-ms", required_argument, NULL, 'p' },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "no-rules", no_argument, NULL, OPT_NO_RULES },
-		{ "disable-rule", required_argument, NULL, OPT_DISABLE_RULE },
-		{ "events", no_argument, NULL, OPT_EVENTS },
-		{ "output", required_argument, NULL, OPT_OUTPUT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "fold-window", required_argument, NULL, OPT_FOLD_WINDOW },
-		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
-		{ "inventory-interval", required_argument, NULL, OPT_INVENTORY_INTERVAL },
-		{ "sensitive-mount", required_argument, NULL, OPT_SENSITIVE_MOUNT },
-		{ "canary-interval", required_argument, NULL, OPT_CANARY_INTERVAL },
-		{ "canary-timeout", required_argument, NULL, OPT_CANARY_TIMEOUT },
-		{ "no-variant", required_argument, NULL, OPT_NO_VARIANT },
-		{ "trust-lsm-attach", no_argument, NULL, OPT_TRUST_LSM_ATTACH },
-		{ "read-deadline-ms", required_argument, NULL, OPT_READ_DEADLINE },
-		{ "hold-ms", required_argument, NULL, OPT_HOLD },
-		{ "container-budget", required_argument, NULL, OPT_BUDGET },
-		/* Not in --help: bench/run.sh's floor, never a way to run. */
-		{ "bench-floor", no_argument, NULL, OPT_BENCH_FLOOR },
-		{ "http", required_argument, NULL, OPT_HTTP },
-		{ "ready-max-drop-rate", required_argument, NULL, OPT_READY_DROP_RATE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{},
-	};
 	struct pw_loader_opts *o = &ro->loader;
-	int c, verbose = 0, fold_s = DEFAULT_FOLD_S;
-	char *end, errbuf[256];
+	const struct pw_strlist *l;
+	size_t i;
 
-	ro->poll_ms = DEFAULT_POLL_MS;
-	ro->stats_s = DEFAULT_STATS_S;
-	ro->inventory_s = DEFAULT_INVENTORY_S;
-	ro->canary_s = DEFAULT_CANARY_S;
-	o->budget_rate = DEFAULT_BUDGET_RATE;
-	o->budget_burst = DEFAULT_BUDGET_BURST;
-	ro->canary_timeout_s = DEFAULT_CANARY_TIMEOUT_S;
-	ro->http = PW_HTTP_DEFAULT;
+	memset(ro, 0, sizeof(*ro));
+	ro->pipeline.host_worker = 1;
+	o->cgroup_path = pw_cfg_str(c, PW_O_CGROUP);
+	o->cgroup_v1 = pw_cfg_str(c, PW_O_CGROUP_V1);
+	o->trust_lsm_attach = pw_cfg_int(c, PW_O_TRUST_LSM_ATTACH);
+	/* Each was checked when read: these cannot fail here. */
+	if (pw_mode_parse(pw_cfg_str(c, PW_O_MODE), &o->mode) ||
+	    pw_ringbuf_size_parse(pw_cfg_str(c, PW_O_RINGBUF_SIZE), &o->ringbuf_bytes) ||
+	    pw_budget_parse(pw_cfg_str(c, PW_O_CONTAINER_BUDGET), &o->budget_rate,
+			    &o->budget_burst)) {
+		snprintf(err, errlen, "internal: a checked value does not parse");
+		return -1;
+	}
+	l = pw_cfg_list(c, PW_O_NO_VARIANT);
+	for (i = 0; i < l->n; i++)
+		if (pw_variant_skip_parse(l->v[i], o->skip, err, errlen))
+			return -1;
+	ro->no_rules = pw_cfg_int(c, PW_O_NO_RULES);
+	ro->pipeline.rules_path = pw_cfg_str(c, PW_O_RULES);
+	l = pw_cfg_list(c, PW_O_DISABLE_RULE);
+	ro->pipeline.disabled = (const char *const *)l->v;
+	ro->pipeline.ndisabled = l->n;
+	if (ro->no_rules && (ro->pipeline.rules_path || ro->pipeline.ndisabled)) {
+		snprintf(err, errlen, "no_rules (--no-rules) with rules or disable_rule");
+		return -1;
+	}
+	ro->pipeline.events = pw_cfg_int(c, PW_O_EVENTS);
+	ro->pipeline.format =
+		!strcmp(pw_cfg_str(c, PW_O_FORMAT), "ecs") ? PW_FORMAT_ECS : PW_FORMAT_NATIVE;
+	ro->pipeline.fold_window_ns = (uint64_t)pw_cfg_int(c, PW_O_FOLD_WINDOW) * 1000000000;
+	ro->pipeline.hold_ns = (uint64_t)pw_cfg_int(c, PW_O_HOLD_MS) * 1000000;
+	ro->pipeline.read_deadline_ns = (uint64_t)pw_cfg_int(c, PW_O_READ_DEADLINE_MS) * 1000000;
+	l = pw_cfg_list(c, PW_O_OUTPUT);
+	ro->outputs = (const char *const *)l->v;
+	ro->noutputs = l->n;
+	ro->poll_ms = pw_cfg_int(c, PW_O_POLL_MS);
+	ro->stats_s = pw_cfg_int(c, PW_O_STATS_INTERVAL);
+	ro->inventory_s = pw_cfg_int(c, PW_O_INVENTORY_INTERVAL);
+	ro->canary_s = pw_cfg_int(c, PW_O_CANARY_INTERVAL);
+	ro->canary_timeout_s = pw_cfg_int(c, PW_O_CANARY_TIMEOUT);
+	ro->verbose = pw_cfg_int(c, PW_O_VERBOSE);
+	ro->http = strcmp(pw_cfg_str(c, PW_O_HTTP), "none") ? pw_cfg_str(c, PW_O_HTTP) : NULL;
 	ro->ready = (struct pw_ready_opts){
-		.max_drop_rate = DEFAULT_READY_DROP_RATE,
+		.max_drop_rate = strtod(pw_cfg_str(c, PW_O_READY_MAX_DROP_RATE), NULL),
 		.drain_ns = 5ULL * 1000000000,	/* the reader polls every poll-ms */
 		.stall_ns = 10ULL * 1000000000, /* past the sinks' backoff, 10 s at most */
 		.queue_pct = 90,
 	};
-	while ((c = getopt_long(argc, argv, "c:m:r:p:vhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': o->cgroup_path = optarg; break;
-		case OPT_CGROUP_V1: o->cgroup_v1 = optarg; break;
-		case 'm':
-			if (pw_mode_parse(optarg, &o->mode)) {
-				fprintf(stderr,
-					"privwatch run: --mode must be auto, lsm or tracepoint, not '%s'\n",
-					optarg);
-				return PW_EXIT_USAGE;
-			}
-			break;
-		case 'r':
-			if (pw_ringbuf_size_parse(optarg, &o->ringbuf_bytes)) {
-				fprintf(stderr,
-					"privwatch run: --ringbuf-size '%s': need a power of two "
-					"from the page size to 1G, e.g. 8M\n",
-					optarg);
-				return PW_EXIT_USAGE;
-			}
-			break;
-		case 'p':
-			ro->poll_ms = strtol(optarg, &end, 10);
-			if (*end || ro->poll_ms < 1 || ro->poll_ms > 1000) {
-				fprintf(stderr, "privwatch run: --poll-ms '%s': need 1 to 1000\n",
-					optarg);
-				return PW_EXIT_USAGE;
-			}
-			break;
-		case OPT_RULES: ro->pipeline.rules_path = optarg; break;
-		case OPT_NO_RULES: ro->no_rules = 1; break;
-		case OPT_DISABLE_RULE:
-			if (ro->pipeline.ndisabled == MAX_DISABLED) {
-				fprintf(stderr, "privwatch run: more than %d --disable-rule\n",
-					MAX_DISABLED);
-				return PW_EXIT_USAGE;
-			}
-			ro->disabled[ro->pipeline.ndisabled++] = optarg;
-			break;
-		case OPT_EVENTS: ro->pipeline.events = 1; break;
-		case OPT_OUTPUT:
-			if (ro->noutputs == (int)(sizeof(ro->outputs) / sizeof(ro->outputs[0]))) {
-				fprintf(stderr, "privwatch run: too many --output\n");
-				return PW_EXIT_USAGE;
-			}
-			ro->outputs[ro->noutputs++] = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "native"))
-				ro->pipeline.format = PW_FORMAT_NATIVE;
-			else if (!strcmp(optarg, "ecs"))
-				ro->pipeline.format = PW_FORMAT_ECS;
-			else {
-				fprintf(stderr,
-					"privwatch run: --format must be native or ecs, not '%s'\n",
-					optarg);
-				return PW_EXIT_USAGE;
-			}
-			break;
-		case OPT_FOLD_WINDOW:
-			if (parse_seconds("--fold-window", optarg, 86400, &fold_s))
-				return PW_EXIT_USAGE;
-			break;
-		case OPT_STATS_INTERVAL:
-			if (parse_seconds("--stats-interval", optarg, 86400, &ro->stats_s))
-				return PW_EXIT_USAGE;
-			break;
-		case OPT_INVENTORY_INTERVAL:
-			if (parse_seconds("--inventory-interval", optarg, 7 * 86400,
-					  &ro->inventory_s))
-				return PW_EXIT_USAGE;
-			break;
-		case OPT_SENSITIVE_MOUNT:
-			if (pw_sensitive_add(optarg)) {
-				fprintf(stderr,
-					"privwatch run: --sensitive-mount '%s': need an absolute path "
-					"(PATH, or PATH/** for what is below too), at most %d in all\n",
-					optarg, PW_SENSITIVE_MAX);
-				return PW_EXIT_USAGE;
-			}
-			break;
-		case OPT_CANARY_INTERVAL:
-			if (parse_seconds("--canary-interval", optarg, 86400, &ro->canary_s))
-				return PW_EXIT_USAGE;
-			break;
-		case OPT_CANARY_TIMEOUT:
-			if (parse_seconds("--canary-timeout", optarg, 600, &ro->canary_timeout_s))
-				return PW_EXIT_USAGE;
-			if (!ro->canary_timeout_s) {
-				fprintf(stderr,
-					"privwatch run: --canary-timeout must be at least 1\n");
-				return PW_EXIT_USAGE;
-			}
-			break;
-		case OPT_NO_VARIANT:
-			if (pw_variant_skip_parse(optarg, o->skip, errbuf, sizeof(errbuf))) {
-				fprintf(stderr, "privwatch run: --no-variant %s\n", errbuf);
-				return PW_EXIT_USAGE;
-			}
-			break;
-		case OPT_TRUST_LSM_ATTACH: o->trust_lsm_attach = 1; break;
-		case OPT_READ_DEADLINE:
-		case OPT_HOLD: {
-			long ms = strtol(optarg, &end, 10);
-
-			if (!*optarg || *end || ms < 1 || ms > 600000) {
-				fprintf(stderr, "privwatch run: %s '%s': need 1 to 600000 ms\n",
-					c == OPT_HOLD ? "--hold-ms" : "--read-deadline-ms", optarg);
-				return PW_EXIT_USAGE;
-			}
-			if (c == OPT_HOLD)
-				ro->pipeline.hold_ns = (uint64_t)ms * 1000000;
-			else
-				ro->pipeline.read_deadline_ns = (uint64_t)ms * 1000000;
-			break;
-		}
-		case OPT_BENCH_FLOOR: o->floor = 1; break;
-		case OPT_BUDGET:
-			if (parse_budget(optarg, o))
-				return PW_EXIT_USAGE;
-			break;
-		case OPT_HTTP: {
-			char addr[64];
-			unsigned short port;
-
-			if (!strcmp(optarg, "none")) {
-				ro->http = NULL;
-				break;
-			}
-			if (pw_http_parse(optarg, addr, sizeof(addr), &port, errbuf,
-					  sizeof(errbuf))) {
-				fprintf(stderr, "privwatch run: %s\n", errbuf);
-				return PW_EXIT_USAGE;
-			}
-			ro->http = optarg;
-			break;
-		}
-		case OPT_READY_DROP_RATE: {
-			double r = strtod(optarg, &end);
-
-			if (!*optarg || *end || !(r >= 0 && r <= 1)) {
-				fprintf(stderr,
-					"privwatch run: --ready-max-drop-rate '%s': need a share "
-					"from 0 to 1, e.g. 0.01\n",
-					optarg);
-				return PW_EXIT_USAGE;
-			}
-			ro->ready.max_drop_rate = r;
-			break;
-		}
-		case 'v': verbose++; break;
-		case 'h': usage(stdout); return PW_EXIT_OK;
-		case 'V': pw_print_version(); return PW_EXIT_OK;
-		default: usage(stderr); return PW_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "privwatch run: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return PW_EXIT_USAGE;
-	}
-	if (ro->no_rules && (ro->pipeline.rules_path || ro->pipeline.ndisabled)) {
-		fprintf(stderr, "privwatch run: --no-rules with --rules or --disable-rule\n");
-		return PW_EXIT_USAGE;
-	}
-	ro->pipeline.disabled = ro->disabled;
-	ro->pipeline.fold_window_ns = (uint64_t)fold_s * 1000000000;
-	pw_log_set_level(verbose >= 2 ? PW_LOG_TRACE : verbose ? PW_LOG_DEBUG : PW_LOG_WARN);
-	return -1; /* go on */
+	return 0;
 }
 
+static enum pw_log_level log_level(int verbose)
+{
+	return verbose >= 2 ? PW_LOG_TRACE : verbose ? PW_LOG_DEBUG : PW_LOG_WARN;
+}
+
+/* The file (or the default one), then the command line over it. 0, or -1
+ * with err naming the file and key. */
+static int effective_config(struct pw_config *c, const struct pw_config *cli, const char *path,
+			    char *err, size_t errlen)
+{
+	pw_config_init(c);
+	if (pw_config_load(c, path, err, errlen))
+		return -1;
+	if (pw_config_overlay(c, cli)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* -1 to go on (rc->cfg, rc->cli, ro filled), else the exit code. */
+static int parse_args(int argc, char **argv, struct run_ctx *rc, struct run_opts *ro)
+{
+	char err[1024];
+	int action, i, n, floor = 0;
+
+	/* Not an option of the configuration: bench/run.sh's floor (every
+	 * program returns at once), never a way to run. */
+	for (i = n = 0; i < argc; i++)
+		if (strcmp(argv[i], "--bench-floor"))
+			argv[n++] = argv[i];
+		else
+			floor = 1;
+	argc = n;
+	pw_config_init(&rc->cli);
+	if (pw_config_parse_args(&rc->cli, argc, argv, &rc->config_path, &action, err,
+				 sizeof(err))) {
+		fprintf(stderr, "privwatch run: %s (privwatch run --help)\n", err);
+		return PW_EXIT_USAGE;
+	}
+	if (action == 'h') {
+		usage(stdout);
+		return PW_EXIT_OK;
+	}
+	if (action == 'V') {
+		pw_print_version();
+		return PW_EXIT_OK;
+	}
+	if (effective_config(&rc->cfg, &rc->cli, rc->config_path, err, sizeof(err)) ||
+	    opts_from_config(&rc->cfg, ro, err, sizeof(err))) {
+		fprintf(stderr, "privwatch run: %s\n", err);
+		return PW_EXIT_USAGE;
+	}
+	ro->loader.floor = floor;
+	pw_log_set_level(log_level(ro->verbose));
+	return -1; /* go on */
+}
 static void stats_more(void *ctx, struct jsonw *w)
 {
 	struct run_ctx *rc = ctx;
@@ -607,6 +390,11 @@ static void stats_more(void *ctx, struct jsonw *w)
 	jw_obj_end(w);
 	jw_kv_u64(w, "foreign_records", rc->health.canary.foreign);
 	jw_kv_u64(w, "blind_alerts", rc->health.alerts);
+	jw_obj_end(w);
+	jw_key(w, "config");
+	jw_obj_begin(w);
+	jw_kv_u64(w, "reloads", rc->config_reloads);
+	jw_kv_u64(w, "reload_failures", rc->config_reload_failures);
 	jw_obj_end(w);
 	jw_key(w, "sinks");
 	jw_arr_begin(w);
@@ -710,7 +498,7 @@ static void lost_record(struct run_ctx *rc, struct pw_loader *l, const struct pw
 			now[d == PW_DROP_BUDGET ? LOST_BUDGET : LOST_RINGBUF] += ks->dropped[t][d];
 	now[LOST_MALFORMED] = r->malformed;
 	now[LOST_WATCH_FULL] = ks->watched_cgroups_full;
-	now[LOST_SINKS] = pw_sinks_dropped(rc->sinks);
+	now[LOST_SINKS] = rc->sinks_dropped_base + pw_sinks_dropped(rc->sinks);
 	/* Not records: a container's facts given up, cgroups not tracked. */
 	now[LOST_HOST_READS] = pw_pipeline_host_timeouts(&rc->p);
 	now[LOST_TABLE_FULL] = rc->p.table.overflow;
@@ -816,56 +604,220 @@ static void publish(struct run_ctx *rc, struct pw_loader *l, const struct pw_rea
 	pw_http_publish(rc->http, &rc->mx);
 }
 
-/* 0, or the exit code: a bad SPEC is a usage error, a sink that cannot start a failure. */
-static int open_sinks(struct run_ctx *rc, const struct run_opts *ro)
+/* The sinks of ro, started: NULL with *code (a bad SPEC is a usage error,
+ * a sink that cannot start a failure) and err. */
+static struct pw_sinks *make_sinks(const struct run_opts *ro, char *err, size_t errlen, int *code)
 {
-	char err[512];
-	int i;
+	struct pw_sinks *s = pw_sinks_new();
+	size_t i;
 
-	rc->sinks = pw_sinks_new();
-	if (!rc->sinks) {
-		pw_err("out of memory\n");
-		return PW_EXIT_FAIL;
+	*code = PW_EXIT_FAIL;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
 	for (i = 0; i < ro->noutputs; i++) {
-		if (pw_sinks_add(rc->sinks, ro->outputs[i], err, sizeof(err))) {
-			fprintf(stderr, "privwatch run: %s\n", err);
-			return PW_EXIT_USAGE;
+		if (pw_sinks_add(s, ro->outputs[i], err, errlen)) {
+			*code = PW_EXIT_USAGE;
+			goto fail;
 		}
 	}
-	if (!ro->noutputs && pw_sinks_add(rc->sinks, "stdout", err, sizeof(err))) {
-		pw_err("%s\n", err);
-		return PW_EXIT_FAIL;
+	if (!ro->noutputs && pw_sinks_add(s, "stdout", err, errlen))
+		goto fail;
+	if (pw_sinks_batch(s, 256 * 1024)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
-	if (pw_sinks_batch(rc->sinks, 256 * 1024)) {
-		pw_err("out of memory\n");
-		return PW_EXIT_FAIL;
-	}
-	if (pw_sinks_start(rc->sinks, err, sizeof(err))) {
-		pw_err("%s\n", err);
-		return PW_EXIT_FAIL;
-	}
-	return 0;
+	if (pw_sinks_start(s, err, errlen))
+		goto fail;
+	return s;
+fail:
+	pw_sinks_close(s, 0);
+	return NULL;
 }
 
-static void reload(struct run_ctx *rc)
+/* No rules named: the installed ones, else the source tree's (a copy kept
+ * in rc: the pipeline points to it). 0, or -1 with err. */
+static int resolve_rules(struct run_ctx *rc, struct run_opts *ro, char *err, size_t errlen)
 {
-	char err[1200];
+	char buf[PATH_MAX];
 
-	pw_sinks_reopen(rc->sinks);
-	if (pw_pipeline_reload(&rc->p, err, sizeof(err)))
-		pw_err("SIGHUP: the rules were not reloaded, the running set stays: %s\n", err);
-	else if (!rc->p.rules) /* --no-rules: output files reopened, nothing to load */
-		pw_info("SIGHUP: output files reopened; no rules (--no-rules)\n");
-	else
-		pw_info("SIGHUP: %zu rules loaded from %s\n", pw_ruleset_count(rc->p.rules),
-			rc->p.o.rules_path);
+	if (ro->no_rules || ro->pipeline.rules_path)
+		return 0;
+	if (pw_rules_default_path(buf, sizeof(buf))) {
+		snprintf(
+			err, errlen,
+			"no rules at %s nor in the source tree: give --rules PATH (key \"rules\"), "
+			"or --no-rules to run without",
+			PW_RULES_DIR);
+		return -1;
+	}
+	if (!rc->rules_default || strcmp(rc->rules_default, buf)) {
+		free(rc->rules_old); /* the pipeline may still point to the last one */
+		rc->rules_old = rc->rules_default;
+		rc->rules_default = strdup(buf);
+	}
+	ro->pipeline.rules_path = rc->rules_default;
+	return ro->pipeline.rules_path ? 0 : -1;
+}
+
+#define PW_RELOAD_SCHEMA "privwatch.reload/1"
+
+static void key_array(struct jsonw *w, const char *name, const char *const *keys, int n)
+{
+	int i;
+
+	jw_key(w, name);
+	jw_arr_begin(w);
+	for (i = 0; i < n; i++)
+		jw_str(w, keys[i]);
+	jw_arr_end(w);
+}
+
+/* What a SIGHUP did, in the stream: the keys applied live, the keys that
+ * need a restart (their running value kept), or why nothing changed. */
+static void reload_record(struct run_ctx *rc, const char *error, const char *const *changed,
+			  int nch, const char *const *restart, int nrs)
+{
+	struct jsonw *w = &rc->p.w;
+	char when[PW_TIME_LEN];
+	size_t i;
+
+	pw_format_time(now_ns(CLOCK_REALTIME), when);
+	jw_obj_begin(w);
+	jw_kv_str(w, "schema", PW_RELOAD_SCHEMA);
+	jw_kv_str(w, "time", when);
+	jw_kv_bool(w, "ok", !error);
+	if (error)
+		jw_kv_str(w, "error", error);
+	jw_key(w, "files");
+	jw_arr_begin(w);
+	for (i = 0; i < rc->cfg.files.n; i++)
+		jw_str(w, rc->cfg.files.v[i]);
+	jw_arr_end(w);
+	key_array(w, "changed", changed, nch);
+	key_array(w, "restart_required", restart, nrs);
+	jw_kv_u64(w, "rules_loaded", rc->p.rules ? pw_ruleset_count(rc->p.rules) : 0);
+	jw_kv_u64(w, "reloads", rc->config_reloads);
+	jw_kv_u64(w, "reload_failures", rc->config_reload_failures);
+	jw_obj_end(w);
+	pw_pipeline_emit(&rc->p, PW_REC_META, PW_SEV_INFO);
+}
+
+/*
+ * SIGHUP, on the event thread between two polls: the sensors stay
+ * attached and the ring keeps its records (it is drained again right
+ * after). Everything that can fail (the file, new sinks, the rules) is done
+ * before anything changes; a failure keeps the running settings.
+ */
+static void reload(struct run_ctx *rc, struct run_opts *ro)
+{
+	static struct pw_config nc; /* big: off the stack */
+	const char *changed[PW_O_COUNT], *restart[PW_O_COUNT];
+	struct pw_pipeline_opts keep = rc->p.o;
+	struct pw_sinks *ns = NULL;
+	struct run_opts no;
+	struct pw_opt_val tmp;
+	char err[1200];
+	int i, nch = 0, nrs = 0, code;
+
+	if (effective_config(&nc, &rc->cli, rc->config_path, err, sizeof(err)) ||
+	    opts_from_config(&nc, &no, err, sizeof(err)) ||
+	    resolve_rules(rc, &no, err, sizeof(err)))
+		goto fail;
+	for (i = 0; i < PW_O_COUNT; i++) {
+		if (pw_config_equal(&rc->cfg, &nc, i))
+			continue;
+		if (pw_config_opts[i].reload == PW_RELOAD_RESTART)
+			restart[nrs++] = pw_config_opts[i].key;
+		else
+			changed[nch++] = pw_config_opts[i].key;
+	}
+	if (!pw_config_equal(&rc->cfg, &nc, PW_O_OUTPUT)) {
+		ns = make_sinks(&no, err, sizeof(err), &code);
+		if (!ns)
+			goto fail;
+	}
+	/* The rules, always loaded again (a SIGHUP always did). */
+	rc->p.o.rules_path = no.no_rules ? NULL : no.pipeline.rules_path;
+	rc->p.o.disabled = no.pipeline.disabled;
+	rc->p.o.ndisabled = no.pipeline.ndisabled;
+	if (pw_pipeline_reload(&rc->p, err, sizeof(err))) {
+		rc->p.o = keep;
+		goto fail;
+	}
+	/* Nothing fails from here on. */
+	if (ns) {
+		struct pw_sinks *old = rc->sinks;
+
+		pw_sinks_flush(old);
+		rc->sinks_dropped_base += pw_sinks_dropped(old);
+		rc->sinks = rc->p.sinks = ns;
+		/* Bounded: the ring holds what arrives meanwhile (ringbuf_size). */
+		pw_sinks_close(old, 500);
+	} else {
+		pw_sinks_reopen(rc->sinks);
+	}
+	rc->p.o.events = no.pipeline.events;
+	rc->p.o.format = no.pipeline.format;
+	rc->p.o.hold_ns = no.pipeline.hold_ns;
+	if (rc->p.o.fold_window_ns != no.pipeline.fold_window_ns) {
+		pw_fold_set_window(rc->p.fold, no.pipeline.fold_window_ns);
+		rc->p.o.fold_window_ns = no.pipeline.fold_window_ns;
+	}
+	ro->poll_ms = no.poll_ms;
+	ro->stats_s = no.stats_s;
+	ro->inventory_s = no.inventory_s;
+	ro->canary_s = no.canary_s;
+	ro->canary_timeout_s = no.canary_timeout_s;
+	rc->health.o.interval_ns = (uint64_t)no.canary_s * 1000000000;
+	rc->health.o.timeout_ns = (uint64_t)no.canary_timeout_s * 1000000000;
+	ro->verbose = no.verbose;
+	pw_log_set_level(log_level(no.verbose));
+	/* What needs a restart keeps its running value: the configuration
+	 * kept says what runs. */
+	for (i = 0; i < PW_O_COUNT; i++) {
+		if (pw_config_opts[i].reload != PW_RELOAD_RESTART)
+			continue;
+		tmp = nc.v[i];
+		nc.v[i] = rc->cfg.v[i];
+		rc->cfg.v[i] = tmp;
+	}
+	pw_config_free(&rc->cfg);
+	rc->cfg = nc;
+	memset(&nc, 0, sizeof(nc));
+	/* Pointers into the old configuration are gone: the running ones now
+	 * point into the new one (same values for the restart-only keys). */
+	opts_from_config(&rc->cfg, &no, err, sizeof(err));
+	rc->p.o.rules_path = no.no_rules	      ? NULL
+			     : no.pipeline.rules_path ? no.pipeline.rules_path
+						      : rc->rules_default;
+	rc->p.o.disabled = no.pipeline.disabled;
+	rc->p.o.ndisabled = no.pipeline.ndisabled;
+	ro->outputs = no.outputs;
+	ro->noutputs = no.noutputs;
+	ro->loader.cgroup_path = no.loader.cgroup_path;
+	ro->loader.cgroup_v1 = no.loader.cgroup_v1;
+	rc->config_reloads++;
+	for (i = 0; i < nrs; i++)
+		pw_warn("SIGHUP: %s changed: needs a restart to apply, the running value stays\n",
+			restart[i]);
+	pw_info("SIGHUP: configuration reloaded (%d keys changed), %zu rules\n", nch,
+		rc->p.rules ? pw_ruleset_count(rc->p.rules) : 0);
+	reload_record(rc, NULL, changed, nch, restart, nrs);
+	return;
+fail:
+	pw_config_free(&nc);
+	memset(&nc, 0, sizeof(nc));
+	pw_sinks_reopen(rc->sinks); /* logrotate's SIGHUP still reopens */
+	rc->config_reload_failures++;
+	pw_err("SIGHUP: not reloaded, everything runs as it was: %s\n", err);
+	reload_record(rc, err, NULL, 0, NULL, 0);
 }
 
 int pw_cmd_run(int argc, char **argv)
 {
-	static struct run_opts ro = { .loader = { .mode = PW_MODE_AUTO },
-				      .pipeline = { .host_worker = 1 } };
+	static struct run_opts ro;
 	static struct run_ctx rc;
 	struct sigaction sa = { .sa_handler = on_stop_signal }, hup = { .sa_handler = on_hup };
 	struct pw_loader l = {};
@@ -874,22 +826,29 @@ int pw_cmd_run(int argc, char **argv)
 	struct pw_health_opts health_opts;
 	uint64_t last_tick = 0, last_stats, last_inventory;
 	int n, exit_code = PW_EXIT_FAIL, health_on = 0;
-	char err[1200], rules_buf[PATH_MAX];
+	char err[1200];
+	size_t i;
 
-	n = parse_args(argc, argv, &ro);
+	n = parse_args(argc, argv, &rc, &ro);
 	if (n >= 0)
-		return n;
+		goto out;
 	if (ro.loader.floor)
 		pw_warn("--bench-floor: every program returns at once, nothing is seen\n");
-	if (!ro.no_rules && !ro.pipeline.rules_path) {
-		if (pw_rules_default_path(rules_buf, sizeof(rules_buf))) {
+	n = PW_EXIT_USAGE;
+	if (resolve_rules(&rc, &ro, err, sizeof(err))) {
+		fprintf(stderr, "privwatch run: %s\n", err);
+		goto out;
+	}
+	for (i = 0; i < pw_cfg_list(&rc.cfg, PW_O_SENSITIVE_MOUNT)->n; i++) {
+		const char *m = pw_cfg_list(&rc.cfg, PW_O_SENSITIVE_MOUNT)->v[i];
+
+		if (pw_sensitive_add(m)) {
 			fprintf(stderr,
-				"privwatch run: no rules at %s nor in the source tree: give "
-				"--rules PATH, or --no-rules to run without\n",
-				PW_RULES_DIR);
-			return PW_EXIT_USAGE;
+				"privwatch run: --sensitive-mount '%s': need an absolute path "
+				"(PATH, or PATH/** for what is below too), at most %d in all\n",
+				m, PW_SENSITIVE_MAX);
+			goto out;
 		}
-		ro.pipeline.rules_path = rules_buf;
 	}
 
 	/* No SA_RESTART: a signal must break the reader's epoll_wait. */
@@ -908,8 +867,9 @@ int pw_cmd_run(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	n = open_sinks(&rc, &ro);
-	if (n) {
+	rc.sinks = make_sinks(&ro, err, sizeof(err), &n);
+	if (!rc.sinks) {
+		fprintf(stderr, "privwatch run: %s\n", err);
 		exit_code = n;
 		goto cleanup;
 	}
@@ -1008,7 +968,7 @@ int pw_cmd_run(int argc, char **argv)
 		pw_sinks_flush(rc.sinks);
 		if (reload_requested) {
 			reload_requested = 0;
-			reload(&rc);
+			reload(&rc, &ro);
 		}
 		t = now_ns(CLOCK_MONOTONIC);
 		if (t - last_tick < 1000000000)
@@ -1064,5 +1024,11 @@ cleanup:
 	if (rc.sinks)
 		pw_sinks_close(rc.sinks, 2000);
 	pw_pipeline_free(&rc.p);
-	return exit_code;
+	n = exit_code;
+out:
+	pw_config_free(&rc.cfg);
+	pw_config_free(&rc.cli);
+	free(rc.rules_default);
+	free(rc.rules_old);
+	return n;
 }

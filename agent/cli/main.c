@@ -16,6 +16,7 @@ static const struct {
 	{ "ps", pw_cmd_ps, "list the running containers and their measured posture" },
 	{ "inspect", pw_cmd_inspect, "one container: identity, metadata, every posture dimension" },
 	{ "rules", pw_cmd_rules, "check, list or benchmark rule files (docs/rules.md)" },
+	{ "config", pw_cmd_config, "check the configuration file, print the effective settings" },
 };
 
 static void usage(FILE *out)
