@@ -47,11 +47,12 @@ AGENT_SRCS := $(filter-out agent/cli/main.c,$(wildcard agent/*.c agent/*/*.c))
 AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
 # CFLAGS is the user's (optimisation, sanitizers: `make CFLAGS=-fsanitize=address`
 # adds to what the build needs); PW_CFLAGS is what the build needs and is
-# always there.
+# always there. CPPFLAGS and LDFLAGS are the user's too (dpkg-buildflags:
+# _FORTIFY_SOURCE, relro, now in the Debian package).
 CFLAGS ?= -g -O2
 PW_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror \
 	-Iinclude -Iagent -I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"' $(PW_EXTRA_CFLAGS)
-ALL_CFLAGS = $(PW_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(PW_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDLIBS := -lbpf -lelf -lz -ljansson
 
 TEST_CFLAGS = $(ALL_CFLAGS) -Itests/lib
