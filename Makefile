@@ -12,7 +12,7 @@ VERSION := $(shell cat VERSION)
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
 	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema \
-	clang-format-16 debhelper scdoc kubernetes-client|kubectl
+	clang-format-16 debhelper scdoc python3-yaml kubernetes-client|kubectl
 # What `make bench` needs on top: the peer it compares against, the chart.
 BENCH_PACKAGES := bpftrace gnuplot-nox jq
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The package part of make test (tests/run-everything.sh package):
 #   - the man page against every --help (man-options.sh);
+#   - the Kubernetes manifests (deploy/kubernetes/check.sh);
 #   - make deb twice, VERSION and VERSION+pkgtest1; then, in a throwaway
 #     overlay of / in a mount namespace of its own (overlay.sh, in-root.sh):
 #     dpkg -i, the installed binary run, its files, the unit verified and
@@ -43,6 +44,7 @@ finish() {
 }
 
 part man tests/package/man-options.sh .output/privwatch
+part kubernetes deploy/kubernetes/check.sh
 
 echo "== deb"
 v_old=$(cat VERSION)
