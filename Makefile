@@ -13,9 +13,19 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
 	libssl-dev openssl rsyslog-gnutls \
 	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema \
-	clang-format-16 libmicrohttpd-dev prometheus
+	clang-format-16 libmicrohttpd-dev prometheus debhelper scdoc python3-yaml kubernetes-client|kubectl
 # What `make bench` needs on top: the peer it compares against, the chart.
 BENCH_PACKAGES := bpftrace gnuplot-nox jq
+
+# make install: DESTDIR for staging (packages), PREFIX for the binary and
+# man pages. The rules go to /etc/privwatch/rules.d whatever PREFIX is: the
+# binary looks there by default (PW_RULES_DIR, agent/rules/rules.h).
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= /lib/systemd/system
+CONFDIR := /etc/privwatch
+DEB_OUTPUT := $(OUTPUT)/deb
 
 ifeq ($(V),1)
 Q =
@@ -38,11 +48,12 @@ AGENT_SRCS := $(filter-out agent/cli/main.c,$(wildcard agent/*.c agent/*/*.c))
 AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
 # CFLAGS is the user's (optimisation, sanitizers: `make CFLAGS=-fsanitize=address`
 # adds to what the build needs); PW_CFLAGS is what the build needs and is
-# always there.
+# always there. CPPFLAGS and LDFLAGS are the user's too (dpkg-buildflags:
+# _FORTIFY_SOURCE, relro, now in the Debian package).
 CFLAGS ?= -g -O2
 PW_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror \
 	-Iinclude -Iagent -I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"' $(PW_EXTRA_CFLAGS)
-ALL_CFLAGS = $(PW_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(PW_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDLIBS := -lbpf -lelf -lz -ljansson -lssl -lcrypto -lmicrohttpd
 
 TEST_CFLAGS = $(ALL_CFLAGS) -Itests/lib
@@ -71,6 +82,7 @@ FORMAT_FILES = $(wildcard agent/*.[ch] agent/*/*.[ch] bpf/*.[ch] include/*.h \
 	tests/*.c tests/*/*.[ch])
 
 .PHONY: fuzz fuzz-build
+.PHONY: install man deb test-package
 .PHONY: all deps run check lint format format-check sanitize sanitize-build sanitize-bins \
 	test test-host test-vm test-e2e demo bench bench-deps soak clean vmlinux help
 .DELETE_ON_ERROR:
@@ -106,6 +118,10 @@ help:
 	@echo "                rule reloads and a hostile container against one agent: RSS bounded,"
 	@echo "                no stall past the read deadline, exit on SIGINT, every event accounted"
 	@echo "make vmlinux    regenerate vmlinux/vmlinux_$(ARCH).h from this kernel's BTF"
+	@echo "make install    binary, rules, man page, systemd unit (DESTDIR, PREFIX=/usr)"
+	@echo "make deb        the Debian package in $(DEB_OUTPUT)/ (VERSION=... to override)"
+	@echo "make test-package  builds the package, installs, upgrades and purges it in a"
+	@echo "                throwaway overlay of /; the unit, man page and manifests checked"
 	@echo "make clean      remove $(OUTPUT)/"
 	@echo "V=1 shows the commands."
 
@@ -204,6 +220,36 @@ SOAK_SECONDS ?= 300
 soak: deps all $(OUTPUT)/tests/soak $(WORKLOADS)
 	$(Q)$(OUTPUT)/tests/soak $(SOAK_SECONDS)
 
+# The man page: one scdoc source (tests/package/man-options.sh checks it
+# names every option of every --help).
+man: $(OUTPUT)/man/privwatch.8
+
+$(OUTPUT)/man/privwatch.8: docs/man/privwatch.8.scd
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scdoc <$< >$@
+
+install: all man
+	$(Q)install -D -m 0755 $(OUTPUT)/privwatch $(DESTDIR)$(SBINDIR)/privwatch
+	$(Q)install -d -m 0755 $(DESTDIR)$(CONFDIR)/rules.d
+	$(Q)install -m 0644 rules/*.json $(DESTDIR)$(CONFDIR)/rules.d/
+	$(Q)install -D -m 0644 $(OUTPUT)/man/privwatch.8 $(DESTDIR)$(MANDIR)/man8/privwatch.8
+	$(Q)install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/systemd/privwatch.service.in \
+		>$(DESTDIR)$(UNITDIR)/privwatch.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/privwatch.service
+
+# The Debian package, built with debhelper from a copy of the tree
+# (packaging/build-deb.sh), version $(VERSION).
+deb:
+	$(Q)./packaging/build-deb.sh "$(VERSION)" "$(DEB_OUTPUT)"
+
+# Builds two packages, installs, upgrades, purges in an overlay of / that
+# is thrown away; checks the unit, the man page against --help, the
+# Kubernetes manifests.
+test-package: deps all
+	$(Q)./tests/run-everything.sh package
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux_$(ARCH).h
 
@@ -243,7 +289,7 @@ $(OUTPUT)/libprivwatch.a: $(AGENT_OBJS)
 
 $(OUTPUT)/privwatch: $(OUTPUT)/agent/cli/main.o $(OUTPUT)/libprivwatch.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Tests.
 $(OUTPUT)/tests/lib/%.o: tests/lib/%.c | $(OUTPUT)/privwatch.skel.h $(OUTPUT)/tests/lib

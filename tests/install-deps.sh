@@ -1,12 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Installs the Debian packages given as arguments, only those missing.
-# Silent when everything is there; idempotent.
+# Silent when everything is there; idempotent. "a|b": either will do (the
+# first is installed if neither is: kubernetes-client|kubectl, where a
+# host has kubectl from Kubernetes' own repository, whose /usr/bin/kubectl
+# Debian's package would conflict with).
 set -eu
+installed() {
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
+}
 missing=""
-for p in "$@"; do
-	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	[ "$s" = "install ok installed" ] || missing="$missing $p"
+for want in "$@"; do
+	ok=""
+	for p in $(echo "$want" | tr '|' ' '); do
+		installed "$p" && ok=1 && break
+	done
+	[ -n "$ok" ] || missing="$missing ${want%%|*}"
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

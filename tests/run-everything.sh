@@ -10,7 +10,10 @@
 #   sanitize: the unit and cli suites built with ASan and UBSan
 #             ($SANITIZE_UNIT, $SANITIZE_CLI; make sanitize).
 #   fuzz: each libFuzzer target ($FUZZ_TARGETS) for ${FUZZ_SECONDS:-10} s.
-# Usage: run-everything.sh host|vm|e2e|sanitize|fuzz|all
+#   package: the man page against --help, the Kubernetes manifests, the
+#            Debian package built, installed, upgraded and purged in a
+#            throwaway overlay of / (tests/package/package.sh).
+# Usage: run-everything.sh host|vm|e2e|sanitize|fuzz|package|all
 #        (suite lists in $UNIT, $KERNEL, $CLI, $SANITIZE_UNIT, $SANITIZE_CLI)
 # A VM that cannot boot or times out counts as one failure, with the reason.
 # A part may also write "passed failed" to $PRIVWATCH_RESULTS.env: checks of
@@ -69,6 +72,9 @@ fi
 if [ "$what" = fuzz ] || { [ "$what" = all ] && [ -n "${FUZZ_TARGETS:-}" ]; }; then
 	# shellcheck disable=SC2086
 	run_part fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}" $FUZZ_TARGETS
+fi
+if [ "$what" = package ] || [ "$what" = all ]; then
+	run_part package tests/package/package.sh
 fi
 if [ "$what" = vm ] || [ "$what" = all ]; then
 	# The VM matrix. Each part states the attach choice it expects per
