@@ -15,7 +15,9 @@ static void usage(FILE *out)
 		"does, and prints the effective configuration: every key, its value and\n"
 		"where it came from (--json: as a JSON object, itself a valid file).\n"
 		"An unknown key, a wrong type or a bad value is an error naming the file\n"
-		"and the key: exit 2. docs/config.md documents every key.\n",
+		"and the key: exit 2. docs/config.md documents every key.\n\n"
+		"  --json               the effective configuration as a JSON object\n"
+		"  --help, --version\n",
 		PW_CONFIG_DEFAULT, PW_CONFIG_DROPIN);
 }
 
@@ -24,6 +26,7 @@ int pw_cmd_config(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
 	static struct pw_config c;
@@ -41,10 +44,11 @@ int pw_cmd_config(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
 		case 'h': usage(stdout); return PW_EXIT_OK;
+		case 'V': pw_print_version(); return PW_EXIT_OK;
 		default: usage(stderr); return PW_EXIT_USAGE;
 		}
 	}
