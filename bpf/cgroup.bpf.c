@@ -114,9 +114,12 @@ int BPF_PROG(cgroup_attach, struct cgroup *dst, const char *path, struct task_st
 	if (!s || !s->origin_cgroup) {
 		/* Placed by another task (the runtime): its init. A host task
 		 * that moves itself in is not the runtime's doing. */
-		if (bpf_map_lookup_elem(&container_cgroups, &dst_id) &&
-		    BPF_CORE_READ(task, tgid) != (bpf_get_current_pid_tgid() >> 32))
+		if (BPF_CORE_READ(task, tgid) == (bpf_get_current_pid_tgid() >> 32))
+			return 0;
+		if (bpf_map_lookup_elem(&container_cgroups, &dst_id))
 			pw_place_runtime_init(task, dst_id);
+		else
+			pw_place_unmarked(task, dst_id);
 		return 0;
 	}
 	if (!pw_cgroup_within(dst, s->origin_cgroup))

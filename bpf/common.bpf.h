@@ -91,6 +91,23 @@ static __always_inline void pw_place_runtime_init(struct task_struct *t, __u64 c
 	s->runtime_ino = pw_task_exe_ino(t);
 }
 
+/*
+ * Placed by another task in a cgroup the agent has not marked (yet): the
+ * runtime may move its init in before the agent has read the mkdir record.
+ * Whether it is the runtime's init is decided at its first exec there.
+ */
+static __always_inline void pw_place_unmarked(struct task_struct *t, __u64 cgid)
+{
+	struct pw_task_state *s =
+		bpf_task_storage_get(&task_state, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!s)
+		return;
+	s->flags |= PW_F_PLACED;
+	s->placed_cgroup = cgid;
+	s->runtime_ino = pw_task_exe_ino(t);
+}
+
 /* The id of a cgroup as pw_current_cgroup_id() reports it, and whether the
  * cgroup belongs to the hierarchy that identifies containers. */
 static __always_inline int pw_cgroup_in_watched_hierarchy(struct cgroup *cgrp)

@@ -29,9 +29,9 @@ static __always_inline int is_memfd(struct file *f)
  * program other than the runtime itself (its binary, or a memfd copy of it)
  * is the container's from now on: that exec is flagged (the entrypoint, or
  * an exec session's command). A task in a container's cgroup with no origin
- * yet takes it (the entrypoint, when the runtime placed its init before the
- * agent knew the cgroup was a container's). Returns PW_F_RUNTIME_INIT_EXEC
- * or 0.
+ * yet takes it; if the runtime had placed it there before the agent marked
+ * the cgroup (PW_F_PLACED), it is the runtime's init all the same, decided
+ * by the same file identity. Returns PW_F_RUNTIME_INIT_EXEC or 0.
  */
 static __always_inline __u32 task_exec(__u64 cgid, struct linux_binprm *bprm)
 {
@@ -56,11 +56,21 @@ static __always_inline __u32 task_exec(__u64 cgid, struct linux_binprm *bprm)
 	if (!bpf_map_lookup_elem(&container_cgroups, &cgid))
 		return 0;
 	s = s ? s : pw_current_task_state(1);
-	if (s) {
-		s->origin_cgroup = cgid;
-		s->verdict_cgroup = 0;
+	if (!s)
+		return 0;
+	s->origin_cgroup = cgid;
+	s->verdict_cgroup = 0;
+	if (!(s->flags & PW_F_PLACED) || s->placed_cgroup != cgid)
+		return 0;
+	/* Placed here by another task before the agent marked the cgroup:
+	 * the runtime's init, decided now as if it had been marked. */
+	s->flags &= ~PW_F_PLACED;
+	f = BPF_CORE_READ(bprm, file);
+	if (BPF_CORE_READ(f, f_inode, i_ino) == s->runtime_ino || is_memfd(f)) {
+		s->flags |= PW_F_RUNTIME_INIT;
+		return 0;
 	}
-	return 0;
+	return PW_F_RUNTIME_INIT_EXEC;
 }
 
 SEC("tp_btf/sched_process_exec")

@@ -78,6 +78,9 @@ struct pw_task_state {
 	__u64 verdict_cgroup;
 	__u32 verdict_gen;
 	__u32 verdict;
+	/* PW_F_PLACED: the cgroup another task placed it in, before the agent
+	 * knew that cgroup was a container's (the runtime outran it). */
+	__u64 placed_cgroup;
 };
 
 /* Per container (its cgroup of origin), in the kernel: what is left of its
@@ -103,6 +106,9 @@ struct pw_budget {
 /* open: a procfs file of a process outside the opener's container
  * (/proc/<pid>/mem of a host process, a neighbour's environ). */
 #define PW_F_OTHER_PROCESS (1u << 4)
+/* Task storage only: placed in a cgroup by another task, the cgroup not
+ * (yet) known as a container's: decided at its first exec there. */
+#define PW_F_PLACED (1u << 5)
 
 struct pw_event_header {
 	__u16 type;	 /* enum pw_event_type */

@@ -121,12 +121,13 @@ PW_OFF(pw_tamper_event, id, 76);
 PW_SIZE(pw_budget, 24);
 PW_OFF(pw_budget, dropped, 16);
 
-PW_SIZE(pw_task_state, 104);
+PW_SIZE(pw_task_state, 112);
 PW_OFF(pw_task_state, flags, 40);
 PW_OFF(pw_task_state, devices_seen, 48);
 PW_OFF(pw_task_state, refused_seen, 56);
 PW_OFF(pw_task_state, verdict_cgroup, 88);
 PW_OFF(pw_task_state, verdict, 100);
+PW_OFF(pw_task_state, placed_cgroup, 104);
 PW_OFF(pw_task_state, caps_seen, 8);
 PW_SIZE(pw_type_stats, 16 + 8 * PW_DROP_CAUSE_MAX);
 PW_OFF(pw_type_stats, dropped, 8);

@@ -25,13 +25,25 @@
 #     its alerts arrive, the loss is counted against the flooder in
 #     privwatch.lost/1;
 #   - a container with the host's pid namespace signals the agent (SIGURG,
-#     which it ignores: the stand-in for SIGKILL): PW-0701 (critical).
+#     which it ignores: the stand-in for SIGKILL): PW-0701 (critical);
+#   - an entrypoint disguised as runc's init (a static binary installed as
+#     "runc", argv "init": bin/disguised-init.c) mounts without another
+#     exec: it is the entrypoint by kernel facts, its container started,
+#     PW-0401 on it.
 # Sourced by smoke.sh after rules.sh: uses ok, is, jqe, $R, $IMAGE, $LABEL,
 # rules.sh's alerts_of, has_rule, cid and run.sh's run_sync.
 
 evasion_checks() {
-	local esc dedup sig fake files flood pid1
+	local esc dedup sig fake files flood pid1 disguised='' dis=$STATE/disguise
 	echo "### evasion"
+	mkdir -p "$dis"
+	if cc -static -O1 -o "$dis/runc" "$HERE/bin/disguised-init.c"; then
+		"$R" docker run -d --label "$LABEL" --name pw-evasion-disguise --network none --privileged \
+			-v "$dis:/pw:ro" --entrypoint /pw/runc "$IMAGE" init >/dev/null || true
+		disguised=$(cid pw-evasion-disguise)
+	else
+		ok "evasion: a static build of bin/disguised-init.c (cc -static)" false
+	fi
 	"$R" docker run -d --label "$LABEL" --name pw-evasion-cgroup --network none --privileged \
 		"$IMAGE" sh -c 'mkdir -p /cg2 && mount -t cgroup2 none /cg2 && echo $$ > /cg2/cgroup.procs &&
 			v=$(cat /proc/sys/kernel/core_pattern) && echo "$v" > /proc/sys/kernel/core_pattern;
@@ -65,6 +77,7 @@ evasion_checks() {
 	esc=$(cid pw-evasion-cgroup)
 	dedup=$(cid pw-evasion-dedup)
 	RULES_ALERTING+=("$esc" "$dedup" "$sig" "$fake" "$files")
+	if [ -n "$disguised" ]; then RULES_ALERTING+=("$disguised"); fi
 	"$R" docker wait pw-evasion-dedup >/dev/null 2>&1 || true
 	ok "evasion: the agent caught up (sync marker)" run_sync
 	echo "   cgroup escape: $(rule_ids_of "$esc")"
@@ -104,6 +117,13 @@ evasion_checks() {
 	ok "evasion: a process named runc:[2:INIT] is not the runtime (PW-0401, PW-0305)" \
 		has_rule "$fake" PW-0401 '.process.comm == "runc:[2:INIT]" and .event.capability == "CAP_SYS_ADMIN"'
 	ok "evasion: and its unshare is a namespace change (PW-0305)" has_rule "$fake" PW-0305
+	if [ -n "$disguised" ]; then
+		ok "evasion: an entrypoint disguised as runc init is the entrypoint: its container started" \
+			seen_started "$disguised"
+		ok "evasion: and its own mount is reported on a started container (PW-0401)" \
+			has_rule "$disguised" PW-0401 '.event.capability == "CAP_SYS_ADMIN"
+				and .container.phase == "started" and .process.comm == "runc"'
+	fi
 	"$R" docker rm -f pw-evasion-cgroup pw-evasion-dedup pw-evasion-signal pw-evasion-name \
-		pw-evasion-files pw-evasion-flood >/dev/null 2>&1 || true
+		pw-evasion-files pw-evasion-flood pw-evasion-disguise >/dev/null 2>&1 || true
 }

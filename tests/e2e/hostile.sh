@@ -21,10 +21,11 @@ mount -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 hang /dev || exit 3
 exec sleep 300'
 
 # ms until container id has an alert of rule (at most 15 s), or "timeout".
-alert_latency() { # out id rule t0
+alert_latency() { # out id rule t0 [byte offset: what the agent wrote before]
 	for _ in $(seq 150); do
-		# complete lines only: the agent may be writing the last one
-		if perl -0777 -pe 's/[^\n]+\z//' "$1" |
+		# complete lines only: the agent may be writing the last one; the
+		# running agent's output is large: only what came after the offset
+		if tail -c +"$((${5:-0} + 1))" "$1" | perl -0777 -pe 's/[^\n]+\z//' |
 			jq -c --arg id "$2" 'select(.schema == "privwatch.alert/1" and .container.id == $id)' |
 			jqe -s --arg r "$3" 'any(.[]; .rule.id == $r)'; then
 			echo $(($(now_ms) - $4))
@@ -44,7 +45,7 @@ escape_attempt() { # name
 }
 
 hostile_checks() {
-	local hid hpid ms eid out=$STATE/hostile-run.json pid2 t0 st
+	local hid hpid ms eid out=$STATE/hostile-run.json pid2 t0 st off
 	echo "### hostile containers"
 	hid=$("$R" docker run -d --label "$LABEL" --name pw-hostile --network none --privileged \
 		"$IMAGE" sh -c "$HOSTILE_SH") || { ok "hostile: container starts" false; return; }
@@ -58,8 +59,9 @@ hostile_checks() {
 
 	# The running agent: another container's escape attempt, alerted.
 	t0=$(now_ms)
+	off=$(stat -c %s "$RUN_OUT")
 	eid=$(escape_attempt pw-hostile-escape1)
-	ms=$(alert_latency "$RUN_OUT" "$eid" PW-0102 "$t0")
+	ms=$(alert_latency "$RUN_OUT" "$eid" PW-0102 "$t0" "$off")
 	echo "   running agent: PW-0102 $ms ms after docker run -d"
 	ok "hostile: the running agent alerts another container within 10 s" \
 		within_ms "$ms" 10000

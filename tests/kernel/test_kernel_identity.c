@@ -285,6 +285,56 @@ static void test_runtime_init_is_a_kernel_fact(void **state)
 	assert_false(x->hdr.flags & (PW_F_RUNTIME_INIT | PW_F_RUNTIME_INIT_EXEC));
 }
 
+/*
+ * The runtime outran the agent: it placed its init in the container's
+ * cgroup before the agent had read the mkdir record and marked the cgroup.
+ * The placement is remembered all the same (PW_F_PLACED); at the first exec
+ * there, once marked, the same file identity decides (the runtime's own
+ * binary again: still its init; another program: the entrypoint). Names are
+ * never asked.
+ */
+static void test_runtime_init_placed_before_the_mark(void **state)
+{
+	char late[PATH_MAX], procs[PATH_MAX + 16], pid_s[16];
+	char *noop[] = { (char *)h_workload(), "noop", NULL };
+	const struct pw_exec_event *x;
+	uint64_t late_id;
+	int go[2], fd;
+	pid_t pid;
+	char b;
+
+	snprintf(late, sizeof(late), "%s/placed-early", cg);
+	assert_int_equal(mkdir(late, 0755), 0);
+	assert_int_equal(pw_cgroup_id(late, &late_id), 0);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(1);
+		execv(noop[0], noop);
+		_exit(127);
+	}
+	close(go[0]);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", late);
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)pid);
+	fd = open(procs, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, pid_s, strlen(pid_s)), (ssize_t)strlen(pid_s));
+	close(fd);
+	/* only now does the agent learn the cgroup is a container's */
+	assert_int_equal(pw_loader_mark_container(&agent.loader, late_id), 0);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&agent, 100);
+	x = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	assert_non_null(x);
+	assert_true(x->hdr.flags & PW_F_RUNTIME_INIT_EXEC);
+	assert_int_equal(x->hdr.origin_cgroup_id, late_id);
+	assert_int_equal(rmdir(late), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +345,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_born_outside_is_leaving, forget),
 		cmocka_unit_test_teardown(test_reaching_for_privwatch, forget),
 		cmocka_unit_test_teardown(test_runtime_init_is_a_kernel_fact, forget),
+		cmocka_unit_test_teardown(test_runtime_init_placed_before_the_mark, forget),
 		cmocka_unit_test_teardown(test_ptrace_outside_the_container, forget),
 	};
 
