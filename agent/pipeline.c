@@ -1142,10 +1142,14 @@ static void job_done(void *ctx, struct pw_hw_job *j)
 	if (j->tag == 1 && j->late)
 		facts_late(p, (const struct pw_fact_job *)j);
 	else if (j->late)
-		return; /* discovery and the process snapshot came back timed out already */
+		return; /* the other jobs came back timed out already */
 	else if (j->tag == 1)
 		facts_arrived(p, (const struct pw_fact_job *)j);
-	else if (j->tag == 3)
+	else if (j->tag == 4) {
+		struct pw_call_job *c = (struct pw_call_job *)j;
+
+		c->done(c->ctx, c->base.timed_out ? 0 : c->result, c->base.timed_out);
+	} else if (j->tag == 3)
 		procs_read(p, (const struct pw_procs_job *)j);
 	else
 		discovered(p, (struct pw_discover_job *)j);
@@ -1162,6 +1166,23 @@ int pw_pipeline_snapshot_procs(struct pw_pipeline *p)
 		return -ENOMEM;
 	j->base.tag = 3;
 	p->proc_jobs++;
+	pw_hw_submit(p->hw, &j->base);
+	return 0;
+}
+
+int pw_pipeline_call(struct pw_pipeline *p, int (*work)(void *ctx),
+		     void (*done)(void *ctx, int result, int timed_out), void *ctx)
+{
+	struct pw_call_job *j;
+
+	if (!p->hw) {
+		done(ctx, work(ctx), 0);
+		return 0;
+	}
+	j = pw_call_job_new(work, done, ctx);
+	if (!j)
+		return -ENOMEM;
+	j->base.tag = 4;
 	pw_hw_submit(p->hw, &j->base);
 	return 0;
 }

@@ -159,6 +159,13 @@ int pw_pipeline_discover(struct pw_pipeline *p, const char *mount, int announce,
  * (the event thread never reads /proc for them). 0 or -errno. */
 int pw_pipeline_snapshot_procs(struct pw_pipeline *p);
 
+/* Another subsystem's host read (the cgroup walk of a canary round, say)
+ * on the worker: work(ctx) there, done(ctx, result, timed_out) on the event
+ * thread at a later poll; without the worker (unit tests) both at once.
+ * 0 or -ENOMEM. */
+int pw_pipeline_call(struct pw_pipeline *p, int (*work)(void *ctx),
+		     void (*done)(void *ctx, int result, int timed_out), void *ctx);
+
 /* Discovery or the process snapshot still out (the start waits for them). */
 int pw_pipeline_starting(const struct pw_pipeline *p);
 

@@ -146,8 +146,19 @@ static __always_inline void task_fork(struct task_struct *child, __u64 parent_cg
 		/* A host task (the runtime) making a child in a container's cgroup
 		 * (clone3 with CLONE_INTO_CGROUP): the runtime's init. */
 		if (child_cgid != parent_cgid &&
-		    bpf_map_lookup_elem(&container_cgroups, &child_cgid))
+		    bpf_map_lookup_elem(&container_cgroups, &child_cgid)) {
 			pw_place_runtime_init(child, child_cgid);
+		} else if (ps && (ps->flags & PW_F_PLACED) && child_cgid == parent_cgid) {
+			/* runc's init forks its final stage ([1:CHILD] to
+			 * [2:INIT]): the placement goes with it. */
+			cs = bpf_task_storage_get(&task_state, child, 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+			if (cs) {
+				cs->flags |= PW_F_PLACED;
+				cs->placed_cgroup = ps->placed_cgroup;
+				cs->runtime_ino = ps->runtime_ino;
+			}
+		}
 		return;
 	}
 	origin = ps->origin_cgroup;

@@ -79,12 +79,25 @@ void pw_health_watch_full(struct pw_health *h, uint64_t full)
 	h->alerts++;
 }
 
-/* Subtree mode: the watched set is what the attacker would edit first. */
-static void check_watched_set(struct pw_health *h)
+/* On the host-reading worker: the walk of the watched subtree, whose size
+ * a container can grow (cgroups are cheap to make). */
+static int rewatch_work(void *ctx)
 {
-	char summary[256];
-	int n = pw_loader_rewatch(h->l, h->canary.cgroup_id);
+	struct pw_health *h = ctx;
 
+	return pw_loader_rewatch(h->l, h->canary.cgroup_id);
+}
+
+static void rewatch_done(void *ctx, int n, int timed_out)
+{
+	struct pw_health *h = ctx;
+	char summary[256];
+
+	h->rewatching = 0;
+	if (timed_out)
+		pw_warn("canary: the walk of %s for cgroups removed from the watched set was "
+			"given up\n",
+			h->l->watch_path);
 	if (n <= 0)
 		return;
 	snprintf(summary, sizeof(summary),
@@ -93,6 +106,15 @@ static void check_watched_set(struct pw_health *h)
 	pw_pipeline_agent_alert(h->p, &rewatch_rule, summary, "cgroups");
 	pw_err("%s\n", summary);
 	h->alerts++;
+}
+
+/* Subtree mode: the watched set is what the attacker would edit first. */
+static void check_watched_set(struct pw_health *h)
+{
+	if (h->rewatching || h->l->watch_mode != PW_WATCH_MAP)
+		return;
+	if (pw_pipeline_call(h->p, rewatch_work, rewatch_done, h) == 0)
+		h->rewatching = 1;
 }
 
 static void start_round(struct pw_health *h, uint64_t now)

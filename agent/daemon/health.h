@@ -35,6 +35,7 @@ struct pw_health {
 	struct pw_pipeline *p;
 	struct pw_health_opts o;
 	int starting;		  /* the start rounds are not over */
+	int rewatching;		  /* the watched-set walk is out on the worker */
 	int round;		  /* a canary round is under way */
 	int judge;		  /* its process ended: judge after the next drain */
 	uint64_t next_ns;	  /* when the next round starts (monotonic) */

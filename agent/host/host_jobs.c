@@ -199,3 +199,37 @@ struct pw_procs_job *pw_procs_job_new(int list)
 	j->list = list;
 	return j;
 }
+
+static void call_run(struct pw_hw_job *b)
+{
+	struct pw_call_job *j = (struct pw_call_job *)b;
+
+	j->result = j->work(j->ctx);
+}
+
+static void call_timeout(struct pw_hw_job *b, const char *what)
+{
+}
+
+static void call_free(struct pw_hw_job *b)
+{
+	free(b);
+}
+
+struct pw_call_job *pw_call_job_new(int (*work)(void *ctx),
+				    void (*done)(void *ctx, int result, int timed_out), void *ctx)
+{
+	struct pw_call_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->base.run = call_run;
+	j->base.on_timeout = call_timeout;
+	j->base.free = call_free;
+	j->base.size = sizeof(*j);
+	j->base.copy_size = offsetof(struct pw_call_job, result);
+	j->work = work;
+	j->done = done;
+	j->ctx = ctx;
+	return j;
+}

@@ -71,6 +71,20 @@ struct pw_procs_job {
 
 struct pw_procs_job *pw_procs_job_new(int list);
 
+/* Any other subsystem's read, made on the worker: work(ctx) there, then
+ * done(ctx, its result, timed_out) on the collecting thread (given up:
+ * result 0). ctx must outlive the job's answer. */
+struct pw_call_job {
+	struct pw_hw_job base;
+	int (*work)(void *ctx);
+	void (*done)(void *ctx, int result, int timed_out);
+	void *ctx;
+	int result; /* out */
+};
+
+struct pw_call_job *pw_call_job_new(int (*work)(void *ctx),
+				    void (*done)(void *ctx, int result, int timed_out), void *ctx);
+
 /* A fact job for c (NULL: out of memory). */
 struct pw_fact_job *pw_fact_job_new(const struct pw_ctable *t, const struct pw_ct_container *c,
 				    enum pw_ct_want want, const char *mount, const char *controller,

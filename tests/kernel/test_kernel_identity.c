@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
@@ -293,46 +294,83 @@ static void test_runtime_init_is_a_kernel_fact(void **state)
  * binary again: still its init; another program: the entrypoint). Names are
  * never asked.
  */
-static void test_runtime_init_placed_before_the_mark(void **state)
+static void placed_before_the_mark(int forks)
 {
 	char late[PATH_MAX], procs[PATH_MAX + 16], pid_s[16];
 	char *noop[] = { (char *)h_workload(), "noop", NULL };
 	const struct pw_exec_event *x;
 	uint64_t late_id;
-	int go[2], fd;
-	pid_t pid;
+	int go[2], back[2], fd;
+	pid_t pid, exec_pid;
 	char b;
 
 	snprintf(late, sizeof(late), "%s/placed-early", cg);
 	assert_int_equal(mkdir(late, 0755), 0);
 	assert_int_equal(pw_cgroup_id(late, &late_id), 0);
+	/* The kernel marks a marked cgroup's children at their mkdir: unmark
+	 * it, as a container's own cgroup is until the agent reads its record. */
+	assert_int_equal(bpf_map__delete_elem(agent.loader.skel->maps.container_cgroups, &late_id,
+					      sizeof(late_id), 0),
+			 0);
 	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(back), 0);
 	pid = fork();
 	if (pid == 0) {
 		close(go[1]);
+		close(back[0]);
 		if (read(go[0], &b, 1) != 1)
 			_exit(1);
+		if (b == 'f') {
+			/* runc's way: the placed stage forks the one that execs */
+			pid_t g = fork(), w;
+			int st;
+
+			if (g == 0) {
+				execv(noop[0], noop);
+				_exit(127);
+			}
+			if (write(back[1], &g, sizeof(g)) != sizeof(g))
+				_exit(1);
+			w = waitpid(g, &st, 0);
+			_exit(w == g && WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+		}
 		execv(noop[0], noop);
 		_exit(127);
 	}
 	close(go[0]);
+	close(back[1]);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", late);
 	snprintf(pid_s, sizeof(pid_s), "%d", (int)pid);
 	fd = open(procs, O_WRONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, pid_s, strlen(pid_s)), (ssize_t)strlen(pid_s));
 	close(fd);
+	exec_pid = pid;
 	/* only now does the agent learn the cgroup is a container's */
 	assert_int_equal(pw_loader_mark_container(&agent.loader, late_id), 0);
-	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(write(go[1], forks ? "f" : "g", 1), 1);
 	close(go[1]);
+	if (forks)
+		assert_int_equal(read(back[0], &exec_pid, sizeof(exec_pid)), sizeof(exec_pid));
+	close(back[0]);
 	assert_int_equal(h_wait(pid), 0);
 	h_agent_drain(&agent, 100);
-	x = h_find(&agent, PW_EVENT_EXEC, pid, 0);
+	x = h_find(&agent, PW_EVENT_EXEC, exec_pid, 0);
 	assert_non_null(x);
 	assert_true(x->hdr.flags & PW_F_RUNTIME_INIT_EXEC);
 	assert_int_equal(x->hdr.origin_cgroup_id, late_id);
 	assert_int_equal(rmdir(late), 0);
+}
+
+static void test_runtime_init_placed_before_the_mark(void **state)
+{
+	placed_before_the_mark(0);
+}
+
+/* Placed, then forked its last stage (runc's [1:CHILD] to [2:INIT]). */
+static void test_runtime_init_placed_then_forked(void **state)
+{
+	placed_before_the_mark(1);
 }
 
 int main(int argc, char **argv)
@@ -346,6 +384,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_reaching_for_privwatch, forget),
 		cmocka_unit_test_teardown(test_runtime_init_is_a_kernel_fact, forget),
 		cmocka_unit_test_teardown(test_runtime_init_placed_before_the_mark, forget),
+		cmocka_unit_test_teardown(test_runtime_init_placed_then_forked, forget),
 		cmocka_unit_test_teardown(test_ptrace_outside_the_container, forget),
 	};
 
