@@ -14,6 +14,8 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libssl-dev openssl rsyslog-gnutls \
 	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema \
 	clang-format-16 libmicrohttpd-dev prometheus debhelper scdoc python3-yaml kubernetes-client|kubectl
+# Each word single-quoted for the shell ("a|b" is one argument, not a pipe).
+quote_all = $(foreach w,$(1),'$(w)')
 # What `make bench` needs on top: the peer it compares against, the chart.
 BENCH_PACKAGES := bpftrace gnuplot-nox jq
 
@@ -126,10 +128,10 @@ help:
 	@echo "V=1 shows the commands."
 
 deps:
-	$(Q)./tests/install-deps.sh $(DEB_PACKAGES)
+	$(Q)./tests/install-deps.sh $(call quote_all,$(DEB_PACKAGES))
 
 bench-deps:
-	$(Q)./tests/install-deps.sh $(DEB_PACKAGES) $(BENCH_PACKAGES)
+	$(Q)./tests/install-deps.sh $(call quote_all,$(DEB_PACKAGES) $(BENCH_PACKAGES))
 
 run: deps all
 	$(OUTPUT)/privwatch run $(RUN_ARGS)
