@@ -81,9 +81,9 @@ static int load_rules(const struct pw_pipeline_opts *o, struct pw_ruleset **out,
 	struct pw_rules_error e;
 
 	*out = NULL;
-	if (!o->rules_path)
+	if (!o->nrules_paths)
 		return 0;
-	if (pw_rules_load(o->rules_path, &ro, out, &e)) {
+	if (pw_rules_load_paths(o->rules_paths, o->nrules_paths, &ro, out, &e)) {
 		snprintf(err, errlen, "%s", e.text);
 		return -1;
 	}

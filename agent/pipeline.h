@@ -31,7 +31,8 @@
 struct pw_ptable;
 
 struct pw_pipeline_opts {
-	const char *rules_path;	     /* NULL: run without rules (events only) */
+	const char *const *rules_paths; /* layered in order; none: no rules (events only) */
+	size_t nrules_paths;
 	const char *const *disabled; /* rule ids left out (--disable-rule) */
 	size_t ndisabled;
 	int events; /* also write every event (privwatch.event/1) */

@@ -76,6 +76,7 @@ struct pw_opt_def {
 	/* STR, LIST: 0, or -1 with why in err (no name, no value). */
 	int (*check)(const char *v, char *err, size_t errlen);
 	enum pw_opt_reload reload;
+	int one_str_ok;	  /* LIST: a file may give one string for a one-entry array */
 	const char *arg;  /* metavar in --help, NULL for flags */
 	const char *help; /* lines separated by '\n' */
 };

@@ -146,11 +146,23 @@ struct pw_rule {
 	uint32_t nseg;
 	uint32_t tag_first;
 	int disabled;
+	uint32_t exc_first, nexc; /* exceptions: excs[exc_first, + nexc), set by finish */
+	char *overridden_by;	  /* files, ", "-separated; NULL: none */
 };
 
+/* An exception: while its condition holds, its rule does not fire. */
+struct pw_exception {
+	size_t rule;	  /* index in rules */
+	uint32_t root;	  /* condition: nodes[root] */
+	const char *text; /* the condition as JSON, for rules list */
+	const char *file; /* the file that added it (as read) */
+};
+
+/* A list grows as later files append to it: its items are its own array. */
 struct pw_list {
 	char *name;
-	uint32_t first, count; /* in strs */
+	const char **items; /* owned by the set's strings */
+	size_t count;
 };
 
 struct pw_ruleset {
@@ -168,6 +180,8 @@ struct pw_ruleset {
 	size_t ntags;
 	struct pw_list *lists;
 	size_t nlists;
+	struct pw_exception *excs; /* sorted by rule at finish */
+	size_t nexcs;
 	char **owned; /* every string the set allocated */
 	size_t nowned;
 	size_t nfiles;
@@ -182,9 +196,10 @@ struct pw_ruleset {
 struct pw_parse {
 	struct pw_ruleset *rs;
 	struct pw_rules_error *err;
-	const char *file;    /* as given: "rules/30-mounts.json" */
-	const char *base;    /* its basename, kept in pw_rule_info.file */
-	const char *rule_id; /* NULL outside a rule */
+	const char *file;      /* as given: "rules/30-mounts.json" */
+	const char *base;      /* its basename, kept in pw_rule_info.file */
+	const char *file_kept; /* file, kept in the set (pw_rule_info.path) */
+	const char *rule_id;   /* NULL outside a rule */
 	const char *from_list;
 	char path[256]; /* "$.rules[3].condition" */
 	size_t plen;
@@ -205,9 +220,10 @@ char *pw_rs_strdup(struct pw_ruleset *rs, const char *s, size_t len);
 int pw_rs_grow(void **arr, size_t n, size_t elem);
 
 struct json_t;
-/* rule_parse.c: a file's "lists" (pass 1) and "rules" (pass 2). */
+/* rule_parse.c: a file's "lists" (pass 1) and "rules" then "overrides" (pass 2). */
 int pw_parse_lists(struct pw_parse *p, struct json_t *root);
 int pw_parse_rules(struct pw_parse *p, struct json_t *root);
+int pw_parse_overrides(struct pw_parse *p, struct json_t *root);
 /* rule_output.c: the template compiled into r's segments. */
 int pw_output_compile(struct pw_parse *p, struct pw_rule *r, const char *tmpl);
 

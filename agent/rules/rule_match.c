@@ -111,8 +111,18 @@ size_t pw_rules_match(const struct pw_ruleset *rs, const struct pw_view *v,
 	r = rs->by_kind[v->kind];
 	end = r + rs->nby_kind[v->kind];
 	for (; r < end; r++) {
+		const struct pw_exception *x, *xend;
+
 		if (!pw_node_eval(rs, &rs->nodes[(*r)->root], v))
 			continue;
+		if ((*r)->nexc) {
+			x = rs->excs + (*r)->exc_first;
+			xend = x + (*r)->nexc;
+			while (x < xend && !pw_node_eval(rs, &rs->nodes[x->root], v))
+				x++;
+			if (x < xend)
+				continue; /* an exception holds */
+		}
 		if (n < max)
 			hits[n] = *r;
 		n++;

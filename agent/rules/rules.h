@@ -26,6 +26,7 @@ struct pw_rule_info {
 	size_t ntags;
 	enum pw_rule_action action;
 	const char *file; /* where it was defined (basename) */
+	const char *path; /* that file as it was read ("rules/30-mounts.json") */
 };
 
 struct pw_rule;
@@ -53,6 +54,16 @@ struct pw_rules_opts {
  */
 int pw_rules_load(const char *path, const struct pw_rules_opts *o, struct pw_ruleset **out,
 		  struct pw_rules_error *err);
+/*
+ * The layered set (docs/rules.md, "Layering"): the files of every path in
+ * order (a directory's *.json in name order), one file read once however
+ * often named. Every file's lists (and list appends) first, then each
+ * file's rules, then its overrides (replace keys, add exceptions, disable)
+ * of rules defined before it. A path without rule files, and a set with no
+ * enabled rule, are errors.
+ */
+int pw_rules_load_paths(const char *const *paths, size_t npaths, const struct pw_rules_opts *o,
+			struct pw_ruleset **out, struct pw_rules_error *err);
 void pw_ruleset_free(struct pw_ruleset *rs);
 
 size_t pw_ruleset_count(const struct pw_ruleset *rs);	 /* enabled rules */
@@ -60,10 +71,21 @@ size_t pw_ruleset_disabled(const struct pw_ruleset *rs); /* opts.disabled and "e
 size_t pw_ruleset_files(const struct pw_ruleset *rs);	 /* files read */
 /* The i-th enabled rule in load order, NULL past the end. */
 const struct pw_rule *pw_ruleset_rule(const struct pw_ruleset *rs, size_t i);
+/* Every rule in load order, disabled ones too; NULL past the end. */
+const struct pw_rule *pw_ruleset_rule_any(const struct pw_ruleset *rs, size_t i);
+int pw_rule_enabled(const struct pw_rule *r);
+
+/* A rule's exceptions: conditions under which it does not fire. */
+size_t pw_rule_nexceptions(const struct pw_rule *r);
+/* The i-th: its condition as JSON text and the file that added it. */
+const char *pw_rule_exception(const struct pw_rule *r, size_t i, const char **file);
+/* Files that overrode the rule, ", "-separated, "" if none. */
+const char *pw_rule_overridden_by(const struct pw_rule *r);
 
 /*
  * Rules matching v, in load order, at most max; returns how many matched
- * (may exceed max: the rest are not stored). No allocation.
+ * (may exceed max: the rest are not stored). A rule whose condition holds
+ * but one of its exceptions too does not match. No allocation.
  */
 size_t pw_rules_match(const struct pw_ruleset *rs, const struct pw_view *v,
 		      const struct pw_rule **hits, size_t max);
@@ -74,8 +96,9 @@ uint64_t pw_rule_kinds(const struct pw_rule *r);
 
 #define PW_RULES_DIR "/etc/privwatch/rules.d"
 /*
- * Where the rules are when no path is given: PW_RULES_DIR if it exists,
- * else rules/ of the source tree the running binary was built in
+ * Where the rules are when no path is given: PW_RULES_DIR if it exists
+ * (the shipped files and the local ones side by side, layered in name
+ * order), else rules/ of the source tree the running binary was built in
  * (<tree>/.output/privwatch -> <tree>/rules). 0, or -1 if neither exists.
  */
 int pw_rules_default_path(char *buf, size_t size);
