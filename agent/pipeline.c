@@ -161,6 +161,11 @@ static void container_view(const struct pw_ct_container *c, struct pw_view_conta
 	vc->image = c->meta.image;
 	vc->pod = c->meta.pod_name;
 	vc->ns = c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns;
+	vc->image_digest = c->meta.image_digest;
+	vc->labels = c->meta.labels;
+	vc->labels_len = c->meta.labels_len;
+	vc->pod_labels = c->meta.pod_labels;
+	vc->pod_labels_len = c->meta.pod_labels_len;
 	vc->phase = c->phase == PW_PHASE_STARTED ? PW_VPHASE_STARTED : PW_VPHASE_SETUP;
 	vc->mode = view_mode(c);
 	if (c->facts_pending)
@@ -182,7 +187,7 @@ static void container_view(const struct pw_ct_container *c, struct pw_view_conta
 /* The process as the table knows it: what the record itself lacks. */
 static void process_view(struct pw_pipeline *p, struct pw_view *v)
 {
-	const struct pw_proc *pr = pw_ptable_get(p->procs, v->proc.pid);
+	const struct pw_proc *pr = pw_ptable_get(p->procs, v->proc.pid), *parent;
 
 	if (!pr)
 		return;
@@ -193,6 +198,12 @@ static void process_view(struct pw_pipeline *p, struct pw_view *v)
 	if (!v->proc.args) {
 		v->proc.args = pr->args;
 		v->proc.args_len = pr->args_len;
+	}
+	/* The parent, for rules on lineage (proc.parent.exe): the table's
+	 * ancestry, never /proc on the event thread. */
+	if (pw_ptable_ancestry(p->procs, v->proc.pid, &parent, 1) == 1) {
+		v->proc.parent_exe = parent->exe;
+		v->proc.parent_comm = parent->comm;
 	}
 }
 

@@ -333,12 +333,32 @@ static int do_bench(const struct rules_args *a)
 	return PW_EXIT_OK;
 }
 
+/* Every field, its type and values, and an example condition. */
+static int do_fields(const struct rules_args *a)
+{
+	struct pw_rules_field_doc d;
+	char values[1024];
+	size_t i;
+
+	(void)a;
+	for (i = 0; i < pw_rules_nfields(); i++) {
+		pw_rules_field_doc(i, &d, values, sizeof(values));
+		printf("%-34s %-7s %s%s%s\n", d.name, d.type, d.what, values[0] ? ": " : "",
+		       values);
+		printf("%-34s e.g. %s\n", "", d.example);
+	}
+	return PW_EXIT_OK;
+}
+
 int pw_cmd_rules(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(const struct rules_args *a);
-	} subs[] = { { "check", do_check }, { "list", do_list }, { "bench", do_bench } };
+	} subs[] = { { "check", do_check },
+		     { "list", do_list },
+		     { "bench", do_bench },
+		     { "fields", do_fields } };
 	struct rules_args a = { 0 };
 	size_t i;
 	int rc;
@@ -354,6 +374,17 @@ int pw_cmd_rules(int argc, char **argv)
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;
+		if (subs[i].fn == do_fields) {
+			if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+				rules_usage(stdout);
+				return PW_EXIT_OK;
+			}
+			if (argc > 2) {
+				fprintf(stderr, "privwatch rules fields: no arguments\n");
+				return PW_EXIT_USAGE;
+			}
+			return do_fields(&a);
+		}
 		rc = parse_args(argc - 1, argv + 1, &a);
 		return rc >= 0 ? rc : subs[i].fn(&a);
 	}

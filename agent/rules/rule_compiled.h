@@ -55,6 +55,15 @@ enum pw_field_id {
 	PW_FLD_CONTAINER_IMAGE,
 	PW_FLD_CONTAINER_RUNTIME,
 	PW_FLD_CONTAINER_ID,
+	PW_FLD_CONTAINER_NAMESPACE,
+	PW_FLD_CONTAINER_POD,
+	PW_FLD_CONTAINER_IMAGE_DIGEST,
+	PW_FLD_PROC_ARGS,
+	PW_FLD_PROC_PARENT_EXE,
+	PW_FLD_PROC_PARENT_COMM,
+	/* strings named with a key: "container.label.KEY", "pod.label.KEY" */
+	PW_FLD_CONTAINER_LABEL,
+	PW_FLD_POD_LABEL,
 	/* numbers */
 	PW_FLD_UID,
 	PW_FLD_GID,
@@ -75,14 +84,20 @@ enum pw_field_id {
 };
 
 struct pw_field {
-	const char *name; /* "container.mode" */
+	const char *name; /* "container.mode"; keyed fields: "container.label.KEY" */
 	enum pw_field_type type;
-	const char *what; /* for messages: "mount operation" */
+	const char *what;    /* for messages: "mount operation" */
+	const char *example; /* a condition using it, for rules fields */
 };
 
 /* rule_fields.c: names, values and how each is read from a view. */
 const struct pw_field *pw_field_get(int id);
 int pw_field_lookup(const char *name); /* id, or -1 */
+/* Keyed fields ("pod.label.team"): the id and *key ("team"), or -1. */
+int pw_field_lookup_keyed(const char *name, const char **key);
+int pw_field_is_keyed(int id);
+/* "kind, result, ... (and container.label.KEY, pod.label.KEY)" for errors. */
+void pw_field_names(char *buf, size_t size);
 /* Enum values: name of value i (NULL: no such value), values < 64. */
 const char *pw_field_value_name(int id, unsigned int i);
 unsigned int pw_field_nvalues(int id);
@@ -96,6 +111,10 @@ const char *pw_errno_name(int e);     /* NULL if not in the table */
 /* The view's value: bits of the enum values it has (0: none). */
 uint64_t pw_field_bits(int id, const struct pw_view *v);
 const char *pw_field_str(int id, const struct pw_view *v); /* never NULL */
+/* Fields assembled from parts (proc.args joined by spaces, a label's value
+ * by key) into tmp; others as pw_field_str. Never NULL. */
+const char *pw_field_str_tmp(int id, const char *key, const struct pw_view *v, char *tmp,
+			     size_t size);
 /* 1 and *out, or 0 when the event has no such value (cap outside capability). */
 int pw_field_num(int id, const struct pw_view *v, int64_t *out);
 /* For output: the value as text ("?" when missing), maybe written to tmp. */
@@ -120,6 +139,7 @@ struct pw_node {
 	uint32_t size; /* nodes in this subtree, itself included */
 	uint32_t first, count;
 	uint64_t mask;
+	uint32_t key; /* keyed fields: the key, strs[key] */
 };
 
 struct pw_str {

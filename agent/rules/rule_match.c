@@ -77,6 +77,17 @@ static int num_match(const struct pw_ruleset *rs, const struct pw_node *n, int64
 	return 0;
 }
 
+/* Fields put together per event (proc.args, labels by key): apart, so
+ * that only they have the buffer on their stack. */
+static __attribute__((noinline)) int
+assembled_match(const struct pw_ruleset *rs, const struct pw_node *n, const struct pw_view *v)
+{
+	char tmp[PW_ARGS_MAX + 1];
+	const char *key = pw_field_is_keyed(n->field) ? rs->strs[n->key].s : NULL;
+
+	return str_match(rs, n, pw_field_str_tmp(n->field, key, v, tmp, sizeof(tmp)));
+}
+
 int pw_node_eval(const struct pw_ruleset *rs, const struct pw_node *n, const struct pw_view *v)
 {
 	const struct pw_node *c, *end = n + n->size;
@@ -96,7 +107,10 @@ int pw_node_eval(const struct pw_ruleset *rs, const struct pw_node *n, const str
 	case PW_N_NOT: return !pw_node_eval(rs, n + 1, v);
 	case PW_N_ENUM: return (pw_field_bits(n->field, v) & n->mask) != 0;
 	case PW_N_NUM: return pw_field_num(n->field, v, &num) && num_match(rs, n, num);
-	default: return str_match(rs, n, pw_field_str(n->field, v));
+	default:
+		if (n->field == PW_FLD_PROC_ARGS || pw_field_is_keyed(n->field))
+			return assembled_match(rs, n, v);
+		return str_match(rs, n, pw_field_str(n->field, v));
 	}
 }
 

@@ -374,12 +374,24 @@ static int parse_node(struct pw_parse *p, const json_t *j)
 			return -1;
 		p->rs->nodes[idx].size = p->rs->nnodes - idx;
 	} else {
+		const char *fkey = NULL;
+		char names[1536];
+		int ki = -1;
+
 		field = pw_field_lookup(key);
 		if (field < 0)
-			return pw_parse_fail(p, "unknown field '%s'", key);
+			field = pw_field_lookup_keyed(key, &fkey);
+		if (field < 0) {
+			pw_field_names(names, sizeof(names));
+			return pw_parse_fail(p, "unknown field '%s' (fields: %s)", key, names);
+		}
+		if (fkey && (ki = add_str(p, fkey)) < 0)
+			return -1;
 		idx = add_node(p, PW_N_ENUM, field);
 		if (idx < 0)
 			return -1;
+		if (fkey)
+			p->rs->nodes[idx].key = ki;
 		switch (pw_field_get(field)->type) {
 		case PW_FT_ENUM: rc = enum_pred(p, idx, val); break;
 		case PW_FT_NUM: rc = num_pred(p, idx, val); break;

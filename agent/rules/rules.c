@@ -43,7 +43,7 @@ void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line, 
 
 int pw_parse_fail(struct pw_parse *p, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[1600];
 	va_list ap;
 
 	va_start(ap, fmt);

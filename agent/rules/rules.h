@@ -38,8 +38,8 @@ struct pw_rules_error {
 	int line;	     /* JSON syntax errors: line (jansson), else 0 */
 	char rule_id[64];    /* "" if not inside a rule (or it has no id) */
 	char json_path[256]; /* "$.rules[3].condition.all[1].path.glob" */
-	char message[256];
-	char text[1024]; /* all of it, one line, for people */
+	char message[1600];  /* unknown fields: with every valid field's name */
+	char text[2400];     /* all of it, one line, for people */
 };
 
 struct pw_rules_opts {
@@ -93,6 +93,20 @@ size_t pw_rules_match(const struct pw_ruleset *rs, const struct pw_view *v,
 const struct pw_rule_info *pw_rule_info(const struct pw_rule *r);
 /* Bit (1 << kind) per view kind the rule can match (pw_view_kind_name). */
 uint64_t pw_rule_kinds(const struct pw_rule *r);
+
+/* The fields conditions can name (privwatch rules fields, docs/rules.md). */
+struct pw_rules_field_doc {
+	const char *name;    /* "container.namespace", "pod.label.KEY" */
+	const char *type;    /* "enum", "string", "number" */
+	const char *what;    /* one line */
+	const char *example; /* a condition, JSON */
+};
+size_t pw_rules_nfields(void);
+/* Field i (0 <= i < pw_rules_nfields()); values: an enum's names, comma-
+ * separated, written to buf ("" for other types). */
+void pw_rules_field_doc(size_t i, struct pw_rules_field_doc *d, char *values, size_t size);
+/* 1 if a condition may name this field (keyed ones with any KEY). */
+int pw_rules_field_known(const char *name);
 
 #define PW_RULES_DIR "/etc/privwatch/rules.d"
 /*

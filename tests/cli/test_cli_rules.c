@@ -135,6 +135,22 @@ static void test_list_layers(void **state)
 	unlink(f);
 }
 
+/* rules fields: every field with its type and an example, the new ones too. */
+static void test_fields(void **state)
+{
+	char *argv[] = { PW, "rules", "fields", NULL };
+	char *extra[] = { PW, "rules", "fields", "x", NULL };
+
+	assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "\ncontainer.namespace                string  "));
+	assert_non_null(strstr(out, "\npod.label.KEY                      string  "));
+	assert_non_null(strstr(out, "\nproc.parent.exe                    string  "));
+	assert_non_null(strstr(out, "\nproc.args                          string  "));
+	assert_non_null(strstr(out, "\ncapability                         enum    "));
+	assert_non_null(strstr(out, "e.g. {\"container.namespace\": "));
+	assert_int_equal(h_capture(extra, out, sizeof(out), err, sizeof(err)), 2);
+}
+
 static void test_bad_command_lines(void **state)
 {
 	char *cases[][6] = {
@@ -166,6 +182,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_check_one_file_in_context),
 		cmocka_unit_test(test_check_no_coverage),
 		cmocka_unit_test(test_list_layers),
+		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_bad_command_lines),
 	};
 

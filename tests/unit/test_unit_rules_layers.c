@@ -414,6 +414,159 @@ static void test_same_file_once(void **state)
 	pw_ruleset_free(rs);
 }
 
+/* A rule set of one rule whose condition is cond; NULL and the error if it
+ * does not load. */
+static struct pw_ruleset *cond_set(const char *cond, struct pw_rules_error *e)
+{
+	char text[4096];
+	struct pw_ruleset *rs = NULL;
+	const char *path;
+
+	snprintf(text, sizeof(text),
+		 "{\"rules\": [{\"id\": \"F\", \"title\": \"t\", \"description\": \"d\","
+		 " \"severity\": \"low\", \"condition\": %s}]}",
+		 cond);
+	path = write_file("cond.json", text);
+	if (pw_rules_load_paths(&path, 1, NULL, &rs, e))
+		return NULL;
+	return rs;
+}
+
+/* Every field the engine accepts is listed by rules fields with an example
+ * that compiles, and documented in docs/rules.md. */
+static void test_fields_listed(void **state)
+{
+	struct pw_rules_field_doc d;
+	struct pw_rules_error e;
+	struct pw_ruleset *rs;
+	char values[1024], want[128], *doc;
+	size_t i, n = 0;
+	FILE *f = fopen("docs/rules.md", "r");
+
+	assert_non_null(f);
+	doc = calloc(1, 1 << 20);
+	assert_non_null(doc);
+	assert_true(fread(doc, 1, (1 << 20) - 1, f) > 0);
+	fclose(f);
+	assert_true(pw_rules_nfields() > 50);
+	for (i = 0; i < pw_rules_nfields(); i++) {
+		pw_rules_field_doc(i, &d, values, sizeof(values));
+		assert_non_null(d.name);
+		assert_non_null(d.what);
+		assert_true(pw_rules_field_known(d.name));
+		rs = cond_set(d.example, &e);
+		if (!rs)
+			fail_msg("field %s: example %s: %s", d.name, d.example, e.text);
+		pw_ruleset_free(rs);
+		/* The example tests its own field. */
+		snprintf(want, sizeof(want), "\"%.*s", (int)strcspn(d.name, "K"), d.name);
+		if (!strstr(d.example, want))
+			fail_msg("field %s: example %s does not name it", d.name, d.example);
+		snprintf(want, sizeof(want), "`%s`", d.name);
+		if (!strstr(doc, want))
+			fail_msg("field %s is not in docs/rules.md", d.name);
+		if (!strcmp(d.type, "enum"))
+			assert_true(values[0]);
+		n++;
+	}
+	free(doc);
+	/* The engine accepts no field outside the list. */
+	assert_false(pw_rules_field_known("container.labels"));
+	assert_false(pw_rules_field_known("pod.label."));
+	assert_true(pw_rules_field_known("pod.label.team"));
+	assert_int_equal(n, pw_rules_nfields());
+}
+
+static void test_unknown_field_lists_fields(void **state)
+{
+	struct pw_rules_error e;
+
+	assert_null(cond_set("{\"container.namespac\": \"x\"}", &e));
+	assert_string_equal(e.json_path, "$.rules[0].condition.container.namespac");
+	assert_non_null(strstr(e.message, "unknown field 'container.namespac' (fields: kind, "));
+	assert_non_null(strstr(e.message, "container.namespace, "));
+	assert_non_null(strstr(e.message, "pod.label.KEY, "));
+	assert_non_null(strstr(e.message, "container.uid)"));
+	assert_non_null(strstr(e.text, "container.uid)"));
+}
+
+static int cond_fires(const char *cond, const struct pw_view *v)
+{
+	struct pw_rules_error e;
+	struct pw_ruleset *rs = cond_set(cond, &e);
+	const struct pw_rule *h[2];
+	int n;
+
+	if (!rs)
+		fail_msg("%s: %s", cond, e.text);
+	n = (int)pw_rules_match(rs, v, h, 2);
+	pw_ruleset_free(rs);
+	return n;
+}
+
+/* Kubernetes and lineage fields against a crafted view. */
+static void test_k8s_and_lineage_fields(void **state)
+{
+	static const char labels[] = "com.example.team=infra\0empty=\0tier=db";
+	static const char pod_labels[] = "app.kubernetes.io/name=node-exporter\0k8s-app=ne";
+	struct pw_view_container c = exporter;
+	struct pw_view v;
+
+	c.labels = labels;
+	c.labels_len = sizeof(labels) - 1; /* the last one ends at len */
+	c.pod_labels = pod_labels;
+	c.pod_labels_len = sizeof(pod_labels);
+	c.image_digest = "sha256:0123";
+	view_exec(&v, "/bin/nsenter", &c);
+	memcpy(exec_rec.args, "nsenter\0-t\0001\0-m\0", 17);
+	exec_rec.args_len = 17;
+	pw_view_from_event(&v, &exec_rec.hdr);
+	v.container = &c;
+	v.proc.parent_exe = "/usr/bin/bash";
+	v.proc.parent_comm = "bash";
+
+	assert_int_equal(cond_fires("{\"container.namespace\": \"monitoring\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"container.namespace\": \"kube-system\"}", &v), 0);
+	assert_int_equal(cond_fires("{\"container.pod\": {\"prefix\": \"node-exporter-\"}}", &v),
+			 1);
+	assert_int_equal(cond_fires("{\"container.image_digest\": \"sha256:0123\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"container.label.com.example.team\": \"infra\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"container.label.tier\": \"db\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"container.label.empty\": \"\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"container.label.team\": \"infra\"}", &v), 0);
+	assert_int_equal(cond_fires("{\"container.label.com.example\": \"infra\"}", &v), 0);
+	assert_int_equal(
+		cond_fires("{\"pod.label.app.kubernetes.io/name\": \"node-exporter\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"pod.label.k8s-app\": {\"glob\": \"n?\"}}", &v), 1);
+	assert_int_equal(cond_fires("{\"pod.label.app\": {\"glob\": \"*\"}}", &v), 1); /* "" */
+	assert_int_equal(cond_fires("{\"proc.args\": \"nsenter -t 1 -m\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"proc.args\": {\"contains\": \"-t 1\"}}", &v), 1);
+	assert_int_equal(cond_fires("{\"proc.parent.exe\": {\"basename\": \"bash\"}}", &v), 1);
+	assert_int_equal(cond_fires("{\"proc.parent.comm\": \"sh\"}", &v), 0);
+	/* On the host, or unknown: "". */
+	v.container = NULL;
+	v.proc.parent_exe = NULL;
+	assert_int_equal(cond_fires("{\"container.namespace\": \"\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"pod.label.k8s-app\": \"ne\"}", &v), 0);
+	assert_int_equal(cond_fires("{\"proc.parent.exe\": \"\"}", &v), 1);
+	/* "ignore kube-system" as an exception on a shipped rule. */
+	{
+		struct pw_ruleset *rs =
+			load2(SHIPPED,
+			      write_file("91-ks.json",
+					 "{\"overrides\": [{\"id\": \"PW-0401\", \"exceptions\": "
+					 "[{\"container.namespace\": \"kube-system\"}]}]}"));
+		struct pw_view_container ks = web;
+
+		ks.ns = "kube-system";
+		view_cap(&v, 21, &web);
+		assert_string_equal(fired(rs, &v), "PW-0401");
+		view_cap(&v, 21, &ks);
+		assert_string_equal(fired(rs, &v), "");
+		pw_ruleset_free(rs);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +574,9 @@ int main(void)
 		cmocka_unit_test(test_append_override_disable),
 		cmocka_unit_test(test_layer_errors),
 		cmocka_unit_test(test_same_file_once),
+		cmocka_unit_test(test_fields_listed),
+		cmocka_unit_test(test_unknown_field_lists_fields),
+		cmocka_unit_test(test_k8s_and_lineage_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
