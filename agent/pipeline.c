@@ -102,6 +102,10 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 	pw_host_info_read(&p->host);
 	if (load_rules(o, &p->rules, err, errlen))
 		return -1;
+	if (o->state_file && !(p->started = pw_started_open(o->state_file))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	p->procs = pw_ptable_new(NULL, 0);
 	p->fold = pw_fold_new(o->fold_window_ns, 0);
 	if (!p->procs || !p->fold || pw_ctable_init(&p->table, "/", 1)) {
@@ -128,6 +132,11 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 
 void pw_pipeline_free(struct pw_pipeline *p)
 {
+	if (p->started) {
+		pw_started_save(p->started, 1);
+		pw_started_free(p->started);
+		p->started = NULL;
+	}
 	pw_hw_free(p->hw);
 	free(p->rule_counts);
 	free(p->holding);
@@ -345,8 +354,23 @@ static void container_started(struct pw_pipeline *p, const struct pw_ct_containe
 			      uint64_t ts_ns, uint32_t pid)
 {
 	struct pw_view_container vc;
+	char key[PW_STARTED_KEY_MAX];
 	struct pw_view v;
 
+	if (p->started) {
+		/* Reported by the last run, still the same init: not news. */
+		snprintf(key, sizeof(key), "%s:%ld", c->ref.id,
+			 (long)(c->start_pid ? c->start_pid : (pid_t)pid));
+		pw_started_note(p->started, key);
+		pw_started_save(p->started, 0);
+		if (pw_started_known(p->started, key)) {
+			p->starts_known++;
+			pw_info("container %s: its start was reported before this run (%s): not "
+				"again\n",
+				c->ref.id, p->o.state_file);
+			return;
+		}
+	}
 	container_view(c, &vc);
 	pw_view_container_start(&v, &vc, c->cgroup_id, pid);
 	v.ts_ns = ts_ns;
@@ -447,6 +471,8 @@ void pw_pipeline_inventory(struct pw_pipeline *p, const char *reason)
 	jw_kv_u64(w, "count", n);
 	jw_obj_end(w);
 	pw_pipeline_emit(p, PW_REC_META, PW_SEV_INFO);
+	if (p->started) /* a periodic save of what a burst of starts left unsaved */
+		pw_started_save(p->started, 0);
 }
 
 static void write_event(struct pw_pipeline *p, const struct pw_event_kind *kind,
@@ -1111,6 +1137,10 @@ static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
 			"forgotten, %zu containers now, %zu before)\n",
 			j->cs.mount, gone, p->table.containers, before);
 out:
+	/* What ran at start is known now: the last run's other starts are of
+	 * containers gone. */
+	if (p->started && !j->rc)
+		pw_started_settled(p->started);
 	p->discover_announce = 0;
 	p->discover_reconcile = 0;
 	free(p->known_ids);

@@ -286,6 +286,7 @@ static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char
 	l = pw_cfg_list(c, PW_O_RULES);
 	ro->pipeline.rules_paths = (const char *const *)l->v;
 	ro->pipeline.nrules_paths = l->n;
+	ro->pipeline.state_file = pw_cfg_str(c, PW_O_STATE_FILE);
 	l = pw_cfg_list(c, PW_O_DISABLE_RULE);
 	ro->pipeline.disabled = (const char *const *)l->v;
 	ro->pipeline.ndisabled = l->n;

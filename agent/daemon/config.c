@@ -29,6 +29,14 @@ static int check_nonempty(const char *v, char *err, size_t errlen)
 	return -1;
 }
 
+static int check_abs(const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '/')
+		return 0;
+	snprintf(err, errlen, "need an absolute path");
+	return -1;
+}
+
 static int check_ringbuf(const char *v, char *err, size_t errlen)
 {
 	uint64_t n;
@@ -158,6 +166,11 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 				      .help = "a privwatch.inventory/1 record (every container, its\n"
 					      "mode, PSS level and relaxed dimensions) at start and\n"
 					      "every SEC seconds (0: at start only)" },
+	[PW_O_STATE_FILE] = { "state-file", "state_file", 0, PW_OPT_STR, .check = check_abs,
+			      .reload = RESTART, .arg = "PATH",
+			      .help = "remember the container starts reported, so that a\n"
+				      "restart does not report the running ones again\n"
+				      "(the service: /var/lib/privwatch/started.json)" },
 	[PW_O_SENSITIVE_MOUNT] = { "sensitive-mount", "sensitive_mount", 0, PW_OPT_LIST,
 				   .max = PW_SENSITIVE_MAX, .check = check_mount, .reload = RESTART,
 				   .arg = "PATH",
