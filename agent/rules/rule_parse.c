@@ -833,10 +833,12 @@ static int note_override(struct pw_parse *p, struct pw_rule *r)
 {
 	const char *was = r->overridden_by;
 	size_t len = (was ? strlen(was) + 2 : 0) + strlen(p->base);
+	const char *t;
 	char buf[1024];
 
-	if (was && strstr(was, p->base))
-		return 0;
+	for (t = was; t && *t; t += strcspn(t, ",") + (t[strcspn(t, ",")] ? 2 : 0))
+		if (strcspn(t, ",") == strlen(p->base) && !strncmp(t, p->base, strlen(p->base)))
+			return 0; /* noted already */
 	if (len >= sizeof(buf))
 		return 0; /* a note, not worth failing for */
 	snprintf(buf, sizeof(buf), "%s%s%s", was ? was : "", was ? ", " : "", p->base);

@@ -320,6 +320,16 @@ static void test_append_override_disable(void **state)
 		assert_non_null(strstr(file, "30-more.json"));
 		assert_string_equal(pw_rule_overridden_by(r), "20-exc.json, 30-more.json");
 		pw_ruleset_free(rs);
+		/* Twice in one file: noted once; a name inside another's is its own. */
+		write_file("0-exc.json", "{\"overrides\": [{\"id\": \"B\", \"severity\": "
+					 "\"high\"}, {\"id\": \"B\", \"title\": \"b2\"}]}");
+		snprintf(p3, sizeof(p3), "%s/0-exc.json", dir);
+		assert_int_equal(pw_rules_load_paths(paths, 3, NULL, &rs, &e), 0);
+		r = pw_ruleset_rule(rs, 1);
+		assert_string_equal(pw_rule_info(r)->title, "b2");
+		assert_int_equal(pw_rule_info(r)->severity, PW_SEV_HIGH);
+		assert_string_equal(pw_rule_overridden_by(r), "20-exc.json, 0-exc.json");
+		pw_ruleset_free(rs);
 	}
 	free((void *)b);
 }
