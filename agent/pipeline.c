@@ -196,7 +196,8 @@ static void container_view(const struct pw_ct_container *c, struct pw_view_conta
 /* The process as the table knows it: what the record itself lacks. */
 static void process_view(struct pw_pipeline *p, struct pw_view *v)
 {
-	const struct pw_proc *pr = pw_ptable_get(p->procs, v->proc.pid), *parent;
+	const struct pw_proc *pr = pw_ptable_get(p->procs, v->proc.pid), *anc[PW_VIEW_ANCESTORS];
+	size_t i, n;
 
 	if (!pr)
 		return;
@@ -210,9 +211,15 @@ static void process_view(struct pw_pipeline *p, struct pw_view *v)
 	}
 	/* The parent, for rules on lineage (proc.parent.exe): the table's
 	 * ancestry, never /proc on the event thread. */
-	if (pw_ptable_ancestry(p->procs, v->proc.pid, &parent, 1) == 1) {
-		v->proc.parent_exe = parent->exe;
-		v->proc.parent_comm = parent->comm;
+	n = pw_ptable_ancestry(p->procs, v->proc.pid, anc, PW_VIEW_ANCESTORS);
+	for (i = 0; i < n; i++) {
+		v->proc.ancestor_exe[i] = anc[i]->exe;
+		v->proc.ancestor_comm[i] = anc[i]->comm;
+	}
+	v->proc.nancestors = n;
+	if (n) {
+		v->proc.parent_exe = anc[0]->exe;
+		v->proc.parent_comm = anc[0]->comm;
 	}
 }
 

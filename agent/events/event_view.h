@@ -50,7 +50,8 @@ enum pw_view_mode {
 
 enum pw_view_phase { PW_VPHASE_NONE = 0, PW_VPHASE_SETUP, PW_VPHASE_STARTED };
 
-#define PW_VIEW_PATH_MAX 1024
+#define PW_VIEW_PATH_MAX  1024
+#define PW_VIEW_ANCESTORS 8 /* ancestors rules can test (proc.ancestor.*) */
 
 /* What a mount(2) call does; its flags say (MS_* in <sys/mount.h>). */
 enum pw_mount_kind {
@@ -88,6 +89,9 @@ struct pw_view_process {
 	uint32_t args_len;
 	/* The parent as the process table knows it; NULL or "" when unknown. */
 	const char *parent_exe, *parent_comm;
+	/* Parent, grandparent... (ancestor_*[0] is the parent), nancestors known. */
+	const char *ancestor_exe[PW_VIEW_ANCESTORS], *ancestor_comm[PW_VIEW_ANCESTORS];
+	uint32_t nancestors;
 };
 
 struct pw_view {

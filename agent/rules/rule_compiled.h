@@ -61,6 +61,8 @@ enum pw_field_id {
 	PW_FLD_PROC_ARGS,
 	PW_FLD_PROC_PARENT_EXE,
 	PW_FLD_PROC_PARENT_COMM,
+	PW_FLD_PROC_ANCESTOR_EXE, /* any of them: matches if one does */
+	PW_FLD_PROC_ANCESTOR_COMM,
 	/* strings named with a key: "container.label.KEY", "pod.label.KEY" */
 	PW_FLD_CONTAINER_LABEL,
 	PW_FLD_POD_LABEL,

@@ -73,6 +73,13 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 				     "{\"proc.parent.exe\": {\"basename\": \"containerd-shim-runc-v2\"}}" },
 	[PW_FLD_PROC_PARENT_COMM] = { "proc.parent.comm", PW_FT_STR, "the parent's command name",
 				      "{\"proc.parent.comm\": \"sh\"}" },
+	[PW_FLD_PROC_ANCESTOR_EXE] = { "proc.ancestor.exe", PW_FT_STR,
+				       "any ancestor's executable (parent first, up to 8): "
+				       "matches if one matches",
+				       "{\"proc.ancestor.exe\": {\"basename\": \"sshd\"}}" },
+	[PW_FLD_PROC_ANCESTOR_COMM] = { "proc.ancestor.comm", PW_FT_STR,
+					"any ancestor's command name (parent first, up to 8)",
+					"{\"proc.ancestor.comm\": \"runc\"}" },
 	[PW_FLD_CONTAINER_LABEL] = { "container.label.KEY", PW_FT_STR,
 				     "a container label's value (\"\" when it has none)",
 				     "{\"container.label.io.cilium.k8s.policy.name\": \"allow-all\"}" },
@@ -423,6 +430,17 @@ const char *pw_field_str_tmp(int id, const char *key, const struct pw_view *v, c
 		if (c && key)
 			val = label_value(c->pod_labels, c->pod_labels_len, key);
 		break;
+	case PW_FLD_PROC_ANCESTOR_EXE:
+	case PW_FLD_PROC_ANCESTOR_COMM: /* for output: "sh,containerd-shim" */
+		if (!size)
+			return "";
+		tmp[0] = '\0';
+		for (i = 0, n = 0; i < v->proc.nancestors && i < PW_VIEW_ANCESTORS && n < size; i++)
+			n += snprintf(tmp + n, size - n, "%s%s", i ? "," : "",
+				      nz(id == PW_FLD_PROC_ANCESTOR_EXE
+						 ? v->proc.ancestor_exe[i]
+						 : v->proc.ancestor_comm[i]));
+		return tmp;
 	default: return pw_field_str(id, v);
 	}
 	/* A label's value runs to its NUL, inside the labels' bytes. */

@@ -88,6 +88,22 @@ assembled_match(const struct pw_ruleset *rs, const struct pw_node *n, const stru
 	return str_match(rs, n, pw_field_str_tmp(n->field, key, v, tmp, sizeof(tmp)));
 }
 
+/* Any ancestor (parent first) whose exe or comm matches. */
+static int ancestor_match(const struct pw_ruleset *rs, const struct pw_node *n,
+			  const struct pw_view *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->proc.nancestors && i < PW_VIEW_ANCESTORS; i++) {
+		const char *s = n->field == PW_FLD_PROC_ANCESTOR_EXE ? v->proc.ancestor_exe[i]
+								     : v->proc.ancestor_comm[i];
+
+		if (str_match(rs, n, s ? s : ""))
+			return 1;
+	}
+	return 0;
+}
+
 int pw_node_eval(const struct pw_ruleset *rs, const struct pw_node *n, const struct pw_view *v)
 {
 	const struct pw_node *c, *end = n + n->size;
@@ -108,6 +124,8 @@ int pw_node_eval(const struct pw_ruleset *rs, const struct pw_node *n, const str
 	case PW_N_ENUM: return (pw_field_bits(n->field, v) & n->mask) != 0;
 	case PW_N_NUM: return pw_field_num(n->field, v, &num) && num_match(rs, n, num);
 	default:
+		if (n->field == PW_FLD_PROC_ANCESTOR_EXE || n->field == PW_FLD_PROC_ANCESTOR_COMM)
+			return ancestor_match(rs, n, v);
 		if (n->field == PW_FLD_PROC_ARGS || pw_field_is_keyed(n->field))
 			return assembled_match(rs, n, v);
 		return str_match(rs, n, pw_field_str(n->field, v));

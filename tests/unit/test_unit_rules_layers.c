@@ -553,6 +553,20 @@ static void test_k8s_and_lineage_fields(void **state)
 	assert_int_equal(cond_fires("{\"proc.args\": {\"contains\": \"-t 1\"}}", &v), 1);
 	assert_int_equal(cond_fires("{\"proc.parent.exe\": {\"basename\": \"bash\"}}", &v), 1);
 	assert_int_equal(cond_fires("{\"proc.parent.comm\": \"sh\"}", &v), 0);
+	v.proc.ancestor_exe[0] = "/usr/bin/bash";
+	v.proc.ancestor_comm[0] = "bash";
+	v.proc.ancestor_exe[1] = "/usr/bin/containerd-shim-runc-v2";
+	v.proc.ancestor_comm[1] = "containerd-shim";
+	v.proc.nancestors = 2;
+	assert_int_equal(cond_fires("{\"proc.ancestor.exe\": {\"basename\": "
+				    "\"containerd-shim-runc-v2\"}}",
+				    &v),
+			 1);
+	assert_int_equal(cond_fires("{\"proc.ancestor.comm\": \"bash\"}", &v), 1);
+	assert_int_equal(cond_fires("{\"proc.ancestor.comm\": \"sshd\"}", &v), 0);
+	assert_int_equal(cond_fires("{\"not\": {\"proc.ancestor.comm\": \"sshd\"}}", &v), 1);
+	v.proc.nancestors = 0; /* none known: nothing matches, not even "" */
+	assert_int_equal(cond_fires("{\"proc.ancestor.comm\": \"\"}", &v), 0);
 	/* On the host, or unknown: "". */
 	v.container = NULL;
 	v.proc.parent_exe = NULL;
