@@ -27,7 +27,9 @@ static void rules_usage(FILE *out)
 		"several are layered in the order given. Default: " PW_RULES_DIR " if it\n"
 		"exists, else rules/ of the source tree this binary was built in. When every\n"
 		"PATH is a file, the default set comes first and the files are layered on it\n"
-		"(\"rules check 90-local.json\" checks a local file as it will run).\n"
+		"(\"rules check 90-local.json\" checks a local file as it will run; a file\n"
+		"named like one of the set takes its place: an edited copy is checked\n"
+		"among the others).\n"
 		"  --disable-rule ID   leave rule ID out (repeatable); an unknown ID is an error\n"
 		"  --no-defaults       the PATHs alone, without the default set under them\n"
 		"  --all               list: disabled rules too\n"
@@ -42,6 +44,7 @@ struct rules_args {
 	const char *disabled[MAX_DISABLED];
 	size_t ndisabled;
 	int no_defaults, all;
+	int on_defaults; /* files given, layered on the default set */
 };
 
 /* -1 to go on, else an exit code. */
@@ -92,18 +95,14 @@ static int parse_args(int argc, char **argv, struct rules_args *a)
 	/* The default set under the files given, or alone. */
 	if (optind == argc || (all_files && !a->no_defaults)) {
 		if (pw_rules_default_path(a->default_buf, sizeof(a->default_buf))) {
-			if (optind == argc || !a->no_defaults) {
-				fprintf(stderr,
-					"privwatch rules: no rules at %s or in this build tree; "
-					"give PATH%s\n",
-					PW_RULES_DIR,
-					optind == argc ? ""
-						       : " (or --no-defaults: the files alone)");
-				return PW_EXIT_FAIL;
-			}
-		} else {
-			a->paths[a->npaths++] = a->default_buf;
+			fprintf(stderr,
+				"privwatch rules: no rules at %s or in this build tree; give PATH%s\n",
+				PW_RULES_DIR,
+				optind == argc ? "" : " (or --no-defaults: the files alone)");
+			return PW_EXIT_FAIL;
 		}
+		a->paths[a->npaths++] = a->default_buf;
+		a->on_defaults = optind < argc;
 	}
 	for (i = optind; i < argc; i++)
 		a->paths[a->npaths++] = argv[i];
@@ -116,7 +115,9 @@ static int parse_args(int argc, char **argv, struct rules_args *a)
 
 static int load(const struct rules_args *a, struct pw_ruleset **rs)
 {
-	struct pw_rules_opts o = { .disabled = a->disabled, .ndisabled = a->ndisabled };
+	struct pw_rules_opts o = { .disabled = a->disabled,
+				   .ndisabled = a->ndisabled,
+				   .replace_same_name = a->on_defaults };
 	struct pw_rules_error err;
 
 	if (pw_rules_load_paths(a->paths, a->npaths, &o, rs, &err)) {

@@ -227,8 +227,15 @@ static int seen_file(const struct rule_file *files, size_t n, const struct stat 
 }
 
 /* The files of one path appended to *files (*n of them, room for *cap). */
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 static int read_files(const char *path, struct rule_file **files, size_t *n, size_t *cap,
-		      struct pw_rules_error *err)
+		      int replace, struct pw_rules_error *err)
 {
 	struct dirent **names = NULL;
 	json_error_t jerr;
@@ -285,6 +292,18 @@ static int read_files(const char *path, struct rule_file **files, size_t *n, siz
 			pw_rules_error_set(err, f->path, jerr.line > 0 ? jerr.line : 0, NULL, NULL,
 					   "%s", jerr.text);
 			goto out;
+		}
+		if (replace) {
+			size_t k;
+
+			for (k = 0; k < *n; k++)
+				if (!strcmp(base_of((*files)[k].path), base_of(f->path)))
+					break;
+			if (k < *n) { /* in the place of the one of that name */
+				json_decref((*files)[k].root);
+				(*files)[k] = *f;
+				continue;
+			}
 		}
 		(*n)++;
 	}
@@ -395,7 +414,7 @@ int pw_rules_load_paths(const char *const *paths, size_t npaths, const struct pw
 		goto out;
 	}
 	for (i = 0; i < npaths; i++)
-		if (read_files(paths[i], &files, &n, &cap, err))
+		if (read_files(paths[i], &files, &n, &cap, o && o->replace_same_name, err))
 			goto out;
 	rs->nfiles = n;
 	/* Lists of every file are known before any rule compiles; then each

@@ -45,6 +45,10 @@ struct pw_rules_error {
 struct pw_rules_opts {
 	const char *const *disabled; /* rule ids not to load; unknown ids are an error */
 	size_t ndisabled;
+	/* A file named like one read before takes that one's place instead of
+	 * adding to it (rules check FILE: an edited copy of a shipped file,
+	 * checked among the others). */
+	int replace_same_name;
 };
 
 /*

@@ -76,6 +76,27 @@ static void test_check_one_file_in_context(void **state)
 	assert_non_null(strstr(err, "unknown list"));
 }
 
+/* An edited copy of a shipped file is checked in its place, not as a
+ * second definition of its rules. */
+static void test_check_edited_copy(void **state)
+{
+	char d[] = "/tmp/pw-rules-copy-XXXXXX", f[128], cmd[512];
+	char *argv[] = { PW, "rules", "list", f, NULL };
+
+	assert_non_null(mkdtemp(d));
+	snprintf(f, sizeof(f), "%s/30-mounts.json", d);
+	snprintf(cmd, sizeof(cmd),
+		 "sed 's/\"title\": \"[^\"]*\"/\"title\": \"EDITED\"/' rules/30-mounts.json > %s",
+		 f);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(out, "PW-0301      "));
+	assert_non_null(strstr(out, "EDITED  [/tmp/pw-rules-copy-"));
+	assert_null(strstr(out, "rules/30-mounts.json]"));
+	unlink(f);
+	rmdir(d);
+}
+
 /* No coverage is never "OK": an empty directory, one of other files, a set
  * with every rule disabled. */
 static void test_check_no_coverage(void **state)
@@ -180,6 +201,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_check_bad_file),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_check_one_file_in_context),
+		cmocka_unit_test(test_check_edited_copy),
 		cmocka_unit_test(test_check_no_coverage),
 		cmocka_unit_test(test_list_layers),
 		cmocka_unit_test(test_fields),
