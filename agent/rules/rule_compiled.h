@@ -97,7 +97,16 @@ const struct pw_field *pw_field_get(int id);
 int pw_field_lookup(const char *name); /* id, or -1 */
 /* Keyed fields ("pod.label.team"): the id and *key ("team"), or -1. */
 int pw_field_lookup_keyed(const char *name, const char **key);
-int pw_field_is_keyed(int id);
+static inline int pw_field_is_keyed(int id)
+{
+	return id == PW_FLD_CONTAINER_LABEL || id == PW_FLD_POD_LABEL;
+}
+/* Fields whose value is put together per event (pw_field_str_tmp). */
+static inline int pw_field_is_assembled(int id)
+{
+	return id == PW_FLD_PROC_ARGS || id == PW_FLD_PROC_ANCESTOR_EXE ||
+	       id == PW_FLD_PROC_ANCESTOR_COMM || pw_field_is_keyed(id);
+}
 /* "kind, result, ... (and container.label.KEY, pod.label.KEY)" for errors. */
 void pw_field_names(char *buf, size_t size);
 /* Enum values: name of value i (NULL: no such value), values < 64. */

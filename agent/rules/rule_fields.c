@@ -137,11 +137,6 @@ const struct pw_field *pw_field_get(int id)
 	return id >= 0 && id < PW_FLD_COUNT ? &fields[id] : NULL;
 }
 
-int pw_field_is_keyed(int id)
-{
-	return id == PW_FLD_CONTAINER_LABEL || id == PW_FLD_POD_LABEL;
-}
-
 int pw_field_lookup(const char *name)
 {
 	int i;

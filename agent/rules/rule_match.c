@@ -124,10 +124,12 @@ int pw_node_eval(const struct pw_ruleset *rs, const struct pw_node *n, const str
 	case PW_N_ENUM: return (pw_field_bits(n->field, v) & n->mask) != 0;
 	case PW_N_NUM: return pw_field_num(n->field, v, &num) && num_match(rs, n, num);
 	default:
-		if (n->field == PW_FLD_PROC_ANCESTOR_EXE || n->field == PW_FLD_PROC_ANCESTOR_COMM)
-			return ancestor_match(rs, n, v);
-		if (n->field == PW_FLD_PROC_ARGS || pw_field_is_keyed(n->field))
+		if (__builtin_expect(pw_field_is_assembled(n->field), 0)) {
+			if (n->field == PW_FLD_PROC_ANCESTOR_EXE ||
+			    n->field == PW_FLD_PROC_ANCESTOR_COMM)
+				return ancestor_match(rs, n, v);
 			return assembled_match(rs, n, v);
+		}
 		return str_match(rs, n, pw_field_str(n->field, v));
 	}
 }
