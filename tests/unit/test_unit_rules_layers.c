@@ -565,6 +565,29 @@ static void test_k8s_and_lineage_fields(void **state)
 	assert_int_equal(cond_fires("{\"proc.ancestor.comm\": \"bash\"}", &v), 1);
 	assert_int_equal(cond_fires("{\"proc.ancestor.comm\": \"sshd\"}", &v), 0);
 	assert_int_equal(cond_fires("{\"not\": {\"proc.ancestor.comm\": \"sshd\"}}", &v), 1);
+	{ /* in an output template: argv by spaces, ancestors by commas */
+		struct pw_rules_error e2;
+		struct pw_ruleset *rs;
+		const char *path = write_file(
+			"out.json",
+			"{\"rules\": [{\"id\": \"O\", \"title\": \"t\", \"description\": "
+			"\"d\", \"severity\": \"low\", \"condition\": {\"kind\": \"exec\"}, "
+			"\"output\": \"{proc.args} <- {proc.ancestor.comm} in "
+			"{container.namespace}/{container.pod}\"}]}");
+		char buf[256];
+
+		assert_int_equal(pw_rules_load_paths(&path, 1, NULL, &rs, &e2), 0);
+		pw_rule_format_output(pw_ruleset_rule(rs, 0), &v, buf, sizeof(buf));
+		assert_string_equal(buf, "nsenter -t 1 -m <- bash,containerd-shim in "
+					 "monitoring/node-exporter-x2v4q");
+		pw_ruleset_free(rs);
+		path = write_file("out2.json",
+				  "{\"rules\": [{\"id\": \"O\", \"title\": \"t\", "
+				  "\"description\": \"d\", \"severity\": \"low\", \"condition\": "
+				  "{\"kind\": \"exec\"}, \"output\": \"{pod.label.app}\"}]}");
+		assert_int_equal(pw_rules_load_paths(&path, 1, NULL, &rs, &e2), -1);
+		assert_non_null(strstr(e2.message, "unknown field '{pod.label.app}' in output"));
+	}
 	v.proc.nancestors = 0; /* none known: nothing matches, not even "" */
 	assert_int_equal(cond_fires("{\"proc.ancestor.comm\": \"\"}", &v), 0);
 	/* On the host, or unknown: "". */
