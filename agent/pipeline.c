@@ -84,7 +84,16 @@ static int load_rules(const struct pw_pipeline_opts *o, struct pw_ruleset **out,
 	if (!o->nrules_paths)
 		return 0;
 	if (pw_rules_load_paths(o->rules_paths, o->nrules_paths, &ro, out, &e)) {
-		snprintf(err, errlen, "%s", e.text);
+		size_t i;
+
+		/* A path that is wrong itself: say which option gave it. */
+		for (i = 0; i < o->nrules_paths; i++)
+			if (!strcmp(e.file, o->rules_paths[i]) && !e.line && !e.rule_id[0])
+				break;
+		if (i < o->nrules_paths)
+			snprintf(err, errlen, "--rules (key \"rules\") %s", e.text);
+		else
+			snprintf(err, errlen, "%s", e.text);
 		return -1;
 	}
 	return 0;

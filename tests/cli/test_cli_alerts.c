@@ -221,7 +221,9 @@ static void test_bad_rules_and_options(void **state)
 		int status;
 		const char *says;
 	} cases[] = {
-		{ { "--rules", "/nonexistent/rules" }, 1, "/nonexistent/rules" },
+		{ { "--rules", "/nonexistent/rules" },
+		  1,
+		  "--rules (key \"rules\") /nonexistent/rules: " },
 		{ { "--rules", bad }, 1, "$.rules[0].condition.kind" },
 		{ { "--rules", bad }, 1, "PW-BAD1" },
 		{ { "--rules", "rules", "--disable-rule", "PW-NOPE" }, 1, "PW-NOPE" },
