@@ -81,10 +81,19 @@ static int load_rules(const struct pw_pipeline_opts *o, struct pw_ruleset **out,
 	struct pw_rules_error e;
 
 	*out = NULL;
-	if (!o->rules_path)
+	if (!o->nrules_paths)
 		return 0;
-	if (pw_rules_load(o->rules_path, &ro, out, &e)) {
-		snprintf(err, errlen, "%s", e.text);
+	if (pw_rules_load_paths(o->rules_paths, o->nrules_paths, &ro, out, &e)) {
+		size_t i;
+
+		/* A path that is wrong itself: say which option gave it. */
+		for (i = 0; i < o->nrules_paths; i++)
+			if (!strcmp(e.file, o->rules_paths[i]) && !e.line && !e.rule_id[0])
+				break;
+		if (i < o->nrules_paths)
+			snprintf(err, errlen, "--rules (key \"rules\") %s", e.text);
+		else
+			snprintf(err, errlen, "%s", e.text);
 		return -1;
 	}
 	return 0;
@@ -102,6 +111,10 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 	pw_host_info_read(&p->host);
 	if (load_rules(o, &p->rules, err, errlen))
 		return -1;
+	if (o->state_file && !(p->started = pw_started_open(o->state_file))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	p->procs = pw_ptable_new(NULL, 0);
 	p->fold = pw_fold_new(o->fold_window_ns, 0);
 	if (!p->procs || !p->fold || pw_ctable_init(&p->table, "/", 1)) {
@@ -128,6 +141,11 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 
 void pw_pipeline_free(struct pw_pipeline *p)
 {
+	if (p->started) {
+		pw_started_save(p->started, 1);
+		pw_started_free(p->started);
+		p->started = NULL;
+	}
 	pw_hw_free(p->hw);
 	free(p->rule_counts);
 	free(p->holding);
@@ -161,6 +179,11 @@ static void container_view(const struct pw_ct_container *c, struct pw_view_conta
 	vc->image = c->meta.image;
 	vc->pod = c->meta.pod_name;
 	vc->ns = c->meta.pod_namespace[0] ? c->meta.pod_namespace : c->ref.ns;
+	vc->image_digest = c->meta.image_digest;
+	vc->labels = c->meta.labels;
+	vc->labels_len = c->meta.labels_len;
+	vc->pod_labels = c->meta.pod_labels;
+	vc->pod_labels_len = c->meta.pod_labels_len;
 	vc->phase = c->phase == PW_PHASE_STARTED ? PW_VPHASE_STARTED : PW_VPHASE_SETUP;
 	vc->mode = view_mode(c);
 	if (c->facts_pending)
@@ -182,7 +205,8 @@ static void container_view(const struct pw_ct_container *c, struct pw_view_conta
 /* The process as the table knows it: what the record itself lacks. */
 static void process_view(struct pw_pipeline *p, struct pw_view *v)
 {
-	const struct pw_proc *pr = pw_ptable_get(p->procs, v->proc.pid);
+	const struct pw_proc *pr = pw_ptable_get(p->procs, v->proc.pid), *anc[PW_VIEW_ANCESTORS];
+	size_t i, n;
 
 	if (!pr)
 		return;
@@ -193,6 +217,18 @@ static void process_view(struct pw_pipeline *p, struct pw_view *v)
 	if (!v->proc.args) {
 		v->proc.args = pr->args;
 		v->proc.args_len = pr->args_len;
+	}
+	/* The parent, for rules on lineage (proc.parent.exe): the table's
+	 * ancestry, never /proc on the event thread. */
+	n = pw_ptable_ancestry(p->procs, v->proc.pid, anc, PW_VIEW_ANCESTORS);
+	for (i = 0; i < n; i++) {
+		v->proc.ancestor_exe[i] = anc[i]->exe;
+		v->proc.ancestor_comm[i] = anc[i]->comm;
+	}
+	v->proc.nancestors = n;
+	if (n) {
+		v->proc.parent_exe = anc[0]->exe;
+		v->proc.parent_comm = anc[0]->comm;
 	}
 }
 
@@ -334,8 +370,23 @@ static void container_started(struct pw_pipeline *p, const struct pw_ct_containe
 			      uint64_t ts_ns, uint32_t pid)
 {
 	struct pw_view_container vc;
+	char key[PW_STARTED_KEY_MAX];
 	struct pw_view v;
 
+	if (p->started) {
+		/* Reported by the last run, still the same init: not news. */
+		snprintf(key, sizeof(key), "%s:%ld", c->ref.id,
+			 (long)(c->start_pid ? c->start_pid : (pid_t)pid));
+		pw_started_note(p->started, key);
+		pw_started_save(p->started, 0);
+		if (pw_started_known(p->started, key)) {
+			p->starts_known++;
+			pw_info("container %s: its start was reported before this run (%s): not "
+				"again\n",
+				c->ref.id, p->o.state_file);
+			return;
+		}
+	}
 	container_view(c, &vc);
 	pw_view_container_start(&v, &vc, c->cgroup_id, pid);
 	v.ts_ns = ts_ns;
@@ -436,6 +487,8 @@ void pw_pipeline_inventory(struct pw_pipeline *p, const char *reason)
 	jw_kv_u64(w, "count", n);
 	jw_obj_end(w);
 	pw_pipeline_emit(p, PW_REC_META, PW_SEV_INFO);
+	if (p->started) /* a periodic save of what a burst of starts left unsaved */
+		pw_started_save(p->started, 0);
 }
 
 static void write_event(struct pw_pipeline *p, const struct pw_event_kind *kind,
@@ -1100,6 +1153,10 @@ static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
 			"forgotten, %zu containers now, %zu before)\n",
 			j->cs.mount, gone, p->table.containers, before);
 out:
+	/* What ran at start is known now: the last run's other starts are of
+	 * containers gone. */
+	if (p->started && !j->rc)
+		pw_started_settled(p->started);
 	p->discover_announce = 0;
 	p->discover_reconcile = 0;
 	free(p->known_ids);

@@ -26,12 +26,15 @@
 #include "events/event_view.h"
 #include "lib/jsonw.h"
 #include "rules/rules.h"
+#include "daemon/started_state.h"
 #include "sinks/sinks.h"
 
 struct pw_ptable;
 
 struct pw_pipeline_opts {
-	const char *rules_path;	     /* NULL: run without rules (events only) */
+	const char *const *rules_paths; /* layered in order; none: no rules (events only) */
+	size_t nrules_paths;
+	const char *state_file;	     /* NULL: every running container is evaluated at start */
 	const char *const *disabled; /* rule ids left out (--disable-rule) */
 	size_t ndisabled;
 	int events; /* also write every event (privwatch.event/1) */
@@ -131,6 +134,8 @@ struct pw_pipeline {
 	char discover_mount[4096], discover_controller[32];
 	uint64_t table_full_alerted; /* table overflow as of the last alert */
 	uint64_t timeouts_alerted;   /* read timeouts as of the last alert */
+	struct pw_started *started;  /* o.state_file's starts; NULL without */
+	uint64_t starts_known;	     /* container starts the last run reported: not again */
 };
 
 /* Load the rules (err names the file, rule and field), build the tables. */

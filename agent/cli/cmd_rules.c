@@ -1,34 +1,50 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* privwatch rules check|list|bench: the rule files without the kernel. */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "cli/cli.h"
 #include "rules/rules.h"
 
 #define MAX_DISABLED 64
+#define MAX_PATHS    32
 
 static void rules_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: privwatch rules check [PATH]   load the rules, report the first mistake\n"
-		"       privwatch rules list [PATH]    id, severity, kinds, title of each rule\n"
-		"       privwatch rules bench [PATH]   ns to evaluate the set, per event\n\n"
-		"PATH is a rule file or a directory of *.json rule files (docs/rules.md).\n"
-		"Default: " PW_RULES_DIR " if it exists, else rules/ of the source tree\n"
-		"this binary was built in.\n"
+		"usage: privwatch rules check [PATH...]   load the layered set, report the first "
+		"mistake\n"
+		"       privwatch rules list [PATH...]    each rule: id, severity, kinds, title,\n"
+		"                                         origin file, overrides, exceptions\n"
+		"       privwatch rules bench [PATH...]   ns to evaluate the set, per event\n"
+		"       privwatch rules fields            every field a condition can name\n\n"
+		"PATH is a rule file or a directory of *.json rule files (docs/rules.md);\n"
+		"several are layered in the order given. Default: " PW_RULES_DIR " if it\n"
+		"exists, else rules/ of the source tree this binary was built in. When every\n"
+		"PATH is a file, the default set comes first and the files are layered on it\n"
+		"(\"rules check 90-local.json\" checks a local file as it will run; a file\n"
+		"named like one of the set takes its place: an edited copy is checked\n"
+		"among the others).\n"
 		"  --disable-rule ID   leave rule ID out (repeatable); an unknown ID is an error\n"
+		"  --no-defaults       the PATHs alone, without the default set under them\n"
+		"  --all               list: disabled rules too\n"
 		"  --help, --version\n");
 }
 
 struct rules_args {
-	const char *path;
-	char path_buf[4096];
+	const char *paths[MAX_PATHS + 1];
+	size_t npaths;
+	char default_buf[4096];
+	char label[1024]; /* the paths, for the verdict line */
 	const char *disabled[MAX_DISABLED];
 	size_t ndisabled;
+	int no_defaults, all;
+	int on_defaults; /* files given, layered on the default set */
 };
 
 /* -1 to go on, else an exit code. */
@@ -36,11 +52,15 @@ static int parse_args(int argc, char **argv, struct rules_args *a)
 {
 	static const struct option opts[] = {
 		{ "disable-rule", required_argument, NULL, 'd' },
+		{ "no-defaults", no_argument, NULL, 'N' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
-	int c;
+	int c, i, all_files = 1;
+	size_t off = 0, k;
+	struct stat st;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:hV", opts, NULL)) != -1) {
@@ -53,35 +73,54 @@ static int parse_args(int argc, char **argv, struct rules_args *a)
 			}
 			a->disabled[a->ndisabled++] = optarg;
 			break;
+		case 'N': a->no_defaults = 1; break;
+		case 'a': a->all = 1; break;
 		case 'h': rules_usage(stdout); return PW_EXIT_OK;
 		case 'V': pw_print_version(); return PW_EXIT_OK;
 		default: rules_usage(stderr); return PW_EXIT_USAGE;
 		}
 	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "privwatch rules: one PATH at most\n");
-		rules_usage(stderr);
+	if (argc - optind > MAX_PATHS) {
+		fprintf(stderr, "privwatch rules: at most %d PATHs\n", MAX_PATHS);
 		return PW_EXIT_USAGE;
 	}
-	if (optind < argc) {
-		a->path = argv[optind];
-	} else if (pw_rules_default_path(a->path_buf, sizeof(a->path_buf))) {
-		fprintf(stderr,
-			"privwatch rules: no rules at %s or in this build tree; give PATH\n",
-			PW_RULES_DIR);
-		return PW_EXIT_FAIL;
-	} else {
-		a->path = a->path_buf;
+	for (i = optind; i < argc; i++) {
+		if (stat(argv[i], &st)) {
+			fprintf(stderr, "privwatch rules: %s: %s\n", argv[i], strerror(errno));
+			return PW_EXIT_FAIL;
+		}
+		if (S_ISDIR(st.st_mode))
+			all_files = 0;
 	}
+	/* The default set under the files given, or alone. */
+	if (optind == argc || (all_files && !a->no_defaults)) {
+		if (pw_rules_default_path(a->default_buf, sizeof(a->default_buf))) {
+			fprintf(stderr,
+				"privwatch rules: no rules at %s or in this build tree; give PATH%s\n",
+				PW_RULES_DIR,
+				optind == argc ? "" : " (or --no-defaults: the files alone)");
+			return PW_EXIT_FAIL;
+		}
+		a->paths[a->npaths++] = a->default_buf;
+		a->on_defaults = optind < argc;
+	}
+	for (i = optind; i < argc; i++)
+		a->paths[a->npaths++] = argv[i];
+	a->label[0] = '\0';
+	for (k = 0; k < a->npaths && off < sizeof(a->label); k++)
+		off += snprintf(a->label + off, sizeof(a->label) - off, "%s%s", k ? " + " : "",
+				a->paths[k]);
 	return -1;
 }
 
 static int load(const struct rules_args *a, struct pw_ruleset **rs)
 {
-	struct pw_rules_opts o = { .disabled = a->disabled, .ndisabled = a->ndisabled };
+	struct pw_rules_opts o = { .disabled = a->disabled,
+				   .ndisabled = a->ndisabled,
+				   .replace_same_name = a->on_defaults };
 	struct pw_rules_error err;
 
-	if (pw_rules_load(a->path, &o, rs, &err)) {
+	if (pw_rules_load_paths(a->paths, a->npaths, &o, rs, &err)) {
 		fprintf(stderr, "%s\n", err.text);
 		return -1;
 	}
@@ -94,7 +133,7 @@ static int do_check(const struct rules_args *a)
 
 	if (load(a, &rs))
 		return PW_EXIT_FAIL;
-	printf("%s: %zu rules OK (%zu files, %zu disabled)\n", a->path, pw_ruleset_count(rs),
+	printf("%s: %zu rules OK (%zu files, %zu disabled)\n", a->label, pw_ruleset_count(rs),
 	       pw_ruleset_files(rs), pw_ruleset_disabled(rs));
 	pw_ruleset_free(rs);
 	return PW_EXIT_OK;
@@ -124,16 +163,24 @@ static int do_list(const struct rules_args *a)
 	const struct pw_rule *r;
 	struct pw_ruleset *rs;
 	char kinds[256];
-	size_t i;
+	size_t i, x;
 
 	if (load(a, &rs))
 		return PW_EXIT_FAIL;
-	for (i = 0; (r = pw_ruleset_rule(rs, i)); i++) {
+	for (i = 0; (r = a->all ? pw_ruleset_rule_any(rs, i) : pw_ruleset_rule(rs, i)); i++) {
 		const struct pw_rule_info *info = pw_rule_info(r);
+		const char *by = pw_rule_overridden_by(r), *file;
 
 		kinds_text(pw_rule_kinds(r), kinds, sizeof(kinds));
-		printf("%-12s %-8s %-28s %s\n", info->id, pw_severity_name(info->severity), kinds,
-		       info->title);
+		printf("%-12s %-8s %-28s %s  [%s%s%s]%s\n", info->id,
+		       pw_severity_name(info->severity), kinds, info->title, info->path,
+		       by[0] ? "; overridden in " : "", by,
+		       pw_rule_enabled(r) ? "" : " (disabled)");
+		for (x = 0; x < pw_rule_nexceptions(r); x++) {
+			const char *text = pw_rule_exception(r, x, &file);
+
+			printf("%-12s   except %s  [%s]\n", "", text, file);
+		}
 	}
 	pw_ruleset_free(rs);
 	return PW_EXIT_OK;
@@ -280,10 +327,27 @@ static int do_bench(const struct rules_args *a)
 		events += 1000 * BENCH_VIEWS;
 		elapsed = now_ns() - start;
 	} while (elapsed < 1e9);
-	printf("%s: %zu rules, %llu events in %.2f s: %.1f ns/event (%llu matches)\n", a->path,
+	printf("%s: %zu rules, %llu events in %.2f s: %.1f ns/event (%llu matches)\n", a->label,
 	       pw_ruleset_count(rs), events, elapsed / 1e9, elapsed / events, matched);
 	pw_ruleset_free(rs);
 	free(v);
+	return PW_EXIT_OK;
+}
+
+/* Every field, its type and values, and an example condition. */
+static int do_fields(const struct rules_args *a)
+{
+	struct pw_rules_field_doc d;
+	char values[1024];
+	size_t i;
+
+	(void)a;
+	for (i = 0; i < pw_rules_nfields(); i++) {
+		pw_rules_field_doc(i, &d, values, sizeof(values));
+		printf("%-34s %-7s %s%s%s\n", d.name, d.type, d.what, values[0] ? ": " : "",
+		       values);
+		printf("%-34s e.g. %s\n", "", d.example);
+	}
 	return PW_EXIT_OK;
 }
 
@@ -292,7 +356,10 @@ int pw_cmd_rules(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(const struct rules_args *a);
-	} subs[] = { { "check", do_check }, { "list", do_list }, { "bench", do_bench } };
+	} subs[] = { { "check", do_check },
+		     { "list", do_list },
+		     { "bench", do_bench },
+		     { "fields", do_fields } };
 	struct rules_args a = { 0 };
 	size_t i;
 	int rc;
@@ -308,6 +375,17 @@ int pw_cmd_rules(int argc, char **argv)
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;
+		if (subs[i].fn == do_fields) {
+			if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+				rules_usage(stdout);
+				return PW_EXIT_OK;
+			}
+			if (argc > 2) {
+				fprintf(stderr, "privwatch rules fields: no arguments\n");
+				return PW_EXIT_USAGE;
+			}
+			return do_fields(&a);
+		}
 		rc = parse_args(argc - 1, argv + 1, &a);
 		return rc >= 0 ? rc : subs[i].fn(&a);
 	}

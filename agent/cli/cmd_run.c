@@ -242,7 +242,12 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	jw_kv_u64(w, "container_cgroups", ts0.cgroups);
 	jw_key(w, "rules");
 	jw_obj_begin(w);
-	jw_kv_str(w, "path", rc->p.o.rules_path ? rc->p.o.rules_path : "");
+	jw_kv_str(w, "path", rc->p.o.nrules_paths ? rc->p.o.rules_paths[0] : "");
+	jw_key(w, "paths"); /* layered in this order */
+	jw_arr_begin(w);
+	for (size_t i = 0; i < rc->p.o.nrules_paths; i++)
+		jw_str(w, rc->p.o.rules_paths[i]);
+	jw_arr_end(w);
 	jw_kv_u64(w, "loaded", rc->p.rules ? pw_ruleset_count(rc->p.rules) : 0);
 	jw_kv_u64(w, "disabled", rc->p.rules ? pw_ruleset_disabled(rc->p.rules) : 0);
 	jw_obj_end(w);
@@ -278,11 +283,14 @@ static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char
 		if (pw_variant_skip_parse(l->v[i], o->skip, err, errlen))
 			return -1;
 	ro->no_rules = pw_cfg_int(c, PW_O_NO_RULES);
-	ro->pipeline.rules_path = pw_cfg_str(c, PW_O_RULES);
+	l = pw_cfg_list(c, PW_O_RULES);
+	ro->pipeline.rules_paths = (const char *const *)l->v;
+	ro->pipeline.nrules_paths = l->n;
+	ro->pipeline.state_file = pw_cfg_str(c, PW_O_STATE_FILE);
 	l = pw_cfg_list(c, PW_O_DISABLE_RULE);
 	ro->pipeline.disabled = (const char *const *)l->v;
 	ro->pipeline.ndisabled = l->n;
-	if (ro->no_rules && (ro->pipeline.rules_path || ro->pipeline.ndisabled)) {
+	if (ro->no_rules && (ro->pipeline.nrules_paths || ro->pipeline.ndisabled)) {
 		snprintf(err, errlen, "no_rules (--no-rules) with rules or disable_rule");
 		return -1;
 	}
@@ -642,7 +650,7 @@ static int resolve_rules(struct run_ctx *rc, struct run_opts *ro, char *err, siz
 {
 	char buf[PATH_MAX];
 
-	if (ro->no_rules || ro->pipeline.rules_path)
+	if (ro->no_rules || ro->pipeline.nrules_paths)
 		return 0;
 	if (pw_rules_default_path(buf, sizeof(buf))) {
 		snprintf(
@@ -657,8 +665,11 @@ static int resolve_rules(struct run_ctx *rc, struct run_opts *ro, char *err, siz
 		rc->rules_old = rc->rules_default;
 		rc->rules_default = strdup(buf);
 	}
-	ro->pipeline.rules_path = rc->rules_default;
-	return ro->pipeline.rules_path ? 0 : -1;
+	if (!rc->rules_default)
+		return -1;
+	ro->pipeline.rules_paths = (const char *const *)&rc->rules_default;
+	ro->pipeline.nrules_paths = 1;
+	return 0;
 }
 
 #define PW_RELOAD_SCHEMA "privwatch.reload/1"
@@ -739,7 +750,8 @@ static void reload(struct run_ctx *rc, struct run_opts *ro)
 			goto fail;
 	}
 	/* The rules, always loaded again (a SIGHUP always did). */
-	rc->p.o.rules_path = no.no_rules ? NULL : no.pipeline.rules_path;
+	rc->p.o.rules_paths = no.pipeline.rules_paths;
+	rc->p.o.nrules_paths = no.no_rules ? 0 : no.pipeline.nrules_paths;
 	rc->p.o.disabled = no.pipeline.disabled;
 	rc->p.o.ndisabled = no.pipeline.ndisabled;
 	if (pw_pipeline_reload(&rc->p, err, sizeof(err))) {
@@ -789,9 +801,15 @@ static void reload(struct run_ctx *rc, struct run_opts *ro)
 	/* Pointers into the old configuration are gone: the running ones now
 	 * point into the new one (same values for the restart-only keys). */
 	opts_from_config(&rc->cfg, &no, err, sizeof(err));
-	rc->p.o.rules_path = no.no_rules	      ? NULL
-			     : no.pipeline.rules_path ? no.pipeline.rules_path
-						      : rc->rules_default;
+	if (no.no_rules) {
+		rc->p.o.nrules_paths = 0;
+	} else if (no.pipeline.nrules_paths) {
+		rc->p.o.rules_paths = no.pipeline.rules_paths;
+		rc->p.o.nrules_paths = no.pipeline.nrules_paths;
+	} else {
+		rc->p.o.rules_paths = (const char *const *)&rc->rules_default;
+		rc->p.o.nrules_paths = 1;
+	}
 	rc->p.o.disabled = no.pipeline.disabled;
 	rc->p.o.ndisabled = no.pipeline.ndisabled;
 	ro->outputs = no.outputs;

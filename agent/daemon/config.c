@@ -29,6 +29,14 @@ static int check_nonempty(const char *v, char *err, size_t errlen)
 	return -1;
 }
 
+static int check_abs(const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '/')
+		return 0;
+	snprintf(err, errlen, "need an absolute path");
+	return -1;
+}
+
 static int check_ringbuf(const char *v, char *err, size_t errlen)
 {
 	uint64_t n;
@@ -124,10 +132,11 @@ static int check_share(const char *v, char *err, size_t errlen)
 
 /* In --help order. */
 const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
-	[PW_O_RULES] = { "rules", "rules", 0, PW_OPT_STR, .check = check_nonempty, .reload = LIVE,
-			 .arg = "PATH",
-			 .help = "rule file or directory (default: /etc/privwatch/rules.d,\n"
-				 "else the rules/ directory of the source tree)" },
+	[PW_O_RULES] = { "rules", "rules", 0, PW_OPT_LIST, .max = 32, .check = check_nonempty,
+			 .reload = LIVE, .one_str_ok = 1, .arg = "PATH",
+			 .help = "rule file or directory (repeatable: layered in order;\n"
+				 "default: /etc/privwatch/rules.d, else the rules/\n"
+				 "directory of the source tree)" },
 	[PW_O_NO_RULES] = { "no-rules", "no_rules", 0, PW_OPT_BOOL, .reload = LIVE,
 			    .help = "no rules: with --events, a plain event stream" },
 	[PW_O_DISABLE_RULE] = { "disable-rule", "disable_rule", 0, PW_OPT_LIST, .max = 64,
@@ -157,6 +166,11 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 				      .help = "a privwatch.inventory/1 record (every container, its\n"
 					      "mode, PSS level and relaxed dimensions) at start and\n"
 					      "every SEC seconds (0: at start only)" },
+	[PW_O_STATE_FILE] = { "state-file", "state_file", 0, PW_OPT_STR, .check = check_abs,
+			      .reload = RESTART, .arg = "PATH",
+			      .help = "remember the container starts reported, so that a\n"
+				      "restart does not report the running ones again\n"
+				      "(the service: /var/lib/privwatch/started.json)" },
 	[PW_O_SENSITIVE_MOUNT] = { "sensitive-mount", "sensitive_mount", 0, PW_OPT_LIST,
 				   .max = PW_SENSITIVE_MAX, .check = check_mount, .reload = RESTART,
 				   .arg = "PATH",
@@ -436,8 +450,18 @@ static int set_from_json(struct pw_config *c, const struct pw_opt_def *d, struct
 		break;
 	case PW_OPT_LIST:
 	case PW_OPT_SINKS:
+		if (d->one_str_ok && json_is_string(j)) {
+			if (check_str(d, json_string_value(j), why, sizeof(why)))
+				return fail(err, errlen, "%s: %s: %s", file, d->key, why);
+			if (list_add(&l, json_string_value(j)))
+				return fail(err, errlen, "out of memory");
+			list_free(&v->l);
+			v->l = l;
+			break;
+		}
 		if (!json_is_array(j))
-			return fail(err, errlen, "%s: %s: need an array, not %s", file, d->key,
+			return fail(err, errlen, "%s: %s: need %s, not %s", file, d->key,
+				    d->one_str_ok ? "a string or an array" : "an array",
 				    json_type_name(j));
 		if ((long)json_array_size(j) > d->max)
 			return fail(err, errlen, "%s: %s: more than %ld entries", file, d->key,

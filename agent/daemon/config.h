@@ -45,6 +45,7 @@ enum pw_opt_id {
 	PW_O_FOLD_WINDOW,
 	PW_O_STATS_INTERVAL,
 	PW_O_INVENTORY_INTERVAL,
+	PW_O_STATE_FILE,
 	PW_O_SENSITIVE_MOUNT,
 	PW_O_CGROUP,
 	PW_O_CGROUP_V1,
@@ -76,6 +77,7 @@ struct pw_opt_def {
 	/* STR, LIST: 0, or -1 with why in err (no name, no value). */
 	int (*check)(const char *v, char *err, size_t errlen);
 	enum pw_opt_reload reload;
+	int one_str_ok;	  /* LIST: a file may give one string for a one-entry array */
 	const char *arg;  /* metavar in --help, NULL for flags */
 	const char *help; /* lines separated by '\n' */
 };

@@ -50,7 +50,8 @@ enum pw_view_mode {
 
 enum pw_view_phase { PW_VPHASE_NONE = 0, PW_VPHASE_SETUP, PW_VPHASE_STARTED };
 
-#define PW_VIEW_PATH_MAX 1024
+#define PW_VIEW_PATH_MAX  1024
+#define PW_VIEW_ANCESTORS 8 /* ancestors rules can test (proc.ancestor.*) */
 
 /* What a mount(2) call does; its flags say (MS_* in <sys/mount.h>). */
 enum pw_mount_kind {
@@ -66,6 +67,12 @@ const char *pw_mount_kind_name(unsigned int k); /* "new", "bind"...; NULL for NO
 
 struct pw_view_container {
 	const char *id, *name, *runtime, *image, *pod, *ns; /* "" when unknown */
+	const char *image_digest; /* the image's id or digest as recorded; NULL/"" unknown */
+	/* Labels as "key=value" strings, NUL-separated, *_len bytes; NULL: none
+	 * known. Container labels: the runtime's (docker labels, OCI annotations,
+	 * CRI-O's labels); pod labels: the pod sandbox's, where recorded. */
+	const char *labels, *pod_labels;
+	uint32_t labels_len, pod_labels_len;
 	enum pw_view_phase phase;
 	enum pw_view_mode mode;
 	uint32_t relaxed;		  /* bit (1 << enum pw_dim) per relaxed posture dimension */
@@ -80,6 +87,11 @@ struct pw_view_process {
 	const char *exe;  /* from the last exec seen, else /proc; "" if unknown */
 	const char *args; /* argv, NUL-separated, args_len bytes; may be NULL */
 	uint32_t args_len;
+	/* The parent as the process table knows it; NULL or "" when unknown. */
+	const char *parent_exe, *parent_comm;
+	/* Parent, grandparent... (ancestor_*[0] is the parent), nancestors known. */
+	const char *ancestor_exe[PW_VIEW_ANCESTORS], *ancestor_comm[PW_VIEW_ANCESTORS];
+	uint32_t nancestors;
 };
 
 struct pw_view {

@@ -120,7 +120,7 @@ struct pw_ctable {
  * milliseconds of its setup (or waits for `runc start`, its setup done). */
 #define PW_CT_SETUP_BOUND_NS (10ULL * 1000000000)
 
-#define PW_CT_MAX_CONTAINERS 4096 /* x ~8 KiB each: 32 MiB at most */
+#define PW_CT_MAX_CONTAINERS 4096 /* x ~10 KiB each: 40 MiB at most */
 #define PW_CT_MAX_CGROUPS    (256 * 1024)
 
 /* The worker's answer for c: state (meta_ok), posture (measured: rc and

@@ -170,12 +170,42 @@ static void take_pid(struct pw_container_meta *out, json_t *v)
 		out->init_pid = (int32_t)pid;
 }
 
+/* "key=value\0" appended if it fits whole. */
+static void label_add(char *buf, uint32_t *len, size_t size, const char *k, const char *v)
+{
+	size_t kl = strlen(k), vl = strlen(v);
+
+	if (!kl || strchr(k, '=') || *len + kl + vl + 2 > size)
+		return;
+	memcpy(buf + *len, k, kl);
+	buf[*len + kl] = '=';
+	memcpy(buf + *len + kl + 1, v, vl);
+	buf[*len + kl + 1 + vl] = '\0';
+	*len += kl + vl + 2;
+}
+
+/* A JSON object of string values as labels; io.kubernetes.* left out when
+ * skip_k8s (the runtime's and kubelet's own bookkeeping, not the user's). */
+static void labels_from(char *buf, uint32_t *len, size_t size, json_t *o, int skip_k8s)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+	{
+		if (!json_is_string(v) || (skip_k8s && !strncmp(k, "io.kubernetes.", 14)))
+			continue;
+		label_add(buf, len, size, k, json_string_value(v));
+	}
+}
+
 /* Fields an OCI runtime config carries in its annotations: containerd's CRI
  * plugin (io.kubernetes.cri.*), CRI-O (kubelet's io.kubernetes.* labels and
  * io.kubernetes.cri-o.*) and podman (io.podman.annotations.*). */
 static void read_oci_annotations(json_t *config, struct pw_container_meta *out)
 {
 	json_t *a = json_object_get(config, "annotations");
+	const char *crio;
 	const char *priv =
 		json_string_value(json_object_get(a, "io.podman.annotations.privileged"));
 
@@ -194,6 +224,20 @@ static void read_oci_annotations(json_t *config, struct pw_container_meta *out)
 	TAKE(out->pod_uid, json_object_get(a, "io.kubernetes.pod.uid"));
 
 	TAKE(out->image, json_object_get(a, "org.opencontainers.image.ref.name"));
+	TAKE(out->image_digest, json_object_get(a, "io.kubernetes.cri-o.ImageRef"));
+	TAKE(out->sandbox_id, json_object_get(a, "io.kubernetes.cri.sandbox-id"));
+	TAKE(out->sandbox_id, json_object_get(a, "io.kubernetes.cri-o.SandboxID"));
+	/* CRI-O keeps the CRI labels as a JSON string (a sandbox's: the pod's) */
+	crio = json_string_value(json_object_get(a, "io.kubernetes.cri-o.Labels"));
+	if (crio && strlen(crio) < 65536) {
+		json_t *l = json_loads(crio, JSON_REJECT_DUPLICATES, NULL);
+
+		if (json_is_object(l))
+			labels_from(out->labels, &out->labels_len, sizeof(out->labels), l, 0);
+		json_decref(l);
+	} else if (json_is_object(a)) {
+		labels_from(out->labels, &out->labels_len, sizeof(out->labels), a, 1);
+	}
 
 	/* podman writes "TRUE"/"FALSE" (define.InspectResponseTrue) */
 	if (priv && !strcasecmp(priv, "true"))
@@ -221,6 +265,11 @@ static void read_docker(const char *root, const char *id, struct pw_container_me
 			snprintf(out->name, sizeof(out->name), "%s", name);
 		TAKE(out->image, json_object_get(cfg, "Image"));
 		TAKE(out->image, json_object_get(j, "Image")); /* the image id */
+		TAKE(out->image_digest, json_object_get(j, "Image"));
+		if (json_is_object(labels))
+			labels_from(out->labels, &out->labels_len, sizeof(out->labels), labels, 0);
+		/* cri-dockerd: the pod sandbox (its labels are the pod's) */
+		TAKE(out->sandbox_id, json_object_get(labels, "io.kubernetes.sandbox.id"));
 		take_pid(out, json_object_get(json_object_get(j, "State"), "Pid"));
 		/* dockershim and cri-dockerd label what the CRI annotates */
 		TAKE(out->pod_name, json_object_get(labels, "io.kubernetes.pod.name"));
@@ -431,6 +480,37 @@ static void read_at(const char *root, const struct pw_container_ref *ref, const 
 	}
 }
 
+/* The sandbox's labels (io.kubernetes.* left out) as out's pod labels,
+ * when the sandbox says it is out's pod (same pod uid). */
+static void read_pod_labels(const char *root, const struct pw_container_ref *ref, const char *ns,
+			    struct pw_container_meta *out)
+{
+	struct pw_container_ref sref = *ref;
+	struct pw_container_meta *sb = calloc(1, sizeof(*sb));
+	const char *s, *end;
+
+	if (!sb)
+		return;
+	snprintf(sref.id, sizeof(sref.id), "%s", out->sandbox_id);
+	read_at(root, &sref, ns, sb);
+	if (sb->sources && same_uid(sb->pod_uid, out->pod_uid)) {
+		for (s = sb->labels, end = sb->labels + sb->labels_len; s < end;
+		     s += strlen(s) + 1) {
+			const char *eq = strchr(s, '=');
+			char k[256];
+
+			if (!eq || !strncmp(s, "io.kubernetes.", 14) ||
+			    (size_t)(eq - s) >= sizeof(k))
+				continue;
+			memcpy(k, s, eq - s);
+			k[eq - s] = '\0';
+			label_add(out->pod_labels, &out->pod_labels_len, sizeof(out->pod_labels), k,
+				  eq + 1);
+		}
+	}
+	free(sb);
+}
+
 int pw_runtime_state_read(const char *root, const struct pw_container_ref *ref,
 			  struct pw_container_meta *out)
 {
@@ -469,7 +549,12 @@ int pw_runtime_state_read(const char *root, const struct pw_container_ref *ref,
 	if (!ref->pod_uid[0] || !same_uid(out->pod_uid, ref->pod_uid)) {
 		out->pod_name[0] = out->pod_namespace[0] = '\0';
 		out->container_name[0] = out->container_type[0] = '\0';
+		out->sandbox_id[0] = '\0';
 	}
+	/* The pod's labels: its sandbox's, if that is of the same pod. */
+	if (out->sandbox_id[0] && strcmp(out->sandbox_id, ref->id) &&
+	    pw_container_name_ok(out->sandbox_id, PW_CONTAINER_ID_MAX))
+		read_pod_labels(root, ref, ns, out);
 	/* ctr and runc have no name apart from the id the user chose */
 	if (!out->name[0] &&
 	    (ref->runtime == PW_RUNTIME_CONTAINERD || ref->runtime == PW_RUNTIME_RUNC))

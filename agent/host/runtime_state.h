@@ -29,6 +29,8 @@
 #define PW_STATE_MAX_BYTES	   (1024 * 1024)
 #define PW_STORAGE_INDEX_MAX_BYTES (16 * 1024 * 1024)
 
+#define PW_LABELS_MAX 1024
+
 /* What the runtime itself says about --privileged. */
 enum pw_priv_flag {
 	PW_PRIV_UNKNOWN = 0, /* not recorded where we can read it */
@@ -56,6 +58,16 @@ struct pw_container_meta {
 	char pod_uid[PW_POD_UID_MAX + 1]; /* as labelled; pod fields are kept only
 					   * when the cgroup path carries this uid */
 	char bundle[512];		  /* OCI bundle directory, as the runtime recorded it */
+	char image_digest[160];		  /* the image's id or digest as recorded (docker: the
+					   * image id; CRI-O: ImageRef); "" unknown */
+	/* "key=value" strings, NUL-separated, *_len bytes (what does not fit
+	 * is left out). labels: docker's labels, CRI-O's labels, else the OCI
+	 * annotations outside io.kubernetes.*; pod_labels: the pod sandbox's
+	 * labels outside io.kubernetes.*, kept only with the pod identity. */
+	char labels[PW_LABELS_MAX];
+	char pod_labels[PW_LABELS_MAX];
+	uint32_t labels_len, pod_labels_len;
+	char sandbox_id[PW_CONTAINER_ID_MAX + 1]; /* the pod sandbox's id, as labelled */
 	enum pw_priv_flag privileged;
 	int32_t init_pid;     /* 0 if not recorded or not running */
 	unsigned int sources; /* PW_SRC_* */

@@ -55,6 +55,17 @@ enum pw_field_id {
 	PW_FLD_CONTAINER_IMAGE,
 	PW_FLD_CONTAINER_RUNTIME,
 	PW_FLD_CONTAINER_ID,
+	PW_FLD_CONTAINER_NAMESPACE,
+	PW_FLD_CONTAINER_POD,
+	PW_FLD_CONTAINER_IMAGE_DIGEST,
+	PW_FLD_PROC_ARGS,
+	PW_FLD_PROC_PARENT_EXE,
+	PW_FLD_PROC_PARENT_COMM,
+	PW_FLD_PROC_ANCESTOR_EXE, /* any of them: matches if one does */
+	PW_FLD_PROC_ANCESTOR_COMM,
+	/* strings named with a key: "container.label.KEY", "pod.label.KEY" */
+	PW_FLD_CONTAINER_LABEL,
+	PW_FLD_POD_LABEL,
 	/* numbers */
 	PW_FLD_UID,
 	PW_FLD_GID,
@@ -75,14 +86,29 @@ enum pw_field_id {
 };
 
 struct pw_field {
-	const char *name; /* "container.mode" */
+	const char *name; /* "container.mode"; keyed fields: "container.label.KEY" */
 	enum pw_field_type type;
-	const char *what; /* for messages: "mount operation" */
+	const char *what;    /* for messages: "mount operation" */
+	const char *example; /* a condition using it, for rules fields */
 };
 
 /* rule_fields.c: names, values and how each is read from a view. */
 const struct pw_field *pw_field_get(int id);
 int pw_field_lookup(const char *name); /* id, or -1 */
+/* Keyed fields ("pod.label.team"): the id and *key ("team"), or -1. */
+int pw_field_lookup_keyed(const char *name, const char **key);
+static inline int pw_field_is_keyed(int id)
+{
+	return id == PW_FLD_CONTAINER_LABEL || id == PW_FLD_POD_LABEL;
+}
+/* Fields whose value is put together per event (pw_field_str_tmp). */
+static inline int pw_field_is_assembled(int id)
+{
+	return id == PW_FLD_PROC_ARGS || id == PW_FLD_PROC_ANCESTOR_EXE ||
+	       id == PW_FLD_PROC_ANCESTOR_COMM || pw_field_is_keyed(id);
+}
+/* "kind, result, ... (and container.label.KEY, pod.label.KEY)" for errors. */
+void pw_field_names(char *buf, size_t size);
 /* Enum values: name of value i (NULL: no such value), values < 64. */
 const char *pw_field_value_name(int id, unsigned int i);
 unsigned int pw_field_nvalues(int id);
@@ -96,6 +122,10 @@ const char *pw_errno_name(int e);     /* NULL if not in the table */
 /* The view's value: bits of the enum values it has (0: none). */
 uint64_t pw_field_bits(int id, const struct pw_view *v);
 const char *pw_field_str(int id, const struct pw_view *v); /* never NULL */
+/* Fields assembled from parts (proc.args joined by spaces, a label's value
+ * by key) into tmp; others as pw_field_str. Never NULL. */
+const char *pw_field_str_tmp(int id, const char *key, const struct pw_view *v, char *tmp,
+			     size_t size);
 /* 1 and *out, or 0 when the event has no such value (cap outside capability). */
 int pw_field_num(int id, const struct pw_view *v, int64_t *out);
 /* For output: the value as text ("?" when missing), maybe written to tmp. */
@@ -120,6 +150,7 @@ struct pw_node {
 	uint32_t size; /* nodes in this subtree, itself included */
 	uint32_t first, count;
 	uint64_t mask;
+	uint32_t key; /* keyed fields: the key, strs[key] */
 };
 
 struct pw_str {
@@ -146,11 +177,23 @@ struct pw_rule {
 	uint32_t nseg;
 	uint32_t tag_first;
 	int disabled;
+	uint32_t exc_first, nexc; /* exceptions: excs[exc_first, + nexc), set by finish */
+	char *overridden_by;	  /* files, ", "-separated; NULL: none */
 };
 
+/* An exception: while its condition holds, its rule does not fire. */
+struct pw_exception {
+	size_t rule;	  /* index in rules */
+	uint32_t root;	  /* condition: nodes[root] */
+	const char *text; /* the condition as JSON, for rules list */
+	const char *file; /* the file that added it (as read) */
+};
+
+/* A list grows as later files append to it: its items are its own array. */
 struct pw_list {
 	char *name;
-	uint32_t first, count; /* in strs */
+	const char **items; /* owned by the set's strings */
+	size_t count;
 };
 
 struct pw_ruleset {
@@ -168,6 +211,8 @@ struct pw_ruleset {
 	size_t ntags;
 	struct pw_list *lists;
 	size_t nlists;
+	struct pw_exception *excs; /* sorted by rule at finish */
+	size_t nexcs;
 	char **owned; /* every string the set allocated */
 	size_t nowned;
 	size_t nfiles;
@@ -182,9 +227,10 @@ struct pw_ruleset {
 struct pw_parse {
 	struct pw_ruleset *rs;
 	struct pw_rules_error *err;
-	const char *file;    /* as given: "rules/30-mounts.json" */
-	const char *base;    /* its basename, kept in pw_rule_info.file */
-	const char *rule_id; /* NULL outside a rule */
+	const char *file;      /* as given: "rules/30-mounts.json" */
+	const char *base;      /* its basename, kept in pw_rule_info.file */
+	const char *file_kept; /* file, kept in the set (pw_rule_info.path) */
+	const char *rule_id;   /* NULL outside a rule */
 	const char *from_list;
 	char path[256]; /* "$.rules[3].condition" */
 	size_t plen;
@@ -205,9 +251,10 @@ char *pw_rs_strdup(struct pw_ruleset *rs, const char *s, size_t len);
 int pw_rs_grow(void **arr, size_t n, size_t elem);
 
 struct json_t;
-/* rule_parse.c: a file's "lists" (pass 1) and "rules" (pass 2). */
+/* rule_parse.c: a file's "lists" (pass 1) and "rules" then "overrides" (pass 2). */
 int pw_parse_lists(struct pw_parse *p, struct json_t *root);
 int pw_parse_rules(struct pw_parse *p, struct json_t *root);
+int pw_parse_overrides(struct pw_parse *p, struct json_t *root);
 /* rule_output.c: the template compiled into r's segments. */
 int pw_output_compile(struct pw_parse *p, struct pw_rule *r, const char *tmpl);
 

@@ -10,65 +10,127 @@
 #include "events/posture_model.h"
 #include "rules/rule_compiled.h"
 
+/* clang-format off */
 static const struct pw_field fields[PW_FLD_COUNT] = {
-	[PW_FLD_KIND] = { "kind", PW_FT_ENUM, "event kind" },
-	[PW_FLD_RESULT] = { "result", PW_FT_ENUM, "result" },
-	[PW_FLD_OBJECT] = { "object", PW_FT_ENUM, "object kind" },
-	[PW_FLD_ACCESS] = { "access", PW_FT_ENUM, "access" },
-	[PW_FLD_DEVICE_TYPE] = { "device.type", PW_FT_ENUM, "device type" },
-	[PW_FLD_MOUNT_OP] = { "mount.op", PW_FT_ENUM, "mount operation" },
-	[PW_FLD_SECCOMP_OP] = { "seccomp.op", PW_FT_ENUM, "seccomp operation" },
-	[PW_FLD_CONTAINER_MODE] = { "container.mode", PW_FT_ENUM, "container mode" },
-	[PW_FLD_CONTAINER_PHASE] = { "container.phase", PW_FT_ENUM, "container phase" },
-	[PW_FLD_CONTAINER_RELAXED] = { "container.relaxed", PW_FT_ENUM, "posture dimension" },
-	[PW_FLD_CAPABILITY] = { "capability", PW_FT_ENUM, "capability" },
-	[PW_FLD_MOUNT_KIND] = { "mount.kind", PW_FT_ENUM, "mount kind" },
-	[PW_FLD_NS_OP] = { "namespace.op", PW_FT_ENUM, "namespace operation" },
-	[PW_FLD_NS_TYPES] = { "namespace.types", PW_FT_ENUM, "namespace type" },
-	[PW_FLD_PATH] = { "path", PW_FT_STR, "path" },
-	[PW_FLD_BASENAME] = { "basename", PW_FT_STR, "basename" },
+	[PW_FLD_KIND] = { "kind", PW_FT_ENUM, "event kind", "{\"kind\": [\"open\", \"mount\"]}" },
+	[PW_FLD_RESULT] = { "result", PW_FT_ENUM, "result", "{\"result\": \"allowed\"}" },
+	[PW_FLD_OBJECT] = { "object", PW_FT_ENUM, "object kind", "{\"object\": \"sysfs\"}" },
+	[PW_FLD_ACCESS] = { "access", PW_FT_ENUM, "access", "{\"access\": \"write\"}" },
+	[PW_FLD_DEVICE_TYPE] = { "device.type", PW_FT_ENUM, "device type",
+				 "{\"device.type\": \"block\"}" },
+	[PW_FLD_MOUNT_OP] = { "mount.op", PW_FT_ENUM, "mount operation",
+			      "{\"mount.op\": [\"mount\", \"fsmount\"]}" },
+	[PW_FLD_SECCOMP_OP] = { "seccomp.op", PW_FT_ENUM, "seccomp operation",
+				"{\"seccomp.op\": \"set_mode_strict\"}" },
+	[PW_FLD_CONTAINER_MODE] = { "container.mode", PW_FT_ENUM, "container mode",
+				    "{\"not\": {\"container.mode\": \"host\"}}" },
+	[PW_FLD_CONTAINER_PHASE] = { "container.phase", PW_FT_ENUM, "container phase",
+				     "{\"container.phase\": \"started\"}" },
+	[PW_FLD_CONTAINER_RELAXED] = { "container.relaxed", PW_FT_ENUM, "posture dimension",
+				       "{\"container.relaxed\": \"seccomp\"}" },
+	[PW_FLD_CAPABILITY] = { "capability", PW_FT_ENUM, "capability",
+				"{\"capability\": \"CAP_SYS_ADMIN\"}" },
+	[PW_FLD_MOUNT_KIND] = { "mount.kind", PW_FT_ENUM, "mount kind",
+				"{\"mount.kind\": \"bind\"}" },
+	[PW_FLD_NS_OP] = { "namespace.op", PW_FT_ENUM, "namespace operation",
+			   "{\"namespace.op\": \"setns\"}" },
+	[PW_FLD_NS_TYPES] = { "namespace.types", PW_FT_ENUM, "namespace type",
+			      "{\"namespace.types\": \"mnt\"}" },
+	[PW_FLD_PATH] = { "path", PW_FT_STR, "path", "{\"path\": {\"prefix\": \"/sys/kernel/\"}}" },
+	[PW_FLD_BASENAME] = { "basename", PW_FT_STR, "basename", "{\"basename\": \"release_agent\"}" },
 	[PW_FLD_FS_PATH] = { "fs_path", PW_FT_STR,
 			     "a kernel filesystem file's path on a standard host, from its "
-			     "filesystem's root (mount point and chroot do not change it)" },
-	[PW_FLD_MOUNT_SOURCE] = { "mount.source", PW_FT_STR, "mount source" },
-	[PW_FLD_MOUNT_FSTYPE] = { "mount.fstype", PW_FT_STR, "filesystem type" },
-	[PW_FLD_PROC_EXE] = { "proc.exe", PW_FT_STR, "executable" },
-	[PW_FLD_PROC_COMM] = { "proc.comm", PW_FT_STR, "command name" },
-	[PW_FLD_CONTAINER_NAME] = { "container.name", PW_FT_STR, "container name" },
-	[PW_FLD_CONTAINER_IMAGE] = { "container.image", PW_FT_STR, "container image" },
-	[PW_FLD_CONTAINER_RUNTIME] = { "container.runtime", PW_FT_STR, "container runtime" },
-	[PW_FLD_CONTAINER_ID] = { "container.id", PW_FT_STR, "container id" },
-	[PW_FLD_UID] = { "uid", PW_FT_NUM, "uid" },
-	[PW_FLD_GID] = { "gid", PW_FT_NUM, "gid" },
-	[PW_FLD_DEVICE_MAJOR] = { "device.major", PW_FT_NUM, "device major" },
-	[PW_FLD_DEVICE_MINOR] = { "device.minor", PW_FT_NUM, "device minor" },
-	[PW_FLD_ERRNO] = { "errno", PW_FT_NUM, "errno" },
-	[PW_FLD_SECCOMP_MODE_AFTER] = { "seccomp.mode_after", PW_FT_NUM, "seccomp mode" },
-	[PW_FLD_CAP] = { "cap", PW_FT_NUM, "capability number" },
-	[PW_FLD_PROC_PID] = { "proc.pid", PW_FT_NUM, "pid" },
-	[PW_FLD_PROC_PPID] = { "proc.ppid", PW_FT_NUM, "parent pid" },
-	[PW_FLD_PROC_UID] = { "proc.uid", PW_FT_NUM, "uid" },
-	[PW_FLD_PROC_GID] = { "proc.gid", PW_FT_NUM, "gid" },
-	[PW_FLD_USERNS_LEVEL] = { "userns_level", PW_FT_NUM, "user namespace level" },
+			     "filesystem's root (mount point and chroot do not change it)",
+			     "{\"fs_path\": \"/proc/sys/kernel/core_pattern\"}" },
+	[PW_FLD_MOUNT_SOURCE] = { "mount.source", PW_FT_STR, "mount source",
+				  "{\"mount.source\": {\"prefix\": \"/dev/\"}}" },
+	[PW_FLD_MOUNT_FSTYPE] = { "mount.fstype", PW_FT_STR, "filesystem type",
+				  "{\"mount.fstype\": [\"proc\", \"sysfs\"]}" },
+	[PW_FLD_PROC_EXE] = { "proc.exe", PW_FT_STR, "executable",
+			      "{\"proc.exe\": {\"basename\": \"nsenter\"}}" },
+	[PW_FLD_PROC_COMM] = { "proc.comm", PW_FT_STR, "command name", "{\"proc.comm\": \"runc:[2:INIT]\"}" },
+	[PW_FLD_CONTAINER_NAME] = { "container.name", PW_FT_STR, "container name",
+				    "{\"container.name\": \"node-exporter\"}" },
+	[PW_FLD_CONTAINER_IMAGE] = { "container.image", PW_FT_STR, "container image",
+				     "{\"container.image\": {\"glob\": \"quay.io/prometheus/*\"}}" },
+	[PW_FLD_CONTAINER_RUNTIME] = { "container.runtime", PW_FT_STR, "container runtime",
+				       "{\"container.runtime\": \"cri-containerd\"}" },
+	[PW_FLD_CONTAINER_ID] = { "container.id", PW_FT_STR, "container id",
+				  "{\"container.id\": {\"prefix\": \"4f1c\"}}" },
+	[PW_FLD_CONTAINER_NAMESPACE] = { "container.namespace", PW_FT_STR,
+					 "Kubernetes namespace (pod's), else the runtime's "
+					 "(containerd namespace)",
+					 "{\"container.namespace\": [\"kube-system\", \"monitoring\"]}" },
+	[PW_FLD_CONTAINER_POD] = { "container.pod", PW_FT_STR, "Kubernetes pod name",
+				   "{\"container.pod\": {\"prefix\": \"calico-node-\"}}" },
+	[PW_FLD_CONTAINER_IMAGE_DIGEST] = { "container.image_digest", PW_FT_STR,
+					    "the image's id or digest as the runtime recorded it",
+					    "{\"container.image_digest\": \"sha256:9c7a...\"}" },
+	[PW_FLD_PROC_ARGS] = { "proc.args", PW_FT_STR,
+			       "argv joined by spaces (as recorded: at most 512 bytes)",
+			       "{\"proc.args\": {\"contains\": \" --privileged\"}}" },
+	[PW_FLD_PROC_PARENT_EXE] = { "proc.parent.exe", PW_FT_STR, "the parent's executable",
+				     "{\"proc.parent.exe\": {\"basename\": \"containerd-shim-runc-v2\"}}" },
+	[PW_FLD_PROC_PARENT_COMM] = { "proc.parent.comm", PW_FT_STR, "the parent's command name",
+				      "{\"proc.parent.comm\": \"sh\"}" },
+	[PW_FLD_PROC_ANCESTOR_EXE] = { "proc.ancestor.exe", PW_FT_STR,
+				       "any ancestor's executable (parent first, up to 8): "
+				       "matches if one matches",
+				       "{\"proc.ancestor.exe\": {\"basename\": \"sshd\"}}" },
+	[PW_FLD_PROC_ANCESTOR_COMM] = { "proc.ancestor.comm", PW_FT_STR,
+					"any ancestor's command name (parent first, up to 8)",
+					"{\"proc.ancestor.comm\": \"runc\"}" },
+	[PW_FLD_CONTAINER_LABEL] = { "container.label.KEY", PW_FT_STR,
+				     "a container label's value (\"\" when it has none)",
+				     "{\"container.label.io.cilium.k8s.policy.name\": \"allow-all\"}" },
+	[PW_FLD_POD_LABEL] = { "pod.label.KEY", PW_FT_STR,
+			       "a pod label's value, where the runtime records the pod's "
+			       "labels (\"\" when unknown)",
+			       "{\"pod.label.app.kubernetes.io/name\": \"node-exporter\"}" },
+	[PW_FLD_UID] = { "uid", PW_FT_NUM, "uid", "{\"uid\": 0}" },
+	[PW_FLD_GID] = { "gid", PW_FT_NUM, "gid", "{\"gid\": {\"min\": 1000}}" },
+	[PW_FLD_DEVICE_MAJOR] = { "device.major", PW_FT_NUM, "device major", "{\"device.major\": [1, 8]}" },
+	[PW_FLD_DEVICE_MINOR] = { "device.minor", PW_FT_NUM, "device minor", "{\"device.minor\": 1}" },
+	[PW_FLD_ERRNO] = { "errno", PW_FT_NUM, "errno", "{\"errno\": \"EPERM\"}" },
+	[PW_FLD_SECCOMP_MODE_AFTER] = { "seccomp.mode_after", PW_FT_NUM, "seccomp mode",
+					"{\"seccomp.mode_after\": 0}" },
+	[PW_FLD_CAP] = { "cap", PW_FT_NUM, "capability number", "{\"cap\": 21}" },
+	[PW_FLD_PROC_PID] = { "proc.pid", PW_FT_NUM, "pid", "{\"proc.pid\": 1}" },
+	[PW_FLD_PROC_PPID] = { "proc.ppid", PW_FT_NUM, "parent pid", "{\"proc.ppid\": 0}" },
+	[PW_FLD_PROC_UID] = { "proc.uid", PW_FT_NUM, "uid", "{\"proc.uid\": 0}" },
+	[PW_FLD_PROC_GID] = { "proc.gid", PW_FT_NUM, "gid", "{\"proc.gid\": 0}" },
+	[PW_FLD_USERNS_LEVEL] = { "userns_level", PW_FT_NUM, "user namespace level",
+				  "{\"userns_level\": 0}" },
 	[PW_FLD_OTHER_PROCESS] = { "file.other_process", PW_FT_NUM,
 				   "1: a /proc/<pid> file of a process outside the opener's "
-				   "container (kernel fact), else 0" },
+				   "container (kernel fact), else 0",
+				   "{\"file.other_process\": 1}" },
 	[PW_FLD_PROC_RUNTIME_INIT] = { "proc.runtime_init", PW_FT_NUM,
-				       "1: the runtime's own init (kernel fact), else 0" },
-	[PW_FLD_CONTAINER_PSS] = { "container.pss", PW_FT_ENUM, "Pod Security Standards level" },
+				       "1: the runtime's own init (kernel fact), else 0",
+				       "{\"proc.runtime_init\": 0}" },
+	[PW_FLD_CONTAINER_PSS] = { "container.pss", PW_FT_ENUM, "Pod Security Standards level",
+				   "{\"container.pss\": \"privileged\"}" },
 	[PW_FLD_CONTAINER_PSS_VIOLATIONS] = { "container.pss_violations", PW_FT_ENUM,
-					      "Pod Security Standards control" },
-	[PW_FLD_CONTAINER_HOST_NS] = { "container.host_namespaces", PW_FT_ENUM, "namespace type" },
+					      "Pod Security Standards control",
+					      "{\"container.pss_violations\": \"host_namespaces\"}" },
+	[PW_FLD_CONTAINER_HOST_NS] = { "container.host_namespaces", PW_FT_ENUM, "namespace type",
+				       "{\"container.host_namespaces\": \"pid\"}" },
 	[PW_FLD_CONTAINER_CAPS_ADDED] = { "container.capabilities_added", PW_FT_ENUM,
-					  "capability" },
+					  "capability",
+					  "{\"container.capabilities_added\": \"CAP_NET_ADMIN\"}" },
 	[PW_FLD_CONTAINER_CAPS_DANGEROUS] = { "container.capabilities_dangerous", PW_FT_ENUM,
-					      "capability" },
+					      "capability",
+					      "{\"container.capabilities_dangerous\": \"CAP_SYS_ADMIN\"}" },
 	[PW_FLD_CONTAINER_HOST_MOUNTS] = { "container.host_mounts", PW_FT_ENUM,
-					   "host mount class" },
+					   "host mount class",
+					   "{\"container.host_mounts\": \"runtime_socket\"}" },
 	[PW_FLD_CONTAINER_HOST_MOUNTS_RW] = { "container.host_mounts_rw", PW_FT_ENUM,
-					      "host mount class" },
-	[PW_FLD_CONTAINER_UID] = { "container.uid", PW_FT_NUM, "container init uid" },
+					      "host mount class",
+					      "{\"container.host_mounts_rw\": \"host_root\"}" },
+	[PW_FLD_CONTAINER_UID] = { "container.uid", PW_FT_NUM, "container init uid",
+				   "{\"container.uid\": 0}" },
 };
+/* clang-format on */
 
 const struct pw_field *pw_field_get(int id)
 {
@@ -80,9 +142,35 @@ int pw_field_lookup(const char *name)
 	int i;
 
 	for (i = 0; i < PW_FLD_COUNT; i++)
-		if (!strcmp(fields[i].name, name))
+		if (!pw_field_is_keyed(i) && !strcmp(fields[i].name, name))
 			return i;
 	return -1;
+}
+
+int pw_field_lookup_keyed(const char *name, const char **key)
+{
+	int i;
+
+	for (i = 0; i < PW_FLD_COUNT; i++) {
+		/* "container.label.KEY": the prefix is the name up to KEY */
+		size_t n = pw_field_is_keyed(i) ? strlen(fields[i].name) - 3 : 0;
+
+		if (n && !strncmp(fields[i].name, name, n) && name[n]) {
+			*key = name + n;
+			return i;
+		}
+	}
+	return -1;
+}
+
+void pw_field_names(char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < PW_FLD_COUNT && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", off ? ", " : "", fields[i].name);
 }
 
 static const char *const results[] = { "allowed", "denied", "pre_check", "none" };
@@ -284,8 +372,74 @@ const char *pw_field_str(int id, const struct pw_view *v)
 	case PW_FLD_CONTAINER_IMAGE: return c ? nz(c->image) : "";
 	case PW_FLD_CONTAINER_RUNTIME: return c ? nz(c->runtime) : "";
 	case PW_FLD_CONTAINER_ID: return c ? nz(c->id) : "";
+	case PW_FLD_CONTAINER_NAMESPACE: return c ? nz(c->ns) : "";
+	case PW_FLD_CONTAINER_POD: return c ? nz(c->pod) : "";
+	case PW_FLD_CONTAINER_IMAGE_DIGEST: return c ? nz(c->image_digest) : "";
+	case PW_FLD_PROC_PARENT_EXE: return nz(v->proc.parent_exe);
+	case PW_FLD_PROC_PARENT_COMM: return nz(v->proc.parent_comm);
 	default: return "";
 	}
+}
+
+/* The value of key among "k=v" strings, NUL-separated; NULL: no such key. */
+static const char *label_value(const char *labels, uint32_t len, const char *key)
+{
+	const char *s = labels, *end = labels ? labels + len : NULL;
+	size_t klen = strlen(key);
+
+	while (s && s < end) {
+		size_t n = strnlen(s, end - s);
+
+		if (n > klen && s[klen] == '=' && !memcmp(s, key, klen))
+			return s + klen + 1;
+		s += n + 1;
+	}
+	return NULL;
+}
+
+const char *pw_field_str_tmp(int id, const char *key, const struct pw_view *v, char *tmp,
+			     size_t size)
+{
+	const struct pw_view_container *c = v->container;
+	const char *val = NULL;
+	size_t i, n;
+
+	switch (id) {
+	case PW_FLD_PROC_ARGS:
+		if (!v->proc.args || !size)
+			return "";
+		n = v->proc.args_len < size ? v->proc.args_len : size - 1;
+		memcpy(tmp, v->proc.args, n);
+		while (n && !tmp[n - 1]) /* the last argument's NUL */
+			n--;
+		for (i = 0; i < n; i++)
+			if (!tmp[i])
+				tmp[i] = ' ';
+		tmp[n] = '\0';
+		return tmp;
+	case PW_FLD_CONTAINER_LABEL:
+		if (c && key)
+			val = label_value(c->labels, c->labels_len, key);
+		break;
+	case PW_FLD_POD_LABEL:
+		if (c && key)
+			val = label_value(c->pod_labels, c->pod_labels_len, key);
+		break;
+	case PW_FLD_PROC_ANCESTOR_EXE:
+	case PW_FLD_PROC_ANCESTOR_COMM: /* for output: "sh,containerd-shim" */
+		if (!size)
+			return "";
+		tmp[0] = '\0';
+		for (i = 0, n = 0; i < v->proc.nancestors && i < PW_VIEW_ANCESTORS && n < size; i++)
+			n += snprintf(tmp + n, size - n, "%s%s", i ? "," : "",
+				      nz(id == PW_FLD_PROC_ANCESTOR_EXE
+						 ? v->proc.ancestor_exe[i]
+						 : v->proc.ancestor_comm[i]));
+		return tmp;
+	default: return pw_field_str(id, v);
+	}
+	/* A label's value runs to its NUL, inside the labels' bytes. */
+	return val ? val : "";
 }
 
 static int is_device(const struct pw_view *v)
@@ -351,7 +505,7 @@ const char *pw_field_text(int id, const struct pw_view *v, char *tmp, size_t siz
 	if (!f)
 		return "?";
 	switch (f->type) {
-	case PW_FT_STR: return str_or_unknown(pw_field_str(id, v));
+	case PW_FT_STR: return str_or_unknown(pw_field_str_tmp(id, NULL, v, tmp, size));
 	case PW_FT_NUM:
 		if (!pw_field_num(id, v, &n))
 			return "?";
@@ -373,4 +527,47 @@ const char *pw_field_text(int id, const struct pw_view *v, char *tmp, size_t siz
 		return names_of_bits(id, pw_field_bits(id, v), tmp, size);
 	default: return "?";
 	}
+}
+
+size_t pw_rules_nfields(void)
+{
+	return PW_FLD_COUNT;
+}
+
+void pw_rules_field_doc(size_t i, struct pw_rules_field_doc *d, char *values, size_t size)
+{
+	static const char *const types[] = {
+		[PW_FT_ENUM] = "enum", [PW_FT_STR] = "string", [PW_FT_NUM] = "number"
+	};
+	const struct pw_field *f = &fields[i];
+	size_t off = 0;
+	unsigned int k;
+
+	d->name = f->name;
+	d->type = types[f->type];
+	d->what = f->what;
+	d->example = f->example;
+	if (!size)
+		return;
+	values[0] = '\0';
+	if (f->type != PW_FT_ENUM)
+		return;
+	if (pw_field_is_capability(i)) {
+		snprintf(values, size,
+			 "CAP_CHOWN ... CAP_CHECKPOINT_RESTORE, with or without CAP_");
+		return;
+	}
+	for (k = 0; k < pw_field_nvalues(i) && off < size; k++) {
+		const char *n = pw_field_value_name(i, k);
+
+		if (n)
+			off += snprintf(values + off, size - off, "%s%s", off ? ", " : "", n);
+	}
+}
+
+int pw_rules_field_known(const char *name)
+{
+	const char *key;
+
+	return pw_field_lookup(name) >= 0 || pw_field_lookup_keyed(name, &key) >= 0;
 }

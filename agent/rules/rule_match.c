@@ -77,6 +77,33 @@ static int num_match(const struct pw_ruleset *rs, const struct pw_node *n, int64
 	return 0;
 }
 
+/* Fields put together per event (proc.args, labels by key): apart, so
+ * that only they have the buffer on their stack. */
+static __attribute__((noinline)) int
+assembled_match(const struct pw_ruleset *rs, const struct pw_node *n, const struct pw_view *v)
+{
+	char tmp[PW_ARGS_MAX + 1];
+	const char *key = pw_field_is_keyed(n->field) ? rs->strs[n->key].s : NULL;
+
+	return str_match(rs, n, pw_field_str_tmp(n->field, key, v, tmp, sizeof(tmp)));
+}
+
+/* Any ancestor (parent first) whose exe or comm matches. */
+static int ancestor_match(const struct pw_ruleset *rs, const struct pw_node *n,
+			  const struct pw_view *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->proc.nancestors && i < PW_VIEW_ANCESTORS; i++) {
+		const char *s = n->field == PW_FLD_PROC_ANCESTOR_EXE ? v->proc.ancestor_exe[i]
+								     : v->proc.ancestor_comm[i];
+
+		if (str_match(rs, n, s ? s : ""))
+			return 1;
+	}
+	return 0;
+}
+
 int pw_node_eval(const struct pw_ruleset *rs, const struct pw_node *n, const struct pw_view *v)
 {
 	const struct pw_node *c, *end = n + n->size;
@@ -96,7 +123,14 @@ int pw_node_eval(const struct pw_ruleset *rs, const struct pw_node *n, const str
 	case PW_N_NOT: return !pw_node_eval(rs, n + 1, v);
 	case PW_N_ENUM: return (pw_field_bits(n->field, v) & n->mask) != 0;
 	case PW_N_NUM: return pw_field_num(n->field, v, &num) && num_match(rs, n, num);
-	default: return str_match(rs, n, pw_field_str(n->field, v));
+	default:
+		if (__builtin_expect(pw_field_is_assembled(n->field), 0)) {
+			if (n->field == PW_FLD_PROC_ANCESTOR_EXE ||
+			    n->field == PW_FLD_PROC_ANCESTOR_COMM)
+				return ancestor_match(rs, n, v);
+			return assembled_match(rs, n, v);
+		}
+		return str_match(rs, n, pw_field_str(n->field, v));
 	}
 }
 
@@ -111,8 +145,18 @@ size_t pw_rules_match(const struct pw_ruleset *rs, const struct pw_view *v,
 	r = rs->by_kind[v->kind];
 	end = r + rs->nby_kind[v->kind];
 	for (; r < end; r++) {
+		const struct pw_exception *x, *xend;
+
 		if (!pw_node_eval(rs, &rs->nodes[(*r)->root], v))
 			continue;
+		if ((*r)->nexc) {
+			x = rs->excs + (*r)->exc_first;
+			xend = x + (*r)->nexc;
+			while (x < xend && !pw_node_eval(rs, &rs->nodes[x->root], v))
+				x++;
+			if (x < xend)
+				continue; /* an exception holds */
+		}
 		if (n < max)
 			hits[n] = *r;
 		n++;

@@ -47,7 +47,7 @@ static int add_range(struct pw_parse *p, int64_t min, int64_t max)
 	return rs->nranges++;
 }
 
-static const struct pw_list *find_list(const struct pw_ruleset *rs, const char *name)
+static struct pw_list *find_list(const struct pw_ruleset *rs, const char *name)
 {
 	size_t i;
 
@@ -81,7 +81,7 @@ static int visit_value(struct pw_parse *p, const json_t *j, int numbers, value_f
 {
 	const struct pw_list *l;
 	const char *s;
-	uint32_t i;
+	size_t i;
 	int rc = 0;
 
 	if (json_is_integer(j) && numbers)
@@ -97,7 +97,7 @@ static int visit_value(struct pw_parse *p, const json_t *j, int numbers, value_f
 		return pw_parse_fail(p, "unknown list '%s'", s + 1);
 	p->from_list = l->name;
 	for (i = 0; i < l->count && !rc; i++)
-		rc = fn(p, NULL, p->rs->strs[l->first + i].s, arg);
+		rc = fn(p, NULL, l->items[i], arg);
 	p->from_list = NULL;
 	return rc;
 }
@@ -374,12 +374,24 @@ static int parse_node(struct pw_parse *p, const json_t *j)
 			return -1;
 		p->rs->nodes[idx].size = p->rs->nnodes - idx;
 	} else {
+		const char *fkey = NULL;
+		char names[1536];
+		int ki = -1;
+
 		field = pw_field_lookup(key);
 		if (field < 0)
-			return pw_parse_fail(p, "unknown field '%s'", key);
+			field = pw_field_lookup_keyed(key, &fkey);
+		if (field < 0) {
+			pw_field_names(names, sizeof(names));
+			return pw_parse_fail(p, "unknown field '%s' (fields: %s)", key, names);
+		}
+		if (fkey && (ki = add_str(p, fkey)) < 0)
+			return -1;
 		idx = add_node(p, PW_N_ENUM, field);
 		if (idx < 0)
 			return -1;
+		if (fkey)
+			p->rs->nodes[idx].key = ki;
 		switch (pw_field_get(field)->type) {
 		case PW_FT_ENUM: rc = enum_pred(p, idx, val); break;
 		case PW_FT_NUM: rc = num_pred(p, idx, val); break;
@@ -431,9 +443,10 @@ static void node_kinds(const struct pw_ruleset *rs, uint32_t idx, uint64_t *may_
 	}
 }
 
-static const char *const top_keys[] = { "lists", "rules" };
-static const char *const rule_keys[] = { "id",	      "title",	"description", "severity", "tags",
-					 "condition", "action", "output",      "enabled" };
+static const char *const top_keys[] = { "lists", "rules", "overrides" };
+static const char *const rule_keys[] = { "id",	    "title",	 "description", "severity",
+					 "tags",    "condition", "action",	"output",
+					 "enabled", "exceptions" };
 
 static int check_keys(struct pw_parse *p, const json_t *o, const char *const *keys, size_t n,
 		      const char *what)
@@ -455,17 +468,50 @@ static int check_keys(struct pw_parse *p, const json_t *o, const char *const *ke
 	return 0;
 }
 
+/* A list's strings, appended to l (defined or appended to). */
+static int list_items(struct pw_parse *p, struct pw_list *l, const json_t *items)
+{
+	size_t i, back;
+	json_t *e;
+
+	if (!json_is_array(items))
+		return pw_parse_fail(p, "a list is an array of strings, got %s", type_name(items));
+	json_array_foreach(items, i, e)
+	{
+		const char **grown;
+		char *copy;
+
+		back = pw_parse_push_index(p, i);
+		if (!json_is_string(e))
+			return pw_parse_fail(p, "expected a string, got %s", type_name(e));
+		if (json_string_value(e)[0] == '@')
+			return pw_parse_fail(p, "a list cannot name another list ('%s')",
+					     json_string_value(e));
+		grown = realloc(l->items, (l->count + 1) * sizeof(*l->items));
+		if (!grown)
+			return pw_parse_fail(p, "out of memory");
+		l->items = grown;
+		copy = pw_rs_strdup(p->rs, json_string_value(e), strlen(json_string_value(e)));
+		if (!copy)
+			return pw_parse_fail(p, "out of memory");
+		l->items[l->count++] = copy;
+		pw_parse_pop(p, back);
+	}
+	return 0;
+}
+
 int pw_parse_lists(struct pw_parse *p, json_t *root)
 {
 	struct pw_ruleset *rs = p->rs;
-	json_t *lists, *items, *e;
-	const char *name;
-	size_t back, back2, i;
+	json_t *lists, *items, *app;
+	const char *name, *key;
+	size_t back, back2;
 	struct pw_list *l;
 
 	if (!json_is_object(root))
 		return pw_parse_fail(p, "a rule file is a JSON object, got %s", type_name(root));
-	if (check_keys(p, root, top_keys, 2, "a rule file (expected lists, rules)"))
+	if (check_keys(p, root, top_keys, sizeof(top_keys) / sizeof(top_keys[0]),
+		       "a rule file (expected lists, rules, overrides)"))
 		return -1;
 	lists = json_object_get(root, "lists");
 	if (!lists)
@@ -477,34 +523,49 @@ int pw_parse_lists(struct pw_parse *p, json_t *root)
 	json_object_foreach(lists, name, items)
 	{
 		back2 = pw_parse_push_key(p, name);
-		if (find_list(rs, name))
-			return pw_parse_fail(p, "list '%s' is defined twice", name);
-		if (!json_is_array(items))
-			return pw_parse_fail(p, "a list is an array of strings, got %s",
-					     type_name(items));
+		l = find_list(rs, name);
+		if (json_is_object(items)) {
+			/* {"append": [...]}: a later file adds to a list defined before */
+			json_object_foreach(items, key, app)
+			{
+				if (strcmp(key, "append")) {
+					pw_parse_push_key(p, key);
+					return pw_parse_fail(
+						p,
+						"unknown key '%s' (a list is [strings] "
+						"or {\"append\": [strings]})",
+						key);
+				}
+			}
+			app = json_object_get(items, "append");
+			if (!app)
+				return pw_parse_fail(p, "expected {\"append\": [strings]}");
+			if (!l)
+				return pw_parse_fail(p,
+						     "append to unknown list '%s' (lists are "
+						     "defined in an earlier file, in load order)",
+						     name);
+			pw_parse_push_key(p, "append");
+			if (list_items(p, l, app))
+				return -1;
+			pw_parse_pop(p, back2);
+			continue;
+		}
+		if (l)
+			return pw_parse_fail(p,
+					     "list '%s' is defined twice (to add to it: "
+					     "{\"append\": [...]})",
+					     name);
 		if (pw_rs_grow((void **)&rs->lists, rs->nlists, sizeof(*rs->lists)))
 			return pw_parse_fail(p, "out of memory");
 		l = &rs->lists[rs->nlists];
+		memset(l, 0, sizeof(*l));
 		l->name = pw_rs_strdup(rs, name, strlen(name));
 		if (!l->name)
 			return pw_parse_fail(p, "out of memory");
-		l->first = rs->nstrs;
-		l->count = 0;
-		json_array_foreach(items, i, e)
-		{
-			size_t back3 = pw_parse_push_index(p, i);
-
-			if (!json_is_string(e))
-				return pw_parse_fail(p, "expected a string, got %s", type_name(e));
-			if (json_string_value(e)[0] == '@')
-				return pw_parse_fail(p, "a list cannot name another list ('%s')",
-						     json_string_value(e));
-			if (add_str(p, json_string_value(e)) < 0)
-				return -1;
-			l->count++;
-			pw_parse_pop(p, back3);
-		}
 		rs->nlists++;
+		if (list_items(p, l, items))
+			return -1;
 		pw_parse_pop(p, back2);
 	}
 	pw_parse_pop(p, back);
@@ -559,6 +620,7 @@ static int parse_tags(struct pw_parse *p, const json_t *tags, struct pw_rule *r)
 	json_t *e;
 
 	r->tag_first = rs->ntags;
+	r->info.ntags = 0;
 	if (!tags)
 		return 0;
 	back = pw_parse_push_key(p, "tags");
@@ -583,13 +645,124 @@ static int parse_tags(struct pw_parse *p, const json_t *tags, struct pw_rule *r)
 	return 0;
 }
 
+/* "exceptions": conditions appended to the rule's (rule index ri). */
+static int parse_exceptions(struct pw_parse *p, const json_t *arr, size_t ri)
+{
+	struct pw_ruleset *rs = p->rs;
+	struct pw_exception *x;
+	size_t back, back2, i;
+	json_t *e;
+	char *text;
+	int root;
+
+	back = pw_parse_push_key(p, "exceptions");
+	if (!json_is_array(arr))
+		return pw_parse_fail(p, "expected an array of conditions, got %s", type_name(arr));
+	if (!json_array_size(arr))
+		return pw_parse_fail(p, "empty array: give at least one condition");
+	json_array_foreach(arr, i, e)
+	{
+		back2 = pw_parse_push_index(p, i);
+		root = parse_node(p, e);
+		if (root < 0)
+			return -1;
+		text = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!text)
+			return pw_parse_fail(p, "out of memory");
+		if (pw_rs_grow((void **)&rs->excs, rs->nexcs, sizeof(*rs->excs))) {
+			free(text);
+			return pw_parse_fail(p, "out of memory");
+		}
+		x = &rs->excs[rs->nexcs];
+		x->rule = ri;
+		x->root = root;
+		x->file = p->file_kept;
+		x->text = keep(p, text);
+		free(text);
+		if (!x->text)
+			return -1;
+		rs->nexcs++;
+		pw_parse_pop(p, back2);
+	}
+	pw_parse_pop(p, back);
+	return 0;
+}
+
+/*
+ * The keys of a rule, or those an override gives: each one present is set
+ * (an override replaces what was there), exceptions are added. r is rule ri
+ * of the set, or the new one (ri == nrules).
+ */
+static int rule_members(struct pw_parse *p, const json_t *j, struct pw_rule *r, size_t ri)
+{
+	const char *title, *desc, *sev, *action, *output;
+	uint64_t may_true, may_false;
+	json_t *cond, *enabled, *exc;
+	size_t back;
+	int root;
+
+	if (get_string(p, j, "title", 0, &title) || get_string(p, j, "description", 0, &desc) ||
+	    get_string(p, j, "severity", 0, &sev) || get_string(p, j, "action", 0, &action) ||
+	    get_string(p, j, "output", 0, &output))
+		return -1;
+	if (sev && pw_severity_parse(sev, &r->info.severity)) {
+		pw_parse_push_key(p, "severity");
+		return pw_parse_fail(p,
+				     "unknown severity '%s' (expected info, low, medium, high, "
+				     "critical)",
+				     sev);
+	}
+	if (action && !strcmp(action, "alert+capture")) {
+		r->info.action = PW_ACTION_ALERT_CAPTURE;
+	} else if (action && !strcmp(action, "alert")) {
+		r->info.action = PW_ACTION_ALERT;
+	} else if (action) {
+		pw_parse_push_key(p, "action");
+		return pw_parse_fail(p, "unknown action '%s' (expected alert, alert+capture)",
+				     action);
+	}
+	enabled = json_object_get(j, "enabled");
+	if (enabled && !json_is_boolean(enabled)) {
+		pw_parse_push_key(p, "enabled");
+		return pw_parse_fail(p, "expected true or false, got %s", type_name(enabled));
+	}
+	if (enabled)
+		r->disabled = json_is_false(enabled);
+	if ((title && !(r->info.title = keep(p, title))) ||
+	    (desc && !(r->info.description = keep(p, desc))))
+		return -1;
+	if (json_object_get(j, "tags") && parse_tags(p, json_object_get(j, "tags"), r))
+		return -1;
+	cond = json_object_get(j, "condition");
+	if (cond) {
+		back = pw_parse_push_key(p, "condition");
+		root = parse_node(p, cond);
+		if (root < 0)
+			return -1;
+		pw_parse_pop(p, back);
+		r->root = root;
+		node_kinds(p->rs, root, &may_true, &may_false);
+		r->kinds = may_true;
+	}
+	if (output) {
+		back = pw_parse_push_key(p, "output");
+		r->nseg = 0;
+		if (pw_output_compile(p, r, output))
+			return -1;
+		pw_parse_pop(p, back);
+	}
+	exc = json_object_get(j, "exceptions");
+	if (exc && parse_exceptions(p, exc, ri))
+		return -1;
+	return 0;
+}
+
 static int parse_rule(struct pw_parse *p, const json_t *j, struct pw_rule *r)
 {
-	const char *id, *title, *desc, *sev, *action, *output;
-	json_t *cond, *enabled, *idv = json_object_get(j, "id");
-	uint64_t may_true, may_false;
-	size_t back, i;
-	int root;
+	static const char *const required[] = { "title", "description", "severity" };
+	json_t *idv = json_object_get(j, "id");
+	const char *id, *s;
+	size_t i;
 
 	if (!json_is_object(j))
 		return pw_parse_fail(p, "a rule is an object, got %s", type_name(j));
@@ -606,62 +779,25 @@ static int parse_rule(struct pw_parse *p, const json_t *j, struct pw_rule *r)
 	for (i = 0; i < p->rs->nrules; i++) {
 		if (!strcmp(p->rs->rules[i].info.id, id)) {
 			pw_parse_push_key(p, "id");
-			return pw_parse_fail(p, "duplicate rule id '%s' (also in %s)", id,
-					     p->rs->rules[i].info.file);
+			return pw_parse_fail(p,
+					     "duplicate rule id '%s' (also in %s; to change it, "
+					     "use \"overrides\")",
+					     id, p->rs->rules[i].info.file);
 		}
 	}
-	if (get_string(p, j, "title", 1, &title) || get_string(p, j, "description", 1, &desc) ||
-	    get_string(p, j, "severity", 1, &sev) || get_string(p, j, "action", 0, &action) ||
-	    get_string(p, j, "output", 0, &output))
-		return -1;
-	if (pw_severity_parse(sev, &r->info.severity)) {
-		pw_parse_push_key(p, "severity");
-		return pw_parse_fail(p,
-				     "unknown severity '%s' (expected info, low, medium, high, "
-				     "critical)",
-				     sev);
-	}
-	r->info.action = PW_ACTION_ALERT;
-	if (action && !strcmp(action, "alert+capture")) {
-		r->info.action = PW_ACTION_ALERT_CAPTURE;
-	} else if (action && strcmp(action, "alert")) {
-		pw_parse_push_key(p, "action");
-		return pw_parse_fail(p, "unknown action '%s' (expected alert, alert+capture)",
-				     action);
-	}
-	enabled = json_object_get(j, "enabled");
-	if (enabled && !json_is_boolean(enabled)) {
-		pw_parse_push_key(p, "enabled");
-		return pw_parse_fail(p, "expected true or false, got %s", type_name(enabled));
-	}
-	r->disabled = enabled && json_is_false(enabled);
-	r->info.id = keep(p, id);
-	r->info.title = keep(p, title);
-	r->info.description = keep(p, desc);
-	r->info.file = p->base;
-	if (!r->info.id || !r->info.title || !r->info.description)
-		return -1;
-	if (parse_tags(p, json_object_get(j, "tags"), r))
-		return -1;
-
-	cond = json_object_get(j, "condition");
-	if (!cond)
-		return pw_parse_fail(p, "missing 'condition'");
-	back = pw_parse_push_key(p, "condition");
-	root = parse_node(p, cond);
-	if (root < 0)
-		return -1;
-	pw_parse_pop(p, back);
-	r->root = root;
-	node_kinds(p->rs, root, &may_true, &may_false);
-	r->kinds = may_true;
-	if (output) {
-		back = pw_parse_push_key(p, "output");
-		if (pw_output_compile(p, r, output))
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (get_string(p, j, required[i], 1, &s))
 			return -1;
-		pw_parse_pop(p, back);
-	}
-	return 0;
+	if (!json_object_get(j, "condition"))
+		return pw_parse_fail(p, "missing 'condition'");
+	r->info.action = PW_ACTION_ALERT;
+	r->info.id = keep(p, id);
+	r->info.file = p->base;
+	r->info.path = p->file_kept;
+	if (!r->info.id)
+		return -1;
+	r->tag_first = p->rs->ntags;
+	return rule_members(p, j, r, p->rs->nrules);
 }
 
 int pw_parse_rules(struct pw_parse *p, json_t *root)
@@ -686,6 +822,75 @@ int pw_parse_rules(struct pw_parse *p, json_t *root)
 		if (pw_rs_grow((void **)&rs->rules, rs->nrules, sizeof(*rs->rules)))
 			return pw_parse_fail(p, "out of memory");
 		rs->rules[rs->nrules++] = r;
+		pw_parse_pop(p, back2);
+	}
+	pw_parse_pop(p, back);
+	return 0;
+}
+
+/* Note the file on the rule: "10-a.json" or "10-a.json, 90-b.json". */
+static int note_override(struct pw_parse *p, struct pw_rule *r)
+{
+	const char *was = r->overridden_by;
+	size_t len = (was ? strlen(was) + 2 : 0) + strlen(p->base);
+	const char *t;
+	char buf[1024];
+
+	for (t = was; t && *t; t += strcspn(t, ",") + (t[strcspn(t, ",")] ? 2 : 0))
+		if (strcspn(t, ",") == strlen(p->base) && !strncmp(t, p->base, strlen(p->base)))
+			return 0; /* noted already */
+	if (len >= sizeof(buf))
+		return 0; /* a note, not worth failing for */
+	snprintf(buf, sizeof(buf), "%s%s%s", was ? was : "", was ? ", " : "", p->base);
+	r->overridden_by = keep(p, buf);
+	return r->overridden_by ? 0 : -1;
+}
+
+/*
+ * "overrides": [{"id": ..., any rule key but id...}]: the rule, defined in
+ * an earlier file or earlier in this one, gets the keys given (replaced) and
+ * the exceptions given (added). {"id": X, "enabled": false} disables it.
+ */
+int pw_parse_overrides(struct pw_parse *p, json_t *root)
+{
+	struct pw_ruleset *rs = p->rs;
+	json_t *ovs = json_object_get(root, "overrides"), *e;
+	size_t back, back2, i, ri;
+	const char *id;
+
+	if (!ovs)
+		return 0;
+	back = pw_parse_push_key(p, "overrides");
+	if (!json_is_array(ovs))
+		return pw_parse_fail(p, "expected an array of overrides, got %s", type_name(ovs));
+	json_array_foreach(ovs, i, e)
+	{
+		back2 = pw_parse_push_index(p, i);
+		if (!json_is_object(e))
+			return pw_parse_fail(p, "an override is an object, got %s", type_name(e));
+		if (json_is_string(json_object_get(e, "id")))
+			p->rule_id = json_string_value(json_object_get(e, "id"));
+		if (check_keys(p, e, rule_keys, sizeof(rule_keys) / sizeof(rule_keys[0]),
+			       "an override") ||
+		    get_string(p, e, "id", 1, &id))
+			return -1;
+		for (ri = 0; ri < rs->nrules; ri++)
+			if (!strcmp(rs->rules[ri].info.id, id))
+				break;
+		if (ri == rs->nrules) {
+			pw_parse_push_key(p, "id");
+			return pw_parse_fail(p,
+					     "no rule '%s' to override (rules are defined in an "
+					     "earlier file: files load in order, a directory's in "
+					     "name order)",
+					     id);
+		}
+		if (json_object_size(e) < 2)
+			return pw_parse_fail(p, "an override changes something: give a key "
+						"besides id (enabled, exceptions, severity...)");
+		if (rule_members(p, e, &rs->rules[ri], ri) || note_override(p, &rs->rules[ri]))
+			return -1;
+		p->rule_id = NULL;
 		pw_parse_pop(p, back2);
 	}
 	pw_parse_pop(p, back);

@@ -43,7 +43,7 @@ void pw_rules_error_set(struct pw_rules_error *err, const char *file, int line, 
 
 int pw_parse_fail(struct pw_parse *p, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[1600];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -116,6 +116,9 @@ void pw_ruleset_free(struct pw_ruleset *rs)
 		return;
 	for (i = 0; i < rs->nowned; i++)
 		free(rs->owned[i]);
+	for (i = 0; i < rs->nlists; i++)
+		free(rs->lists[i].items);
+	free(rs->excs);
 	for (i = 0; i < PW_VIEW_KIND_MAX; i++)
 		free(rs->by_kind[i]);
 	free(rs->owned);
@@ -150,6 +153,38 @@ const struct pw_rule *pw_ruleset_rule(const struct pw_ruleset *rs, size_t i)
 	return i < rs->nenabled ? rs->enabled[i] : NULL;
 }
 
+const struct pw_rule *pw_ruleset_rule_any(const struct pw_ruleset *rs, size_t i)
+{
+	return i < rs->nrules ? &rs->rules[i] : NULL;
+}
+
+int pw_rule_enabled(const struct pw_rule *r)
+{
+	return !r->disabled;
+}
+
+size_t pw_rule_nexceptions(const struct pw_rule *r)
+{
+	return r->nexc;
+}
+
+const char *pw_rule_exception(const struct pw_rule *r, size_t i, const char **file)
+{
+	const struct pw_exception *x;
+
+	if (i >= r->nexc)
+		return NULL;
+	x = &r->set->excs[r->exc_first + i];
+	if (file)
+		*file = x->file;
+	return x->text;
+}
+
+const char *pw_rule_overridden_by(const struct pw_rule *r)
+{
+	return r->overridden_by ? r->overridden_by : "";
+}
+
 const struct pw_rule_info *pw_rule_info(const struct pw_rule *r)
 {
 	return &r->info;
@@ -175,17 +210,37 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 
 struct rule_file {
 	char path[512];
+	dev_t dev;
+	ino_t ino;
 	json_t *root;
 };
 
-static int read_files(const char *path, struct rule_file **out, size_t *n,
-		      struct pw_rules_error *err)
+/* The same file named twice (a path and a directory holding it) is read once. */
+static int seen_file(const struct rule_file *files, size_t n, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (files[i].dev == st->st_dev && files[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+/* The files of one path appended to *files (*n of them, room for *cap). */
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static int read_files(const char *path, struct rule_file **files, size_t *n, size_t *cap,
+		      int replace, struct pw_rules_error *err)
 {
 	struct dirent **names = NULL;
-	struct rule_file *files;
 	json_error_t jerr;
-	struct stat st;
-	int i, count = 1;
+	struct stat st, fst;
+	int i, count = 1, rc = -1;
 
 	if (stat(path, &st)) {
 		pw_rules_error_set(err, path, 0, NULL, NULL, "%s", strerror(errno));
@@ -197,39 +252,67 @@ static int read_files(const char *path, struct rule_file **out, size_t *n,
 			pw_rules_error_set(err, path, 0, NULL, NULL, "%s", strerror(errno));
 			return -1;
 		}
+		if (!count) {
+			pw_rules_error_set(err, path, 0, NULL, NULL,
+					   "no rule files (*.json) in this directory");
+			goto out;
+		}
 	}
-	files = calloc(count ? count : 1, sizeof(*files));
-	if (!files) {
-		pw_rules_error_set(err, path, 0, NULL, NULL, "out of memory");
-		goto fail;
-	}
-	*out = files;
-	*n = 0;
 	for (i = 0; i < count; i++) {
-		struct rule_file *f = &files[i];
+		struct rule_file *f;
 
+		if (*n == *cap) {
+			size_t ncap = *cap ? 2 * *cap : 16;
+			struct rule_file *g = realloc(*files, ncap * sizeof(*g));
+
+			if (!g) {
+				pw_rules_error_set(err, path, 0, NULL, NULL, "out of memory");
+				goto out;
+			}
+			*files = g;
+			*cap = ncap;
+		}
+		f = &(*files)[*n];
+		memset(f, 0, sizeof(*f));
 		if (names)
 			snprintf(f->path, sizeof(f->path), "%s%s%s", path,
 				 path[strlen(path) - 1] == '/' ? "" : "/", names[i]->d_name);
 		else
 			snprintf(f->path, sizeof(f->path), "%s", path);
+		if (stat(f->path, &fst)) {
+			pw_rules_error_set(err, f->path, 0, NULL, NULL, "%s", strerror(errno));
+			goto out;
+		}
+		if (seen_file(*files, *n, &fst))
+			continue;
+		f->dev = fst.st_dev;
+		f->ino = fst.st_ino;
 		f->root = json_load_file(f->path, JSON_REJECT_DUPLICATES, &jerr);
 		if (!f->root) {
 			pw_rules_error_set(err, f->path, jerr.line > 0 ? jerr.line : 0, NULL, NULL,
 					   "%s", jerr.text);
-			goto fail;
+			goto out;
+		}
+		if (replace) {
+			size_t k;
+
+			for (k = 0; k < *n; k++)
+				if (!strcmp(base_of((*files)[k].path), base_of(f->path)))
+					break;
+			if (k < *n) { /* in the place of the one of that name */
+				json_decref((*files)[k].root);
+				(*files)[k] = *f;
+				continue;
+			}
 		}
 		(*n)++;
 	}
+	rc = 0;
+out:
 	for (i = 0; names && i < count; i++)
 		free(names[i]);
 	free(names);
-	return 0;
-fail:
-	for (i = 0; names && i < count; i++)
-		free(names[i]);
-	free(names);
-	return -1;
+	return rc;
 }
 
 /* Rules named by opts are left out; naming a rule that does not exist is a mistake. */
@@ -260,6 +343,23 @@ static int finish(struct pw_ruleset *rs, struct pw_rules_error *err)
 	rs->enabled = calloc(rs->nrules ? rs->nrules : 1, sizeof(*rs->enabled));
 	if (!rs->enabled)
 		goto nomem;
+	/* Exceptions by rule, each rule's in the order they were added. */
+	if (rs->nexcs) {
+		struct pw_exception *sorted = calloc(rs->nexcs, sizeof(*sorted));
+		size_t n = 0, x;
+
+		if (!sorted)
+			goto nomem;
+		for (i = 0; i < rs->nrules; i++) {
+			rs->rules[i].exc_first = n;
+			for (x = 0; x < rs->nexcs; x++)
+				if (rs->excs[x].rule == i)
+					sorted[n++] = rs->excs[x];
+			rs->rules[i].nexc = n - rs->rules[i].exc_first;
+		}
+		free(rs->excs);
+		rs->excs = sorted;
+	}
 	for (i = 0; i < rs->nrules; i++) {
 		struct pw_rule *r = &rs->rules[i];
 
@@ -290,47 +390,75 @@ nomem:
 	return -1;
 }
 
-int pw_rules_load(const char *path, const struct pw_rules_opts *o, struct pw_ruleset **out,
-		  struct pw_rules_error *err)
+int pw_rules_load_paths(const char *const *paths, size_t npaths, const struct pw_rules_opts *o,
+			struct pw_ruleset **out, struct pw_rules_error *err)
 {
+	static int (*const passes[])(struct pw_parse *, json_t *) = { pw_parse_lists,
+								      pw_parse_rules,
+								      pw_parse_overrides };
 	struct rule_file *files = NULL;
 	struct pw_ruleset *rs;
 	struct pw_parse p;
-	size_t i, n = 0;
-	int rc = -1, pass;
+	size_t i, n = 0, cap = 0, pass;
+	int rc = -1;
 
 	memset(err, 0, sizeof(*err));
+	*out = NULL;
 	rs = calloc(1, sizeof(*rs));
 	if (!rs) {
-		pw_rules_error_set(err, path, 0, NULL, NULL, "out of memory");
+		pw_rules_error_set(err, NULL, 0, NULL, NULL, "out of memory");
 		return -1;
 	}
-	if (read_files(path, &files, &n, err))
+	if (!npaths) {
+		pw_rules_error_set(err, NULL, 0, NULL, NULL, "no rules path given");
 		goto out;
+	}
+	for (i = 0; i < npaths; i++)
+		if (read_files(paths[i], &files, &n, &cap, o && o->replace_same_name, err))
+			goto out;
 	rs->nfiles = n;
-	/* Lists of every file are known before any rule compiles. */
+	/* Lists of every file are known before any rule compiles; then each
+	 * file's rules and overrides, in order: an override follows its rule. */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < n; i++) {
 			const char *slash = strrchr(files[i].path, '/');
+			const char *base = slash ? slash + 1 : files[i].path;
+			size_t k;
 
 			memset(&p, 0, sizeof(p));
 			p.rs = rs;
 			p.err = err;
 			p.file = files[i].path;
-			p.base = pw_rs_strdup(rs, slash ? slash + 1 : files[i].path,
-					      strlen(slash ? slash + 1 : files[i].path));
-			if (!p.base) {
+			p.base = pw_rs_strdup(rs, base, strlen(base));
+			p.file_kept = pw_rs_strdup(rs, files[i].path, strlen(files[i].path));
+			if (!p.base || !p.file_kept) {
 				pw_parse_fail(&p, "out of memory");
 				goto out;
 			}
-			strcpy(p.path, "$");
-			p.plen = 1;
-			if ((pass ? pw_parse_rules : pw_parse_lists)(&p, files[i].root))
-				goto out;
+			for (k = pass ? 1 : 0; k < (pass ? 3 : 1); k++) {
+				strcpy(p.path, "$");
+				p.plen = 1;
+				if (passes[k](&p, files[i].root))
+					goto out;
+			}
 		}
 	}
 	if (apply_disabled(rs, o, err) || finish(rs, err))
 		goto out;
+	if (!rs->nenabled) {
+		char names[512];
+		size_t off = 0;
+
+		names[0] = '\0';
+		for (i = 0; i < npaths && off < sizeof(names); i++)
+			off += snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
+					paths[i]);
+		pw_rules_error_set(err, names, 0, NULL, NULL,
+				   "no rule enabled (%zu defined, %zu disabled): nothing would be "
+				   "watched for (run with --no-rules for that)",
+				   rs->nrules, rs->ndisabled);
+		goto out;
+	}
 	*out = rs;
 	rs = NULL;
 	rc = 0;
@@ -340,4 +468,10 @@ out:
 	free(files);
 	pw_ruleset_free(rs);
 	return rc;
+}
+
+int pw_rules_load(const char *path, const struct pw_rules_opts *o, struct pw_ruleset **out,
+		  struct pw_rules_error *err)
+{
+	return pw_rules_load_paths(&path, 1, o, out, err);
 }

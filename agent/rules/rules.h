@@ -26,6 +26,7 @@ struct pw_rule_info {
 	size_t ntags;
 	enum pw_rule_action action;
 	const char *file; /* where it was defined (basename) */
+	const char *path; /* that file as it was read ("rules/30-mounts.json") */
 };
 
 struct pw_rule;
@@ -37,13 +38,17 @@ struct pw_rules_error {
 	int line;	     /* JSON syntax errors: line (jansson), else 0 */
 	char rule_id[64];    /* "" if not inside a rule (or it has no id) */
 	char json_path[256]; /* "$.rules[3].condition.all[1].path.glob" */
-	char message[256];
-	char text[1024]; /* all of it, one line, for people */
+	char message[1600];  /* unknown fields: with every valid field's name */
+	char text[2400];     /* all of it, one line, for people */
 };
 
 struct pw_rules_opts {
 	const char *const *disabled; /* rule ids not to load; unknown ids are an error */
 	size_t ndisabled;
+	/* A file named like one read before takes that one's place instead of
+	 * adding to it (rules check FILE: an edited copy of a shipped file,
+	 * checked among the others). */
+	int replace_same_name;
 };
 
 /*
@@ -53,6 +58,16 @@ struct pw_rules_opts {
  */
 int pw_rules_load(const char *path, const struct pw_rules_opts *o, struct pw_ruleset **out,
 		  struct pw_rules_error *err);
+/*
+ * The layered set (docs/rules.md, "Layering"): the files of every path in
+ * order (a directory's *.json in name order), one file read once however
+ * often named. Every file's lists (and list appends) first, then each
+ * file's rules, then its overrides (replace keys, add exceptions, disable)
+ * of rules defined before it. A path without rule files, and a set with no
+ * enabled rule, are errors.
+ */
+int pw_rules_load_paths(const char *const *paths, size_t npaths, const struct pw_rules_opts *o,
+			struct pw_ruleset **out, struct pw_rules_error *err);
 void pw_ruleset_free(struct pw_ruleset *rs);
 
 size_t pw_ruleset_count(const struct pw_ruleset *rs);	 /* enabled rules */
@@ -60,10 +75,21 @@ size_t pw_ruleset_disabled(const struct pw_ruleset *rs); /* opts.disabled and "e
 size_t pw_ruleset_files(const struct pw_ruleset *rs);	 /* files read */
 /* The i-th enabled rule in load order, NULL past the end. */
 const struct pw_rule *pw_ruleset_rule(const struct pw_ruleset *rs, size_t i);
+/* Every rule in load order, disabled ones too; NULL past the end. */
+const struct pw_rule *pw_ruleset_rule_any(const struct pw_ruleset *rs, size_t i);
+int pw_rule_enabled(const struct pw_rule *r);
+
+/* A rule's exceptions: conditions under which it does not fire. */
+size_t pw_rule_nexceptions(const struct pw_rule *r);
+/* The i-th: its condition as JSON text and the file that added it. */
+const char *pw_rule_exception(const struct pw_rule *r, size_t i, const char **file);
+/* Files that overrode the rule, ", "-separated, "" if none. */
+const char *pw_rule_overridden_by(const struct pw_rule *r);
 
 /*
  * Rules matching v, in load order, at most max; returns how many matched
- * (may exceed max: the rest are not stored). No allocation.
+ * (may exceed max: the rest are not stored). A rule whose condition holds
+ * but one of its exceptions too does not match. No allocation.
  */
 size_t pw_rules_match(const struct pw_ruleset *rs, const struct pw_view *v,
 		      const struct pw_rule **hits, size_t max);
@@ -72,10 +98,25 @@ const struct pw_rule_info *pw_rule_info(const struct pw_rule *r);
 /* Bit (1 << kind) per view kind the rule can match (pw_view_kind_name). */
 uint64_t pw_rule_kinds(const struct pw_rule *r);
 
+/* The fields conditions can name (privwatch rules fields, docs/rules.md). */
+struct pw_rules_field_doc {
+	const char *name;    /* "container.namespace", "pod.label.KEY" */
+	const char *type;    /* "enum", "string", "number" */
+	const char *what;    /* one line */
+	const char *example; /* a condition, JSON */
+};
+size_t pw_rules_nfields(void);
+/* Field i (0 <= i < pw_rules_nfields()); values: an enum's names, comma-
+ * separated, written to buf ("" for other types). */
+void pw_rules_field_doc(size_t i, struct pw_rules_field_doc *d, char *values, size_t size);
+/* 1 if a condition may name this field (keyed ones with any KEY). */
+int pw_rules_field_known(const char *name);
+
 #define PW_RULES_DIR "/etc/privwatch/rules.d"
 /*
- * Where the rules are when no path is given: PW_RULES_DIR if it exists,
- * else rules/ of the source tree the running binary was built in
+ * Where the rules are when no path is given: PW_RULES_DIR if it exists
+ * (the shipped files and the local ones side by side, layered in name
+ * order), else rules/ of the source tree the running binary was built in
  * (<tree>/.output/privwatch -> <tree>/rules). 0, or -1 if neither exists.
  */
 int pw_rules_default_path(char *buf, size_t size);

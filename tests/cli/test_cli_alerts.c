@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
@@ -214,17 +215,24 @@ static void test_alerts_fold_and_reload(void **state)
 /* Each refused at start with an error naming what is wrong. */
 static void test_bad_rules_and_options(void **state)
 {
-	char out[4096], err[4096], bad[PATH_MAX];
+	char out[4096], err[4096], bad[PATH_MAX], empty[PATH_MAX], off[PATH_MAX], bad_ov[PATH_MAX];
 	struct {
 		const char *args[4];
 		int status;
 		const char *says;
 	} cases[] = {
-		{ { "--rules", "/nonexistent/rules" }, 1, "/nonexistent/rules" },
+		{ { "--rules", "/nonexistent/rules" },
+		  1,
+		  "--rules (key \"rules\") /nonexistent/rules: " },
 		{ { "--rules", bad }, 1, "$.rules[0].condition.kind" },
 		{ { "--rules", bad }, 1, "PW-BAD1" },
 		{ { "--rules", "rules", "--disable-rule", "PW-NOPE" }, 1, "PW-NOPE" },
 		{ { "--no-rules", "--rules", "rules" }, 2, "--no-rules" },
+		/* never silently without coverage */
+		{ { "--rules", empty }, 1, "no rule files (*.json) in this directory" },
+		{ { "--rules", "rules", "--rules", off }, 1, "no rule enabled" },
+		/* a local layer's mistake names its file and rule */
+		{ { "--rules", "rules", "--rules", bad_ov }, 1, "no rule 'PW-0999' to override" },
 		{ { "--format", "xml" }, 2, "xml" },
 		{ { "--output", "bogus:x" }, 2, "bogus" },
 		{ { "--fold-window", "-1" }, 2, "--fold-window" },
@@ -239,6 +247,34 @@ static void test_bad_rules_and_options(void **state)
 	      " \"severity\": \"low\", \"condition\": {\"kind\": \"opne\"}}]}\n",
 	      f);
 	fclose(f);
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	assert_int_equal(mkdir(empty, 0700), 0);
+	/* A local file that disables every shipped rule. */
+	snprintf(off, sizeof(off), "%s/off.json", dir);
+	{
+		static char list[1 << 16];
+		char *lv[] = { (char *)PW, "rules", "list", "rules", NULL }, *line, *save;
+		int n = 0;
+
+		assert_int_equal(h_capture(lv, list, sizeof(list), err, sizeof(err)), 0);
+		f = fopen(off, "w");
+		assert_non_null(f);
+		fputs("{\"overrides\": [", f);
+		for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			if (line[0] == ' ')
+				continue;
+			fprintf(f, "%s{\"id\": \"%.*s\", \"enabled\": false}", n++ ? ", " : "",
+				(int)strcspn(line, " "), line);
+		}
+		fputs("]}\n", f);
+		fclose(f);
+		assert_true(n > 20);
+	}
+	snprintf(bad_ov, sizeof(bad_ov), "%s/90-local.json", dir);
+	f = fopen(bad_ov, "w");
+	assert_non_null(f);
+	fputs("{\"overrides\": [{\"id\": \"PW-0999\", \"enabled\": false}]}\n", f);
+	fclose(f);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[10] = { (char *)PW, "run", "--http", "none" };
 		int k;
@@ -252,9 +288,14 @@ static void test_bad_rules_and_options(void **state)
 		if (cases[i].status == 1 && strstr(cases[i].args[1], "bad") &&
 		    !strstr(err, "bad.json"))
 			fail_msg("case %zu: stderr does not name the file: %s", i, err);
+		if (cases[i].args[3] == bad_ov && !strstr(err, "90-local.json: rule PW-0999: "))
+			fail_msg("case %zu: stderr does not name file and rule: %s", i, err);
 		assert_null(strstr(out, "privwatch.start/1")); /* refused before starting */
 	}
 	unlink(bad);
+	unlink(off);
+	unlink(bad_ov);
+	rmdir(empty);
 }
 
 int main(int argc, char **argv)

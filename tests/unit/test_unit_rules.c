@@ -800,7 +800,7 @@ static void test_directory(void **state)
 				  " \"condition\": {\"kind\": \"exec\"}}]}");
 	assert_int_equal(pw_rules_load(sub, NULL, &rs, &e), -1);
 	assert_null(rs);
-	expect_error(e, "A-1", "$.rules[0].id", "duplicate rule id 'A-1' (also in 10-a.json)");
+	expect_error(e, "A-1", "$.rules[0].id", "duplicate rule id 'A-1' (also in 10-a.json;");
 	assert_non_null(strstr(e.file, "30-c.json"));
 
 	/* A list defined twice across files. */

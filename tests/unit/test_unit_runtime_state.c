@@ -259,6 +259,33 @@ static void test_crio(void **state)
 				   .bundle = "/run/containers/storage/overlay-containers/" CRIO
 					     "/userdata",
 				   .sources = PW_SRC_OCI_CONFIG });
+	/* For rules: the image reference, the CRI labels, and the pod's labels
+	 * from its sandbox (io.kubernetes.* left out). */
+	assert_string_equal(m.image_digest, "quay.io/crio/redis@sha256:1f1b0b5a5e2d3c4b5a697887"
+					    "96a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7");
+	assert_memory_equal(m.labels, "io.kubernetes.container.name=redis\0", 35);
+	assert_int_equal(m.pod_labels_len,
+			 sizeof("app=cache\0app.kubernetes.io/name=redis\0tier=db"));
+	assert_memory_equal(m.pod_labels, "app=cache\0app.kubernetes.io/name=redis\0tier=db",
+			    m.pod_labels_len);
+}
+
+/* Docker's labels; a sandbox named by labels is not read without the pod
+ * identity (its cgroup), so no pod labels outside kubepods. */
+static void test_docker_labels_and_image_id(void **state)
+{
+	struct pw_container_meta m;
+
+	lookup(ROOT, "/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/" DK8S, &m);
+	assert_string_equal(m.image_digest, "sha256:aaaa");
+	assert_non_null(
+		memmem(m.labels, m.labels_len, "io.kubernetes.pod.name=kube-proxy-x7k2p", 40));
+	assert_int_equal(m.pod_labels_len, 0);
+	lookup(ROOT,
+	       "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
+	       "5f3c2a1b_8d7e_4f60_9a1b_2c3d4e5f6a7b.slice/crio-" CRIO ".scope",
+	       &m);
+	assert_int_equal(m.pod_labels_len, 0); /* not its pod: nothing of the pod */
 }
 
 static void test_runc(void **state)
@@ -550,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_ctr),
 		cmocka_unit_test(test_podman),
 		cmocka_unit_test(test_crio),
+		cmocka_unit_test(test_docker_labels_and_image_id),
 		cmocka_unit_test(test_runc),
 		cmocka_unit_test(test_extra_state_roots),
 		cmocka_unit_test(test_hostile_ids_are_refused),
