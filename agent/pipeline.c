@@ -219,7 +219,10 @@ static void process_view(struct pw_pipeline *p, struct pw_view *v)
 		v->proc.args_len = pr->args_len;
 	}
 	/* The parent, for rules on lineage (proc.parent.exe): the table's
-	 * ancestry, never /proc on the event thread. */
+	 * ancestry, never /proc on the event thread; only for a rule set
+	 * that looks at it (a walk of up to PW_VIEW_ANCESTORS lookups). */
+	if (!p->rules || !pw_ruleset_uses_lineage(p->rules))
+		return;
 	n = pw_ptable_ancestry(p->procs, v->proc.pid, anc, PW_VIEW_ANCESTORS);
 	for (i = 0; i < n; i++) {
 		v->proc.ancestor_exe[i] = anc[i]->exe;

@@ -101,6 +101,12 @@ static inline int pw_field_is_keyed(int id)
 {
 	return id == PW_FLD_CONTAINER_LABEL || id == PW_FLD_POD_LABEL;
 }
+/* The parent's and the ancestors' fields (pipeline.c fills them on demand). */
+static inline int pw_field_is_lineage(int id)
+{
+	return id == PW_FLD_PROC_PARENT_EXE || id == PW_FLD_PROC_PARENT_COMM ||
+	       id == PW_FLD_PROC_ANCESTOR_EXE || id == PW_FLD_PROC_ANCESTOR_COMM;
+}
 /* Fields whose value is put together per event (pw_field_str_tmp). */
 static inline int pw_field_is_assembled(int id)
 {
@@ -216,6 +222,7 @@ struct pw_ruleset {
 	char **owned; /* every string the set allocated */
 	size_t nowned;
 	size_t nfiles;
+	int uses_lineage; /* a condition or output names the parent or an ancestor */
 	/* Built last, once the arrays stop moving. */
 	const struct pw_rule **enabled; /* load order */
 	size_t nenabled;

@@ -27,6 +27,7 @@ static int add_seg(struct pw_parse *p, struct pw_rule *r, int field, const char 
 		r->seg_first = rs->nsegs;
 	rs->segs[rs->nsegs].field = field;
 	rs->segs[rs->nsegs].str = field < 0 ? rs->nstrs++ : 0;
+	rs->uses_lineage |= pw_field_is_lineage(field);
 	rs->nsegs++;
 	r->nseg++;
 	return 0;

@@ -18,6 +18,7 @@ static int add_node(struct pw_parse *p, enum pw_node_op op, int field)
 	rs->nodes[rs->nnodes].op = op;
 	rs->nodes[rs->nnodes].field = field;
 	rs->nodes[rs->nnodes].size = 1;
+	rs->uses_lineage |= pw_field_is_lineage(field);
 	return rs->nnodes++;
 }
 

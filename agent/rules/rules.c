@@ -133,6 +133,11 @@ void pw_ruleset_free(struct pw_ruleset *rs)
 	free(rs);
 }
 
+int pw_ruleset_uses_lineage(const struct pw_ruleset *rs)
+{
+	return rs->uses_lineage;
+}
+
 size_t pw_ruleset_count(const struct pw_ruleset *rs)
 {
 	return rs->nenabled;
