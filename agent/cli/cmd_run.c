@@ -23,6 +23,7 @@
 #include "daemon/config.h"
 #include "daemon/health.h"
 #include "daemon/http.h"
+#include "daemon/lockfile.h"
 #include "daemon/metrics.h"
 #include "kernel/loader.h"
 #include "lib/log.h"
@@ -38,9 +39,22 @@
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
+/* The first SIGINT or SIGTERM stops reading and flushes within a bound
+ * (the sinks' deadline); a second one means now: nothing waits, the exit
+ * status is 128 + the signal (130 SIGINT, 143 SIGTERM). Only
+ * async-signal-safe calls here: a line on stderr, _exit. What stdout and
+ * file sinks already wrote is in the kernel; queued network lines are lost. */
 static void on_stop_signal(int sig)
 {
-	stop_requested = 1;
+	static const char msg[] = "privwatch: second signal: exiting now, without flushing\n";
+
+	if (stop_requested) {
+		ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+		(void)n;
+		_exit(128 + sig);
+	}
+	stop_requested = sig;
 }
 
 static void on_hup(int sig)
@@ -112,7 +126,8 @@ struct run_opts {
 	int inventory_s;
 	int canary_s, canary_timeout_s;
 	int no_rules;
-	const char *http; /* NULL: none */
+	const char *http;      /* NULL: none */
+	const char *lock_file; /* NULL: none */
 	struct pw_ready_opts ready;
 	int verbose;
 };
@@ -302,6 +317,9 @@ static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char
 	ro->canary_timeout_s = pw_cfg_int(c, PW_O_CANARY_TIMEOUT);
 	ro->verbose = pw_cfg_int(c, PW_O_VERBOSE);
 	ro->http = strcmp(pw_cfg_str(c, PW_O_HTTP), "none") ? pw_cfg_str(c, PW_O_HTTP) : NULL;
+	ro->lock_file = strcmp(pw_cfg_str(c, PW_O_LOCK_FILE), "none")
+				? pw_cfg_str(c, PW_O_LOCK_FILE)
+				: NULL;
 	ro->ready = (struct pw_ready_opts){
 		.max_drop_rate = strtod(pw_cfg_str(c, PW_O_READY_MAX_DROP_RATE), NULL),
 		.drain_ns = 5ULL * 1000000000,	/* the reader polls every poll-ms */
@@ -825,7 +843,7 @@ int pw_cmd_run(int argc, char **argv)
 	struct pw_kstats ks;
 	struct pw_health_opts health_opts;
 	uint64_t last_tick = 0, last_stats, last_inventory;
-	int n, exit_code = PW_EXIT_FAIL, health_on = 0;
+	int n, exit_code = PW_EXIT_FAIL, health_on = 0, lock_fd = -1;
 	char err[1200];
 	size_t i;
 
@@ -858,7 +876,15 @@ int pw_cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	pw_clock_init();
 	rc.lost_since_ns = now_ns(CLOCK_REALTIME);
-	/* First: a port in use is a usage error, said before anything loads. */
+	/* Before anything is loaded or pinned: another agent's are not ours. */
+	if (ro.lock_file) {
+		lock_fd = pw_lock_take(ro.lock_file, err, sizeof(err));
+		if (lock_fd < 0) {
+			fprintf(stderr, "privwatch run: %s\n", err);
+			goto cleanup;
+		}
+	}
+	/* Then: a port in use is a usage error, said before anything loads. */
 	if (ro.http) {
 		rc.http = pw_http_start(ro.http, &ro.ready, err, sizeof(err));
 		if (!rc.http) {
@@ -1024,6 +1050,7 @@ cleanup:
 	if (rc.sinks)
 		pw_sinks_close(rc.sinks, 2000);
 	pw_pipeline_free(&rc.p);
+	pw_lock_release(lock_fd);
 	n = exit_code;
 out:
 	pw_config_free(&rc.cfg);

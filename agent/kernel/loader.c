@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,12 +406,40 @@ fail:
 	return -1;
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Each tracepoint link's release waits for an RCU grace period (30-50 ms
+ * here): one after another, a stop took a second. Destroyed each in a
+ * thread of its own, the waits overlap; a link whose thread cannot be made
+ * is destroyed here. */
 void pw_loader_detach(struct pw_loader *l)
 {
-	int c;
+	pthread_t t[PW_MAX_CONCERNS * PW_CONCERN_PROGS];
+	int started[PW_MAX_CONCERNS * PW_CONCERN_PROGS] = {};
+	sigset_t all, old;
+	int c, i, n = 0;
 
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay the event thread's */
 	for (c = 0; c < PW_MAX_CONCERNS; c++)
-		detach_concern(l, c);
+		for (i = 0; i < PW_CONCERN_PROGS; i++, n++) {
+			struct bpf_link *link = l->links[c][i];
+
+			l->links[c][i] = NULL;
+			if (!link)
+				continue;
+			started[n] = !pthread_create(&t[n], NULL, destroy_link, link);
+			if (!started[n])
+				bpf_link__destroy(link);
+		}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(t[i], NULL);
 }
 
 void pw_loader_stop(struct pw_loader *l)
