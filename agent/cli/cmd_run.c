@@ -114,6 +114,9 @@ struct run_ctx {
 	char *rules_default, *rules_old; /* the default rules path, as resolved */
 	uint64_t sinks_dropped_base;	 /* drops of the sinks a reload replaced */
 	uint64_t config_reloads, config_reload_failures;
+	/* --keep-sensors: records stamped before our programs attached were
+	 * written while no agent ran (0: nothing was taken over). */
+	uint64_t kept_before_ns, kept_records;
 };
 
 struct run_opts {
@@ -250,6 +253,15 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	}
 	jw_obj_end(w);
 	jw_kv_u64(w, "ringbuf_bytes", l->ringbuf_bytes);
+	/* --keep-sensors: what a previous agent left and this one took over */
+	jw_key(w, "kept");
+	jw_obj_begin(w);
+	jw_kv_bool(w, "keep_sensors", l->pin_keep);
+	jw_kv_str(w, "pin_dir", l->pin_dir ? l->pin_dir : "");
+	jw_kv_bool(w, "taken_over", l->adopted);
+	jw_kv_u64(w, "records_waiting", rc->kept_records);
+	jw_kv_u64(w, "links_retired", l->retired);
+	jw_obj_end(w);
 	jw_kv_u64(w, "poll_ms", poll_ms);
 	/* The baseline the final record's containers_tracked is compared to. */
 	table_stats(&rc->p.table, &ts0);
@@ -317,6 +329,8 @@ static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char
 	ro->canary_timeout_s = pw_cfg_int(c, PW_O_CANARY_TIMEOUT);
 	ro->verbose = pw_cfg_int(c, PW_O_VERBOSE);
 	ro->http = strcmp(pw_cfg_str(c, PW_O_HTTP), "none") ? pw_cfg_str(c, PW_O_HTTP) : NULL;
+	o->pin_dir = pw_cfg_str(c, PW_O_PIN_DIR);
+	o->pin_keep = o->pin_adopt = pw_cfg_int(c, PW_O_KEEP_SENSORS);
 	ro->lock_file = strcmp(pw_cfg_str(c, PW_O_LOCK_FILE), "none")
 				? pw_cfg_str(c, PW_O_LOCK_FILE)
 				: NULL;
@@ -604,6 +618,8 @@ static void on_record(void *ctx, const struct pw_event_kind *kind, const struct 
 {
 	struct run_ctx *rc = ctx;
 
+	if (h->ts_ns < rc->kept_before_ns)
+		rc->kept_records++;
 	if (pw_health_claim(&rc->health, h))
 		return;
 	if (rc->hold.on)
@@ -904,10 +920,16 @@ int pw_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 
+	/* What is pinned belongs to the host's agent: the one holding the lock
+	 * takes it over even without --keep-sensors (then removes it), an agent
+	 * without the lock (tests) leaves it alone unless told to keep. */
+	ro.loader.pin_adopt = ro.loader.pin_keep || lock_fd >= 0;
 	if (pw_loader_start(&l, &ro.loader, err, sizeof(err))) {
 		pw_err("%s\n", err);
 		goto cleanup;
 	}
+	if (l.adopted)
+		rc.kept_before_ns = l.attach_ns;
 	n = pw_reader_open(&r, bpf_map__fd(l.skel->maps.events), &rc);
 	if (n) {
 		pw_err("cannot read the ring buffer: %s\n", strerror(-n));
@@ -965,6 +987,9 @@ int pw_cmd_run(int argc, char **argv)
 	}
 	rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
 	start_record(&rc, &l, ro.poll_ms);
+	if (l.adopted)
+		pw_info("%llu records written while no agent ran, read from the kept ring buffer\n",
+			(unsigned long long)rc.kept_records);
 	if (pw_health_blind(&rc.health)) {
 		pw_err("privwatch is blind to part of what it watches (see the start record)\n");
 		pw_health_record(&rc.health, "start");

@@ -286,6 +286,144 @@ static void test_lock_refuses_a_second_agent(void **state)
 	}
 }
 
+/* The events of pid in file, by kind: exec, capability, exit seen. */
+static int events_of(const char *file, pid_t pid, int *exec, int *cap, int *exit_)
+{
+	char *buf = slurp(file), *line, *save = NULL;
+	int n = 0;
+
+	*exec = *cap = *exit_ = 0;
+	assert_non_null(buf);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *kind;
+
+		if (!j)
+			continue;
+		kind = json_string_value(json_object_get(j, "kind"));
+		if (!strcmp(json_string_value(json_object_get(j, "schema")), "privwatch.event/1") &&
+		    json_integer_value(json_object_get(j, "pid")) == pid && kind) {
+			n++;
+			*exec += !strcmp(kind, "exec");
+			*cap += !strcmp(kind, "capability");
+			*exit_ += !strcmp(kind, "exit");
+		}
+		json_decref(j);
+	}
+	free(buf);
+	return n;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/*
+ * --keep-sensors: an agent killed with SIGKILL leaves its programs attached
+ * and its ring buffer pinned; what a workload does meanwhile is read by the
+ * next agent started with it, counted in its start record
+ * (kept.records_waiting), and its links retired. A stop with the option
+ * leaves the pins; the host's agent (it holds the lock) started without it
+ * takes them over and removes them.
+ */
+static void test_keep_sensors_restart(void **state)
+{
+	char pin[PATH_MAX], events[PATH_MAX], lock[PATH_MAX], out[3][PATH_MAX];
+	char spec[3][PATH_MAX + 8], wl[PATH_MAX];
+	char *argv[3][18];
+	char *klog[] = { wl, "klogctl", "3", NULL };
+	struct h_proc p;
+	pid_t w;
+	json_t *j, *kept;
+	int i, n, exec, cap, exit_;
+
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/pw_test_lifecycle_%d", (int)getpid());
+	snprintf(events, sizeof(events), "%s/events", pin);
+	snprintf(lock, sizeof(lock), "%s/keep.lock", dir);
+	snprintf(wl, sizeof(wl), "%s", h_workload());
+	for (i = 0; i < 3; i++) {
+		char **a = argv[i];
+		int k = 0;
+
+		snprintf(out[i], sizeof(out[i]), "%s/keep%d.json", dir, i);
+		snprintf(spec[i], sizeof(spec[i]), "file,max=0:%s", out[i]);
+		a[k++] = PW;
+		a[k++] = "run";
+		a[k++] = "--http";
+		a[k++] = "none";
+		a[k++] = "--lock-file";
+		a[k++] = i < 2 ? "none" : lock; /* the third is the host's agent */
+		if (i < 2)
+			a[k++] = "--keep-sensors";
+		a[k++] = "--pin-dir";
+		a[k++] = pin;
+		a[k++] = "--no-rules";
+		a[k++] = "--events";
+		a[k++] = "--cgroup";
+		a[k++] = cg;
+		a[k++] = "--stats-interval";
+		a[k++] = "0";
+		a[k++] = "--output";
+		a[k++] = spec[i];
+		a[k] = NULL;
+	}
+
+	/* 1: pinned, then killed: nothing of it runs but its sensors */
+	start(&p, argv[0], out[0]);
+	assert_true(exists(events));
+	assert_int_equal(h_proc_stop(&p, SIGKILL), -1);
+	assert_true(exists(events));
+
+	/* meanwhile: an exec, a capability use (repeats of the same check by
+	 * the same task are folded in the kernel), an exit */
+	w = h_spawn(cg, klog);
+	assert_int_equal(h_wait(w), 0);
+
+	/* 2: takes them over, reads what was written */
+	start(&p, argv[1], out[1]);
+	j = last_line_with(out[1], "\"privwatch.start/1\"");
+	assert_non_null(j);
+	kept = json_object_get(j, "kept");
+	{
+		char *d = json_dumps(kept, JSON_COMPACT);
+
+		print_message("kept: %s\n", d);
+		free(d);
+	}
+	assert_true(json_is_true(json_object_get(kept, "taken_over")));
+	assert_true(json_integer_value(json_object_get(kept, "links_retired")) > 0);
+	n = events_of(out[1], w, &exec, &cap, &exit_);
+	print_message("the workload's events read by the second agent: %d (exec %d, capability "
+		      "%d, exit %d)\n",
+		      n, exec, cap, exit_);
+	assert_int_equal(exec, 1);
+	assert_true(cap >= 1);
+	assert_int_equal(exit_, 1);
+	assert_true(json_integer_value(json_object_get(kept, "records_waiting")) >= n);
+	json_decref(j);
+	/* a stop with the option: the sensors stay */
+	assert_int_equal(h_proc_stop(&p, SIGINT), 0);
+	assert_true(exists(events));
+
+	/* 3: without the option, holding the lock: taken over, then removed */
+	w = h_spawn(cg, klog);
+	assert_int_equal(h_wait(w), 0);
+	start(&p, argv[2], out[2]);
+	j = last_line_with(out[2], "\"privwatch.start/1\"");
+	assert_non_null(j);
+	kept = json_object_get(j, "kept");
+	assert_true(json_is_true(json_object_get(kept, "taken_over")));
+	assert_false(json_is_true(json_object_get(kept, "keep_sensors")));
+	json_decref(j);
+	assert_false(exists(events));
+	assert_int_equal(events_of(out[2], w, &exec, &cap, &exit_) >= 3, 1);
+	assert_int_equal(h_proc_stop(&p, SIGINT), 0);
+	assert_false(exists(pin));
+}
+
 static int setup(void **state)
 {
 	snprintf(dir, sizeof(dir), "/tmp/pw-cli-lifecycle.XXXXXX");
@@ -312,6 +450,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lock_refuses_a_second_agent),
 		cmocka_unit_test(test_stop_flushes_within_its_bound),
 		cmocka_unit_test(test_second_signal_exits_at_once),
+		cmocka_unit_test(test_keep_sensors_restart),
 	};
 
 	h_init(argv[0]);
