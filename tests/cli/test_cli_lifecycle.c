@@ -225,7 +225,7 @@ static void test_second_signal_exits_at_once(void **state)
 
 	start_stalled(&p, out, sizeof(out), &lfd, &cfd);
 	kill(p.pid, SIGINT);
-	usleep(300000); /* inside the 2 s the stalled sink is given */
+	usleep(800000); /* past the detach, inside the 2 s the stalled sink is given */
 	t0 = now_s();
 	rc = h_proc_stop(&p, SIGINT);
 	dt = now_s() - t0;
