@@ -574,6 +574,14 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 		if (pin_dir_ready(l, err, errlen))
 			goto fail;
 		l->pin_keep = 1;
+		/* before the links: no pinned program writes into a ring that is not */
+		snprintf(path, sizeof(path), "%s/events", l->pin_dir);
+		if (!l->adopted && bpf_obj_pin(bpf_map__fd(l->skel->maps.events), path)) {
+			snprintf(err, errlen,
+				 "--keep-sensors: cannot pin the ring buffer at %s: %s", path,
+				 strerror(errno));
+			goto fail;
+		}
 	}
 	/* Attach before seeding: a cgroup created during the walk is either
 	 * seen by the walk or added by the cgroup_mkdir program. A previous
@@ -586,13 +594,6 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 	if (l->pin_dir) {
 		l->retired = retire_links(l->pin_dir);
 		snprintf(path, sizeof(path), "%s/events", l->pin_dir);
-		if (l->pin_keep && !l->adopted &&
-		    bpf_obj_pin(bpf_map__fd(l->skel->maps.events), path)) {
-			snprintf(err, errlen,
-				 "--keep-sensors: cannot pin the ring buffer at %s: %s", path,
-				 strerror(errno));
-			goto fail;
-		}
 		if (!l->pin_keep) { /* taken over: nothing is left pinned */
 			unlink(path);
 			rmdir(l->pin_dir);
@@ -612,6 +613,7 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 	}
 	return 0;
 fail:
+	l->pin_keep = 0; /* what a failed start pinned is not left attached */
 	pw_loader_stop(l);
 	return -1;
 }
