@@ -128,6 +128,9 @@ has_opt '--events' && HAS_EVENTS=1
 # No HTTP endpoint: its default port may be another agent's.
 HAS_HTTP=
 has_opt '--http' && HAS_HTTP=1
+# No lock: the bench's agent runs beside whatever agent the host has.
+HAS_LOCK=
+has_opt '--lock-file' && HAS_LOCK=1
 if [ -n "$HAS_SINKS" ]; then SINK_NOTE="--output file:PATH"; else SINK_NOTE="stdout redirected to a file (no --output yet)"; fi
 if [ -n "$HAS_RULES" ]; then RULES_NOTE="default rules (--rules rules): alerts only, every event too only where --events is said"; else RULES_NOTE="no rules yet (every event is written)"; fi
 
@@ -139,6 +142,7 @@ agent_start() {
 	[ -n "$HAS_RULES" ] && args+=(--rules rules)
 	[ "$events" = 1 ] && [ -n "$HAS_EVENTS" ] && args+=(--events)
 	[ -n "$HAS_HTTP" ] && args+=(--http none)
+	[ -n "$HAS_LOCK" ] && args+=(--lock-file none)
 	: > "$out"
 	if [ -n "$HAS_SINKS" ]; then
 		# max=0: no rotation, so that every line written is counted

@@ -23,6 +23,7 @@
 #include "daemon/config.h"
 #include "daemon/health.h"
 #include "daemon/http.h"
+#include "daemon/lockfile.h"
 #include "daemon/metrics.h"
 #include "kernel/loader.h"
 #include "lib/log.h"
@@ -38,9 +39,22 @@
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
+/* The first SIGINT or SIGTERM stops reading and flushes within a bound
+ * (the sinks' deadline); a second one means now: nothing waits, the exit
+ * status is 128 + the signal (130 SIGINT, 143 SIGTERM). Only
+ * async-signal-safe calls here: a line on stderr, _exit. What stdout and
+ * file sinks already wrote is in the kernel; queued network lines are lost. */
 static void on_stop_signal(int sig)
 {
-	stop_requested = 1;
+	static const char msg[] = "privwatch: second signal: exiting now, without flushing\n";
+
+	if (stop_requested) {
+		ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+		(void)n;
+		_exit(128 + sig);
+	}
+	stop_requested = sig;
 }
 
 static void on_hup(int sig)
@@ -100,6 +114,9 @@ struct run_ctx {
 	char *rules_default, *rules_old; /* the default rules path, as resolved */
 	uint64_t sinks_dropped_base;	 /* drops of the sinks a reload replaced */
 	uint64_t config_reloads, config_reload_failures;
+	/* --keep-sensors: records stamped before our programs attached were
+	 * written while no agent ran (0: nothing was taken over). */
+	uint64_t kept_before_ns, kept_records;
 };
 
 struct run_opts {
@@ -112,7 +129,8 @@ struct run_opts {
 	int inventory_s;
 	int canary_s, canary_timeout_s;
 	int no_rules;
-	const char *http; /* NULL: none */
+	const char *http;      /* NULL: none */
+	const char *lock_file; /* NULL: none */
 	struct pw_ready_opts ready;
 	int verbose;
 };
@@ -235,6 +253,15 @@ static void start_record(struct run_ctx *rc, const struct pw_loader *l, int poll
 	}
 	jw_obj_end(w);
 	jw_kv_u64(w, "ringbuf_bytes", l->ringbuf_bytes);
+	/* --keep-sensors: what a previous agent left and this one took over */
+	jw_key(w, "kept");
+	jw_obj_begin(w);
+	jw_kv_bool(w, "keep_sensors", l->pin_keep);
+	jw_kv_str(w, "pin_dir", l->pin_dir ? l->pin_dir : "");
+	jw_kv_bool(w, "taken_over", l->adopted);
+	jw_kv_u64(w, "records_waiting", rc->kept_records);
+	jw_kv_u64(w, "links_retired", l->retired);
+	jw_obj_end(w);
 	jw_kv_u64(w, "poll_ms", poll_ms);
 	/* The baseline the final record's containers_tracked is compared to. */
 	table_stats(&rc->p.table, &ts0);
@@ -310,6 +337,11 @@ static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char
 	ro->canary_timeout_s = pw_cfg_int(c, PW_O_CANARY_TIMEOUT);
 	ro->verbose = pw_cfg_int(c, PW_O_VERBOSE);
 	ro->http = strcmp(pw_cfg_str(c, PW_O_HTTP), "none") ? pw_cfg_str(c, PW_O_HTTP) : NULL;
+	o->pin_dir = pw_cfg_str(c, PW_O_PIN_DIR);
+	o->pin_keep = o->pin_adopt = pw_cfg_int(c, PW_O_KEEP_SENSORS);
+	ro->lock_file = strcmp(pw_cfg_str(c, PW_O_LOCK_FILE), "none")
+				? pw_cfg_str(c, PW_O_LOCK_FILE)
+				: NULL;
 	ro->ready = (struct pw_ready_opts){
 		.max_drop_rate = strtod(pw_cfg_str(c, PW_O_READY_MAX_DROP_RATE), NULL),
 		.drain_ns = 5ULL * 1000000000,	/* the reader polls every poll-ms */
@@ -594,6 +626,8 @@ static void on_record(void *ctx, const struct pw_event_kind *kind, const struct 
 {
 	struct run_ctx *rc = ctx;
 
+	if (h->ts_ns < rc->kept_before_ns)
+		rc->kept_records++;
 	if (pw_health_claim(&rc->health, h))
 		return;
 	if (rc->hold.on)
@@ -843,7 +877,7 @@ int pw_cmd_run(int argc, char **argv)
 	struct pw_kstats ks;
 	struct pw_health_opts health_opts;
 	uint64_t last_tick = 0, last_stats, last_inventory;
-	int n, exit_code = PW_EXIT_FAIL, health_on = 0;
+	int n, exit_code = PW_EXIT_FAIL, health_on = 0, lock_fd = -1;
 	char err[1200];
 	size_t i;
 
@@ -876,7 +910,15 @@ int pw_cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	pw_clock_init();
 	rc.lost_since_ns = now_ns(CLOCK_REALTIME);
-	/* First: a port in use is a usage error, said before anything loads. */
+	/* Before anything is loaded or pinned: another agent's are not ours. */
+	if (ro.lock_file) {
+		lock_fd = pw_lock_take(ro.lock_file, err, sizeof(err));
+		if (lock_fd < 0) {
+			fprintf(stderr, "privwatch run: %s\n", err);
+			goto cleanup;
+		}
+	}
+	/* Then: a port in use is a usage error, said before anything loads. */
 	if (ro.http) {
 		rc.http = pw_http_start(ro.http, &ro.ready, err, sizeof(err));
 		if (!rc.http) {
@@ -896,10 +938,16 @@ int pw_cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 
+	/* What is pinned belongs to the host's agent: the one holding the lock
+	 * takes it over even without --keep-sensors (then removes it), an agent
+	 * without the lock (tests) leaves it alone unless told to keep. */
+	ro.loader.pin_adopt = ro.loader.pin_keep || lock_fd >= 0;
 	if (pw_loader_start(&l, &ro.loader, err, sizeof(err))) {
 		pw_err("%s\n", err);
 		goto cleanup;
 	}
+	if (l.adopted)
+		rc.kept_before_ns = l.attach_ns;
 	n = pw_reader_open(&r, bpf_map__fd(l.skel->maps.events), &rc);
 	if (n) {
 		pw_err("cannot read the ring buffer: %s\n", strerror(-n));
@@ -957,6 +1005,9 @@ int pw_cmd_run(int argc, char **argv)
 	}
 	rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
 	start_record(&rc, &l, ro.poll_ms);
+	if (l.adopted)
+		pw_info("%llu records written while no agent ran, read from the kept ring buffer\n",
+			(unsigned long long)rc.kept_records);
 	if (pw_health_blind(&rc.health)) {
 		pw_err("privwatch is blind to part of what it watches (see the start record)\n");
 		pw_health_record(&rc.health, "start");
@@ -1042,6 +1093,7 @@ cleanup:
 	if (rc.sinks)
 		pw_sinks_close(rc.sinks, 2000);
 	pw_pipeline_free(&rc.p);
+	pw_lock_release(lock_fd);
 	n = exit_code;
 out:
 	pw_config_free(&rc.cfg);

@@ -116,6 +116,22 @@ static int check_http(const char *v, char *err, size_t errlen)
 	return strcmp(v, "none") ? pw_http_parse(v, addr, sizeof(addr), &port, err, errlen) : 0;
 }
 
+static int check_abs_or_none(const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '/' || !strcmp(v, "none"))
+		return 0;
+	snprintf(err, errlen, "need an absolute path, or none");
+	return -1;
+}
+
+static int check_abs(const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '/' && v[1])
+		return 0;
+	snprintf(err, errlen, "need an absolute path below a bpffs mount");
+	return -1;
+}
+
 static int check_share(const char *v, char *err, size_t errlen)
 {
 	char *end;
@@ -232,6 +248,19 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 				       .arg = "R",
 				       .help = "/readyz fails while the kernel dropped more than this\n"
 					       "share of its records over the last 10 s" },
+	[PW_O_LOCK_FILE] = { "lock-file", "lock_file", 0, PW_OPT_STR,
+			     .def_str = PW_LOCK_FILE_DEFAULT, .check = check_abs_or_none,
+			     .reload = RESTART, .arg = "PATH",
+			     .help = "one agent per host: refuse to start while another holds\n"
+				     "this lock (none: no lock; tests, a second agent on purpose)" },
+	[PW_O_KEEP_SENSORS] = { "keep-sensors", "keep_sensors", 0, PW_OPT_BOOL, .reload = RESTART,
+				.help = "pin the programs, maps and ring buffer under --pin-dir\n"
+					"and leave them there at exit: the next agent started\n"
+					"with it reads the records written meanwhile" },
+	[PW_O_PIN_DIR] = { "pin-dir", "pin_dir", 0, PW_OPT_STR, .def_str = PW_PIN_DIR_DEFAULT,
+			   .check = check_abs, .reload = RESTART, .arg = "DIR",
+			   .help = "bpffs directory of --keep-sensors (removed by a stop\n"
+				   "without it)" },
 	[PW_O_VERBOSE] = { "verbose", "verbose", 'v', PW_OPT_COUNT, 0, 2, 0, .reload = LIVE,
 			   .help = "more diagnostics on stderr (twice: libbpf's too);\n"
 				   "key: 0, 1 or 2" },

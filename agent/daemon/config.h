@@ -18,9 +18,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PW_CONFIG_DEFAULT  "/etc/privwatch/privwatch.json"
-#define PW_CONFIG_DROPIN   "privwatch.d"
-#define PW_CONFIG_LIST_MAX 64
+#define PW_CONFIG_DEFAULT    "/etc/privwatch/privwatch.json"
+#define PW_CONFIG_DROPIN     "privwatch.d"
+#define PW_CONFIG_LIST_MAX   64
+#define PW_LOCK_FILE_DEFAULT "/run/privwatch/privwatch.lock"
+#define PW_PIN_DIR_DEFAULT   "/sys/fs/bpf/privwatch"
 
 enum pw_opt_type {
 	PW_OPT_BOOL,  /* flag; JSON true/false */
@@ -61,6 +63,9 @@ enum pw_opt_id {
 	PW_O_HOLD_MS,
 	PW_O_HTTP,
 	PW_O_READY_MAX_DROP_RATE,
+	PW_O_LOCK_FILE,
+	PW_O_KEEP_SENSORS,
+	PW_O_PIN_DIR,
 	PW_O_VERBOSE,
 	PW_O_COUNT
 };

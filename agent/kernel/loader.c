@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <time.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/mount.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel/loader.h"
@@ -222,6 +231,24 @@ static int configure(struct pw_loader *l, const struct pw_loader_opts *o, char *
 	return 0;
 }
 
+/* --keep-sensors: a link pinned at DIR/links/<program>, so that it stays
+ * attached when the agent is gone. A pin that fails costs only the
+ * restart's continuity for that program: said, not fatal. */
+static void pin_link(struct pw_loader *l, struct bpf_link *link, const char *prog)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (!l->pin_keep)
+		return;
+	snprintf(path, sizeof(path), "%s/links_%d/%s", l->pin_dir, (int)getpid(), prog);
+	rc = bpf_link__pin(link, path);
+	if (rc)
+		pw_warn("--keep-sensors: cannot pin %s at %s: %s (a restart loses its events "
+			"until attached again)\n",
+			prog, path, strerror(-rc));
+}
+
 /* Attach the chosen variant of concern c, one program at a time so a
  * failure names the program. */
 static int attach_concern(struct pw_loader *l, int c, char *err, size_t errlen)
@@ -241,6 +268,7 @@ static int attach_concern(struct pw_loader *l, int c, char *err, size_t errlen)
 			return -1;
 		}
 		l->links[c][i] = link;
+		pin_link(l, link, v->progs[i]);
 	}
 	return 0;
 }
@@ -250,6 +278,9 @@ static void detach_concern(struct pw_loader *l, int c)
 	int i;
 
 	for (i = 0; i < PW_CONCERN_PROGS; i++) {
+		/* a pinned link would stay attached through its pin */
+		if (l->links[c][i] && bpf_link__pin_path(l->links[c][i]))
+			bpf_link__unpin(l->links[c][i]);
 		bpf_link__destroy(l->links[c][i]);
 		l->links[c][i] = NULL;
 	}
@@ -363,9 +394,153 @@ int pw_loader_rewatch(struct pw_loader *l, uint64_t extra)
 	return rw.restored;
 }
 
+static void *close_fd(void *fd)
+{
+	close((int)(intptr_t)fd);
+	return NULL;
+}
+
+/* Close each fd in a thread of its own: a link's release waits for a grace
+ * period, and so would n of them one after another. */
+static void close_all(const int *fds, int n)
+{
+	pthread_t t[256];
+	int started[256] = {}, i;
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (n > 256)
+		n = 256; /* the callers never pass more */
+	for (i = 0; i < n; i++) {
+		started[i] = !pthread_create(&t[i], NULL, close_fd, (void *)(intptr_t)fds[i]);
+		if (!started[i])
+			close(fds[i]);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(t[i], NULL);
+}
+
+/* The links previous agents pinned in pin_dir/links_<their pid>/, every
+ * one but ours: unpinned and released (the kernel refuses BPF_LINK_DETACH
+ * on tracepoint links, but a link whose last reference goes is detached).
+ * How many. */
+static unsigned int retire_links(const char *pin_dir)
+{
+	char mine[32], dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent *e, *f;
+	int fds[256], n = 0, fd;
+	DIR *top = opendir(pin_dir), *d;
+
+	if (!top)
+		return 0;
+	snprintf(mine, sizeof(mine), "links_%d", (int)getpid());
+	while ((e = readdir(top))) {
+		if (strncmp(e->d_name, "links_", 6) || !strcmp(e->d_name, mine))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", pin_dir, e->d_name);
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while ((f = readdir(d))) {
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
+			fd = bpf_obj_get(path);
+			unlink(path);
+			if (fd < 0)
+				continue;
+			if (n < 256)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+		closedir(d);
+		rmdir(dir);
+	}
+	closedir(top);
+	close_all(fds, n);
+	return n;
+}
+
+#define PW_BPFFS "/sys/fs/bpf"
+
+/* Before load: the ring buffer a previous agent pinned becomes ours, with
+ * the records written since it went. 0 (nothing there is fine), or -1 with
+ * err. */
+static int adopt_ring(struct pw_loader *l, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/events", l->pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "--pin-dir: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_MAP_TYPE_RINGBUF) {
+		snprintf(err, errlen, "--pin-dir: %s is not a ring buffer", path);
+		close(fd);
+		return -1;
+	}
+	if (info.max_entries != l->ringbuf_bytes) {
+		pw_warn("--keep-sensors: the kept ring buffer %s is %u bytes, not %llu: used at "
+			"its size\n",
+			path, info.max_entries, (unsigned long long)l->ringbuf_bytes);
+		l->ringbuf_bytes = info.max_entries;
+		l->skel->rodata->wakeup_bytes = l->ringbuf_bytes / 16;
+	}
+	rc = bpf_map__reuse_fd(l->skel->maps.events, fd);
+	close(fd);
+	if (rc) {
+		snprintf(err, errlen, "--keep-sensors: cannot reuse %s: %s", path, strerror(-rc));
+		return -1;
+	}
+	l->adopted = 1;
+	return 0;
+}
+
+static int pin_dir_ready(struct pw_loader *l, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct statfs st;
+
+	/* Where systemd has not mounted bpffs at its usual place (a container
+	 * host's init may not), it is mounted there, as tracefs is. */
+	if (!strncmp(l->pin_dir, PW_BPFFS "/", strlen(PW_BPFFS) + 1) &&
+	    statfs(PW_BPFFS, &st) == 0 && st.f_type != BPF_FS_MAGIC) {
+		if (mount("bpf", PW_BPFFS, "bpf", 0, "mode=0700"))
+			pw_warn("cannot mount bpffs at %s: %s\n", PW_BPFFS, strerror(errno));
+		else
+			pw_info("mounted bpffs at %s (--keep-sensors)\n", PW_BPFFS);
+	}
+	errno = 0;
+	mkdir(l->pin_dir, 0700);
+	if (statfs(l->pin_dir, &st) || st.f_type != BPF_FS_MAGIC) {
+		snprintf(err, errlen, "--pin-dir %s: %s", l->pin_dir,
+			 errno ? strerror(errno) : "not in a bpffs mount");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/links_%d", l->pin_dir, (int)getpid());
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "--pin-dir: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	char path[PATH_MAX];
+	struct timespec now;
 	int rc;
 
 	memset(l, 0, sizeof(*l));
@@ -377,6 +552,16 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 	if (resolve_watch(l, o, err, errlen) || open_and_choose(l, o, err, errlen) ||
 	    configure(l, o, err, errlen))
 		goto fail;
+	if (o->pin_dir && (o->pin_adopt || o->pin_keep)) {
+		l->pin_dir = o->pin_dir;
+		if (adopt_ring(l, err, errlen)) {
+			if (o->pin_keep)
+				goto fail;
+			/* not asked to keep: what is there is left alone */
+			pw_warn("%s\n", err);
+			l->pin_dir = NULL;
+		}
+	}
 	rc = privwatch_bpf__load(l->skel);
 	if (rc) {
 		snprintf(err, errlen,
@@ -385,10 +570,38 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 			 strerror(-rc));
 		goto fail;
 	}
+	if (l->pin_dir && o->pin_keep) {
+		if (pin_dir_ready(l, err, errlen))
+			goto fail;
+		l->pin_keep = 1;
+		/* before the links: no pinned program writes into a ring that is not */
+		snprintf(path, sizeof(path), "%s/events", l->pin_dir);
+		if (!l->adopted && bpf_obj_pin(bpf_map__fd(l->skel->maps.events), path)) {
+			snprintf(err, errlen,
+				 "--keep-sensors: cannot pin the ring buffer at %s: %s", path,
+				 strerror(errno));
+			goto fail;
+		}
+	}
 	/* Attach before seeding: a cgroup created during the walk is either
-	 * seen by the walk or added by the cgroup_mkdir program. */
+	 * seen by the walk or added by the cgroup_mkdir program. A previous
+	 * agent's links are retired only once ours are attached: for those
+	 * milliseconds an event may be reported twice, never missed. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	l->attach_ns = (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	if (attach_chosen(l, err, errlen))
 		goto fail;
+	if (l->pin_dir) {
+		l->retired = retire_links(l->pin_dir);
+		snprintf(path, sizeof(path), "%s/events", l->pin_dir);
+		if (!l->pin_keep) { /* taken over: nothing is left pinned */
+			unlink(path);
+			rmdir(l->pin_dir);
+		}
+		if (l->adopted || l->retired)
+			pw_info("took over the sensors kept in %s: %u links retired\n", l->pin_dir,
+				l->retired);
+	}
 	if (l->watch_mode == PW_WATCH_MAP) {
 		rc = pw_cgroup_walk(l->watch_path, add_watched, l);
 		pw_loader_watch_changed(l);
@@ -400,16 +613,47 @@ int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *e
 	}
 	return 0;
 fail:
+	l->pin_keep = 0; /* what a failed start pinned is not left attached */
 	pw_loader_stop(l);
 	return -1;
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Each tracepoint link's release waits for an RCU grace period (30-50 ms
+ * here): one after another, a stop took a second. Destroyed each in a
+ * thread of its own, the waits overlap; a link whose thread cannot be made
+ * is destroyed here. */
 void pw_loader_detach(struct pw_loader *l)
 {
-	int c;
+	pthread_t t[PW_MAX_CONCERNS * PW_CONCERN_PROGS];
+	int started[PW_MAX_CONCERNS * PW_CONCERN_PROGS] = {};
+	sigset_t all, old;
+	int c, i, n = 0;
 
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay the event thread's */
 	for (c = 0; c < PW_MAX_CONCERNS; c++)
-		detach_concern(l, c);
+		for (i = 0; i < PW_CONCERN_PROGS; i++, n++) {
+			struct bpf_link *link = l->links[c][i];
+
+			l->links[c][i] = NULL;
+			if (!link)
+				continue;
+			if (!l->pin_keep && bpf_link__pin_path(link))
+				bpf_link__unpin(link);
+			started[n] = !pthread_create(&t[n], NULL, destroy_link, link);
+			if (!started[n])
+				bpf_link__destroy(link);
+		}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(t[i], NULL);
 }
 
 void pw_loader_stop(struct pw_loader *l)

@@ -29,6 +29,18 @@ struct pw_loader_opts {
 	const char *cgroup_v1;
 	/* Benchmark only (--bench-floor): every program returns at once. */
 	int floor;
+	/*
+	 * Sensors kept across restarts (--keep-sensors, --pin-dir), in a bpffs
+	 * directory: DIR/events (the ring buffer) and DIR/links_<pid>/<prog> (bpffs refuses dots in names) (the
+	 * links, so the programs run on while no agent does). pin_dir NULL:
+	 * the directory is never touched. adopt: what a previous agent left
+	 * there is taken over (its ring buffer reused, so the records written
+	 * meanwhile are read; its links retired once ours are attached).
+	 * keep: ours are pinned there and left at exit; without it, the
+	 * directory is emptied and removed once adopted.
+	 */
+	const char *pin_dir;
+	int pin_adopt, pin_keep;
 };
 
 struct pw_loader {
@@ -47,11 +59,19 @@ struct pw_loader {
 	uint64_t watch_cgroup_id;
 	unsigned int watched_at_start; /* cgroups put in the map at start */
 	uint64_t ringbuf_bytes;
+	/* --keep-sensors: what was taken over at start. */
+	const char *pin_dir; /* NULL: not used */
+	int pin_keep;
+	int adopted;	      /* a previous agent's ring buffer is ours */
+	unsigned int retired; /* its links, detached once ours were attached */
+	uint64_t attach_ns;   /* CLOCK_MONOTONIC before ours attached: records
+				 * stamped earlier are the previous agent's */
 };
 
 /* Returns 0, or -1 with one line saying what is missing or failed in err. */
 int pw_loader_start(struct pw_loader *l, const struct pw_loader_opts *o, char *err, size_t errlen);
-/* Detach every program, keep the maps (counters, ring) readable. */
+/* Detach every program, keep the maps (counters, ring) readable. With
+ * pin_keep, the pinned links stay attached (only our fds are closed). */
 void pw_loader_detach(struct pw_loader *l);
 void pw_loader_stop(struct pw_loader *l);
 

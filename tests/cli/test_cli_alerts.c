@@ -115,9 +115,9 @@ static void test_alerts_fold_and_reload(void **state)
 
 	write_rules("PW-T001", NULL);
 	assert_int_equal(h_cgroup_create(NULL, "privwatch-alerts", cg, sizeof(cg), &cg_id), 0);
-	char *argv[] = { (char *)PW, "run", "--http",	     "none", "--rules",		 dir,
-			 "--cgroup", cg,    "--fold-window", "60",   "--stats-interval", "0",
-			 NULL };
+	char *argv[] = { (char *)PW,	     "run", "--http",	"none", "--lock-file",	 "none",
+			 "--rules",	     dir,   "--cgroup", cg,	"--fold-window", "60",
+			 "--stats-interval", "0",   NULL };
 	assert_int_equal(h_proc_start(&p, argv), 0);
 	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0); /* ~2 s in the VM */
 	j = parse(line);
@@ -276,11 +276,11 @@ static void test_bad_rules_and_options(void **state)
 	fputs("{\"overrides\": [{\"id\": \"PW-0999\", \"enabled\": false}]}\n", f);
 	fclose(f);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[10] = { (char *)PW, "run", "--http", "none" };
+		char *argv[12] = { (char *)PW, "run", "--http", "none", "--lock-file", "none" };
 		int k;
 
 		for (k = 0; k < 4 && cases[i].args[k]; k++)
-			argv[4 + k] = (char *)cases[i].args[k];
+			argv[6 + k] = (char *)cases[i].args[k];
 		assert_int_equal(h_capture(argv, out, sizeof(out), err, sizeof(err)),
 				 cases[i].status);
 		if (!strstr(err, cases[i].says))

@@ -99,7 +99,8 @@ static json_t *wait_for(struct h_proc *p, const char *schema, const char *rule, 
 /* Every concern proven at start; the canary's records never leave as events. */
 static void test_start_record_proves_every_concern(void **state)
 {
-	char *argv[] = { PW, "run", "--http", "none", "--events", "--cgroup", cg, NULL };
+	char *argv[] = { PW,	 "run",	     "--http",	 "none", "--lock-file",
+			 "none", "--events", "--cgroup", cg,	 NULL };
 	struct h_proc p;
 	json_t *j, *concerns, *c;
 	const char *name, *canary_cg;
@@ -149,6 +150,8 @@ static void test_blind_concern_is_loud(void **state)
 			 "run",
 			 "--http",
 			 "none",
+			 "--lock-file",
+			 "none",
 			 "--no-variant",
 			 "files:tracepoint",
 			 "--no-variant",
@@ -194,7 +197,10 @@ static void test_blind_concern_is_loud(void **state)
  */
 static void test_lsm_attached_but_never_called_falls_back(void **state)
 {
-	char *argv[] = { PW, "run", "--http", "none", "--trust-lsm-attach", "--cgroup", cg, NULL };
+	char *argv[] = {
+		PW,	    "run", "--http", "none", "--lock-file", "none", "--trust-lsm-attach",
+		"--cgroup", cg,	   NULL
+	};
 	char lsm[256] = "";
 	struct h_proc p;
 	json_t *j;
@@ -281,7 +287,8 @@ static int agent_map(pid_t pid, const char *name)
 static void test_detaching_programs_is_a_critical_alert(void **state)
 {
 	char *argv[] = {
-		PW, "run", "--http", "none", "--canary-interval", "1", "--cgroup", cg, NULL
+		PW,  "run",	 "--http", "none", "--lock-file", "none", "--canary-interval",
+		"1", "--cgroup", cg,	   NULL
 	};
 	int fds[64], n, i, detached = 0, refused = 0;
 	struct h_proc p;
@@ -355,8 +362,18 @@ static pid_t blind_the_ring(int ring_fd, int secs)
 
 static void test_blinding_the_ring_is_a_critical_alert(void **state)
 {
-	char *argv[] = { PW,  "run",	  "--http", "none", "--events", "--canary-interval",
-			 "1", "--cgroup", cg,	    NULL };
+	char *argv[] = { PW,
+			 "run",
+			 "--http",
+			 "none",
+			 "--lock-file",
+			 "none",
+			 "--events",
+			 "--canary-interval",
+			 "1",
+			 "--cgroup",
+			 cg,
+			 NULL };
 	char *workload[] = { (char *)h_workload(), "klogctl", "1", NULL };
 	struct h_proc p;
 	json_t *j;
@@ -404,8 +421,18 @@ static void test_blinding_the_ring_is_a_critical_alert(void **state)
  * and the removal is a critical alert. */
 static void test_editing_the_watched_set_is_a_critical_alert(void **state)
 {
-	char *argv[] = { PW,  "run",	  "--http", "none", "--events", "--canary-interval",
-			 "1", "--cgroup", cg,	    NULL };
+	char *argv[] = { PW,
+			 "run",
+			 "--http",
+			 "none",
+			 "--lock-file",
+			 "none",
+			 "--events",
+			 "--canary-interval",
+			 "1",
+			 "--cgroup",
+			 cg,
+			 NULL };
 	char *workload[] = { (char *)h_workload(), "noop", NULL };
 	struct h_proc p;
 	json_t *j;

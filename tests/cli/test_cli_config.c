@@ -144,7 +144,7 @@ static void test_reload_loses_nothing(void **state)
 	write_conf("{\"no_rules\": true, \"events\": true, \"cgroup\": \"%s\", "
 		   "\"stats_interval\": 0, \"fold_window\": 10}\n",
 		   cg);
-	char *argv[] = { (char *)PW, "run", "--config", conf, NULL };
+	char *argv[] = { (char *)PW, "run", "--lock-file", "none", "--config", conf, NULL };
 	assert_int_equal(h_proc_start(&p, argv), 0);
 	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0);
 	j = parse(line);
@@ -242,7 +242,7 @@ static void test_config_check(void **state)
 		fail_msg("config check does not name file and key: %s", err);
 	/* privwatch run refuses it the same way, before starting. */
 	{
-		char *run[] = { (char *)PW, "run", "--config", conf, NULL };
+		char *run[] = { (char *)PW, "run", "--lock-file", "none", "--config", conf, NULL };
 
 		assert_int_equal(h_capture(run, out, sizeof(out), err, sizeof(err)), 2);
 		assert_non_null(strstr(err, "50-node.json: output[1]"));
@@ -271,7 +271,8 @@ static void test_command_line_over_file(void **state)
 	write_conf("{\"no_rules\": true, \"cgroup\": \"%s\", \"poll_ms\": 50, "
 		   "\"stats_interval\": 0, \"ringbuf_size\": \"16M\"}\n",
 		   cg);
-	char *argv[] = { (char *)PW, "run", "--config", conf, "--poll-ms", "7", NULL };
+	char *argv[] = { (char *)PW, "run",	  "--lock-file", "none", "--config",
+			 conf,	     "--poll-ms", "7",		 NULL };
 	assert_int_equal(h_proc_start(&p, argv), 0);
 	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0);
 	j = parse(line);

@@ -194,8 +194,9 @@ static void test_healthz_readyz_metrics_promtool_and_stats(void **state)
 {
 	char port_s[32], line[1 << 16], mpath[PATH_MAX], cmd[PATH_MAX + 64], out[4096], err[4096];
 	int port = free_port(), st, tries, equal = 0;
-	char *body, *argv[] = { PW,	    "run", "--http",	       port_s, "--events",
-				"--cgroup", cg,	   "--stats-interval", "1",    NULL };
+	char *body, *argv[] = { PW,	"run",	    "--lock-file", "none", "--http",
+				port_s, "--events", "--cgroup",	   cg,	   "--stats-interval",
+				"1",	NULL };
 	char *sh[] = { "/bin/sh", "-c", cmd, NULL };
 	struct h_proc p;
 	json_t *j, *ev;
@@ -283,7 +284,7 @@ static void test_port_in_use_exits_2(void **state)
 	socklen_t sl = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	char port_s[32], out[4096], err[4096];
-	char *argv[] = { PW, "run", "--http", port_s, "--cgroup", cg, NULL };
+	char *argv[] = { PW, "run", "--lock-file", "none", "--http", port_s, "--cgroup", cg, NULL };
 
 	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(listen(fd, 1), 0);
@@ -305,8 +306,9 @@ static void test_readyz_fails_while_a_sink_stalls(void **state)
 	int port = free_port();
 	char port_s[32], tcp[64], file[PATH_MAX], fspec[PATH_MAX + 8];
 	char *argv[] = {
-		PW,	    "run", "--http",   port_s, "--events",	   "--cgroup", cg,
-		"--output", fspec, "--output", tcp,    "--stats-interval", "1",	       NULL
+		PW,	    "run", "--lock-file", "none", "--http",   port_s, "--events",
+		"--cgroup", cg,	   "--output",	  fspec,  "--output", tcp,    "--stats-interval",
+		"1",	    NULL
 	};
 	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 	struct h_proc p;
@@ -361,14 +363,24 @@ static void test_readyz_fails_past_the_drop_rate(void **state)
 {
 	int port = free_port();
 	char port_s[32], file[PATH_MAX], fspec[PATH_MAX + 8], *body;
-	char *argv[] = { PW,	     "run",
-			 "--http",   port_s,
-			 "--events", "--cgroup",
-			 cg,	     "--ringbuf-size",
-			 "4096",     "--poll-ms",
-			 "1000",     "--output",
-			 fspec,	     "--ready-max-drop-rate",
-			 "0",	     NULL };
+	char *argv[] = { PW,
+			 "run",
+			 "--lock-file",
+			 "none",
+			 "--http",
+			 port_s,
+			 "--events",
+			 "--cgroup",
+			 cg,
+			 "--ringbuf-size",
+			 "4096",
+			 "--poll-ms",
+			 "1000",
+			 "--output",
+			 fspec,
+			 "--ready-max-drop-rate",
+			 "0",
+			 NULL };
 	struct h_proc p;
 	json_t *j;
 

@@ -261,6 +261,8 @@ static void test_lost_record_when_the_ring_is_full(void **state)
 			 "run",
 			 "--http",
 			 "none",
+			 "--lock-file",
+			 "none",
 			 "--no-rules",
 			 "--events",
 			 "--ringbuf-size",
@@ -322,10 +324,11 @@ static void test_sighup_reopens_a_moved_output_file(void **state)
 	snprintf(out, sizeof(out), "%s/alerts.json", dir);
 	snprintf(moved, sizeof(moved), "%s/alerts.json.1", dir);
 	snprintf(spec, sizeof(spec), "file:%s", out);
-	char *argv[] = { PW,	       "run",	   "--http",	       "none",
-			 "--no-rules", "--events", "--stats-interval", "0",
-			 "--cgroup",   cg,	   "--output",	       spec,
-			 NULL };
+	char *argv[] = { PW,	       "run",	      "--http",
+			 "none",       "--lock-file", "none",
+			 "--no-rules", "--events",    "--stats-interval",
+			 "0",	       "--cgroup",    cg,
+			 "--output",   spec,	      NULL };
 
 	assert_int_equal(h_proc_start(&p, argv), 0);
 	assert_true(wait_file(out, "\"schema\":\"privwatch.start/1\"", NULL, 0, 30000));
@@ -568,12 +571,12 @@ static void test_output_to_every_sink_kind(void **state)
 	snprintf(s_unix, sizeof(s_unix), "unix:%s", sock);
 	snprintf(s_udp, sizeof(s_udp), "syslog:udp:127.0.0.1:%d", udp);
 	snprintf(s_stcp, sizeof(s_stcp), "syslog,facility=local0:tcp:127.0.0.1:%d", stcp);
-	char *argv[] = { PW,	       "run",	   "--http",	       "none",
-			 "--no-rules", "--events", "--stats-interval", "0",
-			 "--cgroup",   cg,	   "--output",	       s_file,
-			 "--output",   s_tcp,	   "--output",	       s_unix,
-			 "--output",   s_udp,	   "--output",	       s_stcp,
-			 NULL };
+	char *argv[] = {
+		PW,	      "run",	  "--http",	      "none", "--lock-file", "none",
+		"--no-rules", "--events", "--stats-interval", "0",    "--cgroup",    cg,
+		"--output",   s_file,	  "--output",	      s_tcp,  "--output",    s_unix,
+		"--output",   s_udp,	  "--output",	      s_stcp, NULL
+	};
 
 	assert_int_equal(h_proc_start(&p, argv), 0);
 	assert_true(wait_file(file, "\"schema\":\"privwatch.start/1\"", NULL, 0, 30000));
@@ -657,9 +660,9 @@ static void test_format_ecs_end_to_end(void **state)
 	      " \"output\": \"{proc.comm} ran {path}\"}]}\n",
 	      f);
 	assert_int_equal(fclose(f), 0);
-	char *argv[] = { PW,	     "run", "--http",		"none", "--rules",  rules,
-			 "--format", "ecs", "--stats-interval", "0",	"--cgroup", cg,
-			 NULL };
+	char *argv[] = { PW,	     "run", "--http",	"none", "--lock-file",	    "none",
+			 "--rules",  rules, "--format", "ecs",	"--stats-interval", "0",
+			 "--cgroup", cg,    NULL };
 
 	json_decref(start_agent(&p, argv));
 	w = run_noop(cg);
@@ -785,19 +788,11 @@ static void test_cgroup_v1_memory(void **state)
 	if (h_env_cgroup_mount("memory", mnt, sizeof(mnt)))
 		h_skip_because("no cgroup v1 memory hierarchy mounted here (/proc/self/mountinfo)");
 	assert_int_equal(h_cgroup_create(mnt, "privwatch-cli-v1", v1cg, sizeof(v1cg), &id), 0);
-	char *argv[] = { PW,
-			 "run",
-			 "--http",
-			 "none",
-			 "--no-rules",
-			 "--events",
-			 "--stats-interval",
-			 "0",
-			 "--cgroup-v1",
-			 "memory",
-			 "--cgroup",
-			 v1cg,
-			 NULL };
+	char *argv[] = { PW,	       "run",	      "--http",
+			 "none",       "--lock-file", "none",
+			 "--no-rules", "--events",    "--stats-interval",
+			 "0",	       "--cgroup-v1", "memory",
+			 "--cgroup",   v1cg,	      NULL };
 
 	j = start_agent(&p, argv);
 	assert_string_equal(str(j, "watch.hierarchy"), "memory");
@@ -834,8 +829,9 @@ static double rfc3339_s(const char *t)
  * then the final one on SIGINT. */
 static void test_periodic_stats_records(void **state)
 {
-	char *argv[] = { PW,  "run",	  "--http", "none", "--no-rules", "--stats-interval",
-			 "1", "--cgroup", cg,	    NULL };
+	char *argv[] = { PW,	 "run",	       "--http",	   "none", "--lock-file",
+			 "none", "--no-rules", "--stats-interval", "1",	   "--cgroup",
+			 cg,	 NULL };
 	double t[3];
 	int n = 0;
 	struct h_proc p;

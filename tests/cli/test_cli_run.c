@@ -135,9 +135,11 @@ static void test_probe_reports_choices_with_reasons(void **state)
 /* A missing feature or bad target: one clear line, exit 1, no libbpf dump. */
 static void test_errors_are_one_line(void **state)
 {
-	char *lsm[] = { PW, "run", "--http", "none", "--mode", "lsm", NULL };
-	char *nocg[] = { PW, "run", "--http", "none", "--cgroup", "/nonexistent/cg", NULL };
-	char *notcg[] = { PW, "run", "--http", "none", "--cgroup", "/tmp", NULL };
+	char *lsm[] = { PW, "run", "--http", "none", "--lock-file", "none", "--mode", "lsm", NULL };
+	char *nocg[] = { PW,	 "run",	     "--http",		"none", "--lock-file",
+			 "none", "--cgroup", "/nonexistent/cg", NULL };
+	char *notcg[] = { PW,	  "run",      "--http", "none", "--lock-file",
+			  "none", "--cgroup", "/tmp",	NULL };
 
 	if (strcmp(h_expected_variant("files"), "lsm")) {
 		assert_int_equal(h_capture(lsm, out, sizeof(out), err, sizeof(err)), 1);
@@ -195,7 +197,8 @@ static void test_run_start_events_stats(void **state)
 	double secs;
 
 	assert_int_equal(h_cgroup_create(NULL, "privwatch-cli", cg, sizeof(cg), &cg_id), 0);
-	char *argv[] = { PW, "run", "--http", "none", "--events", "--cgroup", cg, NULL };
+	char *argv[] = { PW,	 "run",	     "--http",	 "none", "--lock-file",
+			 "none", "--events", "--cgroup", cg,	 NULL };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(h_proc_start(&p, argv), 0);

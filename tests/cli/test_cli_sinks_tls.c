@@ -604,6 +604,8 @@ static void test_agent_runs_on_with_a_refused_tls_sink(void **state)
 		 spec, dir);
 	char *argv[] = { (char *)h_privwatch(),
 			 "run",
+			 "--lock-file",
+			 "none",
 			 "--no-rules",
 			 "--cgroup",
 			 cg,

@@ -72,7 +72,7 @@ fi
 
 say "privwatch run, default rules, alerts to $OUT"
 rm -f "$OUT"
-"$PW" run --http none --output "file:$OUT" 2>"$ERR" &
+"$PW" run --http none --lock-file none --output "file:$OUT" 2>"$ERR" &
 PW_PID=$!
 for _ in $(seq 100); do
 	[ -n "$(jq -c 'select(.schema == "privwatch.start/1")' "$OUT" 2>/dev/null || true)" ] && break

@@ -68,7 +68,7 @@ hostile_checks() {
 
 	# A fresh agent with the hostile container present.
 	t0=$(now_ms)
-	"$PW" run --http none --stats-interval 0 >"$out" 2>"$STATE/hostile-run.err" &
+	"$PW" run --http none --lock-file none --stats-interval 0 >"$out" 2>"$STATE/hostile-run.err" &
 	pid2=$!
 	for _ in $(seq 150); do
 		[ -s "$out" ] && break

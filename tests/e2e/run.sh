@@ -90,7 +90,7 @@ run_start() {
 	mkdir -p "$STATE"
 	# A budget a flood passes and no ordinary container comes near (evasion.sh);
 	# an inventory every 5 s: posture.sh looks for its cases in one.
-	"$PW" run --http none --events --container-budget 2000/20000 --inventory-interval 5 >"$RUN_OUT" \
+	"$PW" run --http none --lock-file none --events --container-budget 2000/20000 --inventory-interval 5 >"$RUN_OUT" \
 		2>"$STATE/run.err" &
 	RUN_PID=$!
 	# A hang guard: the start record comes once the programs are loaded.

@@ -134,8 +134,18 @@ static void test_repeats_of_ordinary_opens_are_counted_not_sent(void **state)
 static void test_the_lost_record_names_the_flooder(void **state)
 {
 	char n[16], wl[PATH_MAX], line[1 << 16];
-	char *agent[] = { (char *)h_privwatch(), "run",	    "--http",	"none", "--no-rules",
-			  "--container-budget",	 "100/200", "--cgroup", parent, NULL };
+	char *agent[] = { (char *)h_privwatch(),
+			  "run",
+			  "--http",
+			  "none",
+			  "--lock-file",
+			  "none",
+			  "--no-rules",
+			  "--container-budget",
+			  "100/200",
+			  "--cgroup",
+			  parent,
+			  NULL };
 	char *flood[] = { wl, "open-n", SYSFS_FILE, n, NULL };
 	struct h_proc p;
 	json_t *j, *by = NULL, *x;

@@ -44,9 +44,16 @@ static const char *jstr(json_t *o, const char *k)
 static void test_mkdir_exec_rmdir(void **state)
 {
 	char mnt[4096], parent[4200], ctr[4300], sub[4400], id[65];
-	char *run_argv[] = {
-		(char *)h_privwatch(), "run", "--http", "none", "--events", "--cgroup", parent, NULL
-	};
+	char *run_argv[] = { (char *)h_privwatch(),
+			     "run",
+			     "--http",
+			     "none",
+			     "--lock-file",
+			     "none",
+			     "--events",
+			     "--cgroup",
+			     parent,
+			     NULL };
 	char *true_argv[] = { "/bin/true", NULL };
 	json_t *j, *c;
 	struct h_proc p;

@@ -629,7 +629,7 @@ static pid_t start_agent(const char *hostile_id, uint16_t port)
 		return -1;
 	n = strlen(script);
 	snprintf(script + n, sizeof(script) - n,
-		 "exec '%s' run --events --cgroup '%s' --output 'file,max=0:%s' "
+		 "exec '%s' run --lock-file none --events --cgroup '%s' --output 'file,max=0:%s' "
 		 "--output 'tcp,queue=%d:127.0.0.1:%u' --container-budget %s "
 		 "--read-deadline-ms %d --hold-ms 3000 --stats-interval 10 "
 		 "--canary-interval 60 --inventory-interval %d",
