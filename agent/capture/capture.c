@@ -272,7 +272,12 @@ static void add_process(struct pw_capmgr *m, struct pw_capture *c, const struct 
 		jw_kv_str(&m->scratch, "exe", v->proc.exe ? v->proc.exe : "");
 		argv_json(&m->scratch, v->proc.args ? v->proc.args : "", v->proc.args_len);
 	}
-	jw_kv_str(&m->scratch, "snapshot", "");
+	{
+		char snap[24];
+
+		snprintf(snap, sizeof(snap), "p%u", v->proc.pid);
+		jw_kv_str(&m->scratch, "snapshot", snap); /* its files' prefix, if taken */
+	}
 	n = pw_ptable_ancestry(m->procs, v->proc.pid, anc, 16);
 	jw_key(&m->scratch, "ancestors");
 	jw_arr_begin(&m->scratch);
