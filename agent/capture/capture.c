@@ -268,7 +268,7 @@ static void add_process(struct pw_capmgr *m, struct pw_capture *c, const struct 
 	} else {
 		jw_kv_u64(&m->scratch, "pid", v->proc.pid);
 		jw_kv_u64(&m->scratch, "ppid", v->proc.ppid);
-		jw_kv_strn(&m->scratch, "comm", v->proc.comm, sizeof(v->proc.comm));
+		jw_kv_str(&m->scratch, "comm", v->proc.comm ? v->proc.comm : "");
 		jw_kv_str(&m->scratch, "exe", v->proc.exe ? v->proc.exe : "");
 		argv_json(&m->scratch, v->proc.args ? v->proc.args : "", v->proc.args_len);
 	}
