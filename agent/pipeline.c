@@ -1129,6 +1129,9 @@ static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
 				continue;
 			if (c->refs == 1 && c->hold.count)
 				release(p, c, &p->holds.container_gone, pw_hw_now_ns());
+			c = pw_ctable_find(&p->table, p->known_ids[i]);
+			if (c && c->refs == 1 && !c->pending)
+				pw_cap_container_gone(&p->cap, c->cgroup_id, pw_hw_now_ns());
 			pw_ctable_rmdir(&p->table, p->known_ids[i]);
 			gone++;
 		}
