@@ -250,6 +250,7 @@ static void proc_json(struct jsonw *w, const struct pw_proc *p)
 	jw_kv_str(w, "exe", p->exe);
 	argv_json(w, p->args, p->args_len);
 	jw_kv_bool(w, "from_proc", p->from_proc);
+	jw_kv_bool(w, "exited", pw_ptable_exited(p));
 }
 
 /* The process and its ancestry, as the table knows them now (exited

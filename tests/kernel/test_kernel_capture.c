@@ -2,12 +2,13 @@
 /*
  * Kernel tier, forensic capture end to end with `privwatch run`: a stand-in
  * container (a docker-shaped cgroup, /docker/<64 hex>, below a watched
- * parent) runs a few programs, then one an alert+capture rule matches (a
- * script that stays alive a while, a token in its environment), then a few
- * more. The alert names the capture; a privwatch.capture/1 record says it
+ * parent) runs a few programs, then a subshell whose parent has exited
+ * does what an alert+capture rule matches (opens /dev/zero; it stays alive
+ * a while, a token in its environment), then a few more programs run. The alert names the capture; a privwatch.capture/1 record says it
  * was written; the bundle is 0700 with files 0600, its timeline holds the
  * execs before the trigger and those after it in the window, in order, the
- * token's value is redacted in the snapshot, and `privwatch capture
+ * token's value is redacted in the snapshot, the exited parent is named in
+ * the process tree's ancestry, and `privwatch capture
  * verify` passes while `capture show` draws the tree.
  */
 #define _GNU_SOURCE
@@ -86,7 +87,7 @@ static char *read_all(const char *path, size_t *len)
 
 static void test_capture_bundle(void **state)
 {
-	char mnt[4096], rules[512], script[512], caps[512], shcmd[2048], id[65];
+	char mnt[4096], rules[512], caps[512], shcmd[2048], id[65];
 	char capture_id[128] = "", capture_file[4200] = "", p[4400];
 	char *run_argv[] = { (char *)h_privwatch(),
 			     "run",
@@ -115,15 +116,13 @@ static void test_capture_bundle(void **state)
 
 	assert_non_null(mkdtemp(tmp));
 	snprintf(rules, sizeof(rules), "%s/rules.json", tmp);
-	snprintf(script, sizeof(script), "%s/pwcapme", tmp);
 	snprintf(caps, sizeof(caps), "%s/caps", tmp);
 	write_file(rules,
 		   "{\"rules\": [{\"id\": \"T-CAP-1\", \"title\": \"capture test\","
 		   " \"description\": \"d\", \"severity\": \"high\", \"tags\": [\"T1059\"],"
-		   " \"condition\": {\"all\": [{\"kind\": \"exec\"}, {\"basename\": \"pwcapme\"}]},"
+		   " \"condition\": {\"all\": [{\"kind\": \"open\"}, {\"path\": \"/dev/zero\"}]},"
 		   " \"action\": \"alert+capture\", \"capture_window_s\": 3}]}\n",
 		   0644);
-	write_file(script, "#!/bin/sh\nsleep 2\n", 0755);
 
 	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
 	snprintf(parent, sizeof(parent), "%s/pw-kcapture-%d", mnt, (int)getpid());
@@ -145,10 +144,13 @@ static void test_capture_bundle(void **state)
 	assert_int_equal(mkdir(ctr, 0755), 0);
 	assert_int_equal(pw_cgroup_id(ctr, &cgid), 0);
 	/* before, the trigger (alive 2 s, a token in its environment), after */
+	/* The trigger: a subshell whose parent exited at once opens /dev/zero
+	 * (no exec: it is still the fork, linked to its exited parent), then
+	 * stays alive for its snapshot. */
 	snprintf(shcmd, sizeof(shcmd),
-		 "cat /etc/hostname >/dev/null; /bin/ls / >/dev/null; %s; "
-		 "/bin/echo after-trigger >/dev/null; cat /etc/os-release >/dev/null",
-		 script);
+		 "cat /etc/hostname >/dev/null; /bin/ls / >/dev/null; "
+		 "( ( sleep 0.3; : </dev/zero; sleep 2 ) & ); sleep 1.2; "
+		 "/bin/echo after-trigger >/dev/null; cat /etc/os-release >/dev/null; sleep 1.5");
 	setenv("PW_KTEST_TOKEN", "hunter2-kernel-tier", 1);
 	child = h_spawn(ctr, sh_argv);
 	unsetenv("PW_KTEST_TOKEN");
@@ -202,7 +204,7 @@ static void test_capture_bundle(void **state)
 	text = read_all(p, &len);
 	/* (the shell's own argv names them all: each program's own exec line) */
 	ls = strstr(text, "\"argv\":[\"/bin/ls\",\"/\"]");
-	trig = strstr(text, "\"comm\":\"pwcapme\"");
+	trig = strstr(text, "\"path\":\"/dev/zero\"");
 	echo = strstr(text, "\"argv\":[\"/bin/echo\",\"after-trigger\"]");
 	assert_non_null(ls);
 	assert_non_null(trig);
@@ -223,6 +225,26 @@ static void test_capture_bundle(void **state)
 		assert_non_null(memmem(text, len, "PW_KTEST_TOKEN=[REDACTED]", 25));
 		assert_null(memmem(text, len, "hunter2", 7));
 	}
+	/* the process tree: the trigger's exited parent, then the shell */
+	{
+		json_t *pt, *proc, *anc;
+
+		snprintf(p, sizeof(p), "%s/processes.json", capture_file);
+		text = read_all(p, &len);
+		pt = json_loads(text, 0, NULL);
+		assert_non_null(pt);
+		proc = json_array_get(json_object_get(pt, "processes"), 0);
+		assert_non_null(proc);
+		assert_string_equal(jstr(proc, "comm"), "sh");
+		anc = json_object_get(proc, "ancestors");
+		if (json_array_size(anc) < 2)
+			print_message("processes.json: %s\n", text);
+		assert_true(json_array_size(anc) >= 2);
+		assert_true(json_is_true(json_object_get(json_array_get(anc, 0), "exited")));
+		assert_string_equal(jstr(json_array_get(anc, 1), "exe"), "/bin/sh");
+		assert_false(json_is_true(json_object_get(json_array_get(anc, 1), "exited")));
+		json_decref(pt);
+	}
 	/* the tools */
 	{
 		char *verify[] = {
@@ -237,7 +259,7 @@ static void test_capture_bundle(void **state)
 		assert_non_null(strstr(out, "every file matches"));
 		assert_int_equal(h_capture(show, out, sizeof(out), err, sizeof(err)), 0);
 		assert_non_null(strstr(out, "---- trigger"));
-		assert_non_null(strstr(out, "pwcapme"));
+		assert_non_null(strstr(out, "/dev/zero"));
 		assert_non_null(strstr(out, "<- trigger"));
 	}
 	assert_int_equal(rmdir(ctr), 0);
