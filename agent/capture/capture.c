@@ -122,12 +122,11 @@ int pw_cap_init(struct pw_capmgr *m, const struct pw_cap_opts *o, struct pw_hw *
 		snprintf(m->redact[m->nredact++], PW_CAP_PATTERN_LEN, "%s", pats[i]);
 	if (pw_rec_init(&m->rec, &o->recorder) || pw_htab_init(&m->last_by_ctr, 0))
 		return -ENOMEM;
-	if (!o->dir || !strcmp(o->dir, "none")) {
-		snprintf(m->dir_err, sizeof(m->dir_err), "captures are off (capture_dir none)");
-		return 0;
-	}
-	if (!hw) {
-		snprintf(m->dir_err, sizeof(m->dir_err), "captures need the host-reading worker");
+	if (!o->dir || !strcmp(o->dir, "none") || !hw) {
+		/* Chosen (capture_dir none; a pipeline without the worker reads
+		 * nothing of the host): alerts carry no capture, no loss counted. */
+		m->off = 1;
+		snprintf(m->dir_err, sizeof(m->dir_err), "captures are off");
 		return 0;
 	}
 	snprintf(m->dir, sizeof(m->dir), "%s", o->dir);
@@ -417,6 +416,10 @@ void pw_cap_trigger(struct pw_capmgr *m, uint64_t key, const struct pw_rule_info
 	struct tm tm;
 
 	memset(res, 0, sizeof(*res));
+	if (m->off) {
+		m->n.off++;
+		return;
+	}
 	if (!v->container || !key) {
 		skip(res, &m->n.skipped_no_container, "not in a container");
 		return;
@@ -817,7 +820,8 @@ void pw_cap_counts_json(const struct pw_capmgr *m, struct jsonw *w)
 	jw_kv_u64(w, "failed", m->n.failed);
 	jw_key(w, "skipped");
 	jw_obj_begin(w);
-	jw_kv_u64(w, "off", m->n.skipped_disabled);
+	jw_kv_u64(w, "off", m->n.off);
+	jw_kv_u64(w, "dir_refused", m->n.skipped_disabled);
 	jw_kv_u64(w, "rate_container", m->n.skipped_rate_container);
 	jw_kv_u64(w, "rate_rule", m->n.skipped_rate_rule);
 	jw_kv_u64(w, "busy", m->n.skipped_busy);

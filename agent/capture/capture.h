@@ -56,7 +56,7 @@ struct pw_cap_opts {
 
 struct pw_cap_counts {
 	uint64_t started, extended, completed, incomplete, failed;
-	uint64_t skipped_disabled, skipped_rate_container, skipped_rate_rule, skipped_busy,
+	uint64_t off, skipped_disabled, skipped_rate_container, skipped_rate_rule, skipped_busy,
 		skipped_no_container, skipped_memory;
 	uint64_t records_cut;	/* window records past a bundle's bound */
 	uint64_t removed_quota; /* old bundles removed by the quota */
@@ -70,6 +70,7 @@ struct pw_capmgr {
 	char dir[4096];
 	char dir_err[512]; /* why captures are off, "" when on */
 	int capfd;	   /* -1: off */
+	int off;	   /* off by configuration (none, or no worker): not a loss */
 	struct pw_hw *hw;
 	struct pw_ptable *procs;
 	const struct pw_host_info *host; /* named in manifests (may be NULL) */
