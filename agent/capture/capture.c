@@ -192,11 +192,12 @@ static void timeline_add(struct pw_capmgr *m, struct pw_capture *c,
 	jw_reset(&m->scratch);
 	pw_event_to_json(&m->scratch, kind, h);
 	line = jw_line(&m->scratch, &len);
-	if (!line || c->timeline.len + len > c->timeline_max || buf_add(&c->timeline, line, len)) {
+	if (!line || c->timeline.len + len > c->timeline_max || m->mem + len > PW_CAP_MEM_TOTAL ||
+	    buf_add(&c->timeline, line, len)) {
 		if (!c->records_cut++)
 			incomplete(m, c, "timeline cut at the bundle's size bound");
 		m->n.records_cut++;
-	} else if (pre) {
+	} else if ((m->mem += len, pre)) {
 		c->records_pre++;
 	} else {
 		c->records_post++;
@@ -477,7 +478,8 @@ void pw_cap_trigger(struct pw_capmgr *m, uint64_t key, const struct pw_rule_info
 	c->trigger_ts = v->ts_ns;
 	c->first_ns = now;
 	c->end_ns = now + window;
-	c->timeline_max = m->o.max_bytes / 4 < (64ULL << 20) ? m->o.max_bytes / 4 : 64ULL << 20;
+	c->timeline_max =
+		m->o.max_bytes / 4 < PW_CAP_BUNDLE_MEM ? m->o.max_bytes / 4 : PW_CAP_BUNDLE_MEM;
 	t = time(NULL);
 	gmtime_r(&t, &tm);
 	strftime(tbuf, sizeof(tbuf), "%Y%m%dT%H%M%SZ", &tm);
@@ -522,12 +524,14 @@ void pw_cap_alert(struct pw_capmgr *m, uint64_t key, const char *line, size_t le
 
 	if (!c)
 		return;
-	if (c->alerts.len + len > c->timeline_max || buf_add(&c->alerts, line, len)) {
+	if (c->alerts.len + len > c->timeline_max || m->mem + len > PW_CAP_MEM_TOTAL ||
+	    buf_add(&c->alerts, line, len)) {
 		if (!c->records_cut++)
 			incomplete(m, c, "alerts cut at the bundle's size bound");
 		m->n.records_cut++;
 		return;
 	}
+	m->mem += len;
 	c->nalerts++;
 }
 
@@ -646,6 +650,7 @@ static void finalize(struct pw_capmgr *m, struct pw_capture *c, const struct pw_
 		buf_add(&ij, "]", 1);
 		j->incomplete = buf_take(&ij);
 	}
+	m->mem -= c->timeline.len + c->alerts.len; /* the job's now */
 	j->timeline_len = c->timeline.len;
 	j->timeline = buf_take(&c->timeline);
 	j->alerts_len = c->alerts.len;
@@ -674,6 +679,7 @@ static void drop(struct pw_capmgr *m, struct pw_capture *c)
 {
 	size_t i;
 
+	m->mem -= c->timeline.len + c->alerts.len;
 	for (i = 0; i < m->nactive; i++)
 		if (m->active[i] == c) {
 			m->active[i] = m->active[--m->nactive];
@@ -833,6 +839,7 @@ void pw_cap_counts_json(const struct pw_capmgr *m, struct jsonw *w)
 	jw_kv_u64(w, "bytes_written", m->n.bytes_written);
 	jw_kv_u64(w, "bundles_on_disk", m->nbundles);
 	jw_kv_u64(w, "disk_bytes", m->disk_bytes);
+	jw_kv_u64(w, "memory_bytes", m->mem);
 	jw_key(w, "recorder");
 	jw_obj_begin(w);
 	jw_kv_u64(w, "recorded", r->recorded);

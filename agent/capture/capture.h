@@ -40,6 +40,8 @@
 #define PW_CAP_MAX_BUNDLES  100
 #define PW_CAP_MAX_MIB	    1024
 #define PW_CAP_EXE_MAX	    (512ULL << 20) /* bytes of an executable hashed */
+#define PW_CAP_BUNDLE_MEM   (16ULL << 20)  /* timeline (and alerts) of one capture in memory */
+#define PW_CAP_MEM_TOTAL    (64ULL << 20)  /* ... of all captures under way */
 
 extern const char *const pw_cap_redact_default[];
 
@@ -71,6 +73,7 @@ struct pw_capmgr {
 	char dir_err[512]; /* why captures are off, "" when on */
 	int capfd;	   /* -1: off */
 	int off;	   /* off by configuration (none, or no worker): not a loss */
+	uint64_t mem;	   /* bytes of timelines and alerts held by captures under way */
 	struct pw_hw *hw;
 	struct pw_ptable *procs;
 	const struct pw_host_info *host; /* named in manifests (may be NULL) */

@@ -433,6 +433,55 @@ static void test_captures_on_the_worker(void **state)
 	jw_free(&rec_w);
 }
 
+/* A bundle past its bound: the timeline cut, counted, the bundle incomplete. */
+static void test_capture_cut_at_its_bound(void **state)
+{
+	static const struct pw_rule_info r = {
+		.id = "R9", .title = "t", .description = "d", .action = PW_ACTION_ALERT_CAPTURE
+	};
+	struct pw_cap_opts o = { .window_s = 1, .max_bytes = 8192 };
+	struct pw_ptable *procs = pw_ptable_new(NULL, 0);
+	struct pw_hw *hw = pw_hw_new(2000000000ULL, 4000000000ULL);
+	struct pw_view_container vc;
+	struct pw_cap_result res;
+	struct pw_view v;
+	struct rec e;
+	char dir[512], *buf;
+	size_t len;
+	int i, bfd, cut;
+
+	path(dir, sizeof(dir), "caps4");
+	o.dir = dir;
+	records[0] = 0;
+	jw_init(&rec_w);
+	assert_int_equal(pw_cap_init(&m, &o, hw, procs), 0);
+	for (i = 0; i < 100; i++) {
+		mk(&e, pw_hw_now_ns(), 64);
+		pw_cap_record(&m, 5, NULL, &e.h);
+	}
+	view(&v, &vc, "dddddddddddddddd", 0);
+	pw_cap_trigger(&m, 5, &r, &v, pw_hw_now_ns(), &res);
+	assert_string_equal(res.status, "started");
+	assert_true(m.n.records_cut > 0);
+	assert_true(m.mem <= 2048);
+	pw_cap_container_gone(&m, 5, pw_hw_now_ns());
+	settle(hw);
+	assert_int_equal(m.mem, 0);
+	assert_int_equal(m.n.incomplete, 1);
+	assert_non_null(strstr(records, "\"complete\":false"));
+	bfd = pw_bundle_open(m.capfd, res.id ? m.bundles[0].id : "");
+	assert_true(bfd >= 0);
+	assert_int_equal(pw_bundle_read_file(bfd, "manifest.json", 1 << 20, &buf, &len, &cut), 0);
+	assert_non_null(strstr(buf, "timeline cut at the bundle's size bound"));
+	assert_non_null(strstr(buf, "\"ended_by\":\"container_end\""));
+	free(buf);
+	close(bfd);
+	pw_cap_free(&m);
+	pw_hw_free(hw);
+	pw_ptable_free(procs);
+	jw_free(&rec_w);
+}
+
 static int group_setup(void **state)
 {
 	return mkdtemp(tmp) ? 0 : -1;
@@ -455,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_dir_refusals),
 		cmocka_unit_test(test_planted_symlink_and_fifo),
 		cmocka_unit_test(test_captures_on_the_worker),
+		cmocka_unit_test(test_capture_cut_at_its_bound),
 	};
 
 	return cmocka_run_group_tests_name("unit: capture", tests, group_setup, group_teardown);
