@@ -210,6 +210,8 @@ void pw_cap_record(struct pw_capmgr *m, uint64_t key, const struct pw_event_kind
 {
 	struct pw_capture *c;
 
+	if (m->capfd < 0)
+		return; /* no captures: nothing to record for */
 	pw_rec_push(&m->rec, key, h);
 	if (m->nactive && (c = find_key(m, key)))
 		timeline_add(m, c, kind, h, 0);

@@ -109,7 +109,8 @@ int pw_cap_init(struct pw_capmgr *m, const struct pw_cap_opts *o, struct pw_hw *
 void pw_cap_free(struct pw_capmgr *m);
 
 /* Every record of a container (key: its own cgroup id): into its flight
- * recorder, and into the timeline of its capture under way, if any. */
+ * recorder, and into the timeline of its capture under way, if any
+ * (nothing while captures are off). */
 void pw_cap_record(struct pw_capmgr *m, uint64_t key, const struct pw_event_kind *kind,
 		   const struct pw_event_header *h);
 
