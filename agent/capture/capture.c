@@ -325,7 +325,7 @@ static void snapshot(struct pw_capmgr *m, struct pw_capture *c, uint32_t pid)
 	memcpy(j->redact, m->redact, sizeof(j->redact));
 	j->nredact = m->nredact;
 	j->base.tag = PW_CAP_JOB_SNAPSHOT;
-	j->base.key = c->serial;
+	j->base.key = PW_CAP_JOB_KEY(c->serial);
 	c->snaps_out++;
 	pw_hw_submit(m->hw, &j->base);
 }
@@ -667,7 +667,7 @@ static void finalize(struct pw_capmgr *m, struct pw_capture *c, const struct pw_
 		est += c->files[i].size;
 	quota(m, j, est);
 	j->base.tag = PW_CAP_JOB_FINALIZE;
-	j->base.key = c->serial;
+	j->base.key = PW_CAP_JOB_KEY(c->serial);
 	if (!j->head || !j->procs || !j->incomplete) {
 		j->base.free(&j->base);
 		m->n.failed++;
@@ -732,7 +732,7 @@ size_t pw_cap_busy(const struct pw_capmgr *m)
 int pw_cap_job_done(struct pw_capmgr *m, struct pw_hw_job *b, const struct pw_host_info *host,
 		    struct jsonw *w)
 {
-	struct pw_capture *c = find_serial(m, b->key);
+	struct pw_capture *c = find_serial(m, b->key & ~PW_CAP_JOB_KEY(0));
 	char when[PW_TIME_LEN];
 	struct timespec ts;
 

@@ -35,13 +35,16 @@
 #define PW_CAP_RULES_MAX    256
 #define PW_CAP_JOB_SNAPSHOT 4 /* job tags (pipeline.c's job_done) */
 #define PW_CAP_JOB_FINALIZE 5
-#define PW_CAP_WINDOW_S	    10
-#define PW_CAP_INTERVAL_S   60
-#define PW_CAP_MAX_BUNDLES  100
-#define PW_CAP_MAX_MIB	    1024
-#define PW_CAP_EXE_MAX	    (512ULL << 20) /* bytes of an executable hashed */
-#define PW_CAP_BUNDLE_MEM   (16ULL << 20)  /* timeline (and alerts) of one capture in memory */
-#define PW_CAP_MEM_TOTAL    (64ULL << 20)  /* ... of all captures under way */
+/* A capture's jobs' key (pw_hw_cancel): apart from the container gens the
+ * pipeline's fact jobs use, so cancelling those never takes a capture's. */
+#define PW_CAP_JOB_KEY(serial) ((serial) | (1ULL << 63))
+#define PW_CAP_WINDOW_S	       10
+#define PW_CAP_INTERVAL_S      60
+#define PW_CAP_MAX_BUNDLES     100
+#define PW_CAP_MAX_MIB	       1024
+#define PW_CAP_EXE_MAX	       (512ULL << 20) /* bytes of an executable hashed */
+#define PW_CAP_BUNDLE_MEM      (16ULL << 20)  /* timeline (and alerts) of one capture in memory */
+#define PW_CAP_MEM_TOTAL       (64ULL << 20)  /* ... of all captures under way */
 
 extern const char *const pw_cap_redact_default[];
 

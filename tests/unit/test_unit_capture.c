@@ -482,6 +482,77 @@ static void test_capture_cut_at_its_bound(void **state)
 	jw_free(&rec_w);
 }
 
+static void slow_run(struct pw_hw_job *j)
+{
+	pw_hw_reading("a slow read (test)");
+	usleep(300000);
+}
+
+static void slow_timeout(struct pw_hw_job *j, const char *what)
+{
+}
+
+static void slow_free(struct pw_hw_job *j)
+{
+	free(j);
+}
+
+/* A snapshot that does not come back (here: cancelled while the worker is
+ * busy, as a timed-out read comes back): the bundle is still written,
+ * marked incomplete with what was being read, and counted. */
+static void test_snapshot_given_up_marks_incomplete(void **state)
+{
+	static const struct pw_rule_info r = {
+		.id = "R8", .title = "t", .description = "d", .action = PW_ACTION_ALERT_CAPTURE
+	};
+	struct pw_cap_opts o = { .window_s = 1 };
+	struct pw_ptable *procs = pw_ptable_new(NULL, 0);
+	struct pw_hw *hw = pw_hw_new(2000000000ULL, 4000000000ULL);
+	struct pw_hw_job *slow = calloc(1, sizeof(*slow));
+	struct pw_view_container vc;
+	struct pw_cap_result res;
+	struct pw_view v;
+	char dir[512], *buf;
+	size_t len;
+	int bfd, cut;
+
+	assert_non_null(slow);
+	slow->run = slow_run;
+	slow->on_timeout = slow_timeout;
+	slow->free = slow_free;
+	slow->size = sizeof(*slow);
+	path(dir, sizeof(dir), "caps5");
+	o.dir = dir;
+	records[0] = 0;
+	jw_init(&rec_w);
+	assert_int_equal(pw_cap_init(&m, &o, hw, procs), 0);
+	pw_hw_submit(hw, slow); /* the worker is busy... */
+	view(&v, &vc, "eeeeeeeeeeeeeeee", getpid());
+	pw_cap_trigger(&m, 9, &r, &v, pw_hw_now_ns(), &res);
+	assert_string_equal(res.status, "started");
+	/* ... the snapshot waits behind it, and is given up */
+	assert_int_equal(pw_hw_cancel(hw, PW_CAP_JOB_KEY(1), "/proc/1/environ (test)"), 1);
+	/* a fact job's key (a container gen) never takes a capture's */
+	assert_int_equal(pw_hw_cancel(hw, 1, "no"), 0);
+	pw_cap_container_gone(&m, 9, pw_hw_now_ns());
+	settle(hw);
+	assert_int_equal(m.n.completed, 1);
+	assert_int_equal(m.n.incomplete, 1);
+	assert_true(pw_cap_lost(&m) >= 1);
+	bfd = pw_bundle_open(m.capfd, m.bundles[0].id);
+	assert_true(bfd >= 0);
+	assert_int_equal(pw_bundle_read_file(bfd, "manifest.json", 1 << 20, &buf, &len, &cut), 0);
+	assert_non_null(strstr(buf, "\"complete\":false"));
+	assert_non_null(strstr(buf, "/proc/1/environ (test)"));
+	free(buf);
+	close(bfd);
+	assert_int_equal(pw_bundle_verify(m.capfd, m.bundles[0].id, NULL), 0);
+	pw_cap_free(&m);
+	pw_hw_free(hw);
+	pw_ptable_free(procs);
+	jw_free(&rec_w);
+}
+
 static int group_setup(void **state)
 {
 	return mkdtemp(tmp) ? 0 : -1;
@@ -505,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_planted_symlink_and_fifo),
 		cmocka_unit_test(test_captures_on_the_worker),
 		cmocka_unit_test(test_capture_cut_at_its_bound),
+		cmocka_unit_test(test_snapshot_given_up_marks_incomplete),
 	};
 
 	return cmocka_run_group_tests_name("unit: capture", tests, group_setup, group_teardown);
