@@ -136,6 +136,13 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 		p->table.want_ctx = p;
 		pw_ptable_no_proc(p->procs);
 	}
+	if (pw_cap_init(&p->cap, &o->capture, p->hw, p->procs) == -ENOMEM) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (p->cap.capfd < 0 && o->capture.dir && strcmp(o->capture.dir, "none"))
+		pw_warn("forensic captures are off: %s\n", p->cap.dir_err);
+	p->cap.host = &p->host;
 	return 0;
 }
 
@@ -147,6 +154,7 @@ void pw_pipeline_free(struct pw_pipeline *p)
 		p->started = NULL;
 	}
 	pw_hw_free(p->hw);
+	pw_cap_free(&p->cap);
 	free(p->rule_counts);
 	free(p->holding);
 	free(p->known_ids);
@@ -258,6 +266,7 @@ static void render_alert(struct pw_pipeline *p, const struct pw_alert *a, int he
 static void emit_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
 		       const struct pw_view *v)
 {
+	const struct pw_ct_container *cc = p->cur_ctr;
 	struct pw_alert_attrs attrs = {
 		.rule_id = info->id,
 		.container_id = v->container ? v->container->id : NULL,
@@ -266,6 +275,8 @@ static void emit_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
 	const char *line = jw_line(&p->w, &len);
 
 	if (line) {
+		if (cc && pw_cap_busy(&p->cap))
+			pw_cap_alert(&p->cap, cc->cgroup_id, line, len);
 		pw_sinks_write_alert(p->sinks, line, len, info->severity, &attrs);
 		p->alerts.written++;
 	} else {
@@ -297,11 +308,29 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 			   &need_head)) {
 		/* a repeat, counted in its window; its process kept as evidence */
 		pw_fold_note_process(fe, v->proc.pid, v->proc.exe, v->proc.args, v->proc.args_len);
-		if (!need_head)
+		if (!need_head) {
+			/* a repeat still extends the capture under way */
+			if (info->action == PW_ACTION_ALERT_CAPTURE && p->cur_ctr) {
+				struct pw_cap_result cr;
+
+				pw_cap_trigger(&p->cap, p->cur_ctr->cgroup_id, info, v,
+					       pw_hw_now_ns(), &cr);
+			}
 			return;
+		}
 	}
 
 	pw_rule_format_output(r, v, summary, sizeof(summary));
+	if (info->action == PW_ACTION_ALERT_CAPTURE) {
+		struct pw_cap_result cr;
+
+		pw_cap_trigger(&p->cap, p->cur_ctr ? p->cur_ctr->cgroup_id : 0, info, v,
+			       pw_hw_now_ns(), &cr);
+		a.capture_id = cr.id;
+		a.capture_file = cr.file;
+		a.capture_status = cr.status;
+		a.capture_reason = cr.reason;
+	}
 	a.rule = info;
 	a.summary = summary;
 	a.v = v;
@@ -394,7 +423,9 @@ static void container_started(struct pw_pipeline *p, const struct pw_ct_containe
 	pw_view_container_start(&v, &vc, c->cgroup_id, pid);
 	v.ts_ns = ts_ns;
 	process_view(p, &v);
+	p->cur_ctr = c;
 	evaluate(p, &v);
+	p->cur_ctr = NULL;
 }
 
 void pw_pipeline_running_containers(struct pw_pipeline *p)
@@ -593,6 +624,9 @@ static void deliver(struct pw_pipeline *p, const struct pw_event_kind *kind,
 	struct pw_view_container vc;
 	struct pw_view v;
 
+	/* The flight recorder first: a capture this record triggers holds it. */
+	if (c && !c->pending)
+		pw_cap_record(&p->cap, c->cgroup_id, kind, h);
 	if (p->rules && about_privwatch(p, h)) {
 		pw_view_from_event(&v, h);
 		if (c) {
@@ -600,7 +634,9 @@ static void deliver(struct pw_pipeline *p, const struct pw_event_kind *kind,
 			v.container = &vc;
 		}
 		process_view(p, &v);
+		p->cur_ctr = c;
 		evaluate(p, &v);
+		p->cur_ctr = NULL;
 	}
 	if (p->o.events)
 		write_event(p, kind, h, c);
@@ -613,6 +649,9 @@ static void deliver(struct pw_pipeline *p, const struct pw_event_kind *kind,
 		/* Its last cgroup: what it still holds goes first. */
 		if (gone && gone->refs == 1 && gone->hold.count)
 			release(p, gone, &p->holds.container_gone, pw_hw_now_ns());
+		gone = pw_ctable_find(&p->table, id);
+		if (gone && gone->refs == 1 && !gone->pending)
+			pw_cap_container_gone(&p->cap, gone->cgroup_id, pw_hw_now_ns());
 		pw_ctable_rmdir(&p->table, id);
 	}
 }
@@ -825,6 +864,22 @@ void pw_pipeline_tick(struct pw_pipeline *p, uint64_t now_mono_ns, int all)
 {
 	pw_ctable_setup_bound(&p->table, now_mono_ns, started_at_bound, p);
 	pw_fold_flush(p->fold, now_mono_ns, all, write_summary, p);
+	pw_cap_tick(&p->cap, pw_hw_now_ns(), all);
+}
+
+size_t pw_pipeline_capture_drain(struct pw_pipeline *p, uint64_t timeout_ns)
+{
+	uint64_t start = pw_hw_now_ns();
+
+	if (!p->hw)
+		return pw_cap_busy(&p->cap);
+	pw_cap_tick(&p->cap, start, 1);
+	while (pw_cap_busy(&p->cap) && pw_hw_now_ns() - start < timeout_ns) {
+		usleep(10000);
+		pw_pipeline_host_poll(p, pw_hw_now_ns());
+		pw_cap_tick(&p->cap, pw_hw_now_ns(), 1);
+	}
+	return pw_cap_busy(&p->cap);
 }
 
 int pw_pipeline_reload(struct pw_pipeline *p, char *err, size_t errlen)
@@ -920,6 +975,7 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 		jw_kv_u64(w, "stale_answers", p->holds.stale_answers);
 		jw_obj_end(w);
 	}
+	pw_cap_counts_json(&p->cap, w);
 	jw_kv_u64(w, "container_table_full", p->table.overflow);
 	jw_kv_u64(w, "setup_bound_starts", p->table.setup_bound_starts);
 	/* Bounded by PW_CT_MAX_CONTAINERS entries and PW_CT_MAX_CGROUPS ids,
@@ -1129,6 +1185,9 @@ static void discovered(struct pw_pipeline *p, struct pw_discover_job *j)
 				continue;
 			if (c->refs == 1 && c->hold.count)
 				release(p, c, &p->holds.container_gone, pw_hw_now_ns());
+			c = pw_ctable_find(&p->table, p->known_ids[i]);
+			if (c && c->refs == 1 && !c->pending)
+				pw_cap_container_gone(&p->cap, c->cgroup_id, pw_hw_now_ns());
 			pw_ctable_rmdir(&p->table, p->known_ids[i]);
 			gone++;
 		}
@@ -1199,6 +1258,11 @@ static void job_done(void *ctx, struct pw_hw_job *j)
 {
 	struct pw_pipeline *p = ctx;
 
+	if (j->tag == PW_CAP_JOB_SNAPSHOT || j->tag == PW_CAP_JOB_FINALIZE) {
+		if (pw_cap_job_done(&p->cap, j, &p->host, &p->w))
+			pw_pipeline_emit(p, PW_REC_META, PW_SEV_INFO);
+		return;
+	}
 	if (j->tag == 1 && j->late)
 		facts_late(p, (const struct pw_fact_job *)j);
 	else if (j->late)

@@ -9,9 +9,9 @@
  * A container whose entrypoint starts is evaluated once more as a
  * container_start view: rules on posture match there.
  *
- * Not built yet: the design's flight recorder and forensic capture will sit
- * between 2 and 3, to see every event with its view and an alert+capture
- * rule's alert.
+ * Between 2 and 3, every record of a container goes into its flight
+ * recorder (and the timeline of its capture under way); an alert+capture
+ * rule's alert starts or extends a capture (capture/capture.h).
  */
 #ifndef PW_PIPELINE_H
 #define PW_PIPELINE_H
@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include "alerts/alert.h"
 #include "alerts/alert_fold.h"
+#include "capture/capture.h"
 #include "host/container_table.h"
 #include "host/hostworker.h"
 #include "events/event_types.h"
@@ -53,6 +54,8 @@ struct pw_pipeline_opts {
 	 * record about another BPF object is not the rules' business. */
 	const uint64_t *own_bpf_ids;
 	size_t n_own_bpf_ids;
+	/* Forensic capture (capture/capture.h): dir NULL or "none" is off. */
+	struct pw_cap_opts capture;
 };
 
 #define PW_READ_DEADLINE_NS (2ULL * 1000000000)
@@ -136,6 +139,8 @@ struct pw_pipeline {
 	uint64_t timeouts_alerted;   /* read timeouts as of the last alert */
 	struct pw_started *started;  /* o.state_file's starts; NULL without */
 	uint64_t starts_known;	     /* container starts the last run reported: not again */
+	struct pw_capmgr cap;
+	const struct pw_ct_container *cur_ctr; /* the container of the view being evaluated */
 };
 
 /* Load the rules (err names the file, rule and field), build the tables. */
@@ -209,6 +214,10 @@ int pw_pipeline_reload(struct pw_pipeline *p, char *err, size_t errlen);
 /* Containers in the table by mode (enum pw_view_mode: default, partial,
  * privileged, unknown while not measured or given up). */
 void pw_pipeline_modes(const struct pw_pipeline *p, uint64_t out[PW_VMODE_COUNT]);
+
+/* Stopping: the captures under way written now, waiting for the worker
+ * up to timeout_ns. The number still not written. */
+size_t pw_pipeline_capture_drain(struct pw_pipeline *p, uint64_t timeout_ns);
 
 /* The run's own counters as members of an open JSON object (stats records). */
 void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w);

@@ -36,6 +36,9 @@ struct pw_alert {
 	struct pw_alert_ancestor ancestry[PW_ALERT_ANCESTRY_MAX]; /* parent first */
 	unsigned int nancestry;
 	const char *capture_id, *capture_file; /* NULL: no capture taken */
+	/* "started", "extended" (a capture under way for the container took
+	 * this trigger too) or "skipped" (capture_reason says why; no id). */
+	const char *capture_status, *capture_reason;
 };
 
 enum pw_alert_format { PW_FORMAT_NATIVE = 0, PW_FORMAT_ECS };

@@ -275,11 +275,13 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 	if (v->flags & PW_F_TRUNCATED) {
 		jw_kv_bool(w, "truncated", 1);
 	}
-	if (a->capture_id && *a->capture_id) {
+	if ((a->capture_id && *a->capture_id) || a->capture_status) {
 		jw_key(w, "capture");
 		jw_obj_begin(w);
-		jw_kv_str(w, "id", a->capture_id);
+		kv_nonempty(w, "id", a->capture_id);
 		kv_nonempty(w, "file", a->capture_file);
+		kv_nonempty(w, "status", a->capture_status);
+		kv_nonempty(w, "reason", a->capture_reason);
 		jw_obj_end(w);
 	}
 	if (a->count > 1 && a->first_time_ns) {

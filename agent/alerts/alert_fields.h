@@ -33,6 +33,8 @@ void pw_alert_write_relaxed(struct jsonw *w, uint32_t relaxed);
  * capabilities_added, capabilities_dangerous, host_mounts, uid. Not measured:
  * null and empty arrays (native), nothing at all (omit_empty, ECS). */
 void pw_alert_write_posture(struct jsonw *w, const struct pw_view_container *c, int omit_empty);
+/* "container": {...} as alerts write it (null when c is NULL). */
+void pw_alert_write_container(struct jsonw *w, const struct pw_view_container *c);
 /* "CAP_SYS_ADMIN", or the number as a string when this build has no name. */
 void pw_alert_write_cap(struct jsonw *w, const struct pw_view *v);
 

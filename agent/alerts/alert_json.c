@@ -208,7 +208,7 @@ void pw_alert_write_cap(struct jsonw *w, const struct pw_view *v)
 	jw_str(w, num);
 }
 
-static void write_container(struct jsonw *w, const struct pw_view_container *c)
+void pw_alert_write_container(struct jsonw *w, const struct pw_view_container *c)
 {
 	jw_key(w, "container");
 	if (!c) {
@@ -385,14 +385,18 @@ void pw_alert_to_json_head(struct jsonw *w, const struct pw_alert *a, const stru
 	jw_obj_end(w);
 	write_rule(w, a->rule);
 	jw_kv_str(w, "summary", a->summary ? a->summary : a->rule->title);
-	write_container(w, a->v->container);
+	pw_alert_write_container(w, a->v->container);
 	write_process(w, a);
 	write_event(w, a->v);
 	jw_key(w, "capture");
-	if (a->capture_id && *a->capture_id) {
+	if ((a->capture_id && *a->capture_id) || a->capture_status) {
 		jw_obj_begin(w);
-		jw_kv_str(w, "id", a->capture_id);
+		pw_alert_str_or_null(w, "id", a->capture_id);
 		pw_alert_str_or_null(w, "file", a->capture_file);
+		if (a->capture_status)
+			jw_kv_str(w, "status", a->capture_status);
+		if (a->capture_reason)
+			jw_kv_str(w, "reason", a->capture_reason);
 		jw_obj_end(w);
 	} else {
 		jw_null(w);

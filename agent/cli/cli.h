@@ -16,6 +16,7 @@ int pw_cmd_ps(int argc, char **argv);
 int pw_cmd_inspect(int argc, char **argv);
 int pw_cmd_rules(int argc, char **argv);
 int pw_cmd_config(int argc, char **argv);
+int pw_cmd_capture(int argc, char **argv);
 
 /* Prints "privwatch VERSION (libbpf X.Y)". */
 void pw_print_version(void);

@@ -80,11 +80,12 @@ enum {
 	LOST_SINKS,
 	LOST_HOST_READS,
 	LOST_TABLE_FULL,
+	LOST_CAPTURES,
 	LOST_CAUSES
 };
 static const char *const lost_names[LOST_CAUSES] = {
 	"ringbuf_full", "container_budget",	"malformed_records",	"watched_cgroups_full",
-	"sink_queues",	"host_reads_timed_out", "container_table_full",
+	"sink_queues",	"host_reads_timed_out", "container_table_full", "captures",
 };
 
 /* Budget drops already reported, per container cgroup (the worst offenders). */
@@ -336,6 +337,18 @@ static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char
 	ro->canary_s = pw_cfg_int(c, PW_O_CANARY_INTERVAL);
 	ro->canary_timeout_s = pw_cfg_int(c, PW_O_CANARY_TIMEOUT);
 	ro->verbose = pw_cfg_int(c, PW_O_VERBOSE);
+	ro->pipeline.capture = (struct pw_cap_opts){
+		.dir = pw_cfg_str(c, PW_O_CAPTURE_DIR),
+		.window_s = pw_cfg_int(c, PW_O_CAPTURE_WINDOW_S),
+		.interval_s = pw_cfg_int(c, PW_O_CAPTURE_INTERVAL_S),
+		.max_bundles = pw_cfg_int(c, PW_O_CAPTURE_MAX_BUNDLES),
+		.max_bytes = (uint64_t)pw_cfg_int(c, PW_O_CAPTURE_MAX_MIB) << 20,
+		.redact = (const char *const *)pw_cfg_list(c, PW_O_CAPTURE_REDACT)->v,
+		.nredact = pw_cfg_list(c, PW_O_CAPTURE_REDACT)->n,
+		.recorder = { .max_records = pw_cfg_int(c, PW_O_RECORDER_RECORDS),
+			      .max_age_ns =
+				      (uint64_t)pw_cfg_int(c, PW_O_RECORDER_SECONDS) * 1000000000 },
+	};
 	ro->http = strcmp(pw_cfg_str(c, PW_O_HTTP), "none") ? pw_cfg_str(c, PW_O_HTTP) : NULL;
 	o->pin_dir = pw_cfg_str(c, PW_O_PIN_DIR);
 	o->pin_keep = o->pin_adopt = pw_cfg_int(c, PW_O_KEEP_SENSORS);
@@ -542,6 +555,7 @@ static void lost_record(struct run_ctx *rc, struct pw_loader *l, const struct pw
 	/* Not records: a container's facts given up, cgroups not tracked. */
 	now[LOST_HOST_READS] = pw_pipeline_host_timeouts(&rc->p);
 	now[LOST_TABLE_FULL] = rc->p.table.overflow;
+	now[LOST_CAPTURES] = pw_cap_lost(&rc->p.cap); /* skipped, cut short or failed */
 	for (c = 0; c < LOST_CAUSES; c++)
 		total += now[c] - rc->lost_reported[c];
 	if (!total)
@@ -1076,6 +1090,9 @@ int pw_cmd_run(int argc, char **argv)
 	pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
 	pw_pipeline_release_all(&rc.p);
 	pw_pipeline_tick(&rc.p, now_ns(CLOCK_MONOTONIC), 1);
+	/* Captures under way are written before the last records. */
+	if (pw_pipeline_capture_drain(&rc.p, 5ULL * 1000000000))
+		pw_warn("captures not written at exit: the worker did not finish them\n");
 	if (pw_kstats_read(&l, &ks) == 0)
 		lost_record(&rc, &l, &ks, &r.stats);
 	stats_record(&rc, &l, &r, 1);

@@ -17,6 +17,7 @@ static const struct {
 	{ "inspect", pw_cmd_inspect, "one container: identity, metadata, every posture dimension" },
 	{ "rules", pw_cmd_rules, "check, list or benchmark rule files (docs/rules.md)" },
 	{ "config", pw_cmd_config, "check the configuration file, print the effective settings" },
+	{ "capture", pw_cmd_capture, "list, show or verify forensic capture bundles" },
 };
 
 static void usage(FILE *out)

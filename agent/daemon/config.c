@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 #include "daemon/config.h"
+#include "capture/bundle.h"
 #include "daemon/http.h"
 #include "events/posture_model.h"
 #include "kernel/feature_probe.h"
@@ -34,6 +35,14 @@ static int check_abs(const char *v, char *err, size_t errlen)
 	if (v[0] == '/')
 		return 0;
 	snprintf(err, errlen, "need an absolute path");
+	return -1;
+}
+
+static int check_capture_dir(const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(v, "none") || v[0] == '/')
+		return 0;
+	snprintf(err, errlen, "need an absolute path, or none");
 	return -1;
 }
 
@@ -264,6 +273,39 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 	[PW_O_VERBOSE] = { "verbose", "verbose", 'v', PW_OPT_COUNT, 0, 2, 0, .reload = LIVE,
 			   .help = "more diagnostics on stderr (twice: libbpf's too);\n"
 				   "key: 0, 1 or 2" },
+	[PW_O_CAPTURE_DIR] = { "capture-dir", "capture_dir", 0, PW_OPT_STR,
+			       .def_str = PW_CAPTURE_DIR, .check = check_capture_dir,
+			       .reload = RESTART, .arg = "PATH",
+			       .help = "forensic capture bundles go there (0700, refused if a\n"
+				       "symlink or group/world-writable; none: no captures;\n"
+				       "docs/capture.md)" },
+	[PW_O_CAPTURE_WINDOW_S] = { "capture-window-s", "capture_window_s", 0, PW_OPT_INT, 1, 600,
+				    10, .reload = RESTART, .arg = "N",
+				    .help = "a capture keeps a container's records this long after\n"
+					    "its trigger (a rule's capture_window_s wins)" },
+	[PW_O_CAPTURE_INTERVAL_S] = { "capture-interval-s", "capture_interval_s", 0, PW_OPT_INT, 0,
+				      86400, 60, .reload = RESTART, .arg = "N",
+				      .help = "at most one new capture per container and per rule\n"
+					      "this often (skips counted, said in the alert)" },
+	[PW_O_CAPTURE_MAX_BUNDLES] = { "capture-max-bundles", "capture_max_bundles", 0, PW_OPT_INT,
+				       1, 100000, 100, .reload = RESTART, .arg = "N",
+				       .help = "bundles kept on disk; the oldest are removed" },
+	[PW_O_CAPTURE_MAX_MIB] = { "capture-max-mib", "capture_max_mib", 0, PW_OPT_INT, 1, 1048576,
+				   1024, .reload = RESTART, .arg = "N",
+				   .help = "MiB of bundles kept on disk; the oldest are removed" },
+	[PW_O_CAPTURE_REDACT] = { "capture-redact", "capture_redact", 0, PW_OPT_LIST, .max = 32,
+				  .check = check_nonempty, .reload = RESTART, .arg = "PATTERN",
+				  .help = "environment keys whose values a capture redacts (glob,\n"
+					  "any case; repeatable; default *TOKEN* *PASSWORD*\n"
+					  "*PASSWD* *SECRET* *KEY* *CREDENTIAL* AWS_*)" },
+	[PW_O_RECORDER_SECONDS] = { "recorder-seconds", "recorder_seconds", 0, PW_OPT_INT, 1, 3600,
+				    30, .reload = RESTART, .arg = "N",
+				    .help = "the flight recorder keeps each container's records\n"
+					    "this long (a capture's history before its trigger)" },
+	[PW_O_RECORDER_RECORDS] = { "recorder-records", "recorder_records", 0, PW_OPT_INT, 10,
+				    1000000, 2000, .reload = RESTART, .arg = "N",
+				    .help = "... and at most this many (1 MiB per container,\n"
+					    "64 MiB in all)" },
 };
 
 static void list_free(struct pw_strlist *l)

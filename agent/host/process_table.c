@@ -517,6 +517,11 @@ static int holds(const struct pw_ptable *t, const struct pw_proc *start, const s
 	return p == start || k < n;
 }
 
+int pw_ptable_exited(const struct pw_proc *p)
+{
+	return ((const struct pt_node *)p)->state == PT_EXITED; /* p is the node's first member */
+}
+
 size_t pw_ptable_ancestry(struct pw_ptable *t, uint32_t pid, const struct pw_proc **out, size_t max)
 {
 	const struct pw_proc *cp = pw_ptable_get(t, pid);

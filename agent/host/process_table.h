@@ -52,6 +52,10 @@ void pw_ptable_exit(struct pw_ptable *t, uint32_t pid);
  */
 const struct pw_proc *pw_ptable_get(struct pw_ptable *t, uint32_t pid);
 
+/* Has this process (from pw_ptable_get or pw_ptable_ancestry) exited,
+ * kept for a descendant's ancestry? */
+int pw_ptable_exited(const struct pw_proc *p);
+
 /* Parent, grandparent... of pid, up to max (stops at pid 1 or an unknown one). */
 size_t pw_ptable_ancestry(struct pw_ptable *t, uint32_t pid, const struct pw_proc **out,
 			  size_t max);

@@ -447,7 +447,7 @@ static void node_kinds(const struct pw_ruleset *rs, uint32_t idx, uint64_t *may_
 static const char *const top_keys[] = { "lists", "rules", "overrides" };
 static const char *const rule_keys[] = { "id",	    "title",	 "description", "severity",
 					 "tags",    "condition", "action",	"output",
-					 "enabled", "exceptions" };
+					 "enabled", "exceptions", "capture_window_s" };
 
 static int check_keys(struct pw_parse *p, const json_t *o, const char *const *keys, size_t n,
 		      const char *what)
@@ -721,6 +721,21 @@ static int rule_members(struct pw_parse *p, const json_t *j, struct pw_rule *r, 
 		pw_parse_push_key(p, "action");
 		return pw_parse_fail(p, "unknown action '%s' (expected alert, alert+capture)",
 				     action);
+	}
+	{
+		const json_t *cw = json_object_get(j, "capture_window_s");
+
+		if (cw && (!json_is_integer(cw) || json_integer_value(cw) < 1 ||
+			   json_integer_value(cw) > 600)) {
+			pw_parse_push_key(p, "capture_window_s");
+			return pw_parse_fail(p, "expected an integer of seconds, 1 to 600");
+		}
+		if (cw && r->info.action != PW_ACTION_ALERT_CAPTURE) {
+			pw_parse_push_key(p, "capture_window_s");
+			return pw_parse_fail(p, "only with \"action\": \"alert+capture\"");
+		}
+		if (cw)
+			r->info.capture_window_s = (uint32_t)json_integer_value(cw);
 	}
 	enabled = json_object_get(j, "enabled");
 	if (enabled && !json_is_boolean(enabled)) {

@@ -25,8 +25,9 @@ struct pw_rule_info {
 	const char *const *tags; /* MITRE ATT&CK ids, "T1611" */
 	size_t ntags;
 	enum pw_rule_action action;
-	const char *file; /* where it was defined (basename) */
-	const char *path; /* that file as it was read ("rules/30-mounts.json") */
+	uint32_t capture_window_s; /* alert+capture: its post-trigger window (0: the default) */
+	const char *file;	   /* where it was defined (basename) */
+	const char *path;	   /* that file as it was read ("rules/30-mounts.json") */
 };
 
 struct pw_rule;

@@ -3,7 +3,8 @@
 # make demo: privwatch with the default rules, a default and a privileged
 # Docker container doing the same things (the background article's: a
 # capability, a mount, a write under /sys written back, a device open),
-# then privwatch ps and the alerts, one line each.
+# then privwatch ps, the alerts, one line each, and the privileged
+# container's forensic capture (privwatch capture show).
 #
 # Which Docker: one that already runs here (docker info answers on
 # $DOCKER_HOST or /run/docker.sock) is used as it is; the demo touches only
@@ -72,7 +73,10 @@ fi
 
 say "privwatch run, default rules, alerts to $OUT"
 rm -f "$OUT"
-"$PW" run --http none --lock-file none --output "file:$OUT" 2>"$ERR" &
+# Forensic captures of alert+capture rules go to a directory of the demo's own.
+CAPS=${TMPDIR:-/tmp}/privwatch-demo-captures
+mkdir -p "$CAPS" && chmod 0700 "$CAPS"
+"$PW" run --http none --lock-file none --output "file:$OUT" --capture-dir "$CAPS" 2>"$ERR" &
 PW_PID=$!
 for _ in $(seq 100); do
 	[ -n "$(jq -c 'select(.schema == "privwatch.start/1")' "$OUT" 2>/dev/null || true)" ] && break
@@ -124,3 +128,15 @@ echo
 jq -r 'select(.schema == "privwatch.stats/1" and .final)
 	| "\(.alerts.written) alerts from \([.events[]] | add) events; \(.dropped_total) lost"' "$OUT"
 echo "(the whole records: $OUT)"
+
+# The privileged container's escape attempt, as its capture bundle holds it
+# (written when the agent stopped: docs/capture.md).
+CAP_ID=$(jq -r 'select(.schema == "privwatch.capture/1" and .record == "completed"
+	and (.container.name // "" | startswith("pw-demo-privileged"))) | .id' "$OUT" | tail -n 1)
+if [ -n "$CAP_ID" ]; then
+	say "privwatch capture show $CAP_ID"
+	"$PW" capture show "$CAP_ID" --dir "$CAPS" | head -n 60 || true
+	"$PW" capture verify "$CAP_ID" --dir "$CAPS" || true
+else
+	echo "no capture of pw-demo-privileged was written (see $ERR)"
+fi

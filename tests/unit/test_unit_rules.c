@@ -511,7 +511,7 @@ static void test_match_order_and_max(void **state)
 		" \"condition\": {\"uid\": 0}},"
 		"{\"id\": \"B\", \"title\": \"b\", \"description\": \"d\", \"severity\": \"critical\","
 		" \"tags\": [\"T1611\", \"T1068\"], \"action\": \"alert+capture\","
-		" \"condition\": {\"kind\": \"exec\"}},"
+		" \"capture_window_s\": 30, \"condition\": {\"kind\": \"exec\"}},"
 		"{\"id\": \"C\", \"title\": \"c\", \"description\": \"d\", \"severity\": \"low\","
 		" \"condition\": {\"proc.comm\": \"sh\"}}]}";
 	struct pw_rules_error err;
@@ -528,6 +528,8 @@ static void test_match_order_and_max(void **state)
 	assert_string_equal(info->id, "B");
 	assert_int_equal(info->severity, PW_SEV_CRITICAL);
 	assert_int_equal(info->action, PW_ACTION_ALERT_CAPTURE);
+	assert_int_equal(info->capture_window_s, 30);
+	assert_int_equal(pw_rule_info(h[0])->capture_window_s, 0);
 	assert_int_equal(info->ntags, 2);
 	assert_string_equal(info->tags[1], "T1068");
 	assert_string_equal(info->file, "order.json");
@@ -722,6 +724,16 @@ static void test_errors_in_rules_and_files(void **state)
 
 	e = one_rule_error(NULL, "{\"kind\": \"open\"}", "\"action\": \"page\",");
 	expect_error(e, "R1", "$.rules[0].action", "unknown action 'page'");
+
+	/* a capture window: alert+capture only, 1 to 600 s */
+	e = one_rule_error(NULL, "{\"kind\": \"open\"}", "\"capture_window_s\": 5,");
+	expect_error(e, "R1", "$.rules[0].capture_window_s", "only with \"action\"");
+	e = one_rule_error(NULL, "{\"kind\": \"open\"}",
+			   "\"action\": \"alert+capture\", \"capture_window_s\": 0,");
+	expect_error(e, "R1", "$.rules[0].capture_window_s", "expected an integer of seconds");
+	e = one_rule_error(NULL, "{\"kind\": \"open\"}",
+			   "\"action\": \"alert+capture\", \"capture_window_s\": \"10\",");
+	expect_error(e, "R1", "$.rules[0].capture_window_s", "expected an integer of seconds");
 
 	path = write_file("sev.json", "{\"rules\": [{\"id\": \"PW-9\", \"title\": \"t\", "
 				      "\"description\": \"d\", \"severity\": \"urgent\", "

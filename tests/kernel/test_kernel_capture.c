@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel tier, forensic capture end to end with `privwatch run`: a stand-in
+ * container (a docker-shaped cgroup, /docker/<64 hex>, below a watched
+ * parent) runs a few programs, then a subshell whose parent has exited
+ * does what an alert+capture rule matches (opens /dev/zero; it stays alive
+ * a while, a token in its environment), then a few more programs run. The alert names the capture; a privwatch.capture/1 record says it
+ * was written; the bundle is 0700 with files 0600, its timeline holds the
+ * execs before the trigger and those after it in the window, in order, the
+ * token's value is redacted in the snapshot, the exited parent is named in
+ * the process tree's ancestry, and `privwatch capture
+ * verify` passes while `capture show` draws the tree.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "host/cgroupfs.h"
+#include "harness.h"
+
+static char line[1 << 16];
+static pid_t agent_pid;
+static char tmp[] = "/tmp/pw-kcapture-XXXXXX";
+static char parent[4200], ctr[4400];
+
+static int teardown(void **state)
+{
+	char cmd[256];
+
+	if (agent_pid > 0 && kill(agent_pid, SIGKILL) == 0)
+		waitpid(agent_pid, NULL, 0);
+	if (ctr[0])
+		rmdir(ctr);
+	if (parent[0]) {
+		char d[4300];
+
+		snprintf(d, sizeof(d), "%s/docker", parent);
+		rmdir(d);
+		rmdir(parent);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	return system(cmd) ? -1 : 0;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	static char buf[1 << 20];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n >= 0);
+	close(fd);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static void test_capture_bundle(void **state)
+{
+	char mnt[4096], rules[512], caps[512], shcmd[2048], id[65];
+	char capture_id[128] = "", capture_file[4200] = "", p[4400];
+	char *run_argv[] = { (char *)h_privwatch(),
+			     "run",
+			     "--http",
+			     "none",
+			     "--cgroup",
+			     parent,
+			     "--rules",
+			     rules,
+			     "--capture-dir",
+			     caps,
+			     "--capture-window-s",
+			     "3",
+			     "--stats-interval",
+			     "0",
+			     NULL };
+	char *sh_argv[] = { "/bin/sh", "-c", shcmd, NULL };
+	json_t *j, *cap;
+	struct h_proc pr;
+	struct stat st;
+	int seen_alert = 0, seen_done = 0, st_code, i;
+	uint64_t cgid;
+	pid_t child;
+	char *text, *ls, *echo, *trig;
+	size_t len;
+
+	assert_non_null(mkdtemp(tmp));
+	snprintf(rules, sizeof(rules), "%s/rules.json", tmp);
+	snprintf(caps, sizeof(caps), "%s/caps", tmp);
+	write_file(rules,
+		   "{\"rules\": [{\"id\": \"T-CAP-1\", \"title\": \"capture test\","
+		   " \"description\": \"d\", \"severity\": \"high\", \"tags\": [\"T1059\"],"
+		   " \"condition\": {\"all\": [{\"kind\": \"open\"}, {\"path\": \"/dev/zero\"}]},"
+		   " \"action\": \"alert+capture\", \"capture_window_s\": 3}]}\n",
+		   0644);
+
+	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
+	snprintf(parent, sizeof(parent), "%s/pw-kcapture-%d", mnt, (int)getpid());
+	assert_int_equal(mkdir(parent, 0755), 0);
+	snprintf(p, sizeof(p), "%s/docker", parent);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(id, sizeof(id), "%08x%s", (unsigned int)getpid(),
+		 "cafe0000cafe0000cafe0000cafe0000cafe0000cafe0000cafe0000");
+	snprintf(ctr, sizeof(ctr), "%s/%s", p, id);
+
+	assert_int_equal(h_proc_start(&pr, run_argv), 0);
+	agent_pid = pr.pid;
+	assert_int_equal(h_proc_line(&pr, line, sizeof(line), 15000), 0);
+	j = json_loads(line, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(jstr(j, "schema"), "privwatch.start/1");
+	json_decref(j);
+
+	assert_int_equal(mkdir(ctr, 0755), 0);
+	assert_int_equal(pw_cgroup_id(ctr, &cgid), 0);
+	/* before, the trigger (alive 2 s, a token in its environment), after */
+	/* The trigger: a subshell whose parent exited at once opens /dev/zero
+	 * (no exec: it is still the fork, linked to its exited parent), then
+	 * stays alive for its snapshot. */
+	snprintf(shcmd, sizeof(shcmd),
+		 "cat /etc/hostname >/dev/null; /bin/ls / >/dev/null; "
+		 "( ( sleep 0.3; : </dev/zero; sleep 2 ) & ); sleep 1.2; "
+		 "/bin/echo after-trigger >/dev/null; cat /etc/os-release >/dev/null; sleep 1.5");
+	setenv("PW_KTEST_TOKEN", "hunter2-kernel-tier", 1);
+	child = h_spawn(ctr, sh_argv);
+	unsetenv("PW_KTEST_TOKEN");
+	assert_true(child > 0);
+	assert_int_equal(h_wait(child), 0);
+
+	/* the alert, then the bundle written after the window */
+	for (i = 0; i < 200 && !seen_done; i++) {
+		if (h_proc_line(&pr, line, sizeof(line), 15000))
+			break;
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (!strcmp(jstr(j, "schema"), "privwatch.alert/1") &&
+		    !strcmp(jstr(json_object_get(j, "rule"), "id"), "T-CAP-1")) {
+			cap = json_object_get(j, "capture");
+			assert_true(json_is_object(cap));
+			assert_string_equal(jstr(cap, "status"), "started");
+			snprintf(capture_id, sizeof(capture_id), "%s", jstr(cap, "id"));
+			snprintf(capture_file, sizeof(capture_file), "%s", jstr(cap, "file"));
+			seen_alert = 1;
+		} else if (!strcmp(jstr(j, "schema"), "privwatch.capture/1")) {
+			assert_string_equal(jstr(j, "id"), capture_id);
+			assert_string_equal(jstr(j, "path"), capture_file);
+			assert_true(json_is_true(json_object_get(j, "written")));
+			assert_true(json_integer_value(json_object_get(j, "bytes")) > 0);
+			assert_int_equal(strlen(jstr(j, "manifest_sha256")), 64);
+			seen_done = 1;
+		}
+		json_decref(j);
+	}
+	assert_true(seen_alert);
+	assert_true(seen_done);
+	kill(pr.pid, SIGINT);
+	while (h_proc_line(&pr, line, sizeof(line), 10000) == 0)
+		;
+	assert_int_equal(waitpid(pr.pid, &st_code, 0), pr.pid);
+	agent_pid = 0;
+	assert_true(WIFEXITED(st_code) && WEXITSTATUS(st_code) == 0);
+
+	/* the bundle: 0700, files 0600 */
+	assert_int_equal(lstat(capture_file, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(p, sizeof(p), "%s/manifest.json", capture_file);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* the timeline: ls before the trigger, echo after, in order */
+	snprintf(p, sizeof(p), "%s/timeline.jsonl", capture_file);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	text = read_all(p, &len);
+	/* (the shell's own argv names them all: each program's own exec line) */
+	ls = strstr(text, "\"argv\":[\"/bin/ls\",\"/\"]");
+	trig = strstr(text, "\"path\":\"/dev/zero\"");
+	echo = strstr(text, "\"argv\":[\"/bin/echo\",\"after-trigger\"]");
+	assert_non_null(ls);
+	assert_non_null(trig);
+	assert_non_null(echo);
+	assert_true(ls < trig && trig < echo);
+	/* the snapshot of the triggering process: its token redacted */
+	{
+		char *pid_s, *pstart = trig;
+
+		/* the trigger's exec record: its pid, from the line's start */
+		while (pstart > text && pstart[-1] != '\n')
+			pstart--;
+		pid_s = strstr(pstart, "\"pid\":");
+		assert_non_null(pid_s);
+		snprintf(p, sizeof(p), "%s/p%ld.environ", capture_file,
+			 strtol(pid_s + 6, NULL, 10));
+		text = read_all(p, &len);
+		assert_non_null(memmem(text, len, "PW_KTEST_TOKEN=[REDACTED]", 25));
+		assert_null(memmem(text, len, "hunter2", 7));
+	}
+	/* the process tree: the trigger's exited parent, then the shell */
+	{
+		json_t *pt, *proc, *anc;
+
+		snprintf(p, sizeof(p), "%s/processes.json", capture_file);
+		text = read_all(p, &len);
+		pt = json_loads(text, 0, NULL);
+		assert_non_null(pt);
+		proc = json_array_get(json_object_get(pt, "processes"), 0);
+		assert_non_null(proc);
+		assert_string_equal(jstr(proc, "comm"), "sh");
+		anc = json_object_get(proc, "ancestors");
+		if (json_array_size(anc) < 2)
+			print_message("processes.json: %s\n", text);
+		assert_true(json_array_size(anc) >= 2);
+		assert_true(json_is_true(json_object_get(json_array_get(anc, 0), "exited")));
+		assert_string_equal(jstr(json_array_get(anc, 1), "exe"), "/bin/sh");
+		assert_false(json_is_true(json_object_get(json_array_get(anc, 1), "exited")));
+		json_decref(pt);
+	}
+	/* the tools */
+	{
+		char *verify[] = {
+			(char *)h_privwatch(), "capture", "verify", capture_id, "--dir", caps, NULL
+		};
+		char *show[] = {
+			(char *)h_privwatch(), "capture", "show", capture_id, "--dir", caps, NULL
+		};
+		static char out[1 << 16], err[4096];
+
+		assert_int_equal(h_capture(verify, out, sizeof(out), err, sizeof(err)), 0);
+		assert_non_null(strstr(out, "every file matches"));
+		assert_int_equal(h_capture(show, out, sizeof(out), err, sizeof(err)), 0);
+		assert_non_null(strstr(out, "---- trigger"));
+		assert_non_null(strstr(out, "/dev/zero"));
+		assert_non_null(strstr(out, "<- trigger"));
+	}
+	assert_int_equal(rmdir(ctr), 0);
+	ctr[0] = 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_capture_bundle),
+	};
+
+	h_init(argv[0]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return cmocka_run_group_tests_name("kernel: forensic capture", tests, NULL, teardown);
+}
