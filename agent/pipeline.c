@@ -241,7 +241,7 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 	const struct pw_proc *anc[PW_ALERT_ANCESTRY_MAX];
 	struct pw_fold_entry *fe;
 	struct pw_alert a = {};
-	char summary[512], cgid[24];
+	char summary[512], cgid[24], alert_id[PW_ALERT_ID_LEN];
 	const char *container = cgid;
 	size_t i, n;
 	int need_head;
@@ -263,10 +263,12 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 	}
 
 	pw_rule_format_output(r, v, summary, sizeof(summary));
+	a.time_ns = pw_mono_to_real_ns(v->ts_ns);
+	pw_alert_new_id(alert_id, a.time_ns);
+	a.id = alert_id;
 	a.rule = info;
 	a.summary = summary;
 	a.v = v;
-	a.time_ns = pw_mono_to_real_ns(v->ts_ns);
 	a.count = 1;
 	n = pw_ptable_ancestry(p->procs, v->proc.pid, anc, PW_ALERT_ANCESTRY_MAX);
 	for (i = 0; i < n; i++) {
@@ -295,6 +297,7 @@ void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *i
 			     const char *summary, const char *concern)
 {
 	struct pw_alert a = {};
+	char alert_id[PW_ALERT_ID_LEN];
 	struct pw_view v;
 	struct timespec ts;
 
@@ -308,6 +311,8 @@ void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *i
 	a.summary = summary;
 	a.v = &v;
 	a.time_ns = pw_mono_to_real_ns(v.ts_ns);
+	pw_alert_new_id(alert_id, a.time_ns);
+	a.id = alert_id;
 	a.count = 1;
 	render_alert(p, &a, 0);
 	emit_alert(p, info, &v);
@@ -874,13 +879,16 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 }
 
 static const char *const host_tags[] = { "T1562.001" }; /* Impair Defenses */
-static const struct pw_rule_info read_timeout_rule = {
+const struct pw_rule_info pw_rule_read_timeout = {
 	.id = "PW-0010",
 	.title = "privwatch gave up a read of a container's files",
 	.description = "A read of a container's /proc files, /dev, mount table or runtime "
 		       "state did not return within its deadline (a FUSE server that never "
 		       "answers, say). The read was abandoned on its own thread and the "
 		       "container's posture is unknown; events still flow.",
+	.remediation = "Look for a hung FUSE or NFS mount or an unresponsive runtime on the "
+		       "host (the alert's container); raise --read-deadline-ms if the host is "
+		       "only slow. The container's posture stays unknown until it restarts.",
 	.severity = PW_SEV_HIGH,
 	.tags = host_tags,
 	.ntags = 1,
@@ -888,11 +896,15 @@ static const struct pw_rule_info read_timeout_rule = {
 	.file = "built-in",
 };
 
-static const struct pw_rule_info table_full_rule = {
+const struct pw_rule_info pw_rule_table_full = {
 	.id = "PW-0011",
 	.title = "privwatch's container table is full",
 	.description = "More containers or cgroups than the table's bound: the ones past it "
 		       "are not tracked, and their events are reported without a container.",
+	.remediation = "Count the host's containers and cgroups (privwatch ps, find "
+		       "/sys/fs/cgroup -type d | wc -l) and remove leftover cgroups, or watch a "
+		       "smaller subtree with --cgroup; the bounds are fixed at build "
+		       "(PW_CT_MAX_CONTAINERS, PW_CT_MAX_CGROUPS).",
 	.severity = PW_SEV_HIGH,
 	.tags = host_tags,
 	.ntags = 1,
@@ -943,7 +955,7 @@ static void identified(struct pw_pipeline *p, struct pw_ct_container *c,
 			 "cgroup %s: %s; not taken for a container unless the read comes back",
 			 c->path, j->reason);
 		pw_warn("%s\n", summary);
-		pw_pipeline_agent_alert(p, &read_timeout_rule, summary, "host_reads");
+		pw_pipeline_agent_alert(p, &pw_rule_read_timeout, summary, "host_reads");
 		release(p, c, &p->holds.with_facts, pw_hw_now_ns());
 		c = pw_ctable_find(&p->table, id); /* a held rmdir may have taken it */
 		if (c && c->gen == gen)
@@ -987,7 +999,7 @@ static void facts_arrived(struct pw_pipeline *p, const struct pw_fact_job *j)
 		snprintf(summary, sizeof(summary), "container %s (%s): %s; its posture is unknown",
 			 c->ref.id, pw_runtime_name(c->ref.runtime), j->reason);
 		pw_warn("%s\n", summary);
-		pw_pipeline_agent_alert(p, &read_timeout_rule, summary, "host_reads");
+		pw_pipeline_agent_alert(p, &pw_rule_read_timeout, summary, "host_reads");
 		/* Its other reads would stall the next worker too: none more. */
 		c->quarantined = 1;
 		pw_hw_cancel(p->hw, c->gen, "nothing: an earlier read of this container timed out");
@@ -1232,7 +1244,7 @@ void pw_pipeline_host_poll(struct pw_pipeline *p, uint64_t now)
 			 (unsigned long long)(p->table.overflow - p->table_full_alerted),
 			 p->table.containers + p->table.pending, p->table.index.n);
 		pw_warn("%s\n", summary);
-		pw_pipeline_agent_alert(p, &table_full_rule, summary, "containers");
+		pw_pipeline_agent_alert(p, &pw_rule_table_full, summary, "containers");
 		p->table_full_alerted = p->table.overflow;
 	}
 }

@@ -231,6 +231,8 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 	jw_obj_begin(w);
 	jw_kv_str(w, "schema", PW_ALERT_SCHEMA);
 	jw_kv_str(w, "severity", pw_severity_name(a->rule->severity));
+	/* ECS's rule has no field for what to do about it. */
+	kv_nonempty(w, "remediation", a->rule->remediation);
 	jw_kv_str(w, "kind", pw_alert_kind_name(v));
 	if (pw_alert_result_name(v->result)) {
 		jw_kv_str(w, "result", pw_alert_result_name(v->result));
@@ -294,7 +296,7 @@ void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struc
 	const struct pw_view *v = a->v;
 	const struct pw_rule_info *r = a->rule;
 	struct ecs_cat cat = ecs_categorize(v);
-	char when[PW_TIME_LEN], num[16];
+	char when[PW_TIME_LEN], num[16], id[PW_ALERT_ID_LEN], ref[128];
 	const char *ename;
 	struct timespec now;
 	size_t i;
@@ -310,6 +312,9 @@ void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struc
 
 	jw_key(w, "event");
 	jw_obj_begin(w);
+	if (!a->id)
+		pw_alert_new_id(id, a->time_ns);
+	jw_kv_str(w, "id", a->id ? a->id : id);
 	jw_kv_str(w, "kind", "alert");
 	jw_kv_str(w, "module", "privwatch");
 	jw_kv_str(w, "dataset", "privwatch.alert");
@@ -342,6 +347,8 @@ void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struc
 	jw_kv_str(w, "id", r->id);
 	jw_kv_str(w, "name", r->title);
 	kv_nonempty(w, "description", r->description);
+	pw_alert_rule_reference(r->id, ref, sizeof(ref));
+	jw_kv_str(w, "reference", ref);
 	jw_kv_str(w, "category", cat.category);
 	jw_kv_str(w, "ruleset", "privwatch");
 	jw_obj_end(w);

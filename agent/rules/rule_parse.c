@@ -432,8 +432,9 @@ static void node_kinds(const struct pw_ruleset *rs, uint32_t idx, uint64_t *may_
 }
 
 static const char *const top_keys[] = { "lists", "rules" };
-static const char *const rule_keys[] = { "id",	      "title",	"description", "severity", "tags",
-					 "condition", "action", "output",      "enabled" };
+static const char *const rule_keys[] = { "id",	     "title",  "description", "remediation",
+					 "severity", "tags",   "condition",   "action",
+					 "output",   "enabled" };
 
 static int check_keys(struct pw_parse *p, const json_t *o, const char *const *keys, size_t n,
 		      const char *what)
@@ -585,7 +586,7 @@ static int parse_tags(struct pw_parse *p, const json_t *tags, struct pw_rule *r)
 
 static int parse_rule(struct pw_parse *p, const json_t *j, struct pw_rule *r)
 {
-	const char *id, *title, *desc, *sev, *action, *output;
+	const char *id, *title, *desc, *rem, *sev, *action, *output;
 	json_t *cond, *enabled, *idv = json_object_get(j, "id");
 	uint64_t may_true, may_false;
 	size_t back, i;
@@ -611,8 +612,8 @@ static int parse_rule(struct pw_parse *p, const json_t *j, struct pw_rule *r)
 		}
 	}
 	if (get_string(p, j, "title", 1, &title) || get_string(p, j, "description", 1, &desc) ||
-	    get_string(p, j, "severity", 1, &sev) || get_string(p, j, "action", 0, &action) ||
-	    get_string(p, j, "output", 0, &output))
+	    get_string(p, j, "remediation", 0, &rem) || get_string(p, j, "severity", 1, &sev) ||
+	    get_string(p, j, "action", 0, &action) || get_string(p, j, "output", 0, &output))
 		return -1;
 	if (pw_severity_parse(sev, &r->info.severity)) {
 		pw_parse_push_key(p, "severity");
@@ -638,8 +639,9 @@ static int parse_rule(struct pw_parse *p, const json_t *j, struct pw_rule *r)
 	r->info.id = keep(p, id);
 	r->info.title = keep(p, title);
 	r->info.description = keep(p, desc);
+	r->info.remediation = rem ? keep(p, rem) : NULL;
 	r->info.file = p->base;
-	if (!r->info.id || !r->info.title || !r->info.description)
+	if (!r->info.id || !r->info.title || !r->info.description || (rem && !r->info.remediation))
 		return -1;
 	if (parse_tags(p, json_object_get(j, "tags"), r))
 		return -1;
