@@ -109,6 +109,7 @@ struct pw_pipeline {
 	struct pw_sinks *sinks; /* not owned */
 	struct pw_host_info host;
 	struct jsonw w;
+	struct jsonw ecs_w; /* the ECS rendering of a record, when a sink wants it */
 	struct pw_alert_counts alerts;
 	struct pw_rule_count *rule_counts; /* PW_RULE_COUNTS_MAX */
 	size_t n_rule_counts;

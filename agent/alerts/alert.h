@@ -75,4 +75,14 @@ void pw_alert_to_json_head(struct jsonw *w, const struct pw_alert *a, const stru
 void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struct pw_host_info *h);
 void pw_alert_tail(struct jsonw *w, enum pw_alert_format f, uint64_t count);
 
+/*
+ * Any other record (privwatch.start/1, stats, lost, inventory, health,
+ * reload, event) on ECS, from its native line (line, len; a newline at the
+ * end is left out): what ECS has fields for, @timestamp (the record's
+ * "time"), event.kind (event, metric or state), event.module, .dataset
+ * ("privwatch.stats"), .category, .type and host, and the native record
+ * whole under "privwatch": its counters and inventories have no ECS field.
+ */
+void pw_record_to_ecs(struct jsonw *w, const char *line, size_t len, const struct pw_host_info *h);
+
 #endif

@@ -60,6 +60,7 @@ struct pw_sink {
 	char *spec;
 	enum pw_sink_kind kind;
 	enum pw_severity min_sev;
+	enum pw_sink_format format; /* DEFAULT: the sinks' */
 
 	/* file */
 	char *path;

@@ -20,6 +20,7 @@ struct pw_sinks {
 	size_t n;
 	int started;
 	int stopped;
+	enum pw_sink_format def_format; /* for sinks without format= */
 };
 
 /* By enum pw_sink_kind: a bounded label for metrics. */
@@ -32,7 +33,31 @@ static const char *const kind_names[] = {
 
 struct pw_sinks *pw_sinks_new(void)
 {
-	return calloc(1, sizeof(struct pw_sinks));
+	struct pw_sinks *s = calloc(1, sizeof(struct pw_sinks));
+
+	if (s)
+		s->def_format = PW_SINK_FMT_NATIVE;
+	return s;
+}
+
+void pw_sinks_set_default_format(struct pw_sinks *s, enum pw_sink_format f)
+{
+	s->def_format = f == PW_SINK_FMT_ECS ? PW_SINK_FMT_ECS : PW_SINK_FMT_NATIVE;
+}
+
+static enum pw_sink_format sink_format(const struct pw_sinks *s, const struct pw_sink *k)
+{
+	return k->format == PW_SINK_FMT_DEFAULT ? s->def_format : k->format;
+}
+
+unsigned int pw_sinks_formats(const struct pw_sinks *s)
+{
+	unsigned int bits = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		bits |= PW_SINK_FMT_BIT(sink_format(s, s->v[i]));
+	return bits;
 }
 
 static int fail(char *err, size_t errlen, const char *spec, const char *fmt, ...)
@@ -196,6 +221,13 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 		*dst = strdup(val);
 		if (!*dst)
 			return fail(err, errlen, k->spec, "out of memory");
+	} else if (!strcmp(opt, "format")) {
+		if (!strcmp(val, "native"))
+			k->format = PW_SINK_FMT_NATIVE;
+		else if (!strcmp(val, "ecs"))
+			k->format = PW_SINK_FMT_ECS;
+		else
+			return fail(err, errlen, k->spec, "unknown format '%s' (native, ecs)", val);
 	} else if (!strcmp(opt, "facility")) {
 		int f = parse_facility(val);
 
@@ -208,10 +240,11 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 				    "unknown facility '%s' (daemon, user, local0 ... local7)", val);
 		k->syslog_facility = f;
 	} else {
-		return fail(err, errlen, k->spec,
-			    "unknown option '%s' (min, max, keep, queue, facility, ca, cert, key, "
-			    "name)",
-			    opt);
+		return fail(
+			err, errlen, k->spec,
+			"unknown option '%s' (min, format, max, keep, queue, facility, ca, cert, "
+			"key, name)",
+			opt);
 	}
 	return 0;
 }
@@ -402,8 +435,9 @@ static struct pw_qent *line_entry(const char *line, size_t len, int crit)
 	return e;
 }
 
-static void dispatch(struct pw_sinks *s, const char *line, size_t len, enum pw_record_class cls,
-		     enum pw_severity sev, const struct pw_alert_attrs *attrs)
+static void dispatch(struct pw_sinks *s, enum pw_sink_format f, const char *line, size_t len,
+		     enum pw_record_class cls, enum pw_severity sev,
+		     const struct pw_alert_attrs *attrs)
 {
 	struct pw_alert_attrs found;
 	char idbuf[512];
@@ -414,6 +448,8 @@ static void dispatch(struct pw_sinks *s, const char *line, size_t len, enum pw_r
 		struct pw_sink *k = s->v[i];
 		struct pw_qent *e;
 
+		if (f != PW_SINK_FMT_DEFAULT && sink_format(s, k) != f)
+			continue; /* another rendering of the same record is its */
 		if (cls == PW_REC_ALERT && sev < k->min_sev) {
 			__atomic_add_fetch(&k->filtered, 1, __ATOMIC_RELAXED);
 			continue;
@@ -443,13 +479,25 @@ static void dispatch(struct pw_sinks *s, const char *line, size_t len, enum pw_r
 void pw_sinks_write(struct pw_sinks *s, const char *line, size_t len, enum pw_record_class cls,
 		    enum pw_severity sev)
 {
-	dispatch(s, line, len, cls, sev, NULL);
+	dispatch(s, PW_SINK_FMT_DEFAULT, line, len, cls, sev, NULL);
+}
+
+void pw_sinks_write_fmt(struct pw_sinks *s, enum pw_sink_format f, const char *line, size_t len,
+			enum pw_record_class cls, enum pw_severity sev)
+{
+	dispatch(s, f, line, len, cls, sev, NULL);
+}
+
+void pw_sinks_write_alert_fmt(struct pw_sinks *s, enum pw_sink_format f, const char *line,
+			      size_t len, enum pw_severity sev, const struct pw_alert_attrs *attrs)
+{
+	dispatch(s, f, line, len, PW_REC_ALERT, sev, attrs);
 }
 
 void pw_sinks_write_alert(struct pw_sinks *s, const char *line, size_t len, enum pw_severity sev,
 			  const struct pw_alert_attrs *attrs)
 {
-	dispatch(s, line, len, PW_REC_ALERT, sev, attrs);
+	dispatch(s, PW_SINK_FMT_DEFAULT, line, len, PW_REC_ALERT, sev, attrs);
 }
 
 int pw_sinks_batch(struct pw_sinks *s, size_t bytes)
@@ -524,6 +572,7 @@ void pw_sinks_stats(const struct pw_sinks *s, size_t i, struct pw_sink_stats *ou
 	pthread_mutex_unlock(&k->lock);
 	out->spec = k->spec;
 	out->kind = kind_names[k->kind];
+	out->format = sink_format(s, k) == PW_SINK_FMT_ECS ? "ecs" : "native";
 }
 
 void pw_sink_delivered(struct pw_sink *k, uint64_t lines, uint64_t bytes)
