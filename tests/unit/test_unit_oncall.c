@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include "alerts/alert.h"
 #include "daemon/health.h"
 #include "pipeline.h"
@@ -194,6 +195,88 @@ static void test_alert_ids(void **state)
 	free(ids);
 }
 
+static json_t *record_ecs(const char *native)
+{
+	static const struct pw_host_info h = { .hostname = "node-7", .boot_id = "b-1" };
+	struct jsonw w;
+	json_error_t e;
+	json_t *j;
+	size_t len;
+	const char *line;
+
+	jw_init(&w);
+	pw_record_to_ecs(&w, native, strlen(native), &h);
+	line = jw_line(&w, &len);
+	assert_non_null(line);
+	j = json_loadb(line, len, 0, &e);
+	if (!j)
+		fail_msg("not JSON (%s): %s", e.text, line);
+	jw_free(&w);
+	return j;
+}
+
+static const char *s2(json_t *j, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(json_object_get(j, a), b));
+}
+
+/* Every record kind on ECS: the envelope, the record whole under privwatch. */
+static void test_records_on_ecs(void **state)
+{
+	static const struct {
+		const char *line, *dataset, *kind, *category, *type;
+	} cases[] = {
+		{ "{\"schema\":\"privwatch.stats/1\",\"time\":\"2026-11-29T08:40:01.1Z\","
+		  "\"final\":true}\n",
+		  "privwatch.stats", "metric", "host", "info" },
+		{ "{\"schema\":\"privwatch.start/1\",\"time\":\"2026-11-29T08:40:01.1Z\"}",
+		  "privwatch.start", "event", "process", "start" },
+		{ "{\"schema\":\"privwatch.lost/1\",\"time\":\"2026-11-29T08:40:01.1Z\"}",
+		  "privwatch.lost", "metric", "host", "info" },
+		{ "{\"schema\":\"privwatch.inventory/1\",\"time\":\"2026-11-29T08:40:01.1Z\"}",
+		  "privwatch.inventory", "state", "host", "info" },
+		{ "{\"schema\":\"privwatch.event/1\",\"kind\":\"exec\",\"time\":"
+		  "\"2026-11-29T08:40:01.1Z\"}",
+		  "privwatch.event", "event", "process", "start" },
+		{ "{\"schema\":\"privwatch.event/1\",\"kind\":\"mount\",\"time\":"
+		  "\"2026-11-29T08:40:01.1Z\"}",
+		  "privwatch.event", "event", "configuration", "change" },
+	};
+	json_t *j, *pw;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		j = record_ecs(cases[i].line);
+		assert_string_equal(json_string_value(json_object_get(j, "@timestamp")),
+				    "2026-11-29T08:40:01.1Z");
+		assert_string_equal(s2(j, "ecs", "version"), "8.11.0");
+		assert_string_equal(s2(j, "event", "dataset"), cases[i].dataset);
+		assert_string_equal(s2(j, "event", "module"), "privwatch");
+		assert_string_equal(s2(j, "event", "kind"), cases[i].kind);
+		assert_string_equal(
+			json_string_value(json_array_get(
+				json_object_get(json_object_get(j, "event"), "category"), 0)),
+			cases[i].category);
+		assert_string_equal(
+			json_string_value(json_array_get(
+				json_object_get(json_object_get(j, "event"), "type"), 0)),
+			cases[i].type);
+		assert_string_equal(s2(j, "host", "name"), "node-7");
+		pw = json_object_get(j, "privwatch");
+		assert_true(json_is_object(pw));
+		assert_int_equal(strncmp(json_string_value(json_object_get(pw, "schema")),
+					 cases[i].dataset, strlen(cases[i].dataset)),
+				 0);
+		json_decref(j);
+	}
+	/* not a record of ours: still ECS, the time now */
+	j = record_ecs("{\"x\":1}");
+	assert_string_equal(s2(j, "event", "dataset"), "privwatch.record");
+	assert_int_equal(strlen(json_string_value(json_object_get(j, "@timestamp"))), 30);
+	json_decref(j);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -219,8 +302,9 @@ int main(void)
 		cmocka_unit_test(test_builtin_rules_documented),
 		cmocka_unit_test(test_remediation_key),
 		cmocka_unit_test(test_alert_ids),
+		cmocka_unit_test(test_records_on_ecs),
 	};
 
-	return cmocka_run_group_tests_name("unit: on-call (rule docs, alert ids)", tests, setup,
-					   teardown);
+	return cmocka_run_group_tests_name("unit: on-call (rule docs, alert ids, records on ECS)",
+					   tests, setup, teardown);
 }
