@@ -140,9 +140,10 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 			  .help = "where lines go (repeatable; default stdout): stdout,\n"
 				  "file:PATH, syslog, syslog:udp:HOST:PORT, syslog:tcp:HOST:PORT,\n"
 				  "syslog:tls:HOST:PORT (RFC 5425), tcp:HOST:PORT, tls:HOST:PORT,\n"
-				  "unix:PATH; options KIND,KEY=VALUE,...: min=, format=native|ecs,\n"
-				  "queue=, ...; TLS:\n"
-				  "ca=PATH, cert=PATH, key=PATH, name=NAME (docs/sinks.md)" },
+				  "unix:PATH, http:URL; options KIND,KEY=VALUE,...: min=,\n"
+				  "format=native|ecs, queue=, ...; TLS: ca=PATH, cert=PATH,\n"
+				  "key=PATH, name=NAME; http: preset=webhook|splunk|elastic,\n"
+				  "token=, index=, batch=N (docs/sinks.md)" },
 	[PW_O_FORMAT] = { "format", "format", 0, PW_OPT_ENUM, .def_str = "native",
 			  .values = formats, .reload = LIVE, .arg = "FORMAT",
 			  .help = "native or ecs (Elastic Common Schema): of the outputs\n"
@@ -331,9 +332,9 @@ static int check_str(const struct pw_opt_def *d, const char *s, char *why, size_
 }
 
 /* The keys of a sink object, turned into a SPEC: KIND[,k=v]...[:to]. */
-const char *const pw_config_sink_keys[] = { "kind", "to",    "min",	 "format", "max",
-					    "keep", "queue", "facility", "ca",	   "cert",
-					    "key",  "name",  NULL };
+const char *const pw_config_sink_keys[] = { "kind",   "to",	  "min",   "format", "max", "keep",
+					    "queue",  "facility", "ca",	   "cert",   "key", "name",
+					    "preset", "token",	  "index", "batch",  NULL };
 
 static int sink_spec(const json_t *o, const char *key, size_t idx, char *spec, size_t len,
 		     char *why, size_t whylen)
@@ -350,9 +351,10 @@ static int sink_spec(const json_t *o, const char *key, size_t idx, char *spec, s
 		if (!pw_config_sink_keys[i])
 			return fail(why, whylen,
 				    "%s[%zu].%s: unknown key (one of: kind, to, min, format, max, "
-				    "keep, queue, facility, ca, cert, key, name)",
+				    "keep, queue, facility, ca, cert, key, name, preset, token, "
+				    "index, batch)",
 				    key, idx, k);
-		if (!strcmp(k, "keep") || !strcmp(k, "queue")) {
+		if (!strcmp(k, "keep") || !strcmp(k, "queue") || !strcmp(k, "batch")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 0)
 				return fail(why, whylen, "%s[%zu].%s: need an integer >= 0, not %s",
 					    key, idx, k, json_type_name(v));

@@ -28,7 +28,7 @@ static const char *const kind_names[] = {
 	[PW_SINK_STDOUT] = "stdout",	   [PW_SINK_FILE] = "file",
 	[PW_SINK_SYSLOG_LOCAL] = "syslog", [PW_SINK_SYSLOG_UDP] = "syslog",
 	[PW_SINK_SYSLOG_TCP] = "syslog",   [PW_SINK_TCP] = "tcp",
-	[PW_SINK_UNIX] = "unix",
+	[PW_SINK_UNIX] = "unix",	   [PW_SINK_HTTP] = "http",
 };
 
 struct pw_sinks *pw_sinks_new(void)
@@ -212,7 +212,7 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 			     : opt[0] == 'k' ? &k->tls_key
 					     : &k->tls_name;
 
-		if (!k->tls)
+		if (!k->tls && !(k->kind == PW_SINK_HTTP && opt[0] != 'n'))
 			return fail(err, errlen, k->spec,
 				    "option '%s' applies to tls and syslog:tls only", opt);
 		if (!*val)
@@ -221,6 +221,44 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 		*dst = strdup(val);
 		if (!*dst)
 			return fail(err, errlen, k->spec, "out of memory");
+	} else if (!strcmp(opt, "preset") || !strcmp(opt, "token") || !strcmp(opt, "index") ||
+		   !strcmp(opt, "batch")) {
+		if (k->kind != PW_SINK_HTTP)
+			return fail(err, errlen, k->spec, "option '%s' applies to http only", opt);
+		if (!strcmp(opt, "preset")) {
+			if (!strcmp(val, "webhook"))
+				k->http_preset = PW_HTTP_WEBHOOK;
+			else if (!strcmp(val, "splunk"))
+				k->http_preset = PW_HTTP_SPLUNK;
+			else if (!strcmp(val, "elastic"))
+				k->http_preset = PW_HTTP_ELASTIC;
+			else
+				return fail(err, errlen, k->spec,
+					    "unknown preset '%s' (webhook, splunk, elastic)", val);
+		} else if (!strcmp(opt, "batch")) {
+			if (parse_uint(val, PW_HTTP_BATCH_MAX, &u) || !u)
+				return fail(err, errlen, k->spec,
+					    "batch '%s' is not a number from 1 to %d", val,
+					    PW_HTTP_BATCH_MAX);
+			k->http_batch = u;
+		} else {
+			char **dst = opt[0] == 't' ? &k->http_token : &k->http_index;
+			const char *c;
+
+			if (!*val)
+				return fail(err, errlen, k->spec, "option '%s' needs a value", opt);
+			/* written into JSON and a header as they are */
+			for (c = val; *c; c++)
+				if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x21)
+					return fail(err, errlen, k->spec,
+						    "option '%s': no quotes, backslashes, spaces "
+						    "or control characters",
+						    opt);
+			free(*dst);
+			*dst = strdup(val);
+			if (!*dst)
+				return fail(err, errlen, k->spec, "out of memory");
+		}
 	} else if (!strcmp(opt, "format")) {
 		if (!strcmp(val, "native"))
 			k->format = PW_SINK_FMT_NATIVE;
@@ -243,7 +281,7 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 		return fail(
 			err, errlen, k->spec,
 			"unknown option '%s' (min, format, max, keep, queue, facility, ca, cert, "
-			"key, name)",
+			"key, name, preset, token, index, batch)",
 			opt);
 	}
 	return 0;
@@ -264,6 +302,8 @@ static void sink_free(struct pw_sink *k)
 	free(k->tls_cert);
 	free(k->tls_key);
 	free(k->tls_name);
+	free(k->http_token);
+	free(k->http_index);
 	pw_tls_ctx_free(k);
 	free(k->buf);
 	free(k);
@@ -281,6 +321,7 @@ static struct pw_sink *sink_alloc(const char *spec)
 	k->max_size = PW_FILE_MAX_DEFAULT;
 	k->keep = PW_FILE_KEEP_DEFAULT;
 	k->syslog_facility = PW_SYSLOG_FACILITY_DEFAULT;
+	k->http_batch = PW_HTTP_BATCH_DEFAULT;
 	pw_queue_init(&k->q, PW_QUEUE_LINES_DEFAULT, PW_QUEUE_BYTES_DEFAULT);
 	pthread_mutex_init(&k->lock, NULL);
 	/* Monotonic: a clock step must not stretch a backoff or a deadline. */
@@ -307,7 +348,8 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 		*addr++ = 0;
 	kind = strtok_r(head, ",", &save);
 	if (!kind) {
-		fail(err, errlen, k->spec, "no sink kind (stdout, file, syslog, tcp, tls or unix)");
+		fail(err, errlen, k->spec,
+		     "no sink kind (stdout, file, syslog, tcp, tls, unix or http)");
 		goto out;
 	}
 	if (!strcmp(kind, "stdout")) {
@@ -329,6 +371,15 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 			goto out;
 		}
 		if (parse_hostport(k, addr, err, errlen))
+			goto out;
+	} else if (!strcmp(kind, "http")) {
+		k->kind = PW_SINK_HTTP;
+		if (!addr || (strncmp(addr, "http://", 7) && strncmp(addr, "https://", 8))) {
+			fail(err, errlen, k->spec,
+			     "http needs a URL (http:http://HOST:PORT/PATH or http:https://...)");
+			goto out;
+		}
+		if (parse_path(k, addr, "http", 8192, err, errlen))
 			goto out;
 	} else if (!strcmp(kind, "unix")) {
 		k->kind = PW_SINK_UNIX;
@@ -358,7 +409,7 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 		}
 	} else {
 		fail(err, errlen, k->spec,
-		     "unknown sink kind '%s' (stdout, file, syslog, tcp, tls or unix)", kind);
+		     "unknown sink kind '%s' (stdout, file, syslog, tcp, tls, unix or http)", kind);
 		goto out;
 	}
 	while ((opt = strtok_r(NULL, ",", &save)))
@@ -411,6 +462,8 @@ int pw_sinks_start(struct pw_sinks *s, char *err, size_t errlen)
 			if (pw_file_open(k, err, errlen))
 				return -1;
 		} else {
+			if (k->kind == PW_SINK_HTTP && pw_http_global_init(err, errlen))
+				return -1;
 			if (k->tls && pw_tls_ctx_new(k, err, errlen))
 				return -1;
 			if (pw_net_start(k, err, errlen))

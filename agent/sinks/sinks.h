@@ -7,6 +7,7 @@
  *
  *   stdout | file:PATH | syslog | syslog:udp:HOST:PORT | syslog:tcp:HOST:PORT
  *   | syslog:tls:HOST:PORT | tcp:HOST:PORT | tls:HOST:PORT | unix:PATH
+ *   | http:URL (http:// or https://; batches POSTed, sink_http.c)
  *
  * Options sit between the kind and the first ':' so that whatever follows
  * (a path, a host) is taken verbatim and never clashes with them:
@@ -24,6 +25,10 @@
  *                  (default: in the cert file)
  *   name=NAME      tls: the name sent (SNI) and checked in the receiver's
  *                  certificate (default: HOST)
+ *   preset=P       http: webhook (default), splunk (HEC) or elastic (_bulk)
+ *   token=T        http: sent as the preset's Authorization (Bearer, Splunk, ApiKey)
+ *   index=I        http: the Splunk index, the Elasticsearch index (default privwatch)
+ *   batch=N        http: records per POST at most (default 500)
  *   format=native|ecs  the rendering this sink receives (default: the run's
  *                  --format): privwatch.alert/1 and the other records as
  *                  they are, or Elastic Common Schema

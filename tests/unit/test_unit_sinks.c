@@ -55,6 +55,9 @@ static void test_good_specs(void **state)
 		"syslog,facility=local3,ca=/ca.pem,min=high:tls:siem:6514",
 		"file,format=ecs:/var/log/privwatch.ecs.json",
 		"tcp,format=native,min=high:10.0.0.7:5170",
+		"http:http://127.0.0.1:8080/hook",
+		"http,preset=splunk,token=abc-123,index=sec,batch=100:https://splunk:8088/services/collector/event",
+		"http,preset=elastic,ca=/ca.pem,format=ecs:https://es:9200/_bulk",
 	};
 	size_t i;
 
@@ -72,9 +75,24 @@ static void test_good_specs(void **state)
 static void test_bad_specs_say_what_is_wrong(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "", "output '': no sink kind (stdout, file, syslog, tcp, tls or unix)" },
+		{ "", "output '': no sink kind (stdout, file, syslog, tcp, tls, unix or http)" },
 		{ "stdot", "output 'stdot': unknown sink kind 'stdot' (stdout, file, syslog, tcp, "
-			   "tls or unix)" },
+			   "tls, unix or http)" },
+		{ "http", "output 'http': http needs a URL (http:http://HOST:PORT/PATH or "
+			  "http:https://...)" },
+		{ "http:ftp://x/",
+		  "output 'http:ftp://x/': http needs a URL (http:http://HOST:PORT/"
+		  "PATH or http:https://...)" },
+		{ "http,preset=kafka:http://h/",
+		  "output 'http,preset=kafka:http://h/': unknown preset 'kafka' (webhook, splunk, "
+		  "elastic)" },
+		{ "http,batch=0:http://h/",
+		  "output 'http,batch=0:http://h/': batch '0' is not a number from 1 to 100000" },
+		{ "http,token=a b:http://h/",
+		  "output 'http,token=a b:http://h/': option 'token': no quotes, backslashes, "
+		  "spaces or control characters" },
+		{ "tcp,preset=splunk:h:1",
+		  "output 'tcp,preset=splunk:h:1': option 'preset' applies to http only" },
 		{ "stdout:x", "output 'stdout:x': stdout takes no address" },
 		{ "file", "output 'file': file needs a path (file:PATH)" },
 		{ "file:", "output 'file:': file needs a path (file:PATH)" },
@@ -87,8 +105,10 @@ static void test_bad_specs_say_what_is_wrong(void **state)
 		{ "file,queue=5:/x", "output 'file,queue=5:/x': option 'queue' applies to network "
 				     "and syslog sinks only" },
 		{ "file,rotate:/x", "output 'file,rotate:/x': option 'rotate' is not KEY=VALUE" },
-		{ "file,color=red:/x", "output 'file,color=red:/x': unknown option 'color' (min, "
-				       "format, max, keep, queue, facility, ca, cert, key, name)" },
+		{ "file,color=red:/x",
+		  "output 'file,color=red:/x': unknown option 'color' (min, "
+		  "format, max, keep, queue, facility, ca, cert, key, name, preset, token, "
+		  "index, batch)" },
 		{ "file,format=json:/x",
 		  "output 'file,format=json:/x': unknown format 'json' (native, ecs)" },
 		{ "tcp,max=1M:h:1", "output 'tcp,max=1M:h:1': option 'max' applies to file only" },
