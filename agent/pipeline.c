@@ -305,6 +305,8 @@ static void keep_heads(struct pw_pipeline *p, struct pw_fold_entry *fe, const st
 		}
 		jw_reset(&p->w);
 	}
+	if (!formats) /* no sink at all: nothing to keep */
+		return;
 	if (failed || !n || pw_fold_keep_head(fe, all, n, a->rule->severity))
 		pw_warn("out of memory: a folded alert will be reported without details\n");
 	free(all);
