@@ -105,13 +105,12 @@ int pw_privs_check_bpf(char *why, size_t len)
 			 who, list);
 		return -1;
 	}
-	/* "none [integrity] confidentiality": the bracketed one is in force. */
 	fd = open(LOCKDOWN_PATH, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, lock, sizeof(lock) - 1);
 		close(fd);
 		lock[n > 0 ? n : 0] = '\0';
-		if (strstr(lock, "[confidentiality]")) {
+		if (pw_privs_lockdown_blocks(lock)) {
 			snprintf(why, len,
 				 "the kernel is locked down (confidentiality, %s): it refuses BPF "
 				 "reads of kernel memory, kprobes and tracefs, which privwatch's "
@@ -121,6 +120,14 @@ int pw_privs_check_bpf(char *why, size_t len)
 		}
 	}
 	return 0;
+}
+
+int pw_privs_lockdown_blocks(const char *content)
+{
+	/* integrity refuses unsigned modules, /dev/mem, kexec, bpf_probe_write_user:
+	 * none of which privwatch uses; confidentiality also refuses
+	 * bpf_probe_read_kernel, kprobes, perf and tracefs. */
+	return strstr(content, "[confidentiality]") != NULL;
 }
 
 int pw_privs_check_proc(char *why, size_t len)

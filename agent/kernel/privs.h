@@ -24,4 +24,9 @@ int pw_privs_check_bpf(char *why, size_t len);
  */
 int pw_privs_check_proc(char *why, size_t len);
 
+/* The content of /sys/kernel/security/lockdown ("none [integrity]
+ * confidentiality": the bracketed one is in force): 1 if that mode refuses
+ * what the sensors need (confidentiality), else 0. */
+int pw_privs_lockdown_blocks(const char *content);
+
 #endif

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include "alerts/alert.h"
 #include "daemon/health.h"
+#include "kernel/privs.h"
 #include "pipeline.h"
 #include "rules/rules.h"
 
@@ -277,6 +278,16 @@ static void test_records_on_ecs(void **state)
 	json_decref(j);
 }
 
+/* Lockdown: only confidentiality stops the sensors. */
+static void test_lockdown_modes(void **state)
+{
+	(void)state;
+	assert_int_equal(pw_privs_lockdown_blocks("[none] integrity confidentiality\n"), 0);
+	assert_int_equal(pw_privs_lockdown_blocks("none [integrity] confidentiality\n"), 0);
+	assert_int_equal(pw_privs_lockdown_blocks("none integrity [confidentiality]\n"), 1);
+	assert_int_equal(pw_privs_lockdown_blocks(""), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -303,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_remediation_key),
 		cmocka_unit_test(test_alert_ids),
 		cmocka_unit_test(test_records_on_ecs),
+		cmocka_unit_test(test_lockdown_modes),
 	};
 
 	return cmocka_run_group_tests_name("unit: on-call (rule docs, alert ids, records on ECS)",
