@@ -66,6 +66,8 @@ static void count_latency(struct pw_pipeline *p, uint64_t event_ns)
  * run's --format (live on reload) is the format of sinks without format=. */
 static unsigned int sink_formats(struct pw_pipeline *p)
 {
+	if (!p->sinks)
+		return 0;
 	pw_sinks_set_default_format(p->sinks, p->o.format == PW_FORMAT_ECS ? PW_SINK_FMT_ECS
 									   : PW_SINK_FMT_NATIVE);
 	return pw_sinks_formats(p->sinks);
