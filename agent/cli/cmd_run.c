@@ -403,6 +403,7 @@ static void stats_more(void *ctx, struct jsonw *w)
 		pw_sinks_stats(rc->sinks, i, &ss);
 		jw_obj_begin(w);
 		jw_kv_str(w, "spec", ss.spec);
+		jw_kv_str(w, "format", ss.format);
 		jw_kv_u64(w, "written", ss.written);
 		jw_kv_u64(w, "filtered", ss.filtered);
 		jw_kv_u64(w, "dropped", ss.dropped);

@@ -603,6 +603,7 @@ static void test_output_to_every_sink_kind(void **state)
 		assert_int_equal(num(s, "dropped"), 0);
 	}
 	assert_string_equal(str(json_array_get(sinks, 0), "spec"), s_file);
+	assert_string_equal(str(json_array_get(sinks, 0), "format"), "native");
 	assert_int_equal(num(json_array_get(sinks, 0), "written"), n - 1);
 
 	tcp_got = receive_all(tfd);
