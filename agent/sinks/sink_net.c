@@ -109,6 +109,13 @@ static int net_connect(struct pw_sink *k, char *why, size_t len)
 			return -1;
 		}
 		if (connect_fd(k, fd, (struct sockaddr *)&sun, sizeof(sun), why, len)) {
+			char e[256];
+
+			/* name the socket: "/dev/log: No such file or directory" */
+			snprintf(e, sizeof(e), "%s", why);
+			snprintf(why, len, "%s %s: %s",
+				 k->kind == PW_SINK_UNIX ? "unix socket" : "syslog socket", k->path,
+				 e);
 			close(fd);
 			return -1;
 		}

@@ -425,9 +425,23 @@ out:
 	return rc;
 }
 
+/* Two sinks writing to one place: every line twice, or two writers
+ * rotating one file. Options do not make it another place. */
+static int same_destination(const struct pw_sink *a, const struct pw_sink *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	if (a->kind == PW_SINK_STDOUT)
+		return 1;
+	if (a->path && b->path)
+		return !strcmp(a->path, b->path);
+	return a->host && b->host && !strcmp(a->host, b->host) && !strcmp(a->port, b->port);
+}
+
 int pw_sinks_add(struct pw_sinks *s, const char *spec, char *err, size_t errlen)
 {
 	struct pw_sink *k, **v;
+	size_t i;
 
 	if (s->started)
 		return fail(err, errlen, spec, "sinks already started");
@@ -437,6 +451,16 @@ int pw_sinks_add(struct pw_sinks *s, const char *spec, char *err, size_t errlen)
 	if (parse_spec(k, err, errlen)) {
 		sink_free(k);
 		return -1;
+	}
+	for (i = 0; i < s->n; i++) {
+		if (same_destination(s->v[i], k)) {
+			fail(err, errlen, spec,
+			     "the same destination as output '%s': every line would go there "
+			     "twice",
+			     s->v[i]->spec);
+			sink_free(k);
+			return -1;
+		}
 	}
 	v = realloc(s->v, (s->n + 1) * sizeof(*v));
 	if (!v) {

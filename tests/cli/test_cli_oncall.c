@@ -191,6 +191,40 @@ static void test_stop_summary_per_sink(void **state)
 	assert_int_equal(lost, 0);
 }
 
+/* Rough edges of outputs: one destination given twice is a usage error; a
+ * syslog socket that is not there is named. */
+static void test_output_rough_edges(void **state)
+{
+	char t[] = "3";
+	/* a bound: 124 if it ran instead of refusing */
+	char *twice[] = { "/usr/bin/timeout", "10",	  (char *)h_privwatch(), "run",
+			  "--http",	      "none",	  "--no-rules",		 "--output",
+			  "stdout",	      "--output", "stdout,min=high",	 NULL };
+	char *nolog[] = { "/usr/bin/timeout",
+			  "--preserve-status",
+			  "--signal=INT",
+			  t,
+			  (char *)h_privwatch(),
+			  "run",
+			  "--http",
+			  "none",
+			  "--no-rules",
+			  "--output",
+			  "syslog:unix:/nonexistent/log",
+			  NULL };
+
+	(void)state;
+	assert_int_equal(h_capture(twice, out, sizeof(out), err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "output 'stdout,min=high': the same destination as output "
+				    "'stdout': every line would go there twice"));
+	assert_string_equal(out, "");
+	assert_int_equal(h_capture(nolog, out, sizeof(out), err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "output 'syslog:unix:/nonexistent/log': syslog socket "
+				    "/nonexistent/log: No such file or directory"));
+	assert_non_null(strstr(err, "privwatch run: at stop, output syslog:unix:/nonexistent/log: "
+				    "0 lines delivered"));
+}
+
 static json_t *read_lines(const char *path)
 {
 	json_t *all = json_array(), *j;
@@ -355,6 +389,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_root_without_sys_admin),
 		cmocka_unit_test(test_stop_summary_per_sink),
 		cmocka_unit_test(test_per_sink_format),
+		cmocka_unit_test(test_output_rough_edges),
 	};
 
 	h_init(argv[0]);

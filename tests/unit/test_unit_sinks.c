@@ -217,6 +217,45 @@ static void test_severity_filter(void **state)
 	free(got);
 }
 
+/* One destination, one sink: --output stdout --output stdout is refused. */
+static void test_same_destination_twice(void **state)
+{
+	static const char *const pairs[][2] = {
+		{ "stdout", "stdout,min=high" },
+		{ "file:/var/log/a.json", "file,format=ecs:/var/log/a.json" },
+		{ "tcp:h:5170", "tls,ca=/ca.pem:h:5170" },
+		{ "syslog", "syslog:unix:/dev/log" },
+		{ "http:http://h/x", "http,preset=splunk:http://h/x" },
+	};
+	static const char *const fine[][2] = {
+		{ "file:/var/log/a.json", "file:/var/log/b.json" },
+		{ "tcp:h:5170", "tcp:h:5171" },
+		{ "syslog:udp:h:514", "syslog:tcp:h:514" },
+	};
+	char err[256], want[300];
+	struct pw_sinks *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		s = pw_sinks_new();
+		assert_int_equal(pw_sinks_add(s, pairs[i][0], err, sizeof(err)), 0);
+		assert_int_equal(pw_sinks_add(s, pairs[i][1], err, sizeof(err)), -1);
+		snprintf(want, sizeof(want),
+			 "output '%s': the same destination as output '%s': every line would go "
+			 "there twice",
+			 pairs[i][1], pairs[i][0]);
+		assert_string_equal(err, want);
+		assert_int_equal(pw_sinks_count(s), 1);
+		pw_sinks_close(s, 0);
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		s = pw_sinks_new();
+		assert_int_equal(pw_sinks_add(s, fine[i][0], err, sizeof(err)), 0);
+		assert_int_equal(pw_sinks_add(s, fine[i][1], err, sizeof(err)), 0);
+		pw_sinks_close(s, 0);
+	}
+}
+
 /* format=: each rendering reaches only the sinks of its format; sinks
  * without format= follow the default (the run's --format). */
 static void test_per_sink_format(void **state)
@@ -710,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_bad_specs_say_what_is_wrong),
 		cmocka_unit_test(test_severity_filter),
 		cmocka_unit_test(test_per_sink_format),
+		cmocka_unit_test(test_same_destination_twice),
 		cmocka_unit_test(test_queue_drops_oldest_non_critical_first),
 		cmocka_unit_test(test_queue_counts_through_the_api),
 		cmocka_unit_test(test_file_mode_0600_and_append),
