@@ -11,7 +11,7 @@ VERSION := $(shell cat VERSION)
 # Build and test packages, installed by `make deps` (Debian 12).
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
-	libssl-dev openssl rsyslog-gnutls \
+	libssl-dev openssl rsyslog-gnutls libcurl4-openssl-dev \
 	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema \
 	clang-format-16 libmicrohttpd-dev prometheus debhelper scdoc python3-yaml kubernetes-client|kubectl
 # Each word single-quoted for the shell ("a|b" is one argument, not a pipe).
@@ -56,7 +56,7 @@ CFLAGS ?= -g -O2
 PW_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror \
 	-Iinclude -Iagent -I$(OUTPUT) -MMD -MP -DPW_VERSION='"$(VERSION)"' $(PW_EXTRA_CFLAGS)
 ALL_CFLAGS = $(PW_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-LDLIBS := -lbpf -lelf -lz -ljansson -lssl -lcrypto -lmicrohttpd
+LDLIBS := -lbpf -lelf -lz -ljansson -lssl -lcrypto -lmicrohttpd -lcurl
 
 TEST_CFLAGS = $(ALL_CFLAGS) -Itests/lib
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -62,15 +62,40 @@ static void count_latency(struct pw_pipeline *p, uint64_t event_ns)
 	p->latency.sum_ns += d;
 }
 
+/* The renderings the sinks want now: a bit per enum pw_sink_format. The
+ * run's --format (live on reload) is the format of sinks without format=. */
+static unsigned int sink_formats(struct pw_pipeline *p)
+{
+	if (!p->sinks)
+		return 0;
+	pw_sinks_set_default_format(p->sinks, p->o.format == PW_FORMAT_ECS ? PW_SINK_FMT_ECS
+									   : PW_SINK_FMT_NATIVE);
+	return pw_sinks_formats(p->sinks);
+}
+
 void pw_pipeline_emit(struct pw_pipeline *p, enum pw_record_class cls, enum pw_severity sev)
 {
-	size_t len;
-	const char *line = jw_line(&p->w, &len);
+	unsigned int f = sink_formats(p);
+	size_t len, elen;
+	const char *line = jw_line(&p->w, &len), *ecs;
 
-	if (line)
-		pw_sinks_write(p->sinks, line, len, cls, sev);
-	else
+	if (!line) {
 		p->write_failed = 1; /* out of memory building the line */
+		goto out;
+	}
+	if (f & PW_SINK_FMT_BIT(PW_SINK_FMT_NATIVE))
+		pw_sinks_write_fmt(p->sinks, PW_SINK_FMT_NATIVE, line, len, cls, sev);
+	if (f & PW_SINK_FMT_BIT(PW_SINK_FMT_ECS)) {
+		/* rendered once, from the native line, for every ECS sink */
+		pw_record_to_ecs(&p->ecs_w, line, len, &p->host);
+		ecs = jw_line(&p->ecs_w, &elen);
+		if (ecs)
+			pw_sinks_write_fmt(p->sinks, PW_SINK_FMT_ECS, ecs, elen, cls, sev);
+		else
+			p->write_failed = 1;
+		jw_reset(&p->ecs_w);
+	}
+out:
 	jw_reset(&p->w);
 }
 
@@ -108,6 +133,7 @@ int pw_pipeline_init(struct pw_pipeline *p, const struct pw_pipeline_opts *o,
 	p->o = *o;
 	p->sinks = sinks;
 	jw_init(&p->w);
+	jw_init(&p->ecs_w);
 	pw_host_info_read(&p->host);
 	if (load_rules(o, &p->rules, err, errlen))
 		return -1;
@@ -163,6 +189,7 @@ void pw_pipeline_free(struct pw_pipeline *p)
 	pw_fold_free(p->fold);
 	pw_ctable_free(&p->table);
 	jw_free(&p->w);
+	jw_free(&p->ecs_w);
 }
 
 static enum pw_view_mode view_mode(const struct pw_ct_container *c)
@@ -253,9 +280,10 @@ static const char *fold_target(const struct pw_view *v)
 	return v->path;
 }
 
-static void render_alert(struct pw_pipeline *p, const struct pw_alert *a, int head_only)
+static void render_alert(struct pw_pipeline *p, enum pw_sink_format f, const struct pw_alert *a,
+			 int head_only)
 {
-	if (p->o.format == PW_FORMAT_ECS)
+	if (f == PW_SINK_FMT_ECS)
 		head_only ? pw_alert_to_ecs_head(&p->w, a, &p->host)
 			  : pw_alert_to_ecs(&p->w, a, &p->host);
 	else
@@ -263,26 +291,78 @@ static void render_alert(struct pw_pipeline *p, const struct pw_alert *a, int he
 			  : pw_alert_to_json(&p->w, a, &p->host);
 }
 
-static void emit_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
-		       const struct pw_view *v)
+/* The alert once per format some sink wants, each to those sinks; counted
+ * written once. */
+static void emit_alert(struct pw_pipeline *p, const struct pw_alert *a)
 {
 	const struct pw_ct_container *cc = p->cur_ctr;
 	struct pw_alert_attrs attrs = {
-		.rule_id = info->id,
-		.container_id = v->container ? v->container->id : NULL,
+		.rule_id = a->rule->id,
+		.container_id = a->v->container ? a->v->container->id : NULL,
 	};
+	unsigned int formats = sink_formats(p);
+	enum pw_sink_format f;
 	size_t len;
-	const char *line = jw_line(&p->w, &len);
+	const char *line;
+	int ok = 0;
 
-	if (line) {
-		if (cc && pw_cap_busy(&p->cap))
-			pw_cap_alert(&p->cap, cc->cgroup_id, line, len);
-		pw_sinks_write_alert(p->sinks, line, len, info->severity, &attrs);
-		p->alerts.written++;
-	} else {
-		p->write_failed = 1;
+	for (f = PW_SINK_FMT_NATIVE; f <= PW_SINK_FMT_ECS; f++) {
+		if (!(formats & PW_SINK_FMT_BIT(f)))
+			continue;
+		render_alert(p, f, a, 0);
+		line = jw_line(&p->w, &len);
+		if (line) {
+			/* a capture under way keeps the alert, in the first format */
+			if (cc && !ok && pw_cap_busy(&p->cap))
+				pw_cap_alert(&p->cap, cc->cgroup_id, line, len);
+			pw_sinks_write_alert_fmt(p->sinks, f, line, len, a->rule->severity, &attrs);
+			ok = 1;
+		} else {
+			p->write_failed = 1;
+		}
+		jw_reset(&p->w);
 	}
-	jw_reset(&p->w);
+	if (ok)
+		p->alerts.written++;
+}
+
+/*
+ * A folded alert's head, kept until its window ends, in every format some
+ * sink wants: each part a format letter (N, E) and the head's bytes, parts
+ * separated by a NUL (never in JSON text, which escapes control bytes).
+ */
+static void keep_heads(struct pw_pipeline *p, struct pw_fold_entry *fe, const struct pw_alert *a)
+{
+	unsigned int formats = sink_formats(p);
+	enum pw_sink_format f;
+	char *all = NULL, *grown;
+	size_t len, n = 0;
+	const char *head;
+	int failed = 0;
+
+	for (f = PW_SINK_FMT_NATIVE; f <= PW_SINK_FMT_ECS && !failed; f++) {
+		if (!(formats & PW_SINK_FMT_BIT(f)))
+			continue;
+		render_alert(p, f, a, 1);
+		head = jw_line(&p->w, &len); /* "...}\n": the head is all but the newline */
+		grown = head && len ? realloc(all, n + 1 + len) : NULL;
+		if (!grown) {
+			failed = 1;
+		} else {
+			all = grown;
+			if (n)
+				all[n++] = '\0'; /* between parts */
+			all[n++] = f == PW_SINK_FMT_ECS ? 'E' : 'N';
+			memcpy(all + n, head, len - 1);
+			n += len - 1;
+		}
+		jw_reset(&p->w);
+	}
+	if (!formats) /* no sink at all: nothing to keep */
+		return;
+	if (failed || !n || pw_fold_keep_head(fe, all, n, a->rule->severity))
+		pw_warn("out of memory: a folded alert will be reported without details\n");
+	free(all);
 }
 
 static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const struct pw_view *v)
@@ -291,7 +371,7 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 	const struct pw_proc *anc[PW_ALERT_ANCESTRY_MAX];
 	struct pw_fold_entry *fe;
 	struct pw_alert a = {};
-	char summary[512], cgid[24];
+	char summary[512], cgid[24], alert_id[PW_ALERT_ID_LEN];
 	const char *container = cgid;
 	size_t i, n;
 	int need_head;
@@ -331,10 +411,12 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 		a.capture_status = cr.status;
 		a.capture_reason = cr.reason;
 	}
+	a.time_ns = pw_mono_to_real_ns(v->ts_ns);
+	pw_alert_new_id(alert_id, a.time_ns);
+	a.id = alert_id;
 	a.rule = info;
 	a.summary = summary;
 	a.v = v;
-	a.time_ns = pw_mono_to_real_ns(v->ts_ns);
 	a.count = 1;
 	n = pw_ptable_ancestry(p->procs, v->proc.pid, anc, PW_ALERT_ANCESTRY_MAX);
 	for (i = 0; i < n; i++) {
@@ -345,24 +427,17 @@ static void raise_alert(struct pw_pipeline *p, const struct pw_rule *r, const st
 	a.nancestry = n;
 	if (fe) {
 		/* The first repeat in a window: kept, written with the count later. */
-		size_t len;
-		const char *head;
-
-		render_alert(p, &a, 1);
-		head = jw_line(&p->w, &len); /* "...}\n": the head is all but the newline */
-		if (head && pw_fold_keep_head(fe, head, len - 1, info->severity))
-			pw_warn("out of memory: a folded alert will be reported without details\n");
-		jw_reset(&p->w);
+		keep_heads(p, fe, &a);
 		return;
 	}
-	render_alert(p, &a, 0);
-	emit_alert(p, info, v);
+	emit_alert(p, &a);
 }
 
 void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
 			     const char *summary, const char *concern)
 {
 	struct pw_alert a = {};
+	char alert_id[PW_ALERT_ID_LEN];
 	struct pw_view v;
 	struct timespec ts;
 
@@ -376,9 +451,10 @@ void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *i
 	a.summary = summary;
 	a.v = &v;
 	a.time_ns = pw_mono_to_real_ns(v.ts_ns);
+	pw_alert_new_id(alert_id, a.time_ns);
+	a.id = alert_id;
 	a.count = 1;
-	render_alert(p, &a, 0);
-	emit_alert(p, info, &v);
+	emit_alert(p, &a);
 }
 
 static void evaluate(struct pw_pipeline *p, const struct pw_view *v)
@@ -808,18 +884,19 @@ static const char *repeats_fragment(struct jsonw *w, const struct pw_fold_procs 
 	return line + 1;
 }
 
-static void write_summary(void *ctx, const char *head, size_t len, enum pw_severity sev,
+static void write_summary(void *ctx, const char *heads, size_t hlen, enum pw_severity sev,
 			  uint64_t count, const struct pw_fold_procs *procs)
 {
 	struct pw_pipeline *p = ctx;
-	const char *frag;
-	size_t flen = 0;
+	const char *frag, *head, *end, *nul;
+	enum pw_sink_format f;
+	size_t flen = 0, len;
 	char tail[48];
 	char *line;
 	struct jsonw w;
-	int n;
+	int n, written = 0;
 
-	if (!head)
+	if (!heads)
 		return; /* could not be kept (out of memory): warned then */
 	jw_init(&w);
 	frag = repeats_fragment(&w, procs, &flen);
@@ -828,23 +905,33 @@ static void write_summary(void *ctx, const char *head, size_t len, enum pw_sever
 		p->write_failed = 1;
 		return;
 	}
-	/* pw_alert_tail's bytes: ECS keeps the count inside "privwatch" */
-	n = snprintf(tail, sizeof(tail), ",\"count\":%llu}%s\n", (unsigned long long)count,
-		     p->o.format == PW_FORMAT_ECS ? "}" : "");
-	line = malloc(len + 1 + flen + n);
-	if (!line) {
-		jw_free(&w);
-		p->write_failed = 1;
-		return;
+	/* One part per format kept (keep_heads): "N..." or "E...", NUL between. */
+	for (head = heads, end = heads + hlen; head < end; head = nul + 1) {
+		nul = memchr(head, '\0', end - head);
+		if (!nul)
+			nul = end;
+		f = *head == 'E' ? PW_SINK_FMT_ECS : PW_SINK_FMT_NATIVE;
+		len = nul - head - 1;
+		head++;
+		/* pw_alert_tail's bytes: ECS keeps the count inside "privwatch" */
+		n = snprintf(tail, sizeof(tail), ",\"count\":%llu}%s\n", (unsigned long long)count,
+			     f == PW_SINK_FMT_ECS ? "}" : "");
+		line = malloc(len + 1 + flen + n);
+		if (!line) {
+			p->write_failed = 1;
+			break;
+		}
+		memcpy(line, head, len);
+		line[len] = ',';
+		memcpy(line + len + 1, frag, flen);
+		memcpy(line + len + 1 + flen, tail, n);
+		pw_sinks_write_fmt(p->sinks, f, line, len + 1 + flen + n, PW_REC_ALERT, sev);
+		free(line);
+		written = 1;
 	}
-	memcpy(line, head, len);
-	line[len] = ',';
-	memcpy(line + len + 1, frag, flen);
-	memcpy(line + len + 1 + flen, tail, n);
-	pw_sinks_write(p->sinks, line, len + 1 + flen + n, PW_REC_ALERT, sev);
-	free(line);
 	jw_free(&w);
-	p->alerts.written++;
+	if (written)
+		p->alerts.written++;
 }
 
 /* Started at the setup bound (container_table.h): as at an entrypoint's exec. */
@@ -986,13 +1073,16 @@ void pw_pipeline_counts_json(const struct pw_pipeline *p, struct jsonw *w)
 }
 
 static const char *const host_tags[] = { "T1562.001" }; /* Impair Defenses */
-static const struct pw_rule_info read_timeout_rule = {
+const struct pw_rule_info pw_rule_read_timeout = {
 	.id = "PW-0010",
 	.title = "privwatch gave up a read of a container's files",
 	.description = "A read of a container's /proc files, /dev, mount table or runtime "
 		       "state did not return within its deadline (a FUSE server that never "
 		       "answers, say). The read was abandoned on its own thread and the "
 		       "container's posture is unknown; events still flow.",
+	.remediation = "Look for a hung FUSE or NFS mount or an unresponsive runtime on the "
+		       "host (the alert's container); raise --read-deadline-ms if the host is "
+		       "only slow. The container's posture stays unknown until it restarts.",
 	.severity = PW_SEV_HIGH,
 	.tags = host_tags,
 	.ntags = 1,
@@ -1000,11 +1090,15 @@ static const struct pw_rule_info read_timeout_rule = {
 	.file = "built-in",
 };
 
-static const struct pw_rule_info table_full_rule = {
+const struct pw_rule_info pw_rule_table_full = {
 	.id = "PW-0011",
 	.title = "privwatch's container table is full",
 	.description = "More containers or cgroups than the table's bound: the ones past it "
 		       "are not tracked, and their events are reported without a container.",
+	.remediation = "Count the host's containers and cgroups (privwatch ps, find "
+		       "/sys/fs/cgroup -type d | wc -l) and remove leftover cgroups, or watch a "
+		       "smaller subtree with --cgroup; the bounds are fixed at build "
+		       "(PW_CT_MAX_CONTAINERS, PW_CT_MAX_CGROUPS).",
 	.severity = PW_SEV_HIGH,
 	.tags = host_tags,
 	.ntags = 1,
@@ -1055,7 +1149,7 @@ static void identified(struct pw_pipeline *p, struct pw_ct_container *c,
 			 "cgroup %s: %s; not taken for a container unless the read comes back",
 			 c->path, j->reason);
 		pw_warn("%s\n", summary);
-		pw_pipeline_agent_alert(p, &read_timeout_rule, summary, "host_reads");
+		pw_pipeline_agent_alert(p, &pw_rule_read_timeout, summary, "host_reads");
 		release(p, c, &p->holds.with_facts, pw_hw_now_ns());
 		c = pw_ctable_find(&p->table, id); /* a held rmdir may have taken it */
 		if (c && c->gen == gen)
@@ -1099,7 +1193,7 @@ static void facts_arrived(struct pw_pipeline *p, const struct pw_fact_job *j)
 		snprintf(summary, sizeof(summary), "container %s (%s): %s; its posture is unknown",
 			 c->ref.id, pw_runtime_name(c->ref.runtime), j->reason);
 		pw_warn("%s\n", summary);
-		pw_pipeline_agent_alert(p, &read_timeout_rule, summary, "host_reads");
+		pw_pipeline_agent_alert(p, &pw_rule_read_timeout, summary, "host_reads");
 		/* Its other reads would stall the next worker too: none more. */
 		c->quarantined = 1;
 		pw_hw_cancel(p->hw, c->gen, "nothing: an earlier read of this container timed out");
@@ -1377,7 +1471,7 @@ void pw_pipeline_host_poll(struct pw_pipeline *p, uint64_t now)
 			 (unsigned long long)(p->table.overflow - p->table_full_alerted),
 			 p->table.containers + p->table.pending, p->table.index.n);
 		pw_warn("%s\n", summary);
-		pw_pipeline_agent_alert(p, &table_full_rule, summary, "containers");
+		pw_pipeline_agent_alert(p, &pw_rule_table_full, summary, "containers");
 		p->table_full_alerted = p->table.overflow;
 	}
 }

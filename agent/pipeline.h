@@ -115,6 +115,7 @@ struct pw_pipeline {
 	struct pw_sinks *sinks; /* not owned */
 	struct pw_host_info host;
 	struct jsonw w;
+	struct jsonw ecs_w; /* the ECS rendering of a record, when a sink wants it */
 	struct pw_alert_counts alerts;
 	struct pw_rule_count *rule_counts; /* PW_RULE_COUNTS_MAX */
 	size_t n_rule_counts;
@@ -201,6 +202,9 @@ void pw_pipeline_inventory(struct pw_pipeline *p, const char *reason);
  * built in, not from a rule file; concern names what it is about. */
 void pw_pipeline_agent_alert(struct pw_pipeline *p, const struct pw_rule_info *info,
 			     const char *summary, const char *concern);
+/* The pipeline's own rules: PW-0010 (a host read abandoned), PW-0011 (the
+ * container table full). */
+extern const struct pw_rule_info pw_rule_read_timeout, pw_rule_table_full;
 
 /* Write what p->w holds as one line of class cls, and reset it. */
 void pw_pipeline_emit(struct pw_pipeline *p, enum pw_record_class cls, enum pw_severity sev);

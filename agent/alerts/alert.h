@@ -15,6 +15,9 @@
 
 #define PW_ALERT_SCHEMA	      "privwatch.alert/1"
 #define PW_ALERT_ANCESTRY_MAX 8
+#define PW_ALERT_ID_LEN	      37 /* a UUID, 36 characters and the NUL */
+/* Where each rule id has its section (its anchor: the id in lower case). */
+#define PW_RULE_DOC "docs/rule-reference.md"
 
 struct pw_host_info {
 	char hostname[256];
@@ -27,6 +30,7 @@ struct pw_alert_ancestor {
 };
 
 struct pw_alert {
+	const char *id; /* pw_alert_new_id; NULL: the writer makes one */
 	const struct pw_rule_info *rule;
 	const char *summary;	 /* the rule's output, filled in */
 	const struct pw_view *v; /* the event, its process and container */
@@ -44,6 +48,16 @@ struct pw_alert {
 enum pw_alert_format { PW_FORMAT_NATIVE = 0, PW_FORMAT_ECS };
 
 void pw_host_info_read(struct pw_host_info *h);
+
+/*
+ * A new alert id: a UUIDv7 (RFC 9562) whose first 48 bits are time_ns's
+ * milliseconds, so ids sort by time; the rest is random per process plus a
+ * counter, so no two alerts of one agent share an id and two agents almost
+ * surely never do. Thread-safe, no system call after the first.
+ */
+void pw_alert_new_id(char id[PW_ALERT_ID_LEN], uint64_t time_ns);
+/* "docs/rule-reference.md#pw-0102": the rule's section in the docs. */
+void pw_alert_rule_reference(const char *rule_id, char *buf, size_t size);
 
 /* Appends the alert object (no newline) to w. */
 void pw_alert_to_json(struct jsonw *w, const struct pw_alert *a, const struct pw_host_info *h);
@@ -63,5 +77,15 @@ void pw_alert_to_ecs(struct jsonw *w, const struct pw_alert *a, const struct pw_
 void pw_alert_to_json_head(struct jsonw *w, const struct pw_alert *a, const struct pw_host_info *h);
 void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struct pw_host_info *h);
 void pw_alert_tail(struct jsonw *w, enum pw_alert_format f, uint64_t count);
+
+/*
+ * Any other record (privwatch.start/1, stats, lost, inventory, health,
+ * reload, event) on ECS, from its native line (line, len; a newline at the
+ * end is left out): what ECS has fields for, @timestamp (the record's
+ * "time"), event.kind (event, metric or state), event.module, .dataset
+ * ("privwatch.stats"), .category, .type and host, and the native record
+ * whole under "privwatch": its counters and inventories have no ECS field.
+ */
+void pw_record_to_ecs(struct jsonw *w, const char *line, size_t len, const struct pw_host_info *h);
 
 #endif

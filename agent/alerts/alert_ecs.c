@@ -231,6 +231,8 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 	jw_obj_begin(w);
 	jw_kv_str(w, "schema", PW_ALERT_SCHEMA);
 	jw_kv_str(w, "severity", pw_severity_name(a->rule->severity));
+	/* ECS's rule has no field for what to do about it. */
+	kv_nonempty(w, "remediation", a->rule->remediation);
 	jw_kv_str(w, "kind", pw_alert_kind_name(v));
 	if (pw_alert_result_name(v->result)) {
 		jw_kv_str(w, "result", pw_alert_result_name(v->result));
@@ -296,7 +298,7 @@ void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struc
 	const struct pw_view *v = a->v;
 	const struct pw_rule_info *r = a->rule;
 	struct ecs_cat cat = ecs_categorize(v);
-	char when[PW_TIME_LEN], num[16];
+	char when[PW_TIME_LEN], num[16], id[PW_ALERT_ID_LEN], ref[128];
 	const char *ename;
 	struct timespec now;
 	size_t i;
@@ -312,6 +314,9 @@ void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struc
 
 	jw_key(w, "event");
 	jw_obj_begin(w);
+	if (!a->id)
+		pw_alert_new_id(id, a->time_ns);
+	jw_kv_str(w, "id", a->id ? a->id : id);
 	jw_kv_str(w, "kind", "alert");
 	jw_kv_str(w, "module", "privwatch");
 	jw_kv_str(w, "dataset", "privwatch.alert");
@@ -344,6 +349,8 @@ void pw_alert_to_ecs_head(struct jsonw *w, const struct pw_alert *a, const struc
 	jw_kv_str(w, "id", r->id);
 	jw_kv_str(w, "name", r->title);
 	kv_nonempty(w, "description", r->description);
+	pw_alert_rule_reference(r->id, ref, sizeof(ref));
+	jw_kv_str(w, "reference", ref);
 	jw_kv_str(w, "category", cat.category);
 	jw_kv_str(w, "ruleset", "privwatch");
 	jw_obj_end(w);
@@ -394,4 +401,133 @@ void pw_alert_to_ecs(struct jsonw *w, const struct pw_alert *a, const struct pw_
 {
 	pw_alert_to_ecs_head(w, a, h);
 	pw_alert_tail(w, PW_FORMAT_ECS, a->count);
+}
+
+/* The string value of "key" among the first members of a native line (its
+ * writers put schema, kind and time first); NULL if not there. */
+static const char *leading_str(const char *line, size_t len, const char *key, size_t *n)
+{
+	char pat[32];
+	const char *s, *e, *end = line + (len < 256 ? len : 256);
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	s = memmem(line, end - line, pat, strlen(pat));
+	if (!s)
+		return NULL;
+	s += strlen(pat);
+	e = memchr(s, '"', line + len - s);
+	if (!e)
+		return NULL;
+	*n = e - s;
+	return s;
+}
+
+struct ecs_record_kind {
+	const char *name, *kind, *category, *type;
+};
+
+/* By the schema's name (privwatch.NAME/1); privwatch.event/1 by its kind. */
+static const struct ecs_record_kind record_kinds[] = {
+	{ "start", "event", "process", "start" }, { "reload", "event", "configuration", "change" },
+	{ "stats", "metric", "host", "info" },	  { "lost", "metric", "host", "info" },
+	{ "inventory", "state", "host", "info" }, { "health", "state", "host", "info" },
+};
+
+static const struct ecs_record_kind event_kinds[] = {
+	{ "exec", "event", "process", "start" },
+	{ "fork", "event", "process", "start" },
+	{ "exit", "event", "process", "end" },
+	{ "open", "event", "file", "access" },
+	{ "capability", "event", "process", "access" },
+	{ "cgroup_mkdir", "event", "configuration", "creation" },
+	{ "cgroup_rmdir", "event", "configuration", "deletion" },
+};
+
+static const struct ecs_record_kind *find_kind(const struct ecs_record_kind *t, size_t n,
+					       const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name && i < n; i++)
+		if (strlen(t[i].name) == len && !memcmp(t[i].name, name, len))
+			return &t[i];
+	return NULL;
+}
+
+void pw_record_to_ecs(struct jsonw *w, const char *line, size_t len, const struct pw_host_info *h)
+{
+	static const struct ecs_record_kind other = { "", "event", "host", "info" },
+					    change = { "", "event", "configuration", "change" };
+	const struct ecs_record_kind *k = NULL;
+	const char *schema, *time, *name = NULL, *ekind;
+	size_t slen = 0, tlen = 0, nlen = 0, eklen = 0;
+	char when[PW_TIME_LEN], dataset[64];
+	struct timespec now;
+
+	if (len && line[len - 1] == '\n')
+		len--;
+	schema = leading_str(line, len, "schema", &slen);
+	/* "privwatch.stats/1" -> "stats" */
+	if (schema && slen > 10 && !memcmp(schema, "privwatch.", 10)) {
+		name = schema + 10;
+		nlen = (const char *)memchr(name, '/', slen - 10)
+			       ? (size_t)((const char *)memchr(name, '/', slen - 10) - name)
+			       : slen - 10;
+	}
+	if (name && nlen == 5 && !memcmp(name, "event", 5)) {
+		ekind = leading_str(line, len, "kind", &eklen);
+		k = find_kind(event_kinds, sizeof(event_kinds) / sizeof(event_kinds[0]), ekind,
+			      eklen);
+		if (!k)
+			k = &change; /* mount, namespace, seccomp, cgroup moves, tamper */
+	} else {
+		k = find_kind(record_kinds, sizeof(record_kinds) / sizeof(record_kinds[0]), name,
+			      nlen);
+	}
+	if (!k)
+		k = &other;
+	snprintf(dataset, sizeof(dataset), "privwatch.%.*s", name ? (int)nlen : 6,
+		 name ? name : "record");
+
+	jw_obj_begin(w);
+	time = leading_str(line, len, "time", &tlen);
+	if (time && tlen < PW_TIME_LEN) {
+		jw_kv_strn(w, "@timestamp", time, tlen);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &now);
+		pw_format_time((uint64_t)now.tv_sec * 1000000000 + now.tv_nsec, when);
+		jw_kv_str(w, "@timestamp", when);
+	}
+	jw_key(w, "ecs");
+	jw_obj_begin(w);
+	jw_kv_str(w, "version", PW_ECS_VERSION);
+	jw_obj_end(w);
+	jw_key(w, "event");
+	jw_obj_begin(w);
+	jw_kv_str(w, "kind", k->kind);
+	jw_kv_str(w, "module", "privwatch");
+	jw_kv_str(w, "dataset", dataset);
+	jw_key(w, "category");
+	jw_arr_begin(w);
+	jw_str(w, k->category);
+	jw_arr_end(w);
+	jw_key(w, "type");
+	jw_arr_begin(w);
+	jw_str(w, k->type);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	jw_key(w, "host");
+	jw_obj_begin(w);
+	kv_nonempty(w, "hostname", h->hostname);
+	kv_nonempty(w, "name", h->hostname);
+	if (h->boot_id[0]) {
+		jw_key(w, "boot");
+		jw_obj_begin(w);
+		jw_kv_str(w, "id", h->boot_id);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+	jw_key(w, "privwatch");
+	jw_rawn(w, line, len);
+	jw_obj_end(w);
 }

@@ -350,12 +350,17 @@ static const char *action_name(enum pw_rule_action a)
 
 static void write_rule(struct jsonw *w, const struct pw_rule_info *r)
 {
+	char ref[128];
 	size_t i;
 
 	jw_key(w, "rule");
 	jw_obj_begin(w);
 	jw_kv_str(w, "id", r->id);
 	jw_kv_str(w, "title", r->title);
+	pw_alert_str_or_null(w, "description", r->description);
+	pw_alert_str_or_null(w, "remediation", r->remediation);
+	pw_alert_rule_reference(r->id, ref, sizeof(ref));
+	jw_kv_str(w, "reference", ref);
 	jw_kv_str(w, "severity", pw_severity_name(r->severity));
 	jw_key(w, "tags");
 	jw_arr_begin(w);
@@ -368,10 +373,13 @@ static void write_rule(struct jsonw *w, const struct pw_rule_info *r)
 
 void pw_alert_to_json_head(struct jsonw *w, const struct pw_alert *a, const struct pw_host_info *h)
 {
-	char when[PW_TIME_LEN];
+	char when[PW_TIME_LEN], id[PW_ALERT_ID_LEN];
 
 	jw_obj_begin(w);
 	jw_kv_str(w, "schema", PW_ALERT_SCHEMA);
+	if (!a->id)
+		pw_alert_new_id(id, a->time_ns);
+	jw_kv_str(w, "id", a->id ? a->id : id);
 	pw_format_time(a->time_ns, when);
 	jw_kv_str(w, "time", when);
 	if (a->count > 1 && a->first_time_ns) {

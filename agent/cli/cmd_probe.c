@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include "cli/cli.h"
 #include "kernel/loader.h"
+#include "kernel/privs.h"
 #include "lib/log.h"
 #include "privwatch.skel.h"
 
@@ -70,6 +71,12 @@ int pw_cmd_probe(int argc, char **argv)
 		return PW_EXIT_USAGE;
 	}
 
+	/* Unprivileged, every probe fails with EPERM and the table would blame
+	 * the kernel (boot with "bpf" in lsm=...): say what is missing. */
+	if (pw_privs_check_bpf(err, sizeof(err))) {
+		fprintf(stderr, "privwatch probe: %s\n", err);
+		return PW_EXIT_FAIL;
+	}
 	rc = pw_loader_plan(&l, &o, err, sizeof(err));
 	f = &l.features;
 	uname(&u);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "host/containers.h"
+#include "kernel/privs.h"
 #include "lib/jsonw.h"
 
 static const char *mode_name(const struct pw_container *c)
@@ -151,8 +152,16 @@ int pw_cli_parse_json_opt(int argc, char **argv, int *json, void (*usage)(FILE *
 
 int pw_cli_discover(const char *cmd, struct pw_containers *cs)
 {
-	int rc = pw_containers_discover(cs, NULL);
+	char why[512];
+	int rc;
 
+	/* Unprivileged, half the containers' processes cannot be read and
+	 * their postures would be printed wrong: say so instead. */
+	if (pw_privs_check_proc(why, sizeof(why))) {
+		fprintf(stderr, "privwatch %s: %s\n", cmd, why);
+		return -EPERM;
+	}
+	rc = pw_containers_discover(cs, NULL);
 	if (rc)
 		fprintf(stderr, "privwatch %s: cannot walk the cgroup hierarchy: %s\n", cmd,
 			strerror(-rc));

@@ -26,6 +26,7 @@
 #include "daemon/lockfile.h"
 #include "daemon/metrics.h"
 #include "kernel/loader.h"
+#include "kernel/privs.h"
 #include "lib/log.h"
 #include "pipeline.h"
 #include "privwatch.skel.h"
@@ -455,6 +456,7 @@ static void stats_more(void *ctx, struct jsonw *w)
 		pw_sinks_stats(rc->sinks, i, &ss);
 		jw_obj_begin(w);
 		jw_kv_str(w, "spec", ss.spec);
+		jw_kv_str(w, "format", ss.format);
 		jw_kv_u64(w, "written", ss.written);
 		jw_kv_u64(w, "filtered", ss.filtered);
 		jw_kv_u64(w, "dropped", ss.dropped);
@@ -660,6 +662,44 @@ static void publish(struct run_ctx *rc, struct pw_loader *l, const struct pw_rea
 	pw_http_publish(rc->http, &rc->mx);
 }
 
+/*
+ * What each sink delivered and lost, on stderr, when it stops (when: "at
+ * stop", "replaced at reload"). The final stats record went to the sinks
+ * themselves: for a sink dead from the start, this is the only account of
+ * what it lost. Nothing is said of sinks that never had a line to carry.
+ */
+static void sinks_summary(const struct pw_sinks *s, const char *when)
+{
+	struct pw_sink_stats st;
+	size_t i, n = pw_sinks_count(s);
+	char more[160];
+	int len;
+
+	for (i = 0; i < n; i++) {
+		pw_sinks_stats(s, i, &st);
+		if (!st.written && !st.dropped && !st.filtered)
+			continue;
+		len = 0;
+		more[0] = '\0';
+		if (st.filtered)
+			len += snprintf(more + len, sizeof(more) - len,
+					", %llu alerts below its min= not sent",
+					(unsigned long long)st.filtered);
+		if (st.connect_failures && len < (int)sizeof(more))
+			len += snprintf(more + len, sizeof(more) - len, ", %llu failed connects",
+					(unsigned long long)st.connect_failures);
+		if (st.dropped && !st.written && len < (int)sizeof(more))
+			snprintf(more + len, sizeof(more) - len,
+				 ": nothing reached it, the final stats record included");
+		fprintf(stderr,
+			"privwatch run: %s, output %s: %llu lines delivered (%llu bytes), %llu "
+			"lost%s%s\n",
+			when, st.spec, (unsigned long long)st.written, (unsigned long long)st.bytes,
+			(unsigned long long)st.dropped,
+			st.dropped ? " (queue full, failed writes, unsent at stop)" : "", more);
+	}
+}
+
 /* The sinks of ro, started: NULL with *code (a bad SPEC is a usage error,
  * a sink that cannot start a failure) and err. */
 static struct pw_sinks *make_sinks(const struct run_opts *ro, char *err, size_t errlen, int *code)
@@ -814,6 +854,8 @@ static void reload(struct run_ctx *rc, struct run_opts *ro)
 		rc->sinks_dropped_base += pw_sinks_dropped(old);
 		rc->sinks = rc->p.sinks = ns;
 		/* Bounded: the ring holds what arrives meanwhile (ringbuf_size). */
+		pw_sinks_stop(old, 500);
+		sinks_summary(old, "replaced at reload");
 		pw_sinks_close(old, 500);
 	} else {
 		pw_sinks_reopen(rc->sinks);
@@ -916,6 +958,16 @@ int pw_cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+
+	/* Before anything is loaded: a missing privilege named as such, not as
+	 * the kernel refusing the first program (EPERM). */
+	if (pw_privs_check_bpf(err, sizeof(err))) {
+		fprintf(stderr, "privwatch run: %s\n", err);
+		n = PW_EXIT_FAIL;
+		goto out;
+	}
+	if (pw_privs_check_proc(err, sizeof(err)))
+		pw_warn("%s\n", err);
 
 	/* No SA_RESTART: a signal must break the reader's epoll_wait. */
 	sigaction(SIGINT, &sa, NULL);
@@ -1107,8 +1159,11 @@ cleanup:
 	free(rc.hold.buf);
 	pw_reader_close(&r);
 	pw_loader_stop(&l);
-	if (rc.sinks)
+	if (rc.sinks) {
+		pw_sinks_stop(rc.sinks, 2000);
+		sinks_summary(rc.sinks, "at stop");
 		pw_sinks_close(rc.sinks, 2000);
+	}
 	pw_pipeline_free(&rc.p);
 	pw_lock_release(lock_fd);
 	n = exit_code;

@@ -174,11 +174,14 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 			  .help = "where lines go (repeatable; default stdout): stdout,\n"
 				  "file:PATH, syslog, syslog:udp:HOST:PORT, syslog:tcp:HOST:PORT,\n"
 				  "syslog:tls:HOST:PORT (RFC 5425), tcp:HOST:PORT, tls:HOST:PORT,\n"
-				  "unix:PATH; options KIND,KEY=VALUE,...: min=, queue=, ...; TLS:\n"
-				  "ca=PATH, cert=PATH, key=PATH, name=NAME (docs/sinks.md)" },
+				  "unix:PATH, http:URL; options KIND,KEY=VALUE,...: min=,\n"
+				  "format=native|ecs, queue=, ...; TLS: ca=PATH, cert=PATH,\n"
+				  "key=PATH, name=NAME; http: preset=webhook|splunk|elastic,\n"
+				  "token=, index=, batch=N (docs/sinks.md)" },
 	[PW_O_FORMAT] = { "format", "format", 0, PW_OPT_ENUM, .def_str = "native",
 			  .values = formats, .reload = LIVE, .arg = "FORMAT",
-			  .help = "native or ecs (Elastic Common Schema)" },
+			  .help = "native or ecs (Elastic Common Schema): of the outputs\n"
+				  "without format=" },
 	[PW_O_FOLD_WINDOW] = { "fold-window", "fold_window", 0, PW_OPT_INT, 0, 86400, 10,
 			       .reload = LIVE, .arg = "SEC",
 			       .help = "identical alerts within SEC seconds are folded into one\n"
@@ -414,8 +417,9 @@ static int check_str(const struct pw_opt_def *d, const char *s, char *why, size_
 }
 
 /* The keys of a sink object, turned into a SPEC: KIND[,k=v]...[:to]. */
-static const char *const sink_keys[] = { "kind",     "to", "min",  "max", "keep", "queue",
-					 "facility", "ca", "cert", "key", "name", NULL };
+const char *const pw_config_sink_keys[] = { "kind",   "to",	  "min",   "format", "max", "keep",
+					    "queue",  "facility", "ca",	   "cert",   "key", "name",
+					    "preset", "token",	  "index", "batch",  NULL };
 
 static int sink_spec(const json_t *o, const char *key, size_t idx, char *spec, size_t len,
 		     char *why, size_t whylen)
@@ -427,14 +431,15 @@ static int sink_spec(const json_t *o, const char *key, size_t idx, char *spec, s
 
 	json_object_foreach((json_t *)o, k, v)
 	{
-		for (i = 0; sink_keys[i] && strcmp(sink_keys[i], k); i++)
+		for (i = 0; pw_config_sink_keys[i] && strcmp(pw_config_sink_keys[i], k); i++)
 			;
-		if (!sink_keys[i])
+		if (!pw_config_sink_keys[i])
 			return fail(why, whylen,
-				    "%s[%zu].%s: unknown key (one of: kind, to, min, max, keep, "
-				    "queue, facility, ca, cert, key, name)",
+				    "%s[%zu].%s: unknown key (one of: kind, to, min, format, max, "
+				    "keep, queue, facility, ca, cert, key, name, preset, token, "
+				    "index, batch)",
 				    key, idx, k);
-		if (!strcmp(k, "keep") || !strcmp(k, "queue")) {
+		if (!strcmp(k, "keep") || !strcmp(k, "queue") || !strcmp(k, "batch")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 0)
 				return fail(why, whylen, "%s[%zu].%s: need an integer >= 0, not %s",
 					    key, idx, k, json_type_name(v));
@@ -456,13 +461,14 @@ static int sink_spec(const json_t *o, const char *key, size_t idx, char *spec, s
 		return fail(why, whylen, "%s[%zu].kind: unknown value \"%s\"", key, idx, kind);
 	to = json_string_value(json_object_get(o, "to"));
 	off = snprintf(spec, len, "%s", kind);
-	for (i = 2; sink_keys[i]; i++) {
-		v = json_object_get(o, sink_keys[i]);
+	for (i = 2; pw_config_sink_keys[i]; i++) {
+		v = json_object_get(o, pw_config_sink_keys[i]);
 		if (!v)
 			continue;
 		if (json_is_integer(v))
 			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		off += snprintf(spec + off, off < len ? len - off : 0, ",%s=%s", sink_keys[i],
+		off += snprintf(spec + off, off < len ? len - off : 0, ",%s=%s",
+				pw_config_sink_keys[i],
 				json_is_integer(v) ? num : json_string_value(v));
 	}
 	if (to)

@@ -167,4 +167,7 @@ static inline const struct pw_strlist *pw_cfg_list(const struct pw_config *c, en
 /* Checks shared with the parsers of cmd_run.c. */
 int pw_budget_parse(const char *arg, uint64_t *rate, uint64_t *burst);
 
+/* The keys of a sink object in a file's "output" (NULL-terminated). */
+extern const char *const pw_config_sink_keys[];
+
 #endif

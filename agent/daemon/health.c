@@ -17,12 +17,16 @@
 #define RETRY_NS	 1000000000ull /* a round to check a repair, a second later */
 
 static const char *const blind_tags[] = { "T1562.001" }; /* Impair Defenses: Disable Tools */
-static const struct pw_rule_info blind_rule = {
+const struct pw_rule_info pw_rule_blind = {
 	.id = "PW-0001",
 	.title = "privwatch stopped seeing a concern",
 	.description = "The canary's action for this concern was not recorded: its programs "
 		       "were detached, disabled or bypassed. Until it is seen again, actions of "
 		       "this kind are not reported.",
+	.remediation = "Check privwatch's stderr and `privwatch probe` for the concern named "
+		       "in the alert; `bpftool prog list` shows whether its programs are still "
+		       "attached. If nobody on the host detached them, restart privwatch; if "
+		       "somebody did, treat the host as compromised.",
 	.severity = PW_SEV_CRITICAL,
 	.tags = blind_tags,
 	.ntags = 1,
@@ -37,12 +41,16 @@ static uint64_t kernel_drops(struct pw_loader *l)
 	return pw_kstats_read(l, &ks) ? 0 : pw_kstats_dropped(&ks);
 }
 
-static const struct pw_rule_info rewatch_rule = {
+const struct pw_rule_info pw_rule_rewatch = {
 	.id = "PW-0002",
 	.title = "privwatch's watched set was changed",
 	.description = "Cgroups below the watched path were missing from the kernel's watched "
 		       "set: someone with access to privwatch's BPF maps removed them, so their "
 		       "processes went unseen. They are watched again.",
+	.remediation = "Find who can reach privwatch's BPF maps (root on the host, a container "
+		       "with CAP_BPF or CAP_SYS_ADMIN, PW-0701 alerts) and treat the host as "
+		       "compromised; the events of those cgroups since the last stats record "
+		       "were not seen.",
 	.severity = PW_SEV_CRITICAL,
 	.tags = blind_tags,
 	.ntags = 1,
@@ -50,12 +58,15 @@ static const struct pw_rule_info rewatch_rule = {
 	.file = "built-in",
 };
 
-static const struct pw_rule_info full_rule = {
+const struct pw_rule_info pw_rule_watch_full = {
 	.id = "PW-0003",
 	.title = "privwatch cannot watch every cgroup",
 	.description = "The kernel's set of watched cgroups is full: cgroups made since are not "
 		       "watched and their processes are not seen. Raise the limit or watch a "
 		       "smaller subtree.",
+	.remediation = "Count the cgroups below the watched path (find /sys/fs/cgroup -type d | "
+		       "wc -l) and remove leftover ones, or watch a smaller subtree with "
+		       "--cgroup; the bound is fixed at build (PW_WATCHED_CGROUPS_MAX).",
 	.severity = PW_SEV_HIGH,
 	.tags = blind_tags,
 	.ntags = 1,
@@ -73,7 +84,7 @@ void pw_health_watch_full(struct pw_health *h, uint64_t full)
 		 "%llu cgroups could not be added to the watched set (full at %d): they are not "
 		 "watched",
 		 (unsigned long long)(full - h->watch_full), PW_WATCHED_CGROUPS_MAX);
-	pw_pipeline_agent_alert(h->p, &full_rule, summary, "cgroups");
+	pw_pipeline_agent_alert(h->p, &pw_rule_watch_full, summary, "cgroups");
 	pw_err("%s\n", summary);
 	h->watch_full = full;
 	h->alerts++;
@@ -103,7 +114,7 @@ static void rewatch_done(void *ctx, int n, int timed_out)
 	snprintf(summary, sizeof(summary),
 		 "%d cgroups had been removed from privwatch's watched set below %s: watched again",
 		 n, h->l->watch_path);
-	pw_pipeline_agent_alert(h->p, &rewatch_rule, summary, "cgroups");
+	pw_pipeline_agent_alert(h->p, &pw_rule_rewatch, summary, "cgroups");
 	pw_err("%s\n", summary);
 	h->alerts++;
 }
@@ -255,7 +266,7 @@ static void blind_alert(struct pw_health *h, int c, const char *what)
 		 "privwatch stopped seeing %s: the canary's action was not recorded by %s (%s); %s",
 		 ch->concern->name, pw_variant_name(ch->variant),
 		 ch->index >= 0 ? ch->concern->variants[ch->index].progs[0] : "-", what);
-	pw_pipeline_agent_alert(h->p, &blind_rule, summary, ch->concern->name);
+	pw_pipeline_agent_alert(h->p, &pw_rule_blind, summary, ch->concern->name);
 	pw_err("%s\n", summary);
 	h->alerts++;
 }
@@ -339,7 +350,7 @@ static void nothing_seen_alert(struct pw_health *h)
 		 "the agent (its ring buffer or reader was tampered with, or every program "
 		 "detached); attaching them again",
 		 pw_concern_count);
-	pw_pipeline_agent_alert(h->p, &blind_rule, summary, "all");
+	pw_pipeline_agent_alert(h->p, &pw_rule_blind, summary, "all");
 	pw_err("%s\n", summary);
 	h->alerts++;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "kernel/canary.h"
 #include "lib/jsonw.h"
+#include "rules/rules.h"
 
 #define PW_HEALTH_SCHEMA "privwatch.health/1"
 
@@ -67,6 +68,10 @@ void pw_health_watch_full(struct pw_health *h, uint64_t full);
 
 /* A privwatch.health/1 record on every sink (critical while blind). */
 void pw_health_record(struct pw_health *h, const char *reason);
+
+/* The agent's own rules about itself: PW-0001 (a concern unseen), PW-0002
+ * (watched set changed), PW-0003 (watched set full). */
+extern const struct pw_rule_info pw_rule_blind, pw_rule_rewatch, pw_rule_watch_full;
 
 /* The "canary" member of the start record. */
 void pw_health_json(const struct pw_health *h, struct jsonw *w);

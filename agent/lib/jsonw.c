@@ -286,6 +286,12 @@ void jw_raw(struct jsonw *w, const char *json)
 	put(w, json, strlen(json));
 }
 
+void jw_rawn(struct jsonw *w, const char *json, size_t n)
+{
+	sep(w);
+	put(w, json, n);
+}
+
 void jw_kv_str(struct jsonw *w, const char *key, const char *s)
 {
 	jw_key(w, key);

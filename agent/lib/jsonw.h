@@ -40,7 +40,8 @@ void jw_u64(struct jsonw *w, uint64_t v);
 void jw_i64(struct jsonw *w, int64_t v);
 void jw_bool(struct jsonw *w, int v);
 void jw_null(struct jsonw *w);
-void jw_raw(struct jsonw *w, const char *json); /* already valid JSON value */
+void jw_raw(struct jsonw *w, const char *json);		   /* already valid JSON value */
+void jw_rawn(struct jsonw *w, const char *json, size_t n); /* the same, n bytes */
 
 /* A member: key then value, the common case. */
 void jw_kv_str(struct jsonw *w, const char *key, const char *s);

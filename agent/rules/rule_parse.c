@@ -445,7 +445,7 @@ static void node_kinds(const struct pw_ruleset *rs, uint32_t idx, uint64_t *may_
 }
 
 static const char *const top_keys[] = { "lists", "rules", "overrides" };
-static const char *const rule_keys[] = { "id",	    "title",	 "description", "severity",
+static const char *const rule_keys[] = { "id",	    "title",	 "description", "remediation", "severity",
 					 "tags",    "condition", "action",	"output",
 					 "enabled", "exceptions", "capture_window_s" };
 
@@ -696,13 +696,14 @@ static int parse_exceptions(struct pw_parse *p, const json_t *arr, size_t ri)
  */
 static int rule_members(struct pw_parse *p, const json_t *j, struct pw_rule *r, size_t ri)
 {
-	const char *title, *desc, *sev, *action, *output;
+	const char *title, *desc, *rem, *sev, *action, *output;
 	uint64_t may_true, may_false;
 	json_t *cond, *enabled, *exc;
 	size_t back;
 	int root;
 
 	if (get_string(p, j, "title", 0, &title) || get_string(p, j, "description", 0, &desc) ||
+	    get_string(p, j, "remediation", 0, &rem) ||
 	    get_string(p, j, "severity", 0, &sev) || get_string(p, j, "action", 0, &action) ||
 	    get_string(p, j, "output", 0, &output))
 		return -1;
@@ -745,7 +746,8 @@ static int rule_members(struct pw_parse *p, const json_t *j, struct pw_rule *r, 
 	if (enabled)
 		r->disabled = json_is_false(enabled);
 	if ((title && !(r->info.title = keep(p, title))) ||
-	    (desc && !(r->info.description = keep(p, desc))))
+	    (desc && !(r->info.description = keep(p, desc))) ||
+	    (rem && !(r->info.remediation = keep(p, rem))))
 		return -1;
 	if (json_object_get(j, "tags") && parse_tags(p, json_object_get(j, "tags"), r))
 		return -1;

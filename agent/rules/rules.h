@@ -21,6 +21,7 @@ struct pw_rule_info {
 	const char *id; /* "PW-0003" */
 	const char *title;
 	const char *description;
+	const char *remediation; /* what on-call should check or do; NULL if the rule has none */
 	enum pw_severity severity;
 	const char *const *tags; /* MITRE ATT&CK ids, "T1611" */
 	size_t ntags;

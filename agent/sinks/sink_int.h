@@ -23,7 +23,13 @@ enum pw_sink_kind {
 	PW_SINK_SYSLOG_TCP, /* octet-counted framing, RFC 6587; with tls RFC 5425 */
 	PW_SINK_TCP,	    /* JSON lines, over TLS with tls */
 	PW_SINK_UNIX,	    /* JSON lines on a unix stream socket */
+	PW_SINK_HTTP,	    /* batches POSTed with libcurl (sink_http.c) */
 };
+
+/* The body an HTTP sink POSTs (preset=). */
+enum pw_http_preset { PW_HTTP_WEBHOOK = 0, PW_HTTP_SPLUNK, PW_HTTP_ELASTIC };
+#define PW_HTTP_BATCH_DEFAULT 500
+#define PW_HTTP_BATCH_MAX     100000
 
 #define PW_FILE_MAX_DEFAULT	   (100ULL << 20)
 #define PW_FILE_KEEP_DEFAULT	   5
@@ -60,6 +66,7 @@ struct pw_sink {
 	char *spec;
 	enum pw_sink_kind kind;
 	enum pw_severity min_sev;
+	enum pw_sink_format format; /* DEFAULT: the sinks' */
 
 	/* file */
 	char *path;
@@ -81,6 +88,11 @@ struct pw_sink {
 	int tls;
 	char *tls_ca, *tls_cert, *tls_key, *tls_name;
 	struct pw_tls_ctx *tls_ctx;
+
+	/* http: the URL is path; token sent as the preset's Authorization */
+	enum pw_http_preset http_preset;
+	char *http_token, *http_index;
+	size_t http_batch; /* lines per POST at most */
 
 	/* counters, read with pw_sinks_stats from any thread */
 	uint64_t written, filtered, dropped, reconnects, connect_failures;
@@ -149,6 +161,13 @@ void pw_net_enqueue(struct pw_sink *k, struct pw_qent *e);
 /* Tell the thread to finish by deadline_ns (every sink first, so that they
  * drain in parallel), then wait for it; what is left is counted dropped. */
 void pw_net_stop_request(struct pw_sink *k, uint64_t deadline_ns);
+/* A failed attempt (connect, send, POST): counted, reported (rate-limited),
+ * then the backoff's wait, doubled for the next. */
+void pw_net_attempt_failed(struct pw_sink *k, const char *why, int *backoff);
+
+/* sink_http.c: libcurl once per process, then the sink's thread. */
+int pw_http_global_init(char *err, size_t errlen);
+void *pw_http_thread(void *arg);
 void pw_net_join(struct pw_sink *k);
 
 /* sink_tls.c. The context (CA, client certificate) is loaded at start so

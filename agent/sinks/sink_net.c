@@ -109,6 +109,13 @@ static int net_connect(struct pw_sink *k, char *why, size_t len)
 			return -1;
 		}
 		if (connect_fd(k, fd, (struct sockaddr *)&sun, sizeof(sun), why, len)) {
+			char e[256];
+
+			/* name the socket: "/dev/log: No such file or directory" */
+			snprintf(e, sizeof(e), "%s", why);
+			snprintf(why, len, "%s %s: %s",
+				 k->kind == PW_SINK_UNIX ? "unix socket" : "syslog socket", k->path,
+				 e);
 			close(fd);
 			return -1;
 		}
@@ -260,7 +267,7 @@ static void backoff_sleep(struct pw_sink *k, int ms)
 }
 
 /* A failed attempt: counted, reported, and the wait before the next. */
-static void attempt_failed(struct pw_sink *k, const char *why, int *backoff)
+void pw_net_attempt_failed(struct pw_sink *k, const char *why, int *backoff)
 {
 	__atomic_add_fetch(&k->connect_failures, 1, __ATOMIC_RELAXED);
 	warn_down(k, why);
@@ -293,7 +300,7 @@ static void *net_thread(void *arg)
 		if (c.fd < 0) {
 			c.fd = net_connect(k, why, sizeof(why));
 			if (c.fd < 0) {
-				attempt_failed(k, why, &backoff);
+				pw_net_attempt_failed(k, why, &backoff);
 				continue;
 			}
 			if (k->tls) {
@@ -301,7 +308,7 @@ static void *net_thread(void *arg)
 						       sizeof(why));
 				if (!c.tls) {
 					conn_close(&c, 0);
-					attempt_failed(k, why, &backoff);
+					pw_net_attempt_failed(k, why, &backoff);
 					continue;
 				}
 			}
@@ -367,7 +374,8 @@ int pw_net_start(struct pw_sink *k, char *err, size_t errlen)
 	/* Signals (SIGINT, SIGHUP) stay with the thread that handles them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&k->thread, NULL, net_thread, k);
+	rc = pthread_create(&k->thread, NULL, k->kind == PW_SINK_HTTP ? pw_http_thread : net_thread,
+			    k);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		snprintf(err, errlen, "output '%s': cannot start its thread: %s", k->spec,

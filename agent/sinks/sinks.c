@@ -20,6 +20,7 @@ struct pw_sinks {
 	size_t n;
 	int started;
 	int stopped;
+	enum pw_sink_format def_format; /* for sinks without format= */
 };
 
 /* By enum pw_sink_kind: a bounded label for metrics. */
@@ -27,12 +28,36 @@ static const char *const kind_names[] = {
 	[PW_SINK_STDOUT] = "stdout",	   [PW_SINK_FILE] = "file",
 	[PW_SINK_SYSLOG_LOCAL] = "syslog", [PW_SINK_SYSLOG_UDP] = "syslog",
 	[PW_SINK_SYSLOG_TCP] = "syslog",   [PW_SINK_TCP] = "tcp",
-	[PW_SINK_UNIX] = "unix",
+	[PW_SINK_UNIX] = "unix",	   [PW_SINK_HTTP] = "http",
 };
 
 struct pw_sinks *pw_sinks_new(void)
 {
-	return calloc(1, sizeof(struct pw_sinks));
+	struct pw_sinks *s = calloc(1, sizeof(struct pw_sinks));
+
+	if (s)
+		s->def_format = PW_SINK_FMT_NATIVE;
+	return s;
+}
+
+void pw_sinks_set_default_format(struct pw_sinks *s, enum pw_sink_format f)
+{
+	s->def_format = f == PW_SINK_FMT_ECS ? PW_SINK_FMT_ECS : PW_SINK_FMT_NATIVE;
+}
+
+static enum pw_sink_format sink_format(const struct pw_sinks *s, const struct pw_sink *k)
+{
+	return k->format == PW_SINK_FMT_DEFAULT ? s->def_format : k->format;
+}
+
+unsigned int pw_sinks_formats(const struct pw_sinks *s)
+{
+	unsigned int bits = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		bits |= PW_SINK_FMT_BIT(sink_format(s, s->v[i]));
+	return bits;
 }
 
 static int fail(char *err, size_t errlen, const char *spec, const char *fmt, ...)
@@ -187,7 +212,7 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 			     : opt[0] == 'k' ? &k->tls_key
 					     : &k->tls_name;
 
-		if (!k->tls)
+		if (!k->tls && !(k->kind == PW_SINK_HTTP && opt[0] != 'n'))
 			return fail(err, errlen, k->spec,
 				    "option '%s' applies to tls and syslog:tls only", opt);
 		if (!*val)
@@ -196,6 +221,51 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 		*dst = strdup(val);
 		if (!*dst)
 			return fail(err, errlen, k->spec, "out of memory");
+	} else if (!strcmp(opt, "preset") || !strcmp(opt, "token") || !strcmp(opt, "index") ||
+		   !strcmp(opt, "batch")) {
+		if (k->kind != PW_SINK_HTTP)
+			return fail(err, errlen, k->spec, "option '%s' applies to http only", opt);
+		if (!strcmp(opt, "preset")) {
+			if (!strcmp(val, "webhook"))
+				k->http_preset = PW_HTTP_WEBHOOK;
+			else if (!strcmp(val, "splunk"))
+				k->http_preset = PW_HTTP_SPLUNK;
+			else if (!strcmp(val, "elastic"))
+				k->http_preset = PW_HTTP_ELASTIC;
+			else
+				return fail(err, errlen, k->spec,
+					    "unknown preset '%s' (webhook, splunk, elastic)", val);
+		} else if (!strcmp(opt, "batch")) {
+			if (parse_uint(val, PW_HTTP_BATCH_MAX, &u) || !u)
+				return fail(err, errlen, k->spec,
+					    "batch '%s' is not a number from 1 to %d", val,
+					    PW_HTTP_BATCH_MAX);
+			k->http_batch = u;
+		} else {
+			char **dst = opt[0] == 't' ? &k->http_token : &k->http_index;
+			const char *c;
+
+			if (!*val)
+				return fail(err, errlen, k->spec, "option '%s' needs a value", opt);
+			/* written into JSON and a header as they are */
+			for (c = val; *c; c++)
+				if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x21)
+					return fail(err, errlen, k->spec,
+						    "option '%s': no quotes, backslashes, spaces "
+						    "or control characters",
+						    opt);
+			free(*dst);
+			*dst = strdup(val);
+			if (!*dst)
+				return fail(err, errlen, k->spec, "out of memory");
+		}
+	} else if (!strcmp(opt, "format")) {
+		if (!strcmp(val, "native"))
+			k->format = PW_SINK_FMT_NATIVE;
+		else if (!strcmp(val, "ecs"))
+			k->format = PW_SINK_FMT_ECS;
+		else
+			return fail(err, errlen, k->spec, "unknown format '%s' (native, ecs)", val);
 	} else if (!strcmp(opt, "facility")) {
 		int f = parse_facility(val);
 
@@ -208,10 +278,11 @@ static int parse_option(struct pw_sink *k, char *opt, char *err, size_t errlen)
 				    "unknown facility '%s' (daemon, user, local0 ... local7)", val);
 		k->syslog_facility = f;
 	} else {
-		return fail(err, errlen, k->spec,
-			    "unknown option '%s' (min, max, keep, queue, facility, ca, cert, key, "
-			    "name)",
-			    opt);
+		return fail(
+			err, errlen, k->spec,
+			"unknown option '%s' (min, format, max, keep, queue, facility, ca, cert, "
+			"key, name, preset, token, index, batch)",
+			opt);
 	}
 	return 0;
 }
@@ -231,6 +302,8 @@ static void sink_free(struct pw_sink *k)
 	free(k->tls_cert);
 	free(k->tls_key);
 	free(k->tls_name);
+	free(k->http_token);
+	free(k->http_index);
 	pw_tls_ctx_free(k);
 	free(k->buf);
 	free(k);
@@ -248,6 +321,7 @@ static struct pw_sink *sink_alloc(const char *spec)
 	k->max_size = PW_FILE_MAX_DEFAULT;
 	k->keep = PW_FILE_KEEP_DEFAULT;
 	k->syslog_facility = PW_SYSLOG_FACILITY_DEFAULT;
+	k->http_batch = PW_HTTP_BATCH_DEFAULT;
 	pw_queue_init(&k->q, PW_QUEUE_LINES_DEFAULT, PW_QUEUE_BYTES_DEFAULT);
 	pthread_mutex_init(&k->lock, NULL);
 	/* Monotonic: a clock step must not stretch a backoff or a deadline. */
@@ -274,7 +348,8 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 		*addr++ = 0;
 	kind = strtok_r(head, ",", &save);
 	if (!kind) {
-		fail(err, errlen, k->spec, "no sink kind (stdout, file, syslog, tcp, tls or unix)");
+		fail(err, errlen, k->spec,
+		     "no sink kind (stdout, file, syslog, tcp, tls, unix or http)");
 		goto out;
 	}
 	if (!strcmp(kind, "stdout")) {
@@ -296,6 +371,15 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 			goto out;
 		}
 		if (parse_hostport(k, addr, err, errlen))
+			goto out;
+	} else if (!strcmp(kind, "http")) {
+		k->kind = PW_SINK_HTTP;
+		if (!addr || (strncmp(addr, "http://", 7) && strncmp(addr, "https://", 8))) {
+			fail(err, errlen, k->spec,
+			     "http needs a URL (http:http://HOST:PORT/PATH or http:https://...)");
+			goto out;
+		}
+		if (parse_path(k, addr, "http", 8192, err, errlen))
 			goto out;
 	} else if (!strcmp(kind, "unix")) {
 		k->kind = PW_SINK_UNIX;
@@ -325,7 +409,7 @@ static int parse_spec(struct pw_sink *k, char *err, size_t errlen)
 		}
 	} else {
 		fail(err, errlen, k->spec,
-		     "unknown sink kind '%s' (stdout, file, syslog, tcp, tls or unix)", kind);
+		     "unknown sink kind '%s' (stdout, file, syslog, tcp, tls, unix or http)", kind);
 		goto out;
 	}
 	while ((opt = strtok_r(NULL, ",", &save)))
@@ -341,9 +425,23 @@ out:
 	return rc;
 }
 
+/* Two sinks writing to one place: every line twice, or two writers
+ * rotating one file. Options do not make it another place. */
+static int same_destination(const struct pw_sink *a, const struct pw_sink *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	if (a->kind == PW_SINK_STDOUT)
+		return 1;
+	if (a->path && b->path)
+		return !strcmp(a->path, b->path);
+	return a->host && b->host && !strcmp(a->host, b->host) && !strcmp(a->port, b->port);
+}
+
 int pw_sinks_add(struct pw_sinks *s, const char *spec, char *err, size_t errlen)
 {
 	struct pw_sink *k, **v;
+	size_t i;
 
 	if (s->started)
 		return fail(err, errlen, spec, "sinks already started");
@@ -353,6 +451,16 @@ int pw_sinks_add(struct pw_sinks *s, const char *spec, char *err, size_t errlen)
 	if (parse_spec(k, err, errlen)) {
 		sink_free(k);
 		return -1;
+	}
+	for (i = 0; i < s->n; i++) {
+		if (same_destination(s->v[i], k)) {
+			fail(err, errlen, spec,
+			     "the same destination as output '%s': every line would go there "
+			     "twice",
+			     s->v[i]->spec);
+			sink_free(k);
+			return -1;
+		}
 	}
 	v = realloc(s->v, (s->n + 1) * sizeof(*v));
 	if (!v) {
@@ -378,6 +486,8 @@ int pw_sinks_start(struct pw_sinks *s, char *err, size_t errlen)
 			if (pw_file_open(k, err, errlen))
 				return -1;
 		} else {
+			if (k->kind == PW_SINK_HTTP && pw_http_global_init(err, errlen))
+				return -1;
 			if (k->tls && pw_tls_ctx_new(k, err, errlen))
 				return -1;
 			if (pw_net_start(k, err, errlen))
@@ -402,8 +512,9 @@ static struct pw_qent *line_entry(const char *line, size_t len, int crit)
 	return e;
 }
 
-static void dispatch(struct pw_sinks *s, const char *line, size_t len, enum pw_record_class cls,
-		     enum pw_severity sev, const struct pw_alert_attrs *attrs)
+static void dispatch(struct pw_sinks *s, enum pw_sink_format f, const char *line, size_t len,
+		     enum pw_record_class cls, enum pw_severity sev,
+		     const struct pw_alert_attrs *attrs)
 {
 	struct pw_alert_attrs found;
 	char idbuf[512];
@@ -414,6 +525,8 @@ static void dispatch(struct pw_sinks *s, const char *line, size_t len, enum pw_r
 		struct pw_sink *k = s->v[i];
 		struct pw_qent *e;
 
+		if (f != PW_SINK_FMT_DEFAULT && sink_format(s, k) != f)
+			continue; /* another rendering of the same record is its */
 		if (cls == PW_REC_ALERT && sev < k->min_sev) {
 			__atomic_add_fetch(&k->filtered, 1, __ATOMIC_RELAXED);
 			continue;
@@ -443,13 +556,25 @@ static void dispatch(struct pw_sinks *s, const char *line, size_t len, enum pw_r
 void pw_sinks_write(struct pw_sinks *s, const char *line, size_t len, enum pw_record_class cls,
 		    enum pw_severity sev)
 {
-	dispatch(s, line, len, cls, sev, NULL);
+	dispatch(s, PW_SINK_FMT_DEFAULT, line, len, cls, sev, NULL);
+}
+
+void pw_sinks_write_fmt(struct pw_sinks *s, enum pw_sink_format f, const char *line, size_t len,
+			enum pw_record_class cls, enum pw_severity sev)
+{
+	dispatch(s, f, line, len, cls, sev, NULL);
+}
+
+void pw_sinks_write_alert_fmt(struct pw_sinks *s, enum pw_sink_format f, const char *line,
+			      size_t len, enum pw_severity sev, const struct pw_alert_attrs *attrs)
+{
+	dispatch(s, f, line, len, PW_REC_ALERT, sev, attrs);
 }
 
 void pw_sinks_write_alert(struct pw_sinks *s, const char *line, size_t len, enum pw_severity sev,
 			  const struct pw_alert_attrs *attrs)
 {
-	dispatch(s, line, len, PW_REC_ALERT, sev, attrs);
+	dispatch(s, PW_SINK_FMT_DEFAULT, line, len, PW_REC_ALERT, sev, attrs);
 }
 
 int pw_sinks_batch(struct pw_sinks *s, size_t bytes)
@@ -524,6 +649,7 @@ void pw_sinks_stats(const struct pw_sinks *s, size_t i, struct pw_sink_stats *ou
 	pthread_mutex_unlock(&k->lock);
 	out->spec = k->spec;
 	out->kind = kind_names[k->kind];
+	out->format = sink_format(s, k) == PW_SINK_FMT_ECS ? "ecs" : "native";
 }
 
 void pw_sink_delivered(struct pw_sink *k, uint64_t lines, uint64_t bytes)

@@ -7,6 +7,7 @@
  *
  *   stdout | file:PATH | syslog | syslog:udp:HOST:PORT | syslog:tcp:HOST:PORT
  *   | syslog:tls:HOST:PORT | tcp:HOST:PORT | tls:HOST:PORT | unix:PATH
+ *   | http:URL (http:// or https://; batches POSTed, sink_http.c)
  *
  * Options sit between the kind and the first ':' so that whatever follows
  * (a path, a host) is taken verbatim and never clashes with them:
@@ -24,7 +25,15 @@
  *                  (default: in the cert file)
  *   name=NAME      tls: the name sent (SNI) and checked in the receiver's
  *                  certificate (default: HOST)
+ *   preset=P       http: webhook (default), splunk (HEC) or elastic (_bulk)
+ *   token=T        http: sent as the preset's Authorization (Bearer, Splunk, ApiKey)
+ *   index=I        http: the Splunk index, the Elasticsearch index (default privwatch)
+ *   batch=N        http: records per POST at most (default 500)
+ *   format=native|ecs  the rendering this sink receives (default: the run's
+ *                  --format): privwatch.alert/1 and the other records as
+ *                  they are, or Elastic Common Schema
  * e.g. file,min=high,max=10M,keep=3:/var/log/privwatch.json
+ *      tcp,format=ecs:10.0.0.7:5170
  *      syslog,min=critical:udp:10.0.0.5:514
  * docs/sinks.md has the framing, the queue and drop policy and examples.
  *
@@ -41,6 +50,7 @@
 #include "lib/severity.h"
 
 struct pw_sinks;
+struct pw_alert_attrs;
 
 /* What a line is: alerts are filtered by severity, the rest go everywhere. */
 enum pw_record_class { PW_REC_ALERT = 0, PW_REC_META /* start, stats, lost */, PW_REC_EVENT };
@@ -58,10 +68,26 @@ struct pw_sink_stats {
 	 * and when a line last went out (CLOCK_MONOTONIC, 0: never). */
 	uint64_t queue_max;
 	uint64_t delivered_ns;
-	const char *kind; /* "stdout", "file", "syslog", "tcp", "unix" */
+	const char *kind;   /* "stdout", "file", "syslog", "tcp", "unix" */
+	const char *format; /* "native", "ecs" */
 };
 
+/* Which rendering a sink receives. DEFAULT: the sinks' default
+ * (pw_sinks_set_default_format, the run's --format). */
+enum pw_sink_format { PW_SINK_FMT_DEFAULT = 0, PW_SINK_FMT_NATIVE, PW_SINK_FMT_ECS };
+#define PW_SINK_FMT_BIT(f) (1u << (f))
+
 struct pw_sinks *pw_sinks_new(void);
+/* The format of sinks without format= (NATIVE unless set); may change at reload. */
+void pw_sinks_set_default_format(struct pw_sinks *s, enum pw_sink_format f);
+/* The formats some sink wants: PW_SINK_FMT_BIT(NATIVE) | PW_SINK_FMT_BIT(ECS). */
+unsigned int pw_sinks_formats(const struct pw_sinks *s);
+/* Each rendering to the sinks of its format only (pw_sinks_write and
+ * pw_sinks_write_alert: every sink, whatever its format). */
+void pw_sinks_write_fmt(struct pw_sinks *s, enum pw_sink_format f, const char *line, size_t len,
+			enum pw_record_class cls, enum pw_severity sev);
+void pw_sinks_write_alert_fmt(struct pw_sinks *s, enum pw_sink_format f, const char *line,
+			      size_t len, enum pw_severity sev, const struct pw_alert_attrs *attrs);
 /* Parse and add one SPEC. 0, or -1 with a message naming the spec in err. */
 int pw_sinks_add(struct pw_sinks *s, const char *spec, char *err, size_t errlen);
 /* Open files, start threads. 0, or -1 with err (e.g. a symlink at a file path). */

@@ -35,7 +35,7 @@ static void write_rules(const char *id, const char *text)
 	else
 		fprintf(f,
 			"{\"rules\": [{\"id\": \"%s\", \"title\": \"test exec\", \"description\": \"d\","
-			" \"severity\": \"high\", \"tags\": [\"T1059\"],"
+			" \"remediation\": \"check the workload\", \"severity\": \"high\", \"tags\": [\"T1059\"],"
 			" \"condition\": {\"all\": [{\"kind\": \"exec\"}, {\"basename\": [\"workload\", \"wl\"]},"
 			" {\"container.mode\": \"host\"}]},"
 			" \"output\": \"{proc.comm} ran {path}\"}]}\n",
@@ -108,7 +108,7 @@ static void run_in(const char *cg, const char *exe)
 
 static void test_alerts_fold_and_reload(void **state)
 {
-	char cg[PATH_MAX], line[1 << 16];
+	char cg[PATH_MAX], line[1 << 16], first_id[64];
 	struct h_proc p;
 	uint64_t cg_id;
 	json_t *j, *summary = NULL, *final = NULL;
@@ -139,6 +139,12 @@ static void test_alerts_fold_and_reload(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "count")), 1);
 	snprintf(line, sizeof(line), "workload ran %s", h_workload());
 	assert_string_equal(str_at(j, "summary", NULL), line);
+	/* What on-call needs: an id, the rule's text and where it is documented. */
+	assert_int_equal(strlen(str_at(j, "id", NULL)), 36);
+	snprintf(first_id, sizeof(first_id), "%s", str_at(j, "id", NULL));
+	assert_string_equal(str_at(j, "rule", "description"), "d");
+	assert_string_equal(str_at(j, "rule", "remediation"), "check the workload");
+	assert_string_equal(str_at(j, "rule", "reference"), "docs/rule-reference.md#pw-t001");
 	json_decref(j);
 	assert_null(next_alert(&p, 500));
 
@@ -179,6 +185,9 @@ static void test_alerts_fold_and_reload(void **state)
 	assert_non_null(summary);
 	assert_string_equal(str_at(summary, "rule", "id"), "PW-T001");
 	assert_int_equal(json_integer_value(json_object_get(summary, "count")), 2);
+	/* the summary is an alert of its own: its own id */
+	assert_int_equal(strlen(str_at(summary, "id", NULL)), 36);
+	assert_string_not_equal(str_at(summary, "id", NULL), first_id);
 	/* The repeats' evidence: the two processes behind them, each once. */
 	{
 		json_t *by = json_object_get(summary, "repeated_by");

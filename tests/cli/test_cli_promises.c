@@ -606,6 +606,7 @@ static void test_output_to_every_sink_kind(void **state)
 		assert_int_equal(num(s, "dropped"), 0);
 	}
 	assert_string_equal(str(json_array_get(sinks, 0), "spec"), s_file);
+	assert_string_equal(str(json_array_get(sinks, 0), "format"), "native");
 	assert_int_equal(num(json_array_get(sinks, 0), "written"), n - 1);
 
 	tcp_got = receive_all(tfd);
@@ -664,13 +665,22 @@ static void test_format_ecs_end_to_end(void **state)
 			 "--rules",  rules, "--format", "ecs",	"--stats-interval", "0",
 			 "--cgroup", cg,    NULL };
 
-	json_decref(start_agent(&p, argv));
+	/* Every record is ECS, the start record first: the native record
+	 * whole under privwatch, an envelope ECS has fields for. */
+	assert_int_equal(h_proc_start(&p, argv), 0);
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), 30000), 0);
+	j = parse(line);
+	assert_null(at(j, "schema"));
+	assert_string_equal(str(j, "privwatch.schema"), "privwatch.start/1");
+	assert_string_equal(str(j, "event.dataset"), "privwatch.start");
+	assert_string_equal(str(j, "ecs.version"), "8.11.0");
+	json_decref(j);
 	w = run_noop(cg);
 	end = now_s() + 10;
 	while (!alert && now_s() < end && h_proc_line(&p, line, sizeof(line), 1000) == 0) {
 		j = parse(line);
-		/* no native alert line: every alert is an ECS document */
-		assert_string_not_equal(str(j, "schema"), "privwatch.alert/1");
+		/* no native line: every record is an ECS document */
+		assert_null(at(j, "schema"));
 		if (!strcmp(str(j, "rule.id"), "PW-T101") && num(j, "process.pid") == w)
 			alert = j;
 		else
@@ -696,8 +706,18 @@ static void test_format_ecs_end_to_end(void **state)
 	assert_string_equal(str(alert, "privwatch.severity"), "high");
 	assert_null(at(alert, "container")); /* on the host */
 	json_decref(alert);
-	fin = stop_agent(&p, NULL, NULL);
-	assert_int_equal(num(fin, "alerts.written"), 1);
+	assert_int_equal(h_proc_stop(&p, SIGINT), 0);
+	fin = NULL;
+	while (h_proc_line(&p, line, sizeof(line), 1000) == 0) {
+		json_decref(fin);
+		fin = parse(line);
+		assert_null(at(fin, "schema"));
+	}
+	assert_non_null(fin);
+	assert_string_equal(str(fin, "privwatch.schema"), "privwatch.stats/1");
+	assert_string_equal(str(fin, "event.kind"), "metric");
+	assert_true(json_is_true(at(fin, "privwatch.final")));
+	assert_int_equal(num(fin, "privwatch.alerts.written"), 1);
 	json_decref(fin);
 }
 

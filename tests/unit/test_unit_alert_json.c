@@ -35,6 +35,7 @@ static const struct pw_rule_info rule_sysfs = {
 	.id = "PW-0003",
 	.title = "Write to a kernel filesystem from a container",
 	.description = "A container wrote below /sys.",
+	.remediation = "Check what was written and drop --privileged.",
 	.severity = PW_SEV_HIGH,
 	.tags = tags_escape,
 	.ntags = 3,
@@ -98,6 +99,7 @@ static void view_init(struct pw_view *v, unsigned int kind, const char *kind_nam
 static void alert_init(struct pw_alert *a, const struct pw_rule_info *r, const struct pw_view *v)
 {
 	memset(a, 0, sizeof(*a));
+	a->id = "01a22676-0f63-7abc-8def-0123456789ab";
 	a->rule = r;
 	a->summary = "summary text";
 	a->v = v;
@@ -213,8 +215,9 @@ static void sysfs_alert(struct pw_view *v, struct pw_alert *a)
 
 static void test_open_sysfs_every_field(void **state)
 {
-	static const char *const top[] = { "schema",	"time",	   "host",  "rule",    "summary",
-					   "container", "process", "event", "capture", "count" };
+	static const char *const top[] = { "schema", "id",	"time",	     "host",
+					   "rule",   "summary", "container", "process",
+					   "event",  "capture", "count" };
 	static const char *const ev[] = { "kind",     "result", "errno", "path",
 					  "basename", "object", "access" };
 	struct pw_view v;
@@ -223,8 +226,9 @@ static void test_open_sysfs_every_field(void **state)
 
 	sysfs_alert(&v, &a);
 	j = native(&a);
-	assert_keys(j, top, 10);
+	assert_keys(j, top, 11);
 	assert_string_equal(s_at(j, "schema"), "privwatch.alert/1");
+	assert_string_equal(s_at(j, "id"), "01a22676-0f63-7abc-8def-0123456789ab");
 	assert_string_equal(s_at(j, "time"), "2026-11-29T08:40:01.123456789Z");
 	assert_string_equal(s_at(j, "host.hostname"), "node-7");
 	assert_string_equal(s_at(j, "host.boot_id"), host.boot_id);
@@ -232,6 +236,9 @@ static void test_open_sysfs_every_field(void **state)
 	assert_string_equal(s_at(j, "rule.title"), rule_sysfs.title);
 	assert_string_equal(s_at(j, "rule.severity"), "high");
 	assert_string_equal(s_at(j, "rule.action"), "alert+capture");
+	assert_string_equal(s_at(j, "rule.description"), rule_sysfs.description);
+	assert_string_equal(s_at(j, "rule.remediation"), rule_sysfs.remediation);
+	assert_string_equal(s_at(j, "rule.reference"), "docs/rule-reference.md#pw-0003");
 	x = at(j, "rule.tags");
 	assert_int_equal(json_array_size(x), 3);
 	assert_string_equal(json_string_value(json_array_get(x, 2)), "T1055.001");
@@ -321,6 +328,9 @@ static void test_open_chardev_denied_has_device(void **state)
 	assert_int_equal(json_array_size(at(j, "process.ancestry")), 0);
 	assert_string_equal(s_at(j, "rule.action"), "alert");
 	assert_int_equal(json_array_size(at(j, "rule.tags")), 0);
+	assert_null_at(j, "rule.description"); /* a rule built by hand without them */
+	assert_null_at(j, "rule.remediation");
+	assert_string_equal(s_at(j, "rule.reference"), "docs/rule-reference.md#pw-0100");
 	json_decref(j);
 }
 
@@ -691,6 +701,9 @@ static void test_ecs(void **state)
 	assert_string_equal(s_at(j, "rule.id"), "PW-0003");
 	assert_string_equal(s_at(j, "rule.name"), rule_sysfs.title);
 	assert_string_equal(s_at(j, "rule.description"), rule_sysfs.description);
+	assert_string_equal(s_at(j, "rule.reference"), "docs/rule-reference.md#pw-0003");
+	assert_string_equal(s_at(j, "privwatch.remediation"), rule_sysfs.remediation);
+	assert_string_equal(s_at(j, "event.id"), "01a22676-0f63-7abc-8def-0123456789ab");
 	assert_string_equal(s_at(j, "rule.ruleset"), "privwatch");
 	assert_string_equal(s_at(j, "threat.framework"), "MITRE ATT&CK");
 	x = at(j, "threat.technique.id");

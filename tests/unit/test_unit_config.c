@@ -126,8 +126,10 @@ static void test_bad_values(void **state)
 		NULL);
 	refused("{\"output\": [\"stdout\", \"xml:x\"]}", "output[1]", "xml");
 	refused("{\"output\": [\"stdout\", {\"kind\": \"xml\"}]}", "output[1]", "xml");
-	refused("{\"output\": [{\"kind\": \"file\", \"format\": \"xml\"}]}",
-		"output[0].format: unknown key", NULL);
+	refused("{\"output\": [{\"kind\": \"file\", \"format\": \"xml\", \"to\": \"/x\"}]}",
+		"output[0]", "unknown format 'xml'");
+	refused("{\"output\": [{\"kind\": \"file\", \"colour\": \"red\"}]}",
+		"output[0].colour: unknown key", NULL);
 	refused("{\"output\": [{\"kind\": \"file\", \"keep\": \"3\"}]}", "output[0].keep", NULL);
 	refused("{\"output\": [{\"to\": \"/x\"}]}", "output[0]: \"kind\" missing", NULL);
 	refused("{\"output\": [{\"kind\": \"file\", \"min\": \"severe\", \"to\": \"/x\"}]}",
@@ -141,21 +143,21 @@ static void test_good_file_and_objects(void **state)
 	char err[1024];
 
 	pw_config_init(&c);
-	assert_int_equal(
-		pw_config_load_string(&c,
-				      "{\"_comment\": \"notes are fine\", "
-				      "\"fold_window\": 0, \"mode\": \"tracepoint\", "
-				      "\"events\": true, \"output\": [\"stdout\", "
-				      "{\"kind\": \"file\", \"min\": \"high\", \"max\": "
-				      "\"10M\", \"keep\": 3, \"to\": \"/var/log/p.json\"}]}",
-				      "f.json", err, sizeof(err)),
-		0);
+	assert_int_equal(pw_config_load_string(&c,
+					       "{\"_comment\": \"notes are fine\", "
+					       "\"fold_window\": 0, \"mode\": \"tracepoint\", "
+					       "\"events\": true, \"output\": [\"stdout\", "
+					       "{\"kind\": \"file\", \"min\": \"high\", \"max\": "
+					       "\"10M\", \"keep\": 3, \"to\": \"/var/log/p.json\", "
+					       "\"format\": \"ecs\"}]}",
+					       "f.json", err, sizeof(err)),
+			 0);
 	assert_int_equal(pw_cfg_int(&c, PW_O_FOLD_WINDOW), 0);
 	assert_string_equal(pw_cfg_str(&c, PW_O_MODE), "tracepoint");
 	assert_int_equal(pw_cfg_int(&c, PW_O_EVENTS), 1);
 	assert_int_equal(pw_cfg_list(&c, PW_O_OUTPUT)->n, 2);
 	assert_string_equal(pw_cfg_list(&c, PW_O_OUTPUT)->v[1],
-			    "file,min=high,max=10M,keep=3:/var/log/p.json");
+			    "file,min=high,format=ecs,max=10M,keep=3:/var/log/p.json");
 	/* Untouched keys keep their defaults. */
 	assert_int_equal(pw_cfg_int(&c, PW_O_POLL_MS), 10);
 	assert_string_equal(pw_cfg_str(&c, PW_O_RINGBUF_SIZE), "8M");
@@ -350,6 +352,25 @@ static void test_every_key_documented(void **state)
 		if (!json_object_get(example, k))
 			fail_msg("docs/privwatch.example.json has no %s", k);
 		assert_int_equal(json_object_size(props), PW_O_COUNT);
+	}
+	/* Every key of a sink object: a row of the sink object table and in
+	 * the schema's object. */
+	{
+		json_t *items = json_object_get(json_object_get(props, "output"), "items");
+		json_t *obj = json_array_get(json_object_get(items, "oneOf"), 1);
+		const char *table = strstr(md, "### Sink objects");
+
+		assert_non_null(table);
+		for (i = 0; pw_config_sink_keys[i]; i++) {
+			snprintf(needle, sizeof(needle), "`%s`", pw_config_sink_keys[i]);
+			if (!strstr(table, needle))
+				fail_msg("docs/config.md's sink objects have no %s",
+					 pw_config_sink_keys[i]);
+			if (!json_object_get(json_object_get(obj, "properties"),
+					     pw_config_sink_keys[i]))
+				fail_msg("docs/config.schema.json's sink object has no %s",
+					 pw_config_sink_keys[i]);
+		}
 	}
 	pw_config_init(&c);
 	if (pw_config_load(&c, "docs/privwatch.example.json", err, sizeof(err)))

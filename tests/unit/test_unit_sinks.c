@@ -53,6 +53,11 @@ static void test_good_specs(void **state)
 		"tls,ca=/etc/pw/ca.pem,cert=/etc/pw/c.pem,key=/etc/pw/c.key,name=siem:10.0.0.5:1",
 		"syslog:tls:[::1]:6514",
 		"syslog,facility=local3,ca=/ca.pem,min=high:tls:siem:6514",
+		"file,format=ecs:/var/log/privwatch.ecs.json",
+		"tcp,format=native,min=high:10.0.0.7:5170",
+		"http:http://127.0.0.1:8080/hook",
+		"http,preset=splunk,token=abc-123,index=sec,batch=100:https://splunk:8088/services/collector/event",
+		"http,preset=elastic,ca=/ca.pem,format=ecs:https://es:9200/_bulk",
 	};
 	size_t i;
 
@@ -70,9 +75,24 @@ static void test_good_specs(void **state)
 static void test_bad_specs_say_what_is_wrong(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "", "output '': no sink kind (stdout, file, syslog, tcp, tls or unix)" },
+		{ "", "output '': no sink kind (stdout, file, syslog, tcp, tls, unix or http)" },
 		{ "stdot", "output 'stdot': unknown sink kind 'stdot' (stdout, file, syslog, tcp, "
-			   "tls or unix)" },
+			   "tls, unix or http)" },
+		{ "http", "output 'http': http needs a URL (http:http://HOST:PORT/PATH or "
+			  "http:https://...)" },
+		{ "http:ftp://x/",
+		  "output 'http:ftp://x/': http needs a URL (http:http://HOST:PORT/"
+		  "PATH or http:https://...)" },
+		{ "http,preset=kafka:http://h/",
+		  "output 'http,preset=kafka:http://h/': unknown preset 'kafka' (webhook, splunk, "
+		  "elastic)" },
+		{ "http,batch=0:http://h/",
+		  "output 'http,batch=0:http://h/': batch '0' is not a number from 1 to 100000" },
+		{ "http,token=a b:http://h/",
+		  "output 'http,token=a b:http://h/': option 'token': no quotes, backslashes, "
+		  "spaces or control characters" },
+		{ "tcp,preset=splunk:h:1",
+		  "output 'tcp,preset=splunk:h:1': option 'preset' applies to http only" },
 		{ "stdout:x", "output 'stdout:x': stdout takes no address" },
 		{ "file", "output 'file': file needs a path (file:PATH)" },
 		{ "file:", "output 'file:': file needs a path (file:PATH)" },
@@ -85,8 +105,12 @@ static void test_bad_specs_say_what_is_wrong(void **state)
 		{ "file,queue=5:/x", "output 'file,queue=5:/x': option 'queue' applies to network "
 				     "and syslog sinks only" },
 		{ "file,rotate:/x", "output 'file,rotate:/x': option 'rotate' is not KEY=VALUE" },
-		{ "file,color=red:/x", "output 'file,color=red:/x': unknown option 'color' (min, "
-				       "max, keep, queue, facility, ca, cert, key, name)" },
+		{ "file,color=red:/x",
+		  "output 'file,color=red:/x': unknown option 'color' (min, "
+		  "format, max, keep, queue, facility, ca, cert, key, name, preset, token, "
+		  "index, batch)" },
+		{ "file,format=json:/x",
+		  "output 'file,format=json:/x': unknown format 'json' (native, ecs)" },
 		{ "tcp,max=1M:h:1", "output 'tcp,max=1M:h:1': option 'max' applies to file only" },
 		{ "tcp", "output 'tcp': tcp needs an address (tcp:HOST:PORT)" },
 		{ "tcp:localhost", "output 'tcp:localhost': expected HOST:PORT, got 'localhost'" },
@@ -190,6 +214,87 @@ static void test_severity_filter(void **state)
 	got = slurp(path, NULL);
 	assert_string_equal(got, "{\"alert\":\"high\"}\n{\"alert\":\"critical\"}\n{\"meta\":1}\n"
 				 "{\"event\":1}\n");
+	free(got);
+}
+
+/* One destination, one sink: --output stdout --output stdout is refused. */
+static void test_same_destination_twice(void **state)
+{
+	static const char *const pairs[][2] = {
+		{ "stdout", "stdout,min=high" },
+		{ "file:/var/log/a.json", "file,format=ecs:/var/log/a.json" },
+		{ "tcp:h:5170", "tls,ca=/ca.pem:h:5170" },
+		{ "syslog", "syslog:unix:/dev/log" },
+		{ "http:http://h/x", "http,preset=splunk:http://h/x" },
+	};
+	static const char *const fine[][2] = {
+		{ "file:/var/log/a.json", "file:/var/log/b.json" },
+		{ "tcp:h:5170", "tcp:h:5171" },
+		{ "syslog:udp:h:514", "syslog:tcp:h:514" },
+	};
+	char err[256], want[300];
+	struct pw_sinks *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		s = pw_sinks_new();
+		assert_int_equal(pw_sinks_add(s, pairs[i][0], err, sizeof(err)), 0);
+		assert_int_equal(pw_sinks_add(s, pairs[i][1], err, sizeof(err)), -1);
+		snprintf(want, sizeof(want),
+			 "output '%s': the same destination as output '%s': every line would go "
+			 "there twice",
+			 pairs[i][1], pairs[i][0]);
+		assert_string_equal(err, want);
+		assert_int_equal(pw_sinks_count(s), 1);
+		pw_sinks_close(s, 0);
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		s = pw_sinks_new();
+		assert_int_equal(pw_sinks_add(s, fine[i][0], err, sizeof(err)), 0);
+		assert_int_equal(pw_sinks_add(s, fine[i][1], err, sizeof(err)), 0);
+		pw_sinks_close(s, 0);
+	}
+}
+
+/* format=: each rendering reaches only the sinks of its format; sinks
+ * without format= follow the default (the run's --format). */
+static void test_per_sink_format(void **state)
+{
+	char native[256], ecs[256], spec_n[300], spec_e[300], err[256], *got;
+	const char *specs[2] = { spec_n, spec_e };
+	struct pw_sink_stats st;
+	struct pw_sinks *s = pw_sinks_new();
+	size_t i;
+
+	snprintf(native, sizeof(native), "%s/fmt-native.json", dir);
+	snprintf(ecs, sizeof(ecs), "%s/fmt-ecs.json", dir);
+	snprintf(spec_n, sizeof(spec_n), "file:%s", native);
+	snprintf(spec_e, sizeof(spec_e), "file,format=ecs:%s", ecs);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pw_sinks_add(s, specs[i], err, sizeof(err)), 0);
+	assert_int_equal(pw_sinks_start(s, err, sizeof(err)), 0);
+	assert_int_equal(pw_sinks_formats(s),
+			 PW_SINK_FMT_BIT(PW_SINK_FMT_NATIVE) | PW_SINK_FMT_BIT(PW_SINK_FMT_ECS));
+	pw_sinks_write_fmt(s, PW_SINK_FMT_NATIVE, "{\"n\":1}\n", 8, PW_REC_META, PW_SEV_INFO);
+	pw_sinks_write_fmt(s, PW_SINK_FMT_ECS, "{\"e\":1}\n", 8, PW_REC_META, PW_SEV_INFO);
+	pw_sinks_write_alert_fmt(s, PW_SINK_FMT_ECS, "{\"e\":2}\n", 8, PW_SEV_HIGH, NULL);
+	pw_sinks_stats(s, 0, &st);
+	assert_string_equal(st.format, "native");
+	assert_int_equal(st.written, 1);
+	assert_int_equal(st.filtered, 0); /* another format's line is not a filtered one */
+	pw_sinks_stats(s, 1, &st);
+	assert_string_equal(st.format, "ecs");
+	assert_int_equal(st.written, 2);
+	/* The default turned to ECS: both sinks want ECS only. */
+	pw_sinks_set_default_format(s, PW_SINK_FMT_ECS);
+	assert_int_equal(pw_sinks_formats(s), PW_SINK_FMT_BIT(PW_SINK_FMT_ECS));
+	pw_sinks_write_fmt(s, PW_SINK_FMT_ECS, "{\"e\":3}\n", 8, PW_REC_META, PW_SEV_INFO);
+	pw_sinks_close(s, 0);
+	got = slurp(native, NULL);
+	assert_string_equal(got, "{\"n\":1}\n{\"e\":3}\n");
+	free(got);
+	got = slurp(ecs, NULL);
+	assert_string_equal(got, "{\"e\":1}\n{\"e\":2}\n{\"e\":3}\n");
 	free(got);
 }
 
@@ -643,6 +748,8 @@ int main(void)
 		cmocka_unit_test(test_good_specs),
 		cmocka_unit_test(test_bad_specs_say_what_is_wrong),
 		cmocka_unit_test(test_severity_filter),
+		cmocka_unit_test(test_per_sink_format),
+		cmocka_unit_test(test_same_destination_twice),
 		cmocka_unit_test(test_queue_drops_oldest_non_critical_first),
 		cmocka_unit_test(test_queue_counts_through_the_api),
 		cmocka_unit_test(test_file_mode_0600_and_append),
