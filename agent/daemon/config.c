@@ -133,7 +133,7 @@ static int check_abs_or_none(const char *v, char *err, size_t errlen)
 	return -1;
 }
 
-static int check_abs(const char *v, char *err, size_t errlen)
+static int check_pin_dir(const char *v, char *err, size_t errlen)
 {
 	if (v[0] == '/' && v[1])
 		return 0;
@@ -270,7 +270,7 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 					"and leave them there at exit: the next agent started\n"
 					"with it reads the records written meanwhile" },
 	[PW_O_PIN_DIR] = { "pin-dir", "pin_dir", 0, PW_OPT_STR, .def_str = PW_PIN_DIR_DEFAULT,
-			   .check = check_abs, .reload = RESTART, .arg = "DIR",
+			   .check = check_pin_dir, .reload = RESTART, .arg = "DIR",
 			   .help = "bpffs directory of --keep-sensors (removed by a stop\n"
 				   "without it)" },
 	[PW_O_VERBOSE] = { "verbose", "verbose", 'v', PW_OPT_COUNT, 0, 2, 0, .reload = LIVE,

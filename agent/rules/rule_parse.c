@@ -445,9 +445,9 @@ static void node_kinds(const struct pw_ruleset *rs, uint32_t idx, uint64_t *may_
 }
 
 static const char *const top_keys[] = { "lists", "rules", "overrides" };
-static const char *const rule_keys[] = { "id",	    "title",	 "description", "remediation", "severity",
-					 "tags",    "condition", "action",	"output",
-					 "enabled", "exceptions", "capture_window_s" };
+static const char *const rule_keys[] = { "id",	     "title",	"description", "remediation",
+					 "severity", "tags",	"condition",   "action",
+					 "output",   "enabled", "exceptions",  "capture_window_s" };
 
 static int check_keys(struct pw_parse *p, const json_t *o, const char *const *keys, size_t n,
 		      const char *what)
@@ -703,9 +703,8 @@ static int rule_members(struct pw_parse *p, const json_t *j, struct pw_rule *r, 
 	int root;
 
 	if (get_string(p, j, "title", 0, &title) || get_string(p, j, "description", 0, &desc) ||
-	    get_string(p, j, "remediation", 0, &rem) ||
-	    get_string(p, j, "severity", 0, &sev) || get_string(p, j, "action", 0, &action) ||
-	    get_string(p, j, "output", 0, &output))
+	    get_string(p, j, "remediation", 0, &rem) || get_string(p, j, "severity", 0, &sev) ||
+	    get_string(p, j, "action", 0, &action) || get_string(p, j, "output", 0, &output))
 		return -1;
 	if (sev && pw_severity_parse(sev, &r->info.severity)) {
 		pw_parse_push_key(p, "severity");

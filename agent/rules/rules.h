@@ -72,7 +72,7 @@ int pw_rules_load_paths(const char *const *paths, size_t npaths, const struct pw
 			struct pw_ruleset **out, struct pw_rules_error *err);
 void pw_ruleset_free(struct pw_ruleset *rs);
 
-size_t pw_ruleset_count(const struct pw_ruleset *rs);	 /* enabled rules */
+size_t pw_ruleset_count(const struct pw_ruleset *rs); /* enabled rules */
 /* Some rule looks at the parent or an ancestor (the pipeline fills them
  * only then: a walk of the process table per event). */
 int pw_ruleset_uses_lineage(const struct pw_ruleset *rs);
