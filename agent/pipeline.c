@@ -1126,7 +1126,7 @@ static void want_facts(void *ctx, struct pw_ct_container *c, enum pw_ct_want w)
 		snprintf(c->posture_reason, sizeof(c->posture_reason), "out of memory");
 		return;
 	}
-	j->base.tag = 1;
+	j->base.tag = PW_JOB_FACTS;
 	j->base.key = c->gen;
 	pw_hw_submit(p->hw, &j->base);
 }
@@ -1342,7 +1342,7 @@ static void procs_read(struct pw_pipeline *p, const struct pw_procs_job *j)
 		}
 		for (k = 0; k < PW_PROCS_CHUNK && i + k < j->nfound; k++)
 			c->pids[c->npids++] = j->found[i + k];
-		c->base.tag = 3;
+		c->base.tag = PW_JOB_PROCS;
 		p->proc_jobs++;
 		pw_hw_submit(p->hw, &c->base);
 	}
@@ -1351,26 +1351,29 @@ static void procs_read(struct pw_pipeline *p, const struct pw_procs_job *j)
 static void job_done(void *ctx, struct pw_hw_job *j)
 {
 	struct pw_pipeline *p = ctx;
+	struct pw_call_job *c;
 
-	if (j->tag == PW_CAP_JOB_SNAPSHOT || j->tag == PW_CAP_JOB_FINALIZE) {
+	if (j->late && j->tag != PW_JOB_FACTS)
+		return; /* the other jobs came back timed out already */
+	switch ((enum pw_job_tag)j->tag) {
+	case PW_JOB_CAP_SNAPSHOT:
+	case PW_JOB_CAP_FINALIZE:
 		if (pw_cap_job_done(&p->cap, j, &p->host, &p->w))
 			pw_pipeline_emit(p, PW_REC_META, PW_SEV_INFO);
-		return;
-	}
-	if (j->tag == 1 && j->late)
-		facts_late(p, (const struct pw_fact_job *)j);
-	else if (j->late)
-		return; /* the other jobs came back timed out already */
-	else if (j->tag == 1)
-		facts_arrived(p, (const struct pw_fact_job *)j);
-	else if (j->tag == 4) {
-		struct pw_call_job *c = (struct pw_call_job *)j;
-
+		break;
+	case PW_JOB_FACTS:
+		if (j->late)
+			facts_late(p, (const struct pw_fact_job *)j);
+		else
+			facts_arrived(p, (const struct pw_fact_job *)j);
+		break;
+	case PW_JOB_CALL:
+		c = (struct pw_call_job *)j;
 		c->done(c->ctx, c->base.timed_out ? 0 : c->result, c->base.timed_out);
-	} else if (j->tag == 3)
-		procs_read(p, (const struct pw_procs_job *)j);
-	else
-		discovered(p, (struct pw_discover_job *)j);
+		break;
+	case PW_JOB_PROCS: procs_read(p, (const struct pw_procs_job *)j); break;
+	case PW_JOB_DISCOVER: discovered(p, (struct pw_discover_job *)j); break;
+	}
 }
 
 int pw_pipeline_snapshot_procs(struct pw_pipeline *p)
@@ -1382,7 +1385,7 @@ int pw_pipeline_snapshot_procs(struct pw_pipeline *p)
 	j = pw_procs_job_new(1);
 	if (!j)
 		return -ENOMEM;
-	j->base.tag = 3;
+	j->base.tag = PW_JOB_PROCS;
 	p->proc_jobs++;
 	pw_hw_submit(p->hw, &j->base);
 	return 0;
@@ -1400,7 +1403,7 @@ int pw_pipeline_call(struct pw_pipeline *p, int (*work)(void *ctx),
 	j = pw_call_job_new(work, done, ctx);
 	if (!j)
 		return -ENOMEM;
-	j->base.tag = 4;
+	j->base.tag = PW_JOB_CALL;
 	pw_hw_submit(p->hw, &j->base);
 	return 0;
 }
@@ -1432,7 +1435,7 @@ int pw_pipeline_discover(struct pw_pipeline *p, const char *mount, int announce,
 		while ((s = pw_htab_next(&p->table.index, &i)))
 			p->known_ids[p->nknown++] = s->key;
 	}
-	j->base.tag = 2;
+	j->base.tag = PW_JOB_DISCOVER;
 	p->discovering = 1;
 	p->discover_announce = announce;
 	p->discover_reconcile = reconcile;

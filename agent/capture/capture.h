@@ -33,8 +33,8 @@
 #define PW_CAP_FILES_MAX    (8 * PW_CAP_PIDS + 8)
 #define PW_CAP_TRIGGERS_MAX 64
 #define PW_CAP_RULES_MAX    256
-#define PW_CAP_JOB_SNAPSHOT 4 /* job tags (pipeline.c's job_done) */
-#define PW_CAP_JOB_FINALIZE 5
+#define PW_CAP_JOB_SNAPSHOT PW_JOB_CAP_SNAPSHOT /* job tags (host/hostworker.h) */
+#define PW_CAP_JOB_FINALIZE PW_JOB_CAP_FINALIZE
 /* A capture's jobs' key (pw_hw_cancel): apart from the container gens the
  * pipeline's fact jobs use, so cancelling those never takes a capture's. */
 #define PW_CAP_JOB_KEY(serial) ((serial) | (1ULL << 63))

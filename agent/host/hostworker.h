@@ -32,6 +32,17 @@
 #define PW_HW_WHAT_LEN	160
 #define PW_HW_STUCK_MAX 8
 
+/* Who submitted a job (pw_hw_job.tag): pipeline.c's job_done dispatches
+ * on it. One list, so no two kinds share a number. */
+enum pw_job_tag {
+	PW_JOB_FACTS = 1,    /* a container's facts (host/host_jobs.h) */
+	PW_JOB_DISCOVER,     /* the walk of the cgroup hierarchy */
+	PW_JOB_PROCS,	     /* processes older than the agent */
+	PW_JOB_CALL,	     /* another subsystem's read (pw_pipeline_call) */
+	PW_JOB_CAP_SNAPSHOT, /* a capture's /proc snapshot (capture/) */
+	PW_JOB_CAP_FINALIZE, /* a capture's bundle written */
+};
+
 struct pw_hw_job {
 	void (*run)(struct pw_hw_job *j); /* on the worker */
 	/* On the collecting thread, on a copy of the job (inputs as
