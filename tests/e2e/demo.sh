@@ -20,8 +20,12 @@ R=$HERE/runtimes.sh
 PW=$HERE/../../.output/privwatch
 IMAGE=privwatch/busybox:e2e
 LABEL=privwatch-e2e=1
-OUT=${TMPDIR:-/tmp}/privwatch-demo.json
-ERR=${TMPDIR:-/tmp}/privwatch-demo.err
+# The agent's files in a directory of the demo's own: it refuses an output
+# file in a directory others may write (/tmp itself).
+DEMO=${TMPDIR:-/tmp}/privwatch-demo
+OUT=$DEMO/alerts.json
+ERR=$DEMO/privwatch.err
+CAPS=$DEMO/captures
 PW_PID=
 OWN=0          # 1: our isolated dockerd
 IMPORTED=0     # 1: we imported the image into a running Docker
@@ -72,9 +76,13 @@ else
 fi
 
 say "privwatch run, default rules, alerts to $OUT"
+if [ -L "$DEMO" ]; then
+	echo "demo: $DEMO is a symlink: not using it" >&2
+	exit 1
+fi
+mkdir -p "$DEMO" && chmod 0700 "$DEMO"
 rm -f "$OUT"
 # Forensic captures of alert+capture rules go to a directory of the demo's own.
-CAPS=${TMPDIR:-/tmp}/privwatch-demo-captures
 mkdir -p "$CAPS" && chmod 0700 "$CAPS"
 "$PW" run --http none --lock-file none --output "file:$OUT" --capture-dir "$CAPS" 2>"$ERR" &
 PW_PID=$!
@@ -99,7 +107,9 @@ for c in default privileged; do
 	fi
 done
 
-# The same four actions in each; what is written is what was read.
+# The same five actions in each; what is written is what was read, and
+# core_pattern (the escape: a host program run by the kernel as root) is
+# only opened for writing, nothing written.
 ACTIONS='
 echo "- capability: sethostname (CAP_SYS_ADMIN) in a new UTS namespace"; unshare -u hostname pw-demo
 echo "- mount: a tmpfs";          mkdir -p /mnt/t; mount -t tmpfs demo /mnt/t && umount /mnt/t
@@ -108,6 +118,8 @@ f=/sys/kernel/mm/transparent_hugepage/khugepaged/defrag; v=$(cat $f); echo "$v" 
 echo "- device open: /dev/kmsg (made with mknod where the runtime did not give it)"
 made=; [ -c /dev/kmsg ] || { mknod /dev/kmsg c 1 11 && made=1; }
 head -c0 /dev/kmsg; [ -z "$made" ] || rm /dev/kmsg # (a node left behind is a host device to ps)
+echo "- escape attempt: open /proc/sys/kernel/core_pattern for writing (nothing written)"
+: >>/proc/sys/kernel/core_pattern
 true'
 for c in default privileged; do
 	say "in pw-demo-$c"
