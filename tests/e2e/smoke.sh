@@ -355,6 +355,17 @@ if [ "${PRIVWATCH_E2E_KEEP:-0}" != 1 ]; then
 	echo "### down, our daemons killed first, beside a user's containers"
 	crash_down
 	safety_check
+	# make demo, as a newcomer runs it (its own isolated dockerd, up and
+	# down): it ends with the privileged container's capture, verified.
+	echo "### make demo"
+	demo_rc=0
+	demo_out=$(PRIVWATCH_DEMO_OWN_DOCKER=1 "$HERE/demo.sh" 2>&1) || demo_rc=$?
+	ok "demo: exits 0" test "$demo_rc" = 0
+	ok "demo: a critical PW-0102 from the privileged container's escape attempt" \
+		grep -q "^CRITICAL PW-0102  pw-demo-privileged" <<<"$demo_out"
+	ok "demo: ends with its capture shown and verified" \
+		grep -q ": every file matches its manifest$" <<<"$demo_out"
+	[ "$demo_rc" = 0 ] || tail -20 <<<"$demo_out"
 fi
 
 # For tests/run-everything.sh, which sums every part into one line; the
