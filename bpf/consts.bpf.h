@@ -38,6 +38,16 @@
 #define FMODE_READ  0x1
 #define FMODE_WRITE 0x2
 
+/* include/linux/fs.h: the mask of security_file_permission. */
+#define MAY_WRITE 0x2
+
+/* include/uapi/asm-generic/mman-common.h, mman.h */
+#define PROT_READ	    0x1
+#define PROT_WRITE	    0x2
+#define MAP_TYPE	    0x0f
+#define MAP_SHARED	    0x01
+#define MAP_SHARED_VALIDATE 0x03
+
 /* include/uapi/asm-generic/fcntl.h: open(2) flags (octal). */
 #define O_WRONLY 01
 #define O_CREAT	 0100

@@ -67,6 +67,9 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 					   "host mount class" },
 	[PW_FLD_CONTAINER_HOST_MOUNTS_RW] = { "container.host_mounts_rw", PW_FT_ENUM,
 					      "host mount class" },
+	[PW_FLD_FILE_VIA] = { "file.via", PW_FT_ENUM,
+			      "how a file was reached: open, or (LSM mode) write, mmap, received "
+			      "through an fd" },
 	[PW_FLD_CONTAINER_UID] = { "container.uid", PW_FT_NUM, "container init uid" },
 };
 
@@ -120,6 +123,7 @@ const char *pw_field_value_name(int id, unsigned int i)
 	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return pw_cap_name(i);
 	case PW_FLD_CONTAINER_HOST_MOUNTS:
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return pw_mount_class_name(i);
+	case PW_FLD_FILE_VIA: return pw_open_via_name(i);
 	default: return NULL;
 	}
 }
@@ -154,6 +158,7 @@ unsigned int pw_field_nvalues(int id)
 	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return PW_CAP_LAST + 1;
 	case PW_FLD_CONTAINER_HOST_MOUNTS:
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return PW_MCLASS_COUNT;
+	case PW_FLD_FILE_VIA: return PW_OPEN_VIA_MAX;
 	default: return 0;
 	}
 }
@@ -259,6 +264,7 @@ uint64_t pw_field_bits(int id, const struct pw_view *v)
 	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return pc ? pc->caps_dangerous : 0;
 	case PW_FLD_CONTAINER_HOST_MOUNTS: return pc ? pc->host_mount_classes : 0;
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return pc ? pc->host_mount_classes_rw : 0;
+	case PW_FLD_FILE_VIA: return v->kind == PW_EVENT_OPEN ? bit(v->via) : 0;
 	default: return 0;
 	}
 }
