@@ -101,14 +101,17 @@ static __always_inline int ordinary_device(__u32 major, __u32 minor)
 
 /*
  * The task's set of files already reported (pw_task_state.files_seen): the
- * key is the struct file's address (8-aligned) with its inode number in the
- * high bits, so a freed file's address reused for another is another key,
- * or'ed with how it was reported (PW_OPEN_VIA_*). One slot per hash, a
+ * key is the file's inode, its address (read as a number: the verifier
+ * allows no arithmetic on the struct file pointer itself; 8-aligned) with
+ * its inode number in the high bits, so a freed inode's address reused for
+ * another is another key, or'ed with how it was reported
+ * (PW_OPEN_VIA_*). Per inode rather than per open file: a second fd of a
+ * file the task already wrote is the same fact. One slot per hash, a
  * collision replaces: at worst a file is reported again.
  */
-static __always_inline __u64 file_key(struct file *file, __u64 ino, __u32 via)
+static __always_inline __u64 file_key(struct inode *inode, __u64 ino, __u32 via)
 {
-	return ((__u64)file ^ (ino << 40)) | via;
+	return ((__u64)inode ^ (ino << 40)) | via;
 }
 
 static __always_inline __u64 *file_slot(struct pw_task_state *s, __u64 key)
@@ -164,7 +167,7 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 	if (!s && (via != PW_OPEN_VIA_OPEN || (f_mode & FMODE_WRITE)))
 		s = pw_current_task_state(1);
 	if (s && via != PW_OPEN_VIA_OPEN) {
-		own = file_key(file, ino, via);
+		own = file_key(inode, ino, via);
 		if (*file_slot(s, own) == own) {
 			pw_count(PW_EVENT_OPEN, PW_COUNT_SUPPRESSED);
 			return;
@@ -180,7 +183,7 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 		/* an open or receipt with write access stands for the writes
 		 * through its fd */
 		if ((f_mode & FMODE_WRITE) && via != PW_OPEN_VIA_MMAP) {
-			own = file_key(file, ino, PW_OPEN_VIA_WRITE);
+			own = file_key(inode, ino, PW_OPEN_VIA_WRITE);
 			*file_slot(s, own) = own;
 		}
 	}

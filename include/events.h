@@ -81,11 +81,11 @@ struct pw_task_state {
 	/* PW_F_PLACED: the cgroup another task placed it in, before the agent
 	 * knew that cgroup was a container's (the runtime outran it). */
 	__u64 placed_cgroup;
-	/* Sensitive files already reported by this task, each as its struct
-	 * file's address or'ed with the PW_OPEN_VIA_* of the report (struct
-	 * file is 8-aligned): writes through an fd whose open was reported
-	 * with write access, or a file mapped or received again, are not
-	 * reported twice. A small set, slot by hash; 0: empty. */
+	/* Sensitive files already reported by this task, each as its inode
+	 * (address and number) or'ed with the PW_OPEN_VIA_* of the report
+	 * (bpf/open.bpf.c file_key): writes through an fd whose open was
+	 * reported with write access, or a file mapped or received again,
+	 * are not reported twice. A small set, slot by hash; 0: empty. */
 	__u64 files_seen[8];
 };
 
