@@ -250,22 +250,22 @@ static __always_inline int pw_budget_take(__u16 type, __u64 key)
 	return 1;
 }
 
-/* Reserve a record of a constant size and fill its common header. */
-static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
+/* The current task's container may send one more record of type (its
+ * budget); a refusal is counted. */
+static __always_inline int pw_budget_ok(__u16 type, __u64 cgid, struct pw_task_state *s)
 {
-	struct pw_event_header *h;
-	struct pw_task_state *s = pw_current_task_state(0);
+	if (pw_budget_take(type, s && s->origin_cgroup ? s->origin_cgroup : cgid))
+		return 1;
+	pw_count(type, PW_DROP_BUDGET);
+	return 0;
+}
+
+/* The common header of a record of the current task (state s, may be NULL). */
+static __always_inline void pw_fill_header(struct pw_event_header *h, __u16 type, __u32 size,
+					   __u64 cgid, struct pw_task_state *s)
+{
 	__u64 id, ugid;
 
-	if (!pw_budget_take(type, s && s->origin_cgroup ? s->origin_cgroup : cgid)) {
-		pw_count(type, PW_DROP_BUDGET);
-		return NULL;
-	}
-	h = bpf_ringbuf_reserve(&events, size, 0);
-	if (!h) {
-		pw_count(type, PW_DROP_RINGBUF_FULL);
-		return NULL;
-	}
 	id = bpf_get_current_pid_tgid();
 	ugid = bpf_get_current_uid_gid();
 	h->type = type;
@@ -281,6 +281,22 @@ static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
 	h->origin_cgroup_id = s ? s->origin_cgroup : 0;
 	if (s)
 		h->flags = s->flags & PW_F_RUNTIME_INIT;
+}
+
+/* Reserve a record of a constant size and fill its common header. */
+static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
+{
+	struct pw_event_header *h;
+	struct pw_task_state *s = pw_current_task_state(0);
+
+	if (!pw_budget_ok(type, cgid, s))
+		return NULL;
+	h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		pw_count(type, PW_DROP_RINGBUF_FULL);
+		return NULL;
+	}
+	pw_fill_header(h, type, size, cgid, s);
 	return h;
 }
 

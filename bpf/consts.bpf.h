@@ -38,6 +38,16 @@
 #define FMODE_READ  0x1
 #define FMODE_WRITE 0x2
 
+/* arch/x86/include/asm/thread_info.h: thread_info.status, a 32-bit syscall */
+#define TS_COMPAT 0x0002
+
+/* x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl) */
+#define NR_open		     2
+#define NR_creat	     85
+#define NR_openat	     257
+#define NR_open_by_handle_at 304
+#define NR_openat2	     437
+
 /* include/linux/fs.h: the mask of security_file_permission. */
 #define MAY_WRITE 0x2
 

@@ -120,6 +120,74 @@ static __always_inline __u64 *file_slot(struct pw_task_state *s, __u64 key)
 }
 
 /*
+ * LSM and syscall exit together, one record per open. lsm/file_open sees
+ * every open (io_uring, 32-bit and kernel-internal ones too) but not its
+ * outcome; the open syscalls' exits see the outcome of native ones. Where
+ * the hook runs inside a native open syscall (the task's syscall number,
+ * not a 32-bit call), the record waits in the task's pending_open storage,
+ * keyed by the task itself (a thread is in one syscall at a time), and
+ * that syscall's exit completes it with the fd or errno and the syscall
+ * number and sends it without PW_F_PRE_CHECK. Any other open is sent at
+ * once as a pre_check: its exit, if any, is no open syscall's. A record
+ * still pending when the task's next one is made (a syscall whose exit was
+ * never seen) is sent then, as the pre_check it is.
+ */
+static __always_inline int in_native_open_syscall(void)
+{
+#ifdef __TARGET_ARCH_x86
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	/* io_uring's workers have zeroed user registers (nr 0, read); its
+	 * inline submissions are io_uring_enter */
+	if (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT)
+		return 0;
+	switch (nr) {
+	case NR_open:
+	case NR_creat:
+	case NR_openat:
+	case NR_open_by_handle_at:
+	case NR_openat2: return 1;
+	}
+#endif
+	return 0;
+}
+
+/* Send a copy of the pending record p. */
+static __always_inline void pending_send(struct pw_open_event *p)
+{
+	struct pw_open_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		pw_count(PW_EVENT_OPEN, PW_DROP_RINGBUF_FULL);
+		return;
+	}
+	bpf_probe_read_kernel(e, sizeof(*e), p);
+	pw_submit(e);
+}
+
+/* The current task's pending record to fill, header done, or NULL: no
+ * storage (send at once instead) or, with *refused set, no budget. */
+static __always_inline struct pw_open_event *pending_take(__u64 cgid, int *refused)
+{
+	struct pw_open_event *p = bpf_task_storage_get(&pending_open, bpf_get_current_task_btf(), 0,
+						       BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!p)
+		return NULL;
+	if (p->hdr.type == PW_EVENT_OPEN)
+		pending_send(p); /* its exit never came */
+	p->hdr.type = PW_EVENT_NONE;
+	if (!pw_budget_ok(PW_EVENT_OPEN, cgid, pw_current_task_state(0))) {
+		*refused = 1;
+		return NULL;
+	}
+	pw_fill_header(&p->hdr, PW_EVENT_OPEN, sizeof(*p), cgid, pw_current_task_state(0));
+	return p;
+}
+
+/*
  * Report a file if it is of a kind we watch: opened (via PW_OPEN_VIA_OPEN,
  * access from its f_mode), or written, mapped or received (LSM mode, access
  * given by the caller). Opens of ordinary devices count once per program
@@ -130,7 +198,8 @@ static __always_inline __u64 *file_slot(struct pw_task_state *s, __u64 key)
  * access is that record's, not another.
  */
 static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, __u32 open_flags,
-				      __u32 syscall_nr, __u32 flags, __u32 via, __u32 f_mode)
+				      __u32 syscall_nr, __u32 flags, __u32 via, __u32 f_mode,
+				      int pair)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	__u32 mode = BPF_CORE_READ(inode, i_mode);
@@ -173,9 +242,20 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 			return;
 		}
 	}
-	e = pw_reserve(PW_EVENT_OPEN, sizeof(*e), cgid);
-	if (!e)
-		return;
+	e = NULL;
+	if (pair) {
+		int refused = 0;
+
+		e = pending_take(cgid, &refused);
+		if (refused)
+			return;
+	}
+	if (!e) {
+		pair = 0;
+		e = pw_reserve(PW_EVENT_OPEN, sizeof(*e), cgid);
+		if (!e)
+			return;
+	}
 	if (s) {
 		s->devices_seen |= bit;
 		if (own)
@@ -213,7 +293,8 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 		if (truncated)
 			e->hdr.flags |= PW_F_TRUNCATED;
 	}
-	pw_submit(e);
+	if (!pair)
+		pw_submit(e);
 }
 
 static __always_inline __u32 file_access(struct file *file)
@@ -345,7 +426,7 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 		f = fd_file(ret);
 		if (f)
 			emit_file(f, cgid, ret, open_flags, ctx->id, 0, PW_OPEN_VIA_OPEN,
-				  file_access(f));
+				  file_access(f), 0);
 	} else if (refused(ret)) {
 		emit_refused(cgid, ret, path_arg ? (const char *)pw_syscall_arg(path_arg) : NULL,
 			     open_flags, ctx->id);
@@ -402,7 +483,7 @@ int BPF_PROG(open_lsm_file_open, struct file *file, int ret)
 
 	if (ret == 0 && pw_cgroup_is_watched(cgid))
 		emit_file(file, cgid, 0, BPF_CORE_READ(file, f_flags), 0, PW_F_PRE_CHECK,
-			  PW_OPEN_VIA_OPEN, file_access(file));
+			  PW_OPEN_VIA_OPEN, file_access(file), in_native_open_syscall());
 	return ret;
 }
 
@@ -424,7 +505,7 @@ static __always_inline void on_file_use(struct file *file, __u32 via, __u32 f_mo
 	cgid = pw_current_cgroup_id();
 	if (!pw_cgroup_is_watched(cgid))
 		return;
-	emit_file(file, cgid, 0, BPF_CORE_READ(file, f_flags), 0, PW_F_PRE_CHECK, via, f_mode);
+	emit_file(file, cgid, 0, BPF_CORE_READ(file, f_flags), 0, PW_F_PRE_CHECK, via, f_mode, 0);
 }
 
 /*
@@ -483,4 +564,71 @@ int BPF_PROG(open_lsm_file_receive, struct file *file, int ret)
 		return ret;
 	on_file_use(file, PW_OPEN_VIA_RECV, file_access(file));
 	return ret;
+}
+
+/*
+ * The open syscalls' exits in LSM mode (the files concern's LSM variant):
+ * complete the record lsm/file_open left pending with the outcome; with
+ * none pending, report what the hook cannot see, an open the kernel
+ * refused before it (permissions, a read-only mount: EACCES, EROFS...).
+ * A successful open with nothing pending was not a sensitive file, or a
+ * repeat the hook folded.
+ */
+static __always_inline int on_open_exit_paired(struct trace_event_raw_sys_exit *ctx, int path_arg,
+					       int flags_arg, __u32 fixed_flags)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pw_open_event *p = bpf_task_storage_get(&pending_open, t, 0, 0);
+
+	if (p && p->hdr.type == PW_EVENT_OPEN) {
+		p->ret = ctx->ret;
+		p->syscall_nr = ctx->id;
+		p->hdr.flags &= ~PW_F_PRE_CHECK;
+		pending_send(p);
+		bpf_task_storage_delete(&pending_open, t);
+		return 0;
+	}
+	if (ctx->ret >= 0)
+		return 0;
+	return on_open_exit(ctx, path_arg, flags_arg, fixed_flags);
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int open_pair_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return on_open_exit_paired(ctx, 2, 3, 0);
+}
+
+SEC("tp/syscalls/sys_exit_open")
+int open_pair_open(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return on_open_exit_paired(ctx, 1, 2, 0);
+}
+
+SEC("tp/syscalls/sys_exit_creat")
+int open_pair_creat(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return on_open_exit_paired(ctx, 1, 0, O_CREAT | O_WRONLY | O_TRUNC);
+}
+
+SEC("tp/syscalls/sys_exit_open_by_handle_at")
+int open_pair_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return on_open_exit_paired(ctx, 0, 3, 0);
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int open_pair_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return on_open_exit_paired(ctx, 2, FLAGS_IN_OPEN_HOW, 0);
 }

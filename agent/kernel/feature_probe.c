@@ -46,10 +46,12 @@ const struct pw_concern pw_concerns[] = {
 		.name = "files",
 		.variants = {
 			{ PW_VARIANT_LSM, { "open_lsm_file_open", "open_lsm_file_permission",
-					    "open_lsm_mmap_file", "open_lsm_file_receive" },
-			  "the file_open LSM hook also sees io_uring and 32-bit opens; "
-			  "file_permission, mmap_file and file_receive see sensitive files "
-			  "written, mapped or received through any fd" },
+					    "open_lsm_mmap_file", "open_lsm_file_receive", "open_pair_openat",
+					    "open_pair_openat2", "open_pair_open", "open_pair_creat",
+					    "open_pair_open_by_handle_at" },
+			  "file_open sees every open (io_uring, 32-bit), the open syscalls' "
+			  "exits add the outcome of native ones; file_permission, mmap_file, "
+			  "file_receive: sensitive files written, mapped, received via any fd" },
 			{ PW_VARIANT_TP, { "open_tp_openat", "open_tp_openat2", "open_tp_open",
 					   "open_tp_creat", "open_tp_open_by_handle_at" },
 			  "the open syscalls' exits see the result of every native open" },
