@@ -21,6 +21,7 @@
  *   workload_open mmap PATH             open PATH read-write, map it shared and writable
  *                                       twice, touch both mappings
  *   workload_open write-n PATH N        open PATH for writing (created), N one-byte writes
+ *   workload_open nobody-open PATH      as uid/gid 65534, open PATH for writing: the errno
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -243,6 +244,11 @@ int main(int argc, char **argv)
 			return errno;
 		close(procs);
 		return write_n(fd, "pw-later", atol(argv[3]));
+	}
+	if (argc == 3 && !strcmp(argv[1], "nobody-open")) {
+		if (setgid(65534) || setuid(65534))
+			return 100;
+		return open_close(argv[2], O_WRONLY);
 	}
 	if (argc == 3 && !strcmp(argv[1], "mmap"))
 		return map_twice(argv[2]);
