@@ -132,6 +132,27 @@ static __always_inline unsigned long pw_syscall_arg(int n)
 	return 0;
 }
 
+/*
+ * The native syscall the current task is in, or -1: a 32-bit one (its
+ * numbers are another table, and the syscall tracepoints skip it), or no
+ * architecture support here. io_uring's workers have zeroed user registers
+ * (0, read); a kernel thread likewise. What an LSM hook uses to know
+ * whether the syscall's exit tracepoint will see the same action.
+ */
+static __always_inline long pw_native_syscall_nr(void)
+{
+#ifdef __TARGET_ARCH_x86
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+
+	if (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT)
+		return -1;
+	return BPF_CORE_READ(regs, orig_ax);
+#else
+	return -1;
+#endif
+}
+
 static __always_inline int pw_cgroup_id_watched(__u64 cgid)
 {
 	if (watch_mode == PW_WATCH_ALL_BUT_ROOT)

@@ -47,6 +47,10 @@
 #define NR_openat	     257
 #define NR_open_by_handle_at 304
 #define NR_openat2	     437
+#define NR_pivot_root	     155
+#define NR_mount	     165
+#define NR_umount2	     166
+#define NR_move_mount	     429
 
 /* include/linux/fs.h: the mask of security_file_permission. */
 #define MAY_WRITE 0x2

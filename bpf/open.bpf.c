@@ -12,7 +12,10 @@
  *
  * Two variants, one chosen by the agent:
  *  - lsm/file_open: sees every open however it is made (io_uring included),
- *    with the struct file at hand; runs before the open completes.
+ *    with the struct file at hand; runs before the open completes, so the
+ *    open syscalls' exits (open_pair_*) complete its record with the
+ *    outcome (below, in_native_open_syscall). With it, file_permission,
+ *    mmap_file and file_receive for sensitive files used through any fd.
  *  - tp/syscalls/sys_exit_{openat,openat2,open,creat,open_by_handle_at}:
  *    the new fd is resolved to its struct file through the task's fd table;
  *    arguments come from the saved user registers, so calls refused by
@@ -134,23 +137,13 @@ static __always_inline __u64 *file_slot(struct pw_task_state *s, __u64 key)
  */
 static __always_inline int in_native_open_syscall(void)
 {
-#ifdef __TARGET_ARCH_x86
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	long nr = BPF_CORE_READ(regs, orig_ax);
-
-	/* io_uring's workers have zeroed user registers (nr 0, read); its
-	 * inline submissions are io_uring_enter */
-	if (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT)
-		return 0;
-	switch (nr) {
+	switch (pw_native_syscall_nr()) {
 	case NR_open:
 	case NR_creat:
 	case NR_openat:
 	case NR_open_by_handle_at:
 	case NR_openat2: return 1;
 	}
-#endif
 	return 0;
 }
 

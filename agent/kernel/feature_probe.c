@@ -82,8 +82,13 @@ const struct pw_concern pw_concerns[] = {
 		.name = "mounts",
 		.variants = {
 			{ PW_VARIANT_LSM, { "mount_lsm_sb_mount", "mount_lsm_move_mount",
-					    "mount_lsm_sb_umount", "mount_lsm_sb_pivotroot" },
-			  "the mount LSM hooks also see io_uring and 32-bit calls" },
+					    "mount_lsm_sb_umount", "mount_lsm_sb_pivotroot",
+					    "mount_pair_mount", "mount_pair_umount", "mount_pair_move_mount",
+					    "mount_pair_pivot_root", "mount_pair_fsopen", "mount_pair_fsconfig",
+					    "mount_pair_fsmount", "mount_pair_open_tree",
+					    "mount_pair_mount_setattr" },
+			  "the mount LSM hooks also see 32-bit calls and resolve the target; the "
+			  "syscall exits add the result, and the new mount API" },
 			{ PW_VARIANT_TP, { "mount_tp_mount", "mount_tp_umount", "mount_tp_fsopen",
 					   "mount_tp_fsconfig", "mount_tp_fsmount", "mount_tp_move_mount",
 					   "mount_tp_open_tree", "mount_tp_mount_setattr",
