@@ -396,8 +396,8 @@ static __always_inline struct file *fd_file(long fd)
 
 /* Common exit path of the open syscalls. path_arg/flags_arg: which argument
  * holds the path and the flags (0: none). */
-static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, int path_arg,
-					int flags_arg, __u32 fixed_flags)
+static __always_inline int on_open_exit_as(struct trace_event_raw_sys_exit *ctx, int path_arg,
+					   int flags_arg, __u32 fixed_flags, int refusals_only)
 {
 	__u64 cgid = pw_current_cgroup_id();
 	long ret = ctx->ret;
@@ -415,7 +415,7 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	} else if (flags_arg) {
 		open_flags = pw_syscall_arg(flags_arg);
 	}
-	if (ret >= 0) {
+	if (ret >= 0 && !refusals_only) {
 		f = fd_file(ret);
 		if (f)
 			emit_file(f, cgid, ret, open_flags, ctx->id, 0, PW_OPEN_VIA_OPEN,
@@ -425,6 +425,12 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 			     open_flags, ctx->id);
 	}
 	return 0;
+}
+
+static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, int path_arg,
+					int flags_arg, __u32 fixed_flags)
+{
+	return on_open_exit_as(ctx, path_arg, flags_arg, fixed_flags, 0);
 }
 
 SEC("tp/syscalls/sys_exit_openat")
@@ -581,9 +587,8 @@ static __always_inline int on_open_exit_paired(struct trace_event_raw_sys_exit *
 		bpf_task_storage_delete(&pending_open, t);
 		return 0;
 	}
-	if (ctx->ret >= 0)
-		return 0;
-	return on_open_exit(ctx, path_arg, flags_arg, fixed_flags);
+	/* refusals only: a file the hook did not keep is not to report */
+	return on_open_exit_as(ctx, path_arg, flags_arg, fixed_flags, 1);
 }
 
 SEC("tp/syscalls/sys_exit_openat")
