@@ -132,6 +132,27 @@ static __always_inline unsigned long pw_syscall_arg(int n)
 	return 0;
 }
 
+/*
+ * The native syscall the current task is in, or -1: a 32-bit one (its
+ * numbers are another table, and the syscall tracepoints skip it), or no
+ * architecture support here. io_uring's workers have zeroed user registers
+ * (0, read); a kernel thread likewise. What an LSM hook uses to know
+ * whether the syscall's exit tracepoint will see the same action.
+ */
+static __always_inline long pw_native_syscall_nr(void)
+{
+#ifdef __TARGET_ARCH_x86
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+
+	if (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT)
+		return -1;
+	return BPF_CORE_READ(regs, orig_ax);
+#else
+	return -1;
+#endif
+}
+
 static __always_inline int pw_cgroup_id_watched(__u64 cgid)
 {
 	if (watch_mode == PW_WATCH_ALL_BUT_ROOT)
@@ -250,22 +271,22 @@ static __always_inline int pw_budget_take(__u16 type, __u64 key)
 	return 1;
 }
 
-/* Reserve a record of a constant size and fill its common header. */
-static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
+/* The current task's container may send one more record of type (its
+ * budget); a refusal is counted. */
+static __always_inline int pw_budget_ok(__u16 type, __u64 cgid, struct pw_task_state *s)
 {
-	struct pw_event_header *h;
-	struct pw_task_state *s = pw_current_task_state(0);
+	if (pw_budget_take(type, s && s->origin_cgroup ? s->origin_cgroup : cgid))
+		return 1;
+	pw_count(type, PW_DROP_BUDGET);
+	return 0;
+}
+
+/* The common header of a record of the current task (state s, may be NULL). */
+static __always_inline void pw_fill_header(struct pw_event_header *h, __u16 type, __u32 size,
+					   __u64 cgid, struct pw_task_state *s)
+{
 	__u64 id, ugid;
 
-	if (!pw_budget_take(type, s && s->origin_cgroup ? s->origin_cgroup : cgid)) {
-		pw_count(type, PW_DROP_BUDGET);
-		return NULL;
-	}
-	h = bpf_ringbuf_reserve(&events, size, 0);
-	if (!h) {
-		pw_count(type, PW_DROP_RINGBUF_FULL);
-		return NULL;
-	}
 	id = bpf_get_current_pid_tgid();
 	ugid = bpf_get_current_uid_gid();
 	h->type = type;
@@ -281,6 +302,22 @@ static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
 	h->origin_cgroup_id = s ? s->origin_cgroup : 0;
 	if (s)
 		h->flags = s->flags & PW_F_RUNTIME_INIT;
+}
+
+/* Reserve a record of a constant size and fill its common header. */
+static __always_inline void *pw_reserve(__u16 type, __u32 size, __u64 cgid)
+{
+	struct pw_event_header *h;
+	struct pw_task_state *s = pw_current_task_state(0);
+
+	if (!pw_budget_ok(type, cgid, s))
+		return NULL;
+	h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		pw_count(type, PW_DROP_RINGBUF_FULL);
+		return NULL;
+	}
+	pw_fill_header(h, type, size, cgid, s);
 	return h;
 }
 

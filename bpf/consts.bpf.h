@@ -38,6 +38,30 @@
 #define FMODE_READ  0x1
 #define FMODE_WRITE 0x2
 
+/* arch/x86/include/asm/thread_info.h: thread_info.status, a 32-bit syscall */
+#define TS_COMPAT 0x0002
+
+/* x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl) */
+#define NR_open		     2
+#define NR_creat	     85
+#define NR_openat	     257
+#define NR_open_by_handle_at 304
+#define NR_openat2	     437
+#define NR_pivot_root	     155
+#define NR_mount	     165
+#define NR_umount2	     166
+#define NR_move_mount	     429
+
+/* include/linux/fs.h: the mask of security_file_permission. */
+#define MAY_WRITE 0x2
+
+/* include/uapi/asm-generic/mman-common.h, mman.h */
+#define PROT_READ	    0x1
+#define PROT_WRITE	    0x2
+#define MAP_TYPE	    0x0f
+#define MAP_SHARED	    0x01
+#define MAP_SHARED_VALIDATE 0x03
+
 /* include/uapi/asm-generic/fcntl.h: open(2) flags (octal). */
 #define O_WRONLY 01
 #define O_CREAT	 0100

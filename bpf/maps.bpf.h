@@ -79,6 +79,26 @@ struct {
 	__type(value, struct pw_task_state);
 } task_state __weak SEC(".maps");
 
+/* An open seen by lsm/file_open during a native open syscall, waiting for
+ * that syscall's exit to complete it with the fd or errno (bpf/open.bpf.c).
+ * Created at the hook, deleted at the exit: only tasks in the middle of a
+ * sensitive open hold one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pw_open_event);
+} pending_open __weak SEC(".maps");
+
+/* The same for mount(2), umount2(2), move_mount(2) and pivot_root(2) seen
+ * by their LSM hooks (bpf/mount.bpf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pw_mount_event);
+} pending_mount __weak SEC(".maps");
+
 /* cgroup id -> 1: the cgroups of containers. The agent adds the ones its
  * container table identifies (pw_loader_mark_container); their children are added here
  * as they are made (bpf/cgroup.bpf.c), removed ones leave. A task placed in

@@ -15,7 +15,10 @@
  *  - lsm/sb_mount, move_mount, sb_umount, sb_pivotroot: the kernel's own
  *    view (resolved paths, copied strings), but only before the action and
  *    only for calls that got past seccomp; fsopen, fsconfig, fsmount,
- *    open_tree and mount_setattr have no hook of their own.
+ *    open_tree and mount_setattr have no hook of their own. So this
+ *    variant attaches the syscall exits too (mount_pair_*): they complete
+ *    the hooks' records with the result, report calls refused before the
+ *    hooks, and the new mount API (below, mount_lsm_begin_paired).
  * Both only observe.
  */
 #include "path.bpf.h"
@@ -105,13 +108,13 @@ static __always_inline void relative_target(struct pw_mount_event *e)
  * syscall wrappers do: the upper half of the register is whatever the
  * caller left there.
  */
-static __always_inline int mount_exit(__u16 op, long ret)
+static __always_inline int mount_exit_with(__u16 op, long ret, const struct pw_mount_event *p)
 {
 	__u64 cgid = pw_current_cgroup_id();
 	struct pw_mount_event *e;
 	__u64 attr_set = 0;
 
-	if (!pw_cgroup_is_watched(cgid))
+	if (!p && !pw_cgroup_is_watched(cgid))
 		return 0;
 	e = mount_reserve(op, cgid);
 	if (!e)
@@ -168,9 +171,24 @@ static __always_inline int mount_exit(__u16 op, long ret)
 		user_str(e, e->source, sizeof(e->source), pw_syscall_arg(2));
 		break;
 	}
-	relative_target(e);
+	if (p && p->resolved_kind == PW_MOUNT_RESOLVED_TARGET) {
+		/* the target as the LSM hook had it: absolute, whatever the
+		 * caller wrote */
+		bpf_probe_read_kernel(e->resolved, sizeof(e->resolved), p->resolved);
+		e->resolved_len = p->resolved_len;
+		e->resolved_depth = p->resolved_depth;
+		e->resolved_kind = PW_MOUNT_RESOLVED_TARGET;
+		e->hdr.flags |= p->hdr.flags & PW_F_TRUNCATED;
+	} else {
+		relative_target(e);
+	}
 	pw_submit(e);
 	return 0;
+}
+
+static __always_inline int mount_exit(__u16 op, long ret)
+{
+	return mount_exit_with(op, ret, NULL);
 }
 
 SEC("tp/syscalls/sys_exit_mount")
@@ -251,20 +269,101 @@ int mount_tp_pivot_root(struct trace_event_raw_sys_exit *ctx)
  * Strings are the kernel's copies. A struct path is reported by its
  * dentry's own name in target and resolved in full (bpf/path.bpf.h).
  */
-static __always_inline struct pw_mount_event *mount_lsm_begin(__u16 op, int ret, __u64 flags)
+/*
+ * LSM and syscall exit together, one record per call, as for opens
+ * (bpf/open.bpf.c): a hook inside the native syscall that has an exit
+ * program in this variant (mount, umount2, move_mount, pivot_root) leaves
+ * its record in the task's pending_mount storage instead of the ring; the
+ * exit makes the record from the caller's arguments and result as in
+ * tracepoint mode, with the hook's absolute target (a struct path the
+ * kernel resolved) in resolved. A hook outside them (a 32-bit call) sends
+ * at once, a pre_check; a record still pending at the task's next hook
+ * (its exit never came) is sent then, a pre_check too. mount(MS_MOVE)
+ * calls sb_mount and then move_mount: one record, the first hook's.
+ */
+static __always_inline int paired_syscall(__u16 op)
+{
+	long nr = pw_native_syscall_nr();
+
+	switch (op) {
+	case PW_MOUNT_MOUNT: return nr == NR_mount;
+	case PW_MOUNT_UMOUNT: return nr == NR_umount2;
+	case PW_MOUNT_MOVE_MOUNT: return nr == NR_move_mount || nr == NR_mount;
+	case PW_MOUNT_PIVOT_ROOT: return nr == NR_pivot_root;
+	}
+	return 0;
+}
+
+static __always_inline void mount_pending_send(struct pw_mount_event *p)
+{
+	struct pw_mount_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		pw_count(PW_EVENT_MOUNT, PW_DROP_RINGBUF_FULL);
+		return;
+	}
+	bpf_probe_read_kernel(e, sizeof(*e), p);
+	pw_submit(e);
+}
+
+/* The record a hook fills: the task's pending one (*pending set) or one
+ * reserved in the ring. NULL: nothing to send. */
+static __always_inline struct pw_mount_event *mount_lsm_begin_paired(__u16 op, int ret, __u64 flags,
+								     int *pending)
 {
 	__u64 cgid = pw_current_cgroup_id();
-	struct pw_mount_event *e;
+	struct pw_mount_event *e = NULL;
 
+	*pending = 0;
 	if (!pw_cgroup_is_watched(cgid))
 		return NULL;
-	e = mount_reserve(op, cgid);
-	if (!e)
-		return NULL;
+	if (paired_syscall(op))
+		e = bpf_task_storage_get(&pending_mount, bpf_get_current_task_btf(), 0,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (e) {
+		if (e->hdr.type == PW_EVENT_MOUNT) {
+			if (op == PW_MOUNT_MOVE_MOUNT && pw_native_syscall_nr() == NR_mount)
+				return NULL; /* mount(MS_MOVE): sb_mount's record */
+			mount_pending_send(e);
+		}
+		e->hdr.type = PW_EVENT_NONE;
+		if (!pw_budget_ok(PW_EVENT_MOUNT, cgid, pw_current_task_state(0)))
+			return NULL;
+		__builtin_memset(e, 0, sizeof(*e));
+		pw_fill_header(&e->hdr, PW_EVENT_MOUNT, sizeof(*e), cgid, pw_current_task_state(0));
+		e->op = op;
+		e->fd = -1;
+		*pending = 1;
+	} else {
+		e = mount_reserve(op, cgid);
+		if (!e)
+			return NULL;
+	}
 	e->hdr.flags |= PW_F_PRE_CHECK;
 	e->ret = ret;
 	e->flags = flags;
 	return e;
+}
+
+static __always_inline void mount_lsm_end(struct pw_mount_event *e, int pending)
+{
+	if (!pending)
+		pw_submit(e);
+}
+
+/* The exit of a paired syscall: complete the pending record (or, with none,
+ * report the call as tracepoint mode does: refused before the hook). */
+static __always_inline int mount_exit_paired(__u16 op, long ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pw_mount_event *p = bpf_task_storage_get(&pending_mount, t, 0, 0);
+
+	if (p && p->hdr.type == PW_EVENT_MOUNT) {
+		mount_exit_with(op, ret, p);
+		bpf_task_storage_delete(&pending_mount, t);
+		return 0;
+	}
+	return mount_exit(op, ret);
 }
 
 static __always_inline void dentry_name(struct pw_mount_event *e, char *dst, __u32 size,
@@ -279,7 +378,8 @@ int BPF_PROG(mount_lsm_sb_mount, const char *dev_name, const struct path *path, 
 {
 	if (pw_floor)
 		return ret;
-	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_MOUNT, ret, flags);
+	int pending;
+	struct pw_mount_event *e = mount_lsm_begin_paired(PW_MOUNT_MOUNT, ret, flags, &pending);
 
 	if (e) {
 		/* dev_name and type are NULL for some calls (remount, bind):
@@ -288,7 +388,7 @@ int BPF_PROG(mount_lsm_sb_mount, const char *dev_name, const struct path *path, 
 		kernel_str(e, e->fstype, sizeof(e->fstype), type);
 		dentry_name(e, e->target, sizeof(e->target), BPF_CORE_READ(path, dentry));
 		resolve(e, path, PW_MOUNT_RESOLVED_TARGET);
-		pw_submit(e);
+		mount_lsm_end(e, pending);
 	}
 	/* Observe only: hand back the verdict of the programs before us. */
 	return ret;
@@ -301,13 +401,14 @@ int BPF_PROG(mount_lsm_move_mount, const struct path *from_path, const struct pa
 {
 	if (pw_floor)
 		return ret;
-	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_MOVE_MOUNT, ret, 0);
+	int pending;
+	struct pw_mount_event *e = mount_lsm_begin_paired(PW_MOUNT_MOVE_MOUNT, ret, 0, &pending);
 
 	if (e) {
 		dentry_name(e, e->source, sizeof(e->source), BPF_CORE_READ(from_path, dentry));
 		dentry_name(e, e->target, sizeof(e->target), BPF_CORE_READ(to_path, dentry));
 		resolve(e, to_path, PW_MOUNT_RESOLVED_TARGET);
-		pw_submit(e);
+		mount_lsm_end(e, pending);
 	}
 	return ret;
 }
@@ -317,7 +418,9 @@ int BPF_PROG(mount_lsm_sb_umount, struct vfsmount *mnt, int flags, int ret)
 {
 	if (pw_floor)
 		return ret;
-	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_UMOUNT, ret, (__u32)flags);
+	int pending;
+	struct pw_mount_event *e =
+		mount_lsm_begin_paired(PW_MOUNT_UMOUNT, ret, (__u32)flags, &pending);
 	struct path at = {};
 	struct mount *m;
 
@@ -331,7 +434,7 @@ int BPF_PROG(mount_lsm_sb_umount, struct vfsmount *mnt, int flags, int ret)
 		at.mnt = (struct vfsmount *)((void *)BPF_CORE_READ(m, mnt_parent) +
 					     bpf_core_field_offset(struct mount, mnt));
 		resolve(e, &at, PW_MOUNT_RESOLVED_TARGET);
-		pw_submit(e);
+		mount_lsm_end(e, pending);
 	}
 	return ret;
 }
@@ -342,14 +445,93 @@ int BPF_PROG(mount_lsm_sb_pivotroot, const struct path *old_path, const struct p
 {
 	if (pw_floor)
 		return ret;
-	struct pw_mount_event *e = mount_lsm_begin(PW_MOUNT_PIVOT_ROOT, ret, 0);
+	int pending;
+	struct pw_mount_event *e = mount_lsm_begin_paired(PW_MOUNT_PIVOT_ROOT, ret, 0, &pending);
 
 	if (e) {
 		/* old_path is put_old, new_path the new root. */
 		dentry_name(e, e->source, sizeof(e->source), BPF_CORE_READ(old_path, dentry));
 		dentry_name(e, e->target, sizeof(e->target), BPF_CORE_READ(new_path, dentry));
 		resolve(e, new_path, PW_MOUNT_RESOLVED_TARGET);
-		pw_submit(e);
+		mount_lsm_end(e, pending);
 	}
 	return ret;
+}
+
+/*
+ * The mount syscalls' exits in LSM mode (the mounts concern's LSM variant):
+ * the four with a hook complete its record; the new mount API (fsopen,
+ * fsconfig, fsmount, open_tree, mount_setattr), which has no hook of its
+ * own, is reported from its exits as in tracepoint mode.
+ */
+SEC("tp/syscalls/sys_exit_mount")
+int mount_pair_mount(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit_paired(PW_MOUNT_MOUNT, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_umount")
+int mount_pair_umount(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit_paired(PW_MOUNT_UMOUNT, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_move_mount")
+int mount_pair_move_mount(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit_paired(PW_MOUNT_MOVE_MOUNT, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_pivot_root")
+int mount_pair_pivot_root(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit_paired(PW_MOUNT_PIVOT_ROOT, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_fsopen")
+int mount_pair_fsopen(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit(PW_MOUNT_FSOPEN, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_fsconfig")
+int mount_pair_fsconfig(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit(PW_MOUNT_FSCONFIG, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_fsmount")
+int mount_pair_fsmount(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit(PW_MOUNT_FSMOUNT, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_open_tree")
+int mount_pair_open_tree(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit(PW_MOUNT_OPEN_TREE, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_mount_setattr")
+int mount_pair_mount_setattr(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	return mount_exit(PW_MOUNT_SETATTR, ctx->ret);
 }

@@ -81,6 +81,12 @@ struct pw_task_state {
 	/* PW_F_PLACED: the cgroup another task placed it in, before the agent
 	 * knew that cgroup was a container's (the runtime outran it). */
 	__u64 placed_cgroup;
+	/* Sensitive files already reported by this task, each as its inode
+	 * (address and number) or'ed with the PW_OPEN_VIA_* of the report
+	 * (bpf/open.bpf.c file_key): writes through an fd whose open was
+	 * reported with write access, or a file mapped or received again,
+	 * are not reported twice. A small set, slot by hash; 0: empty. */
+	__u64 files_seen[8];
 };
 
 /* Per container (its cgroup of origin), in the kernel: what is left of its
@@ -221,8 +227,23 @@ enum pw_object_kind {
 #define PW_OPEN_PATH_COMPONENTS 1 /* resolved: names leaf first, each NUL-terminated */
 #define PW_OPEN_PATH_USER	2 /* the string the caller passed (failed opens) */
 
+/*
+ * How a pw_open_event's file was reached. Besides its open, LSM mode sees a
+ * sensitive file used through an fd whatever made the fd (inherited, opened
+ * before the task was watched, received): those records are PW_F_PRE_CHECK
+ * like file_open's, with f_mode the access of the action itself.
+ */
+#define PW_OPEN_VIA_OPEN  0 /* opened (file_open, or an open syscall's exit) */
+#define PW_OPEN_VIA_WRITE 1 /* written through an fd (lsm file_permission, MAY_WRITE) */
+#define PW_OPEN_VIA_MMAP  2 /* mapped (lsm mmap_file): f_mode WRITE for a shared writable map */
+#define PW_OPEN_VIA_RECV                                                                           \
+	3 /* an fd received from another process (lsm file_receive:
+			     * SCM_RIGHTS, pidfd_getfd, seccomp addfd) */
+#define PW_OPEN_VIA_MAX 4
+
 /* An open of a device or of a file on a kernel filesystem, or a failed open
- * whose errno says the kernel refused it (EPERM, EACCES, EROFS, ENXIO...). */
+ * whose errno says the kernel refused it (EPERM, EACCES, EROFS, ENXIO...);
+ * in LSM mode also a write, mapping or receipt of one (via). */
 struct pw_open_event {
 	struct pw_event_header hdr;
 	__s32 ret;	   /* fd, or -errno */
@@ -244,7 +265,7 @@ struct pw_open_event {
 	 * first ("core_pattern", "kernel", "sys" in procfs). 0 bytes otherwise. */
 	__u16 fs_path_len;
 	__u16 fs_path_depth;
-	__u32 _pad2;
+	__u32 via; /* PW_OPEN_VIA_*: how the file was reached */
 	char fs_path[PW_FS_PATH_BUF];
 };
 

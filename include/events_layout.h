@@ -61,6 +61,7 @@ PW_OFF(pw_mount_event, target, 88 + PW_FSTYPE_LEN + PW_MOUNT_STR);
  * on it, which is what these asserts pin. */
 PW_SIZE(pw_open_event, 128 + PW_OPEN_PATH_BUF + PW_FS_PATH_BUF);
 PW_OFF(pw_open_event, fs_path_len, 120 + PW_OPEN_PATH_BUF);
+PW_OFF(pw_open_event, via, 124 + PW_OPEN_PATH_BUF);
 PW_OFF(pw_open_event, fs_path, 128 + PW_OPEN_PATH_BUF);
 PW_OFF(pw_open_event, ret, 64);
 PW_OFF(pw_open_event, open_flags, 68);
@@ -121,7 +122,8 @@ PW_OFF(pw_tamper_event, id, 76);
 PW_SIZE(pw_budget, 24);
 PW_OFF(pw_budget, dropped, 16);
 
-PW_SIZE(pw_task_state, 112);
+PW_SIZE(pw_task_state, 176);
+PW_OFF(pw_task_state, files_seen, 112);
 PW_OFF(pw_task_state, flags, 40);
 PW_OFF(pw_task_state, devices_seen, 48);
 PW_OFF(pw_task_state, refused_seen, 56);

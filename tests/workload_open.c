@@ -12,6 +12,16 @@
  *                                       open a file of it for writing: EROFS
  *   workload_open relative DIR REL      chdir(DIR), open(REL) read-only
  *   workload_open open-many PATH N      N x open+close PATH read-only
+ *   workload_open recv-write SOCK N     in a new UTS namespace, receive an fd over the unix
+ *                                       socket fd SOCK (SCM_RIGHTS), write "pw-recv" to it
+ *                                       N times (the test sends /proc/sys/kernel/hostname)
+ *   workload_open write-later CG N      open /proc/sys/kernel/hostname for writing, then
+ *                                       in a new UTS namespace move itself into the
+ *                                       cgroup directory CG and write "pw-later" N times
+ *   workload_open mmap PATH             open PATH read-write, map it shared and writable
+ *                                       twice, touch both mappings
+ *   workload_open write-n PATH N        open PATH for writing (created), N one-byte writes
+ *   workload_open nobody-open PATH      as uid/gid 65534, open PATH for writing: the errno
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -58,6 +70,55 @@ static int write_back(const char *path)
 	if (write(fd, buf, n) != n) {
 		close(fd);
 		return errno ? errno : 102;
+	}
+	close(fd);
+	return 0;
+}
+
+static int write_n(int fd, const char *what, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (pwrite(fd, what, strlen(what), 0) != (ssize_t)strlen(what))
+			return errno ? errno : 102;
+	return 0;
+}
+
+/* One fd from the unix socket sock (SCM_RIGHTS), or -1. */
+static int recv_fd(int sock)
+{
+	char byte, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	return fd;
+}
+
+static int map_twice(const char *path)
+{
+	int fd = open(path, O_RDWR), i;
+	volatile char *m;
+
+	if (fd < 0)
+		return errno;
+	for (i = 0; i < 2; i++) {
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return errno;
+		m[0] = m[1];
+		munmap((void *)m, 4096);
 	}
 	close(fd);
 	return 0;
@@ -158,6 +219,49 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			if (open_close(argv[2], O_RDONLY))
 				return errno;
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "recv-write")) {
+		int fd;
+
+		if (unshare(CLONE_NEWUTS))
+			return errno;
+		fd = recv_fd(atoi(argv[2]));
+		if (fd < 0)
+			return 103;
+		return write_n(fd, "pw-recv", atol(argv[3]));
+	}
+	if (argc == 4 && !strcmp(argv[1], "write-later")) {
+		int fd = open("/proc/sys/kernel/hostname", O_WRONLY), procs;
+		char pid[32];
+
+		if (fd < 0 || unshare(CLONE_NEWUTS))
+			return errno;
+		snprintf(path, sizeof(path), "%s/cgroup.procs", argv[2]);
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		procs = open(path, O_WRONLY);
+		if (procs < 0 || write(procs, pid, strlen(pid)) < 0)
+			return errno;
+		close(procs);
+		return write_n(fd, "pw-later", atol(argv[3]));
+	}
+	if (argc == 3 && !strcmp(argv[1], "nobody-open")) {
+		if (setgid(65534) || setuid(65534))
+			return 100;
+		return open_close(argv[2], O_WRONLY);
+	}
+	if (argc == 3 && !strcmp(argv[1], "mmap"))
+		return map_twice(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "write-n")) {
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		long i, n = atol(argv[3]);
+
+		if (fd < 0)
+			return errno;
+		for (i = 0; i < n; i++)
+			if (write(fd, "x", 1) != 1)
+				return errno;
+		close(fd);
 		return 0;
 	}
 	fprintf(stderr, "workload_open: bad arguments\n");

@@ -261,6 +261,8 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 		if (acc) {
 			jw_kv_str(w, "access", acc);
 		}
+		if (v->via != PW_OPEN_VIA_OPEN && pw_open_via_name(v->via))
+			jw_kv_str(w, "via", pw_open_via_name(v->via));
 	}
 	pw_alert_write_details(w, v, 1);
 	/* ECS has one parent level; the rest of the chain is ours. */

@@ -333,6 +333,8 @@ static void write_event(struct jsonw *w, const struct pw_view *v)
 	if (v->kind == PW_EVENT_OPEN) {
 		jw_kv_str(w, "object", pw_object_kind_name(v->object));
 		pw_alert_str_or_null(w, "access", pw_alert_access_name(v->access));
+		if (v->via != PW_OPEN_VIA_OPEN && pw_open_via_name(v->via))
+			jw_kv_str(w, "via", pw_open_via_name(v->via));
 		if (v->fs_path && *v->fs_path) /* views built by hand may leave it NULL */
 			jw_kv_str(w, "fs_path", v->fs_path);
 	}

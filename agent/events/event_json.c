@@ -84,6 +84,7 @@ static void encode_open(struct jsonw *w, const struct pw_event_header *h)
 		  e->path_format == PW_OPEN_PATH_COMPONENTS ? "resolved" : "caller");
 	jw_kv_str(w, "access", access[acc & 3]);
 	jw_kv_u64(w, "open_flags", e->open_flags);
+	jw_kv_str(w, "via", pw_open_via_name(e->via) ? pw_open_via_name(e->via) : "open");
 	if (e->kind == PW_OBJ_CHARDEV || e->kind == PW_OBJ_BLOCKDEV) {
 		jw_key(w, "device");
 		jw_obj_begin(w);

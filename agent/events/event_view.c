@@ -266,6 +266,18 @@ static const char *fs_mount_point(unsigned int kind)
 	return NULL;
 }
 
+const char *pw_open_via_name(unsigned int via)
+{
+	static const char *const names[PW_OPEN_VIA_MAX] = {
+		[PW_OPEN_VIA_OPEN] = "open",
+		[PW_OPEN_VIA_WRITE] = "write",
+		[PW_OPEN_VIA_MMAP] = "mmap",
+		[PW_OPEN_VIA_RECV] = "received",
+	};
+
+	return via < PW_OPEN_VIA_MAX ? names[via] : NULL;
+}
+
 static void view_fs_path(struct pw_view *v, const struct pw_open_event *e)
 {
 	size_t len = e->fs_path_len < sizeof(e->fs_path) ? e->fs_path_len : sizeof(e->fs_path);
@@ -298,6 +310,7 @@ static void view_open(struct pw_view *v, const struct pw_open_event *e)
 	/* FMODE_READ and FMODE_WRITE are PW_ACCESS_READ and PW_ACCESS_WRITE. */
 	v->access = acc & (PW_ACCESS_READ | PW_ACCESS_WRITE);
 	v->open_flags = e->open_flags;
+	v->via = e->via < PW_OPEN_VIA_MAX ? e->via : PW_OPEN_VIA_OPEN;
 	view_fs_path(v, e);
 }
 
@@ -418,6 +431,7 @@ static void view_reset(struct pw_view *v, unsigned int kind)
 	v->dev_major = v->dev_minor = 0;
 	v->access = 0;
 	v->open_flags = 0;
+	v->via = 0;
 	v->cap = -1;
 	v->cap_name = "";
 	v->mount_op = 0;

@@ -117,6 +117,7 @@ struct pw_view {
 	uint32_t dev_major, dev_minor; /* char/block devices */
 	uint32_t access;	       /* PW_ACCESS_* (open) */
 	uint32_t open_flags;
+	unsigned int via; /* PW_OPEN_VIA_* (open): opened, written, mapped, received */
 
 	int32_t cap; /* CAP_* number (capability), else -1 */
 	const char *cap_name;
@@ -167,6 +168,7 @@ pw_view_result_name(enum pw_view_result r); /* "allowed", "denied", "pre_check",
 
 /* Tables shared with event_json.c, so both say the same names. */
 const char *pw_object_kind_name(unsigned int kind); /* "sysfs", ...; "unknown" */
+const char *pw_open_via_name(unsigned int via);	    /* "open", "write", "mmap", "received"; NULL */
 const char *pw_mount_op_name(unsigned int op);	    /* "mount", ...; NULL if unknown */
 /* enum pw_seccomp_op_id of a record's (via, operation), or -1. */
 int pw_seccomp_op_id(uint32_t via, uint32_t op);

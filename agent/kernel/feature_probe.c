@@ -45,8 +45,13 @@ const struct pw_concern pw_concerns[] = {
 	{
 		.name = "files",
 		.variants = {
-			{ PW_VARIANT_LSM, { "open_lsm_file_open" },
-			  "the file_open LSM hook also sees io_uring and 32-bit opens" },
+			{ PW_VARIANT_LSM, { "open_lsm_file_open", "open_lsm_file_permission",
+					    "open_lsm_mmap_file", "open_lsm_file_receive", "open_pair_openat",
+					    "open_pair_openat2", "open_pair_open", "open_pair_creat",
+					    "open_pair_open_by_handle_at" },
+			  "file_open sees every open (io_uring, 32-bit), the open syscalls' "
+			  "exits add the outcome of native ones; file_permission, mmap_file, "
+			  "file_receive: sensitive files written, mapped, received via any fd" },
 			{ PW_VARIANT_TP, { "open_tp_openat", "open_tp_openat2", "open_tp_open",
 					   "open_tp_creat", "open_tp_open_by_handle_at" },
 			  "the open syscalls' exits see the result of every native open" },
@@ -77,8 +82,13 @@ const struct pw_concern pw_concerns[] = {
 		.name = "mounts",
 		.variants = {
 			{ PW_VARIANT_LSM, { "mount_lsm_sb_mount", "mount_lsm_move_mount",
-					    "mount_lsm_sb_umount", "mount_lsm_sb_pivotroot" },
-			  "the mount LSM hooks also see io_uring and 32-bit calls" },
+					    "mount_lsm_sb_umount", "mount_lsm_sb_pivotroot",
+					    "mount_pair_mount", "mount_pair_umount", "mount_pair_move_mount",
+					    "mount_pair_pivot_root", "mount_pair_fsopen", "mount_pair_fsconfig",
+					    "mount_pair_fsmount", "mount_pair_open_tree",
+					    "mount_pair_mount_setattr" },
+			  "the mount LSM hooks also see 32-bit calls and resolve the target; the "
+			  "syscall exits add the result, and the new mount API" },
 			{ PW_VARIANT_TP, { "mount_tp_mount", "mount_tp_umount", "mount_tp_fsopen",
 					   "mount_tp_fsconfig", "mount_tp_fsmount", "mount_tp_move_mount",
 					   "mount_tp_open_tree", "mount_tp_mount_setattr",

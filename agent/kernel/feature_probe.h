@@ -27,7 +27,7 @@ enum pw_variant {
 };
 
 #define PW_MAX_CONCERNS	    12
-#define PW_CONCERN_PROGS    12
+#define PW_CONCERN_PROGS    16
 #define PW_CONCERN_VARIANTS 4
 #define PW_WHY_LEN	    200
 

@@ -127,6 +127,10 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 	[PW_FLD_CONTAINER_HOST_MOUNTS_RW] = { "container.host_mounts_rw", PW_FT_ENUM,
 					      "host mount class",
 					      "{\"container.host_mounts_rw\": \"host_root\"}" },
+	[PW_FLD_FILE_VIA] = { "file.via", PW_FT_ENUM,
+			      "how a file was reached: open, or (LSM mode) write, mmap, received "
+			      "through an fd",
+			      "{\"file.via\": [\"write\", \"received\"]}" },
 	[PW_FLD_CONTAINER_UID] = { "container.uid", PW_FT_NUM, "container init uid",
 				   "{\"container.uid\": 0}" },
 };
@@ -208,6 +212,7 @@ const char *pw_field_value_name(int id, unsigned int i)
 	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return pw_cap_name(i);
 	case PW_FLD_CONTAINER_HOST_MOUNTS:
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return pw_mount_class_name(i);
+	case PW_FLD_FILE_VIA: return pw_open_via_name(i);
 	default: return NULL;
 	}
 }
@@ -242,6 +247,7 @@ unsigned int pw_field_nvalues(int id)
 	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return PW_CAP_LAST + 1;
 	case PW_FLD_CONTAINER_HOST_MOUNTS:
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return PW_MCLASS_COUNT;
+	case PW_FLD_FILE_VIA: return PW_OPEN_VIA_MAX;
 	default: return 0;
 	}
 }
@@ -347,6 +353,7 @@ uint64_t pw_field_bits(int id, const struct pw_view *v)
 	case PW_FLD_CONTAINER_CAPS_DANGEROUS: return pc ? pc->caps_dangerous : 0;
 	case PW_FLD_CONTAINER_HOST_MOUNTS: return pc ? pc->host_mount_classes : 0;
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return pc ? pc->host_mount_classes_rw : 0;
+	case PW_FLD_FILE_VIA: return v->kind == PW_EVENT_OPEN ? bit(v->via) : 0;
 	default: return 0;
 	}
 }

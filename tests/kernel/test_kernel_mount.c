@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <linux/mount.h>
+#include "events/event_view.h"
 #include "harness.h"
 #include "kernel/stats.h"
 #include "privwatch.skel.h"
@@ -174,18 +175,39 @@ static void test_tmpfs_mount_and_umount(void **state)
 	assert_mount(find_op(pid, PW_MOUNT_UMOUNT, 0), pid, &u);
 }
 
+/* The mount record of op whose view path (the absolute target) is want. */
+static const struct pw_mount_event *find_lsm(struct h_agent *a, pid_t pid, uint16_t op,
+					     const char *want)
+{
+	const struct pw_mount_event *e;
+	struct pw_view v;
+	int i;
+
+	for (i = 0; (e = h_find(a, PW_EVENT_MOUNT, pid, i)); i++) {
+		if (e->op != op)
+			continue;
+		pw_view_from_event(&v, &e->hdr);
+		if (!strcmp(v.path, want))
+			return e;
+	}
+	return NULL;
+}
+
 /* Where the BPF LSM is active (make test-vm), auto mode serves mounts with
- * lsm/sb_mount: seen before the mount happens (a pre-check), with the
- * kernel's copies of the strings and the mount point's own name. */
+ * the LSM hooks and the syscall exits together: one record per call, with
+ * the result (not a pre-check), the caller's strings and, from the hook's
+ * struct path, the absolute target. The new mount API, which has no hook,
+ * is reported from its exits. */
 static void test_lsm_sb_mount(void **state)
 {
 	static struct h_agent lsm_agent;
 	struct pw_loader_opts o = { .mode = PW_MODE_AUTO, .cgroup_path = cg };
 	char dir[PATH_MAX];
 	char *argv[] = { workload, "tmpfs", dir, NULL };
+	char *newapi[] = { workload, "newapi", dir, NULL };
 	const struct pw_mount_event *e;
+	uint16_t op;
 	pid_t pid;
-	int i;
 
 	if (strcmp(h_expected_variant("mounts"), "lsm"))
 		h_skip_because("this environment serves mounts with %s, not the LSM hooks",
@@ -196,19 +218,44 @@ static void test_lsm_sb_mount(void **state)
 	pid = h_spawn(cg, argv);
 	assert_int_equal(h_wait(pid), 0);
 	h_agent_drain(&lsm_agent, 100);
-	rmdir(dir);
-	for (i = 0; (e = h_find(&lsm_agent, PW_EVENT_MOUNT, pid, i)); i++)
-		if (!strcmp(e->fstype, "tmpfs"))
-			break;
+	/* make-private, the mount, the unmount: each once */
+	assert_int_equal(h_count(&lsm_agent, PW_EVENT_MOUNT, pid), 3);
+	e = find_lsm(&lsm_agent, pid, PW_MOUNT_MOUNT, dir);
 	assert_non_null(e);
-	assert_int_equal(e->op, PW_MOUNT_MOUNT);
-	assert_true(e->hdr.flags & PW_F_PRE_CHECK);
+	assert_false(e->hdr.flags & PW_F_PRE_CHECK);
 	assert_int_equal(e->ret, 0);
 	assert_int_equal(e->hdr.cgroup_id, cg_id);
 	assert_string_equal(e->hdr.comm, "workload_mount");
+	assert_string_equal(e->fstype, "tmpfs");
 	assert_string_equal(e->source, "pwsrc");
 	assert_true(e->flags & MS_NOSUID);
-	assert_string_equal(e->target, strrchr(dir, '/') + 1);
+	assert_string_equal(e->target, dir);
+	assert_int_equal(e->resolved_kind, PW_MOUNT_RESOLVED_TARGET);
+	e = find_lsm(&lsm_agent, pid, PW_MOUNT_UMOUNT, dir);
+	assert_non_null(e);
+	assert_false(e->hdr.flags & PW_F_PRE_CHECK);
+	assert_int_equal(e->ret, 0);
+	assert_int_equal(e->resolved_kind, PW_MOUNT_RESOLVED_TARGET);
+
+	pid = h_spawn(cg, newapi);
+	assert_int_equal(h_wait(pid), 0);
+	h_agent_drain(&lsm_agent, 100);
+	rmdir(dir);
+	for (op = PW_MOUNT_FSOPEN; op <= PW_MOUNT_FSMOUNT; op++) {
+		int i;
+
+		for (i = 0; (e = h_find(&lsm_agent, PW_EVENT_MOUNT, pid, i)); i++)
+			if (e->op == op)
+				break;
+		assert_non_null(e);
+		assert_false(e->hdr.flags & PW_F_PRE_CHECK);
+		assert_true(e->ret >= 0);
+	}
+	e = find_lsm(&lsm_agent, pid, PW_MOUNT_MOVE_MOUNT, dir);
+	assert_non_null(e);
+	assert_false(e->hdr.flags & PW_F_PRE_CHECK);
+	assert_int_equal(e->ret, 0);
+	assert_non_null(find_lsm(&lsm_agent, pid, PW_MOUNT_UMOUNT, dir));
 	h_agent_stop(&lsm_agent);
 }
 

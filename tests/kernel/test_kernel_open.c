@@ -121,16 +121,12 @@ static void assert_opened(const struct pw_open_event *e, pid_t pid, uint16_t kin
 	assert_int_equal(e->f_mode, f_mode);
 	assert_int_equal(e->path_format, PW_OPEN_PATH_COMPONENTS);
 	assert_false(e->hdr.flags & PW_F_TRUNCATED);
-	if (h_expect_variant(&agent, "files") == PW_VARIANT_LSM) {
-		/* file_open runs before the open completes: no fd, no syscall */
-		assert_true(e->hdr.flags & PW_F_PRE_CHECK);
-		assert_int_equal(e->ret, 0);
-		assert_int_equal(e->syscall_nr, 0);
-	} else {
-		assert_false(e->hdr.flags & PW_F_PRE_CHECK);
-		assert_true(e->ret >= 0);
-		assert_int_equal(e->syscall_nr, 257); /* openat on x86_64 */
-	}
+	/* In LSM mode too: file_open's record is completed by the openat
+	 * exit with the fd and the syscall, and sent once. */
+	assert_false(e->hdr.flags & PW_F_PRE_CHECK);
+	assert_true(e->ret >= 0);
+	assert_int_equal(e->syscall_nr, 257); /* openat on x86_64 */
+	assert_int_equal(e->via, PW_OPEN_VIA_OPEN);
 }
 
 static void test_dev_null_read(void **state)
@@ -204,6 +200,30 @@ static void test_proc_sys_read_and_write(void **state)
 	assert_int_equal(r->sb_magic, PROC_SUPER_MAGIC);
 	w = h_find(&agent, PW_EVENT_OPEN, pid, 1);
 	assert_opened(w, pid, PW_OBJ_PROC_SYS, FMODE_WRITE);
+	/* one record per open in either mode; the write is the open's */
+	assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 2);
+}
+
+/* The same file refused (a uid without the right: EACCES, before any LSM
+ * hook runs): one record with the errno and the caller's path, in either
+ * mode (LSM mode: from the openat exit). */
+static void test_proc_sys_write_refused(void **state)
+{
+	const struct pw_open_event *e;
+	pid_t pid = run_expect(EACCES, "nobody-open", "/proc/sys/kernel/hostname", NULL);
+
+	assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 1);
+	e = h_find(&agent, PW_EVENT_OPEN, pid, 0);
+	assert_non_null(e);
+	assert_int_equal(e->hdr.cgroup_id, cg_id);
+	assert_int_equal(e->hdr.uid, 65534);
+	assert_false(e->hdr.flags & PW_F_PRE_CHECK);
+	assert_int_equal(e->ret, -EACCES);
+	assert_int_equal(e->syscall_nr, 257);
+	assert_int_equal(e->kind, PW_OBJ_UNKNOWN);
+	assert_int_equal(e->path_format, PW_OPEN_PATH_USER);
+	assert_string_equal(e->path, "/proc/sys/kernel/hostname");
+	assert_int_equal(e->open_flags & O_ACCMODE, O_WRONLY);
 }
 
 static void test_procfs_outside_proc_sys(void **state)
@@ -266,10 +286,7 @@ static void test_read_only_sysfs_erofs(void **state)
 	pid_t pid;
 	int i;
 
-	if (h_expect_variant(&agent, "files") == PW_VARIANT_LSM)
-		h_skip_because("LSM mode: an open refused for a read-only mount fails before the "
-			       "file_open hook; only the tracepoint variant reports refused opens");
-
+	/* LSM mode: refused before the file_open hook, seen by the openat exit */
 	snprintf(mnt, sizeof(mnt), "%s/rosys", tmpdir);
 	snprintf(want, sizeof(want), "%s/kernel/mm/transparent_hugepage/enabled", mnt);
 	pid = run_in_cgroup("erofs", mnt, NULL);
@@ -308,7 +325,11 @@ static void test_io_uring_open_of_sysfs(void **state)
 	assert_int_equal(e->hdr.cgroup_id, cg_id);
 	assert_int_equal(e->kind, PW_OBJ_SYSFS);
 	assert_int_equal(e->f_mode, FMODE_READ);
+	/* no open syscall to complete it: sent as the hook saw it */
 	assert_true(e->hdr.flags & PW_F_PRE_CHECK);
+	assert_int_equal(e->ret, 0);
+	assert_int_equal(e->syscall_nr, 0);
+	assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 1);
 }
 
 static void test_regular_file_is_silent(void **state)
@@ -342,6 +363,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_block_device, h_forget_events),
 		cmocka_unit_test_setup(test_sysfs_read_and_write, h_forget_events),
 		cmocka_unit_test_setup(test_proc_sys_read_and_write, h_forget_events),
+		cmocka_unit_test_setup(test_proc_sys_write_refused, h_forget_events),
 		cmocka_unit_test_setup(test_procfs_outside_proc_sys, h_forget_events),
 		cmocka_unit_test_setup(test_relative_path_is_resolved, h_forget_events),
 		cmocka_unit_test_setup(test_dev_mem_node, h_forget_events),

@@ -36,8 +36,36 @@ static void test_resolved_path_is_rebuilt_root_first(void **state)
 	assert_string_equal(h_json_str(j, "object"), "proc_sys");
 	assert_string_equal(h_json_str(j, "access"), "write");
 	assert_string_equal(h_json_str(j, "result"), "allowed");
+	assert_string_equal(h_json_str(j, "via"), "open");
 	assert_null(json_object_get(j, "device"));
 	json_decref(j);
+}
+
+/* LSM mode's records of a file used through an fd: via says how, access is
+ * the action's; an unknown via from a newer kernel side reads as open. */
+static void test_via_write_mmap_received(void **state)
+{
+	static const char *const want[] = { "open", "write", "mmap", "received", "open" };
+	struct pw_open_event e = { .hdr = { .type = PW_EVENT_OPEN, .size = sizeof(e) } };
+	struct pw_view v;
+	json_t *j;
+	unsigned int via;
+
+	names(&e, "zero\0dev", 9, 2);
+	e.kind = PW_OBJ_CHARDEV;
+	e.f_mode = 3;
+	e.hdr.flags = PW_F_PRE_CHECK;
+	for (via = 0; via <= PW_OPEN_VIA_MAX; via++) {
+		e.via = via;
+		j = h_event_json(&e.hdr);
+		assert_string_equal(h_json_str(j, "via"), want[via]);
+		assert_string_equal(h_json_str(j, "path"), "/dev/zero");
+		assert_string_equal(h_json_str(j, "access"), "read_write");
+		assert_string_equal(h_json_str(j, "result"), "pre_check");
+		json_decref(j);
+		pw_view_from_event(&v, &e.hdr);
+		assert_string_equal(pw_open_via_name(v.via), want[via]);
+	}
 }
 
 static void test_root_itself_and_device(void **state)
@@ -123,6 +151,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolved_path_is_rebuilt_root_first),
 		cmocka_unit_test(test_root_itself_and_device),
+		cmocka_unit_test(test_via_write_mmap_received),
 		cmocka_unit_test(test_refused_open_keeps_callers_path),
 		cmocka_unit_test(test_lsm_event_is_pre_check),
 		cmocka_unit_test(test_truncated_components_stay_valid),

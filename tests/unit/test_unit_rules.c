@@ -252,6 +252,15 @@ static void test_enum_fields(void **state)
 	assert_false(cond_matches("{\"device.type\": \"char\"}", &v));
 	view_open(&v, "/dev/null", PW_OBJ_CHARDEV, 1, 3);
 	assert_true(cond_matches("{\"device.type\": \"char\"}", &v));
+	assert_true(cond_matches("{\"file.via\": \"open\"}", &v));
+	/* LSM mode: a file mapped through an fd */
+	open_rec.via = PW_OPEN_VIA_MMAP;
+	pw_view_from_event(&v, &open_rec.hdr);
+	assert_true(cond_matches("{\"file.via\": [\"write\", \"mmap\"]}", &v));
+	assert_false(cond_matches("{\"file.via\": \"open\"}", &v));
+	open_rec.via = PW_OPEN_VIA_OPEN;
+	view_cap(&v, 21, 0);
+	assert_false(cond_matches("{\"file.via\": \"open\"}", &v));
 
 	view_mount(&v, PW_MOUNT_PIVOT_ROOT, "", "", "/newroot", 0);
 	assert_true(cond_matches("{\"mount.op\": [\"mount\", \"pivot_root\"]}", &v));
