@@ -106,6 +106,7 @@ enum pw_pss_level { PW_PSS_PRIVILEGED = 0, PW_PSS_BASELINE, PW_PSS_RESTRICTED };
 #define PW_HOST_MOUNTS_MAX 16
 #define PW_MOUNT_PATH_LEN  160
 #define PW_PSS_DETAIL_LEN  160
+#define PW_HOST_PATHS_LEN  1024 /* every host path a container mounts, as far as it goes */
 #define PW_SENSITIVE_MAX   64
 
 struct pw_dimension {
@@ -139,7 +140,7 @@ struct pw_posture {
 	/* Other host paths mounted (not on the sensitive list, not the
 	 * runtime's own files): a hostPath volume all the same for the PSS. */
 	int nhost_paths;
-	char host_paths[PW_PSS_DETAIL_LEN]; /* "/srv/data,/opt/x", cut short */
+	char host_paths[PW_HOST_PATHS_LEN]; /* "/srv/data,/opt/x", cut short */
 	int64_t uid;			    /* euid of the init as the host sees it; -1 unknown */
 
 	enum pw_pss_level pss;

@@ -368,6 +368,8 @@ static void test_run_through_http(void **state)
 			 "run",
 			 "--http",
 			 "none",
+			 "--lock-file",
+			 "none",
 			 "--no-rules",
 			 "--stats-interval",
 			 "0",

@@ -80,7 +80,8 @@ static void assert_says_root(const char *cmd, const char *caps)
 
 static void test_unprivileged_commands_say_root(void **state)
 {
-	static const char *const run[] = { "run", "--http", "none", "--no-rules", NULL };
+	static const char *const run[] = { "run",  "--http",	 "none", "--lock-file",
+					   "none", "--no-rules", NULL };
 	static const char *const probe[] = { "probe", NULL };
 	static const char *const ps[] = { "ps", NULL };
 	static const char *const ps_json[] = { "ps", "--json", NULL };
@@ -161,6 +162,8 @@ static void test_stop_summary_per_sink(void **state)
 			 "run",
 			 "--http",
 			 "none",
+			 "--lock-file",
+			 "none",
 			 "--no-rules",
 			 "--stats-interval",
 			 "0",
@@ -197,9 +200,11 @@ static void test_output_rough_edges(void **state)
 {
 	char t[] = "3";
 	/* a bound: 124 if it ran instead of refusing */
-	char *twice[] = { "/usr/bin/timeout", "10",	  (char *)h_privwatch(), "run",
-			  "--http",	      "none",	  "--no-rules",		 "--output",
-			  "stdout",	      "--output", "stdout,min=high",	 NULL };
+	char *twice[] = {
+		"/usr/bin/timeout", "10",   (char *)h_privwatch(), "run",      "--http", "none",
+		"--lock-file",	    "none", "--no-rules",	   "--output", "stdout", "--output",
+		"stdout,min=high",  NULL
+	};
 	char *nolog[] = { "/usr/bin/timeout",
 			  "--preserve-status",
 			  "--signal=INT",
@@ -207,6 +212,8 @@ static void test_output_rough_edges(void **state)
 			  (char *)h_privwatch(),
 			  "run",
 			  "--http",
+			  "none",
+			  "--lock-file",
 			  "none",
 			  "--no-rules",
 			  "--output",
@@ -302,6 +309,8 @@ static void test_per_sink_format(void **state)
 	char *argv[] = { (char *)h_privwatch(),
 			 "run",
 			 "--http",
+			 "none",
+			 "--lock-file",
 			 "none",
 			 "--rules",
 			 rules,

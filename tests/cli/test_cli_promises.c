@@ -757,7 +757,8 @@ static void test_tracefs_mounted_when_there_is_none(void **state)
 		"umount /sys/kernel/debug 2>/dev/null;"
 		"if grep -q ' tracefs ' /proc/self/mounts; then"
 		" echo 'tracefs still mounted' >&2; exit 99; fi;"
-		"exec \"$0\" run --no-rules --events --stats-interval 0 --cgroup \"$1\"";
+		"exec \"$0\" run --http none --lock-file none --no-rules --events --stats-interval 0 "
+		"--cgroup \"$1\"";
 	char *argv[] = { "/usr/bin/unshare",
 			 "-m",
 			 "--propagation",

@@ -93,6 +93,8 @@ static void test_capture_bundle(void **state)
 			     "run",
 			     "--http",
 			     "none",
+			     "--lock-file",
+			     "none",
 			     "--cgroup",
 			     parent,
 			     "--rules",

@@ -52,7 +52,7 @@ static char line[1 << 16];
 static pid_t agent_pid, hostile_pid;
 static char stack_dir[64];
 static char parent[4200], a[4300], b[4300], c[4300];
-static int made_parent;
+static int made_parent, mounted_fusectl;
 
 static int teardown(void **state)
 {
@@ -151,7 +151,8 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 	 * 500 ms: the deadline there is the hang guard's, not a speed claim. */
 	assert_int_equal(h_hostile_state_dir_script(script, sizeof(script), idb, "pw-hang"), 0);
 	snprintf(script + strlen(script), sizeof(script) - strlen(script),
-		 "exec '%s' run --events --cgroup '%s' --read-deadline-ms %d --hold-ms 3000 "
+		 "exec '%s' run --http none --lock-file none --events --cgroup '%s' "
+		 "--read-deadline-ms %d --hold-ms 3000 "
 		 "--stats-interval 0",
 		 h_privwatch(), parent, deadline_ms);
 	t_start = now_ms();
@@ -316,8 +317,10 @@ static void test_a_slow_read_that_returns_is_measured_again(void **state)
 		print_message("[   SKIP   ] no /dev/fuse\n");
 		skip();
 	}
-	/* fusectl: where a connection is aborted (mounted once, left so) */
-	if (mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, NULL) && errno != EBUSY) {
+	/* fusectl: where a connection is aborted (unmounted after if we mounted it) */
+	if (mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, NULL) == 0)
+		mounted_fusectl = 1;
+	else if (errno != EBUSY) {
 		print_message("[   SKIP   ] cannot mount fusectl: %s\n", strerror(errno));
 		skip();
 	}
@@ -331,7 +334,8 @@ static void test_a_slow_read_that_returns_is_measured_again(void **state)
 	snprintf(b, sizeof(b), "%s/%s", parent, idb);
 	assert_int_equal(h_hostile_state_dir_script(script, sizeof(script), idb, "pw-slow"), 0);
 	snprintf(script + strlen(script), sizeof(script) - strlen(script),
-		 "exec '%s' run --events --cgroup '%s' --read-deadline-ms %d --hold-ms 3000 "
+		 "exec '%s' run --http none --lock-file none --events --cgroup '%s' "
+		 "--read-deadline-ms %d --hold-ms 3000 "
 		 "--stats-interval 0",
 		 h_privwatch(), parent, deadline_ms);
 	assert_int_equal(h_proc_start(&p, run_argv), 0);
@@ -397,12 +401,21 @@ static void test_a_slow_read_that_returns_is_measured_again(void **state)
 	assert_true(final);
 }
 
+static int teardown_slow(void **state)
+{
+	teardown(state);
+	if (mounted_fusectl && umount("/sys/fs/fuse/connections"))
+		print_message("[   INFO   ] cannot unmount fusectl: %s\n", strerror(errno));
+	mounted_fusectl = 0;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_hostile_containers_do_not_stall_the_agent, teardown),
 		cmocka_unit_test_teardown(test_a_slow_read_that_returns_is_measured_again,
-					  teardown),
+					  teardown_slow),
 	};
 
 	h_init(argv[0]);
