@@ -57,7 +57,7 @@ struct pw_pipeline_opts {
 	size_t n_own_bpf_ids;
 	/* Forensic capture (capture/capture.h): dir NULL or "none" is off. */
 	struct pw_cap_opts capture;
-	/* privwatch learn (rules/learn.h): what the rules would alert on in a
+	/* privwatch learn (agent/rules/learn.h): what the rules would alert on in a
 	 * container of its image is recorded there instead; NULL: off. */
 	struct pw_learn *learn;
 };
