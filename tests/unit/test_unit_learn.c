@@ -6,7 +6,9 @@
  * through the shipped rules as the pipeline's evaluate() does in learn
  * mode; the learned file layered on the shipped rules is then silent on
  * the same behaviour and still alerts on a new sysctl write, a new mount,
- * and the same behaviour from another image.
+ * and the same behaviour from another image. And the pipeline's learn
+ * mode: records of two docker containers (tests/fixtures/root), the one of
+ * the image learned is recorded, not alerted, the other alerts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include "pipeline.h"
 #include "rules/learn.h"
 
 #define SHIPPED "rules" /* the suites run from the top of the tree */
@@ -363,12 +366,110 @@ static void test_bounded(void **state)
 	pw_learn_free(&l);
 }
 
+/* Through the pipeline, read inline: a docker-shaped cgroup per fixture
+ * container, an exec by this process in it (its start), then a sysctl
+ * written. */
+#define NGINX  "42f06f8201c96b7a451d0782e13c237bf3a2f9dcaf968e67b4341b17867d3f2d"
+#define ALPINE "69ccb0fc6744ef51472761bbe852c05f5ee6e24d514a849944656b472ee5c7c1"
+
+static void mkdir_record(struct pw_pipeline *p, uint64_t id, const char *path)
+{
+	struct pw_cgroup_event e = {};
+
+	e.hdr.type = PW_EVENT_CGROUP_MKDIR;
+	e.hdr.size = sizeof(e);
+	e.hdr.cgroup_id = 1;
+	e.hdr.pid = 1;
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "dockerd");
+	e.id = id;
+	e.parent_id = 1;
+	snprintf(e.path, sizeof(e.path), "%s", path);
+	pw_pipeline_event(p, pw_event_kind(e.hdr.type), &e.hdr);
+}
+
+static void exec_record(struct pw_pipeline *p, uint64_t id)
+{
+	static struct pw_exec_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.hdr.type = PW_EVENT_EXEC;
+	e.hdr.size = sizeof(e);
+	e.hdr.cgroup_id = id;
+	e.hdr.pid = e.hdr.tid = getpid();
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "sh");
+	e.ppid = getppid();
+	e.filename_len = snprintf(e.filename, sizeof(e.filename), "/bin/sh");
+	pw_pipeline_event(p, pw_event_kind(e.hdr.type), &e.hdr);
+}
+
+static void sysctl_record(struct pw_pipeline *p, uint64_t id, const char *sysctl)
+{
+	struct pw_view v;
+
+	view_sysctl(&v, sysctl, &cni); /* fills open_rec */
+	open_rec.hdr.cgroup_id = id;
+	open_rec.hdr.pid = open_rec.hdr.tid = getpid();
+	pw_pipeline_event(p, pw_event_kind(PW_EVENT_OPEN), &open_rec.hdr);
+}
+
+static void test_pipeline(void **state)
+{
+	const char *paths[] = { SHIPPED };
+	struct pw_pipeline_opts o = { .rules_paths = paths, .nrules_paths = 1 };
+	char roots[4200], cwd[4096], err[512], spec[128];
+	struct pw_sinks *s;
+	struct pw_pipeline p;
+	struct pw_learn l;
+	uint64_t before;
+	size_t started;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(roots, sizeof(roots), "%s/tests/fixtures/root", cwd);
+	setenv("PRIVWATCH_STATE_ROOTS", roots, 1);
+	assert_int_equal(pw_learn_init(&l, "nginx:1.27"), 0);
+	o.learn = &l;
+	s = pw_sinks_new();
+	assert_non_null(s);
+	snprintf(spec, sizeof(spec), "file:%s/alerts.json", dir);
+	assert_int_equal(pw_sinks_add(s, spec, err, sizeof(err)), 0);
+	assert_int_equal(pw_sinks_start(s, err, sizeof(err)), 0);
+	if (pw_pipeline_init(&p, &o, s, err, sizeof(err)))
+		fail_msg("%s", err);
+	mkdir_record(&p, 9000, "/system.slice/docker-" NGINX ".scope");
+	mkdir_record(&p, 9001, "/system.slice/docker-" ALPINE ".scope");
+	exec_record(&p, 9000);
+	exec_record(&p, 9001);
+	assert_non_null(pw_ctable_lookup(&p.table, 9000));
+	assert_string_equal(pw_ctable_lookup(&p.table, 9000)->meta.image, "nginx:1.27");
+
+	/* the starts (this process's posture) may fire posture rules: the
+	 * nginx one's learned as its kind alone */
+	started = l.n;
+
+	/* the learned image: recorded, no alert */
+	before = p.alerts.matched;
+	sysctl_record(&p, 9000, "net/ipv4/ip_forward");
+	sysctl_record(&p, 9000, "net/ipv4/ip_forward");
+	assert_int_equal(p.alerts.matched, before);
+	assert_int_equal(l.n, started + 1);
+	/* another image: alerts */
+	sysctl_record(&p, 9001, "net/ipv4/ip_forward");
+	assert_true(p.alerts.matched > before);
+	assert_int_equal(l.n, started + 1);
+
+	pw_pipeline_free(&p);
+	pw_sinks_close(s, 0);
+	pw_learn_free(&l);
+	unsetenv("PRIVWATCH_STATE_ROOTS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cni_plugin),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_pipeline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
