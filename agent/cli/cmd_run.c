@@ -39,6 +39,8 @@
 #define HOLD_MAX	(16u << 20) /* records held while the start canary runs */
 
 static volatile sig_atomic_t stop_requested, reload_requested;
+/* How messages name the command: "privwatch learn" runs this too. */
+static const char *cmd_name = "privwatch run";
 
 /* privwatch learn: the run loop, learning one image for a while. */
 static struct {
@@ -411,7 +413,7 @@ static int parse_args(int argc, char **argv, struct run_ctx *rc, struct run_opts
 	pw_config_init(&rc->cli);
 	if (pw_config_parse_args(&rc->cli, argc, argv, &rc->config_path, &action, err,
 				 sizeof(err))) {
-		fprintf(stderr, "privwatch run: %s (privwatch run --help)\n", err);
+		fprintf(stderr, "%s: %s (%s --help)\n", cmd_name, err, cmd_name);
 		return PW_EXIT_USAGE;
 	}
 	if (action == 'h') {
@@ -424,7 +426,7 @@ static int parse_args(int argc, char **argv, struct run_ctx *rc, struct run_opts
 	}
 	if (effective_config(&rc->cfg, &rc->cli, rc->config_path, err, sizeof(err)) ||
 	    opts_from_config(&rc->cfg, ro, err, sizeof(err))) {
-		fprintf(stderr, "privwatch run: %s\n", err);
+		fprintf(stderr, "%s: %s\n", cmd_name, err);
 		return PW_EXIT_USAGE;
 	}
 	ro->loader.floor = floor;
@@ -701,10 +703,10 @@ static void sinks_summary(const struct pw_sinks *s, const char *when)
 			snprintf(more + len, sizeof(more) - len,
 				 ": nothing reached it, the final stats record included");
 		fprintf(stderr,
-			"privwatch run: %s, output %s: %llu lines delivered (%llu bytes), %llu "
+			"%s: %s, output %s: %llu lines delivered (%llu bytes), %llu "
 			"lost%s%s\n",
-			when, st.spec, (unsigned long long)st.written, (unsigned long long)st.bytes,
-			(unsigned long long)st.dropped,
+			cmd_name, when, st.spec, (unsigned long long)st.written,
+			(unsigned long long)st.bytes, (unsigned long long)st.dropped,
 			st.dropped ? " (queue full, failed writes, unsent at stop)" : "", more);
 	}
 }
@@ -959,7 +961,7 @@ int pw_cmd_run(int argc, char **argv)
 		pw_warn("--bench-floor: every program returns at once, nothing is seen\n");
 	n = PW_EXIT_USAGE;
 	if (resolve_rules(&rc, &ro, err, sizeof(err))) {
-		fprintf(stderr, "privwatch run: %s\n", err);
+		fprintf(stderr, "%s: %s\n", cmd_name, err);
 		goto out;
 	}
 	for (i = 0; i < pw_cfg_list(&rc.cfg, PW_O_SENSITIVE_MOUNT)->n; i++) {
@@ -967,9 +969,9 @@ int pw_cmd_run(int argc, char **argv)
 
 		if (pw_sensitive_add(m)) {
 			fprintf(stderr,
-				"privwatch run: --sensitive-mount '%s': need an absolute path "
+				"%s: --sensitive-mount '%s': need an absolute path "
 				"(PATH, or PATH/** for what is below too), at most %d in all\n",
-				m, PW_SENSITIVE_MAX);
+				cmd_name, m, PW_SENSITIVE_MAX);
 			goto out;
 		}
 	}
@@ -977,7 +979,7 @@ int pw_cmd_run(int argc, char **argv)
 	/* Before anything is loaded: a missing privilege named as such, not as
 	 * the kernel refusing the first program (EPERM). */
 	if (pw_privs_check_bpf(err, sizeof(err))) {
-		fprintf(stderr, "privwatch run: %s\n", err);
+		fprintf(stderr, "%s: %s\n", cmd_name, err);
 		n = PW_EXIT_FAIL;
 		goto out;
 	}
@@ -995,7 +997,7 @@ int pw_cmd_run(int argc, char **argv)
 	if (ro.lock_file) {
 		lock_fd = pw_lock_take(ro.lock_file, err, sizeof(err));
 		if (lock_fd < 0) {
-			fprintf(stderr, "privwatch run: %s\n", err);
+			fprintf(stderr, "%s: %s\n", cmd_name, err);
 			goto cleanup;
 		}
 	}
@@ -1003,14 +1005,14 @@ int pw_cmd_run(int argc, char **argv)
 	if (ro.http) {
 		rc.http = pw_http_start(ro.http, &ro.ready, err, sizeof(err));
 		if (!rc.http) {
-			fprintf(stderr, "privwatch run: %s\n", err);
+			fprintf(stderr, "%s: %s\n", cmd_name, err);
 			exit_code = PW_EXIT_USAGE;
 			goto cleanup;
 		}
 	}
 	rc.sinks = make_sinks(&ro, err, sizeof(err), &n);
 	if (!rc.sinks) {
-		fprintf(stderr, "privwatch run: %s\n", err);
+		fprintf(stderr, "%s: %s\n", cmd_name, err);
 		exit_code = n;
 		goto cleanup;
 	}
@@ -1318,6 +1320,7 @@ int pw_cmd_learn(int argc, char **argv)
 	}
 	learning.out = out;
 	learning.on = 1;
+	cmd_name = "privwatch learn";
 	rc = pw_cmd_run(n, rargv);
 	if (learning.written) {
 		fprintf(stderr,
