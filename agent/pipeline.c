@@ -469,6 +469,12 @@ static void evaluate(struct pw_pipeline *p, const struct pw_view *v)
 		p->alerts.truncated++;
 		n = PW_MAX_HITS;
 	}
+	if (n && pw_learn_matches(p->o.learn, v)) {
+		/* learning: the behaviour of the image, not an alert */
+		for (i = 0; i < n; i++)
+			pw_learn_note(p->o.learn, hits[i], v);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		raise_alert(p, hits[i], v);
 }

@@ -27,6 +27,7 @@
 #include "events/event_view.h"
 #include "lib/jsonw.h"
 #include "rules/rules.h"
+#include "rules/learn.h"
 #include "daemon/started_state.h"
 #include "sinks/sinks.h"
 
@@ -56,6 +57,9 @@ struct pw_pipeline_opts {
 	size_t n_own_bpf_ids;
 	/* Forensic capture (capture/capture.h): dir NULL or "none" is off. */
 	struct pw_cap_opts capture;
+	/* privwatch learn (agent/rules/learn.h): what the rules would alert on in a
+	 * container of its image is recorded there instead; NULL: off. */
+	struct pw_learn *learn;
 };
 
 #define PW_READ_DEADLINE_NS (2ULL * 1000000000)

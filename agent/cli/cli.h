@@ -11,6 +11,8 @@
 #define PW_EXIT_USAGE 2
 
 int pw_cmd_run(int argc, char **argv);
+/* privwatch learn: run, learning one image's behaviour (agent/rules/learn.h). */
+int pw_cmd_learn(int argc, char **argv);
 int pw_cmd_probe(int argc, char **argv);
 int pw_cmd_ps(int argc, char **argv);
 int pw_cmd_inspect(int argc, char **argv);

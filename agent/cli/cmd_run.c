@@ -39,6 +39,17 @@
 #define HOLD_MAX	(16u << 20) /* records held while the start canary runs */
 
 static volatile sig_atomic_t stop_requested, reload_requested;
+/* How messages name the command: "privwatch learn" runs this too. */
+static const char *cmd_name = "privwatch run";
+
+/* privwatch learn: the run loop, learning one image for a while. */
+static struct {
+	struct pw_learn l;
+	int on;
+	uint64_t for_ns;
+	const char *out;
+	int written;
+} learning;
 
 /* The first SIGINT or SIGTERM stops reading and flushes within a bound
  * (the sinks' deadline); a second one means now: nothing waits, the exit
@@ -402,7 +413,7 @@ static int parse_args(int argc, char **argv, struct run_ctx *rc, struct run_opts
 	pw_config_init(&rc->cli);
 	if (pw_config_parse_args(&rc->cli, argc, argv, &rc->config_path, &action, err,
 				 sizeof(err))) {
-		fprintf(stderr, "privwatch run: %s (privwatch run --help)\n", err);
+		fprintf(stderr, "%s: %s (%s --help)\n", cmd_name, err, cmd_name);
 		return PW_EXIT_USAGE;
 	}
 	if (action == 'h') {
@@ -415,7 +426,7 @@ static int parse_args(int argc, char **argv, struct run_ctx *rc, struct run_opts
 	}
 	if (effective_config(&rc->cfg, &rc->cli, rc->config_path, err, sizeof(err)) ||
 	    opts_from_config(&rc->cfg, ro, err, sizeof(err))) {
-		fprintf(stderr, "privwatch run: %s\n", err);
+		fprintf(stderr, "%s: %s\n", cmd_name, err);
 		return PW_EXIT_USAGE;
 	}
 	ro->loader.floor = floor;
@@ -692,10 +703,10 @@ static void sinks_summary(const struct pw_sinks *s, const char *when)
 			snprintf(more + len, sizeof(more) - len,
 				 ": nothing reached it, the final stats record included");
 		fprintf(stderr,
-			"privwatch run: %s, output %s: %llu lines delivered (%llu bytes), %llu "
+			"%s: %s, output %s: %llu lines delivered (%llu bytes), %llu "
 			"lost%s%s\n",
-			when, st.spec, (unsigned long long)st.written, (unsigned long long)st.bytes,
-			(unsigned long long)st.dropped,
+			cmd_name, when, st.spec, (unsigned long long)st.written,
+			(unsigned long long)st.bytes, (unsigned long long)st.dropped,
 			st.dropped ? " (queue full, failed writes, unsent at stop)" : "", more);
 	}
 }
@@ -932,7 +943,7 @@ int pw_cmd_run(int argc, char **argv)
 	struct pw_reader r = {};
 	struct pw_kstats ks;
 	struct pw_health_opts health_opts;
-	uint64_t last_tick = 0, last_stats, last_inventory;
+	uint64_t last_tick = 0, last_stats, last_inventory, learn_end = 0;
 	int n, exit_code = PW_EXIT_FAIL, health_on = 0, lock_fd = -1;
 	char err[1200];
 	size_t i;
@@ -940,11 +951,17 @@ int pw_cmd_run(int argc, char **argv)
 	n = parse_args(argc, argv, &rc, &ro);
 	if (n >= 0)
 		goto out;
+	if (learning.on) {
+		ro.pipeline.learn = &learning.l;
+		/* every running container evaluated, as if it started now: its
+		 * start is behaviour to learn; and no start remembered as said */
+		ro.pipeline.state_file = NULL;
+	}
 	if (ro.loader.floor)
 		pw_warn("--bench-floor: every program returns at once, nothing is seen\n");
 	n = PW_EXIT_USAGE;
 	if (resolve_rules(&rc, &ro, err, sizeof(err))) {
-		fprintf(stderr, "privwatch run: %s\n", err);
+		fprintf(stderr, "%s: %s\n", cmd_name, err);
 		goto out;
 	}
 	for (i = 0; i < pw_cfg_list(&rc.cfg, PW_O_SENSITIVE_MOUNT)->n; i++) {
@@ -952,9 +969,9 @@ int pw_cmd_run(int argc, char **argv)
 
 		if (pw_sensitive_add(m)) {
 			fprintf(stderr,
-				"privwatch run: --sensitive-mount '%s': need an absolute path "
+				"%s: --sensitive-mount '%s': need an absolute path "
 				"(PATH, or PATH/** for what is below too), at most %d in all\n",
-				m, PW_SENSITIVE_MAX);
+				cmd_name, m, PW_SENSITIVE_MAX);
 			goto out;
 		}
 	}
@@ -962,7 +979,7 @@ int pw_cmd_run(int argc, char **argv)
 	/* Before anything is loaded: a missing privilege named as such, not as
 	 * the kernel refusing the first program (EPERM). */
 	if (pw_privs_check_bpf(err, sizeof(err))) {
-		fprintf(stderr, "privwatch run: %s\n", err);
+		fprintf(stderr, "%s: %s\n", cmd_name, err);
 		n = PW_EXIT_FAIL;
 		goto out;
 	}
@@ -980,7 +997,7 @@ int pw_cmd_run(int argc, char **argv)
 	if (ro.lock_file) {
 		lock_fd = pw_lock_take(ro.lock_file, err, sizeof(err));
 		if (lock_fd < 0) {
-			fprintf(stderr, "privwatch run: %s\n", err);
+			fprintf(stderr, "%s: %s\n", cmd_name, err);
 			goto cleanup;
 		}
 	}
@@ -988,14 +1005,14 @@ int pw_cmd_run(int argc, char **argv)
 	if (ro.http) {
 		rc.http = pw_http_start(ro.http, &ro.ready, err, sizeof(err));
 		if (!rc.http) {
-			fprintf(stderr, "privwatch run: %s\n", err);
+			fprintf(stderr, "%s: %s\n", cmd_name, err);
 			exit_code = PW_EXIT_USAGE;
 			goto cleanup;
 		}
 	}
 	rc.sinks = make_sinks(&ro, err, sizeof(err), &n);
 	if (!rc.sinks) {
-		fprintf(stderr, "privwatch run: %s\n", err);
+		fprintf(stderr, "%s: %s\n", cmd_name, err);
 		exit_code = n;
 		goto cleanup;
 	}
@@ -1083,6 +1100,11 @@ int pw_cmd_run(int argc, char **argv)
 	pw_sinks_flush(rc.sinks);
 	publish(&rc, &l, &r, 0);
 	last_stats = last_inventory = now_ns(CLOCK_MONOTONIC);
+	if (learning.on) {
+		learn_end = last_stats + learning.for_ns;
+		pw_info("learning what containers of image %s do for %llu s\n", learning.l.image,
+			(unsigned long long)(learning.for_ns / 1000000000));
+	}
 
 	while (!stop_requested && !rc.p.write_failed) {
 		uint64_t t;
@@ -1092,6 +1114,8 @@ int pw_cmd_run(int argc, char **argv)
 			pw_err("reading the ring buffer: %s\n", strerror(-n));
 			goto cleanup;
 		}
+		if (learn_end && now_ns(CLOCK_MONOTONIC) >= learn_end)
+			break;
 		pw_http_heartbeat(rc.http, now_ns(CLOCK_MONOTONIC));
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
 		pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
@@ -1142,6 +1166,14 @@ int pw_cmd_run(int argc, char **argv)
 	pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
 	pw_pipeline_release_all(&rc.p);
 	pw_pipeline_tick(&rc.p, now_ns(CLOCK_MONOTONIC), 1);
+	if (learning.on) {
+		n = pw_learn_write_file(&learning.l, learning.out);
+		if (n) {
+			pw_err("learn: cannot write %s: %s\n", learning.out, strerror(-n));
+			goto cleanup;
+		}
+		learning.written = 1;
+	}
 	/* Captures under way are written before the last records. */
 	if (pw_pipeline_capture_drain(&rc.p, 5ULL * 1000000000))
 		pw_warn("captures not written at exit: the worker did not finish them\n");
@@ -1173,4 +1205,135 @@ out:
 	free(rc.rules_default);
 	free(rc.rules_old);
 	return n;
+}
+
+static void learn_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: privwatch learn --image IMAGE --for DURATION [--out FILE] [run options]\n\n"
+		"Runs the agent as privwatch run does, but what the rules would alert on in\n"
+		"the containers of IMAGE (container.image, exactly) is recorded instead of\n"
+		"alerted; other containers alert as usual. When DURATION has elapsed (or at\n"
+		"SIGINT or SIGTERM) it writes a rules file of overrides that add exceptions\n"
+		"for exactly that behaviour, scoped to the image, to review and put in\n"
+		"%s (docs/rules.md, \"Learned baselines\"). Anything new still alerts.\n\n"
+		"  --image IMAGE        the image to learn, as alerts name it (container.image)\n"
+		"  --for DURATION       how long: N (seconds) or Ns, Nm, Nh, Nd\n"
+		"  --out FILE           where the rules file goes (default 90-learned.json)\n"
+		"  --help\n\n"
+		"Every other option is privwatch run's (privwatch run --help).\n",
+		PW_RULES_DIR);
+}
+
+/* "90", "90s", "15m", "2h", "1d": nanoseconds, 0 if not one. */
+static uint64_t parse_duration(const char *s)
+{
+	unsigned long long n, mul = 1;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || !n)
+		return 0;
+	if (*end && end[1])
+		return 0;
+	switch (*end) {
+	case '\0':
+	case 's': break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: return 0;
+	}
+	if (n > 366ULL * 86400 / mul)
+		return 0;
+	return n * mul * 1000000000ULL;
+}
+
+int pw_cmd_learn(int argc, char **argv)
+{
+	const char *image = NULL, *dur = NULL, *out = "90-learned.json";
+	char **rargv = calloc((size_t)argc + 1, sizeof(*rargv));
+	int i, n = 0, rc;
+
+	if (!rargv) {
+		fprintf(stderr, "privwatch learn: out of memory\n");
+		return PW_EXIT_FAIL;
+	}
+	rargv[n++] = "run";
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], **dst = NULL;
+		size_t len = 0;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			learn_usage(stdout);
+			free(rargv);
+			return PW_EXIT_OK;
+		}
+		if (!strncmp(a, "--image", len = 7))
+			dst = &image;
+		else if (!strncmp(a, "--for", len = 5))
+			dst = &dur;
+		else if (!strncmp(a, "--out", len = 5))
+			dst = &out;
+		if (dst && a[len] == '=') {
+			*dst = a + len + 1;
+		} else if (dst && !a[len]) {
+			if (i + 1 >= argc) {
+				fprintf(stderr,
+					"privwatch learn: %s needs a value (privwatch learn --help)\n",
+					a);
+				free(rargv);
+				return PW_EXIT_USAGE;
+			}
+			*dst = argv[++i];
+		} else {
+			rargv[n++] = argv[i];
+		}
+	}
+	if (!image || !*image || !dur) {
+		fprintf(stderr, "privwatch learn: --image and --for are required (privwatch learn "
+				"--help)\n");
+		free(rargv);
+		return PW_EXIT_USAGE;
+	}
+	learning.for_ns = parse_duration(dur);
+	if (!learning.for_ns) {
+		fprintf(stderr,
+			"privwatch learn: --for '%s': a duration is N (seconds) or Ns, Nm, Nh, Nd, "
+			"more than 0 and at most a year\n",
+			dur);
+		free(rargv);
+		return PW_EXIT_USAGE;
+	}
+	if (!*out) {
+		fprintf(stderr, "privwatch learn: --out needs a file name\n");
+		free(rargv);
+		return PW_EXIT_USAGE;
+	}
+	if (pw_learn_init(&learning.l, image)) {
+		fprintf(stderr, "privwatch learn: out of memory\n");
+		free(rargv);
+		return PW_EXIT_FAIL;
+	}
+	learning.out = out;
+	learning.on = 1;
+	cmd_name = "privwatch learn";
+	rc = pw_cmd_run(n, rargv);
+	if (learning.written) {
+		fprintf(stderr,
+			"privwatch learn: %s: %zu exceptions to %zu rules for image %s (%llu alerts "
+			"learned%s); review it, then put it in %s/\n",
+			out, learning.l.n, pw_learn_rules(&learning.l), image,
+			(unsigned long long)learning.l.seen,
+			learning.l.dropped ? ", some past the bound left out" : "", PW_RULES_DIR);
+		if (learning.l.dropped)
+			pw_warn("learn: %llu distinct behaviours past %d were not kept\n",
+				(unsigned long long)learning.l.dropped, PW_LEARN_MAX);
+	}
+	pw_learn_free(&learning.l);
+	free(rargv);
+	return rc;
 }

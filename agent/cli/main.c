@@ -12,6 +12,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "run", pw_cmd_run, "watch containers, print events as JSON lines until SIGINT/SIGTERM" },
+	{ "learn", pw_cmd_learn,
+	  "run for a while, write an exceptions file for what one image's containers do" },
 	{ "probe", pw_cmd_probe, "show which kernel hook serves each concern here, and why" },
 	{ "ps", pw_cmd_ps, "list the running containers and their measured posture" },
 	{ "inspect", pw_cmd_inspect, "one container: identity, metadata, every posture dimension" },
