@@ -21,6 +21,11 @@ CHURN_MAX=${PRIVWATCH_E2E_CHURN:-200}
 # A ceiling only, so a stuck daemon cannot hang the run: 200 take ~65 s here.
 CHURN_SECONDS=${PRIVWATCH_E2E_CHURN_SECONDS:-240}
 CHURN_PARALLEL=4
+# The agent's capture bundles (capture.sh): a directory of its own, 0700,
+# a short window, no rate limit (several cases trigger PW-0102), a small quota.
+CAPTURE_DIR=$STATE/captures
+CAPTURE_WINDOW=3
+CAPTURE_MAX=10
 
 # jq -e, quiet (ok's own line must not go to /dev/null with jq's output) and
 # strict: jq 1.6 exits 0 on an empty input, so no output at all fails too. A
@@ -88,10 +93,13 @@ seen_started() { # id
 run_start() {
 	[ -x "$PW" ] || { ok "privwatch built at $PW" false; return; }
 	mkdir -p "$STATE"
+	mkdir -p "$CAPTURE_DIR" && chmod 0700 "$CAPTURE_DIR"
 	# A budget a flood passes and no ordinary container comes near (evasion.sh);
-	# an inventory every 5 s: posture.sh looks for its cases in one.
-	"$PW" run --http none --lock-file none --events --container-budget 2000/20000 --inventory-interval 5 >"$RUN_OUT" \
-		2>"$STATE/run.err" &
+	# an inventory every 5 s: posture.sh looks for its cases in one; stats
+	# every 5 s: capture.sh looks for its counts in them.
+	"$PW" run --http none --lock-file none --events --container-budget 2000/20000 --inventory-interval 5 \
+		--stats-interval 5 --capture-dir "$CAPTURE_DIR" --capture-window-s "$CAPTURE_WINDOW" \
+		--capture-interval-s 0 --capture-max-bundles "$CAPTURE_MAX" >"$RUN_OUT" 2>"$STATE/run.err" &
 	RUN_PID=$!
 	# A hang guard: the start record comes once the programs are loaded.
 	for _ in $(seq 300); do

@@ -318,6 +318,10 @@ rules_checks
 # shellcheck source=tests/e2e/evasion.sh
 . "$HERE/evasion.sh"
 evasion_checks
+# Forensic capture: a bundle per escape attempt, safe from the container.
+# shellcheck source=tests/e2e/capture.sh
+. "$HERE/capture.sh"
+capture_checks
 # Posture beyond --privileged: host namespaces, mounts, capabilities, PSS.
 # shellcheck source=tests/e2e/posture.sh
 . "$HERE/posture.sh"
