@@ -537,16 +537,26 @@ void pw_cap_alert(struct pw_capmgr *m, uint64_t key, const char *line, size_t le
 	c->nalerts++;
 }
 
-/* Oldest bundles out until one of est bytes fits; their ids to the job. */
-static void quota(struct pw_capmgr *m, struct pw_cap_fin_job *j, uint64_t est)
+/*
+ * Oldest bundles out until one of est bytes fits beside those on disk and
+ * those still being written (many captures end in the same second); their
+ * ids to the job. -1 when it cannot fit even with all of them gone: then
+ * nothing is removed and the bundle is not written.
+ */
+static int quota(struct pw_capmgr *m, struct pw_cap_fin_job *j, uint64_t est)
 {
+	uint64_t bytes = m->disk_bytes;
 	size_t k = 0;
 
-	while (k < m->nbundles &&
-	       (m->nbundles - k + 1 > m->o.max_bundles || m->disk_bytes + est > m->o.max_bytes))
-		m->disk_bytes -= m->bundles[k++].bytes;
+	while (k < m->nbundles && (m->nbundles - k + m->nwriting + 1 > m->o.max_bundles ||
+				   bytes + m->writing_bytes + est > m->o.max_bytes))
+		bytes -= m->bundles[k++].bytes;
+	if (m->nbundles - k + m->nwriting + 1 > m->o.max_bundles ||
+	    bytes + m->writing_bytes + est > m->o.max_bytes)
+		return -1;
+	m->disk_bytes = bytes;
 	if (!k)
-		return;
+		return 0;
 	j->prune = calloc(k, sizeof(*j->prune));
 	if (j->prune) {
 		size_t i;
@@ -558,6 +568,7 @@ static void quota(struct pw_capmgr *m, struct pw_cap_fin_job *j, uint64_t est)
 	m->n.removed_quota += k;
 	memmove(m->bundles, m->bundles + k, (m->nbundles - k) * sizeof(*m->bundles));
 	m->nbundles -= k;
+	return 0;
 }
 
 static void finalize(struct pw_capmgr *m, struct pw_capture *c, const struct pw_host_info *host)
@@ -665,7 +676,6 @@ static void finalize(struct pw_capmgr *m, struct pw_capture *c, const struct pw_
 	est = j->timeline_len + j->alerts_len + j->procs_len + j->container_len;
 	for (i = 0; i < c->nfiles; i++)
 		est += c->files[i].size;
-	quota(m, j, est);
 	j->base.tag = PW_CAP_JOB_FINALIZE;
 	j->base.key = PW_CAP_JOB_KEY(c->serial);
 	if (!j->head || !j->procs || !j->incomplete) {
@@ -674,6 +684,19 @@ static void finalize(struct pw_capmgr *m, struct pw_capture *c, const struct pw_
 		c->writing = 2;
 		return;
 	}
+	if (quota(m, j, est)) {
+		pw_warn("capture %s: not written: the quota (%zu bundles, %llu bytes) is taken by "
+			"those on disk and %zu being written\n",
+			c->id, (size_t)m->o.max_bundles, (unsigned long long)m->o.max_bytes,
+			m->nwriting);
+		j->base.free(&j->base);
+		m->n.skipped_quota++;
+		c->writing = 2;
+		return;
+	}
+	j->est = est;
+	m->nwriting++;
+	m->writing_bytes += est;
 	pw_hw_submit(m->hw, &j->base);
 }
 
@@ -736,6 +759,10 @@ int pw_cap_job_done(struct pw_capmgr *m, struct pw_hw_job *b, const struct pw_ho
 	char when[PW_TIME_LEN];
 	struct timespec ts;
 
+	if (b->tag == PW_CAP_JOB_FINALIZE && !b->late) { /* its reservation, whatever came of it */
+		m->nwriting--;
+		m->writing_bytes -= ((struct pw_cap_fin_job *)b)->est;
+	}
 	if (b->late || !c)
 		return 0;
 	if (b->tag == PW_CAP_JOB_SNAPSHOT) {
@@ -835,6 +862,7 @@ void pw_cap_counts_json(const struct pw_capmgr *m, struct jsonw *w)
 	jw_kv_u64(w, "busy", m->n.skipped_busy);
 	jw_kv_u64(w, "no_container", m->n.skipped_no_container);
 	jw_kv_u64(w, "memory", m->n.skipped_memory);
+	jw_kv_u64(w, "quota", m->n.skipped_quota);
 	jw_obj_end(w);
 	jw_kv_u64(w, "records_cut", m->n.records_cut);
 	jw_kv_u64(w, "removed_by_quota", m->n.removed_quota);
@@ -858,5 +886,6 @@ uint64_t pw_cap_lost(const struct pw_capmgr *m)
 {
 	/* A capture is a response, not a record: "no container" is no loss. */
 	return m->n.skipped_disabled + m->n.skipped_rate_container + m->n.skipped_rate_rule +
-	       m->n.skipped_busy + m->n.skipped_memory + m->n.incomplete + m->n.failed;
+	       m->n.skipped_busy + m->n.skipped_memory + m->n.skipped_quota + m->n.incomplete +
+	       m->n.failed;
 }

@@ -62,7 +62,7 @@ struct pw_cap_opts {
 struct pw_cap_counts {
 	uint64_t started, extended, completed, incomplete, failed;
 	uint64_t off, skipped_disabled, skipped_rate_container, skipped_rate_rule, skipped_busy,
-		skipped_no_container, skipped_memory;
+		skipped_no_container, skipped_memory, skipped_quota;
 	uint64_t records_cut;	/* window records past a bundle's bound */
 	uint64_t removed_quota; /* old bundles removed by the quota */
 	uint64_t bytes_written;
@@ -92,6 +92,8 @@ struct pw_capmgr {
 	struct pw_bundle_ent *bundles; /* on disk, oldest first */
 	size_t nbundles, bundles_cap;
 	uint64_t disk_bytes;
+	size_t nwriting;	/* bundles being written: they count against the quota */
+	uint64_t writing_bytes; /* ... their estimated size */
 	unsigned int seq;
 	char redact[PW_CAP_REDACT_MAX][PW_CAP_PATTERN_LEN];
 	size_t nredact;

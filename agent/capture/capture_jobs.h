@@ -36,6 +36,7 @@ struct pw_cap_fin_job {
 	/* in */
 	uint64_t serial;
 	char id[PW_BUNDLE_ID_MAX + 1];
+	uint64_t est; /* bytes reserved against the quota while it is written */
 	/* owned */
 	int capfd;
 	char *head; /* the manifest's members so far: "{...", open */
