@@ -689,10 +689,18 @@ static void finalize(struct pw_capmgr *m, struct pw_capture *c, const struct pw_
 			"those on disk and %zu being written\n",
 			c->id, (size_t)m->o.max_bundles, (unsigned long long)m->o.max_bytes,
 			m->nwriting);
-		j->base.free(&j->base);
 		m->n.skipped_quota++;
-		c->writing = 2;
-		return;
+		/* what the snapshot wrote already is removed with its directory */
+		j->prune = calloc(1, sizeof(*j->prune));
+		if (!j->prune) {
+			j->base.free(&j->base);
+			c->writing = 2;
+			return;
+		}
+		snprintf(j->prune[0], sizeof(j->prune[0]), "%s", c->id);
+		j->nprune = 1;
+		j->discard = 1;
+		est = 0;
 	}
 	j->est = est;
 	m->nwriting++;
@@ -781,6 +789,11 @@ int pw_cap_job_done(struct pw_capmgr *m, struct pw_hw_job *b, const struct pw_ho
 	{
 		struct pw_cap_fin_job *j = (struct pw_cap_fin_job *)b;
 		int complete = !b->timed_out && !j->rc && !c->incomplete.len;
+
+		if (j->discard) { /* counted when refused */
+			drop(m, c);
+			return 0;
+		}
 
 		m->n.removed_quota -= j->nprune - j->removed; /* those not removed after all */
 		if (b->timed_out || j->rc) {

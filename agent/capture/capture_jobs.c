@@ -368,6 +368,8 @@ static void fin_run(struct pw_hw_job *b)
 	char *man = NULL;
 	int bfd, rc = 0;
 
+	if (j->discard)
+		goto prune; /* the snapshot's files go with its directory */
 	pw_hw_reading("capture %s: its directory", j->id);
 	bfd = pw_bundle_create(j->capfd, j->id);
 	if (bfd < 0) {

@@ -37,6 +37,7 @@ struct pw_cap_fin_job {
 	uint64_t serial;
 	char id[PW_BUNDLE_ID_MAX + 1];
 	uint64_t est; /* bytes reserved against the quota while it is written */
+	int discard;  /* refused by the quota: only its directory removed (prune) */
 	/* owned */
 	int capfd;
 	char *head; /* the manifest's members so far: "{...", open */
