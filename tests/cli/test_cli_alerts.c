@@ -119,7 +119,7 @@ static void test_alerts_fold_and_reload(void **state)
 			 "--rules",	     dir,   "--cgroup", cg,	"--fold-window", "60",
 			 "--stats-interval", "0",   NULL };
 	assert_int_equal(h_proc_start(&p, argv), 0);
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0); /* ~2 s in the VM */
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
 	j = parse(line);
 	assert_string_equal(str_at(j, "schema", NULL), "privwatch.start/1");
 	assert_int_equal(int_at(j, "rules", "loaded"), 1);

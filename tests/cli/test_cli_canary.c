@@ -69,7 +69,7 @@ static int teardown(void **state)
 static json_t *start_agent(struct h_proc *p, char *const argv[])
 {
 	assert_int_equal(h_proc_start(p, argv), 0);
-	assert_int_equal(h_proc_line(p, line, sizeof(line), 30000), 0);
+	assert_int_equal(h_proc_line(p, line, sizeof(line), h_start_wait_ms()), 0);
 	return parse(line);
 }
 

@@ -146,7 +146,7 @@ static void test_reload_loses_nothing(void **state)
 		   cg);
 	char *argv[] = { (char *)PW, "run", "--lock-file", "none", "--config", conf, NULL };
 	assert_int_equal(h_proc_start(&p, argv), 0);
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0);
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
 	j = parse(line);
 	assert_string_equal(schema_of(j), "privwatch.start/1");
 	json_decref(j);
@@ -274,7 +274,7 @@ static void test_command_line_over_file(void **state)
 	char *argv[] = { (char *)PW, "run",	  "--lock-file", "none", "--config",
 			 conf,	     "--poll-ms", "7",		 NULL };
 	assert_int_equal(h_proc_start(&p, argv), 0);
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0);
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
 	j = parse(line);
 	assert_string_equal(schema_of(j), "privwatch.start/1");
 	assert_int_equal(json_integer_value(json_object_get(j, "poll_ms")), 7); /* CLI */

@@ -123,11 +123,11 @@ static int file_has(const char *path, const char *needle)
 static void start(struct h_proc *p, char *const argv[], const char *out)
 {
 	char line[1 << 16];
-	double end = now_s() + 30;
+	double end = now_s() + h_start_wait_ms() / 1000.0;
 
 	assert_int_equal(h_proc_start(p, argv), 0);
 	if (!out) {
-		assert_int_equal(h_proc_line(p, line, sizeof(line), 30000), 0);
+		assert_int_equal(h_proc_line(p, line, sizeof(line), h_start_wait_ms()), 0);
 		assert_non_null(strstr(line, "privwatch.start/1"));
 		return;
 	}

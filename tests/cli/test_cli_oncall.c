@@ -330,7 +330,8 @@ static void test_per_sink_format(void **state)
 	char *run_wl[] = { wl, "noop", NULL };
 
 	assert_int_equal(h_proc_start(&p, argv), 0);
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0); /* the start record */
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()),
+			 0); /* the start record */
 	assert_non_null(strstr(line, "\"schema\":\"privwatch.start/1\""));
 	for (i = 0; i < 3; i++) /* one alert, two repeats folded into a summary at stop */
 		assert_int_equal(h_run(cg, run_wl), 0);

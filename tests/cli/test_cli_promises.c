@@ -200,7 +200,7 @@ static json_t *start_agent(struct h_proc *p, char *const argv[])
 	json_t *j;
 
 	assert_int_equal(h_proc_start(p, argv), 0);
-	assert_int_equal(h_proc_line(p, line, sizeof(line), 30000), 0);
+	assert_int_equal(h_proc_line(p, line, sizeof(line), h_start_wait_ms()), 0);
 	j = parse(line);
 	assert_string_equal(str(j, "schema"), "privwatch.start/1");
 	return j;
@@ -672,7 +672,7 @@ static void test_format_ecs_end_to_end(void **state)
 	/* Every record is ECS, the start record first: the native record
 	 * whole under privwatch, an envelope ECS has fields for. */
 	assert_int_equal(h_proc_start(&p, argv), 0);
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 30000), 0);
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
 	j = parse(line);
 	assert_null(at(j, "schema"));
 	assert_string_equal(str(j, "privwatch.schema"), "privwatch.start/1");

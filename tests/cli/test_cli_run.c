@@ -204,7 +204,7 @@ static void test_run_start_events_stats(void **state)
 	assert_int_equal(h_proc_start(&p, argv), 0);
 	/* A bound against hangs, not a speed check (the start record takes
 	 * ~0.1 s natively, ~2 s in the emulated VM). */
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 15000), 0);
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	print_message("start record after %.3f s\n", secs);

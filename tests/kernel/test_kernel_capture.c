@@ -137,7 +137,7 @@ static void test_capture_bundle(void **state)
 
 	assert_int_equal(h_proc_start(&pr, run_argv), 0);
 	agent_pid = pr.pid;
-	assert_int_equal(h_proc_line(&pr, line, sizeof(line), 15000), 0);
+	assert_int_equal(h_proc_line(&pr, line, sizeof(line), h_start_wait_ms()), 0);
 	j = json_loads(line, 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(jstr(j, "schema"), "privwatch.start/1");

@@ -154,7 +154,8 @@ static void test_the_lost_record_names_the_flooder(void **state)
 	snprintf(wl, sizeof(wl), "%s_open", h_workload());
 	snprintf(n, sizeof(n), "%d", FLOOD);
 	assert_int_equal(h_proc_start(&p, agent), 0);
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 30000), 0); /* start record */
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()),
+			 0); /* start record */
 	assert_int_equal(h_wait(h_spawn(flooder, flood)), 0);
 	while (!by && h_proc_line(&p, line, sizeof(line), 5000) == 0) {
 		j = json_loads(line, 0, NULL);

@@ -80,7 +80,7 @@ static void agent_start(struct h_proc *p, char *const argv[])
 	assert_int_equal(h_proc_start(p, argv), 0);
 	agent_pid = p->pid;
 	for (;;) {
-		assert_int_equal(h_proc_line(p, line, sizeof(line), 20000), 0);
+		assert_int_equal(h_proc_line(p, line, sizeof(line), h_start_wait_ms()), 0);
 		j = json_loads(line, 0, NULL);
 		assert_non_null(j);
 		if (!strcmp(jstr(j, "schema"), "privwatch.start/1")) {

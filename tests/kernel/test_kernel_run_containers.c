@@ -75,7 +75,7 @@ static void test_mkdir_exec_rmdir(void **state)
 
 	assert_int_equal(h_proc_start(&p, run_argv), 0);
 	agent_pid = p.pid;
-	assert_int_equal(h_proc_line(&p, line, sizeof(line), 10000), 0);
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
 	j = json_loads(line, 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(jstr(j, "schema"), "privwatch.start/1");

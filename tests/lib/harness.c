@@ -507,3 +507,8 @@ void h_assert_late_child_cgroup_watched(struct h_agent *a, const char *parent)
 	assert_int_equal(e->hdr.cgroup_id, child_id);
 	assert_int_equal(h_cgroup_remove(child), 0);
 }
+
+int h_start_wait_ms(void)
+{
+	return getenv("PW_VM_KERNEL") ? 90000 : 20000;
+}

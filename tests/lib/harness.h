@@ -40,6 +40,11 @@ struct h_proc {
 };
 int h_proc_start(struct h_proc *p, char *const argv[]);
 /* Next stdout line (without '\n') within ms, into line; 0, or -1 on timeout/EOF. */
+/* How long a test waits for an agent's start record: the BPF LSM programs'
+ * verification takes 11-13 s under the test VM's emulation (PW_VM_KERNEL),
+ * well under one natively. An environment fact, not a speed claim. */
+int h_start_wait_ms(void);
+
 int h_proc_line(struct h_proc *p, char *line, size_t len, int ms);
 /* Signal it and wait; returns the exit status, -1 if killed by a signal. */
 int h_proc_stop(struct h_proc *p, int sig);
