@@ -50,6 +50,18 @@ static void print_inspect(const struct pw_containers *cs, const struct pw_contai
 	pw_posture_print(stdout, &c->posture);
 }
 
+/* The containers whose id starts with an ambiguous key, so the user can
+ * pick one without running ps. */
+static void print_ambiguous(const struct pw_containers *cs, const char *key)
+{
+	size_t i, len = strlen(key);
+
+	for (i = 0; i < cs->n; i++)
+		if (!strncmp(cs->v[i].ref.id, key, len))
+			fprintf(stderr, "  %.12s  %s\n", cs->v[i].ref.id,
+				cs->v[i].meta.name[0] ? cs->v[i].meta.name : "-");
+}
+
 int pw_cmd_inspect(int argc, char **argv)
 {
 	struct pw_containers cs;
@@ -69,10 +81,12 @@ int pw_cmd_inspect(int argc, char **argv)
 		return PW_EXIT_FAIL;
 	rc = pw_containers_lookup(&cs, argv[optind], &i);
 	if (rc) {
-		fprintf(stderr, "privwatch inspect: %s '%s'\n",
+		fprintf(stderr, "privwatch inspect: %s '%s'%s\n",
 			rc == -EEXIST ? "more than one container matches"
 				      : "no running container matches",
-			argv[optind]);
+			argv[optind], rc == -EEXIST ? ": give more of the id, or a name" : "");
+		if (rc == -EEXIST)
+			print_ambiguous(&cs, argv[optind]);
 		pw_containers_free(&cs);
 		return PW_EXIT_FAIL;
 	}

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "alerts/alert_fields.h"
 #include "cli/cli.h"
 #include "host/containers.h"
 #include "kernel/privs.h"
@@ -44,13 +45,14 @@ void pw_cli_container_json(struct jsonw *w, const struct pw_container *c)
 	char relaxed[512];
 
 	jw_obj_begin(w);
-	jw_kv_str(w, "id", c->ref.id);
-	jw_kv_str(w, "name", c->meta.name);
+	/* Unknown is null, as in alerts (never ""). */
+	pw_alert_str_or_null(w, "id", c->ref.id);
+	pw_alert_str_or_null(w, "name", c->meta.name);
 	jw_kv_str(w, "runtime", pw_runtime_name(c->ref.runtime));
-	jw_kv_str(w, "image", c->meta.image);
-	jw_kv_str(w, "pod", c->meta.pod_name);
-	jw_kv_str(w, "pod_uid", c->ref.pod_uid);
-	jw_kv_str(w, "namespace", pw_cli_ns_of(c));
+	pw_alert_str_or_null(w, "image", c->meta.image);
+	pw_alert_str_or_null(w, "pod", c->meta.pod_name);
+	pw_alert_str_or_null(w, "pod_uid", c->ref.pod_uid);
+	pw_alert_str_or_null(w, "namespace", pw_cli_ns_of(c));
 	jw_kv_u64(w, "cgroup_id", c->cgroup_id);
 	jw_kv_str(w, "cgroup", c->cgroup);
 	jw_key(w, "init_pid");

@@ -176,6 +176,7 @@ static void test_cli(void **state)
 	assert_non_null(strstr(out, want));
 	snprintf(want, sizeof(want), "\"init_pid\":%d", (int)child);
 	assert_non_null(strstr(out, want));
+	assert_null(strstr(out, "\"\"")); /* unknown is null, never "" */
 
 	snprintf(key, sizeof(key), "%.16s", id);
 	assert_int_equal(h_capture(insp, out, sizeof(out), err, sizeof(err)), 0);
@@ -185,6 +186,8 @@ static void test_cli(void **state)
 	snprintf(key, sizeof(key), "%.8s", id);
 	assert_int_equal(h_capture(insp, out, sizeof(out), err, sizeof(err)), 1);
 	assert_non_null(strstr(err, "more than one container matches"));
+	snprintf(want, sizeof(want), "  %.12s", id); /* each match listed */
+	assert_non_null(strstr(err, want));
 	assert_int_equal(h_capture(insp_none, out, sizeof(out), err, sizeof(err)), 1);
 	assert_non_null(strstr(err, "no running container matches"));
 	assert_int_equal(h_capture(insp_usage, out, sizeof(out), err, sizeof(err)), 2);
