@@ -510,6 +510,55 @@ static void container_started(struct pw_pipeline *p, const struct pw_ct_containe
 	p->cur_ctr = NULL;
 }
 
+/* The trigger of an on-demand capture, as the manifest names it. */
+static const struct pw_rule_info take_rule = {
+	.id = "capture-take",
+	.title = "Capture taken on demand (privwatch capture take)",
+	.severity = PW_SEV_INFO,
+	.action = PW_ACTION_ALERT_CAPTURE,
+};
+
+static struct pw_ct_container *container_by_key(struct pw_pipeline *p, const char *key)
+{
+	struct pw_ct_container *c, *prefix = NULL;
+	size_t i = 0, len = strlen(key), nprefix = 0;
+	uint64_t id;
+
+	while ((c = pw_ctable_next(&p->table, &i, &id))) {
+		if (id != c->cgroup_id || c->pending) /* each container once */
+			continue;
+		if (!strcmp(c->ref.id, key) || (c->meta.name[0] && !strcmp(c->meta.name, key)))
+			return c;
+		if (len && !strncmp(c->ref.id, key, len)) {
+			prefix = c;
+			nprefix++;
+		}
+	}
+	if (nprefix > 1)
+		errno = EEXIST;
+	else if (!nprefix)
+		errno = ENOENT;
+	return nprefix == 1 ? prefix : NULL;
+}
+
+int pw_pipeline_capture_take(struct pw_pipeline *p, const char *key, struct pw_cap_result *res)
+{
+	struct pw_ct_container *c = container_by_key(p, key);
+	struct pw_view_container vc;
+	struct pw_view v;
+
+	memset(res, 0, sizeof(*res));
+	if (!c)
+		return -errno;
+	container_view(c, &vc);
+	pw_view_container_start(&v, &vc, c->cgroup_id, c->start_pid);
+	v.kind_name = "capture_take";
+	v.ts_ns = pw_hw_now_ns();
+	process_view(p, &v);
+	pw_cap_trigger(&p->cap, c->cgroup_id, &take_rule, &v, v.ts_ns, res);
+	return 0;
+}
+
 void pw_pipeline_running_containers(struct pw_pipeline *p)
 {
 	uint64_t now = 0;

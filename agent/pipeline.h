@@ -157,6 +157,12 @@ void pw_pipeline_free(struct pw_pipeline *p);
 void pw_pipeline_event(void *ctx, const struct pw_event_kind *kind,
 		       const struct pw_event_header *h);
 
+/* privwatch capture take: a capture of the container named by key (its id,
+ * its name, or a prefix of one id) started now, as an alert+capture rule
+ * would; res says what happened. -ENOENT: no such container, -EEXIST: the
+ * prefix names several. */
+int pw_pipeline_capture_take(struct pw_pipeline *p, const char *key, struct pw_cap_result *res);
+
 /* Containers found running at start: evaluated as if they started now
  * (a container without seccomp is news whenever the agent learns of it). */
 void pw_pipeline_running_containers(struct pw_pipeline *p);

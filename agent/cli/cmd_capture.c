@@ -8,21 +8,26 @@
 #include <unistd.h>
 #include "capture/bundle.h"
 #include "cli/cli.h"
+#include "daemon/control.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: privwatch capture list [--dir PATH] [--json]\n"
 		"       privwatch capture show ID [--dir PATH] [--json]\n"
-		"       privwatch capture verify ID [--dir PATH]\n\n"
+		"       privwatch capture verify ID [--dir PATH]\n"
+		"       privwatch capture take CONTAINER [--control PATH] [--json]\n\n"
 		"The forensic capture bundles privwatch run wrote (docs/capture.md): list\n"
 		"them; show one (its triggers, the container's posture, the process tree,\n"
 		"the timeline); verify every file of one against its manifest's SHA-256\n"
-		"(exit 1 if anything differs or is missing).\n\n"
-		"  --dir PATH   the capture directory (default %s)\n"
-		"  --json       the manifest and the rest as JSON\n"
+		"(exit 1 if anything differs or is missing); take one now of a running\n"
+		"container (its id, name or a prefix of its id), as an alert+capture\n"
+		"rule would, through the running agent's control socket.\n\n"
+		"  --dir PATH       the capture directory (default %s)\n"
+		"  --control PATH   the agent's control socket (default %s)\n"
+		"  --json           the manifest and the rest, or take's answer, as JSON\n"
 		"  --help, --version\n",
-		PW_CAPTURE_DIR);
+		PW_CAPTURE_DIR, PW_CONTROL_DEFAULT);
 }
 
 static json_t *load_json(int bfd, const char *name)
@@ -271,9 +276,50 @@ out:
 	return PW_EXIT_OK;
 }
 
+/* Asks the running agent for a capture of container key. */
+static int cmd_take(const char *control, const char *key, int json)
+{
+	char req[PW_CONTROL_REQ_MAX], reply[PW_CONTROL_REPLY_MAX];
+	json_t *j;
+	int rc;
+
+	if (strlen(key) > 256 || strpbrk(key, " \t\n")) {
+		fprintf(stderr, "privwatch capture take: '%s': not a container id or name\n", key);
+		return PW_EXIT_USAGE;
+	}
+	snprintf(req, sizeof(req), "capture %s", key);
+	rc = pw_control_ask(control, req, reply, sizeof(reply), PW_CONTROL_ANSWER_MS + 2000);
+	if (rc) {
+		fprintf(stderr, "privwatch capture take: %s: %s\n", control,
+			rc == -ENOENT	? "no agent answers there (is privwatch run running, "
+					  "with --control?)"
+			: rc == -EACCES ? "permission denied (root only)"
+					: strerror(-rc));
+		return PW_EXIT_FAIL;
+	}
+	j = json_loads(reply, 0, NULL);
+	if (!j) {
+		fprintf(stderr, "privwatch capture take: the agent's answer is not JSON: %s\n",
+			reply);
+		return PW_EXIT_FAIL;
+	}
+	rc = json_is_true(json_object_get(j, "ok")) ? PW_EXIT_OK : PW_EXIT_FAIL;
+	if (json)
+		printf("%s\n", reply);
+	else if (json_is_string(json_object_get(j, "error")))
+		fprintf(stderr, "privwatch capture take: %s: %s\n", key, jstr(j, "error"));
+	else if (rc)
+		fprintf(stderr, "privwatch capture take: %s: %s: %s\n", key, jstr(j, "status"),
+			jstr(j, "reason"));
+	else
+		printf("capture %s %s: %s\n", jstr(j, "id"), jstr(j, "status"), jstr(j, "file"));
+	json_decref(j);
+	return rc;
+}
+
 int pw_cmd_capture(int argc, char **argv)
 {
-	const char *dir = PW_CAPTURE_DIR, *pos[3] = {};
+	const char *dir = PW_CAPTURE_DIR, *control = PW_CONTROL_DEFAULT, *pos[3] = {};
 	char err[512];
 	int i, npos = 0, json = 0, capfd, rc;
 	const char *verb, *id;
@@ -294,6 +340,10 @@ int pw_cmd_capture(int argc, char **argv)
 			dir = argv[++i];
 		} else if (!strncmp(a, "--dir=", 6)) {
 			dir = a + 6;
+		} else if (!strcmp(a, "--control") && i + 1 < argc) {
+			control = argv[++i];
+		} else if (!strncmp(a, "--control=", 10)) {
+			control = a + 10;
 		} else if (a[0] == '-' || npos == 2) {
 			usage(stderr);
 			return PW_EXIT_USAGE;
@@ -307,12 +357,14 @@ int pw_cmd_capture(int argc, char **argv)
 		usage(stderr);
 		return PW_EXIT_USAGE;
 	}
+	if (!strcmp(verb, "take"))
+		return cmd_take(control, id, json);
 	if (id && !pw_bundle_id_ok(id)) {
 		fprintf(stderr, "privwatch capture: '%s': not a bundle id\n", id);
 		return PW_EXIT_USAGE;
 	}
 	if (strcmp(verb, "list") && strcmp(verb, "show") && strcmp(verb, "verify")) {
-		fprintf(stderr, "privwatch capture: unknown verb '%s' (list, show, verify)\n",
+		fprintf(stderr, "privwatch capture: unknown verb '%s' (list, show, verify, take)\n",
 			verb);
 		return PW_EXIT_USAGE;
 	}

@@ -21,6 +21,8 @@
 #include "host/containers.h"
 #include "events/posture_model.h"
 #include "daemon/config.h"
+#include "daemon/control.h"
+#include "alerts/alert_fields.h"
 #include "daemon/health.h"
 #include "daemon/http.h"
 #include "daemon/lockfile.h"
@@ -120,6 +122,7 @@ struct run_ctx {
 		budget_seen[LOST_BY_CONTAINER]; /* by cause, as of the last privwatch.lost/1 */
 	uint64_t lost_since_ns;			/* when the interval the next one covers began */
 	struct pw_http *http;			/* NULL: --http none */
+	struct pw_control *control;		/* NULL: --control none */
 	struct pw_metrics mx;			/* the snapshot being built */
 	struct pw_mx_history mxh;
 	struct pw_config cfg, cli;	 /* running (file + command line), command line alone */
@@ -132,6 +135,50 @@ struct run_ctx {
 	uint64_t kept_before_ns, kept_records;
 };
 
+/* A request on the control socket (daemon/control.h), on the event thread:
+ * "capture CONTAINER" starts an on-demand capture. */
+static void control_request(void *ctx, int argc, char **argv, char *reply, size_t len)
+{
+	struct run_ctx *rc = ctx;
+	struct pw_cap_result cr;
+	struct jsonw w;
+	const char *line;
+	size_t n;
+	int r;
+
+	jw_init(&w);
+	jw_obj_begin(&w);
+	if (argc == 2 && !strcmp(argv[0], "capture")) {
+		r = pw_pipeline_capture_take(&rc->p, argv[1], &cr);
+		jw_kv_bool(&w, "ok", !r && cr.status && strcmp(cr.status, "skipped"));
+		jw_kv_str(&w, "container", argv[1]);
+		if (r)
+			jw_kv_str(&w, "error",
+				  r == -EEXIST ? "more than one container matches"
+					       : "no container the agent knows matches");
+		else if (!cr.status)
+			jw_kv_str(&w, "error", "captures are off (capture_dir none)");
+		if (!r && cr.status) {
+			jw_kv_str(&w, "status", cr.status);
+			pw_alert_str_or_null(&w, "id", cr.id);
+			pw_alert_str_or_null(&w, "file", cr.file);
+			pw_alert_str_or_null(&w, "reason", cr.reason);
+		}
+		pw_info("control: capture take %s: %s%s%s\n", argv[1],
+			r	    ? strerror(-r)
+			: cr.status ? cr.status
+				    : "captures are off",
+			cr.id ? " " : "", cr.id ? cr.id : "");
+	} else {
+		jw_kv_bool(&w, "ok", 0);
+		jw_kv_str(&w, "error", "unknown request (known: capture CONTAINER)");
+	}
+	jw_obj_end(&w);
+	line = jw_line(&w, &n);
+	snprintf(reply, len, "%.*s", line && n ? (int)n - 1 : 0, line ? line : "");
+	jw_free(&w);
+}
+
 struct run_opts {
 	struct pw_loader_opts loader;
 	struct pw_pipeline_opts pipeline;
@@ -142,8 +189,9 @@ struct run_opts {
 	int inventory_s;
 	int canary_s, canary_timeout_s;
 	int no_rules;
-	const char *http;      /* NULL: none */
-	const char *lock_file; /* NULL: none */
+	const char *http;	/* NULL: none */
+	const char *lock_file;	/* NULL: none */
+	char control[PATH_MAX]; /* "": none */
 	struct pw_ready_opts ready;
 	int verbose;
 };
@@ -367,6 +415,20 @@ static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char
 	ro->lock_file = strcmp(pw_cfg_str(c, PW_O_LOCK_FILE), "none")
 				? pw_cfg_str(c, PW_O_LOCK_FILE)
 				: NULL;
+	/* auto: the lock's owner answers beside its lock (no lock: no socket,
+	 * or two agents on purpose would take each other's). */
+	if (!strcmp(pw_cfg_str(c, PW_O_CONTROL), "auto")) {
+		const char *slash = ro->lock_file ? strrchr(ro->lock_file, '/') : NULL;
+
+		ro->control[0] = 0;
+		if (slash)
+			snprintf(ro->control, sizeof(ro->control), "%.*s/control.sock",
+				 (int)(slash - ro->lock_file), ro->lock_file);
+	} else if (strcmp(pw_cfg_str(c, PW_O_CONTROL), "none")) {
+		snprintf(ro->control, sizeof(ro->control), "%s", pw_cfg_str(c, PW_O_CONTROL));
+	} else {
+		ro->control[0] = 0;
+	}
 	ro->ready = (struct pw_ready_opts){
 		.max_drop_rate = strtod(pw_cfg_str(c, PW_O_READY_MAX_DROP_RATE), NULL),
 		.drain_ns = 5ULL * 1000000000,	/* the reader polls every poll-ms */
@@ -1010,6 +1072,14 @@ int pw_cmd_run(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	if (ro.control[0]) {
+		rc.control = pw_control_open(ro.control, err, sizeof(err));
+		if (!rc.control) {
+			fprintf(stderr, "%s: %s\n", cmd_name, err);
+			exit_code = PW_EXIT_USAGE;
+			goto cleanup;
+		}
+	}
 	rc.sinks = make_sinks(&ro, err, sizeof(err), &n);
 	if (!rc.sinks) {
 		fprintf(stderr, "%s: %s\n", cmd_name, err);
@@ -1119,6 +1189,7 @@ int pw_cmd_run(int argc, char **argv)
 		pw_http_heartbeat(rc.http, now_ns(CLOCK_MONOTONIC));
 		pw_health_tick(&rc.health, now_ns(CLOCK_MONOTONIC));
 		pw_pipeline_host_poll(&rc.p, now_ns(CLOCK_MONOTONIC));
+		pw_control_poll(rc.control, control_request, &rc);
 		if (rc.health.alerts != rc.own_ids_alerts) { /* links attached again */
 			rc.own_ids_alerts = rc.health.alerts;
 			rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
@@ -1186,6 +1257,8 @@ int pw_cmd_run(int argc, char **argv)
 cleanup:
 	pw_http_stop(rc.http);
 	rc.http = NULL;
+	pw_control_close(rc.control);
+	rc.control = NULL;
 	if (health_on)
 		pw_health_free(&rc.health);
 	free(rc.hold.buf);

@@ -133,6 +133,14 @@ static int check_abs_or_none(const char *v, char *err, size_t errlen)
 	return -1;
 }
 
+static int check_control(const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '/' || !strcmp(v, "none") || !strcmp(v, "auto"))
+		return 0;
+	snprintf(err, errlen, "need an absolute path, auto or none");
+	return -1;
+}
+
 static int check_pin_dir(const char *v, char *err, size_t errlen)
 {
 	if (v[0] == '/' && v[1])
@@ -265,6 +273,11 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 			     .reload = RESTART, .arg = "PATH",
 			     .help = "one agent per host: refuse to start while another holds\n"
 				     "this lock (none: no lock; tests, a second agent on purpose)" },
+	[PW_O_CONTROL] = { "control", "control", 0, PW_OPT_STR, .def_str = "auto",
+			   .check = check_control, .reload = RESTART, .arg = "PATH",
+			   .help = "the control socket privwatch capture take asks (0600;\n"
+				   "auto: control.sock beside the lock file, none without\n"
+				   "a lock; none: no control socket)" },
 	[PW_O_KEEP_SENSORS] = { "keep-sensors", "keep_sensors", 0, PW_OPT_BOOL, .reload = RESTART,
 				.help = "pin the programs, maps and ring buffer under --pin-dir\n"
 					"and leave them there at exit: the next agent started\n"

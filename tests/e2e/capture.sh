@@ -27,6 +27,9 @@
 #     (capture.skipped.busy) and in privwatch.lost/1 (captures). The bundles
 #     on disk against capture_max_bundles are printed, not asserted: see
 #     capture_storm.
+#   - on demand: `privwatch capture take NAME` of a running container: its
+#     bundle, trigger capture-take, holds what it did before; not for a
+#     user who is not root.
 # Sourced by smoke.sh after evasion.sh: uses ok, is, jqe, $R, $IMAGE,
 # $LABEL, $STATE, run.sh's $PW, $RUN_READ, run_sync, $CAPTURE_DIR and
 # rules.sh's alerts_of, has_rule, cid, RULES_ALERTING.
@@ -254,8 +257,43 @@ capture_storm() {
 	rm -rf "$go"
 }
 
+# privwatch capture take: a capture of a running container by its name, on
+# demand, over the agent's control socket ($CONTROL); refused to a user who
+# is not root.
+capture_take() {
+	local id out cap b t0=$SECONDS
+	echo "### capture: on demand (privwatch capture take)"
+	id=$("$R" docker run -d --label "$LABEL" --name pw-capture-take --network none "$IMAGE" sh -c \
+		'cat /etc/hostname >/dev/null; exec sleep 300') ||
+		{ ok "capture take: its container starts" false; return; }
+	# until the agent knows it (its start is held for its facts)
+	while ! out=$("$PW" capture take pw-capture-take --control "$CONTROL" 2>&1) &&
+		[ $((SECONDS - t0)) -lt 20 ]; do
+		sleep 0.5
+	done
+	echo "   $out"
+	ok "capture take: by the container's name, started" grep -q '^capture .* started: ' <<<"$out"
+	cap=$(sed -n 's/^capture \([^ ]*\) started: .*/\1/p' <<<"$out")
+	b=$CAPTURE_DIR/$cap
+	ok "capture take: its bundle is written when the window ends (privwatch.capture/1)" \
+		wait_synced 30 capture_done "$cap"
+	ok "capture take: the manifest's trigger is capture-take, on this container" \
+		jqe --arg id "$id" '.triggers[0].rule == "capture-take"
+			and .container.container.id == $id' "$b/manifest.json"
+	ok "capture take: the timeline holds what the container did before" \
+		jqe 'select(.kind == "exec" and .argv == ["cat", "/etc/hostname"])' "$b/timeline.jsonl"
+	ok "capture take: privwatch capture verify passes on it" \
+		"$PW" capture verify "$cap" --dir "$CAPTURE_DIR"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PW" capture take pw-capture-take \
+		--control "$CONTROL" 2>&1)
+	ok "capture take: refused to a user who is not root (exit 1, said)" \
+		test $? -eq 1 -a -n "$(grep 'permission denied' <<<"$out")"
+	"$R" docker rm -f pw-capture-take >/dev/null 2>&1 || true
+}
+
 capture_checks() {
 	[ -n "$RUN_PID" ] || return 0
 	capture_escape
+	capture_take
 	capture_storm
 }

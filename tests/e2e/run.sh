@@ -24,6 +24,7 @@ CHURN_PARALLEL=4
 # The agent's capture bundles (capture.sh): a directory of its own, 0700,
 # a short window, no rate limit (several cases trigger PW-0102), a small quota.
 CAPTURE_DIR=$STATE/captures
+CONTROL=$STATE/control.sock # privwatch capture take asks there (capture.sh)
 CAPTURE_WINDOW=3
 CAPTURE_MAX=10
 
@@ -99,7 +100,8 @@ run_start() {
 	# every 5 s: capture.sh looks for its counts in them.
 	"$PW" run --http none --lock-file none --events --container-budget 2000/20000 --inventory-interval 5 \
 		--stats-interval 5 --capture-dir "$CAPTURE_DIR" --capture-window-s "$CAPTURE_WINDOW" \
-		--capture-interval-s 0 --capture-max-bundles "$CAPTURE_MAX" >"$RUN_OUT" 2>"$STATE/run.err" &
+		--capture-interval-s 0 --capture-max-bundles "$CAPTURE_MAX" --control "$CONTROL" \
+		>"$RUN_OUT" 2>"$STATE/run.err" &
 	RUN_PID=$!
 	# A hang guard: the start record comes once the programs are loaded.
 	for _ in $(seq 300); do

@@ -10,6 +10,10 @@
  * token's value is redacted in the snapshot, the exited parent is named in
  * the process tree's ancestry, and `privwatch capture
  * verify` passes while `capture show` draws the tree.
+ * On demand: `privwatch capture take` asks the agent over its control
+ * socket (0600, removed at stop, a second agent refused on it) for a
+ * capture of a running stand-in container by a prefix of its id; the bundle
+ * holds what the container did before, its trigger is capture-take.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +37,7 @@ static char line[1 << 16];
 static pid_t agent_pid;
 static char tmp[] = "/tmp/pw-kcapture-XXXXXX";
 static char parent[4200], ctr[4400];
+static char ctr2[4400];
 
 static int teardown(void **state)
 {
@@ -42,6 +47,8 @@ static int teardown(void **state)
 		waitpid(agent_pid, NULL, 0);
 	if (ctr[0])
 		rmdir(ctr);
+	if (ctr2[0])
+		rmdir(ctr2);
 	if (parent[0]) {
 		char d[4300];
 
@@ -268,10 +275,131 @@ static void test_capture_bundle(void **state)
 	ctr[0] = 0;
 }
 
+/* privwatch capture take: a capture of a running container, on demand. */
+static void test_capture_take(void **state)
+{
+	char mnt[4096], caps[512], sock[512], shcmd[512], id[65], prefix[13], p[4400];
+	char capture_id[128] = "", capture_file[4200] = "";
+	char *run_argv[] = { (char *)h_privwatch(),
+			     "run",
+			     "--http",
+			     "none",
+			     "--lock-file",
+			     "none",
+			     "--cgroup",
+			     parent,
+			     "--no-rules",
+			     "--capture-dir",
+			     caps,
+			     "--capture-window-s",
+			     "2",
+			     "--control",
+			     sock,
+			     "--stats-interval",
+			     "0",
+			     NULL };
+	char *take[] = {
+		(char *)h_privwatch(), "capture", "take", prefix, "--control", sock, NULL
+	};
+	char *take_none[] = { (char *)h_privwatch(), "capture", "take", "no-such-container",
+			      "--control",	     sock,	NULL };
+	char *sh_argv[] = { "/bin/sh", "-c", shcmd, NULL };
+	static char out[1 << 16], err[4096];
+	struct h_proc pr;
+	struct stat st;
+	pid_t child;
+	json_t *j;
+	size_t len;
+	char *text;
+	int i, seen_done = 0;
+
+	/* the first test's directory and cgroups, made again if it failed early */
+	if (strstr(tmp, "XXXXXX"))
+		assert_non_null(mkdtemp(tmp));
+	snprintf(caps, sizeof(caps), "%s/caps-take", tmp);
+	snprintf(sock, sizeof(sock), "%s/control.sock", tmp);
+	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
+	if (!parent[0]) {
+		snprintf(parent, sizeof(parent), "%s/pw-kcapture-%d", mnt, (int)getpid());
+		assert_int_equal(mkdir(parent, 0755), 0);
+		snprintf(p, sizeof(p), "%s/docker", parent);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	snprintf(id, sizeof(id), "%08x%s", (unsigned int)getpid(),
+		 "beef0000beef0000beef0000beef0000beef0000beef0000beef0000");
+	snprintf(prefix, sizeof(prefix), "%.12s", id);
+	snprintf(ctr2, sizeof(ctr2), "%s/docker/%s", parent, id);
+
+	assert_int_equal(h_proc_start(&pr, run_argv), 0);
+	agent_pid = pr.pid;
+	assert_int_equal(h_proc_line(&pr, line, sizeof(line), h_start_wait_ms()), 0);
+	assert_non_null(strstr(line, "privwatch.start/1"));
+	assert_int_equal(lstat(sock, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* a second agent on the same socket is refused, the first keeps it */
+	{
+		char *again[] = { (char *)h_privwatch(), "run",	      "--http",	  "none",
+				  "--lock-file",	 "none",      "--cgroup", parent,
+				  "--no-rules",		 "--control", sock,	  NULL };
+
+		assert_int_equal(h_capture(again, out, sizeof(out), err, sizeof(err)), 2);
+		assert_non_null(strstr(err, "another agent answers there"));
+		assert_int_equal(lstat(sock, &st), 0);
+	}
+
+	assert_int_equal(mkdir(ctr2, 0755), 0);
+	snprintf(shcmd, sizeof(shcmd),
+		 "/bin/ls / >/dev/null; /bin/echo before-take >/dev/null; "
+		 "exec sleep 6");
+	child = h_spawn(ctr2, sh_argv);
+	assert_true(child > 0);
+	usleep(1500 * 1000); /* its execs recorded */
+
+	assert_int_equal(h_capture(take_none, out, sizeof(out), err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "no container the agent knows matches"));
+	assert_int_equal(h_capture(take, out, sizeof(out), err, sizeof(err)), 0);
+	print_message("take: %s%s", out, err);
+	assert_non_null(strstr(out, " started: "));
+	assert_int_equal(sscanf(out, "capture %127s started: %4199s", capture_id, capture_file), 2);
+
+	for (i = 0; i < 200 && !seen_done; i++) {
+		if (h_proc_line(&pr, line, sizeof(line), 15000))
+			break;
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (!strcmp(jstr(j, "schema"), "privwatch.capture/1") &&
+		    !strcmp(jstr(j, "id"), capture_id))
+			seen_done = json_is_true(json_object_get(j, "written"));
+		json_decref(j);
+	}
+	assert_true(seen_done);
+	snprintf(p, sizeof(p), "%s/manifest.json", capture_file);
+	text = read_all(p, &len);
+	assert_non_null(strstr(text, "\"rule\":\"capture-take\""));
+	snprintf(p, sizeof(p), "%s/timeline.jsonl", capture_file);
+	text = read_all(p, &len);
+	assert_non_null(strstr(text, "\"argv\":[\"/bin/echo\",\"before-take\"]"));
+
+	kill(pr.pid, SIGINT);
+	while (h_proc_line(&pr, line, sizeof(line), 10000) == 0)
+		;
+	assert_int_equal(waitpid(pr.pid, NULL, 0), pr.pid);
+	agent_pid = 0;
+	assert_int_equal(lstat(sock, &st), -1); /* removed at stop */
+	assert_int_equal(h_capture(take, out, sizeof(out), err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "no agent answers there"));
+	kill(child, SIGKILL);
+	h_wait(child);
+	assert_int_equal(rmdir(ctr2), 0);
+	ctr2[0] = 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_capture_bundle),
+		cmocka_unit_test(test_capture_take),
 	};
 
 	h_init(argv[0]);
