@@ -324,6 +324,7 @@ static void snapshot(struct pw_capmgr *m, struct pw_capture *c, uint32_t pid)
 	j->npids = 1;
 	memcpy(j->redact, m->redact, sizeof(j->redact));
 	j->nredact = m->nredact;
+	j->exe_max = m->o.exe_max;
 	j->base.tag = PW_CAP_JOB_SNAPSHOT;
 	j->base.key = PW_CAP_JOB_KEY(c->serial);
 	c->snaps_out++;

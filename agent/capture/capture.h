@@ -56,6 +56,7 @@ struct pw_cap_opts {
 	uint64_t max_bytes;	   /* (0: PW_CAP_MAX_MIB MiB) */
 	const char *const *redact; /* environ keys whose values are redacted (NULL: default) */
 	size_t nredact;
+	uint64_t exe_max; /* executables up to this size copied into the bundle (0: none) */
 	struct pw_rec_opts recorder;
 };
 

@@ -211,7 +211,66 @@ static void write_maps(struct jsonw *w, int pfd, unsigned pid, int *cut)
 	jw_arr_end(w);
 }
 
-static void write_exe(struct jsonw *w, int pfd, unsigned pid, int *cut)
+/* The executable's bytes into the bundle, named by their hash (one copy
+ * per bundle however many processes run it): read from the fd already
+ * hashed, checked against that hash (a file changed meanwhile is said). */
+static void copy_exe(struct pw_cap_snap_job *j, int bfd, struct jsonw *w, int fd, uint64_t size,
+		     const char *sha, unsigned pid)
+{
+	char name[PW_BFILE_NAME_MAX];
+	size_t got = 0;
+	char *buf;
+	int rc;
+
+	if (size > j->exe_max) {
+		jw_key(w, "copy");
+		jw_null(w);
+		jw_kv_str(w, "copy_skipped", "larger than capture_exe_max_mib");
+		return;
+	}
+	snprintf(name, sizeof(name), "exe-%.16s", sha);
+	buf = malloc(size ? size : 1);
+	if (!buf) {
+		note(j->reason, "pid %u: %s not copied (out of memory)", "its executable", pid);
+		return;
+	}
+	pw_hw_reading("/proc/%u/exe (its copy)", pid);
+	while (got < size) {
+		ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != size) {
+		note(j->reason, "pid %u: %s changed while it was read: not copied",
+		     "its executable", pid);
+		free(buf);
+		return;
+	}
+	rc = j->nfiles < PW_CAP_FILES_MAX
+		     ? pw_bundle_write(bfd, name, buf, size, &j->files[j->nfiles])
+		     : -ENOSPC;
+	free(buf);
+	if (!rc && strcmp(j->files[j->nfiles].sha256, sha)) {
+		/* the bytes written are not the ones hashed: kept, and said */
+		note(j->reason, "pid %u: %s changed while it was read", "its executable", pid);
+		jw_kv_bool(w, "copy_differs", 1);
+	}
+	if (!rc)
+		j->nfiles++;
+	if (rc && rc != -EEXIST) { /* EEXIST: another process's snapshot copied it */
+		note(j->reason, "pid %u: %s could not be written", "the copy of its executable",
+		     pid);
+		return;
+	}
+	jw_kv_str(w, "copy", name);
+}
+
+static void write_exe(struct pw_cap_snap_job *j, int bfd, struct jsonw *w, int pfd, unsigned pid,
+		      int *cut)
 {
 	char target[4096], sha[PW_SHA256_HEX];
 	struct stat st;
@@ -242,6 +301,8 @@ static void write_exe(struct jsonw *w, int pfd, unsigned pid, int *cut)
 	if (c) {
 		jw_kv_bool(w, "hash_cut", 1);
 		*cut = 1;
+	} else if (j->exe_max) {
+		copy_exe(j, bfd, w, fd, size, sha, pid);
 	}
 out:
 	if (fd >= 0)
@@ -274,7 +335,7 @@ static void snap_one(struct pw_cap_snap_job *j, int bfd, unsigned pid)
 	write_ns(&w, pfd, pid);
 	write_fds(&w, pfd, pid, &cut);
 	write_maps(&w, pfd, pid, &cut);
-	write_exe(&w, pfd, pid, &cut);
+	write_exe(j, bfd, &w, pfd, pid, &cut);
 	jw_obj_end(&w);
 	if (cut)
 		note(j->reason, "pid %u: %s cut at their caps", "fds, maps or the exe hash", pid);

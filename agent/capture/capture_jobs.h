@@ -22,6 +22,7 @@ struct pw_cap_snap_job {
 	size_t npids;
 	char redact[PW_CAP_REDACT_MAX][PW_CAP_PATTERN_LEN];
 	size_t nredact;
+	uint64_t exe_max; /* executables up to this size copied (0: none) */
 	/* owned */
 	int capfd; /* a dup of the capture directory's, or -1 */
 	/* out */

@@ -405,6 +405,7 @@ static int opts_from_config(const struct pw_config *c, struct run_opts *ro, char
 		.max_bytes = (uint64_t)pw_cfg_int(c, PW_O_CAPTURE_MAX_MIB) << 20,
 		.redact = (const char *const *)pw_cfg_list(c, PW_O_CAPTURE_REDACT)->v,
 		.nredact = pw_cfg_list(c, PW_O_CAPTURE_REDACT)->n,
+		.exe_max = (uint64_t)pw_cfg_int(c, PW_O_CAPTURE_EXE_MAX_MIB) << 20,
 		.recorder = { .max_records = pw_cfg_int(c, PW_O_RECORDER_RECORDS),
 			      .max_age_ns =
 				      (uint64_t)pw_cfg_int(c, PW_O_RECORDER_SECONDS) * 1000000000 },

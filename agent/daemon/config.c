@@ -314,6 +314,10 @@ const struct pw_opt_def pw_config_opts[PW_O_COUNT] = {
 				  .help = "environment keys whose values a capture redacts (glob,\n"
 					  "any case; repeatable; default *TOKEN* *PASSWORD*\n"
 					  "*PASSWD* *SECRET* *KEY* *CREDENTIAL* AWS_*)" },
+	[PW_O_CAPTURE_EXE_MAX_MIB] = { "capture-exe-max-mib", "capture_exe_max_mib", 0, PW_OPT_INT,
+				       0, 256, 8, .reload = RESTART, .arg = "N",
+				       .help = "a capture copies each process's executable up to this\n"
+					       "size into its bundle (0: hashes only)" },
 	[PW_O_RECORDER_SECONDS] = { "recorder-seconds", "recorder_seconds", 0, PW_OPT_INT, 1, 3600,
 				    30, .reload = RESTART, .arg = "N",
 				    .help = "the flight recorder keeps each container's records\n"

@@ -233,6 +233,26 @@ static void test_capture_bundle(void **state)
 		text = read_all(p, &len);
 		assert_non_null(memmem(text, len, "PW_KTEST_TOKEN=[REDACTED]", 25));
 		assert_null(memmem(text, len, "hunter2", 7));
+		/* its executable copied into the bundle, byte for byte */
+		{
+			char cmp[9000];
+			json_t *pj, *exe;
+
+			snprintf(p, sizeof(p), "%s/p%ld.json", capture_file,
+				 strtol(pid_s + 6, NULL, 10));
+			text = read_all(p, &len);
+			pj = json_loads(text, 0, NULL);
+			assert_non_null(pj);
+			exe = json_object_get(pj, "exe");
+			print_message("exe: %s copy %s\n", jstr(exe, "path"), jstr(exe, "copy"));
+			assert_int_equal(strncmp(jstr(exe, "copy"), "exe-", 4), 0);
+			assert_int_equal(strncmp(jstr(exe, "copy") + 4, jstr(exe, "sha256"), 16),
+					 0);
+			snprintf(cmp, sizeof(cmp), "cmp -s '%s/%s' '%s'", capture_file,
+				 jstr(exe, "copy"), jstr(exe, "path"));
+			assert_int_equal(system(cmp), 0);
+			json_decref(pj);
+		}
 	}
 	/* the process tree: the trigger's exited parent, then the shell */
 	{
