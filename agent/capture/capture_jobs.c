@@ -75,6 +75,8 @@ static void add_file(struct pw_cap_snap_job *j, int bfd, const char *name, const
 		note(j->reason, "pid %u: %s not written (too many files)", name, pid);
 		return;
 	}
+	if (__atomic_load_n(&j->base.given_up, __ATOMIC_ACQUIRE))
+		return; /* woke after its deadline: the bundle is written without it */
 	pw_hw_reading("writing %s of capture %s", name, j->id);
 	if (pw_bundle_write(bfd, name, buf, len, &j->files[j->nfiles]))
 		note(j->reason, "pid %u: %s could not be written", name, pid);
@@ -250,9 +252,12 @@ static void copy_exe(struct pw_cap_snap_job *j, int bfd, struct jsonw *w, int fd
 		free(buf);
 		return;
 	}
-	rc = j->nfiles < PW_CAP_FILES_MAX
-		     ? pw_bundle_write(bfd, name, buf, size, &j->files[j->nfiles])
-		     : -ENOSPC;
+	if (__atomic_load_n(&j->base.given_up, __ATOMIC_ACQUIRE))
+		rc = -ETIMEDOUT; /* woke after its deadline: nothing more written */
+	else if (j->nfiles < PW_CAP_FILES_MAX)
+		rc = pw_bundle_write(bfd, name, buf, size, &j->files[j->nfiles]);
+	else
+		rc = -ENOSPC;
 	free(buf);
 	if (!rc && strcmp(j->files[j->nfiles].sha256, sha)) {
 		/* the bytes written are not the ones hashed: kept, and said */
@@ -419,6 +424,57 @@ static int fin_file(struct pw_cap_fin_job *j, int bfd, const char *name, const c
 	return 0;
 }
 
+/* Files a snapshot wrote before one of its reads hung (it was given up, so
+ * its list never came back): whole files (each written and closed before
+ * the read that hung), listed with their hashes so the bundle verifies.
+ * Given up, it writes nothing more when it wakes. */
+static void adopt_orphans(struct pw_cap_fin_job *j, int bfd, struct jsonw *w)
+{
+	static const char *const own[] = { "manifest.json", "timeline.jsonl", "alerts.jsonl",
+					   "container.json", "processes.json" };
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+	int fd;
+
+	fd = fcntl(bfd, F_DUPFD_CLOEXEC, 3);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		int listed = de->d_name[0] == '.';
+		char sha[PW_SHA256_HEX];
+		struct stat st;
+		uint64_t size;
+		int ffd, cut;
+
+		for (i = 0; !listed && i < sizeof(own) / sizeof(own[0]); i++)
+			listed = !strcmp(de->d_name, own[i]);
+		for (i = 0; !listed && i < j->nfiles; i++)
+			listed = !strcmp(de->d_name, j->files[i].name);
+		if (listed)
+			continue;
+		pw_hw_reading("hashing %s of capture %s", de->d_name, j->id);
+		ffd = openat(bfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (ffd < 0)
+			continue;
+		if (!fstat(ffd, &st) && S_ISREG(st.st_mode) &&
+		    !pw_sha256_fd(ffd, PW_CAP_EXE_MAX, sha, &size, &cut) && !cut) {
+			jw_obj_begin(w);
+			jw_kv_str(w, "name", de->d_name);
+			jw_kv_u64(w, "size", size);
+			jw_kv_str(w, "sha256", sha);
+			jw_obj_end(w);
+			j->bytes += size;
+		}
+		close(ffd);
+	}
+	closedir(d);
+}
+
 static void fin_run(struct pw_hw_job *b)
 {
 	struct pw_cap_fin_job *j = (struct pw_cap_fin_job *)b;
@@ -457,6 +513,8 @@ static void fin_run(struct pw_hw_job *b)
 		jw_obj_end(&w);
 		j->bytes += j->files[i].size;
 	}
+	if (!rc)
+		adopt_orphans(j, bfd, &w);
 	jw_arr_end(&w);
 	jw_kv_u64(&w, "bytes", j->bytes);
 	jw_key(&w, "incomplete");

@@ -57,6 +57,9 @@ struct pw_hw_job {
 	/* set by the pool */
 	int timed_out;
 	int late; /* the original of a timed-out job, returned after all */
+	/* Set (atomically) on the original when it is given up: a job that
+	 * writes may check it to write nothing more once it wakes. */
+	int given_up;
 	uint64_t submitted_ns, finished_ns;
 	struct pw_hw_job *next;
 };

@@ -27,6 +27,9 @@
 #     (capture.skipped.busy) and in privwatch.lost/1 (captures). The bundles
 #     on disk against capture_max_bundles are printed, not asserted: see
 #     capture_storm.
+#   - a hung FUSE executable: the triggering shell runs from a FUSE mount
+#     whose server is stopped: the bundle is written, marked incomplete
+#     (the read of its executable timed out), and alerts keep flowing;
 #   - on demand: `privwatch capture take NAME` of a running container: its
 #     bundle, trigger capture-take, holds what it did before; not for a
 #     user who is not root.
@@ -257,6 +260,55 @@ capture_storm() {
 	rm -rf "$go"
 }
 
+# A hung FUSE file: the triggering shell runs an executable on a FUSE mount
+# whose server (bindfs, started here; a privileged container could run its
+# own) is stopped before the trigger, so the snapshot's open of
+# /proc/<pid>/exe never returns. The read is given up at its deadline, the
+# bundle written, marked incomplete with what was being read, and another
+# container's alert flows meanwhile.
+capture_fuse() {
+	local src=$STATE/fuse-src mnt=$STATE/fuse-mnt go=$STATE/fuse-go fpid id id2 cap b t0=$SECONDS
+	echo "### capture: a hung FUSE executable"
+	mkdir -p "$src" "$mnt" "$go"
+	cp /bin/busybox "$src/busybox"
+	bindfs -f -o ro "$src" "$mnt" &
+	fpid=$!
+	while ! mountpoint -q "$mnt" && [ $((SECONDS - t0)) -lt 10 ]; do sleep 0.1; done
+	ok "capture: our FUSE server (bindfs, pid $fpid) serves $mnt" mountpoint -q "$mnt"
+	id=$("$R" docker run -d --label "$LABEL" --name pw-capture-fuse --network none --privileged \
+		-v "$mnt:/fuse:ro" -v "$go:/go:ro" "$IMAGE" /fuse/busybox sh -c \
+		'while [ ! -e /go/now ]; do sleep 0.2; done; : >> /proc/sys/kernel/core_pattern;
+		while :; do sleep 1; done') || id=
+	ok "capture: the container runs its shell from the FUSE mount" test -n "$id"
+	RULES_ALERTING+=("$id")
+	sleep 1
+	kill -STOP "$fpid"
+	: >"$go/now"
+	ok "capture: its escape attempt is PW-0102, its capture started" \
+		wait_synced 20 has_rule "$id" PW-0102 '.capture.status == "started"'
+	cap=$(capture_id_of "$id")
+	b=$CAPTURE_DIR/$cap
+	id2=$("$R" docker run -d --label "$LABEL" --name pw-capture-fuse-2 --network none --privileged \
+		"$IMAGE" sh -c ': >> /proc/sys/kernel/core_pattern; sleep 300') || id2=
+	RULES_ALERTING+=("$id2")
+	ok "capture: another container's alert flows while the snapshot's read hangs" \
+		wait_synced 20 has_rule "$id2" PW-0102
+	ok "capture: the bundle is written (privwatch.capture/1)" wait_synced 40 capture_done "$cap"
+	ok "capture: ... marked incomplete: the read of the executable timed out" \
+		jqe '.complete == false and any(.incomplete[]; test("timed out reading /proc/[0-9]+/exe"))' \
+		"$b/manifest.json"
+	jq -c '.incomplete' "$b/manifest.json" 2>/dev/null | sed 's/^/   incomplete: /'
+	ok "capture: ... with its timeline and the alert" \
+		jqe 'select(.kind == "open" and .path == "/proc/sys/kernel/core_pattern")' "$b/timeline.jsonl"
+	kill -CONT "$fpid"
+	"$R" docker rm -f pw-capture-fuse pw-capture-fuse-2 >/dev/null 2>&1 || true
+	umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+	kill "$fpid" 2>/dev/null || true
+	wait "$fpid" 2>/dev/null || true
+	rm -rf "$src" "$go"
+	rmdir "$mnt" 2>/dev/null || true
+}
+
 # privwatch capture take: a capture of a running container by its name, on
 # demand, over the agent's control socket ($CONTROL); refused to a user who
 # is not root.
@@ -295,5 +347,6 @@ capture_checks() {
 	[ -n "$RUN_PID" ] || return 0
 	capture_escape
 	capture_take
+	capture_fuse
 	capture_storm
 }

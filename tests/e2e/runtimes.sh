@@ -30,7 +30,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 STATE=${PRIVWATCH_E2E_STATE:-/run/privwatch-e2e}
 DATA=${PRIVWATCH_E2E_DATA:-/var/lib/privwatch-e2e}
 IMAGE=privwatch/busybox:e2e
-PACKAGES="docker.io containerd runc podman busybox-static jq"
+# (bindfs: capture.sh's hung FUSE server)
+PACKAGES="docker.io containerd runc podman busybox-static jq bindfs"
 # The Debian client: /usr/local/bin/docker on these machines is a foreign 28.x.
 DOCKER=/usr/bin/docker
 CONTAINERD_STATE=$STATE/containerd

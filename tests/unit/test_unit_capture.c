@@ -534,6 +534,15 @@ static void test_snapshot_given_up_marks_incomplete(void **state)
 	assert_int_equal(pw_hw_cancel(hw, PW_CAP_JOB_KEY(1), "/proc/1/environ (test)"), 1);
 	/* a fact job's key (a container gen) never takes a capture's */
 	assert_int_equal(pw_hw_cancel(hw, 1, "no"), 0);
+	/* what a given-up snapshot wrote before its read hung: listed too */
+	{
+		struct pw_bfile f;
+		int b = pw_bundle_create(m.capfd, res.id);
+
+		assert_true(b >= 0);
+		assert_int_equal(pw_bundle_write(b, "p1.status", "Name:\tx\n", 8, &f), 0);
+		close(b);
+	}
 	pw_cap_container_gone(&m, 9, pw_hw_now_ns());
 	settle(hw);
 	assert_int_equal(m.n.completed, 1);
@@ -544,6 +553,7 @@ static void test_snapshot_given_up_marks_incomplete(void **state)
 	assert_int_equal(pw_bundle_read_file(bfd, "manifest.json", 1 << 20, &buf, &len, &cut), 0);
 	assert_non_null(strstr(buf, "\"complete\":false"));
 	assert_non_null(strstr(buf, "/proc/1/environ (test)"));
+	assert_non_null(strstr(buf, "{\"name\":\"p1.status\",\"size\":8,"));
 	free(buf);
 	close(bfd);
 	assert_int_equal(pw_bundle_verify(m.capfd, m.bundles[0].id, NULL), 0);
