@@ -244,6 +244,20 @@ static void argv_json(struct jsonw *w, const char *args, size_t len)
 	jw_arr_end(w);
 }
 
+/* A record-clock time (CLOCK_MONOTONIC) as RFC 3339; 0: unknown, null. */
+static void time_or_null(struct jsonw *w, const char *key, uint64_t mono_ns)
+{
+	char when[PW_TIME_LEN];
+
+	jw_key(w, key);
+	if (!mono_ns) {
+		jw_null(w);
+		return;
+	}
+	pw_format_time(pw_mono_to_real_ns(mono_ns), when);
+	jw_str(w, when);
+}
+
 static void proc_json(struct jsonw *w, const struct pw_proc *p)
 {
 	jw_kv_u64(w, "pid", p->pid);
@@ -253,6 +267,8 @@ static void proc_json(struct jsonw *w, const struct pw_proc *p)
 	argv_json(w, p->args, p->args_len);
 	jw_kv_bool(w, "from_proc", p->from_proc);
 	jw_kv_bool(w, "exited", pw_ptable_exited(p));
+	time_or_null(w, "started", p->start_ns);
+	time_or_null(w, "exec_time", p->exec_ns);
 }
 
 /* The process and its ancestry, as the table knows them now (exited

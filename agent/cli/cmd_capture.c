@@ -116,6 +116,8 @@ static void print_proc(const json_t *p, int depth, int mark)
 	       jstr(p, "exe"));
 	json_array_foreach(json_object_get(p, "argv"), i, a) if (i)
 		printf(" %s", json_string_value(a) ? json_string_value(a) : "");
+	if (strchr(jstr(p, "started"), 'T')) /* the time of day is enough in a tree */
+		printf("  (started %.8s)", strchr(jstr(p, "started"), 'T') + 1);
 	printf("%s\n", mark ? "   <- trigger" : "");
 }
 

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "host/process_table.h"
 #include "host/procfs.h"
@@ -338,9 +339,12 @@ void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e)
 	 * the links of children it forked before (the index holds only live
 	 * nodes: an exited pid is found no more). */
 	if (n) {
+		uint64_t start = n->p.start_ns;
+
 		touch(t, n);
 		memset(&n->p, 0, sizeof(n->p));
 		n->p.pid = pid;
+		n->p.start_ns = start;
 	} else {
 		n = alloc_node(t, pid, p);
 		if (p && p->state == PT_FREE)
@@ -349,6 +353,7 @@ void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e)
 	miss_forget(t, pid);
 	n->p.ppid = e->ppid;
 	n->p.cgroup_id = e->hdr.cgroup_id;
+	n->p.exec_ns = e->hdr.ts_ns;
 	copy_str(n->p.comm, sizeof(n->p.comm), e->hdr.comm, sizeof(e->hdr.comm));
 	copy_str(n->p.exe, sizeof(n->p.exe), e->filename, e->filename_len);
 	len = e->args_len < sizeof(n->p.args) ? e->args_len : sizeof(n->p.args);
@@ -383,6 +388,7 @@ void pw_ptable_fork(struct pw_ptable *t, const struct pw_fork_event *e)
 	miss_forget(t, pid);
 	n->p.ppid = e->hdr.pid;
 	n->p.cgroup_id = e->hdr.cgroup_id;
+	n->p.start_ns = e->hdr.ts_ns;
 	if (p) {
 		memcpy(n->p.comm, p->p.comm, sizeof(n->p.comm));
 		memcpy(n->p.exe, p->p.exe, sizeof(n->p.exe));
@@ -406,6 +412,35 @@ void pw_ptable_exit(struct pw_ptable *t, uint32_t pid)
 	*miss_slot(t, pid) = pid;
 	if (n)
 		retire(t, n);
+}
+
+/* Its start time from /proc/<pid>/stat (field 22, clock ticks after boot)
+ * on the records' clock (CLOCK_MONOTONIC, which stops in suspend where
+ * boot time does not: the two clocks' difference now is taken off). 0:
+ * unknown. comm, field 2, may hold spaces and parentheses: fields are
+ * counted after its last ')'. */
+static uint64_t start_from_stat(int dir)
+{
+	char stat[1024], *p;
+	struct timespec mono, boot;
+	unsigned long long ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t since_boot, skew;
+	int f;
+
+	if (pw_proc_read(dir, "stat", stat, sizeof(stat)) <= 0 || hz <= 0)
+		return 0;
+	p = strrchr(stat, ')');
+	for (f = 2; p && f < 22; f++) { /* p at the space before field f + 1 */
+		p = strchr(p + 1, ' ');
+	}
+	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	since_boot = ticks * (1000000000ULL / (uint64_t)hz);
+	skew = (uint64_t)(boot.tv_sec - mono.tv_sec) * 1000000000ULL + boot.tv_nsec - mono.tv_nsec;
+	return since_boot > skew ? since_boot - skew : 1;
 }
 
 /*
@@ -447,6 +482,7 @@ static int read_proc_at(const char *root, uint32_t pid, struct pw_proc *p)
 	/* exe: absent for kernel threads, unreadable without ptrace rights. */
 	n = readlinkat(dir, "exe", p->exe, sizeof(p->exe) - 1);
 	p->exe[n > 0 ? n : 0] = '\0';
+	p->start_ns = start_from_stat(dir);
 	n = 0;
 out:
 	close(dir);

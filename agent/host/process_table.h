@@ -24,6 +24,10 @@ struct pw_proc {
 	char args[PW_ARGS_MAX]; /* argv, NUL-separated */
 	uint32_t args_len;
 	int from_proc; /* filled from /proc, not from an exec record */
+	/* CLOCK_MONOTONIC, as the kernel stamps records: its fork (from /proc:
+	 * its start time there; 0: unknown) and its last exec (0: none seen,
+	 * it runs the image it forked with). */
+	uint64_t start_ns, exec_ns;
 };
 
 struct pw_ptable; /* opaque */

@@ -270,6 +270,12 @@ static void test_capture_bundle(void **state)
 			print_message("processes.json: %s\n", text);
 		assert_true(json_array_size(anc) >= 2);
 		assert_true(json_is_true(json_object_get(json_array_get(anc, 0), "exited")));
+		/* start times: the fork's, the shell's after its exited parent's */
+		print_message("started %s, parent %s\n", jstr(proc, "started"),
+			      jstr(json_array_get(anc, 0), "started"));
+		assert_true(strlen(jstr(proc, "started")) > 20);
+		assert_true(strcmp(jstr(proc, "started"), jstr(json_array_get(anc, 0), "started")) >
+			    0);
 		assert_string_equal(jstr(json_array_get(anc, 1), "exe"), "/bin/sh");
 		assert_false(json_is_true(json_object_get(json_array_get(anc, 1), "exited")));
 		json_decref(pt);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -57,6 +58,7 @@ static void fork_rec(struct pw_ptable *t, uint32_t parent, const char *comm, uin
 	e.hdr.pid = e.hdr.tid = parent;
 	e.hdr.cgroup_id = 1000 + parent;
 	strncpy(e.hdr.comm, comm, sizeof(e.hdr.comm));
+	e.hdr.ts_ns = 777;
 	e.child_pid = child_pid;
 	e.child_tid = child_tid;
 	pw_ptable_fork(t, &e);
@@ -230,6 +232,8 @@ static void test_fork_inherits(void **state)
 	p = pw_ptable_get(t, 11);
 	assert_non_null(p);
 	assert_int_equal(p->ppid, 10);
+	assert_int_equal(p->start_ns, 777); /* the fork record's time */
+	assert_int_equal(p->exec_ns, 0);    /* no exec of its own yet */
 	assert_string_equal(p->exe, "/bin/bash");
 	assert_string_equal(p->comm, "bash");
 	assert_int_equal(p->args_len, sizeof(args));
@@ -475,6 +479,16 @@ static void test_real_proc_self(void **state)
 	assert_int_equal(p->ppid, (uint32_t)getppid());
 	assert_true(p->args_len > 0);
 	assert_string_equal(p->args, program_invocation_name);
+	/* its start time, on the records' clock: before now, within a minute */
+	{
+		struct timespec ts;
+		uint64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		assert_true(p->start_ns > 0 && p->start_ns <= now);
+		assert_true(now - p->start_ns < 60ULL * 1000000000ULL);
+	}
 	pw_ptable_free(t);
 }
 
