@@ -312,8 +312,9 @@ static void emit_alert(struct pw_pipeline *p, const struct pw_alert *a)
 		render_alert(p, f, a, 0);
 		line = jw_line(&p->w, &len);
 		if (line) {
-			/* a capture under way keeps the alert, in the first format */
-			if (cc && !ok && pw_cap_busy(&p->cap))
+			/* the flight recorder and a capture under way keep the
+			 * alert, in the first format */
+			if (cc && !ok)
 				pw_cap_alert(&p->cap, cc->cgroup_id, line, len);
 			pw_sinks_write_alert_fmt(p->sinks, f, line, len, a->rule->severity, &attrs);
 			ok = 1;

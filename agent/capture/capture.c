@@ -222,11 +222,27 @@ struct pre_ctx {
 	struct pw_capture *c;
 };
 
+static void keep_alert(struct pw_capmgr *m, struct pw_capture *c, const char *line, size_t len)
+{
+	if (c->alerts.len + len > c->timeline_max || m->mem + len > PW_CAP_MEM_TOTAL ||
+	    buf_add(&c->alerts, line, len)) {
+		if (!c->records_cut++)
+			incomplete(m, c, "alerts cut at the bundle's size bound");
+		m->n.records_cut++;
+		return;
+	}
+	m->mem += len;
+	c->nalerts++;
+}
+
 static void pre_one(void *ctx, const struct pw_event_header *h)
 {
 	struct pre_ctx *p = ctx;
 
-	timeline_add(p->m, p->c, NULL, h, 1);
+	if (h->type == PW_RECORDER_ALERT) /* an alert raised before the trigger */
+		keep_alert(p->m, p->c, (const char *)(h + 1), h->size - sizeof(*h));
+	else
+		timeline_add(p->m, p->c, NULL, h, 1);
 }
 
 static void argv_json(struct jsonw *w, const char *args, size_t len)
@@ -539,19 +555,24 @@ void pw_cap_trigger(struct pw_capmgr *m, uint64_t key, const struct pw_rule_info
 
 void pw_cap_alert(struct pw_capmgr *m, uint64_t key, const char *line, size_t len)
 {
-	struct pw_capture *c = m->nactive ? find_key(m, key) : NULL;
+	struct pw_capture *c;
+	struct pw_event_header *h;
 
-	if (!c)
-		return;
-	if (c->alerts.len + len > c->timeline_max || m->mem + len > PW_CAP_MEM_TOTAL ||
-	    buf_add(&c->alerts, line, len)) {
-		if (!c->records_cut++)
-			incomplete(m, c, "alerts cut at the bundle's size bound");
-		m->n.records_cut++;
-		return;
+	if (m->capfd < 0)
+		return; /* no captures: nothing to record for */
+	/* Into the recorder too: a later capture's bundle holds the alerts
+	 * that led up to its trigger. */
+	if (sizeof(*h) + len <= UINT16_MAX && (h = calloc(1, sizeof(*h) + len))) {
+		h->type = PW_RECORDER_ALERT;
+		h->size = (uint16_t)(sizeof(*h) + len);
+		h->ts_ns = pw_hw_now_ns();
+		memcpy(h + 1, line, len);
+		pw_rec_push(&m->rec, key, h);
+		free(h);
 	}
-	m->mem += len;
-	c->nalerts++;
+	c = m->nactive ? find_key(m, key) : NULL;
+	if (c)
+		keep_alert(m, c, line, len);
 }
 
 /*

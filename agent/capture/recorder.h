@@ -19,6 +19,10 @@
 #include "events.h"
 #include "lib/hashtab.h"
 
+/* An alert line about the container, kept in its ring with its records: a
+ * header of this type (ts_ns: when it was raised), the line after it. */
+#define PW_RECORDER_ALERT 0xfff0
+
 struct pw_rec_opts {
 	uint32_t max_records; /* per container (0: PW_REC_RECORDS) */
 	uint64_t max_age_ns;  /* (0: PW_REC_AGE_NS) */

@@ -130,7 +130,11 @@ static void test_capture_bundle(void **state)
 		   "{\"rules\": [{\"id\": \"T-CAP-1\", \"title\": \"capture test\","
 		   " \"description\": \"d\", \"severity\": \"high\", \"tags\": [\"T1059\"],"
 		   " \"condition\": {\"all\": [{\"kind\": \"open\"}, {\"path\": \"/dev/zero\"}]},"
-		   " \"action\": \"alert+capture\", \"capture_window_s\": 3}]}\n",
+		   " \"action\": \"alert+capture\", \"capture_window_s\": 3},"
+		   " {\"id\": \"T-PRE-1\", \"title\": \"before the trigger\","
+		   " \"description\": \"d\", \"severity\": \"low\", \"tags\": [\"T1059\"],"
+		   " \"condition\": {\"all\": [{\"kind\": \"exec\"},"
+		   " {\"proc.exe\": {\"basename\": \"ls\"}}]}}]}\n",
 		   0644);
 
 	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
@@ -219,6 +223,23 @@ static void test_capture_bundle(void **state)
 	assert_non_null(trig);
 	assert_non_null(echo);
 	assert_true(ls < trig && trig < echo);
+	/* the alerts: the one raised before the trigger (from the flight
+	 * recorder), then the triggering one */
+	snprintf(p, sizeof(p), "%s/alerts.jsonl", capture_file);
+	text = read_all(p, &len);
+	{
+		char *pre = strstr(text, "\"id\":\"T-PRE-1\""),
+		     *cap1 = strstr(text, "\"id\":\"T-CAP-1\"");
+
+		if (!pre || !cap1)
+			print_message("alerts.jsonl: %s\n", text);
+		assert_non_null(pre);
+		assert_non_null(cap1);
+		assert_true(pre < cap1);
+	}
+	snprintf(p, sizeof(p), "%s/timeline.jsonl", capture_file);
+	text = read_all(p, &len);
+	trig = strstr(text, "\"path\":\"/dev/zero\"");
 	/* the snapshot of the triggering process: its token redacted */
 	{
 		char *pid_s, *pstart = trig;
