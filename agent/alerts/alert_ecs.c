@@ -191,10 +191,19 @@ static void write_container(struct jsonw *w, const struct pw_view_container *c)
 	kv_nonempty(w, "id", c->id);
 	kv_nonempty(w, "name", c->name);
 	kv_nonempty(w, "runtime", c->runtime);
-	if (c->image && *c->image) {
+	if ((c->image && *c->image) || (c->image_digest && *c->image_digest)) {
 		jw_key(w, "image");
 		jw_obj_begin(w);
-		jw_kv_str(w, "name", c->image);
+		kv_nonempty(w, "name", c->image);
+		if (c->image_digest && *c->image_digest) {
+			jw_key(w, "hash");
+			jw_obj_begin(w);
+			jw_key(w, "all");
+			jw_arr_begin(w);
+			jw_str(w, c->image_digest);
+			jw_arr_end(w);
+			jw_obj_end(w);
+		}
 		jw_obj_end(w);
 	}
 	/* Only a measured posture says whether it is privileged. */

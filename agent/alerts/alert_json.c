@@ -220,6 +220,7 @@ void pw_alert_write_container(struct jsonw *w, const struct pw_view_container *c
 	pw_alert_str_or_null(w, "name", c->name);
 	pw_alert_str_or_null(w, "runtime", c->runtime);
 	pw_alert_str_or_null(w, "image", c->image);
+	pw_alert_str_or_null(w, "image_digest", c->image_digest);
 	pw_alert_str_or_null(w, "pod", c->pod);
 	pw_alert_str_or_null(w, "namespace", c->ns);
 	jw_kv_str(w, "mode", pw_alert_mode_name(c->mode));

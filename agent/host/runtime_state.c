@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,82 @@ static void read_oci_annotations(json_t *config, struct pw_container_meta *out)
 	out->sources |= PW_SRC_OCI_CONFIG;
 }
 
+/*
+ * docker's repository digest of an image id ("sha256:<config hash>"): the
+ * digest of the first "name@sha256:..." reference repositories.json maps to
+ * that id (an image that was pulled; an imported or built one has none).
+ * The file is the host's, written by dockerd (not a container's), and is
+ * parsed again only when it changed.
+ */
+#define DOCKER_IMAGE_DIR "var/lib/docker/image"
+#define DOCKER_REPOS_MAX (8u << 20)
+static pthread_mutex_t repos_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char root[256];
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+	json_t *j;
+} repos;
+
+static json_t *docker_repos(const char *root)
+{
+	static const char *const drivers[] = {
+		"overlay2", "fuse-overlayfs", "btrfs", "zfs",
+		"vfs",	    "overlay",	      "aufs",  "devicemapper"
+	};
+	char rel[64];
+	struct stat st;
+	size_t i;
+	int fd = -1;
+
+	for (i = 0; fd < 0 && i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/repositories.json", drivers[i]);
+		fd = open_beneath(root, DOCKER_IMAGE_DIR, rel, 0);
+	}
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	if (repos.j && !strcmp(repos.root, root) && repos.dev == st.st_dev &&
+	    repos.ino == st.st_ino && repos.size == st.st_size &&
+	    repos.mtime.tv_sec == st.st_mtim.tv_sec && repos.mtime.tv_nsec == st.st_mtim.tv_nsec)
+		return repos.j;
+	json_decref(repos.j);
+	repos.j = load_json_max(root, DOCKER_IMAGE_DIR, rel, DOCKER_REPOS_MAX);
+	snprintf(repos.root, sizeof(repos.root), "%s", root);
+	repos.dev = st.st_dev;
+	repos.ino = st.st_ino;
+	repos.size = st.st_size;
+	repos.mtime = st.st_mtim;
+	return repos.j;
+}
+
+static void docker_repo_digest(const char *root, const char *image_id, char *out, size_t len)
+{
+	const char *name, *ref;
+	json_t *tags, *id;
+
+	pthread_mutex_lock(&repos_mu);
+	json_object_foreach(json_object_get(docker_repos(root), "Repositories"), name, tags)
+	{
+		json_object_foreach(tags, ref, id)
+		{
+			const char *at = strchr(ref, '@');
+
+			if (at && json_is_string(id) && !strcmp(json_string_value(id), image_id)) {
+				snprintf(out, len, "%s", at + 1);
+				goto out;
+			}
+		}
+	}
+out:
+	pthread_mutex_unlock(&repos_mu);
+}
+
 static void read_docker(const char *root, const char *id, struct pw_container_meta *out)
 {
 	char rel[256];
@@ -266,6 +343,10 @@ static void read_docker(const char *root, const char *id, struct pw_container_me
 		TAKE(out->image, json_object_get(cfg, "Image"));
 		TAKE(out->image, json_object_get(j, "Image")); /* the image id */
 		TAKE(out->image_digest, json_object_get(j, "Image"));
+		/* pulled: the repository digest a registry names it by */
+		if (out->image_digest[0])
+			docker_repo_digest(root, out->image_digest, out->image_digest,
+					   sizeof(out->image_digest));
 		if (json_is_object(labels))
 			labels_from(out->labels, &out->labels_len, sizeof(out->labels), labels, 0);
 		/* cri-dockerd: the pod sandbox (its labels are the pod's) */

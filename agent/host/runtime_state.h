@@ -58,8 +58,9 @@ struct pw_container_meta {
 	char pod_uid[PW_POD_UID_MAX + 1]; /* as labelled; pod fields are kept only
 					   * when the cgroup path carries this uid */
 	char bundle[512];		  /* OCI bundle directory, as the runtime recorded it */
-	char image_digest[160];		  /* the image's id or digest as recorded (docker: the
-					   * image id; CRI-O: ImageRef); "" unknown */
+	char image_digest[160];		  /* the image's digest (docker: the repository
+					   * digest if pulled, else the image id; CRI-O:
+					   * ImageRef); "" unknown */
 	/* "key=value" strings, NUL-separated, *_len bytes (what does not fit
 	 * is left out). labels: docker's labels, CRI-O's labels, else the OCI
 	 * annotations outside io.kubernetes.*; pod_labels: the pod sandbox's

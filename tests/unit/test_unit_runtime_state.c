@@ -90,6 +90,9 @@ static void test_docker_privileged(void **state)
 				   .privileged = PW_PRIV_YES,
 				   .init_pid = 4242,
 				   .sources = PW_SRC_DOCKER_CONFIG | PW_SRC_DOCKER_HOSTCONFIG });
+	/* pulled: its repository digest (repositories.json), not the image id */
+	assert_string_equal(m.image_digest, "sha256:beb918f4ed9c1ca8fda6ee3e0b6f41e6c5c3cd3e9f51d2"
+					    "8bf5e8a0a1e6a6d2a1");
 }
 
 static void test_docker_default_not_running(void **state)
