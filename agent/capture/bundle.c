@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE /* renameat2 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -138,13 +140,23 @@ int pw_bundle_open(int capfd, const char *id)
 
 int pw_bundle_write(int bfd, const char *name, const void *buf, size_t len, struct pw_bfile *f)
 {
+	return pw_bundle_write_unless(bfd, name, buf, len, f, NULL);
+}
+
+int pw_bundle_write_unless(int bfd, const char *name, const void *buf, size_t len,
+			   struct pw_bfile *f, const int *abandoned)
+{
+	char tmp[PW_BFILE_NAME_MAX + 8];
 	const char *p = buf;
 	size_t done = 0;
 	int fd, rc = 0;
 
-	if (strlen(name) >= PW_BFILE_NAME_MAX || strchr(name, '/'))
+	if (strlen(name) >= PW_BFILE_NAME_MAX || strchr(name, '/') || name[0] == '.')
 		return -EINVAL;
-	fd = openat(bfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Written under a dot-name, then renamed: a file of the bundle's is
+	 * only ever whole (one being written is no one's to list). */
+	snprintf(tmp, sizeof(tmp), ".part-%s", name);
+	fd = openat(bfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	if (fchmod(fd, 0600))
@@ -161,8 +173,13 @@ int pw_bundle_write(int bfd, const char *name, const void *buf, size_t len, stru
 	}
 	if (close(fd) && !rc)
 		rc = -errno;
+	if (!rc && abandoned && __atomic_load_n(abandoned, __ATOMIC_ACQUIRE))
+		rc = -ETIMEDOUT; /* its writer was given up meanwhile: not added */
+	/* never over a file already there (O_EXCL's promise, kept) */
+	if (!rc && renameat2(bfd, tmp, bfd, name, RENAME_NOREPLACE))
+		rc = -errno;
 	if (rc) {
-		unlinkat(bfd, name, 0);
+		unlinkat(bfd, tmp, 0);
 		return rc;
 	}
 	snprintf(f->name, sizeof(f->name), "%s", name);
@@ -398,8 +415,10 @@ int pw_bundle_verify(int capfd, const char *id, FILE *out)
 	/* nothing unlisted either */
 	d = fdopendir(dup(bfd));
 	while (d && (de = readdir(d))) {
+		/* .part-*: a file a writer given up has not finished (never
+		 * part of the bundle; removed when that writer wakes) */
 		int listed = !strcmp(de->d_name, "manifest.json") || !strcmp(de->d_name, ".") ||
-			     !strcmp(de->d_name, "..");
+			     !strcmp(de->d_name, "..") || !strncmp(de->d_name, ".part-", 6);
 
 		json_array_foreach(files, i, f)
 		{

@@ -47,6 +47,10 @@ int pw_bundle_open(int capfd, const char *id);
 /* A new file of the bundle (never one already there), 0600, with its size
  * and hash in f. 0 or -errno. */
 int pw_bundle_write(int bfd, const char *name, const void *buf, size_t len, struct pw_bfile *f);
+/* The same, not added (-ETIMEDOUT) if *abandoned became true while it was
+ * written: a job given up by the host-reading worker adds nothing after. */
+int pw_bundle_write_unless(int bfd, const char *name, const void *buf, size_t len,
+			   struct pw_bfile *f, const int *abandoned);
 
 /* A regular file of dirfd, opened O_NOFOLLOW|O_NONBLOCK (a FIFO, a device
  * or a symlink is refused with -EINVAL, -ELOOP), up to max bytes into a

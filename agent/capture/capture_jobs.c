@@ -78,7 +78,7 @@ static void add_file(struct pw_cap_snap_job *j, int bfd, const char *name, const
 	if (__atomic_load_n(&j->base.given_up, __ATOMIC_ACQUIRE))
 		return; /* woke after its deadline: the bundle is written without it */
 	pw_hw_reading("writing %s of capture %s", name, j->id);
-	if (pw_bundle_write(bfd, name, buf, len, &j->files[j->nfiles]))
+	if (pw_bundle_write_unless(bfd, name, buf, len, &j->files[j->nfiles], &j->base.given_up))
 		note(j->reason, "pid %u: %s could not be written", name, pid);
 	else
 		j->nfiles++;
@@ -252,10 +252,12 @@ static void copy_exe(struct pw_cap_snap_job *j, int bfd, struct jsonw *w, int fd
 		free(buf);
 		return;
 	}
+	pw_hw_reading("writing the copy of /proc/%u/exe in capture %s", pid, j->id);
 	if (__atomic_load_n(&j->base.given_up, __ATOMIC_ACQUIRE))
 		rc = -ETIMEDOUT; /* woke after its deadline: nothing more written */
 	else if (j->nfiles < PW_CAP_FILES_MAX)
-		rc = pw_bundle_write(bfd, name, buf, size, &j->files[j->nfiles]);
+		rc = pw_bundle_write_unless(bfd, name, buf, size, &j->files[j->nfiles],
+					    &j->base.given_up);
 	else
 		rc = -ENOSPC;
 	free(buf);

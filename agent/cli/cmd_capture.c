@@ -281,7 +281,7 @@ out:
 /* Asks the running agent for a capture of container key. */
 static int cmd_take(const char *control, const char *key, int json)
 {
-	char req[PW_CONTROL_REQ_MAX], reply[PW_CONTROL_REPLY_MAX];
+	char req[PW_CONTROL_REQ_MAX], reply[PW_CONTROL_REPLY_MAX + 2]; /* + newline, NUL */
 	json_t *j;
 	int rc;
 

@@ -148,7 +148,11 @@ static void control_request(void *ctx, int argc, char **argv, char *reply, size_
 
 	jw_init(&w);
 	jw_obj_begin(&w);
-	if (argc == 2 && !strcmp(argv[0], "capture")) {
+	if (argc == 2 && !strcmp(argv[0], "capture") && strlen(argv[1]) > 256) {
+		/* (escaped, a longer one could pass the reply's bound) */
+		jw_kv_bool(&w, "ok", 0);
+		jw_kv_str(&w, "error", "a container id or name is at most 256 bytes");
+	} else if (argc == 2 && !strcmp(argv[0], "capture")) {
 		r = pw_pipeline_capture_take(&rc->p, argv[1], &cr);
 		jw_kv_bool(&w, "ok", !r && cr.status && strcmp(cr.status, "skipped"));
 		jw_kv_str(&w, "container", argv[1]);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@ struct pw_control {
 	pthread_cond_t cv;
 	int pending; /* a request waits for the event thread */
 	int answered;
+	int stopping; /* pw_control_close: no answer will come */
+	int client;   /* the connection being served, or -1 (close shuts it down) */
 	char req[PW_CONTROL_REQ_MAX];
 	char reply[PW_CONTROL_REPLY_MAX];
 };
@@ -97,11 +100,13 @@ static void ask_event_thread(struct pw_control *c, const char *req, char *out, s
 	snprintf(c->req, sizeof(c->req), "%s", req);
 	c->answered = 0;
 	__atomic_store_n(&c->pending, 1, __ATOMIC_RELEASE);
-	while (!c->answered)
+	while (!c->answered && !c->stopping)
 		if (pthread_cond_timedwait(&c->cv, &c->mu, &dl) == ETIMEDOUT)
 			break;
 	if (c->answered)
 		snprintf(out, len, "%s", c->reply);
+	else if (c->stopping)
+		reply_error(out, len, "the agent is stopping");
 	else
 		reply_error(out, len, "busy: the agent did not answer within 5 s");
 	__atomic_store_n(&c->pending, 0, __ATOMIC_RELEASE);
@@ -144,7 +149,14 @@ static void *control_thread(void *arg)
 		fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		serve(c, fd);
+		pthread_mutex_lock(&c->mu);
+		c->client = c->stopping ? -1 : fd;
+		pthread_mutex_unlock(&c->mu);
+		if (c->client >= 0)
+			serve(c, fd);
+		pthread_mutex_lock(&c->mu);
+		c->client = -1;
+		pthread_mutex_unlock(&c->mu);
 		close(fd);
 	}
 	return NULL;
@@ -212,9 +224,11 @@ static int clear_stale(const char *path, char *err, size_t errlen)
 struct pw_control *pw_control_open(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	sigset_t all, old;
 	pthread_condattr_t ca;
 	struct pw_control *c;
 	struct stat st;
+	int bound = 0, rc;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "control socket %s: longer than %zu bytes", path,
@@ -235,11 +249,16 @@ struct pw_control *pw_control_open(const char *path, char *err, size_t errlen)
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	c->client = -1;
 	c->stopfd = eventfd(0, EFD_CLOEXEC);
 	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->stopfd < 0 || c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&sun, sizeof(sun))) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	bound = 1;
 	/* 0600 before listen: no one connects in between (not listening yet). */
-	if (c->stopfd < 0 || c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    chmod(path, 0600) || listen(c->lfd, 8) || stat(path, &st)) {
+	if (chmod(path, 0600) || listen(c->lfd, 8) || stat(path, &st)) {
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -250,7 +269,12 @@ struct pw_control *pw_control_open(const char *path, char *err, size_t errlen)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	if (pthread_create(&c->thread, NULL, control_thread, c)) {
+	/* Signals go to the event thread, never to this one. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&c->thread, NULL, control_thread, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
 		snprintf(err, errlen, "control socket %s: no thread", path);
 		pthread_cond_destroy(&c->cv);
 		pthread_mutex_destroy(&c->mu);
@@ -258,7 +282,7 @@ struct pw_control *pw_control_open(const char *path, char *err, size_t errlen)
 	}
 	return c;
 fail:
-	if (c->lfd >= 0 && !lstat(path, &st) && S_ISSOCK(st.st_mode))
+	if (bound) /* ours: another agent's socket is never removed */
 		unlink(path);
 	if (c->lfd >= 0)
 		close(c->lfd);
@@ -299,6 +323,14 @@ void pw_control_close(struct pw_control *c)
 
 	if (!c)
 		return;
+	/* A client being served: its read ends now, its wait for an answer
+	 * too (this thread, the one that would answer, is leaving). */
+	pthread_mutex_lock(&c->mu);
+	c->stopping = 1;
+	if (c->client >= 0)
+		shutdown(c->client, SHUT_RD);
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
 	if (write(c->stopfd, &one, sizeof(one)) == sizeof(one))
 		pthread_join(c->thread, NULL);
 	close(c->lfd);

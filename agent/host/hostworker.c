@@ -207,9 +207,9 @@ static void give_up(struct pw_hw *hw, struct pw_hw_job *j, uint64_t now, const c
 {
 	struct pw_hw_job *c = calloc(1, j->size);
 
+	__atomic_store_n(&j->given_up, 1, __ATOMIC_RELEASE);
 	if (!c)
 		return; /* counted as timed out; the container stays without facts */
-	__atomic_store_n(&j->given_up, 1, __ATOMIC_RELEASE);
 	/* Only the inputs: the stuck worker may still write the outputs. */
 	memcpy(c, j, j->copy_size ? j->copy_size : j->size);
 	c->timed_out = 1;

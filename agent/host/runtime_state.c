@@ -264,6 +264,7 @@ static struct {
 	ino_t ino;
 	struct timespec mtime;
 	off_t size;
+	int tried;
 	json_t *j;
 } repos;
 
@@ -288,7 +289,7 @@ static json_t *docker_repos(const char *root)
 		return NULL;
 	}
 	close(fd);
-	if (repos.j && !strcmp(repos.root, root) && repos.dev == st.st_dev &&
+	if (repos.tried && !strcmp(repos.root, root) && repos.dev == st.st_dev &&
 	    repos.ino == st.st_ino && repos.size == st.st_size &&
 	    repos.mtime.tv_sec == st.st_mtim.tv_sec && repos.mtime.tv_nsec == st.st_mtim.tv_nsec)
 		return repos.j;
@@ -299,6 +300,7 @@ static json_t *docker_repos(const char *root)
 	repos.ino = st.st_ino;
 	repos.size = st.st_size;
 	repos.mtime = st.st_mtim;
+	repos.tried = 1; /* too big or not JSON: not read again until it changes */
 	return repos.j;
 }
 
