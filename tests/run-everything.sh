@@ -93,12 +93,16 @@ if [ "$what" = vm ] || [ "$what" = all ]; then
 	# Given to each VM, so no PRIVWATCH_VM_KERNEL or PRIVWATCH_VM_LSM changes a part.
 	nobpf=lockdown,capability,landlock,yama,apparmor
 	bpf=$nobpf,bpf
+	# vm-auto runs the cli suites too: about 70 agent starts of 11-13 s each
+	# under emulation (the LSM programs' verification) pass the default 900 s
+	# bound on a slow host; 2400 s still ends a hung guest.
 	# Each part also names every capability variant it must run, each alone
 	# (PRIVWATCH_EXPECT_CAP_VARIANTS, test_kernel_capability).
 	# shellcheck disable=SC2086
 	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,lsm,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$lsm_choice run_part vm-auto \
-		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $bpf -- tests/run-all.sh $KERNEL $CLI
+		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $bpf --timeout 2400 -- \
+		tests/run-all.sh $KERNEL $CLI
 	# shellcheck disable=SC2086
 	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,lsm,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$tp_choice PRIVWATCH_TEST_MODE=tracepoint run_part vm-tracepoint \
