@@ -93,7 +93,7 @@ if [ "$what" = vm ] || [ "$what" = all ]; then
 	# Given to each VM, so no PRIVWATCH_VM_KERNEL or PRIVWATCH_VM_LSM changes a part.
 	nobpf=lockdown,capability,landlock,yama,apparmor
 	bpf=$nobpf,bpf
-	# vm-auto runs the cli suites too: about 70 agent starts of 11-13 s each
+	# vm-auto runs the cli suites too: dozens of agent starts of 11-13 s each
 	# under emulation (the LSM programs' verification) pass the default 900 s
 	# bound on a slow host; 2400 s still ends a hung guest.
 	# Each part also names every capability variant it must run, each alone
