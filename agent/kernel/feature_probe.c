@@ -54,7 +54,9 @@ const struct pw_concern pw_concerns[] = {
 			  "file_receive: sensitive files written, mapped, received via any fd" },
 			{ PW_VARIANT_TP, { "open_tp_openat", "open_tp_openat2", "open_tp_open",
 					   "open_tp_creat", "open_tp_open_by_handle_at" },
-			  "the open syscalls' exits see the result of every native open" },
+			  "the open syscalls' exits see the result of every native open; not "
+			  "seen: io_uring and 32-bit opens, writes, mappings and received fds "
+			  "through an fd no watched open returned" },
 		},
 	},
 	{
