@@ -145,14 +145,16 @@ static void test_blind_concern_is_loud(void **state)
 	/* stderr into a file of ours; stopped once started (a fixed timeout
 	 * could end it before its start record in an emulated VM) */
 	char errf[] = "/tmp/pw-canary-blind-XXXXXX";
-	char *argv[] = { "/bin/sh",
-			 "-c",
-			 "exec \"$0\" run --http none --lock-file none --no-variant files:tracepoint "
-			 "--no-variant files:lsm --cgroup \"$1\" 2>\"$2\"",
-			 PW,
-			 cg,
-			 errf,
-			 NULL };
+	char *argv[] = {
+		"/bin/sh",
+		"-c",
+		"exec \"$0\" run --http none --lock-file none --no-variant files:tracepoint "
+		"--no-variant files:lsm --cgroup \"$1\" 2>\"$2\"",
+		PW,
+		cg,
+		errf,
+		NULL
+	};
 	static char err[1 << 16];
 	struct h_proc p;
 	json_t *start, *health;
@@ -217,7 +219,14 @@ static void test_lsm_attached_but_never_called_falls_back(void **state)
 	assert_string_equal(str_at(j, "concerns", "files", "proof"), "seen");
 	assert_non_null(strstr(str_at(j, "concerns", "files", "why"),
 			       "lsm attached but its canary was never seen"));
-	assert_string_equal(str_at(j, "concerns", "mounts", "mode"), "tracepoint");
+	/* mounts: the LSM variant pairs its hooks with the mount syscalls'
+	 * exits, which report a call no hook left pending as tracepoint mode
+	 * does: the canary's mount is seen there, through them, or after a
+	 * fall back. Either way, seen. */
+	print_message("mounts: %s, %s\n", str_at(j, "concerns", "mounts", "mode"),
+		      str_at(j, "concerns", "mounts", "why"));
+	assert_true(!strcmp(str_at(j, "concerns", "mounts", "mode"), "tracepoint") ||
+		    !strcmp(str_at(j, "concerns", "mounts", "mode"), "lsm"));
 	assert_string_equal(str_at(j, "concerns", "mounts", "proof"), "seen");
 	assert_true(json_is_false(json_object_get(json_object_get(j, "canary"), "blind")));
 	json_decref(j);
