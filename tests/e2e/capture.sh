@@ -271,24 +271,31 @@ capture_fuse() {
 	echo "### capture: a hung FUSE executable"
 	mkdir -p "$src" "$mnt" "$go"
 	cp /bin/busybox "$src/busybox"
+	mkfifo "$go/start" "$go/hold"
 	bindfs -f -o ro "$src" "$mnt" &
 	fpid=$!
 	while ! mountpoint -q "$mnt" && [ $((SECONDS - t0)) -lt 10 ]; do sleep 0.1; done
 	ok "capture: our FUSE server (bindfs, pid $fpid) serves $mnt" mountpoint -q "$mnt"
 	id=$("$R" docker run -d --label "$LABEL" --name pw-capture-fuse --network none --privileged \
-		-v "$mnt:/fuse:ro" -v "$go:/go:ro" "$IMAGE" /fuse/busybox sh -c \
-		'while [ ! -e /go/now ]; do sleep 0.2; done; : >> /proc/sys/kernel/core_pattern;
-		while :; do sleep 1; done') || id=
+		-v "$mnt:/fuse:ro" -v "$go:/go" "$IMAGE" /fuse/busybox sh -c \
+		'cat /fuse/busybox >/dev/null; : >/go/ready; read x </go/start;
+		: >> /proc/sys/kernel/core_pattern;
+		read x </go/hold') || id=
 	ok "capture: the container runs its shell from the FUSE mount" test -n "$id"
 	RULES_ALERTING+=("$id")
-	sleep 1
+	t0=$SECONDS
+	while [ ! -e "$go/ready" ] && [ $((SECONDS - t0)) -lt 20 ]; do sleep 0.2; done
 	if ! kill -STOP "$fpid" 2>/dev/null; then
 		ok "capture: our FUSE server still runs, to be stopped" false
 		"$R" docker rm -f pw-capture-fuse >/dev/null 2>&1 || true
 		umount -l "$mnt" 2>/dev/null || true
 		return
 	fi
-	: >"$go/now"
+	# Once the server is stopped the shell runs only builtins (busybox runs
+	# its applets from its own executable: FUSE): it read its whole file
+	# first, so its pages are cached; it waits on a FIFO, triggers, waits
+	# on another.
+	timeout 10 sh -c 'echo go >"$1"' _ "$go/start" || true
 	ok "capture: its escape attempt is PW-0102, its capture started" \
 		wait_synced 20 has_rule "$id" PW-0102 '.capture.status == "started"'
 	cap=$(capture_id_of "$id")
