@@ -39,16 +39,43 @@ static char tmp[] = "/tmp/pw-kcapture-XXXXXX";
 static char parent[4200], ctr[4400];
 static char ctr2[4400];
 
+/* Every process of cgroup dir killed and gone (cgroup.procs empty). */
+static void kill_cgroup(const char *dir)
+{
+	char procs[4500];
+	int i, any = 1;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	for (i = 0; i < 100 && any; i++) {
+		FILE *f = fopen(procs, "r");
+		long pid;
+
+		any = 0;
+		while (f && fscanf(f, "%ld", &pid) == 1) {
+			kill((pid_t)pid, SIGKILL);
+			any = 1;
+		}
+		if (f)
+			fclose(f);
+		if (any)
+			usleep(50000);
+	}
+}
+
 static int teardown(void **state)
 {
 	char cmd[256];
 
 	if (agent_pid > 0 && kill(agent_pid, SIGKILL) == 0)
 		waitpid(agent_pid, NULL, 0);
-	if (ctr[0])
+	if (ctr[0]) {
+		kill_cgroup(ctr);
 		rmdir(ctr);
-	if (ctr2[0])
+	}
+	if (ctr2[0]) {
+		kill_cgroup(ctr2);
 		rmdir(ctr2);
+	}
 	if (parent[0]) {
 		char d[4300];
 
@@ -83,6 +110,8 @@ static char *read_all(const char *path, size_t *len)
 	int fd = open(path, O_RDONLY);
 	ssize_t n;
 
+	if (fd < 0)
+		print_message("%s: %s\n", path, strerror(errno));
 	assert_true(fd >= 0);
 	n = read(fd, buf, sizeof(buf) - 1);
 	assert_true(n >= 0);
@@ -156,13 +185,15 @@ static void test_capture_bundle(void **state)
 
 	assert_int_equal(mkdir(ctr, 0755), 0);
 	assert_int_equal(pw_cgroup_id(ctr, &cgid), 0);
-	/* before, the trigger (alive 2 s, a token in its environment), after */
+	/* before, the trigger (alive 20 s: its records may wait for the
+	 * container's facts on a loaded machine, and its snapshot comes
+	 * after; a token in its environment), after */
 	/* The trigger: a subshell whose parent exited at once opens /dev/zero
 	 * (no exec: it is still the fork, linked to its exited parent), then
 	 * stays alive for its snapshot. */
 	snprintf(shcmd, sizeof(shcmd),
 		 "cat /etc/hostname >/dev/null; /bin/ls / >/dev/null; "
-		 "( ( sleep 0.3; : </dev/zero; sleep 2 ) & ); sleep 1.2; "
+		 "( ( sleep 0.3; : </dev/zero; sleep 20 ) & ); sleep 1.2; "
 		 "/bin/echo after-trigger >/dev/null; cat /etc/os-release >/dev/null; sleep 1.5");
 	setenv("PW_KTEST_TOKEN", "hunter2-kernel-tier", 1);
 	child = h_spawn(ctr, sh_argv);
@@ -318,6 +349,7 @@ static void test_capture_bundle(void **state)
 		assert_non_null(strstr(out, "/dev/zero"));
 		assert_non_null(strstr(out, "<- trigger"));
 	}
+	kill_cgroup(ctr); /* the trigger, still alive */
 	assert_int_equal(rmdir(ctr), 0);
 	ctr[0] = 0;
 }
