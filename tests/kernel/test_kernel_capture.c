@@ -185,9 +185,8 @@ static void test_capture_bundle(void **state)
 
 	assert_int_equal(mkdir(ctr, 0755), 0);
 	assert_int_equal(pw_cgroup_id(ctr, &cgid), 0);
-	/* before, the trigger (alive 20 s: its records may wait for the
-	 * container's facts on a loaded machine, and its snapshot comes
-	 * after; a token in its environment), after */
+	/* before, the trigger (alive 20 s, however late the agent handles it,
+	 * so its snapshot finds it; a token in its environment), after */
 	/* The trigger: a subshell whose parent exited at once opens /dev/zero
 	 * (no exec: it is still the fork, linked to its exited parent), then
 	 * stays alive for its snapshot. */
@@ -274,14 +273,16 @@ static void test_capture_bundle(void **state)
 	/* the snapshot of the triggering process: its token redacted */
 	{
 		char *pid_s, *pstart = trig;
+		long tpid;
 
 		/* the trigger's exec record: its pid, from the line's start */
 		while (pstart > text && pstart[-1] != '\n')
 			pstart--;
 		pid_s = strstr(pstart, "\"pid\":");
 		assert_non_null(pid_s);
-		snprintf(p, sizeof(p), "%s/p%ld.environ", capture_file,
-			 strtol(pid_s + 6, NULL, 10));
+		tpid = strtol(pid_s + 6, NULL, 10); /* read_all's buffer is reused below */
+		assert_true(tpid > 0);
+		snprintf(p, sizeof(p), "%s/p%ld.environ", capture_file, tpid);
 		text = read_all(p, &len);
 		assert_non_null(memmem(text, len, "PW_KTEST_TOKEN=[REDACTED]", 25));
 		assert_null(memmem(text, len, "hunter2", 7));
@@ -290,8 +291,7 @@ static void test_capture_bundle(void **state)
 			char cmp[9000];
 			json_t *pj, *exe;
 
-			snprintf(p, sizeof(p), "%s/p%ld.json", capture_file,
-				 strtol(pid_s + 6, NULL, 10));
+			snprintf(p, sizeof(p), "%s/p%ld.json", capture_file, tpid);
 			text = read_all(p, &len);
 			pj = json_loads(text, 0, NULL);
 			assert_non_null(pj);
