@@ -621,6 +621,9 @@ static void test_agent_runs_on_with_a_refused_tls_sink(void **state)
 	rc = h_proc_start(&p, argv);
 	free(stderr_release("agent.err")); /* the agent keeps the file */
 	assert_int_equal(rc, 0);
+	/* its start first (11-13 s in the emulated VM: the LSM programs) */
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
+	assert_non_null(strstr(line, "privwatch.start/1"));
 	end = now_s() + 30;
 	while (!seen && now_s() < end && !h_proc_line(&p, line, sizeof(line), 5000)) {
 		j = json_loads(line, 0, NULL);
