@@ -125,23 +125,12 @@ static void test_capture_bundle(void **state)
 {
 	char mnt[4096], rules[512], caps[512], shcmd[2048], id[65];
 	char capture_id[128] = "", capture_file[4200] = "", p[4400];
-	char *run_argv[] = { (char *)h_privwatch(),
-			     "run",
-			     "--http",
-			     "none",
-			     "--lock-file",
-			     "none",
-			     "--cgroup",
-			     parent,
-			     "--rules",
-			     rules,
-			     "--capture-dir",
-			     caps,
-			     "--capture-window-s",
-			     "3",
-			     "--stats-interval",
-			     "0",
-			     NULL };
+	char *run_argv[] = { (char *)h_privwatch(), "run", "--http", "none", "--lock-file", "none",
+			     "--cgroup", parent, "--rules", rules, "--capture-dir", caps,
+			     "--capture-window-s", "3",
+			     /* nothing here hangs: an emulated VM's slow reads
+			      * must not give the snapshot up (it did at 2 s) */
+			     "--read-deadline-ms", "15000", "--stats-interval", "0", NULL };
 	char *sh_argv[] = { "/bin/sh", "-c", shcmd, NULL };
 	json_t *j, *cap;
 	struct h_proc pr;
