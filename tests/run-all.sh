@@ -8,7 +8,8 @@
 # PRIVWATCH_SUITE_TIMEOUT seconds (default 300) is killed with its children
 # and counted as failed, so one hang does not stop the rest (nor a VM run:
 # tests/vm/run-in-vm.sh). With PRIVWATCH_RESULTS=FILE the three counts are
-# also written to FILE.
+# also written to FILE, after each suite, so a run killed from outside (a VM
+# that timed out) still leaves the counts of the suites it finished.
 #
 # Skips are pinned: tests/skips/$PRIVWATCH_SKIP_LIST.txt (default host, this
 # machine kind) lists, one "suite:test  reason" a line, every test that must
@@ -36,7 +37,7 @@ trap '[ -n "$tpid" ] && kill -TERM "$tpid" 2>/dev/null; exit 130' INT
 trap '[ -n "$tpid" ] && kill -TERM "$tpid" 2>/dev/null; exit 143' TERM
 
 run_suite() { # tier binary
-	local tier=$1 bin=$2 log p f s rc complete=
+	local tier=$1 bin=$2 log p f s rc complete='' t0=$SECONDS
 	log=$(mktemp)
 	echo "=== $tier: $(basename "$bin")"
 	timeout -k 10 "$suite_timeout" stdbuf -oL -eL "$bin" >"$log" 2>&1 &
@@ -66,6 +67,14 @@ run_suite() { # tier binary
 	failed=$((failed + ${f:-0}))
 	skipped=$((skipped + ${s:-0}))
 	rm -f "$log"
+	echo "--- $(basename "$bin"): $((SECONDS - t0)) s"
+	write_results
+}
+
+# For tests/run-everything.sh, which sums several runs (host, VM) into one line.
+write_results() {
+	[ -n "${PRIVWATCH_RESULTS:-}" ] && echo "$passed $failed $skipped" >"$PRIVWATCH_RESULTS"
+	return 0
 }
 
 # The suite's skips against the list; adds the breaches to f.
@@ -106,8 +115,7 @@ for t in "$@"; do
 	fi
 done
 
-# For tests/run-everything.sh, which sums several runs (host, VM) into one line.
-[ -n "${PRIVWATCH_RESULTS:-}" ] && echo "$passed $failed $skipped" >"$PRIVWATCH_RESULTS"
+write_results
 
 echo
 if [ "$skipped" -gt 0 ]; then

@@ -37,13 +37,16 @@ run_part() { # name command...
 	echo "##### $name"
 	PRIVWATCH_SKIP_LIST=$name PRIVWATCH_RESULTS=$res/$name "$@"
 	rc=$?
-	if [ ! -s "$res/$name" ]; then
+	# tests/run-all.sh writes its counts after each suite: a VM killed
+	# midway keeps those of the suites it finished, plus 1 failure.
+	if [ "$rc" = 124 ] || [ "$rc" = 125 ] || [ ! -s "$res/$name" ]; then
 		case $rc in
 		124) echo "!!! $name: the VM timed out: counted as 1 failure" ;;
 		125) echo "!!! $name: the VM could not run the tests: counted as 1 failure" ;;
 		*) echo "!!! $name: ended without results (exit $rc): counted as 1 failure" ;;
 		esac
-		echo "0 1 0" >"$res/$name"
+		{ read -r p f s <"$res/$name"; } 2>/dev/null || p=0 f=0 s=0
+		echo "$p $((f + 1)) $s" >"$res/$name"
 	fi
 	read -r p f s <"$res/$name"
 	listed=$(sed -e 's/#.*//' "tests/skips/$name.txt" 2>/dev/null | grep -c '[^[:space:]]')
@@ -95,7 +98,10 @@ if [ "$what" = vm ] || [ "$what" = all ]; then
 	bpf=$nobpf,bpf
 	# vm-auto runs the cli suites too: dozens of agent starts of 11-13 s each
 	# under emulation (the LSM programs' verification) pass the default 900 s
-	# bound on a slow host; 2400 s still ends a hung guest.
+	# bound on a slow host; 2400 s still ends a hung guest. The other parts
+	# take 5-6 min here; 1800 s leaves room for a slower machine plus one
+	# suite killed at its own 300 s bound (tests/run-all.sh), which is then
+	# 1 failure among the others' counts instead of a lost part.
 	# Each part also names every capability variant it must run, each alone
 	# (PRIVWATCH_EXPECT_CAP_VARIANTS, test_kernel_capability).
 	# shellcheck disable=SC2086
@@ -106,17 +112,17 @@ if [ "$what" = vm ] || [ "$what" = all ]; then
 	# shellcheck disable=SC2086
 	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,lsm,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$tp_choice PRIVWATCH_TEST_MODE=tracepoint run_part vm-tracepoint \
-		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $bpf -- tests/run-all.sh $KERNEL
+		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $bpf --timeout 1800 -- tests/run-all.sh $KERNEL
 	# With the canary's cli test: the LSM programs attached there are never called.
 	# shellcheck disable=SC2086
 	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$tp_choice run_part vm-nobpflsm \
-		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $nobpf -- \
+		tests/vm/run-in-vm.sh --kernel 6.1 --lsm $nobpf --timeout 1800 -- \
 		tests/run-all.sh $KERNEL .output/tests/test_cli_canary
 	# shellcheck disable=SC2086
 	PRIVWATCH_EXPECT_CAP_VARIANTS=fentry,lsm,kprobe \
 	PRIVWATCH_EXPECT_CHOICE=$lsm_choice run_part vm-6.12 \
-		tests/vm/run-in-vm.sh --kernel 6.12 --lsm $bpf -- tests/run-all.sh $KERNEL
+		tests/vm/run-in-vm.sh --kernel 6.12 --lsm $bpf --timeout 1800 -- tests/run-all.sh $KERNEL
 fi
 
 if [ "$what" = e2e ] || [ "$what" = all ]; then
