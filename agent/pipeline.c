@@ -245,6 +245,11 @@ static void process_view(struct pw_pipeline *p, struct pw_view *v)
 
 	if (!pr)
 		return;
+	v->proc.session = pr->session == PW_SESSION_EXEC	 ? PW_VSESSION_EXEC
+			  : pr->session == PW_SESSION_ENTRYPOINT ? PW_VSESSION_ENTRYPOINT
+								 : PW_VSESSION_UNKNOWN;
+	v->proc.session_pid = pr->session_pid;
+	v->proc.session_ns = pr->session_ns;
 	if (!v->proc.ppid)
 		v->proc.ppid = pr->ppid;
 	if (!v->proc.exe[0])
@@ -713,9 +718,15 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 		/* What the kernel knows first: the runtime's init re-executing
 		 * itself, or ending with the container's first program. Names
 		 * only where it knows neither (placed before the agent ran). */
-		if (c && (h->flags & PW_F_RUNTIME_INIT_EXEC))
+		if (c && (h->flags & PW_F_RUNTIME_INIT_EXEC)) {
+			/* In a container already started: an exec session. */
+			int session = c->phase == PW_PHASE_STARTED;
+
 			*started = pw_ctable_start(&p->table, c, h->pid) == 1;
-		else if (c && (h->flags & PW_F_RUNTIME_INIT))
+			pw_ptable_session(p->procs, h->pid,
+					  session ? PW_SESSION_EXEC : PW_SESSION_ENTRYPOINT,
+					  h->ts_ns);
+		} else if (c && (h->flags & PW_F_RUNTIME_INIT))
 			*started = 0;
 		else if (c)
 			*started = pw_ctable_exec(&p->table, c, h->pid, file, e->args, alen) == 1;
@@ -725,6 +736,10 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 			if (p->o.container_cgroup)
 				p->o.container_cgroup(p->o.container_cgroup_ctx, h->cgroup_id);
 		}
+		/* Started by names (the runtime placed its init before the
+		 * agent ran): this exec is the entrypoint all the same. */
+		if (*started && !(h->flags & PW_F_RUNTIME_INIT_EXEC))
+			pw_ptable_session(p->procs, h->pid, PW_SESSION_ENTRYPOINT, h->ts_ns);
 		break;
 	}
 	case PW_EVENT_FORK: pw_ptable_fork(p->procs, (const void *)h); break;

@@ -181,6 +181,19 @@ static void write_process(struct jsonw *w, const struct pw_alert *a)
 	jw_obj_end(w);
 	kv_id(w, "user", p->uid);
 	kv_id(w, "group", p->gid);
+	/* ECS's entry leader: the first process a user entered the container
+	 * with. An exec session's is known; the entrypoint tree's is not
+	 * tracked per process. */
+	if (a->v->container && p->session == PW_VSESSION_EXEC) {
+		char when[PW_TIME_LEN];
+
+		jw_key(w, "entry_leader");
+		jw_obj_begin(w);
+		jw_kv_u64(w, "pid", p->session_pid);
+		pw_format_time(pw_mono_to_real_ns(p->session_ns), when);
+		jw_kv_str(w, "start", when);
+		jw_obj_end(w);
+	}
 	jw_obj_end(w);
 }
 
@@ -274,6 +287,13 @@ static void write_privwatch(struct jsonw *w, const struct pw_alert *a)
 			jw_kv_str(w, "via", pw_open_via_name(v->via));
 	}
 	pw_alert_write_details(w, v, 1);
+	if (c) {
+		jw_kv_str(w, "session", pw_alert_session_name(v->proc.session));
+		if (v->proc.session == PW_VSESSION_EXEC) {
+			jw_key(w, "exec_session");
+			pw_alert_write_exec_session(w, &v->proc);
+		}
+	}
 	/* ECS has one parent level; the rest of the chain is ours. */
 	jw_key(w, "ancestry");
 	jw_arr_begin(w);

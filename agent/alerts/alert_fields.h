@@ -11,7 +11,11 @@
 #include <stdint.h>
 #include "alerts/alert.h"
 
-const char *pw_alert_mode_name(enum pw_view_mode m);	 /* "default" ... "unknown" */
+const char *pw_alert_mode_name(enum pw_view_mode m); /* "default" ... "unknown" */
+/* "entrypoint", "exec", "unknown": the container's process tree (pw_view_session) */
+const char *pw_alert_session_name(enum pw_view_session s);
+/* {pid, started}: the exec session's first process and when it began */
+void pw_alert_write_exec_session(struct jsonw *w, const struct pw_view_process *p);
 const char *pw_alert_phase_name(enum pw_view_phase p);	 /* "setup", "started", NULL */
 const char *pw_alert_result_name(enum pw_view_result r); /* NULL for PW_RESULT_NONE */
 const char *pw_alert_access_name(uint32_t access);	 /* "read", "write", "read_write", NULL */

@@ -266,6 +266,33 @@ static void write_process(struct jsonw *w, const struct pw_alert *a)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	pw_alert_str_or_null(w, "session",
+			     a->v->container ? pw_alert_session_name(p->session) : NULL);
+	jw_key(w, "exec_session");
+	if (a->v->container && p->session == PW_VSESSION_EXEC)
+		pw_alert_write_exec_session(w, p);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+}
+
+const char *pw_alert_session_name(enum pw_view_session s)
+{
+	switch (s) {
+	case PW_VSESSION_ENTRYPOINT: return "entrypoint";
+	case PW_VSESSION_EXEC: return "exec";
+	default: return "unknown";
+	}
+}
+
+void pw_alert_write_exec_session(struct jsonw *w, const struct pw_view_process *p)
+{
+	char when[PW_TIME_LEN];
+
+	jw_obj_begin(w);
+	jw_kv_u64(w, "pid", p->session_pid);
+	pw_format_time(pw_mono_to_real_ns(p->session_ns), when);
+	jw_kv_str(w, "started", when);
 	jw_obj_end(w);
 }
 

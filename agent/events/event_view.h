@@ -81,8 +81,17 @@ struct pw_view_container {
 	const char *facts; /* NULL: complete; "pending": matched before they arrived */
 };
 
+/* The tree of its container a process belongs to (host/process_table.h's
+ * pw_session): its entrypoint's, an exec session's, or not seen begin. */
+enum pw_view_session { PW_VSESSION_UNKNOWN = 0, PW_VSESSION_ENTRYPOINT, PW_VSESSION_EXEC };
+
 struct pw_view_process {
 	uint32_t pid, tid, ppid, uid, gid;
+	enum pw_view_session session;
+	/* PW_VSESSION_EXEC: the session's first process, and when it began
+	 * (CLOCK_MONOTONIC, its exec) */
+	uint32_t session_pid;
+	uint64_t session_ns;
 	const char *comm; /* at event time, from the record */
 	const char *exe;  /* from the last exec seen, else /proc; "" if unknown */
 	const char *args; /* argv, NUL-separated, args_len bytes; may be NULL */

@@ -325,6 +325,13 @@ void pw_ptable_free(struct pw_ptable *t)
 	free(t);
 }
 
+static void copy_session(struct pw_proc *to, const struct pw_proc *from)
+{
+	to->session = from->session;
+	to->session_pid = from->session_pid;
+	to->session_ns = from->session_ns;
+}
+
 void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e)
 {
 	uint32_t pid = e->hdr.pid;
@@ -339,16 +346,22 @@ void pw_ptable_exec(struct pw_ptable *t, const struct pw_exec_event *e)
 	 * the links of children it forked before (the index holds only live
 	 * nodes: an exited pid is found no more). */
 	if (n) {
-		uint64_t start = n->p.start_ns;
+		struct pw_proc keep = n->p;
 
 		touch(t, n);
 		memset(&n->p, 0, sizeof(n->p));
 		n->p.pid = pid;
-		n->p.start_ns = start;
+		n->p.start_ns = keep.start_ns;
+		/* a new program, the same tree */
+		n->p.session = keep.session;
+		n->p.session_pid = keep.session_pid;
+		n->p.session_ns = keep.session_ns;
 	} else {
 		n = alloc_node(t, pid, p);
 		if (p && p->state == PT_FREE)
 			p = NULL; /* evicted after all (max this small) */
+		if (p)
+			copy_session(&n->p, &p->p);
 	}
 	miss_forget(t, pid);
 	n->p.ppid = e->ppid;
@@ -395,10 +408,22 @@ void pw_ptable_fork(struct pw_ptable *t, const struct pw_fork_event *e)
 		memcpy(n->p.args, p->p.args, p->p.args_len);
 		n->p.args_len = p->p.args_len;
 		n->p.from_proc = p->p.from_proc;
+		copy_session(&n->p, &p->p);
 		link_parent(t, n, p);
 	} else {
 		copy_str(n->p.comm, sizeof(n->p.comm), e->hdr.comm, sizeof(e->hdr.comm));
 	}
+}
+
+void pw_ptable_session(struct pw_ptable *t, uint32_t pid, enum pw_session s, uint64_t ts_ns)
+{
+	struct pt_node *n = lookup(t, pid);
+
+	if (!n)
+		return;
+	n->p.session = s;
+	n->p.session_pid = s == PW_SESSION_EXEC ? pid : 0;
+	n->p.session_ns = s == PW_SESSION_EXEC ? ts_ns : 0;
 }
 
 void pw_ptable_exit(struct pw_ptable *t, uint32_t pid)

@@ -36,6 +36,12 @@ static const struct pw_field fields[PW_FLD_COUNT] = {
 			   "{\"namespace.op\": \"setns\"}" },
 	[PW_FLD_NS_TYPES] = { "namespace.types", PW_FT_ENUM, "namespace type",
 			      "{\"namespace.types\": \"mnt\"}" },
+	[PW_FLD_PROC_SESSION] = { "proc.session", PW_FT_ENUM,
+				  "the container's process tree the process is in: its "
+				  "entrypoint's, an exec session's (docker, kubectl or podman "
+				  "exec: the runtime placed it in the running container), or "
+				  "unknown (not seen begin: older than the agent)",
+				  "{\"proc.session\": \"exec\"}" },
 	[PW_FLD_PATH] = { "path", PW_FT_STR, "path", "{\"path\": {\"prefix\": \"/sys/kernel/\"}}" },
 	[PW_FLD_BASENAME] = { "basename", PW_FT_STR, "basename", "{\"basename\": \"release_agent\"}" },
 	[PW_FLD_FS_PATH] = { "fs_path", PW_FT_STR,
@@ -180,8 +186,9 @@ void pw_field_names(char *buf, size_t size)
 static const char *const results[] = { "allowed", "denied", "pre_check", "none" };
 static const char *const accesses[] = { "read", "write" }; /* bits PW_ACCESS_* */
 static const char *const device_types[] = { "char", "block" };
-static const char *const phases[] = { "setup", "started" }; /* PW_VPHASE_* - 1 */
-static const char *const ns_ops[] = { "unshare", "setns" }; /* enum pw_ns_op - 1 */
+static const char *const phases[] = { "setup", "started" };		   /* PW_VPHASE_* - 1 */
+static const char *const ns_ops[] = { "unshare", "setns" };		   /* enum pw_ns_op - 1 */
+static const char *const sessions[] = { "unknown", "entrypoint", "exec" }; /* pw_view_session */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -213,6 +220,7 @@ const char *pw_field_value_name(int id, unsigned int i)
 	case PW_FLD_CONTAINER_HOST_MOUNTS:
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return pw_mount_class_name(i);
 	case PW_FLD_FILE_VIA: return pw_open_via_name(i);
+	case PW_FLD_PROC_SESSION: return i < N(sessions) ? sessions[i] : NULL;
 	default: return NULL;
 	}
 }
@@ -248,6 +256,7 @@ unsigned int pw_field_nvalues(int id)
 	case PW_FLD_CONTAINER_HOST_MOUNTS:
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return PW_MCLASS_COUNT;
 	case PW_FLD_FILE_VIA: return PW_OPEN_VIA_MAX;
+	case PW_FLD_PROC_SESSION: return N(sessions);
 	default: return 0;
 	}
 }
@@ -354,6 +363,8 @@ uint64_t pw_field_bits(int id, const struct pw_view *v)
 	case PW_FLD_CONTAINER_HOST_MOUNTS: return pc ? pc->host_mount_classes : 0;
 	case PW_FLD_CONTAINER_HOST_MOUNTS_RW: return pc ? pc->host_mount_classes_rw : 0;
 	case PW_FLD_FILE_VIA: return v->kind == PW_EVENT_OPEN ? bit(v->via) : 0;
+	/* a container's processes only: the host has no such trees */
+	case PW_FLD_PROC_SESSION: return c ? bit(v->proc.session) : 0;
 	default: return 0;
 	}
 }

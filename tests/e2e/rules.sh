@@ -119,6 +119,12 @@ rules_checks() {
 		has_rule "$priv" PW-0305 '.event.kind == "namespace"'
 	ok "rules: privileged: CAP_SYS_ADMIN used (PW-0401)" \
 		has_rule "$priv" PW-0401 '.event.capability == "CAP_SYS_ADMIN"'
+	# The actions ran in `docker exec`: the runtime placed the shell in the
+	# running container; the alerts say so, for the shell and its children.
+	ok "rules: privileged: the exec'd shell's own write names it as its exec session's first process" \
+		has_rule "$priv" PW-0102 '.process.session == "exec" and .process.exec_session.pid == .process.pid'
+	ok "rules: privileged: dd, the shell's child, is in the same exec session" \
+		has_rule "$priv" PW-0202 '.process.session == "exec" and .process.exec_session.pid == .process.ancestry[0].pid'
 	ok "rules: privileged: started without seccomp (PW-0501) and privileged (PW-0502)" \
 		jqe -e 'index("PW-0501") != null and index("PW-0502") != null' <<<"$(rule_ids_of "$priv")"
 

@@ -135,10 +135,153 @@ static void test_mkdir_exec_rmdir(void **state)
 	assert_true(final == base);
 }
 
+/* The alert of exec rule S-ALL on pid, or NULL; the array holds every alert. */
+static json_t *alert_of(json_t *alerts, const char *rule, pid_t pid)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(alerts, i, a)
+	{
+		json_t *pr = json_object_get(a, "process");
+
+		if (!strcmp(jstr(json_object_get(a, "rule"), "id"), rule) &&
+		    json_integer_value(json_object_get(pr, "pid")) == pid)
+			return a;
+	}
+	return NULL;
+}
+
+/*
+ * Exec sessions, through the binary: as a runtime does, this process places
+ * a container's entrypoint in its cgroup, later the first process of an exec
+ * session (docker exec), each by writing its pid into cgroup.procs
+ * (h_spawn_placed). Each alert says which tree the process is in
+ * (process.session) and, in an exec session, its first process and start
+ * (process.exec_session), for that process's children too; the rule field
+ * proc.session matches only them. A process that writes itself in (h_spawn,
+ * what a container process can do) is in no tree the agent saw begin.
+ */
+static void test_exec_session_alerts(void **state)
+{
+	char mnt[4096], parent[4200], ctr[4300], id[65], rules[] = "/tmp/pw-session-rules.XXXXXX";
+	char *run_argv[] = { (char *)h_privwatch(),
+			     "run",
+			     "--http",
+			     "none",
+			     "--lock-file",
+			     "none",
+			     "--fold-window",
+			     "0",
+			     "--cgroup",
+			     parent,
+			     "--rules",
+			     rules,
+			     NULL };
+	char *entry[] = { (char *)h_workload(), "noop", NULL };
+	char *session[] = { "/bin/sh", "-c", "/bin/echo in-session; exit 0", NULL };
+	char *self[] = { "/bin/true", NULL };
+	json_t *alerts = json_array(), *j, *a, *pr, *es, *anc;
+	pid_t entry_pid, session_pid, self_pid, echo_pid = 0;
+	int made_parent = 0, fd, st;
+	struct h_proc p;
+	size_t i;
+
+	fd = mkstemp(rules);
+	assert_true(fd >= 0);
+	dprintf(fd, "{\"rules\": ["
+		    "{\"id\": \"S-ALL\", \"title\": \"exec\", \"description\": \"d\","
+		    " \"severity\": \"low\", \"condition\": {\"all\": [{\"kind\": \"exec\"},"
+		    " {\"not\": {\"container.mode\": \"host\"}}]}},"
+		    "{\"id\": \"S-EXEC\", \"title\": \"exec session\", \"description\": \"d\","
+		    " \"severity\": \"low\", \"condition\": {\"all\": [{\"kind\": \"exec\"},"
+		    " {\"proc.session\": \"exec\"}]}}]}");
+	close(fd);
+	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
+	snprintf(parent, sizeof(parent), "%s/docker", mnt);
+	if (!mkdir(parent, 0755))
+		made_parent = 1;
+	else
+		assert_int_equal(errno, EEXIST);
+	snprintf(id, sizeof(id), "%08x%08x%s", (unsigned int)getpid(), 5u,
+		 "5e55105e55105e55105e55105e55105e55105e55105e5510");
+	snprintf(ctr, sizeof(ctr), "%s/%s", parent, id);
+
+	assert_int_equal(h_proc_start(&p, run_argv), 0);
+	agent_pid = p.pid;
+	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
+	assert_int_equal(mkdir(ctr, 0755), 0);
+	entry_pid = h_spawn_placed(ctr, entry);
+	assert_true(entry_pid > 0);
+	assert_int_equal(h_wait(entry_pid), 0);
+	usleep(200 * 1000); /* the container is started before the session */
+	session_pid = h_spawn_placed(ctr, session);
+	assert_true(session_pid > 0);
+	assert_int_equal(h_wait(session_pid), 0);
+	self_pid = h_spawn(ctr, self);
+	assert_true(self_pid > 0);
+	assert_int_equal(h_wait(self_pid), 0);
+	usleep(300 * 1000);
+	kill(p.pid, SIGINT);
+	while (h_proc_line(&p, line, sizeof(line), 10000) == 0) {
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		if (!strcmp(jstr(j, "schema"), "privwatch.alert/1"))
+			json_array_append(alerts, j);
+		json_decref(j);
+	}
+	assert_int_equal(waitpid(p.pid, &st, 0), p.pid);
+	agent_pid = 0;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	rmdir(ctr);
+	if (made_parent)
+		rmdir(parent);
+	unlink(rules);
+
+	/* The entrypoint */
+	a = alert_of(alerts, "S-ALL", entry_pid);
+	assert_non_null(a);
+	pr = json_object_get(a, "process");
+	assert_string_equal(jstr(pr, "session"), "entrypoint");
+	assert_true(json_is_null(json_object_get(pr, "exec_session")));
+	assert_null(alert_of(alerts, "S-EXEC", entry_pid));
+	/* The exec session's first process */
+	a = alert_of(alerts, "S-ALL", session_pid);
+	assert_non_null(a);
+	pr = json_object_get(a, "process");
+	assert_string_equal(jstr(pr, "session"), "exec");
+	es = json_object_get(pr, "exec_session");
+	assert_true(json_integer_value(json_object_get(es, "pid")) == session_pid);
+	assert_true(strlen(jstr(es, "started")) > 0);
+	assert_non_null(alert_of(alerts, "S-EXEC", session_pid));
+	/* and its child, the shell's echo: the same session */
+	json_array_foreach(alerts, i, a)
+	{
+		pr = json_object_get(a, "process");
+		anc = json_array_get(json_object_get(pr, "ancestry"), 0);
+		if (!strcmp(jstr(json_object_get(a, "rule"), "id"), "S-EXEC") &&
+		    json_integer_value(json_object_get(anc, "pid")) == session_pid)
+			echo_pid = (pid_t)json_integer_value(json_object_get(pr, "pid"));
+	}
+	assert_true(echo_pid > 0);
+	pr = json_object_get(alert_of(alerts, "S-EXEC", echo_pid), "process");
+	assert_string_equal(jstr(pr, "exe"), "/bin/echo");
+	es = json_object_get(pr, "exec_session");
+	assert_true(json_integer_value(json_object_get(es, "pid")) == session_pid);
+	/* Self-placed: no tree the agent saw begin, no session to claim. */
+	a = alert_of(alerts, "S-ALL", self_pid);
+	assert_non_null(a);
+	pr = json_object_get(a, "process");
+	assert_string_equal(jstr(pr, "session"), "unknown");
+	assert_null(alert_of(alerts, "S-EXEC", self_pid));
+	json_decref(alerts);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mkdir_exec_rmdir),
+		cmocka_unit_test(test_exec_session_alerts),
 	};
 
 	h_init(argv[0]);

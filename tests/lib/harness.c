@@ -233,6 +233,38 @@ pid_t h_spawn(const char *cgroup, char *const argv[])
 	_exit(127);
 }
 
+pid_t h_spawn_placed(const char *cgroup, char *const argv[])
+{
+	char procs[PATH_MAX + 16], pid_s[16], b;
+	int go[2], fd, ok;
+	pid_t pid;
+
+	if (pipe(go))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(126); /* not placed */
+		execv(argv[0], argv);
+		perror("execv");
+		_exit(127);
+	}
+	close(go[0]);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)pid);
+	fd = open(procs, O_WRONLY);
+	ok = fd >= 0 && write(fd, pid_s, strlen(pid_s)) == (ssize_t)strlen(pid_s);
+	if (fd >= 0)
+		close(fd);
+	if (ok && write(go[1], "g", 1) != 1)
+		perror("h_spawn_placed");
+	close(go[1]); /* not placed: the child exits 126 */
+	return pid;
+}
+
 int h_wait(pid_t pid)
 {
 	int st;

@@ -55,6 +55,10 @@ int h_cgroup_remove(const char *path);
 
 /* fork, move the child into cgroup (NULL: stay), exec argv. Returns the pid. */
 pid_t h_spawn(const char *cgroup, char *const argv[]);
+/* The same, placed as a runtime places its init (or an exec session's
+ * first process): this process writes the child's pid into the cgroup, and
+ * only then does the child exec. If the placement fails the child exits 126. */
+pid_t h_spawn_placed(const char *cgroup, char *const argv[]);
 /* waitpid; returns the exit status, or -1 if it did not exit normally. */
 int h_wait(pid_t pid);
 /* spawn + wait */

@@ -367,6 +367,9 @@ static void test_capability_on_host(void **state)
 	assert_absent(j, "event.device");
 	assert_absent(j, "event.mount");
 	assert_int_equal(i_at(j, "process.uid"), 1000);
+	/* the host has no container trees */
+	assert_null_at(j, "process.session");
+	assert_null_at(j, "process.exec_session");
 	json_decref(j);
 
 	/* A number this build has no name for is still reported. */
@@ -374,6 +377,44 @@ static void test_capability_on_host(void **state)
 	v.cap_name = "";
 	j = native(&a);
 	assert_string_equal(s_at(j, "event.capability"), "63");
+	json_decref(j);
+}
+
+/* A process of an exec session (docker exec): which, and since when, in
+ * both formats; the entrypoint's tree has no exec session. */
+static void test_exec_session(void **state)
+{
+	struct pw_view v;
+	struct pw_alert a;
+	json_t *j;
+
+	sysfs_alert(&v, &a);
+	assert_null_at(j = native(&a), "process.exec_session");
+	assert_string_equal(s_at(j, "process.session"), "unknown");
+	json_decref(j);
+	v.proc.session = PW_VSESSION_ENTRYPOINT;
+	j = native(&a);
+	assert_string_equal(s_at(j, "process.session"), "entrypoint");
+	assert_null_at(j, "process.exec_session");
+	json_decref(j);
+	j = ecs(&a);
+	assert_string_equal(s_at(j, "privwatch.session"), "entrypoint");
+	assert_absent(j, "process.entry_leader");
+	json_decref(j);
+
+	v.proc.session = PW_VSESSION_EXEC;
+	v.proc.session_pid = 4200;
+	v.proc.session_ns = 1000000000ull;
+	j = native(&a);
+	assert_string_equal(s_at(j, "process.session"), "exec");
+	assert_int_equal(i_at(j, "process.exec_session.pid"), 4200);
+	assert_int_equal(strlen(s_at(j, "process.exec_session.started")), 30);
+	json_decref(j);
+	j = ecs(&a);
+	assert_string_equal(s_at(j, "privwatch.session"), "exec");
+	assert_int_equal(i_at(j, "privwatch.exec_session.pid"), 4200);
+	assert_int_equal(i_at(j, "process.entry_leader.pid"), 4200);
+	assert_int_equal(strlen(s_at(j, "process.entry_leader.start")), 30);
 	json_decref(j);
 }
 
@@ -885,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_folded_count_and_head_tail),
 		cmocka_unit_test(test_nasty_bytes),
 		cmocka_unit_test(test_ecs),
+		cmocka_unit_test(test_exec_session),
 		cmocka_unit_test_setup(test_schema_validates_produced, schema_setup),
 	};
 

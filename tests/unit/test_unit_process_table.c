@@ -250,6 +250,44 @@ static void test_fork_inherits(void **state)
 	pw_ptable_free(t);
 }
 
+/* The runtime's init ends in a container's entrypoint (20), later in an
+ * exec session's shell (30): each tree is inherited by its descendants
+ * (fork), kept across their execs, and never crosses to the other. */
+static void test_sessions(void **state)
+{
+	struct pw_ptable *t = pw_ptable_new(NOPROC, 0);
+	const struct pw_proc *p;
+
+	exec_rec(t, 20, 5, "/app/server", "server", 7);
+	pw_ptable_session(t, 20, PW_SESSION_ENTRYPOINT, 100);
+	spawn(t, 20, 21, "/app/worker");
+	exec_rec(t, 30, 6, "/bin/sh", "sh", 3);
+	pw_ptable_session(t, 30, PW_SESSION_EXEC, 5000);
+	spawn(t, 30, 31, "/bin/busybox");
+	fork_rec(t, 31, "busybox", 32, 32);
+	exec_rec(t, 32, 31, "/bin/cat", "cat", 4);
+
+	p = pw_ptable_get(t, 21);
+	assert_int_equal(p->session, PW_SESSION_ENTRYPOINT);
+	assert_int_equal(p->session_pid, 0);
+	assert_int_equal(pw_ptable_get(t, 20)->session, PW_SESSION_ENTRYPOINT);
+	p = pw_ptable_get(t, 32);
+	assert_int_equal(p->session, PW_SESSION_EXEC);
+	assert_int_equal(p->session_pid, 30);
+	assert_int_equal(p->session_ns, 5000);
+	assert_string_equal(p->exe, "/bin/cat");
+	/* The leader's own later exec keeps its session. */
+	exec_rec(t, 30, 6, "/bin/bash", "bash", 5);
+	p = pw_ptable_get(t, 30);
+	assert_int_equal(p->session, PW_SESSION_EXEC);
+	assert_int_equal(p->session_pid, 30);
+	/* Nothing seen begin: unknown, and so are its children. */
+	exec_rec(t, 40, 1, "/bin/old", "old", 4);
+	spawn(t, 40, 41, "/bin/child");
+	assert_int_equal(pw_ptable_get(t, 41)->session, PW_SESSION_UNKNOWN);
+	pw_ptable_free(t);
+}
+
 static void test_pid_reuse(void **state)
 {
 	struct pw_ptable *t = pw_ptable_new(NOPROC, 0);
@@ -561,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_ancestry_longer_than_table),
 		cmocka_unit_test(test_real_proc_self),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
