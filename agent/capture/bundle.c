@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "capture/bundle.h"
+#include "lib/fdio.h"
 
 #define READ_FLAGS (O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
 
@@ -147,8 +148,6 @@ int pw_bundle_write_unless(int bfd, const char *name, const void *buf, size_t le
 			   struct pw_bfile *f, const int *abandoned)
 {
 	char tmp[PW_BFILE_NAME_MAX + 8];
-	const char *p = buf;
-	size_t done = 0;
 	int fd, rc = 0;
 
 	if (strlen(name) >= PW_BFILE_NAME_MAX || strchr(name, '/') || name[0] == '.')
@@ -161,16 +160,8 @@ int pw_bundle_write_unless(int bfd, const char *name, const void *buf, size_t le
 		return -errno;
 	if (fchmod(fd, 0600))
 		rc = -errno;
-	while (!rc && done < len) {
-		ssize_t n = write(fd, p + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = -errno;
-		else
-			done += n;
-	}
+	if (!rc)
+		rc = pw_write_all(fd, buf, len);
 	if (close(fd) && !rc)
 		rc = -errno;
 	if (!rc && abandoned && __atomic_load_n(abandoned, __ATOMIC_ACQUIRE))

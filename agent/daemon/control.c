@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "daemon/control.h"
+#include "lib/fdio.h"
 
 #define IO_DEADLINE_MS 2000 /* a client's request, and taking our answer */
 #define MAX_WORDS      8
@@ -69,20 +70,6 @@ static ssize_t read_line(int fd, char *buf, size_t len)
 	return -1;
 }
 
-static void write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, s, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		len -= (size_t)w;
-	}
-}
-
 static void reply_error(char *out, size_t len, const char *why)
 {
 	snprintf(out, len, "{\"ok\":false,\"error\":\"%s\"}", why);
@@ -128,7 +115,7 @@ static void serve(struct pw_control *c, int fd)
 	else
 		ask_event_thread(c, req, out, sizeof(out) - 1);
 	strcat(out, "\n");
-	write_all(fd, out, strlen(out));
+	pw_write_all(fd, out, strlen(out)); /* a client gone: nothing to do */
 }
 
 static void *control_thread(void *arg)
@@ -362,8 +349,9 @@ int pw_control_ask(const char *path, const char *req, char *reply, size_t len, i
 		return rc;
 	}
 	snprintf(line, sizeof(line), "%s\n", req);
-	write_all(fd, line, strlen(line));
-	if (read_line(fd, reply, len) < 0)
+	if (pw_write_all(fd, line, strlen(line)))
+		rc = -EIO;
+	else if (read_line(fd, reply, len) < 0)
 		rc = -ETIMEDOUT;
 	close(fd);
 	return rc;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "lib/fdio.h"
 #include "lib/log.h"
 #include "sinks/sink_int.h"
 
@@ -154,22 +155,6 @@ static void warn_errno(struct pw_sink *k, int e)
 }
 
 /* 0, or an errno. A short write is continued: a line is never left half. */
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* The gathered lines in one write: counted written or dropped together. */
 static void flush_locked(struct pw_sink *k)
 {
@@ -177,7 +162,7 @@ static void flush_locked(struct pw_sink *k)
 
 	if (!k->blen)
 		return;
-	e = k->fd >= 0 ? write_all(k->fd, k->buf, k->blen) : EBADF;
+	e = k->fd >= 0 ? -pw_write_all(k->fd, k->buf, k->blen) : EBADF;
 	if (e) {
 		__atomic_add_fetch(&k->dropped, k->blines, __ATOMIC_RELAXED);
 		warn_errno(k, e);
@@ -219,8 +204,7 @@ void pw_fd_write(struct pw_sink *k, const char *line, size_t len)
 	if (batch(k, line, len))
 		return;
 	flush_locked(k);
-	e = write_all(k->fd, line, len);
-
+	e = -pw_write_all(k->fd, line, len);
 	if (e) {
 		__atomic_add_fetch(&k->dropped, 1, __ATOMIC_RELAXED);
 		warn_errno(k, e);
@@ -283,7 +267,7 @@ void pw_file_write(struct pw_sink *k, const char *line, size_t len)
 		return;
 	}
 	flush_locked(k);
-	e = write_all(k->fd, line, len);
+	e = -pw_write_all(k->fd, line, len);
 	if (!e)
 		k->size += len;
 	pthread_mutex_unlock(&k->lock);
