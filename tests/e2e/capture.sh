@@ -60,6 +60,15 @@ wait_synced() { # seconds, command...
 	done
 	"$@"
 }
+# Polls a command (a hang guard of SECONDS) until it holds; its last status.
+wait_until() { # seconds, command...
+	local t0=$SECONDS n=$1
+	shift
+	until "$@"; do
+		[ $((SECONDS - t0)) -lt "$n" ] || return 1
+		sleep 0.2
+	done
+}
 modes_ok() { # bundle dir: 0700, every file 0600, root's, regular
 	[ "$(stat -c '%a %u %F' "$1")" = "700 0 directory" ] || return 1
 	is "$(find "$1" -mindepth 1 ! \( -type f -perm 0600 -user 0 \) | wc -l)" 0 &&
@@ -267,14 +276,14 @@ capture_storm() {
 # bundle written, marked incomplete with what was being read, and another
 # container's alert flows meanwhile.
 capture_fuse() {
-	local src=$STATE/fuse-src mnt=$STATE/fuse-mnt go=$STATE/fuse-go fpid id id2 cap b t0=$SECONDS
+	local src=$STATE/fuse-src mnt=$STATE/fuse-mnt go=$STATE/fuse-go fpid id id2 cap b
 	echo "### capture: a hung FUSE executable"
 	mkdir -p "$src" "$mnt" "$go"
 	cp /bin/busybox "$src/busybox"
 	mkfifo "$go/start" "$go/hold"
 	bindfs -f -o ro "$src" "$mnt" &
 	fpid=$!
-	while ! mountpoint -q "$mnt" && [ $((SECONDS - t0)) -lt 10 ]; do sleep 0.1; done
+	wait_until 10 mountpoint -q "$mnt"
 	ok "capture: our FUSE server (bindfs, pid $fpid) serves $mnt" mountpoint -q "$mnt"
 	id=$("$R" docker run -d --label "$LABEL" --name pw-capture-fuse --network none --privileged \
 		-v "$mnt:/fuse:ro" -v "$go:/go" "$IMAGE" /fuse/busybox sh -c \
@@ -283,8 +292,7 @@ capture_fuse() {
 		read x </go/hold') || id=
 	ok "capture: the container runs its shell from the FUSE mount" test -n "$id"
 	RULES_ALERTING+=("$id")
-	t0=$SECONDS
-	while [ ! -e "$go/ready" ] && [ $((SECONDS - t0)) -lt 20 ]; do sleep 0.2; done
+	wait_until 20 test -e "$go/ready"
 	if ! kill -STOP "$fpid" 2>/dev/null; then
 		ok "capture: our FUSE server still runs, to be stopped" false
 		"$R" docker rm -f pw-capture-fuse >/dev/null 2>&1 || true
@@ -329,17 +337,18 @@ capture_fuse() {
 # privwatch capture take: a capture of a running container by its name, on
 # demand, over the agent's control socket ($CONTROL); refused to a user who
 # is not root.
+# Sets the caller's $out to what the command said.
+take_capture() { # container
+	out=$("$PW" capture take "$1" --control "$CONTROL" 2>&1)
+}
 capture_take() {
-	local id out cap b rc t0=$SECONDS
+	local id out cap b rc
 	echo "### capture: on demand (privwatch capture take)"
 	id=$("$R" docker run -d --label "$LABEL" --name pw-capture-take --network none "$IMAGE" sh -c \
 		'cat /etc/hostname >/dev/null; exec sleep 300') ||
 		{ ok "capture take: its container starts" false; return; }
 	# until the agent knows it (its start is held for its facts)
-	while ! out=$("$PW" capture take pw-capture-take --control "$CONTROL" 2>&1) &&
-		[ $((SECONDS - t0)) -lt 20 ]; do
-		sleep 0.5
-	done
+	wait_until 20 take_capture pw-capture-take
 	echo "   $out"
 	ok "capture take: by the container's name, started" grep -q '^capture .* started: ' <<<"$out"
 	cap=$(sed -n 's/^capture \([^ ]*\) started: .*/\1/p' <<<"$out")
