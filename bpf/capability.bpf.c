@@ -29,9 +29,7 @@
  */
 static __always_inline bool cap_check_is_own(const struct cred *cred)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	return cred == BPF_CORE_READ(task, real_cred);
+	return cred == BPF_CORE_READ(bpf_get_current_task_btf(), real_cred);
 }
 
 /*
@@ -79,9 +77,14 @@ static __always_inline bool cap_check_is_noaudit(void *ctx, int cap)
  * counted as suppressed. The bit is set only once the event is in the ring,
  * so a dropped first event is not followed by silence.
  */
+static __always_inline __u32 cap_slot_at(int ret, int ns_level)
+{
+	return (ret ? 1 : 0) + (ns_level ? 2 : 0);
+}
+
 static __always_inline __u32 cap_slot(int ret, const struct user_namespace *ns)
 {
-	return (ret ? 1 : 0) + (BPF_CORE_READ(ns, level) ? 2 : 0);
+	return cap_slot_at(ret, BPF_CORE_READ(ns, level));
 }
 
 static __always_inline __u64 cap_bit(int cap)
@@ -133,19 +136,23 @@ int BPF_PROG(capability_tp, const struct cred *cred, struct user_namespace *targ
 {
 	if (pw_floor)
 		return 0;
-	__u64 cgid = pw_current_cgroup_id();
-	struct pw_task_state *s = pw_current_task_state(0);
+	/* The hottest hook: one helper call for the task, then direct loads
+	 * (the task and this program's arguments are BTF-typed), and the
+	 * task's state, the one lookup. */
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 cgid = pw_task_cgroup_id(t);
+	struct pw_task_state *s = pw_task_state_of(t, 1);
 
 	/* The cgroup test is cheaper than the stack walk: first. */
 	if (!pw_task_is_watched(s, cgid))
 		return 0;
 	/* Then the repeat, the common case: suppressed whatever the checks
 	 * below would say (not own, noaudit: suppressed too). */
-	if (cap_seen(s, cap, cap_slot(ret, target_ns))) {
+	if (cap_seen(s, cap, cap_slot_at(ret, target_ns->level))) {
 		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 		return 0;
 	}
-	if (!cap_check_is_own(cred)) {
+	if (cred != t->real_cred) {
 		pw_count(PW_EVENT_CAPABILITY, PW_COUNT_SUPPRESSED);
 		return 0;
 	}

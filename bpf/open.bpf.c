@@ -197,9 +197,9 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	__u32 mode = BPF_CORE_READ(inode, i_mode);
 	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
-	__u64 ino = BPF_CORE_READ(inode, i_ino);
 	__u16 kind = object_kind(inode, mode, magic);
 	struct pw_task_state *s = NULL;
+	__u64 ino;
 	__u64 own = 0;
 	struct pw_open_event *e;
 	__u32 rdev, bit = 0;
@@ -207,6 +207,7 @@ static __always_inline void emit_file(struct file *file, __u64 cgid, __s32 ret, 
 
 	if (kind == PW_OBJ_UNKNOWN)
 		return;
+	ino = BPF_CORE_READ(inode, i_ino);
 	rdev = BPF_CORE_READ(inode, i_rdev);
 	if (kind == PW_OBJ_CHARDEV) {
 		int dev = ordinary_device(rdev >> MINORBITS, rdev & MINORMASK);
@@ -379,17 +380,28 @@ static __always_inline void emit_refused(__u64 cgid, long ret, const char *upath
 }
 
 /* The struct file behind fd in the current task's table, or NULL. */
-static __always_inline struct file *fd_file(long fd)
+static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	/* BTF-typed from the task down to the table: direct loads (no helper
+	 * call; a fault reads 0). The slot itself is at a variable index. */
+	struct fdtable *fdt = t->files->fdt;
+	struct file **fds = fdt->fd;
 	struct file *f = NULL;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
 	bpf_core_read(&f, sizeof(f), &fds[fd]);
 	return f;
+}
+
+/* Is the file of a kind an open of it is reported for (a device, a kernel
+ * filesystem)? What an ordinary open costs: the reads to say no. */
+static __always_inline int file_is_sensitive(struct file *f)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+
+	return object_kind(inode, BPF_CORE_READ(inode, i_mode),
+			   BPF_CORE_READ(inode, i_sb, s_magic)) != PW_OBJ_UNKNOWN;
 }
 
 #define FLAGS_IN_OPEN_HOW -1 /* openat2: flags are in the user's struct open_how (arg 3) */
@@ -399,13 +411,24 @@ static __always_inline struct file *fd_file(long fd)
 static __always_inline int on_open_exit_as(struct trace_event_raw_sys_exit *ctx, int path_arg,
 					   int flags_arg, __u32 fixed_flags, int refusals_only)
 {
-	__u64 cgid = pw_current_cgroup_id();
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 cgid = pw_task_cgroup_id(t);
 	long ret = ctx->ret;
 	__u32 open_flags = fixed_flags;
-	struct file *f;
+	struct file *f = NULL;
 
-	if (!pw_cgroup_is_watched(cgid))
+	if (!pw_task_is_watched(pw_task_state_of(t, 1), cgid))
 		return 0;
+	/* An ordinary file ends here, before its flags are read. */
+	if (ret >= 0) {
+		if (refusals_only)
+			return 0;
+		f = fd_file(t, ret);
+		if (!f || !file_is_sensitive(f))
+			return 0;
+	} else if (!refused(ret)) {
+		return 0;
+	}
 	if (flags_arg == FLAGS_IN_OPEN_HOW) {
 		struct open_how *how = (struct open_how *)pw_syscall_arg(3);
 		__u64 f64 = 0;
@@ -415,15 +438,12 @@ static __always_inline int on_open_exit_as(struct trace_event_raw_sys_exit *ctx,
 	} else if (flags_arg) {
 		open_flags = pw_syscall_arg(flags_arg);
 	}
-	if (ret >= 0 && !refusals_only) {
-		f = fd_file(ret);
-		if (f)
-			emit_file(f, cgid, ret, open_flags, ctx->id, 0, PW_OPEN_VIA_OPEN,
-				  file_access(f), 0);
-	} else if (refused(ret)) {
+	if (f)
+		emit_file(f, cgid, ret, open_flags, ctx->id, 0, PW_OPEN_VIA_OPEN, file_access(f),
+			  0);
+	else
 		emit_refused(cgid, ret, path_arg ? (const char *)pw_syscall_arg(path_arg) : NULL,
 			     open_flags, ctx->id);
-	}
 	return 0;
 }
 
@@ -478,9 +498,15 @@ int BPF_PROG(open_lsm_file_open, struct file *file, int ret)
 {
 	if (pw_floor)
 		return ret;
-	__u64 cgid = pw_current_cgroup_id();
+	struct inode *inode = file->f_inode;
+	__u64 cgid;
 
-	if (ret == 0 && pw_cgroup_is_watched(cgid))
+	/* An ordinary file ends at its kind: direct loads (the hook's
+	 * arguments are BTF-typed), before the watched test. */
+	if (ret || object_kind(inode, inode->i_mode, inode->i_sb->s_magic) == PW_OBJ_UNKNOWN)
+		return ret;
+	cgid = pw_current_cgroup_id();
+	if (pw_cgroup_is_watched(cgid))
 		emit_file(file, cgid, 0, BPF_CORE_READ(file, f_flags), 0, PW_F_PRE_CHECK,
 			  PW_OPEN_VIA_OPEN, file_access(file), in_native_open_syscall());
 	return ret;
