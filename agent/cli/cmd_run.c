@@ -1134,6 +1134,9 @@ int pw_cmd_run(int argc, char **argv)
 	 * until the walk has named the containers too (bounded by the
 	 * worker's deadline). */
 	rc.hold.on = 1;
+	/* Nothing goes out before the start record: an alert or a line that
+	 * a late answer brings meanwhile waits for it. */
+	pw_sinks_hold(rc.sinks, 1);
 	health_opts.interval_ns = (uint64_t)ro.canary_s * 1000000000;
 	health_opts.timeout_ns = (uint64_t)ro.canary_timeout_s * 1000000000;
 	/* The floor's programs return at once: a canary would only fall back. */
@@ -1162,7 +1165,9 @@ int pw_cmd_run(int argc, char **argv)
 		}
 	}
 	rc.p.o.n_own_bpf_ids = pw_loader_own_ids(&l, rc.own_ids, PW_OWN_IDS_MAX);
+	pw_sinks_hold(rc.sinks, 0);
 	start_record(&rc, &l, ro.poll_ms);
+	pw_sinks_replay(rc.sinks);
 	if (l.adopted)
 		pw_info("%llu records written while no agent ran, read from the kept ring buffer\n",
 			(unsigned long long)rc.kept_records);

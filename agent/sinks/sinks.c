@@ -15,12 +15,29 @@
 #include <sys/un.h>
 #include "sinks/sink_int.h"
 
+/* A line written while the sinks hold (pw_sinks_hold). */
+struct pw_held {
+	struct pw_held *next;
+	enum pw_sink_format f;
+	enum pw_record_class cls;
+	enum pw_severity sev;
+	size_t len;
+	char line[];
+};
+
+/* What the sinks hold at most; past it lines go out at once (out of
+ * order, never lost). */
+#define PW_HOLD_MAX_BYTES (4u << 20)
+
 struct pw_sinks {
 	struct pw_sink **v;
 	size_t n;
 	int started;
 	int stopped;
 	enum pw_sink_format def_format; /* for sinks without format= */
+	int holding;
+	struct pw_held *held, **held_tail;
+	size_t held_bytes;
 };
 
 /* By enum pw_sink_kind: a bounded label for metrics. */
@@ -35,8 +52,10 @@ struct pw_sinks *pw_sinks_new(void)
 {
 	struct pw_sinks *s = calloc(1, sizeof(struct pw_sinks));
 
-	if (s)
+	if (s) {
 		s->def_format = PW_SINK_FMT_NATIVE;
+		s->held_tail = &s->held;
+	}
 	return s;
 }
 
@@ -512,6 +531,31 @@ static struct pw_qent *line_entry(const char *line, size_t len, int crit)
 	return e;
 }
 
+/* Kept for pw_sinks_replay; 0 if past the bound (or out of memory): the
+ * caller writes it now. An alert's syslog attributes are read again from
+ * its line then. */
+static int hold(struct pw_sinks *s, enum pw_sink_format f, const char *line, size_t len,
+		enum pw_record_class cls, enum pw_severity sev)
+{
+	struct pw_held *h;
+
+	if (s->held_bytes + len > PW_HOLD_MAX_BYTES)
+		return 0;
+	h = malloc(sizeof(*h) + len);
+	if (!h)
+		return 0;
+	h->next = NULL;
+	h->f = f;
+	h->cls = cls;
+	h->sev = sev;
+	h->len = len;
+	memcpy(h->line, line, len);
+	*s->held_tail = h;
+	s->held_tail = &h->next;
+	s->held_bytes += len;
+	return 1;
+}
+
 static void dispatch(struct pw_sinks *s, enum pw_sink_format f, const char *line, size_t len,
 		     enum pw_record_class cls, enum pw_severity sev,
 		     const struct pw_alert_attrs *attrs)
@@ -521,6 +565,8 @@ static void dispatch(struct pw_sinks *s, enum pw_sink_format f, const char *line
 	int crit = cls == PW_REC_META || (cls == PW_REC_ALERT && sev == PW_SEV_CRITICAL);
 	size_t i;
 
+	if (s->holding && hold(s, f, line, len, cls, sev))
+		return;
 	for (i = 0; i < s->n; i++) {
 		struct pw_sink *k = s->v[i];
 		struct pw_qent *e;
@@ -677,12 +723,35 @@ void pw_sinks_stop(struct pw_sinks *s, int timeout_ms)
 			pw_net_join(s->v[i]);
 }
 
+void pw_sinks_hold(struct pw_sinks *s, int on)
+{
+	s->holding = on;
+}
+
+void pw_sinks_replay(struct pw_sinks *s)
+{
+	struct pw_held *h, *next;
+	int was = s->holding;
+
+	s->holding = 0;
+	for (h = s->held; h; h = next) {
+		next = h->next;
+		dispatch(s, h->f, h->line, h->len, h->cls, h->sev, NULL);
+		free(h);
+	}
+	s->held = NULL;
+	s->held_tail = &s->held;
+	s->held_bytes = 0;
+	s->holding = was;
+}
+
 void pw_sinks_close(struct pw_sinks *s, int timeout_ms)
 {
 	size_t i;
 
 	if (!s)
 		return;
+	pw_sinks_replay(s); /* held and never replayed (an early exit): not lost */
 	pw_sinks_stop(s, timeout_ms);
 	pw_sinks_flush(s); /* lines written after stop */
 	for (i = 0; i < s->n; i++) {

@@ -88,6 +88,13 @@ void pw_sinks_write_fmt(struct pw_sinks *s, enum pw_sink_format f, const char *l
 			enum pw_record_class cls, enum pw_severity sev);
 void pw_sinks_write_alert_fmt(struct pw_sinks *s, enum pw_sink_format f, const char *line,
 			      size_t len, enum pw_severity sev, const struct pw_alert_attrs *attrs);
+/* While on, every line written is kept in memory (up to 4 MiB; past it
+ * lines go out at once), in order, until pw_sinks_replay writes them: what
+ * the agent learns while it starts goes out after its start record. Off
+ * again, lines go out at once; the held ones wait for the replay. The
+ * event thread's: not thread-safe. */
+void pw_sinks_hold(struct pw_sinks *s, int on);
+void pw_sinks_replay(struct pw_sinks *s);
 /* Parse and add one SPEC. 0, or -1 with a message naming the spec in err. */
 int pw_sinks_add(struct pw_sinks *s, const char *spec, char *err, size_t errlen);
 /* Open files, start threads. 0, or -1 with err (e.g. a symlink at a file path). */

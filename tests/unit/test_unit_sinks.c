@@ -217,6 +217,47 @@ static void test_severity_filter(void **state)
 	free(got);
 }
 
+/* What comes while the agent starts waits for its start record: held in
+ * order, the start record goes first, then the held lines; an alert held
+ * still meets its sink's severity filter. Held and never replayed (an early
+ * exit), the lines are written at close, not lost. */
+static void test_hold_until_the_start_record(void **state)
+{
+	char path[256], spec[300], err[256], *got;
+	struct pw_sinks *s;
+
+	snprintf(path, sizeof(path), "%s/hold.json", dir);
+	snprintf(spec, sizeof(spec), "file,min=medium:%s", path);
+	s = one_sink(spec);
+	assert_int_equal(pw_sinks_start(s, err, sizeof(err)), 0);
+	pw_sinks_hold(s, 1);
+	pw_sinks_write_alert(s, "{\"alert\":1}\n", 12, PW_SEV_HIGH, NULL);
+	pw_sinks_write(s, "{\"event\":1}\n", 12, PW_REC_EVENT, PW_SEV_INFO);
+	pw_sinks_write_alert(s, "{\"alert\":\"low\"}\n", 16, PW_SEV_LOW, NULL);
+	got = slurp(path, NULL);
+	assert_string_equal(got, "");
+	free(got);
+	pw_sinks_hold(s, 0);
+	pw_sinks_write(s, "{\"start\":1}\n", 12, PW_REC_META, PW_SEV_INFO);
+	pw_sinks_replay(s);
+	pw_sinks_write(s, "{\"event\":2}\n", 12, PW_REC_EVENT, PW_SEV_INFO);
+	pw_sinks_close(s, 0);
+	got = slurp(path, NULL);
+	assert_string_equal(got, "{\"start\":1}\n{\"alert\":1}\n{\"event\":1}\n{\"event\":2}\n");
+	free(got);
+
+	snprintf(path, sizeof(path), "%s/hold-exit.json", dir);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	s = one_sink(spec);
+	assert_int_equal(pw_sinks_start(s, err, sizeof(err)), 0);
+	pw_sinks_hold(s, 1);
+	pw_sinks_write(s, "{\"event\":1}\n", 12, PW_REC_EVENT, PW_SEV_INFO);
+	pw_sinks_close(s, 0);
+	got = slurp(path, NULL);
+	assert_string_equal(got, "{\"event\":1}\n");
+	free(got);
+}
+
 /* One destination, one sink: --output stdout --output stdout is refused. */
 static void test_same_destination_twice(void **state)
 {
@@ -748,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_good_specs),
 		cmocka_unit_test(test_bad_specs_say_what_is_wrong),
 		cmocka_unit_test(test_severity_filter),
+		cmocka_unit_test(test_hold_until_the_start_record),
 		cmocka_unit_test(test_per_sink_format),
 		cmocka_unit_test(test_same_destination_twice),
 		cmocka_unit_test(test_queue_drops_oldest_non_critical_first),
