@@ -11,8 +11,9 @@
  *                     default /sys/block/loop0/queue/read_ahead_kb)
  *       mount-tmpfs   mount+umount of a tmpfs, in a private mount namespace
  *       fork-exec     fork, exec /bin/true, wait
- *   rate N RATE              N opens of /dev/null paced at RATE/s (0: as fast as
- *                            possible); prints "sent N in S s: R/s"
+ *   rate N RATE [PROCS]      N opens of a sysfs file paced at RATE/s (0: as fast as
+ *                            possible), shared by PROCS processes (default 1);
+ *                            prints "sent N in S s by P process(es): R/s"
  *   latency N GAP_MS FILE MATCH PATH TIMEOUT_MS
  *                            N times: note CLOCK_REALTIME, open PATH for writing
  *                            (a sysfs file), close, then wait (inotify) until a
@@ -140,10 +141,10 @@ static int cmd_ops(const char *op, double secs, const char *path)
 /* Busy-paced: sleeping would batch the events. */
 /* n opens of a sysfs file (each one an event: opens of /dev/null count once
  * per program in the kernel), paced at rate per second (0: flat out). */
-static int cmd_rate(long n, double rate)
+static int rate_loop(long n, double rate, double t0)
 {
 	const char *path = "/sys/kernel/mm/transparent_hugepage/enabled";
-	double t0 = now(CLOCK_MONOTONIC), t = t0;
+	double t;
 	long i;
 
 	for (i = 0; i < n; i++) {
@@ -157,9 +158,33 @@ static int cmd_rate(long n, double rate)
 				t = now(CLOCK_MONOTONIC);
 			while (t - t0 < (i + 1) / rate);
 	}
-	t = now(CLOCK_MONOTONIC);
-	printf("sent %ld in %.3f s: %.0f/s\n", n, t - t0, n / (t - t0));
 	return 0;
+}
+
+/* procs processes share n and rate (the last takes the remainder): one
+ * process is its own ceiling long before an agent is. */
+static int cmd_rate(long n, double rate, int procs)
+{
+	double t0 = now(CLOCK_MONOTONIC), t;
+	int i, st, bad = 0;
+
+	if (procs < 1)
+		procs = 1;
+	for (i = 0; i < procs; i++) {
+		long share = n / procs + (i == procs - 1 ? n % procs : 0);
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return die("fork");
+		if (pid == 0)
+			_exit(rate_loop(share, rate / procs, t0));
+	}
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	t = now(CLOCK_MONOTONIC);
+	printf("sent %ld in %.3f s by %d process%s: %.0f/s\n", n, t - t0, procs,
+	       procs > 1 ? "es" : "", n / (t - t0));
+	return bad;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -304,14 +329,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "ops") && argc >= 4)
 		return cmd_ops(argv[2], atof(argv[3]), argc > 4 ? argv[4] : NULL);
-	if (!strcmp(cmd, "rate") && argc == 4)
-		return cmd_rate(atol(argv[2]), atof(argv[3]));
+	if (!strcmp(cmd, "rate") && (argc == 4 || argc == 5))
+		return cmd_rate(atol(argv[2]), atof(argv[3]), argc == 5 ? atoi(argv[4]) : 1);
 	if (!strcmp(cmd, "latency") && argc == 8)
 		return cmd_latency(atoi(argv[2]), atoi(argv[3]), argv[4], argv[5], argv[6],
 				   atoi(argv[7]));
 	if (!strcmp(cmd, "churn") && argc == 4)
 		return cmd_churn(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: ops ops OP SECONDS [PATH] | rate N RATE | "
+	fprintf(stderr, "usage: ops ops OP SECONDS [PATH] | rate N RATE [PROCS] | "
 			"latency N GAP_MS FILE MATCH PATH TIMEOUT_MS | churn PARENT N\n");
 	return 2;
 }

@@ -404,6 +404,47 @@ TP_ANY=$(awk '$6 == 0 && $2 > b { b = $2 } END { printf "%.0f", b }' "$WORK/thro
 TP_GEN=$(awk '$2 > b { b = $2 } END { printf "%.0f", b }' "$WORK/throughput.txt")
 TP_EXACT=$(awk '$10 != "yes" { bad = 1 } END { print bad ? "NO" : "yes" }' "$WORK/throughput.txt")
 
+# --- 2b. the agent's own ceiling ---------------------------------------------
+
+# One generator is its own limit long before the agent is: here generators
+# as many as the CPUs (unpinned, sharing them with the agent) go flat out,
+# and the agent's CPU time over the run (utime + stime, to a settle after
+# the last open) says what it ingests per core-second: with every event
+# written (--events), and with the rules only, what a node runs.
+CEIL_PROCS=$(nproc)
+CLK_TCK=$(getconf CLK_TCK)
+agent_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$AGENT_PID/stat"; }
+: > "$WORK/ceiling.txt"
+ceiling_run() { # EVENTS(0|1) LABEL
+	local ev=$1 n out=$WORK/ceil.jsonl gen c0 c1 recv sent drops lines exact budget=()
+	n=$(awk -v s="$TP_SECS" -v p="$CEIL_PROCS" 'BEGIN { printf "%d", 400000 * s * p }')
+	has_opt '--container-budget' && budget=(--container-budget 0)
+	agent_start "$out" "$ev" --cgroup "$CGR/w" "${budget[@]}"
+	c0=$(agent_cpu_ticks)
+	gen=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$CT" \
+		"$OPS" rate "$n" 0 "$CEIL_PROCS")
+	sleep "$SETTLE"
+	c1=$(agent_cpu_ticks)
+	agent_stop "$out"
+	recv=$(jq '.events.open - (.canary.by_kind.open // 0)' <<<"$STATS")
+	sent=$(jq '.kernel_sent.open - (.canary.by_kind.open // 0)' <<<"$STATS")
+	drops=$(jq '.drops.ringbuf_full.open' <<<"$STATS")
+	lines=$(grep -c '"kind":"open"' "$out" || true)
+	if [ "$drops" -eq $((n - recv)) ] && [ "$sent" -eq "$recv" ] &&
+		{ [ "$ev" = 0 ] || [ "$lines" -eq "$recv" ]; }; then exact=yes; else exact=NO; fi
+	# label achieved/s received dropped cpu_s per_core exact
+	awk -v l="$2" -v g="$gen" -v r="$recv" -v d="$drops" -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v e="$exact" \
+		'BEGIN { split(g, f, " "); a = f[length(f)]; sub("/s", "", a); cs = c / hz
+		printf "%s %s %d %d %.2f %.0f %s\n", l, a, r, d, cs, (cs > 0 ? r / cs : 0), e }' >> "$WORK/ceiling.txt"
+	tail -1 "$WORK/ceiling.txt" | awk '{ printf "bench:   %s: generators %s/s, %s received, %s dropped, agent %s CPU s: %s events/s per agent core (exact: %s)\n", $1, $2, $3, $4, $5, $6, $7 }'
+}
+echo "bench: the agent's ceiling: $CEIL_PROCS generators flat out, rules on"
+ceiling_run 1 written
+ceiling_run 0 rules-only
+CEIL_WRITTEN=$(awk '$1 == "written" { print $6 }' "$WORK/ceiling.txt")
+CEIL_RULES=$(awk '$1 == "rules-only" { print $6 }' "$WORK/ceiling.txt")
+awk '$7 != "yes" { exit 1 }' "$WORK/ceiling.txt" || TP_EXACT=NO
+
 # --- 3. memory ------------------------------------------------------------
 
 # N cgroups named like docker containers, each with a sleeping process.
@@ -580,14 +621,26 @@ echo "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|"
 awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s ms |\n", ($1 ? $1 : "max"), $2, $3, $4, $8, $6, $7, ($11 == "" ? "n/a" : $11), $10, $9 }' "$WORK/throughput.txt"
 echo
 echo "Highest rate sustained with zero drops (every lower target clean too): **$TP_BEST events/s**;"
-echo "highest clean run at any target: $TP_ANY events/s. The generator is one process making"
-echo "open+close of /dev/null; with the agent on the same $(nproc) CPUs it reached at most $TP_GEN/s,"
+echo "highest clean run at any target: $TP_ANY events/s. The generator is one process (pinned) making"
+echo "open+close of that file; with the agent on the same $(nproc) CPUs it reached at most $TP_GEN/s,"
 echo "so rates above that were not offered. Above the sustained rate the agent keeps running and"
 echo "exits on SIGINT (last column); every open is either received or counted as dropped."
 if [ -s "$WORK/throughput-alerts" ]; then
 	echo
 	echo "Alerts in the final records (the rules see every event; opens of /dev/null match none), by run: $(paste -sd';' "$WORK/throughput-alerts" | sed 's/;/; /g')."
 fi
+echo
+echo "## The agent's ceiling"
+echo
+echo "$CEIL_PROCS generator processes (as many as the CPUs, unpinned, sharing them with the agent) open the same sysfs"
+echo "file flat out for about ${TP_SECS} s each in the watched container, a fresh agent per run, budget off; the agent's"
+echo "CPU time (utime + stime from the start record to ${SETTLE} s after the last open) divides what it received:"
+echo "events per agent core-second, whatever the generators could offer. \"written\": every event a line in the file"
+echo "(--events); \"rules-only\": the default rules see every event, alerts only (what a node runs)."
+echo
+echo "| run | generators/s | received | dropped (ringbuf_full) | agent CPU s | events/s per agent core | exact |"
+echo "|---|---:|---:|---:|---:|---:|:---:|"
+awk '{ printf "| %s | %s | %s | %s | %s | **%s** | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$WORK/ceiling.txt"
 echo
 echo "## Memory (agent VmRSS)"
 echo
@@ -634,6 +687,8 @@ VS_PEER=$(awk '$2 == "privwatch" { p[$1] = $3 } $2 == "bpftrace" { b[$1] = $3 }
 	END { for (w in p) if (w in b && b[w] > 0) printf "%s %.3f\n", w, p[w] / b[w] }' "$WORK/stats.tsv" | sort -k2 -g | tail -1)
 echo "| every workload, watched ≤ bpftrace counting | worst ${VS_PEER% *}: privwatch ${VS_PEER#* } × bpftrace | $(pf "${VS_PEER#* }" 1 le) |"
 echo "| ≥ 500,000 events/s end to end, zero drops | $TP_BEST/s (drops counted exactly: $TP_EXACT) | $(pf "$TP_BEST" 500000 ge) |"
+echo "| ≥ 1,000,000 events/s per agent core ingested, rules on | $CEIL_RULES/s per core | $(pf "$CEIL_RULES" 1000000 ge) |"
+echo "| ≥ 500,000 events/s per agent core, every event written | $CEIL_WRITTEN/s per core | $(pf "$CEIL_WRITTEN" 500000 ge) |"
 echo "| idle RSS ≤ 16 MB (its own: less the ring buffer's mapping) | $(MB "$OWN_IDLE") MB (VmRSS $(MB "$RSS_IDLE") MB) | $(pf "$(MB "$OWN_IDLE")" 16 le) |"
 echo "| RSS after $CHURN cycles within 2 % of start (its own) | $OWN_PCT % (VmRSS $CHURN_PCT %) | $(pf "$(awk -v p="$OWN_PCT" 'BEGIN { print (p < 0 ? -p : p) }')" 2 le) |"
 echo "| alert latency p99 ≤ 50 ms | $LAT_P99 ms ($(cut -d' ' -f1-2 <<<"$LAT_KIND")) | $(pf "$LAT_P99" 50 le) |"
@@ -676,6 +731,7 @@ overhead_table
 echo
 echo "throughput: sustained zero-drop rate $TP_BEST events/s (clean run at any target: $TP_ANY/s; generator ceiling $TP_GEN/s); drops exact: $TP_EXACT"
 awk '$6 > 0 { printf "  above it: achieved %s/s: %s dropped of %s (exact: %s)\n", $2, $6, $3, $10 }' "$WORK/throughput.txt"
+echo "ceiling ($CEIL_PROCS generators flat out): $CEIL_RULES events/s per agent core with the rules only, $CEIL_WRITTEN written"
 echo "memory: idle $(MB "$RSS_IDLE") MB (own $(MB "$OWN_IDLE") MB), $MEM_A containers $(MB "$RSS_A") MB, $MEM_B containers $(MB "$RSS_B") MB (tracked $TRACK_B), after $CHURN cycles $(MB "$RSS_C0") -> $(MB "$RSS_C1") MB ($CHURN_PCT %)"
 echo "latency ($LAT_KIND): p50 $LAT_P50 ms, p99 $LAT_P99 ms"
 echo
@@ -695,6 +751,7 @@ if [ "$TP_EXACT" != yes ]; then
 	echo
 	echo "bench: FAIL: throughput runs not counted exactly (received + dropped != generated, or lines != received):"
 	awk '$10 != "yes" { printf "bench:   target %s/s: generated %s, received %s, kernel sent %s, open dropped %s, lines %s\n", ($1 ? $1 : "max"), $3, $4, $5, $6, $8 }' "$WORK/throughput.txt"
+	awk '$7 != "yes" { printf "bench:   ceiling %s: received %s, dropped %s\n", $1, $3, $4 }' "$WORK/ceiling.txt"
 	exit 1
 fi
-echo "bench: every throughput run counted exactly ($(wc -l <"$WORK/throughput.txt") runs)"
+echo "bench: every throughput run counted exactly ($(($(wc -l <"$WORK/throughput.txt") + $(wc -l <"$WORK/ceiling.txt"))) runs, the ceiling's included)"
