@@ -179,14 +179,40 @@ static size_t utf8_valid(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Does any byte of the 8 in x need a look (a control character or NUL,
+ * '"', '\\', or a byte >= 0x80)? Exact for each byte: the subtraction's
+ * borrows only matter where a lower byte is flagged already. */
+static inline int word_needs_look(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	return ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x) & highs) !=
+	       0;
+}
+
 void jw_escape(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0, k;
 	char esc[8];
 
-	while (i < n && s[i]) {
-		unsigned char c = s[i];
+	while (i < n) {
+		unsigned char c;
+		uint64_t word;
+
+		/* Plain ASCII eight bytes at a time: most of what is written. */
+		if (n - i >= 8) {
+			memcpy(&word, s + i, 8);
+			if (!word_needs_look(word)) {
+				i += 8;
+				run += 8;
+				continue;
+			}
+		}
+		c = s[i];
+		if (!c)
+			break;
 
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			i++;
