@@ -15,6 +15,8 @@
  *   workload_open recv-write SOCK N     in a new UTS namespace, receive an fd over the unix
  *                                       socket fd SOCK (SCM_RIGHTS), write "pw-recv" to it
  *                                       N times (the test sends /proc/sys/kernel/hostname)
+ *   workload_open getfd-write PID FD N  in a new UTS namespace, take fd FD of process PID
+ *                                       with pidfd_getfd(2), write "pw-getfd" to it N times
  *   workload_open write-later CG N      open /proc/sys/kernel/hostname for writing, then
  *                                       in a new UTS namespace move itself into the
  *                                       cgroup directory CG and write "pw-later" N times
@@ -34,6 +36,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -230,6 +233,19 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			return 103;
 		return write_n(fd, "pw-recv", atol(argv[3]));
+	}
+	if (argc == 5 && !strcmp(argv[1], "getfd-write")) {
+		int pidfd, fd;
+
+		if (unshare(CLONE_NEWUTS))
+			return errno;
+		pidfd = syscall(SYS_pidfd_open, atoi(argv[2]), 0);
+		if (pidfd < 0)
+			return errno;
+		fd = syscall(SYS_pidfd_getfd, pidfd, atoi(argv[3]), 0);
+		if (fd < 0)
+			return errno;
+		return write_n(fd, "pw-getfd", atol(argv[4]));
 	}
 	if (argc == 4 && !strcmp(argv[1], "write-later")) {
 		int fd = open("/proc/sys/kernel/hostname", O_WRONLY), procs;
