@@ -539,6 +539,35 @@ static __always_inline void on_file_use(struct file *file, __u32 via, __u32 f_mo
  * siblings but not io_uring, and would have to look up the fd on every
  * write of every watched task.
  */
+/*
+ * Tracepoint mode's one way to see an fd taken from another process: the
+ * exit of pidfd_getfd(2) (a process with the host's pid namespace and
+ * CAP_SYS_PTRACE taking a host daemon's descriptor). A rare syscall: its
+ * exit costs nothing to anyone else. The fd it returns is reported as
+ * received when its file is sensitive, with its access; the writes through
+ * it are not seen in this mode (the LSM variant's file_permission does).
+ * Fds received over SCM_RIGHTS stay unseen here: recvmsg is too hot a path
+ * to parse every message's control data.
+ */
+SEC("tp/syscalls/sys_exit_pidfd_getfd")
+int open_tp_pidfd_getfd(struct trace_event_raw_sys_exit *ctx)
+{
+	if (pw_floor)
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 cgid = pw_task_cgroup_id(t);
+	long ret = ctx->ret;
+	struct file *f;
+
+	if (ret < 0 || !pw_task_is_watched(pw_task_state_of(t, 1), cgid))
+		return 0;
+	f = fd_file(t, ret);
+	if (f && file_is_sensitive(f))
+		emit_file(f, cgid, ret, BPF_CORE_READ(f, f_flags), ctx->id, 0, PW_OPEN_VIA_RECV,
+			  file_access(f), 0);
+	return 0;
+}
+
 SEC("lsm/file_permission")
 int BPF_PROG(open_lsm_file_permission, struct file *file, int mask, int ret)
 {

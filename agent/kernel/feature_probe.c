@@ -53,9 +53,11 @@ const struct pw_concern pw_concerns[] = {
 			  "exits add the outcome of native ones; file_permission, mmap_file, "
 			  "file_receive: sensitive files written, mapped, received via any fd" },
 			{ PW_VARIANT_TP, { "open_tp_openat", "open_tp_openat2", "open_tp_open",
-					   "open_tp_creat", "open_tp_open_by_handle_at" },
-			  "the open syscalls' exits see the result of every native open; not "
-			  "seen: io_uring and 32-bit opens, writes, mappings and received fds "
+					   "open_tp_creat", "open_tp_open_by_handle_at",
+					   "open_tp_pidfd_getfd" },
+			  "the open syscalls' exits see the result of every native open, "
+			  "pidfd_getfd's the fds taken from another process; not seen: io_uring "
+			  "and 32-bit opens, fds received over SCM_RIGHTS, writes and mappings "
 			  "through an fd no watched open returned" },
 		},
 	},
