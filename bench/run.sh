@@ -627,7 +627,7 @@ echo "so rates above that were not offered. Above the sustained rate the agent k
 echo "exits on SIGINT (last column); every open is either received or counted as dropped."
 if [ -s "$WORK/throughput-alerts" ]; then
 	echo
-	echo "Alerts in the final records (the rules see every event; opens of /dev/null match none), by run: $(paste -sd';' "$WORK/throughput-alerts" | sed 's/;/; /g')."
+	echo "Alerts in the final records (the rules see every event; read-only opens of that file match none), by run: $(paste -sd';' "$WORK/throughput-alerts" | sed 's/;/; /g')."
 fi
 echo
 echo "## The agent's ceiling"
