@@ -192,12 +192,14 @@ static int remaining_ms(uint64_t until)
  * In TLS 1.3 the client's handshake ends before the server has checked the
  * client's certificate: a refusal comes as an alert after it, and lines
  * written meanwhile would count as written and be lost. Servers send their
- * session tickets (OpenSSL, GnuTLS) or the alert right away, so wait a
- * moment for either. -1: refused (why filled).
+ * session tickets (OpenSSL, GnuTLS) or the alert right away, so wait for
+ * either: up to 3 s (a loaded receiver took more than 1 s; a ticket ends
+ * the wait at once, and only a server that sends neither costs all of it,
+ * once per connection). -1: refused (why filled).
  */
 static int await_verdict(struct pw_sink *k, SSL *ssl, char *why, size_t len)
 {
-	uint64_t until = pw_now_mono_ns() + 1000 * 1000000ULL;
+	uint64_t until = pw_now_mono_ns() + 3000 * 1000000ULL;
 	char buf[256];
 	int fd = SSL_get_fd(ssl);
 

@@ -182,8 +182,8 @@ static const char *get_str(json_t *j, const char *path)
 	return json_string_value(v);
 }
 
-/* run: a start record within 2 s, events as they happen, a final stats
- * record on SIGINT, exit 0. */
+/* run: a start record within 2 s (natively), events as they happen, a
+ * final stats record on SIGINT, exit 0. */
 static void test_run_start_events_stats(void **state)
 {
 	char cg[PATH_MAX], line[1 << 16];
@@ -202,13 +202,15 @@ static void test_run_start_events_stats(void **state)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(h_proc_start(&p, argv), 0);
-	/* A bound against hangs, not a speed check (the start record takes
-	 * ~0.1 s natively, ~2 s in the emulated VM). */
 	assert_int_equal(h_proc_line(&p, line, sizeof(line), h_start_wait_ms()), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	print_message("start record after %.3f s\n", secs);
-	assert_true(secs < 15.0);
+	/* The README's promise, "within a second or two", natively (~0.1 s
+	 * here). Under the VM's emulation the LSM programs' verification
+	 * alone takes 11-16 s: there only the hang bound above applies. */
+	if (!getenv("PW_VM_KERNEL"))
+		assert_true(secs < 2.0);
 
 	j = parse(line);
 	assert_string_equal(get_str(j, "schema"), "privwatch.start/1");
