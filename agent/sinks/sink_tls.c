@@ -192,14 +192,22 @@ static int remaining_ms(uint64_t until)
  * In TLS 1.3 the client's handshake ends before the server has checked the
  * client's certificate: a refusal comes as an alert after it, and lines
  * written meanwhile would count as written and be lost. Servers send their
- * session tickets (OpenSSL, GnuTLS) or the alert right away, so wait for
- * either: up to 3 s (a loaded receiver took more than 1 s; a ticket ends
- * the wait at once, and only a server that sends neither costs all of it,
- * once per connection). -1: refused (why filled).
+ * session tickets (OpenSSL) or the alert right away, so wait for either;
+ * one that sends neither (rsyslog's GnuTLS) costs the whole wait, once per
+ * connection. How long a server takes to refuse scales with how fast it
+ * and the path are: four times the handshake, at least 1 s (a handshake
+ * takes milliseconds on a normal host), at most 5 s (an emulated VM's
+ * receiver took over 1 s to refuse). -1: refused (why filled).
  */
-static int await_verdict(struct pw_sink *k, SSL *ssl, char *why, size_t len)
+static int await_verdict(struct pw_sink *k, SSL *ssl, uint64_t handshake_ns, char *why, size_t len)
 {
-	uint64_t until = pw_now_mono_ns() + 3000 * 1000000ULL;
+	uint64_t wait_ns = 4 * handshake_ns, until;
+
+	if (wait_ns < 1000 * 1000000ULL)
+		wait_ns = 1000 * 1000000ULL;
+	if (wait_ns > 5000 * 1000000ULL)
+		wait_ns = 5000 * 1000000ULL;
+	until = pw_now_mono_ns() + wait_ns;
 	char buf[256];
 	int fd = SSL_get_fd(ssl);
 
@@ -227,7 +235,7 @@ static int await_verdict(struct pw_sink *k, SSL *ssl, char *why, size_t len)
 
 struct pw_tls *pw_tls_connect(struct pw_sink *k, int fd, int ms, char *why, size_t len)
 {
-	uint64_t until = pw_now_mono_ns() + (uint64_t)ms * 1000000;
+	uint64_t t0 = pw_now_mono_ns(), until = t0 + (uint64_t)ms * 1000000;
 	const char *name = check_name(k);
 	struct pw_tls *t = calloc(1, sizeof(*t));
 	SSL *ssl;
@@ -273,7 +281,8 @@ struct pw_tls *pw_tls_connect(struct pw_sink *k, int fd, int ms, char *why, size
 			tls_why(k, ssl, rc, errno, why, len);
 		goto fail;
 	}
-	if (SSL_version(ssl) == TLS1_3_VERSION && await_verdict(k, ssl, why, len))
+	if (SSL_version(ssl) == TLS1_3_VERSION &&
+	    await_verdict(k, ssl, pw_now_mono_ns() - t0, why, len))
 		goto fail;
 	return t;
 fail:
