@@ -39,16 +39,11 @@ static int setup(void **state)
 {
 	char *sleep_argv[] = { "/bin/sleep", "300", NULL };
 
-	if (pw_cgroup2_mount(mnt, sizeof(mnt))) {
-		fprintf(stderr, "no cgroup2 mount on this host\n");
+	if (pw_cgroup2_mount(mnt, sizeof(mnt)) ||
+	    h_docker_parent(parent, sizeof(parent), &made_parent)) {
+		fprintf(stderr, "no cgroup2 mount on this host, or no /docker in it\n");
 		return -1;
 	}
-	snprintf(parent, sizeof(parent), "%s/docker", mnt);
-	/* dockerd may own this parent: create it only if absent, remove only then. */
-	if (!mkdir(parent, 0755))
-		made_parent = 1;
-	else if (errno != EEXIST)
-		return -1;
 	make_id(id, 1);
 	make_id(empty_id, 2);
 	snprintf(ctr, sizeof(ctr), "%s/%s", parent, id);

@@ -94,7 +94,6 @@ static void make_id(char *id, unsigned int n)
 
 static void test_hostile_containers_do_not_stall_the_agent(void **state)
 {
-	char mnt[4096];
 	char ida[65], idb[65], idc[65], script[2048], ready;
 	char *true_argv[] = { "/bin/true", NULL };
 	char *run_argv[] = {
@@ -116,12 +115,7 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 		print_message("[   SKIP   ] no /dev/fuse\n");
 		skip();
 	}
-	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
-	snprintf(parent, sizeof(parent), "%s/docker", mnt);
-	if (!mkdir(parent, 0755))
-		made_parent = 1;
-	else
-		assert_int_equal(errno, EEXIST);
+	assert_int_equal(h_docker_parent(parent, sizeof(parent), &made_parent), 0);
 	make_id(ida, 0xa);
 	make_id(idb, 0xb);
 	make_id(idc, 0xc);
@@ -294,7 +288,7 @@ static int fuse_conn_of(pid_t pid, const char *path)
  */
 static void test_a_slow_read_that_returns_is_measured_again(void **state)
 {
-	char mnt[4096], idb[65], script[2048], abort_path[128], path[512];
+	char idb[65], script[2048], abort_path[128], path[512];
 	char *sleep_argv[] = { "/bin/sleep", "30", NULL };
 	char *run_argv[] = {
 		"/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c", script, NULL
@@ -322,12 +316,7 @@ static void test_a_slow_read_that_returns_is_measured_again(void **state)
 		print_message("[   SKIP   ] cannot mount fusectl: %s\n", strerror(errno));
 		skip();
 	}
-	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
-	snprintf(parent, sizeof(parent), "%s/docker", mnt);
-	if (!mkdir(parent, 0755))
-		made_parent = 1;
-	else
-		assert_int_equal(errno, EEXIST);
+	assert_int_equal(h_docker_parent(parent, sizeof(parent), &made_parent), 0);
 	make_id(idb, 0xd);
 	snprintf(b, sizeof(b), "%s/%s", parent, idb);
 	assert_int_equal(h_hostile_state_dir_script(script, sizeof(script), idb, "pw-slow"), 0);

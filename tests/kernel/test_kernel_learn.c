@@ -39,15 +39,10 @@ static int made_parent;
 
 static int setup(void **state)
 {
-	char mnt[4096], roots[4200], cwd[4096];
+	char roots[4200], cwd[4096];
 
-	if (!mkdtemp(dir) || pw_cgroup2_mount(mnt, sizeof(mnt)) || !getcwd(cwd, sizeof(cwd)))
-		return -1;
-	snprintf(parent, sizeof(parent), "%s/docker", mnt);
-	/* dockerd may own this parent: create it only if absent, remove only then. */
-	if (!mkdir(parent, 0755))
-		made_parent = 1;
-	else if (errno != EEXIST)
+	if (!mkdtemp(dir) || !getcwd(cwd, sizeof(cwd)) ||
+	    h_docker_parent(parent, sizeof(parent), &made_parent))
 		return -1;
 	snprintf(roots, sizeof(roots), "%s/tests/fixtures/root", cwd);
 	return setenv("PRIVWATCH_STATE_ROOTS", roots, 1);

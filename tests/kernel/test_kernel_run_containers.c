@@ -43,7 +43,7 @@ static const char *jstr(json_t *o, const char *k)
 
 static void test_mkdir_exec_rmdir(void **state)
 {
-	char mnt[4096], parent[4200], ctr[4300], sub[4400], id[65];
+	char parent[4200], ctr[4300], sub[4400], id[65];
 	char *run_argv[] = { (char *)h_privwatch(),
 			     "run",
 			     "--http",
@@ -61,13 +61,7 @@ static void test_mkdir_exec_rmdir(void **state)
 	int made_parent = 0, seen_mkdir = 0, seen_sub = 0, exec_started = 0, st;
 	pid_t child;
 
-	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
-	snprintf(parent, sizeof(parent), "%s/docker", mnt);
-	/* dockerd may own this parent: create it only if absent, remove only then. */
-	if (!mkdir(parent, 0755))
-		made_parent = 1;
-	else
-		assert_int_equal(errno, EEXIST);
+	assert_int_equal(h_docker_parent(parent, sizeof(parent), &made_parent), 0);
 	snprintf(id, sizeof(id), "%08x%08x%s", (unsigned int)getpid(), 3u,
 		 "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00");
 	snprintf(ctr, sizeof(ctr), "%s/%s", parent, id);
@@ -164,7 +158,7 @@ static json_t *alert_of(json_t *alerts, const char *rule, pid_t pid)
  */
 static void test_exec_session_alerts(void **state)
 {
-	char mnt[4096], parent[4200], ctr[4300], id[65], rules[] = "/tmp/pw-session-rules.XXXXXX";
+	char parent[4200], ctr[4300], id[65], rules[] = "/tmp/pw-session-rules.XXXXXX";
 	char *run_argv[] = { (char *)h_privwatch(),
 			     "run",
 			     "--http",
@@ -197,12 +191,7 @@ static void test_exec_session_alerts(void **state)
 		    " \"severity\": \"low\", \"condition\": {\"all\": [{\"kind\": \"exec\"},"
 		    " {\"proc.session\": \"exec\"}]}}]}");
 	close(fd);
-	assert_int_equal(pw_cgroup2_mount(mnt, sizeof(mnt)), 0);
-	snprintf(parent, sizeof(parent), "%s/docker", mnt);
-	if (!mkdir(parent, 0755))
-		made_parent = 1;
-	else
-		assert_int_equal(errno, EEXIST);
+	assert_int_equal(h_docker_parent(parent, sizeof(parent), &made_parent), 0);
 	snprintf(id, sizeof(id), "%08x%08x%s", (unsigned int)getpid(), 5u,
 		 "5e55105e55105e55105e55105e55105e55105e55105e5510");
 	snprintf(ctr, sizeof(ctr), "%s/%s", parent, id);

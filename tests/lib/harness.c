@@ -198,6 +198,22 @@ int h_cgroup_create(const char *parent, const char *name, char *path, size_t len
 	return pw_cgroup_id(path, id);
 }
 
+int h_docker_parent(char *path, size_t len, int *made)
+{
+	char mnt[PATH_MAX];
+
+	*made = 0;
+	if (pw_cgroup2_mount(mnt, sizeof(mnt)))
+		return -ENOENT;
+	if ((size_t)snprintf(path, len, "%s/docker", mnt) >= len)
+		return -ENAMETOOLONG;
+	if (!mkdir(path, 0755))
+		*made = 1;
+	else if (errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int h_cgroup_remove(const char *path)
 {
 	/* Children have exited; zombies are reaped by then, so rmdir succeeds. */

@@ -52,6 +52,9 @@ int h_proc_stop(struct h_proc *p, int sig);
 /* mkdir a uniquely named cgroup below parent (NULL: the cgroup2 root). */
 int h_cgroup_create(const char *parent, const char *name, char *path, size_t len, uint64_t *id);
 int h_cgroup_remove(const char *path);
+/* <cgroup2 mount>/docker, where dockerd puts its containers' cgroups, made
+ * if absent: dockerd may own it, so remove it only if *made. 0 or -errno. */
+int h_docker_parent(char *path, size_t len, int *made);
 
 /* fork, move the child into cgroup (NULL: stay), exec argv. Returns the pid. */
 pid_t h_spawn(const char *cgroup, char *const argv[]);
