@@ -245,9 +245,7 @@ static void process_view(struct pw_pipeline *p, struct pw_view *v)
 
 	if (!pr)
 		return;
-	v->proc.session = pr->session == PW_SESSION_EXEC	 ? PW_VSESSION_EXEC
-			  : pr->session == PW_SESSION_ENTRYPOINT ? PW_VSESSION_ENTRYPOINT
-								 : PW_VSESSION_UNKNOWN;
+	v->proc.session = pr->session;
 	v->proc.session_pid = pr->session_pid;
 	v->proc.session_ns = pr->session_ns;
 	if (!v->proc.ppid)
@@ -724,7 +722,7 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 
 			*started = pw_ctable_start(&p->table, c, h->pid) == 1;
 			pw_ptable_session(p->procs, h->pid,
-					  session ? PW_SESSION_EXEC : PW_SESSION_ENTRYPOINT,
+					  session ? PW_VSESSION_EXEC : PW_VSESSION_ENTRYPOINT,
 					  h->ts_ns);
 		} else if (c && (h->flags & PW_F_RUNTIME_INIT))
 			*started = 0;
@@ -739,7 +737,7 @@ static struct pw_ct_container *track(struct pw_pipeline *p, const struct pw_even
 		/* Started by names (the runtime placed its init before the
 		 * agent ran): this exec is the entrypoint all the same. */
 		if (*started && !(h->flags & PW_F_RUNTIME_INIT_EXEC))
-			pw_ptable_session(p->procs, h->pid, PW_SESSION_ENTRYPOINT, h->ts_ns);
+			pw_ptable_session(p->procs, h->pid, PW_VSESSION_ENTRYPOINT, h->ts_ns);
 		break;
 	}
 	case PW_EVENT_FORK: pw_ptable_fork(p->procs, (const void *)h); break;

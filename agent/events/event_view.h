@@ -81,8 +81,9 @@ struct pw_view_container {
 	const char *facts; /* NULL: complete; "pending": matched before they arrived */
 };
 
-/* The tree of its container a process belongs to (host/process_table.h's
- * pw_session): its entrypoint's, an exec session's, or not seen begin. */
+/* The tree of its container a process belongs to, as the process table
+ * keeps it (host/process_table.h): its entrypoint's, an exec session's, or
+ * not seen begin. */
 enum pw_view_session { PW_VSESSION_UNKNOWN = 0, PW_VSESSION_ENTRYPOINT, PW_VSESSION_EXEC };
 
 struct pw_view_process {

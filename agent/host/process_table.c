@@ -415,15 +415,15 @@ void pw_ptable_fork(struct pw_ptable *t, const struct pw_fork_event *e)
 	}
 }
 
-void pw_ptable_session(struct pw_ptable *t, uint32_t pid, enum pw_session s, uint64_t ts_ns)
+void pw_ptable_session(struct pw_ptable *t, uint32_t pid, enum pw_view_session s, uint64_t ts_ns)
 {
 	struct pt_node *n = lookup(t, pid);
 
 	if (!n)
 		return;
 	n->p.session = s;
-	n->p.session_pid = s == PW_SESSION_EXEC ? pid : 0;
-	n->p.session_ns = s == PW_SESSION_EXEC ? ts_ns : 0;
+	n->p.session_pid = s == PW_VSESSION_EXEC ? pid : 0;
+	n->p.session_ns = s == PW_VSESSION_EXEC ? ts_ns : 0;
 }
 
 void pw_ptable_exit(struct pw_ptable *t, uint32_t pid)

@@ -15,16 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "events.h"
-
-/*
- * The tree a container's process belongs to. The kernel says which exec
- * ended the runtime's init (PW_F_RUNTIME_INIT_EXEC): in a container not yet
- * started, its entrypoint; in a started one, the first program of an exec
- * session (docker exec, kubectl exec, podman exec: the runtime placed a new
- * process in the running container). Processes the agent did not see begin
- * (older than it, or descended from one it never saw) are unknown.
- */
-enum pw_session { PW_SESSION_UNKNOWN = 0, PW_SESSION_ENTRYPOINT, PW_SESSION_EXEC };
+#include "events/event_view.h"
 
 struct pw_proc {
 	uint32_t pid, ppid;
@@ -40,8 +31,13 @@ struct pw_proc {
 	uint64_t start_ns, exec_ns;
 	/* Which tree of its container it belongs to (pw_ptable_session):
 	 * kept across exec, inherited at fork; the exec session's first
-	 * process and when it began (its exec), for PW_SESSION_EXEC. */
-	enum pw_session session;
+	 * process and when it began (its exec), for PW_VSESSION_EXEC. The
+	 * kernel says which exec ended the runtime's init
+	 * (PW_F_RUNTIME_INIT_EXEC): in a container not yet started, its
+	 * entrypoint; in a started one, an exec session's first program
+	 * (docker, kubectl, podman exec). Processes the agent did not see
+	 * begin (older than it, or below one it never saw) are unknown. */
+	enum pw_view_session session;
 	uint32_t session_pid;
 	uint64_t session_ns;
 };
@@ -64,7 +60,7 @@ void pw_ptable_fork(struct pw_ptable *t,
 void pw_ptable_exit(struct pw_ptable *t, uint32_t pid);
 /* pid (after its exec's pw_ptable_exec) begins a tree: its container's
  * entrypoint, or an exec session begun at ts_ns. Its later children inherit it. */
-void pw_ptable_session(struct pw_ptable *t, uint32_t pid, enum pw_session s, uint64_t ts_ns);
+void pw_ptable_session(struct pw_ptable *t, uint32_t pid, enum pw_view_session s, uint64_t ts_ns);
 
 /*
  * The process, from the table or (once) from /proc; NULL if unknown.

@@ -259,32 +259,32 @@ static void test_sessions(void **state)
 	const struct pw_proc *p;
 
 	exec_rec(t, 20, 5, "/app/server", "server", 7);
-	pw_ptable_session(t, 20, PW_SESSION_ENTRYPOINT, 100);
+	pw_ptable_session(t, 20, PW_VSESSION_ENTRYPOINT, 100);
 	spawn(t, 20, 21, "/app/worker");
 	exec_rec(t, 30, 6, "/bin/sh", "sh", 3);
-	pw_ptable_session(t, 30, PW_SESSION_EXEC, 5000);
+	pw_ptable_session(t, 30, PW_VSESSION_EXEC, 5000);
 	spawn(t, 30, 31, "/bin/busybox");
 	fork_rec(t, 31, "busybox", 32, 32);
 	exec_rec(t, 32, 31, "/bin/cat", "cat", 4);
 
 	p = pw_ptable_get(t, 21);
-	assert_int_equal(p->session, PW_SESSION_ENTRYPOINT);
+	assert_int_equal(p->session, PW_VSESSION_ENTRYPOINT);
 	assert_int_equal(p->session_pid, 0);
-	assert_int_equal(pw_ptable_get(t, 20)->session, PW_SESSION_ENTRYPOINT);
+	assert_int_equal(pw_ptable_get(t, 20)->session, PW_VSESSION_ENTRYPOINT);
 	p = pw_ptable_get(t, 32);
-	assert_int_equal(p->session, PW_SESSION_EXEC);
+	assert_int_equal(p->session, PW_VSESSION_EXEC);
 	assert_int_equal(p->session_pid, 30);
 	assert_int_equal(p->session_ns, 5000);
 	assert_string_equal(p->exe, "/bin/cat");
 	/* The leader's own later exec keeps its session. */
 	exec_rec(t, 30, 6, "/bin/bash", "bash", 5);
 	p = pw_ptable_get(t, 30);
-	assert_int_equal(p->session, PW_SESSION_EXEC);
+	assert_int_equal(p->session, PW_VSESSION_EXEC);
 	assert_int_equal(p->session_pid, 30);
 	/* Nothing seen begin: unknown, and so are its children. */
 	exec_rec(t, 40, 1, "/bin/old", "old", 4);
 	spawn(t, 40, 41, "/bin/child");
-	assert_int_equal(pw_ptable_get(t, 41)->session, PW_SESSION_UNKNOWN);
+	assert_int_equal(pw_ptable_get(t, 41)->session, PW_VSESSION_UNKNOWN);
 	pw_ptable_free(t);
 }
 
