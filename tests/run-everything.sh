@@ -24,26 +24,33 @@
 # checks them suite by suite; a part reporting more skips than its list
 # holds fails here too).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 what=${1:-all}
 res=.output/results
 rm -rf "$res"
 mkdir -p "$res"
 parts=()
 
+verdict() { echo "$1" | tee -a "$res/$name.log"; } # this script's own, kept with the part's
+
 run_part() { # name command...
 	local name=$1 rc p f s listed
 	shift
 	echo "##### $name"
-	PRIVWATCH_SKIP_LIST=$name PRIVWATCH_RESULTS=$res/$name "$@"
+	# Its output kept in a file, then printed, so the summary can name what
+	# failed (a CI log is often cut in the middle: its tail must say which
+	# checks broke). A file, not a pipe to tee: a daemon a part leaves
+	# behind holding a pipe would hang the run.
+	PRIVWATCH_SKIP_LIST=$name PRIVWATCH_RESULTS=$res/$name "$@" >"$res/$name.log" 2>&1
 	rc=$?
+	cat "$res/$name.log"
 	# tests/run-all.sh writes its counts after each suite: a VM killed
 	# midway keeps those of the suites it finished, plus 1 failure.
 	if [ "$rc" = 124 ] || [ "$rc" = 125 ] || [ ! -s "$res/$name" ]; then
 		case $rc in
-		124) echo "!!! $name: the VM timed out: counted as 1 failure" ;;
-		125) echo "!!! $name: the VM could not run the tests: counted as 1 failure" ;;
-		*) echo "!!! $name: ended without results (exit $rc): counted as 1 failure" ;;
+		124) verdict "!!! $name: the VM timed out: counted as 1 failure" ;;
+		125) verdict "!!! $name: the VM could not run the tests: counted as 1 failure" ;;
+		*) verdict "!!! $name: ended without results (exit $rc): counted as 1 failure" ;;
 		esac
 		{ read -r p f s <"$res/$name"; } 2>/dev/null || p=0 f=0 s=0
 		echo "$p $((f + 1)) $s" >"$res/$name"
@@ -51,7 +58,7 @@ run_part() { # name command...
 	read -r p f s <"$res/$name"
 	listed=$(sed -e 's/#.*//' "tests/skips/$name.txt" 2>/dev/null | grep -c '[^[:space:]]')
 	if [ "$s" -gt "$listed" ]; then
-		echo "!!! $name: $s skipped, tests/skips/$name.txt expects at most $listed: counted as 1 failure"
+		verdict "!!! $name: $s skipped, tests/skips/$name.txt expects at most $listed: counted as 1 failure"
 		echo "$p $((f + 1)) $s" >"$res/$name"
 	fi
 	parts+=("$name")
@@ -131,6 +138,17 @@ fi
 
 passed=0 failed=0 skipped=0 env_passed=0 env_failed=0
 echo
+# What failed, part by part: cmocka's failed tests, the scripts' FAIL
+# lines, this script's own verdicts (!!!), each with its suite.
+for name in "${parts[@]}"; do
+	read -r p f s <"$res/$name"
+	[ "$f" -gt 0 ] || continue
+	echo "failed in $name:"
+	awk '/^=== /{suite=substr($0, 5)}
+	     /^\[  FAILED  \] test_/ && !seen[suite $4]++ {print "   " suite ": " $4; next}
+	     /^\[   LINE   \]/ {print "     " $0}
+	     /^  FAIL |^!!! / {print " " $0}' "$res/$name.log" | head -40
+done
 for name in "${parts[@]}"; do
 	read -r p f s <"$res/$name"
 	printf '  %-14s %s passed, %s failed, %s skipped\n' "$name" "$p" "$f" "$s"

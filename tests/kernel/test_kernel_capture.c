@@ -174,14 +174,15 @@ static void test_capture_bundle(void **state)
 
 	assert_int_equal(mkdir(ctr, 0755), 0);
 	assert_int_equal(pw_cgroup_id(ctr, &cgid), 0);
-	/* before, the trigger (alive 20 s, however late the agent handles it,
-	 * so its snapshot finds it; a token in its environment), after */
+	/* before, the trigger (alive until teardown kills the cgroup, however
+	 * late the agent handles it, so its snapshot finds it: 20 s were not
+	 * enough once in a slow CI's VM; a token in its environment), after */
 	/* The trigger: a subshell whose parent exited at once opens /dev/zero
 	 * (no exec: it is still the fork, linked to its exited parent), then
 	 * stays alive for its snapshot. */
 	snprintf(shcmd, sizeof(shcmd),
 		 "cat /etc/hostname >/dev/null; /bin/ls / >/dev/null; "
-		 "( ( sleep 0.3; : </dev/zero; sleep 20 ) & ); sleep 1.2; "
+		 "( ( sleep 0.3; : </dev/zero; sleep 600 ) & ); sleep 1.2; "
 		 "/bin/echo after-trigger >/dev/null; cat /etc/os-release >/dev/null; sleep 1.5");
 	setenv("PW_KTEST_TOKEN", "hunter2-kernel-tier", 1);
 	child = h_spawn(ctr, sh_argv);
@@ -272,6 +273,13 @@ static void test_capture_bundle(void **state)
 		tpid = strtol(pid_s + 6, NULL, 10); /* read_all's buffer is reused below */
 		assert_true(tpid > 0);
 		snprintf(p, sizeof(p), "%s/p%ld.environ", capture_file, tpid);
+		if (access(p, F_OK)) { /* the manifest says why */
+			char m[4400];
+
+			snprintf(m, sizeof(m), "%s/manifest.json", capture_file);
+			text = read_all(m, &len);
+			print_message("no %s; manifest: %s\n", p, text);
+		}
 		text = read_all(p, &len);
 		assert_non_null(memmem(text, len, "PW_KTEST_TOKEN=[REDACTED]", 25));
 		assert_null(memmem(text, len, "hunter2", 7));
