@@ -7,6 +7,7 @@
  *       getppid       an unrelated cheap syscall
  *       open-file     open+close of a regular file (PATH, default /etc/hostname)
  *       open-devnull  open+close of /dev/null
+ *       write-file    pwrite of one byte to a regular file opened once (PATH)
  *       sysfs-write   open, write back the value read at start, close (PATH,
  *                     default /sys/block/loop0/queue/read_ahead_kb)
  *       mount-tmpfs   mount+umount of a tmpfs, in a private mount namespace
@@ -76,10 +77,17 @@ static int cmd_ops(const char *op, double secs, const char *path)
 	long n = 0, i, batch = 1000;
 	ssize_t vlen = 0;
 	double t0, t;
-	int fd;
+	int fd = -1;
 
 	if (!strcmp(op, "open-file") && !path)
 		path = "/etc/hostname";
+	if (!strcmp(op, "write-file")) {
+		if (!path)
+			return die("write-file needs a PATH");
+		fd = open(path, O_WRONLY);
+		if (fd < 0)
+			return die(path);
+	}
 	if (!strcmp(op, "sysfs-write")) {
 		if (!path)
 			path = "/sys/block/loop0/queue/read_ahead_kb";
@@ -112,6 +120,9 @@ static int cmd_ops(const char *op, double secs, const char *path)
 				close(open(path, O_RDONLY));
 			} else if (!strcmp(op, "open-devnull")) {
 				close(open("/dev/null", O_RDONLY));
+			} else if (!strcmp(op, "write-file")) {
+				if (pwrite(fd, "x", 1, 0) != 1)
+					return die(path);
 			} else if (!strcmp(op, "sysfs-write")) {
 				fd = open(path, O_WRONLY);
 				if (fd < 0 || write(fd, val, vlen) != vlen)

@@ -50,6 +50,7 @@ else
 	SETTLE=1
 fi
 ALL_WORKLOADS="klogctl getppid open-file open-devnull sysfs-write mount-tmpfs fork-exec"
+# measured only against a hook privwatch does not have (1b): write-file
 WORKLOADS=${WORKLOADS:-$ALL_WORKLOADS}
 # floor: privwatch's own programs, each returning at once (run --bench-floor):
 # what any agent on these hooks pays; every target is relative to it.
@@ -202,9 +203,9 @@ tracepoint:sched:sched_process_exit, tracepoint:cgroup:cgroup_mkdir, tracepoint:
 printf 'BEGIN { printf("ready\\n"); }\n%s\n{ @events[cgroup] = count(); }\n' "$PEER_PROBES" > "$WORK/peer.bt"
 PEER_NPROBES=$(grep -o 'tracepoint:' "$WORK/peer.bt" | wc -l)
 
-peer_start() {
+peer_start() { # [SCRIPT]
 	: > "$WORK/peer.out"
-	bpftrace -B none "$WORK/peer.bt" > "$WORK/peer.out" 2> "$WORK/peer.stderr" &
+	bpftrace -B none "${1:-$WORK/peer.bt}" > "$WORK/peer.out" 2> "$WORK/peer.stderr" &
 	PEER_PID=$!
 	for _ in $(seq 400); do
 		grep -q '^ready' "$WORK/peer.out" && return 0
@@ -229,7 +230,7 @@ SYSFS_FILE=/sys/block/loop0/queue/read_ahead_kb
 REGFILE=$WORK/regular-file
 echo bench > "$REGFILE"
 
-arg_of() { case $1 in open-file) echo "$REGFILE" ;; sysfs-write) echo "$SYSFS_FILE" ;; esac; }
+arg_of() { case $1 in open-file | write-file) echo "$REGFILE" ;; sysfs-write) echo "$SYSFS_FILE" ;; esac; }
 
 # Each workload REPS times, the fastest kept: on a shared machine noise only
 # ever adds time, so the minimum of short runs is the steadiest estimate.
@@ -347,6 +348,48 @@ if [ -n "$OVERHEAD_ONLY" ]; then
 	overhead_table
 	exit 0
 fi
+
+# --- 1b. the write hook tracepoint mode does not have (issue 15) -----------
+# In LSM mode a write through any fd (inherited, received, opened before
+# the agent) is seen by file_permission, filtered in the kernel to the
+# sensitive kinds. In tracepoint mode the only hooks are the write
+# syscalls' tracepoints, which run for every write on the host, watched or
+# not. Their least cost: bpftrace on them, checking the cgroup first (what
+# any such program must do) and counting, with a one-byte pwrite to a
+# regular file in the watched cgroup and in another, against the baseline
+# in the same rounds. privwatch adds such a hook only at ≤ 1.05× on both.
+WH_CGID=$(stat -c %i "$CT")
+printf 'BEGIN { printf("ready\\n"); }\n%s\n/cgroup == %s/ { @writes = count(); }\n' \
+	"tracepoint:syscalls:sys_enter_write, tracepoint:syscalls:sys_enter_pwrite64,
+tracepoint:syscalls:sys_enter_writev, tracepoint:syscalls:sys_enter_pwritev" \
+	"$WH_CGID" > "$WORK/writehook.bt"
+wh_run() { # ROUND CONFIG CGROUP
+	local i
+	for ((i = 0; i < REPS; i++)); do
+		in_cgroup "$3" "$OPS" ops write-file "$DUR" "$REGFILE" | awk '{ print $2 }'
+	done | sort -g | head -1 | sed "s/^/$1\t$2\t/" >> "$WORK/writehook.tsv"
+}
+echo "bench: a write hook for tracepoint mode: $ROUNDS round(s), write-file, watched and unwatched"
+: > "$WORK/writehook.tsv"
+for ((r = 1; r <= ROUNDS; r++)); do
+	wh_run "$r" base-watched "$CT"
+	wh_run "$r" base-unwatched "$CGR/o"
+	peer_start "$WORK/writehook.bt"
+	wh_run "$r" hook-watched "$CT"
+	wh_run "$r" hook-unwatched "$CGR/o"
+	peer_stop
+done
+# median over rounds of hook / base, per cgroup
+wh_ratio() { # watched|unwatched
+	awk -F'\t' -v w="$1" '$2 == "base-" w { b[$1] = $3 } $2 == "hook-" w { h[$1] = $3 }
+		END { for (r in h) if (b[r] > 0) print h[r] / b[r] }' "$WORK/writehook.tsv" | stats_of
+}
+WH_BASE_NS=$(awk -F'\t' '$2 == "base-watched" { print $3 }' "$WORK/writehook.tsv" | stats_of | cut -d' ' -f1)
+WH_WATCHED=$(wh_ratio watched)
+WH_UNWATCHED=$(wh_ratio unwatched)
+WH_VERDICT=$(awk -v a="${WH_WATCHED%% *}" -v b="${WH_UNWATCHED%% *}" 'BEGIN {
+	print (a <= 1.05 && b <= 1.05) ? "within 1.05×: worth adding" : "over 1.05×: not added (LSM mode sees these writes)" }')
+echo "bench:   write-file ${WH_BASE_NS} ns; hook: watched ${WH_WATCHED%% *}×, unwatched ${WH_UNWATCHED%% *}× ($WH_VERDICT)"
 
 # --- 2. throughput --------------------------------------------------------
 
@@ -607,6 +650,21 @@ echo "Events privwatch dropped during these runs (ring buffer full; the workload
 echo "devices and sysfs files make one event per operation): $(awk '{ s += $1 } END { print s + 0 }' "$WORK/ov-drops")."
 echo
 echo "![overhead by workload and configuration](overhead.png)"
+echo
+echo "## A write hook for tracepoint mode (issue 15)"
+echo
+echo "In LSM mode, writes through any fd (inherited, received, opened before the agent) are seen by"
+echo "\`file_permission\`. Tracepoint mode's only hooks for them are the write syscalls' tracepoints, which run on"
+echo "every write of the host. Their least cost, measured here: bpftrace on \`sys_enter_write\`, \`pwrite64\`,"
+echo "\`writev\`, \`pwritev\`, checking the cgroup first and counting; a one-byte \`pwrite\` to a regular file"
+echo "(${WH_BASE_NS} ns at baseline), in the watched cgroup and in another, $ROUNDS round(s), median (min–max)."
+echo
+echo "| write-file | × baseline |"
+echo "|---|---:|"
+echo "| watched cgroup | $(awk '{ printf "%.2f× (%.2f–%.2f)", $1, $2, $3 }' <<<"$WH_WATCHED") |"
+echo "| unwatched cgroup | $(awk '{ printf "%.2f× (%.2f–%.2f)", $1, $2, $3 }' <<<"$WH_UNWATCHED") |"
+echo
+echo "Decision rule (issue 15): add the hook only at ≤ 1.05× on both: **$WH_VERDICT**."
 echo
 echo "## Throughput"
 echo
