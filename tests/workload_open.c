@@ -20,6 +20,10 @@
  *   workload_open write-later CG N      open /proc/sys/kernel/hostname for writing, then
  *                                       in a new UTS namespace move itself into the
  *                                       cgroup directory CG and write "pw-later" N times
+ *   workload_open write-when FLAG N     open /proc/sys/kernel/hostname for writing, enter a
+ *                                       new UTS namespace, make FLAG.ready, wait (60 s at
+ *                                       most) until FLAG exists, then write "pw-before" N
+ *                                       times: an fd opened before the agent started
  *   workload_open mmap PATH             open PATH read-write, map it shared and writable
  *                                       twice, touch both mappings
  *   workload_open write-n PATH N        open PATH for writing (created), N one-byte writes
@@ -260,6 +264,19 @@ int main(int argc, char **argv)
 			return errno;
 		close(procs);
 		return write_n(fd, "pw-later", atol(argv[3]));
+	}
+	if (argc == 4 && !strcmp(argv[1], "write-when")) {
+		int fd = open("/proc/sys/kernel/hostname", O_WRONLY), i;
+
+		if (fd < 0 || unshare(CLONE_NEWUTS))
+			return errno;
+		snprintf(path, sizeof(path), "%s.ready", argv[2]);
+		close(open(path, O_WRONLY | O_CREAT, 0600));
+		for (i = 0; i < 6000 && access(argv[2], F_OK); i++)
+			usleep(10000);
+		if (i == 6000)
+			return 101;
+		return write_n(fd, "pw-before", atol(argv[3]));
 	}
 	if (argc == 3 && !strcmp(argv[1], "nobody-open")) {
 		if (setgid(65534) || setuid(65534))
