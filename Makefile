@@ -12,7 +12,7 @@ VERSION := $(shell cat VERSION)
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjansson-dev libcmocka-dev pkg-config util-linux rsyslog \
 	libssl-dev openssl rsyslog-gnutls libcurl4-openssl-dev \
-	qemu-system-x86 busybox-static cpio kmod xz-utils binutils python3 python3-jsonschema \
+	qemu-system-x86 busybox-static runc cpio kmod xz-utils binutils python3 python3-jsonschema \
 	clang-format-16 libmicrohttpd-dev prometheus debhelper scdoc python3-yaml kubernetes-client|kubectl
 # Each word single-quoted for the shell ("a|b" is one argument, not a pipe).
 quote_all = $(foreach w,$(1),'$(w)')
