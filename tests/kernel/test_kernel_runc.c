@@ -9,7 +9,9 @@
  * completed by the syscall exits, and tracepoints), the alerts a user reads
  * name the runc container and carry the outcome: allowed in the privileged
  * one (PW-0106, PW-0302 with the absolute target), refused with the errno in
- * the default one (PW-0112 EROFS, PW-0311 EPERM).
+ * the default one (PW-0112 EROFS, PW-0311 EPERM); a default container given
+ * CAP_SYS_ADMIN (docker's --cap-add SYS_ADMIN) that unmounts /proc/kcore or
+ * /proc/keys, which runc masked, raises PW-0304 with that absolute target.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,8 +38,10 @@
 static char line[1 << 16];
 static pid_t agent_pid;
 static char tmp[] = "/tmp/pw-krunc-XXXXXX";
-static char runc_root[4200], bundles[4200], ids[2][64];
-static int started[2];
+#define NCTR 3 /* privileged, default, default + CAP_SYS_ADMIN */
+static const char *const kinds[NCTR] = { "privileged", "default", "sysadmin" };
+static char runc_root[4200], bundles[4200], ids[NCTR][64];
+static int started[NCTR];
 
 static int run_cmd(const char *fmt, ...)
 {
@@ -54,7 +58,7 @@ static int teardown(void **state)
 {
 	int i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < NCTR; i++)
 		if (started[i])
 			run_cmd(RUNC " --root '%s' delete -f '%s' >/dev/null 2>&1", runc_root,
 				ids[i]);
@@ -97,9 +101,12 @@ static json_t *host_caps(void)
 }
 
 /* One bundle: runc's own spec, the busybox rootfs, our flag directory at
- * /pw, the script as its process; privileged or not. */
-static void make_bundle(const char *name, const char *script, int privileged)
+ * /pw, the script as its process; kind: privileged by hand (every host
+ * capability, nothing masked or read-only), runc's default, or the default
+ * with CAP_SYS_ADMIN added (docker's --cap-add SYS_ADMIN). */
+static void make_bundle(const char *name, const char *script)
 {
+	int privileged = !strcmp(name, "privileged"), sysadmin = !strcmp(name, "sysadmin");
 	char dir[4400], cfg[4500], flags[4500];
 	json_t *spec, *proc, *lin, *mounts, *args;
 
@@ -131,6 +138,17 @@ static void make_bundle(const char *name, const char *script, int privileged)
 		json_decref(caps);
 		json_object_set_new(lin, "maskedPaths", json_array());
 		json_object_set_new(lin, "readonlyPaths", json_array());
+	}
+	if (sysadmin) {
+		const char *set;
+		void *it;
+		json_t *caps = json_object_get(proc, "capabilities"), *v;
+
+		json_object_foreach_safe(caps, it, set, v)
+		{
+			(void)set;
+			json_array_append_new(v, json_string("CAP_SYS_ADMIN"));
+		}
 	}
 	write_json(cfg, spec);
 	json_decref(spec);
@@ -192,13 +210,16 @@ static void check_alert(json_t *a, struct want *w, size_t n)
 static void test_runc_containers(void **state)
 {
 	/* Each container waits for /pw/go (the agent has seen it start), acts,
-	 * says so in /pw/done-<name>, then sleeps until deleted. */
-	static const char script[] =
-		"while [ ! -e /pw/go ]; do sleep 0.1; done; "
+	 * says so in /pw/done-<n>, then sleeps until deleted. The privileged
+	 * and the default one write the hostname back and mount a tmpfs; the
+	 * one with CAP_SYS_ADMIN uncovers a path runc masked. */
+	static const char wait_go[] = "while [ ! -e /pw/go ]; do sleep 0.1; done; ";
+	static const char act[] =
 		"h=$(cat /proc/sys/kernel/hostname); echo \"$h\" > /proc/sys/kernel/hostname; "
-		"mount -t tmpfs pw /mnt && umount /mnt; "
-		"touch /pw/done-$PW_NAME; sleep 600";
-	char scr[2][1024], roots[4200], p[4500], started_seen[2] = { 0, 0 };
+		"mount -t tmpfs pw /mnt && umount /mnt; ";
+	/* a masked path this kernel has (runc masks only those that exist) */
+	const char *masked = !access("/proc/kcore", F_OK) ? "/proc/kcore" : "/proc/keys";
+	char scr[NCTR][1024], roots[4200], p[4500], started_seen[NCTR] = { 0 }, unmask[64];
 	char *run_argv[] = { (char *)h_privwatch(),
 			     "run",
 			     "--http",
@@ -215,12 +236,13 @@ static void test_runc_containers(void **state)
 		{ "PW-0302", ids[0], "allowed", NULL, "/mnt", 0, 0 },
 		{ "PW-0112", ids[1], "denied", "/proc/sys/kernel/hostname", NULL, EROFS, 0 },
 		{ "PW-0311", ids[1], "denied", NULL, "/mnt", EPERM, 0 },
+		{ "PW-0304", ids[2], "allowed", NULL, masked, 0, 0 },
 		/* never: the privileged one's actions refused, the default one's allowed */
 		{ "PW-0112", ids[0], "-", NULL, NULL, 0, 0 },
 		{ "PW-0106", ids[1], "-", NULL, NULL, 0, 0 },
 		{ "PW-0302", ids[1], "-", NULL, NULL, 0, 0 },
 	};
-	const size_t nwant = sizeof(want) / sizeof(want[0]), nyes = 4;
+	const size_t nwant = sizeof(want) / sizeof(want[0]), nyes = 5;
 	struct h_proc pr;
 	json_t *j;
 	int i, done = 0, st;
@@ -234,12 +256,13 @@ static void test_runc_containers(void **state)
 	snprintf(runc_root, sizeof(runc_root), "%s/root/run/runc", tmp);
 	snprintf(bundles, sizeof(bundles), "%s/bundles", tmp);
 	assert_int_equal(run_cmd("mkdir -p '%s' '%s'", runc_root, bundles), 0);
-	snprintf(ids[0], sizeof(ids[0]), "pw-krunc-%d-privileged", (int)getpid());
-	snprintf(ids[1], sizeof(ids[1]), "pw-krunc-%d-default", (int)getpid());
 	make_rootfs();
-	for (i = 0; i < 2; i++) {
-		snprintf(scr[i], sizeof(scr[i]), "PW_NAME=%d; %s", i, script);
-		make_bundle(i ? "default" : "privileged", scr[i], !i);
+	snprintf(unmask, sizeof(unmask), "umount %s; ", masked);
+	for (i = 0; i < NCTR; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "pw-krunc-%d-%s", (int)getpid(), kinds[i]);
+		snprintf(scr[i], sizeof(scr[i]), "%s%stouch /pw/done-%d; sleep 600", wait_go,
+			 i == 2 ? unmask : act, i);
+		make_bundle(kinds[i], scr[i]);
 	}
 
 	/* The agent reads runc's state where the test keeps it. */
@@ -261,24 +284,24 @@ static void test_runc_containers(void **state)
 	}
 	json_decref(j);
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NCTR; i++) {
 		int rc = run_cmd(RUNC " --root '%s' run -d -b '%s/%s' '%s' </dev/null "
 				      ">'%s/run-%d.log' 2>&1",
-				 runc_root, bundles, i ? "default" : "privileged", ids[i], tmp, i);
+				 runc_root, bundles, kinds[i], ids[i], tmp, i);
 
 		if (rc)
 			run_cmd("cat '%s/run-%d.log' >&2", tmp, i);
 		assert_int_equal(rc, 0);
 		started[i] = 1;
 	}
-	/* Both seen started (PW-0501: runc's spec has no seccomp), then go. */
-	for (k = 0; k < 400 && !(started_seen[0] && started_seen[1]); k++) {
+	/* Each seen started (PW-0501: runc's spec has no seccomp), then go. */
+	for (k = 0; k < 400 && !(started_seen[0] && started_seen[1] && started_seen[2]); k++) {
 		if (h_proc_line(&pr, line, sizeof(line), 30000))
 			break;
 		j = json_loads(line, 0, NULL);
 		assert_non_null(j);
 		if (!strcmp(jstr(json_object_get(j, "rule"), "id"), "PW-0501"))
-			for (i = 0; i < 2; i++)
+			for (i = 0; i < NCTR; i++)
 				if (!strcmp(jstr(json_object_get(j, "container"), "id"), ids[i])) {
 					assert_string_equal(
 						jstr(json_object_get(j, "container"), "runtime"),
@@ -288,15 +311,17 @@ static void test_runc_containers(void **state)
 		check_alert(j, want, nwant);
 		json_decref(j);
 	}
-	assert_true(started_seen[0] && started_seen[1]);
+	assert_true(started_seen[0] && started_seen[1] && started_seen[2]);
 	snprintf(p, sizeof(p), "%s/flags/go", bundles);
 	close(open(p, O_WRONLY | O_CREAT, 0644));
 	for (k = 0; k < 600; k++) {
-		char d0[4600], d1[4600];
+		int all = 1;
 
-		snprintf(d0, sizeof(d0), "%s/flags/done-0", bundles);
-		snprintf(d1, sizeof(d1), "%s/flags/done-1", bundles);
-		if (!access(d0, F_OK) && !access(d1, F_OK))
+		for (i = 0; i < NCTR; i++) {
+			snprintf(p, sizeof(p), "%s/flags/done-%d", bundles, i);
+			all &= !access(p, F_OK);
+		}
+		if (all)
 			break;
 		usleep(100000);
 	}
