@@ -55,19 +55,33 @@ static struct {
 
 /* The first SIGINT or SIGTERM stops reading and flushes within a bound
  * (the sinks' deadline); a second one means now: nothing waits, the exit
- * status is 128 + the signal (130 SIGINT, 143 SIGTERM). Only
- * async-signal-safe calls here: a line on stderr, _exit. What stdout and
- * file sinks already wrote is in the kernel; queued network lines are lost. */
+ * status is 128 + the signal (130 SIGINT, 143 SIGTERM). A second one within
+ * half a second of the first is the same request delivered twice, not a
+ * person insisting: timeout(1) signals its child and then the child's
+ * process group, and a child that handled the first in between saw two. Only
+ * async-signal-safe calls here: clock_gettime, a line on stderr, _exit.
+ * What stdout and file sinks already wrote is in the kernel; queued network
+ * lines are lost. */
+#define PW_SIGNAL_TWICE_NS 500000000ull
 static void on_stop_signal(int sig)
 {
 	static const char msg[] = "privwatch: second signal: exiting now, without flushing\n";
+	static uint64_t first_ns;
+	struct timespec ts;
+	uint64_t t;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	if (stop_requested) {
-		ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		ssize_t n;
 
+		if (t - first_ns < PW_SIGNAL_TWICE_NS)
+			return;
+		n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		(void)n;
 		_exit(128 + sig);
 	}
+	first_ns = t;
 	stop_requested = sig;
 }
 

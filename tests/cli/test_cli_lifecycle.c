@@ -3,7 +3,7 @@
 /*
  * privwatch run's lifecycle, from the binary: the stop (SIGINT flushes
  * within its bound even with a stream receiver that never reads; a second SIGINT
- * exits at once, 130), the lock file (a second agent refused, naming the
+ * exits at once, 130, unless it is the first delivered twice), the lock file (a second agent refused, naming the
  * file and the holder's pid) and --keep-sensors (records written while no
  * agent ran are read by the next one and counted in its start record; a
  * stop without it leaves nothing pinned). Each agent has its own lock file
@@ -222,7 +222,9 @@ static void test_stop_flushes_within_its_bound(void **state)
 	close(lfd);
 }
 
-/* A second SIGINT while the stop waits: out at once, 130. */
+/* A second SIGINT while the stop waits (0.8 s after the first: past the
+ * half second within which it would be the same one twice): out at once,
+ * 130. */
 static void test_second_signal_exits_at_once(void **state)
 {
 	char out[PATH_MAX];
@@ -239,6 +241,34 @@ static void test_second_signal_exits_at_once(void **state)
 	print_message("exit %d %.3f s after the second SIGINT\n", rc, dt);
 	assert_int_equal(rc, 130);
 	assert_true(dt < 1.0);
+	close(cfd);
+	close(lfd);
+}
+
+/* The same SIGINT delivered twice within milliseconds (timeout(1) signals
+ * its child, then the child's process group): one request, a clean stop
+ * that still gives the stalled sink its time, the final record, exit 0. */
+static void test_signal_delivered_twice_is_one_stop(void **state)
+{
+	char out[PATH_MAX];
+	struct h_proc p;
+	int lfd, cfd, rc;
+	double t0, dt;
+	json_t *j;
+
+	start_stalled(&p, out, sizeof(out), &lfd, &cfd);
+	t0 = now_s();
+	kill(p.pid, SIGINT);
+	usleep(20000); /* the first one handled: the second is not merged with it */
+	rc = h_proc_stop(&p, SIGINT);
+	dt = now_s() - t0;
+	print_message("exit %d after %.2f s\n", rc, dt);
+	assert_int_equal(rc, 0);
+	assert_true(dt >= 1.5); /* the flush still waited for the receiver */
+	j = last_line_with(out, "\"privwatch.stats/1\"");
+	assert_non_null(j);
+	assert_true(json_is_true(json_object_get(j, "final")));
+	json_decref(j);
 	close(cfd);
 	close(lfd);
 }
@@ -457,6 +487,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lock_refuses_a_second_agent),
 		cmocka_unit_test(test_stop_flushes_within_its_bound),
 		cmocka_unit_test(test_second_signal_exits_at_once),
+		cmocka_unit_test(test_signal_delivered_twice_is_one_stop),
 		cmocka_unit_test(test_keep_sensors_restart),
 	};
 
