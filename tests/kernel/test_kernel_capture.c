@@ -174,9 +174,9 @@ static void test_capture_bundle(void **state)
 
 	assert_int_equal(mkdir(ctr, 0755), 0);
 	assert_int_equal(pw_cgroup_id(ctr, &cgid), 0);
-	/* before, the trigger (alive until teardown kills the cgroup, however
-	 * late the agent handles it, so its snapshot finds it: 20 s were not
-	 * enough once in a slow CI's VM; a token in its environment), after */
+	/* before, the trigger (alive until teardown kills the cgroup: however
+	 * late the agent handles it, its snapshot finds it; a token in its
+	 * environment), after */
 	/* The trigger: a subshell whose parent exited at once opens /dev/zero
 	 * (no exec: it is still the fork, linked to its exited parent), then
 	 * stays alive for its snapshot. */
