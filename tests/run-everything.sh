@@ -138,15 +138,16 @@ fi
 
 passed=0 failed=0 skipped=0 env_passed=0 env_failed=0
 echo
-# What failed, part by part: cmocka's failed tests, the scripts' FAIL
-# lines, this script's own verdicts (!!!), each with its suite.
+# What failed, part by part: cmocka's failed tests (with their error and
+# line), the scripts' FAIL lines, this script's own verdicts (!!!).
 for name in "${parts[@]}"; do
 	read -r p f s <"$res/$name"
 	[ "$f" -gt 0 ] || continue
 	echo "failed in $name:"
 	awk '/^=== /{suite=substr($0, 5)}
-	     /^\[  FAILED  \] test_/ && !seen[suite $4]++ {print "   " suite ": " $4; next}
-	     /^\[   LINE   \]/ {print "     " $0}
+	     /^\[ RUN      \]/ {lines=""}
+	     /^\[  ERROR   \]|^\[   LINE   \]/ {lines=lines "\n     " $0}
+	     /^\[  FAILED  \] test_/ && !seen[suite $4]++ {print "   " suite ": " $4 lines; lines=""}
 	     /^  FAIL |^!!! / {print " " $0}' "$res/$name.log" | head -40
 done
 for name in "${parts[@]}"; do
