@@ -234,14 +234,16 @@ arg_of() { case $1 in open-file | write-file) echo "$REGFILE" ;; sysfs-write) ec
 
 # Each workload REPS times, the fastest kept: on a shared machine noise only
 # ever adds time, so the minimum of short runs is the steadiest estimate.
+best_ns() { # CGROUP WORKLOAD: the fastest of REPS runs, ns per op
+	local i
+	for ((i = 0; i < REPS; i++)); do
+		in_cgroup "$1" "$OPS" ops "$2" "$DUR" $(arg_of "$2") | awk '{ print $2 }'
+	done | sort -g | head -1
+}
 run_workloads() { # ROUND CONFIG
-	local w ns i
+	local w
 	for w in $WORKLOADS; do
-		for ((i = 0; i < REPS; i++)); do
-			in_cgroup "$CT" "$OPS" ops "$w" "$DUR" $(arg_of "$w") | awk '{ print $2 }'
-		done > "$WORK/reps"
-		ns=$(sort -g "$WORK/reps" | head -1)
-		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$w" "$ns" >> "$WORK/overhead.tsv"
+		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$w" "$(best_ns "$CT" "$w")" >> "$WORK/overhead.tsv"
 	done
 }
 
@@ -364,10 +366,7 @@ printf 'BEGIN { printf("ready\\n"); }\n%s\n/cgroup == %s/ { @writes = count(); }
 tracepoint:syscalls:sys_enter_writev, tracepoint:syscalls:sys_enter_pwritev" \
 	"$WH_CGID" > "$WORK/writehook.bt"
 wh_run() { # ROUND CONFIG CGROUP
-	local i
-	for ((i = 0; i < REPS; i++)); do
-		in_cgroup "$3" "$OPS" ops write-file "$DUR" "$REGFILE" | awk '{ print $2 }'
-	done | sort -g | head -1 | sed "s/^/$1\t$2\t/" >> "$WORK/writehook.tsv"
+	printf '%s\t%s\t%s\n' "$1" "$2" "$(best_ns "$3" write-file)" >> "$WORK/writehook.tsv"
 }
 echo "bench: a write hook for tracepoint mode: $ROUNDS round(s), write-file, watched and unwatched"
 : > "$WORK/writehook.tsv"
