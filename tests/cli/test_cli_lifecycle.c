@@ -193,6 +193,20 @@ static void start_stalled(struct h_proc *p, char *out, size_t outlen, int *lfd, 
 	fail_msg("the stream sink never filled its queue");
 }
 
+/* A clean stop with a stalled sink: exit 0, after the flush waited for the
+ * receiver, and the final stats record written. */
+static void assert_clean_stop(const char *out, int rc, double dt)
+{
+	json_t *j;
+
+	assert_int_equal(rc, 0);
+	assert_true(dt >= 1.5); /* the flush waited for the receiver */
+	j = last_line_with(out, "\"privwatch.stats/1\"");
+	assert_non_null(j);
+	assert_true(json_is_true(json_object_get(j, "final")));
+	json_decref(j);
+}
+
 /* SIGINT: the stalled sink gets its 2 s, then the final stats record and
  * exit 0. */
 static void test_stop_flushes_within_its_bound(void **state)
@@ -201,7 +215,6 @@ static void test_stop_flushes_within_its_bound(void **state)
 	struct h_proc p;
 	int lfd, cfd, rc;
 	double t0, dt;
-	json_t *j;
 
 	start_stalled(&p, out, sizeof(out), &lfd, &cfd);
 	t0 = now_s();
@@ -211,13 +224,8 @@ static void test_stop_flushes_within_its_bound(void **state)
 		"exit %d after %.2f s; unix sink: written %lld, dropped %lld, reconnects %lld\n",
 		rc, dt, sink_counter(out, "written"), sink_counter(out, "dropped"),
 		sink_counter(out, "reconnects"));
-	assert_int_equal(rc, 0);
-	assert_true(dt >= 1.5); /* the flush waited for the receiver */
-	assert_true(dt < 8.0);	/* and no longer than its bound */
-	j = last_line_with(out, "\"privwatch.stats/1\"");
-	assert_non_null(j);
-	assert_true(json_is_true(json_object_get(j, "final")));
-	json_decref(j);
+	assert_clean_stop(out, rc, dt);
+	assert_true(dt < 8.0); /* and no longer than its bound */
 	close(cfd);
 	close(lfd);
 }
@@ -254,7 +262,6 @@ static void test_signal_delivered_twice_is_one_stop(void **state)
 	struct h_proc p;
 	int lfd, cfd, rc;
 	double t0, dt;
-	json_t *j;
 
 	start_stalled(&p, out, sizeof(out), &lfd, &cfd);
 	t0 = now_s();
@@ -263,12 +270,7 @@ static void test_signal_delivered_twice_is_one_stop(void **state)
 	rc = h_proc_stop(&p, SIGINT);
 	dt = now_s() - t0;
 	print_message("exit %d after %.2f s\n", rc, dt);
-	assert_int_equal(rc, 0);
-	assert_true(dt >= 1.5); /* the flush still waited for the receiver */
-	j = last_line_with(out, "\"privwatch.stats/1\"");
-	assert_non_null(j);
-	assert_true(json_is_true(json_object_get(j, "final")));
-	json_decref(j);
+	assert_clean_stop(out, rc, dt);
 	close(cfd);
 	close(lfd);
 }
