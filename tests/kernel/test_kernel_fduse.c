@@ -206,27 +206,36 @@ static void test_write_through_fd_taken_with_pidfd_getfd(void **state)
 	assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 1);
 }
 
+/* pid's 1,000 writes of /proc/sys/kernel/hostname through an fd no watched
+ * open returned (opened before `when`): one record, via write, in LSM mode
+ * (deduplicated per task and file); none in tracepoint mode, which skips. */
+static void assert_one_hostname_write(pid_t pid, const char *when)
+{
+	const struct pw_open_event *e;
+
+	h_agent_drain(&agent, 100);
+	if (!lsm_mode()) {
+		assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 0);
+		h_skip_because("tracepoint mode: a write through an fd opened before %s makes "
+			       "no open syscall; only the LSM variant reports it (checked: none "
+			       "reported)",
+			       when);
+	}
+	e = find_via(pid, PW_OPEN_VIA_WRITE, 0);
+	assert_used(e, pid, PW_OBJ_PROC_SYS, FMODE_WRITE);
+	assert_rendered(e, HOSTNAME, "write");
+	assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 1);
+}
+
 /* A process opens /proc/sys/kernel/hostname for writing while it is not
  * watched, moves itself into the watched cgroup, then writes it 1,000 times. */
 static void test_write_through_fd_opened_before(void **state)
 {
 	char *argv[] = { wl, "write-later", cg, "1000", NULL };
-	const struct pw_open_event *e;
 	pid_t pid = h_spawn(NULL, argv);
 
 	assert_int_equal(h_wait(pid), 0);
-	h_agent_drain(&agent, 100);
-	if (!lsm_mode()) {
-		assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 0);
-		h_skip_because("tracepoint mode: a write through an fd opened before the process "
-			       "was watched makes no open syscall; only the LSM variant reports it "
-			       "(checked: none reported)");
-	}
-	/* one record for the 1,000 writes: deduplicated per task and file */
-	e = find_via(pid, PW_OPEN_VIA_WRITE, 0);
-	assert_used(e, pid, PW_OBJ_PROC_SYS, FMODE_WRITE);
-	assert_rendered(e, HOSTNAME, "write");
-	assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 1);
+	assert_one_hostname_write(pid, "the process was watched");
 }
 
 /* A watched process opens /proc/sys/kernel/hostname for writing while no
@@ -236,7 +245,6 @@ static void test_write_through_fd_opened_before_the_agent(void **state)
 {
 	char flag[PATH_MAX], ready[PATH_MAX + 8];
 	char *argv[] = { wl, "write-when", flag, "1000", NULL };
-	const struct pw_open_event *e;
 	pid_t pid;
 	int i;
 
@@ -251,17 +259,7 @@ static void test_write_through_fd_opened_before_the_agent(void **state)
 	assert_int_equal(h_agent_start(&agent, &agent_opts), 0);
 	close(open(flag, O_WRONLY | O_CREAT, 0600));
 	assert_int_equal(h_wait(pid), 0);
-	h_agent_drain(&agent, 100);
-	if (!lsm_mode()) {
-		assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 0);
-		h_skip_because("tracepoint mode: a write through an fd opened before the agent "
-			       "started makes no open syscall; only the LSM variant reports it "
-			       "(checked: none reported)");
-	}
-	e = find_via(pid, PW_OPEN_VIA_WRITE, 0);
-	assert_used(e, pid, PW_OBJ_PROC_SYS, FMODE_WRITE);
-	assert_rendered(e, HOSTNAME, "write");
-	assert_int_equal(h_count(&agent, PW_EVENT_OPEN, pid), 1);
+	assert_one_hostname_write(pid, "the agent started");
 }
 
 /* A sysfs file opened for writing while not watched, then written back
