@@ -63,15 +63,13 @@ static struct {
  * What stdout and file sinks already wrote is in the kernel; queued network
  * lines are lost. */
 #define PW_SIGNAL_TWICE_NS 500000000ull
+static uint64_t now_ns(clockid_t clk);
 static void on_stop_signal(int sig)
 {
 	static const char msg[] = "privwatch: second signal: exiting now, without flushing\n";
 	static uint64_t first_ns;
-	struct timespec ts;
-	uint64_t t;
+	uint64_t t = now_ns(CLOCK_MONOTONIC);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	if (stop_requested) {
 		ssize_t n;
 
