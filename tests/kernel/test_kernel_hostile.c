@@ -104,7 +104,8 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 	int ready_fd = -1, st, saw_a = 0, saw_b = 0, saw_c = 0, alerted = 0;
 	int lost = 0, final = 0;
 	/* the VM runner says it is one (PW_VM_KERNEL): an environment fact */
-	int deadline_ms = getenv("PW_VM_KERNEL") ? 2000 : 500;
+	int deadline_ms = getenv("PW_VM_KERNEL") ? 4000 : 500;
+	int hold_ms = deadline_ms + 2500; /* B's records wait out its deadline */
 	uint64_t t_start, t_c = 0, c_latency = 0, t_int, exit_ms;
 	pid_t in_a, in_b, in_c;
 
@@ -140,9 +141,9 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 	assert_int_equal(h_hostile_state_dir_script(script, sizeof(script), idb, "pw-hang"), 0);
 	snprintf(script + strlen(script), sizeof(script) - strlen(script),
 		 "exec '%s' run --http none --lock-file none --events --cgroup '%s' "
-		 "--read-deadline-ms %d --hold-ms 3000 "
+		 "--read-deadline-ms %d --hold-ms %d "
 		 "--stats-interval 0",
-		 h_privwatch(), parent, deadline_ms);
+		 h_privwatch(), parent, deadline_ms, hold_ms);
 	t_start = now_ms();
 	assert_int_equal(h_proc_start(&p, run_argv), 0);
 	agent_pid = p.pid;
@@ -195,9 +196,19 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 			}
 		} else if (!strcmp(jstr(j, "schema"), "privwatch.alert/1") &&
 			   !strcmp(jstr(json_object_get(j, "rule"), "id"), "PW-0010")) {
-			assert_non_null(strstr(jstr(j, "summary"), idb));
-			assert_non_null(strstr(jstr(j, "summary"), "timed out reading"));
-			alerted = 1;
+			const char *sum = jstr(j, "summary");
+
+			assert_non_null(strstr(sum, "timed out reading"));
+			if (strstr(sum, ida)) {
+				/* an honest read of A's slower than the deadline
+				 * (the emulated VM under load: its start took
+				 * 18 s once); measured again when it returns,
+				 * which A's exec record checks */
+				print_message("[   INFO   ] A timed out too: %s\n", sum);
+			} else {
+				assert_non_null(strstr(sum, idb));
+				alerted = 1;
+			}
 		} else if (!strcmp(jstr(j, "schema"), "privwatch.lost/1") &&
 			   json_integer_value(json_object_get(json_object_get(j, "dropped"),
 							      "host_reads_timed_out")) >= 1) {
