@@ -30,6 +30,7 @@ res=.output/results
 rm -rf "$res"
 mkdir -p "$res"
 parts=()
+reruns=()
 
 verdict() { echo "$1" | tee -a "$res/$name.log"; } # this script's own, kept with the part's
 
@@ -44,6 +45,18 @@ run_part() { # name command...
 	PRIVWATCH_SKIP_LIST=$name PRIVWATCH_RESULTS=$res/$name "$@" >"$res/$name.log" 2>&1
 	rc=$?
 	cat "$res/$name.log"
+	# A VM that could not run the tests (no status from the guest: a boot
+	# failure, or the guest kernel crashed under QEMU's emulation) is run
+	# once more; the failure is kept and named above the totals.
+	if [ "$rc" = 125 ]; then
+		mv "$res/$name.log" "$res/$name.first.log"
+		rm -f "$res/$name"
+		reruns+=("$name: $(grep -a '^run-in-vm: ' "$res/$name.first.log" | tail -3 | tr '\n' ' ')")
+		echo "!!! $name: the VM could not run the tests: running it once more"
+		PRIVWATCH_SKIP_LIST=$name PRIVWATCH_RESULTS=$res/$name "$@" >"$res/$name.log" 2>&1
+		rc=$?
+		cat "$res/$name.log"
+	fi
 	# tests/run-all.sh writes its counts after each suite: a VM killed
 	# midway keeps those of the suites it finished, plus 1 failure.
 	if [ "$rc" = 124 ] || [ "$rc" = 125 ] || [ ! -s "$res/$name" ]; then
@@ -148,7 +161,11 @@ for name in "${parts[@]}"; do
 	     /^\[ RUN      \]/ {lines=""}
 	     /^\[  ERROR   \]|^\[   LINE   \]/ {lines=lines "\n     " $0}
 	     /^\[  FAILED  \] test_/ && !seen[suite $4]++ {print "   " suite ": " $4 lines; lines=""}
-	     /^  FAIL |^!!! / {print " " $0}' "$res/$name.log" | head -40
+	     /^  FAIL |^!!! |^run-in-vm: (infrastructure|timed out|console)/ {print " " $0}' \
+		"$res/$name.log" | head -40
+done
+for r in "${reruns[@]}"; do
+	echo "run again after the VM could not run the tests: $r"
 done
 for name in "${parts[@]}"; do
 	read -r p f s <"$res/$name"

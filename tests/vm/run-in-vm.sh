@@ -349,4 +349,9 @@ if read -r rc 2>/dev/null <"$run/share/status" && [[ $rc =~ ^[0-9]+$ ]]; then
 fi
 why=$(grep -a 'privwatch-vm: FAIL:' "$run/console.log" 2>/dev/null | tail -1 | tr -d '\r')
 why=${why#*FAIL: }
+# What the guest kernel said of its trouble, so the failure has a cause.
+grep -a -E 'Oops|BUG:|Kernel panic|RIP:|general protection|soft lockup|blocked for more than' \
+	"$run/console.log" 2>/dev/null | head -6 | tr -d '\r' | while IFS= read -r l; do
+	say "console: $l"
+done
 infra "${why:-no status from the guest (qemu exited $qrc: kernel panic or boot failure?)}"
