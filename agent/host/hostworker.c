@@ -246,6 +246,14 @@ void pw_hw_submit(struct pw_hw *hw, struct pw_hw_job *j)
 
 static size_t cancel_locked(struct pw_hw *hw, uint64_t key, const char *why);
 
+/* How long before now t was; 0 for a t after now: the caller took the time
+ * before the lock, and the worker may have begun a read since (unsigned,
+ * that difference would wrap and give the young read up at once). */
+static uint64_t age_ns(uint64_t now, uint64_t t)
+{
+	return now > t ? now - t : 0;
+}
+
 /* With hw->mu held: the live worker's job past a deadline is given up. */
 static void check_deadline(struct pw_hw *hw, uint64_t now)
 {
@@ -255,12 +263,12 @@ static void check_deadline(struct pw_hw *hw, uint64_t now)
 
 	if (!w || !w->job)
 		return;
-	if (now - w->read_since <= hw->read_deadline_ns &&
-	    now - w->job_since <= hw->job_deadline_ns)
+	if (age_ns(now, w->read_since) <= hw->read_deadline_ns &&
+	    age_ns(now, w->job_since) <= hw->job_deadline_ns)
 		return;
 	key = w->job->key;
 	snprintf(what, sizeof(what), "%s", w->what);
-	if (now - w->read_since <= hw->read_deadline_ns)
+	if (age_ns(now, w->read_since) <= hw->read_deadline_ns)
 		snprintf(what, sizeof(what), "%s (whole measurement past %llu ms)", w->what,
 			 (unsigned long long)(hw->job_deadline_ns / 1000000));
 	give_up(hw, w->job, now, what);

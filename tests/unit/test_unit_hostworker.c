@@ -274,6 +274,75 @@ static void test_cancel_by_key(void **state)
 	pw_hw_free(hw);
 }
 
+/* A job of many quick reads, each announced, for about ms milliseconds. */
+struct busy_job {
+	struct pw_hw_job base;
+	int ms;
+	int ran; /* out */
+};
+
+static void busy_run(struct pw_hw_job *b)
+{
+	struct busy_job *j = (struct busy_job *)b;
+	uint64_t end = pw_hw_now_ns() + (uint64_t)j->ms * MS;
+
+	while (pw_hw_now_ns() < end)
+		pw_hw_reading("a quick read");
+	j->ran = 1;
+}
+
+static void busy_timeout(struct pw_hw_job *b, const char *what)
+{
+}
+
+static void busy_done(void *ctx, struct pw_hw_job *b)
+{
+	struct busy_job *j = (struct busy_job *)b;
+	int *out = ctx;
+
+	out[0] = j->ran;
+	out[1] = b->timed_out;
+}
+
+/*
+ * The event thread takes the time, then checks the deadlines: a worker
+ * that announces a read in between (or holds the lock the check waits
+ * for) started it after that time. Such a read is young, not past its
+ * deadline (it was given up at once: the difference wrapped around). The
+ * event thread is made to pause between the two, as a loaded host or an
+ * emulated VM makes it.
+ */
+static void test_a_read_announced_after_the_event_threads_clock_is_young(void **state)
+{
+	struct pw_hw *hw = pw_hw_new(1000 * MS, 0);
+	struct busy_job *j = calloc(1, sizeof(*j));
+	struct pw_hw_stats st;
+	int out[2] = { -1, -1 };
+	uint64_t t0 = pw_hw_now_ns();
+
+	assert_non_null(hw);
+	assert_non_null(j);
+	j->base.run = busy_run;
+	j->base.on_timeout = busy_timeout;
+	j->base.free = (void (*)(struct pw_hw_job *))free;
+	j->base.size = sizeof(*j);
+	j->base.copy_size = offsetof(struct busy_job, ran);
+	j->ms = 300;
+	pw_hw_submit(hw, &j->base);
+	while (out[0] < 0 && pw_hw_now_ns() - t0 < 5000 * MS) {
+		uint64_t now = pw_hw_now_ns();
+
+		usleep(100); /* descheduled between the clock and the check */
+		pw_hw_collect(hw, now, busy_done, out);
+	}
+	pw_hw_stats(hw, &st);
+	assert_int_equal(out[1], 0); /* not timed out */
+	assert_int_equal(out[0], 1);
+	assert_int_equal(st.timed_out, 0);
+	assert_int_equal(st.workers_abandoned, 0);
+	pw_hw_free(hw);
+}
+
 static void test_event_thread_reads_are_counted(void **state)
 {
 	char *buf = NULL, last[PW_HW_WHAT_LEN];
@@ -298,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_a_read_that_never_returns_is_abandoned),
 		cmocka_unit_test(test_stuck_workers_are_bounded),
 		cmocka_unit_test(test_cancel_by_key),
+		cmocka_unit_test(test_a_read_announced_after_the_event_threads_clock_is_young),
 		cmocka_unit_test(test_event_thread_reads_are_counted),
 	};
 
