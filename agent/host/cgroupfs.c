@@ -157,9 +157,11 @@ int pw_cgroup_id(const char *path, uint64_t *id)
 	return 0;
 }
 
-static int (*walk_fn)(uint64_t, const char *, void *);
-static void *walk_ctx;
-static int walk_rc;
+/* nftw's callback has no context: the walk's own, per thread (a worker
+ * given up mid-walk may still be walking when its successor starts one). */
+static __thread int (*walk_fn)(uint64_t, const char *, void *);
+static __thread void *walk_ctx;
+static __thread int walk_rc;
 
 static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
