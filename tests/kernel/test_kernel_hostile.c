@@ -196,19 +196,12 @@ static void test_hostile_containers_do_not_stall_the_agent(void **state)
 			}
 		} else if (!strcmp(jstr(j, "schema"), "privwatch.alert/1") &&
 			   !strcmp(jstr(json_object_get(j, "rule"), "id"), "PW-0010")) {
-			const char *sum = jstr(j, "summary");
-
-			assert_non_null(strstr(sum, "timed out reading"));
-			if (strstr(sum, ida)) {
-				/* an honest read of A's slower than the deadline
-				 * (the emulated VM under load: its start took
-				 * 18 s once); measured again when it returns,
-				 * which A's exec record checks */
-				print_message("[   INFO   ] A timed out too: %s\n", sum);
-			} else {
-				assert_non_null(strstr(sum, idb));
-				alerted = 1;
-			}
+			/* B's only: a read of A's given up was the worker's
+			 * clock race (CI's VM: "came back after 318 ms" at a
+			 * 2 s deadline), fixed */
+			assert_non_null(strstr(jstr(j, "summary"), idb));
+			assert_non_null(strstr(jstr(j, "summary"), "timed out reading"));
+			alerted = 1;
 		} else if (!strcmp(jstr(j, "schema"), "privwatch.lost/1") &&
 			   json_integer_value(json_object_get(json_object_get(j, "dropped"),
 							      "host_reads_timed_out")) >= 1) {
