@@ -499,6 +499,14 @@ static void test_syslog_tls_client_certificate_required(void **state)
 {
 	char spec[1024], want[1400];
 
+	/* the VM runner says it is one (PW_VM_KERNEL): an environment fact */
+	if (getenv("PW_VM_KERNEL")) {
+		print_message("[   SKIP   ] under emulation rsyslog refuses a client without a "
+			      "certificate after the sink's wait for its verdict (seen past 3 s): "
+			      "the host part checks this\n");
+		skip();
+	}
+
 	snprintf(spec, sizeof(spec), "syslog,ca=%s/ca.pem:tls:localhost:%d", dir, port_ok);
 	snprintf(want, sizeof(want),
 		 "output '%s': refused by the receiver after the handshake: TLS: ", spec);
