@@ -260,15 +260,16 @@ static void check_deadline(struct pw_hw *hw, uint64_t now)
 	struct worker *w = hw->cur;
 	char what[PW_HW_WHAT_LEN + 32];
 	uint64_t key;
+	int read_late;
 
 	if (!w || !w->job)
 		return;
-	if (age_ns(now, w->read_since) <= hw->read_deadline_ns &&
-	    age_ns(now, w->job_since) <= hw->job_deadline_ns)
+	read_late = age_ns(now, w->read_since) > hw->read_deadline_ns;
+	if (!read_late && age_ns(now, w->job_since) <= hw->job_deadline_ns)
 		return;
 	key = w->job->key;
 	snprintf(what, sizeof(what), "%s", w->what);
-	if (age_ns(now, w->read_since) <= hw->read_deadline_ns)
+	if (!read_late)
 		snprintf(what, sizeof(what), "%s (whole measurement past %llu ms)", w->what,
 			 (unsigned long long)(hw->job_deadline_ns / 1000000));
 	give_up(hw, w->job, now, what);
