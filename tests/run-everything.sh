@@ -35,28 +35,27 @@ reruns=()
 verdict() { echo "$1" | tee -a "$res/$name.log"; } # this script's own, kept with the part's
 
 run_part() { # name command...
-	local name=$1 rc p f s listed
+	local name=$1 rc p f s listed attempt
 	shift
 	echo "##### $name"
 	# Its output kept in a file, then printed, so the summary can name what
 	# failed (a CI log is often cut in the middle: its tail must say which
 	# checks broke). A file, not a pipe to tee: a daemon a part leaves
 	# behind holding a pipe would hang the run.
-	PRIVWATCH_SKIP_LIST=$name PRIVWATCH_RESULTS=$res/$name "$@" >"$res/$name.log" 2>&1
-	rc=$?
-	cat "$res/$name.log"
-	# A VM that could not run the tests (no status from the guest: a boot
-	# failure, or the guest kernel crashed under QEMU's emulation) is run
-	# once more; the failure is kept and named above the totals.
-	if [ "$rc" = 125 ]; then
+	for attempt in 1 2; do
+		PRIVWATCH_SKIP_LIST=$name PRIVWATCH_RESULTS=$res/$name "$@" >"$res/$name.log" 2>&1
+		rc=$?
+		cat "$res/$name.log"
+		# A VM that could not run the tests (no status from the guest: a
+		# boot failure, or the guest kernel crashed under QEMU's
+		# emulation) is run once more; the failure is kept and named
+		# above the totals.
+		[ "$rc" = 125 ] && [ "$attempt" = 1 ] || break
 		mv "$res/$name.log" "$res/$name.first.log"
 		rm -f "$res/$name"
 		reruns+=("$name: $(grep -a '^run-in-vm: ' "$res/$name.first.log" | tail -3 | tr '\n' ' ')")
 		echo "!!! $name: the VM could not run the tests: running it once more"
-		PRIVWATCH_SKIP_LIST=$name PRIVWATCH_RESULTS=$res/$name "$@" >"$res/$name.log" 2>&1
-		rc=$?
-		cat "$res/$name.log"
-	fi
+	done
 	# tests/run-all.sh writes its counts after each suite: a VM killed
 	# midway keeps those of the suites it finished, plus 1 failure.
 	if [ "$rc" = 124 ] || [ "$rc" = 125 ] || [ ! -s "$res/$name" ]; then
